@@ -1,0 +1,104 @@
+/**
+ * The on-disk vocabulary of mcp-orchestration: names, magic strings, sizes
+ * and limits. Every format module takes its constants from here, so one file
+ * shows everything a byte-level reader needs (see docs/FORMAT.md).
+ *
+ * @module
+ */
+
+/** The command's name, as users type it. */
+export const TOOL_NAME = "mcp-orchestration";
+
+/** The tool's version; `--version` prints it. */
+export const VERSION = "0.1.0";
+
+/** The SSHSIG namespace of every signature the tool makes or accepts. */
+export const SIGNATURE_NAMESPACE = "mcp-orchestration";
+
+// --- Repository layout (all paths are repository-relative, "/"-separated) ---
+
+/** The folder, at the repository's root, that holds signatures and trust. */
+export const STORE_DIR = ".mcp-orchestration";
+/** The trusted signers, in OpenSSH allowed_signers format. */
+export const ALLOWED_SIGNERS_PATH = `${STORE_DIR}/allowed_signers`;
+/** Optional repository settings: extra config patterns. */
+export const REPO_CONFIG_PATH = `${STORE_DIR}/config.json`;
+/** The index from a config's path to its current statement id. */
+export const INDEX_PATH = `${STORE_DIR}/index.json`;
+/** Content-addressed config bytes, one file per artifact id. */
+export const ARTIFACTS_DIR = `${STORE_DIR}/artifacts`;
+/** Signed statements (`<id>`) and their SSHSIG signatures (`<id>.sig`). */
+export const STATEMENTS_DIR = `${STORE_DIR}/statements`;
+/** File name suffix of a statement's armored signature. */
+export const SIGNATURE_SUFFIX = ".sig";
+
+// --- User key layout (under $MCP_ORCHESTRATION_HOME, default ~/.mcp-orchestration) ---
+
+/** Environment variable that moves the tool's home folder. */
+export const HOME_ENV = "MCP_ORCHESTRATION_HOME";
+/** Environment variable naming a private key file to sign with. */
+export const KEY_ENV = "MCP_ORCHESTRATION_KEY";
+/** Default home folder name, inside the user's home. */
+export const HOME_DIR_NAME = ".mcp-orchestration";
+/** Key folder inside the tool's home. */
+export const KEYS_DIR_NAME = "keys";
+/** Private key file name. */
+export const PRIVATE_KEY_NAME = "signing.key";
+/** Public key file name. */
+export const PUBLIC_KEY_NAME = "signing.pub";
+/** Folder (inside the key folder) where `keys init --regenerate` retires old keys. */
+export const RETIRED_KEYS_DIR_NAME = "retired";
+
+// --- Limits ---
+
+/** Largest config file the tool signs or verifies, in bytes (1 MiB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Largest statement, signature, index or key file the tool reads, in bytes. */
+export const MAX_METADATA_BYTES = 64 * 1024;
+/** Largest index file (it grows with the number of configs), in bytes. */
+export const MAX_INDEX_BYTES = 16 * 1024 * 1024;
+
+// --- Identifiers ---
+
+/** An artifact or statement id: SHA-256 as 64 lowercase hex digits. */
+export const ID_PATTERN = /^[0-9a-f]{64}$/;
+/** Prefix of an OpenSSH SHA-256 key fingerprint (our key id). */
+export const KEY_ID_PREFIX = "SHA256:";
+
+// --- OpenSSH formats (openssh-portable PROTOCOL.key, PROTOCOL.sshsig) ---
+
+/** SSH key type name of Ed25519 keys and signatures. */
+export const SSH_ED25519 = "ssh-ed25519";
+/** Ed25519 public key length, in bytes. */
+export const ED25519_PUBLIC_KEY_BYTES = 32;
+/** Ed25519 private seed length, in bytes. */
+export const ED25519_SEED_BYTES = 32;
+/** Ed25519 signature length, in bytes. */
+export const ED25519_SIGNATURE_BYTES = 64;
+
+/** Magic bytes at the start of an openssh-key-v1 private key blob (NUL-terminated). */
+export const OPENSSH_KEY_MAGIC = "openssh-key-v1\0";
+/** PEM armor of an OpenSSH private key. */
+export const OPENSSH_KEY_BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
+/** PEM armor end of an OpenSSH private key. */
+export const OPENSSH_KEY_END = "-----END OPENSSH PRIVATE KEY-----";
+
+/** Magic preamble of an SSHSIG blob and of the data it signs. */
+export const SSHSIG_MAGIC = "SSHSIG";
+/** The only SSHSIG version. */
+export const SSHSIG_VERSION = 1;
+/** Hash algorithm we use when signing (ssh-keygen's default). */
+export const SSHSIG_SIGNING_HASH = "sha512";
+/** Hash algorithms PROTOCOL.sshsig allows, which we accept when verifying. */
+export const SSHSIG_HASHES = ["sha256", "sha512"] as const;
+/** Armor of an SSHSIG signature. */
+export const SSHSIG_BEGIN = "-----BEGIN SSH SIGNATURE-----";
+/** Armor end of an SSHSIG signature. */
+export const SSHSIG_END = "-----END SSH SIGNATURE-----";
+/** Base64 line width inside both armors, as ssh-keygen writes them. */
+export const ARMOR_LINE_WIDTH = 70;
+
+// --- Signed statement (docs/FORMAT.md, "Statement") ---
+
+/** First line of every statement: the format and its version. */
+export const STATEMENT_HEADER = "mcp-orchestration-statement v1";

@@ -1,0 +1,157 @@
+/**
+ * The only runtime-specific code: starting a child process. Everything else
+ * in `src/` uses Web-standard APIs and `node:` built-ins, so the same modules
+ * run under Deno and bundle for Node.
+ *
+ * Under Deno we use `Deno.Command`: the child inherits our environment (git
+ * hooks rely on `GIT_DIR` and `GIT_INDEX_FILE`) without the tool itself
+ * needing permission to read every variable, which `node:child_process`
+ * would demand.
+ *
+ * @module
+ */
+
+import { ToolError } from "./errors.ts";
+
+/** What a finished child process left. */
+export interface ProcessOutput {
+  /** Exit code. */
+  code: number;
+  /** Everything written to standard output. */
+  stdout: Uint8Array;
+  /** Everything written to standard error, decoded as UTF-8. */
+  stderr: string;
+}
+
+/** Options for {@linkcode runProcess}. */
+export interface RunOptions {
+  /** Working folder of the child. */
+  cwd?: string;
+  /** Bytes written to the child's standard input, which is then closed. */
+  stdin?: Uint8Array;
+}
+
+interface DenoLike {
+  Command: new (
+    command: string,
+    options: {
+      args: string[];
+      cwd?: string;
+      stdin: "piped" | "null";
+      stdout: "piped";
+      stderr: "piped";
+    },
+  ) => {
+    spawn(): {
+      stdin: WritableStream<Uint8Array>;
+      output(): Promise<
+        { code: number; stdout: Uint8Array; stderr: Uint8Array }
+      >;
+    };
+  };
+}
+
+/**
+ * Runs a program to completion and collects its output.
+ *
+ * @param command Program name, looked up on `PATH`.
+ * @param args Its arguments.
+ * @param options Working folder and standard input.
+ * @returns The exit code and both output streams.
+ * @throws {ToolError} `IO` when the program cannot be started.
+ *
+ * @example
+ * ```ts
+ * import { runProcess } from "./runtime.ts";
+ * const out = await runProcess("git", ["--version"]);
+ * console.assert(out.code === 0);
+ * ```
+ */
+export async function runProcess(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<ProcessOutput> {
+  const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  try {
+    return deno
+      ? await runWithDeno(deno, command, args, options)
+      : await runWithNode(command, args, options);
+  } catch (error) {
+    throw new ToolError(
+      "IO",
+      `Cannot run "${command}": ${
+        error instanceof Error ? error.message : error
+      }`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function runWithDeno(
+  deno: DenoLike,
+  command: string,
+  args: string[],
+  options: RunOptions,
+): Promise<ProcessOutput> {
+  const child = new deno.Command(command, {
+    args,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdin: options.stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin) {
+    const writer = child.stdin.getWriter();
+    // The child may exit without reading everything; its exit code tells.
+    await writer.write(options.stdin).catch(() => {});
+    await writer.close().catch(() => {});
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: out.stdout,
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+async function runWithNode(
+  command: string,
+  args: string[],
+  options: RunOptions,
+): Promise<ProcessOutput> {
+  const { spawn } = await import("node:child_process");
+  return await new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+    });
+    const stdout: Uint8Array[] = [];
+    const stderr: Uint8Array[] = [];
+    child.stdout?.on("data", (chunk: Uint8Array) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Uint8Array) => stderr.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code: number | null) =>
+      resolve({
+        code: code ?? 1,
+        stdout: concatBytes(stdout),
+        stderr: new TextDecoder().decode(concatBytes(stderr)),
+      }));
+    if (options.stdin) {
+      child.stdin?.on("error", () => {});
+      child.stdin?.end(options.stdin);
+    }
+  });
+}
+
+function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
