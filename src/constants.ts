@@ -57,6 +57,17 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 export const MAX_METADATA_BYTES = 64 * 1024;
 /** Largest index file (it grows with the number of configs), in bytes. */
 export const MAX_INDEX_BYTES = 16 * 1024 * 1024;
+/**
+ * Deepest nesting of objects and arrays a config may have (TOML: inline
+ * tables and arrays). Real MCP configs nest about 5 deep; the limit keeps
+ * recursive parsers far from the stack's end, so a verdict never depends on
+ * how deep the caller's stack already is.
+ */
+export const MAX_CONFIG_DEPTH = 64;
+/** Most entries in the repository config's `configs` list. */
+export const MAX_REPO_CONFIG_PATTERNS = 100;
+/** Longest pattern, server key or client name in the repository config, in characters. */
+export const MAX_REPO_CONFIG_STRING = 256;
 
 // --- Identifiers ---
 
@@ -97,8 +108,15 @@ export const SSHSIG_BEGIN = "-----BEGIN SSH SIGNATURE-----";
 export const SSHSIG_END = "-----END SSH SIGNATURE-----";
 /** Base64 line width inside both armors, as ssh-keygen writes them. */
 export const ARMOR_LINE_WIDTH = 70;
+/** Cipher and KDF name of an unencrypted openssh-key-v1 key. */
+export const OPENSSH_KEY_NONE = "none";
+/** Block size the private section of an unencrypted openssh-key-v1 key is padded to. */
+export const OPENSSH_KEY_BLOCK_SIZE = 8;
 
 // --- Signed statement (docs/FORMAT.md, "Statement") ---
 
 /** First line of every statement: the format and its version. */
 export const STATEMENT_HEADER = "mcp-orchestration-statement v1";
+
+/** First line of the index file: the format and its version. */
+export const INDEX_HEADER = "mcp-orchestration-index v1";

@@ -1,0 +1,80 @@
+/**
+ * SHA-2 digests through WebCrypto, which every runtime we target ships.
+ *
+ * @module
+ */
+
+/**
+ * Computes the SHA-256 digest of bytes.
+ *
+ * @param bytes The data.
+ * @returns The 32-byte digest.
+ *
+ * @example
+ * ```ts
+ * import { sha256 } from "./sha.ts";
+ * console.assert((await sha256(new Uint8Array())).length === 32);
+ * ```
+ */
+export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", toBuffer(bytes)));
+}
+
+/**
+ * Computes the SHA-512 digest of bytes.
+ *
+ * @param bytes The data.
+ * @returns The 64-byte digest.
+ *
+ * @example
+ * ```ts
+ * import { sha512 } from "./sha.ts";
+ * console.assert((await sha512(new Uint8Array())).length === 64);
+ * ```
+ */
+export async function sha512(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-512", toBuffer(bytes)));
+}
+
+/**
+ * Formats bytes as lowercase hexadecimal.
+ *
+ * @param bytes The bytes.
+ * @returns Two lowercase hex digits per byte.
+ *
+ * @example
+ * ```ts
+ * import { toHex } from "./sha.ts";
+ * console.assert(toHex(new Uint8Array([0, 171])) === "00ab");
+ * ```
+ */
+export function toHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/**
+ * Computes the SHA-256 digest of bytes as lowercase hex (our artifact and
+ * statement ids).
+ *
+ * @param bytes The data.
+ * @returns 64 lowercase hex digits.
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./sha.ts";
+ * const id = await sha256Hex(new TextEncoder().encode("abc"));
+ * console.assert(id.startsWith("ba7816bf"));
+ * ```
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(await sha256(bytes));
+}
+
+// WebCrypto's types refuse views over a SharedArrayBuffer; a plain copy fits.
+function toBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer
+    ? bytes as Uint8Array<ArrayBuffer>
+    : new Uint8Array(bytes);
+}

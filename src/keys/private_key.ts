@@ -1,0 +1,256 @@
+/**
+ * Unencrypted Ed25519 private keys in OpenSSH's `openssh-key-v1` format
+ * (openssh-portable PROTOCOL.key), read and written byte for byte as
+ * ssh-keygen does, so users can inspect them with stock tools.
+ *
+ * @module
+ */
+
+import {
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SEED_BYTES,
+  OPENSSH_KEY_BEGIN,
+  OPENSSH_KEY_BLOCK_SIZE,
+  OPENSSH_KEY_END,
+  OPENSSH_KEY_MAGIC,
+  OPENSSH_KEY_NONE,
+  SSH_ED25519,
+  TOOL_NAME,
+} from "../constants.ts";
+import { publicKeyFromSeed } from "../crypto/ed25519.ts";
+import { ToolError } from "../errors.ts";
+import { armor, dearmor } from "../format/armor.ts";
+import { SshReader, SshWriter } from "../format/ssh_wire.ts";
+import { decodePublicKeyBlob, encodePublicKeyBlob } from "./public_key.ts";
+
+/** An Ed25519 private key. */
+export interface PrivateKey {
+  /** The 32-byte private seed. */
+  seed: Uint8Array;
+  /** The 32-byte public key derived from the seed. */
+  publicKey: Uint8Array;
+  /** The key's comment, often `user@host`. */
+  comment: string;
+}
+
+const MAGIC = new TextEncoder().encode(OPENSSH_KEY_MAGIC);
+const CREATE_HINT =
+  `create a dedicated unencrypted key with "${TOOL_NAME} keys init"`;
+
+/**
+ * Parses an unencrypted OpenSSH Ed25519 private key file.
+ *
+ * @param text The file's text.
+ * @param source The file's path, named in errors.
+ * @returns The seed, the public key and the comment.
+ * @throws {ToolError} `INVALID_FORMAT` when the file is malformed;
+ * `INVALID_KEY` when it is encrypted, not Ed25519, holds several keys, or
+ * its public and private halves disagree.
+ *
+ * @example
+ * ```ts
+ * import { formatPrivateKey, parsePrivateKey } from "./private_key.ts";
+ * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
+ * const seed = generateSeed();
+ * const text = formatPrivateKey({ seed, publicKey: await publicKeyFromSeed(seed), comment: "me" });
+ * console.assert((await parsePrivateKey(text, "signing.key")).comment === "me");
+ * ```
+ */
+export async function parsePrivateKey(
+  text: string,
+  source: string,
+): Promise<PrivateKey> {
+  const outer = new SshReader(
+    dearmor(text, OPENSSH_KEY_BEGIN, OPENSSH_KEY_END, source),
+    source,
+  );
+  const publicKey = readHeader(outer, source);
+  const section = outer.bytes("private section");
+  outer.end("private section");
+  const { seed, comment } = readPrivateSection(section, publicKey, source);
+  if (!equalBytes(await publicKeyFromSeed(seed), publicKey)) {
+    unusable(
+      source,
+      `its public key does not match its private seed: ${CREATE_HINT}`,
+    );
+  }
+  return { seed, publicKey, comment };
+}
+
+// Magic, cipher, KDF, key count and public key: everything before the
+// private section. Returns the public key.
+function readHeader(outer: SshReader, source: string): Uint8Array {
+  if (!equalBytes(outer.raw(MAGIC.length, "magic"), MAGIC)) {
+    invalid(source, `it does not start with "openssh-key-v1"`);
+  }
+  const cipher = outer.text("cipher name");
+  const kdf = outer.text("KDF name");
+  const kdfOptions = outer.bytes("KDF options");
+  if (cipher !== OPENSSH_KEY_NONE || kdf !== OPENSSH_KEY_NONE) {
+    unusable(
+      source,
+      `it is encrypted (cipher ${JSON.stringify(cipher)}, KDF ${
+        JSON.stringify(kdf)
+      }) and encrypted keys are not supported: ${CREATE_HINT}`,
+    );
+  }
+  if (kdfOptions.length !== 0) {
+    invalid(source, 'KDF options must be empty for KDF "none"');
+  }
+  const count = outer.uint32("number of keys");
+  if (count !== 1) {
+    unusable(
+      source,
+      `it holds ${count} keys, expected exactly 1: ${CREATE_HINT}`,
+    );
+  }
+  const publicBlob = outer.bytes("public key");
+  const type = new SshReader(publicBlob, source).text("public key type");
+  if (type !== SSH_ED25519) {
+    unusable(
+      source,
+      `key type is ${
+        JSON.stringify(type)
+      }, only "${SSH_ED25519}" keys are supported: ${CREATE_HINT}`,
+    );
+  }
+  return decodePublicKeyBlob(publicBlob, source);
+}
+
+// Check-ints, the Ed25519 private key, comment and padding. Both copies of
+// the public key must equal the header's; the caller checks the seed.
+function readPrivateSection(
+  section: Uint8Array,
+  publicKey: Uint8Array,
+  source: string,
+): { seed: Uint8Array; comment: string } {
+  if (section.length % OPENSSH_KEY_BLOCK_SIZE !== 0) {
+    invalid(
+      source,
+      `private section is ${section.length} bytes, not a multiple of ${OPENSSH_KEY_BLOCK_SIZE}`,
+    );
+  }
+  const inner = new SshReader(section, source);
+  if (inner.uint32("check-int 1") !== inner.uint32("check-int 2")) {
+    invalid(source, "the two check-ints differ");
+  }
+  const type = inner.text("private key type");
+  if (type !== SSH_ED25519) {
+    unusable(
+      source,
+      `private key type is ${
+        JSON.stringify(type)
+      } but the public key is "${SSH_ED25519}"`,
+    );
+  }
+  const innerPublic = inner.bytes("private section public key");
+  const secret = inner.bytes("private section secret key");
+  const comment = inner.text("comment");
+  const padding = inner.raw(inner.remaining, "padding");
+  if (
+    padding.length >= OPENSSH_KEY_BLOCK_SIZE ||
+    padding.some((b, i) => b !== i + 1)
+  ) {
+    invalid(
+      source,
+      "padding must be the bytes 1, 2, 3… up to the next 8-byte block",
+    );
+  }
+  if (innerPublic.length !== ED25519_PUBLIC_KEY_BYTES) {
+    invalid(
+      source,
+      `private section public key is ${innerPublic.length} bytes, expected ${ED25519_PUBLIC_KEY_BYTES}`,
+    );
+  }
+  const secretLength = ED25519_SEED_BYTES + ED25519_PUBLIC_KEY_BYTES;
+  if (secret.length !== secretLength) {
+    invalid(
+      source,
+      `secret key is ${secret.length} bytes, expected ${secretLength}`,
+    );
+  }
+  if (
+    !equalBytes(innerPublic, publicKey) ||
+    !equalBytes(secret.subarray(ED25519_SEED_BYTES), publicKey)
+  ) {
+    unusable(
+      source,
+      `its public key does not match its private seed: ${CREATE_HINT}`,
+    );
+  }
+  return { seed: secret.slice(0, ED25519_SEED_BYTES), comment };
+}
+
+/**
+ * Formats a private key as an unencrypted `openssh-key-v1` file, exactly as
+ * `ssh-keygen -t ed25519 -N ""` writes it (random check-int, 70-character
+ * lines, final "\n"). The key is not re-derived: pass a consistent one.
+ *
+ * @param key The seed, its public key and a comment.
+ * @returns The armored file text.
+ * @throws {ToolError} `INVALID_KEY` when the seed or public key is not 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import { formatPrivateKey } from "./private_key.ts";
+ * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
+ * const seed = generateSeed();
+ * const text = formatPrivateKey({ seed, publicKey: await publicKeyFromSeed(seed), comment: "" });
+ * console.assert(text.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
+ * ```
+ */
+export function formatPrivateKey(key: PrivateKey): string {
+  if (key.seed.length !== ED25519_SEED_BYTES) {
+    throw new ToolError(
+      "INVALID_KEY",
+      `Invalid Ed25519 seed: ${key.seed.length} bytes, expected ${ED25519_SEED_BYTES}`,
+    );
+  }
+  const publicBlob = encodePublicKeyBlob(key.publicKey);
+  const checkInt = crypto.getRandomValues(new Uint32Array(1))[0]!;
+  const secret = new Uint8Array(ED25519_SEED_BYTES + ED25519_PUBLIC_KEY_BYTES);
+  secret.set(key.seed);
+  secret.set(key.publicKey, ED25519_SEED_BYTES);
+  const section = new SshWriter()
+    .uint32(checkInt)
+    .uint32(checkInt)
+    .text(SSH_ED25519)
+    .bytes(key.publicKey)
+    .bytes(secret)
+    .text(key.comment)
+    .finish();
+  const padLength =
+    (OPENSSH_KEY_BLOCK_SIZE - section.length % OPENSSH_KEY_BLOCK_SIZE) %
+    OPENSSH_KEY_BLOCK_SIZE;
+  const padding = Uint8Array.from({ length: padLength }, (_, i) => i + 1);
+  const blob = new SshWriter()
+    .raw(MAGIC)
+    .text(OPENSSH_KEY_NONE)
+    .text(OPENSSH_KEY_NONE)
+    .bytes(new Uint8Array())
+    .uint32(1)
+    .bytes(publicBlob)
+    .uint32(section.length + padLength)
+    .raw(section)
+    .raw(padding)
+    .finish();
+  return armor(blob, OPENSSH_KEY_BEGIN, OPENSSH_KEY_END);
+}
+
+function invalid(source: string, detail: string): never {
+  throw new ToolError(
+    "INVALID_FORMAT",
+    `Invalid private key "${source}": ${detail}`,
+  );
+}
+
+function unusable(source: string, detail: string): never {
+  throw new ToolError(
+    "INVALID_KEY",
+    `Cannot use private key "${source}": ${detail}`,
+  );
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

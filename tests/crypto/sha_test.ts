@@ -1,0 +1,62 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { sha256, sha256Hex, sha512, toHex } from "../../src/crypto/sha.ts";
+import { runProcess } from "../../src/runtime.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+// FIPS 180-2 appendix examples ("abc") and the empty message.
+const VECTORS = [
+  {
+    input: "",
+    sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    sha512:
+      "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+  },
+  {
+    input: "abc",
+    sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    sha512:
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+  },
+];
+
+for (const vector of VECTORS) {
+  Deno.test(`SHA-2 of "${vector.input}"`, async () => {
+    assertEquals(toHex(await sha256(text(vector.input))), vector.sha256);
+    assertEquals(toHex(await sha512(text(vector.input))), vector.sha512);
+    assertEquals(await sha256Hex(text(vector.input)), vector.sha256);
+  });
+}
+
+Deno.test("sha256 hashes only the view, not its whole buffer", async () => {
+  const buffer = text("xxabcxx");
+  assertEquals(
+    await sha256Hex(buffer.subarray(2, 5)),
+    VECTORS[1]!.sha256,
+  );
+});
+
+Deno.test("sha256 accepts a view over a SharedArrayBuffer", async () => {
+  const shared = new Uint8Array(new SharedArrayBuffer(3));
+  shared.set(text("abc"));
+  assertEquals(await sha256Hex(shared), VECTORS[1]!.sha256);
+});
+
+Deno.test("toHex writes two lowercase digits per byte", () => {
+  assertEquals(toHex(new Uint8Array()), "");
+  assertEquals(toHex(new Uint8Array([0, 1, 15, 16, 171, 255])), "00010f10abff");
+});
+
+Deno.test("SHA-256 and SHA-512 agree with OpenSSL", async () => {
+  const input = crypto.getRandomValues(new Uint8Array(60_000));
+  for (
+    const [name, fn] of [["-sha256", sha256], ["-sha512", sha512]] as const
+  ) {
+    const out = await runProcess("openssl", ["dgst", name, "-r"], {
+      stdin: input,
+    });
+    assertEquals(out.code, 0, out.stderr);
+    const hex = new TextDecoder().decode(out.stdout).split(" ")[0];
+    assertEquals(toHex(await fn(input)), hex);
+  }
+});
