@@ -24,7 +24,7 @@ export const ALLOWED_SIGNERS_PATH = `${STORE_DIR}/allowed_signers`;
 /** Optional repository settings: extra config patterns. */
 export const REPO_CONFIG_PATH = `${STORE_DIR}/config.json`;
 /** The index from a config's path to its current statement id. */
-export const INDEX_PATH = `${STORE_DIR}/index.json`;
+export const INDEX_PATH = `${STORE_DIR}/index`;
 /** Content-addressed config bytes, one file per artifact id. */
 export const ARTIFACTS_DIR = `${STORE_DIR}/artifacts`;
 /** Signed statements (`<id>`) and their SSHSIG signatures (`<id>.sig`). */

@@ -1,0 +1,520 @@
+/**
+ * Which files are MCP configs: the built-in client kinds, and the extra
+ * patterns a repository adds in `.mcp-orchestration/config.json`.
+ *
+ * ## Patterns
+ *
+ * A pattern is matched against the whole repository-relative,
+ * "/"-separated path, from the repository's root:
+ *
+ * - `*` matches any characters within one path segment (dot files too),
+ *   `?` matches one character, `**` as a whole segment matches zero or more
+ *   segments; every other character matches itself.
+ * - Matching ignores case, Unicode normalization (NFC), the characters
+ *   HFS+ ignores (U+200C–U+200F, U+202A–U+202E, U+206A–U+206F, U+FEFF) and
+ *   trailing dots and spaces of a segment (Windows drops them). On macOS and
+ *   Windows, `.MCP.json` is the file a client opens as `.mcp.json`, so it
+ *   must be signed too: erring this way only ever adds files.
+ * - Nothing inside `.mcp-orchestration/` at the root, or inside any `.git/`
+ *   folder, is ever a config.
+ *
+ * ## `.mcp-orchestration/config.json`
+ *
+ * Optional. Strict JSON (no comments, no trailing commas, no duplicate keys,
+ * no byte-order mark, at most 1 MiB, a regular file, not a symbolic link):
+ *
+ * ```json
+ * {
+ *   "version": 1,
+ *   "configs": [
+ *     { "pattern": "tools/*\/mcp.json", "format": "json", "servers": "mcpServers", "client": "Our tools" }
+ *   ]
+ * }
+ * ```
+ *
+ * - `version` (required): the number 1.
+ * - `configs` (required): a list of at most 100 entries, each an object with
+ *   exactly these keys (any other key is an error):
+ *   - `pattern` (required): a pattern as above, at most 256 characters. It
+ *     is relative (no leading "/"), "/"-separated (no "\"), has no empty,
+ *     "." or ".." segment, uses "**" only as a whole segment, does not point
+ *     into `.mcp-orchestration/` or `.git/`, and uses none of `[ ] { }` or a
+ *     leading `!` (other tools give them a meaning this one does not). No two
+ *     entries have the same pattern.
+ *   - `format` (required): `"json"`, `"jsonc"` or `"toml"`.
+ *   - `servers` (required): the top-level key of the server table, e.g.
+ *     `"mcpServers"`.
+ *   - `client` (optional): the name shown to users (default `MCP client`).
+ *   Strings are non-empty, at most 256 characters, without control characters.
+ *
+ * Entries can only add files to the set of configs. The built-in kinds come
+ * first and the first match wins, so a tampered config.json can neither
+ * remove a built-in file nor change how it is checked.
+ *
+ * @module
+ */
+
+import { constants as fsConstants, promises as fs } from "node:fs";
+import { join } from "node:path";
+import {
+  MAX_CONFIG_BYTES,
+  MAX_REPO_CONFIG_PATTERNS,
+  MAX_REPO_CONFIG_STRING,
+  REPO_CONFIG_PATH,
+  STORE_DIR,
+} from "../constants.ts";
+import { errorMessage, ToolError } from "../errors.ts";
+import { ConfigError, parseConfig } from "./validate_config.ts";
+
+/**
+ * How a config file is written.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigFormat } from "./config_kinds.ts";
+ * const format: ConfigFormat = "jsonc";
+ * ```
+ */
+export type ConfigFormat = "json" | "jsonc" | "toml";
+
+/**
+ * A kind of MCP config file: which client reads it, where, and how.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigKind } from "./config_kinds.ts";
+ * const kind: ConfigKind = { client: "Our tools", pattern: "tools/*\/mcp.json", format: "json", serversKey: "mcpServers" };
+ * ```
+ */
+export interface ConfigKind {
+  /** Client name shown to users, e.g. "Claude Code", "VS Code". */
+  client: string;
+  /** Glob over the repository-relative, "/"-separated path. */
+  pattern: string;
+  /** How the file is written. */
+  format: ConfigFormat;
+  /** Top-level key of the server table: "mcpServers", "servers", "context_servers", "mcp_servers". */
+  serversKey: string;
+}
+
+/**
+ * The config files of known MCP clients, matched at any depth (monorepo
+ * packages keep their own). Frozen: no caller can change what is signed.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { BUILTIN_CONFIG_KINDS, findConfigKind } from "./config_kinds.ts";
+ * strictEqual(findConfigKind("packages/web/.vscode/mcp.json", BUILTIN_CONFIG_KINDS)?.client, "VS Code");
+ * ```
+ */
+export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
+  builtin("Claude Code", ".mcp.json", "json", "mcpServers"),
+  builtin("Cursor", ".cursor/mcp.json", "json", "mcpServers"),
+  builtin("VS Code", ".vscode/mcp.json", "jsonc", "servers"),
+  builtin("Claude Desktop", "claude_desktop_config.json", "json", "mcpServers"),
+  builtin("Gemini CLI", ".gemini/settings.json", "jsonc", "mcpServers"),
+  builtin("Zed", ".zed/settings.json", "jsonc", "context_servers"),
+  builtin("Codex", ".codex/config.toml", "toml", "mcp_servers"),
+  builtin("Windsurf", "mcp_config.json", "json", "mcpServers"),
+  builtin("Cline", "cline_mcp_settings.json", "json", "mcpServers"),
+]);
+
+function builtin(
+  client: string,
+  file: string,
+  format: ConfigFormat,
+  serversKey: string,
+): ConfigKind {
+  return Object.freeze({ client, pattern: `**/${file}`, format, serversKey });
+}
+
+/**
+ * Reads the config kinds of a repository: the built-ins, then the patterns
+ * of its `.mcp-orchestration/config.json` (see the module docs).
+ *
+ * @param root The repository's root folder.
+ * @returns The built-in kinds followed by the repository's; only the
+ * built-ins when the file does not exist.
+ * @throws {ConfigError} `INVALID_CONFIG` when the file is not valid, is a
+ * symbolic link (or `.mcp-orchestration` is), or is not a regular file.
+ * @throws {ToolError} `IO` when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { BUILTIN_CONFIG_KINDS, loadConfigKinds } from "./config_kinds.ts";
+ * const root = await mkdtemp(join(tmpdir(), "kinds-"));
+ * strictEqual((await loadConfigKinds(root)).length, BUILTIN_CONFIG_KINDS.length);
+ * await rm(root, { recursive: true });
+ * ```
+ */
+export async function loadConfigKinds(root: string): Promise<ConfigKind[]> {
+  const bytes = await readRepoConfig(root);
+  return bytes === undefined
+    ? [...BUILTIN_CONFIG_KINDS]
+    : [...BUILTIN_CONFIG_KINDS, ...repoConfigKinds(bytes)];
+}
+
+/**
+ * Finds the kind a repository-relative path belongs to. First match wins.
+ *
+ * @param path Repository-relative, "/"-separated path, as Git prints it.
+ * @param kinds The kinds to try, in order (built-ins first).
+ * @returns The first kind whose pattern matches, or undefined.
+ * @throws {ToolError} `BAD_PATH` for a path that is empty, absolute, or has
+ * an empty, "." or ".." segment (a caller's bug: Git never prints one).
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { BUILTIN_CONFIG_KINDS, findConfigKind } from "./config_kinds.ts";
+ * strictEqual(findConfigKind(".codex/config.toml", BUILTIN_CONFIG_KINDS)?.format, "toml");
+ * strictEqual(findConfigKind("README.md", BUILTIN_CONFIG_KINDS), undefined);
+ * ```
+ */
+export function findConfigKind(
+  path: string,
+  kinds: readonly ConfigKind[],
+): ConfigKind | undefined {
+  const segments = path.split("/");
+  if (
+    segments.some((segment) =>
+      segment === "" || segment === "." || segment === ".."
+    )
+  ) {
+    throw new ToolError(
+      "BAD_PATH",
+      `Cannot match ${quote(path)}: not a repository-relative path`,
+    );
+  }
+  if (segments[0] === STORE_DIR || segments.includes(".git")) return undefined;
+  const names = segments.map((segment) => [...canonical(segment)]);
+  return kinds.find((kind) => matchPath(compilePattern(kind.pattern), names));
+}
+
+// --- Matching ---
+
+/** Compiled patterns: segments of code points, "**" kept as a marker. */
+const compiled = new Map<string, (string[] | "**")[]>();
+
+function compilePattern(pattern: string): (string[] | "**")[] {
+  let result = compiled.get(pattern);
+  if (result === undefined) {
+    result = [];
+    for (const segment of pattern.split("/")) {
+      if (segment !== "**") result.push([...canonical(segment)]);
+      else if (result.at(-1) !== "**") result.push("**"); // "**/**" is "**".
+    }
+    compiled.set(pattern, result);
+  }
+  return result;
+}
+
+/** Characters HFS+ ignores in file names, as Git's `is_hfs_dotgit` lists them. */
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/** The form of a segment that two names a file system treats as one file share. */
+function canonical(segment: string): string {
+  const folded = segment.normalize("NFC").replace(HFS_IGNORED, "").toUpperCase()
+    .toLowerCase();
+  const trimmed = folded.replace(/[. ]+$/, "");
+  return trimmed === "" ? folded : trimmed;
+}
+
+/**
+ * Whether pattern segments match path segments. Walks the set of path
+ * positions each pattern prefix can reach, so the cost is at most
+ * (pattern segments × path segments) segment matches, whatever the pattern.
+ */
+function matchPath(
+  pattern: readonly (string[] | "**")[],
+  names: readonly string[][],
+): boolean {
+  let reach = [0];
+  for (const part of pattern) {
+    if (part === "**") {
+      const from = reach[0];
+      if (from === undefined) return false;
+      reach = Array.from(
+        { length: names.length - from + 1 },
+        (_, i) => from + i,
+      );
+    } else {
+      reach = reach.filter((at) =>
+        at < names.length && matchSegment(part, names[at]!)
+      ).map((at) => at + 1);
+    }
+  }
+  return reach.includes(names.length);
+}
+
+/** Wildcard match of one segment; backtracks only to the last "*", so it is O(pattern × name). */
+function matchSegment(
+  pattern: readonly string[],
+  name: readonly string[],
+): boolean {
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let starName = 0;
+  while (n < name.length) {
+    if (
+      p < pattern.length && pattern[p] !== "*" &&
+      (pattern[p] === "?" || pattern[p] === name[n])
+    ) {
+      p++;
+      n++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      star = p++;
+      starName = n;
+    } else if (star >= 0) {
+      p = star + 1;
+      n = ++starName;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
+}
+
+// --- Reading .mcp-orchestration/config.json ---
+
+const LABEL = "Invalid repository config";
+
+function invalid(problem: string, cause?: unknown): ConfigError {
+  return new ConfigError(REPO_CONFIG_PATH, problem, {
+    label: LABEL,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function refused(problem: string, cause?: unknown): ConfigError {
+  return new ConfigError(REPO_CONFIG_PATH, problem, {
+    label: "Refusing repository config",
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+async function readRepoConfig(root: string): Promise<Uint8Array | undefined> {
+  const store = await lstatOrUndefined(join(root, STORE_DIR));
+  if (store?.isSymbolicLink()) refuse(`"${STORE_DIR}" is a symbolic link`);
+  if (!store?.isDirectory()) return undefined;
+  const file = join(root, REPO_CONFIG_PATH);
+  const info = await lstatOrUndefined(file);
+  if (info === undefined) return undefined;
+  if (info.isSymbolicLink()) {
+    refuse("it is a symbolic link; replace it with a regular file");
+  }
+  if (!info.isFile()) refuse("it is not a regular file");
+  let handle: fs.FileHandle;
+  try {
+    // O_NOFOLLOW closes the gap between the lstat above and this open.
+    handle = await fs.open(
+      file,
+      fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0),
+    );
+  } catch (error) {
+    if (errnoCode(error) === "ELOOP") {
+      refuse("it is a symbolic link; replace it with a regular file", error);
+    }
+    throw readError(error);
+  }
+  try {
+    const size = (await handle.stat()).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw invalid(
+        `${size} bytes is over the limit of ${MAX_CONFIG_BYTES} bytes`,
+      );
+    }
+    // One byte past the limit, so a file that grew since stat() is caught by parseConfig.
+    const buffer = new Uint8Array(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(
+        buffer,
+        length,
+        buffer.length - length,
+        length,
+      );
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.slice(0, length);
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    throw readError(error);
+  } finally {
+    await handle.close();
+  }
+}
+
+function refuse(problem: string, cause?: unknown): never {
+  throw refused(problem, cause);
+}
+
+async function lstatOrUndefined(path: string) {
+  try {
+    return await fs.lstat(path);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw readError(error);
+  }
+}
+
+function errnoCode(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+function readError(error: unknown): ToolError {
+  return new ToolError(
+    "IO",
+    `Cannot read "${REPO_CONFIG_PATH}": ${errorMessage(error)}`,
+    { cause: error },
+  );
+}
+
+// --- Validating .mcp-orchestration/config.json ---
+
+/** A value in double quotes, shortened, with control and invisible characters escaped. */
+function quote(value: string): string {
+  const chars = [...value];
+  return JSON.stringify(
+    chars.length > 80 ? `${chars.slice(0, 77).join("")}…` : value,
+  ).replace(
+    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|(?! )\p{Zs}/gu,
+    (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
+  );
+}
+
+const FORMATS: readonly ConfigFormat[] = ["json", "jsonc", "toml"];
+
+function repoConfigKinds(bytes: Uint8Array): ConfigKind[] {
+  const root = parseConfig(REPO_CONFIG_PATH, bytes, {
+    format: "json",
+    label: LABEL,
+  });
+  onlyKeys(root, "the top level", ["version", "configs"]);
+  if (!Object.hasOwn(root, "version")) {
+    throw invalid('missing "version" (write "version": 1)');
+  }
+  if (root.version !== 1) {
+    throw invalid(
+      typeof root.version === "number"
+        ? `"version" is ${root.version}: only 1 is supported`
+        : '"version" must be the number 1',
+    );
+  }
+  if (!Object.hasOwn(root, "configs")) {
+    throw invalid('missing "configs" (a list of patterns)');
+  }
+  const entries = root.configs;
+  if (!Array.isArray(entries)) throw invalid('"configs" must be a list');
+  if (entries.length > MAX_REPO_CONFIG_PATTERNS) {
+    throw invalid(
+      `"configs" has ${entries.length} entries, over the limit of ${MAX_REPO_CONFIG_PATTERNS}`,
+    );
+  }
+  const seen = new Map<string, number>();
+  return entries.map((entry: unknown, index) => {
+    const where = `configs[${index}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      throw invalid(`${where} must be an object`);
+    }
+    const fields = entry as Record<string, unknown>;
+    onlyKeys(fields, where, ["pattern", "format", "servers", "client"]);
+    const pattern = requiredString(fields, where, "pattern");
+    const problem = patternProblem(pattern);
+    if (problem) {
+      throw invalid(`${where}.pattern ${quote(pattern)}: ${problem}`);
+    }
+    const earlier = seen.get(pattern);
+    if (earlier !== undefined) {
+      throw invalid(
+        `${where}.pattern ${quote(pattern)}: same as configs[${earlier}]`,
+      );
+    }
+    seen.set(pattern, index);
+    const format = requiredString(fields, where, "format");
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw invalid(
+        `${where}.format is ${quote(format)}: use "json", "jsonc" or "toml"`,
+      );
+    }
+    const serversKey = requiredString(fields, where, "servers");
+    const client = Object.hasOwn(fields, "client")
+      ? requiredString(fields, where, "client")
+      : "MCP client";
+    return { client, pattern, format: format as ConfigFormat, serversKey };
+  });
+}
+
+function onlyKeys(
+  object: Record<string, unknown>,
+  where: string,
+  allowed: readonly string[],
+): void {
+  const unknown = Object.keys(object).find((key) => !allowed.includes(key));
+  if (unknown !== undefined) {
+    throw invalid(
+      `${where}: unknown key ${quote(unknown)} (allowed: ${
+        allowed.map(quote).join(", ")
+      })`,
+    );
+  }
+}
+
+function requiredString(
+  fields: Record<string, unknown>,
+  where: string,
+  key: string,
+): string {
+  if (!Object.hasOwn(fields, key)) throw invalid(`${where}: missing "${key}"`);
+  const value = fields[key];
+  if (typeof value !== "string" || value === "") {
+    throw invalid(`${where}.${key} must be a non-empty string`);
+  }
+  if ([...value].length > MAX_REPO_CONFIG_STRING) {
+    throw invalid(
+      `${where}.${key} is over the limit of ${MAX_REPO_CONFIG_STRING} characters`,
+    );
+  }
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(value)) {
+    throw invalid(`${where}.${key} contains a control or invisible character`);
+  }
+  return value;
+}
+
+/** Why a repository pattern is refused, or undefined when it is fine. */
+function patternProblem(pattern: string): string | undefined {
+  if (pattern.startsWith("/")) {
+    return 'leading "/": patterns are relative to the repository root';
+  }
+  if (pattern.includes("\\")) return 'backslash: separate folders with "/"';
+  if (pattern.startsWith("!")) {
+    return 'leading "!": patterns can only add files, never exclude them';
+  }
+  if (/[[\]{}]/.test(pattern)) {
+    return 'unsupported glob syntax: only "*", "?" and "**" are special';
+  }
+  const segments = pattern.split("/");
+  if (segments.some((segment) => segment === "")) return "empty path segment";
+  if (segments.some((segment) => segment === "." || segment === "..")) {
+    return '"." or ".." segment';
+  }
+  if (segments.some((segment) => segment.includes("**") && segment !== "**")) {
+    return '"**" must be a whole path segment';
+  }
+  if (
+    canonical(segments[0]!) === STORE_DIR ||
+    segments.some((segment) => canonical(segment) === ".git")
+  ) {
+    return `nothing inside "${STORE_DIR}/" or ".git/" can be a config`;
+  }
+  return undefined;
+}
