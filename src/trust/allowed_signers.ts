@@ -1,0 +1,768 @@
+/**
+ * The repository's trust list, `.mcp-orchestration/allowed_signers`, in
+ * OpenSSH's allowed_signers format (`ssh-keygen(1)`, ALLOWED SIGNERS), so
+ * that `ssh-keygen -Y verify` and git's `gpg.ssh.allowedSignersFile` read the
+ * same file:
+ *
+ * ```text
+ * # comment
+ * alice@example.com,ali@example.org namespaces="mcp-orchestration",valid-before="20270101000000Z" ssh-ed25519 AAAAC3Nz… laptop
+ * ```
+ *
+ * Parsing follows OpenSSH 9.2 (`sshsig.c`): principals field (it may be
+ * double-quoted), then optional comma-separated options (keywords are
+ * case-insensitive; values must be double-quoted, `\"` escapes a quote), then
+ * key type, base64 blob and an optional comment. Where ssh-keygen logs a
+ * malformed line and skips it, we reject the whole file, naming the line: a
+ * trust file is either valid or not. Deliberately stricter than OpenSSH:
+ * control characters, impossible calendar dates (`20260230`) and seconds
+ * above 59 are rejected rather than normalised, and base64 must be canonical.
+ *
+ * Line endings: lines end with LF; a CR before the LF is accepted and ignored
+ * (ssh-keygen accepts CRLF files too). Any other CR is an error. Editing
+ * keeps every untouched byte, including each line's own ending.
+ *
+ * @module
+ */
+
+import {
+  KEY_ID_PREFIX,
+  SIGNATURE_NAMESPACE,
+  SSH_ED25519,
+} from "../constants.ts";
+import { ToolError } from "../errors.ts";
+import { decodeBase64, encodeBase64 } from "../format/base64.ts";
+import { SshReader } from "../format/ssh_wire.ts";
+import {
+  decodePublicKeyBlob,
+  formatPublicKeyLine,
+  keyId,
+} from "../keys/public_key.ts";
+
+/** One key line of an allowed_signers file. */
+export interface AllowedSigner {
+  /** 1-based line number in the file. */
+  line: number;
+  /** The comma-separated principal patterns of the first field. */
+  principals: string[];
+  /** The `namespaces="…"` pattern list; `undefined` means every namespace. */
+  namespaces?: string[];
+  /** From `valid-after`: the key is valid at or after this instant. */
+  validAfter?: Date;
+  /** From `valid-before`: the key is valid at or before this instant. */
+  validBefore?: Date;
+  /** Whether the line has `cert-authority` (we never trust such a line). */
+  certAuthority: boolean;
+  /** The key type field, e.g. `ssh-ed25519` or `ssh-rsa`. */
+  keyType: string;
+  /** The 32-byte Ed25519 key when `keyType` is `ssh-ed25519`, else `undefined`. */
+  key?: Uint8Array;
+  /** The OpenSSH `SHA256:…` fingerprint of the key blob (any key type). */
+  keyId: string;
+  /** Whatever follows the key on the line, or "". */
+  comment: string;
+}
+
+/** A parsed allowed_signers file: its exact text and its key lines. */
+export interface AllowedSigners {
+  /** The file's text, unchanged. */
+  text: string;
+  /** The key lines, in file order. */
+  entries: AllowedSigner[];
+}
+
+/** Options for {@linkcode formatAllowedSigner}. */
+export interface FormatAllowedSignerOptions {
+  /** The signer's identity, e.g. an e-mail address (see {@linkcode validatePrincipal}). */
+  principal: string;
+  /** First instant the key is valid; rounded up to a whole second. */
+  validAfter?: Date;
+  /** Last instant the key is valid; rounded down to a whole second. */
+  validBefore?: Date;
+  /** Free text after the key. */
+  comment?: string;
+}
+
+/** Options for {@linkcode findSigner}. */
+export interface FindSignerOptions {
+  /** The signature's namespace. */
+  namespace: string;
+  /** The instant at which the key must be valid (compared in whole seconds, like ssh-keygen). */
+  at: Date;
+}
+
+/** What the trust list says about one key. */
+export type TrustDecision =
+  | { status: "trusted"; entry: AllowedSigner }
+  /** No plain Ed25519 entry with this key allows this namespace. */
+  | { status: "untrusted" }
+  /** The key is listed for this namespace, but no such entry is valid at `at`. */
+  | { status: "expired"; entry: AllowedSigner; reason: string };
+
+// Key type names that OpenSSH 9.2 reads (sshkey.c); a line's second field is
+// its key type when it is one of these, and its options otherwise.
+const KEY_TYPES = new Set([
+  "ssh-ed25519",
+  "ssh-ed25519-cert-v01@openssh.com",
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ssh-ed25519-cert-v01@openssh.com",
+  "ssh-rsa",
+  "ssh-rsa-cert-v01@openssh.com",
+  "rsa-sha2-256",
+  "rsa-sha2-512",
+  "rsa-sha2-256-cert-v01@openssh.com",
+  "rsa-sha2-512-cert-v01@openssh.com",
+  "ssh-dss",
+  "ssh-dss-cert-v01@openssh.com",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "ecdsa-sha2-nistp256-cert-v01@openssh.com",
+  "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+  "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+  "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+  "webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+]);
+// Type names OpenSSH accepts on a line for a blob of another name.
+const BLOB_TYPE_ALIASES: Record<string, string> = {
+  "rsa-sha2-256": "ssh-rsa",
+  "rsa-sha2-512": "ssh-rsa",
+  "rsa-sha2-256-cert-v01@openssh.com": "ssh-rsa-cert-v01@openssh.com",
+  "rsa-sha2-512-cert-v01@openssh.com": "ssh-rsa-cert-v01@openssh.com",
+  "webauthn-sk-ecdsa-sha2-nistp256@openssh.com":
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+};
+const SPACE = /[ \t]/;
+const SSH_TIME = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$/;
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
+// match_pattern_list() gives up on a sub-pattern this long.
+const MAX_SUBPATTERN = 1023;
+
+/**
+ * Parses an allowed_signers file strictly: any malformed line is an error.
+ *
+ * @param text The file's text.
+ * @param source The file's path, for errors.
+ * @returns The text and its key lines.
+ * @throws {ToolError} `INVALID_FORMAT` naming the line and the problem, e.g.
+ * `Invalid allowed_signers "a": line 3: unknown option "foo"`.
+ *
+ * @example
+ * ```ts
+ * import { deepEqual, equal } from "node:assert/strict";
+ * import { formatAllowedSigner, parseAllowedSigners } from "./allowed_signers.ts";
+ * const line = formatAllowedSigner(new Uint8Array(32).fill(7), { principal: "alice@example.com" });
+ * const file = await parseAllowedSigners(`# team\n${line}\n`, "allowed_signers");
+ * equal(file.entries[0]?.line, 2);
+ * deepEqual(file.entries[0]?.namespaces, ["mcp-orchestration"]);
+ * ```
+ */
+export async function parseAllowedSigners(
+  text: string,
+  source: string,
+): Promise<AllowedSigners> {
+  const entries: AllowedSigner[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
+    const parsed = _parseLine(
+      line,
+      `allowed_signers "${source}": line ${i + 1}`,
+    );
+    if (parsed === undefined) continue;
+    const { blob, ...fields } = parsed;
+    entries.push({
+      line: i + 1,
+      ...fields,
+      keyId: fields.key === undefined
+        ? await _blobKeyId(blob)
+        : await keyId(fields.key),
+    });
+  }
+  return { text, entries };
+}
+
+/**
+ * Writes one allowed_signers line for an Ed25519 key, limited to our
+ * namespace: `principal namespaces="mcp-orchestration"[,valid-after="…"][,valid-before="…"] ssh-ed25519 … [comment]`.
+ * Dates are written as `YYYYMMDDHHMMSSZ` (UTC).
+ *
+ * @param key The 32-byte Ed25519 public key.
+ * @param options The principal, an optional validity window and a comment.
+ * @returns The line, without a newline.
+ * @throws {ToolError} `USAGE` for a bad principal, date or comment, or when
+ * `validBefore` is not after `validAfter`; the key module's error for a bad key.
+ *
+ * @example
+ * ```ts
+ * import { ok } from "node:assert/strict";
+ * import { formatAllowedSigner } from "./allowed_signers.ts";
+ * const line = formatAllowedSigner(new Uint8Array(32).fill(7), {
+ *   principal: "alice@example.com",
+ *   validBefore: new Date("2027-01-01T00:00:00Z"),
+ * });
+ * ok(line.startsWith(
+ *   'alice@example.com namespaces="mcp-orchestration",valid-before="20270101000000Z" ssh-ed25519 ',
+ * ));
+ * ```
+ */
+export function formatAllowedSigner(
+  key: Uint8Array,
+  options: FormatAllowedSignerOptions,
+): string {
+  validatePrincipal(options.principal);
+  const opts = [`namespaces="${SIGNATURE_NAMESPACE}"`];
+  const after = options.validAfter === undefined
+    ? undefined
+    : _wholeSeconds(options.validAfter, "valid-after", Math.ceil);
+  const before = options.validBefore === undefined
+    ? undefined
+    : _wholeSeconds(options.validBefore, "valid-before", Math.floor);
+  if (after !== undefined && before !== undefined && before <= after) {
+    throw new ToolError(
+      "USAGE",
+      `Invalid validity: valid-before "${
+        _iso(before)
+      }" is not after valid-after "${_iso(after)}"`,
+    );
+  }
+  if (after !== undefined) opts.push(`valid-after="${_sshTime(after)}"`);
+  if (before !== undefined) opts.push(`valid-before="${_sshTime(before)}"`);
+  const comment = options.comment ?? "";
+  if (_hasControl(comment, { allowTab: false })) {
+    throw new ToolError(
+      "USAGE",
+      `Invalid comment "${comment}": it must be one line without tabs or control characters`,
+    );
+  }
+  const keyLine = comment.trim() === ""
+    ? formatPublicKeyLine(key)
+    : formatPublicKeyLine(key, comment);
+  return `${options.principal} ${opts.join(",")} ${keyLine}`;
+}
+
+/**
+ * Appends a line to an allowed_signers text, keeping every existing byte. A
+ * missing final newline is added first; the new line ends with the file's
+ * line ending (CRLF when its first line ends so, else LF).
+ *
+ * @param text The file's current text ("" for a new file).
+ * @param line One key line, e.g. from {@linkcode formatAllowedSigner}.
+ * @returns The new text. The caller checks for duplicates first.
+ * @throws {ToolError} `INVALID_FORMAT` when `line` is not one valid key line.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { addAllowedSigner, formatAllowedSigner } from "./allowed_signers.ts";
+ * const line = formatAllowedSigner(new Uint8Array(32).fill(7), { principal: "bob@example.com" });
+ * equal(addAllowedSigner("# team", line), `# team\n${line}\n`);
+ * ```
+ */
+export function addAllowedSigner(text: string, line: string): string {
+  if (_parseLine(line, "allowed_signers entry") === undefined) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      "Invalid allowed_signers entry: it is blank or a comment",
+    );
+  }
+  const firstBreak = text.indexOf("\n");
+  const eol = firstBreak > 0 && text[firstBreak - 1] === "\r" ? "\r\n" : "\n";
+  const prefix = text === "" || text.endsWith("\n") ? text : text + eol;
+  return prefix + line + eol;
+}
+
+/**
+ * Removes every key line whose key id or one of whose principals equals the
+ * selector. Whole lines go (a line listing other principals too included);
+ * all other bytes stay.
+ *
+ * @param file The parsed file.
+ * @param selector A key id (`SHA256:…`) or an exact principal.
+ * @returns The new text and the removed entries (none when nothing matched).
+ * @throws {ToolError} `USAGE` when the selector is empty.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { formatAllowedSigner, parseAllowedSigners, removeAllowedSigners } from "./allowed_signers.ts";
+ * const a = formatAllowedSigner(new Uint8Array(32).fill(1), { principal: "a@example.com" });
+ * const b = formatAllowedSigner(new Uint8Array(32).fill(2), { principal: "b@example.com" });
+ * const file = await parseAllowedSigners(`${a}\n# keep\n${b}\n`, "allowed_signers");
+ * const { text, removed } = removeAllowedSigners(file, "a@example.com");
+ * equal(text, `# keep\n${b}\n`);
+ * equal(removed[0]?.line, 1);
+ * ```
+ */
+export function removeAllowedSigners(
+  file: AllowedSigners,
+  selector: string,
+): { text: string; removed: AllowedSigner[] } {
+  if (selector === "") {
+    throw new ToolError("USAGE", "Missing key id or principal to remove");
+  }
+  const removed = file.entries.filter((entry) =>
+    entry.keyId === selector || entry.principals.includes(selector)
+  );
+  const lines = new Set(removed.map((entry) => entry.line));
+  // Each piece keeps its own line ending, so what stays is byte-identical.
+  const pieces = file.text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const text = pieces.filter((_, i) => !lines.has(i + 1)).join("");
+  return { text, removed };
+}
+
+/**
+ * Decides whether a key may sign in a namespace at an instant. Only plain
+ * (not `cert-authority`) `ssh-ed25519` lines count; among those whose
+ * `namespaces` allow the namespace (OpenSSH pattern-list rules: `*`, `?`,
+ * `!` negation), any one valid at `at` makes the key trusted.
+ *
+ * @param file The parsed file.
+ * @param key The 32-byte Ed25519 public key of the signature.
+ * @param options The signature's namespace and the instant to check.
+ * @returns `trusted` with the fitting entry; `expired` with the first entry
+ * and why, when entries for this key and namespace exist but none is valid
+ * at `at`; else `untrusted`.
+ * @throws Never.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { findSigner, formatAllowedSigner, parseAllowedSigners } from "./allowed_signers.ts";
+ * const key = new Uint8Array(32).fill(7);
+ * const file = await parseAllowedSigners(formatAllowedSigner(key, { principal: "a@example.com" }), "x");
+ * const at = new Date();
+ * equal(findSigner(file, key, { namespace: "mcp-orchestration", at }).status, "trusted");
+ * equal(findSigner(file, key, { namespace: "git", at }).status, "untrusted");
+ * ```
+ */
+export function findSigner(
+  file: AllowedSigners,
+  key: Uint8Array,
+  options: FindSignerOptions,
+): TrustDecision {
+  const candidates = file.entries.filter((entry) =>
+    entry.keyType === SSH_ED25519 && !entry.certAuthority &&
+    entry.key !== undefined && _sameBytes(entry.key, key) &&
+    (entry.namespaces === undefined ||
+      _matchPatternList(options.namespace, entry.namespaces))
+  );
+  const first = candidates[0];
+  if (first === undefined) return { status: "untrusted" };
+  // ssh-keygen compares whole seconds (time(NULL)) against the file's times.
+  const at = Math.floor(options.at.getTime() / 1000) * 1000;
+  const reasons: string[] = [];
+  for (const entry of candidates) {
+    if (entry.validAfter !== undefined && at < entry.validAfter.getTime()) {
+      reasons.push(
+        `line ${entry.line}: not valid before "${_iso(entry.validAfter)}"`,
+      );
+    } else if (
+      entry.validBefore !== undefined && at > entry.validBefore.getTime()
+    ) {
+      reasons.push(
+        `line ${entry.line}: expired after "${_iso(entry.validBefore)}"`,
+      );
+    } else {
+      return { status: "trusted", entry };
+    }
+  }
+  return { status: "expired", entry: first, reason: reasons.join("; ") };
+}
+
+/**
+ * Checks a principal we are about to write into the file.
+ *
+ * @param principal The principal, e.g. `alice@example.com`.
+ * @returns Nothing.
+ * @throws {ToolError} `USAGE` when it is empty, has whitespace, a control
+ * character, a comma or a double quote, starts with `#`, or has a pattern
+ * character (`*`, `?`, or a leading `!`), which OpenSSH would read as a
+ * wildcard or negation.
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * import { validatePrincipal } from "./allowed_signers.ts";
+ * validatePrincipal("alice@example.com");
+ * throws(() => validatePrincipal("alice smith"), { code: "USAGE" });
+ * ```
+ */
+export function validatePrincipal(principal: string): void {
+  const problem = principal === ""
+    ? "it is empty"
+    : /\s/.test(principal) || _hasControl(principal, { allowTab: false })
+    ? "it has whitespace or a control character"
+    : principal.includes(",")
+    ? "it has a comma, which separates principals"
+    : principal.includes('"')
+    ? "it has a double quote"
+    : principal.startsWith("#")
+    ? 'it starts with "#", which makes the line a comment'
+    : /[*?]/.test(principal) || principal.startsWith("!")
+    ? 'it has a pattern character ("*", "?" or a leading "!")'
+    : undefined;
+  if (problem !== undefined) {
+    throw new ToolError(
+      "USAGE",
+      `Invalid principal "${principal}": ${problem}`,
+    );
+  }
+}
+
+/**
+ * Parses a validity date argument: ssh-keygen's `YYYYMMDD[HHMM[SS]][Z]` (no
+ * `Z` means local time, as in ssh-keygen; a `UTC` suffix works too) or ISO
+ * 8601 `YYYY-MM-DD[THH:MM[:SS][Z|±HH:MM]]` (no zone means local time, too).
+ *
+ * @param text The argument.
+ * @param what The argument's name (e.g. `--valid-before`), for errors.
+ * @returns The instant.
+ * @throws {ToolError} `USAGE` when the text is not such a date, names an
+ * impossible date (`20261340`, `20260230`), or is not after 1970.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { parseValidityDate } from "./allowed_signers.ts";
+ * const a = parseValidityDate("20260131120000Z", "--valid-after");
+ * const b = parseValidityDate("2026-01-31T12:00:00Z", "--valid-after");
+ * equal(a.getTime(), b.getTime());
+ * ```
+ */
+export function parseValidityDate(text: string, what: string): Date {
+  const date = _parseSshTime(text) ?? _parseIsoTime(text);
+  if (date === undefined) {
+    throw new ToolError(
+      "USAGE",
+      `Invalid ${what} "${text}": expected a date as YYYYMMDD[HHMM[SS]][Z] or ISO 8601 (e.g. "2026-01-31T12:00:00Z")`,
+    );
+  }
+  return date;
+}
+
+interface _ParsedLine extends Omit<AllowedSigner, "line" | "keyId"> {
+  blob: Uint8Array;
+}
+
+/** Parses one line (without its line ending); `undefined` for blank and comment lines. */
+function _parseLine(line: string, where: string): _ParsedLine | undefined {
+  const fail = (detail: string, cause?: unknown): never => {
+    throw new ToolError("INVALID_FORMAT", `Invalid ${where}: ${detail}`, {
+      cause,
+    });
+  };
+  if (_hasControl(line, { allowTab: true })) fail("control character");
+  let rest = line.replace(/^[ \t]+/, "");
+  if (rest === "" || rest.startsWith("#")) return undefined;
+
+  // Principals end at the first blank; a double quote opens a quoted stretch
+  // that may hold blanks (OpenSSH's strdelimw()).
+  const stop = rest.search(/[ \t"]/);
+  if (stop < 0) fail("missing key");
+  let principalsText = rest.slice(0, stop);
+  if (rest[stop] === '"') {
+    const close = rest.indexOf('"', stop + 1);
+    if (close < 0) fail("unterminated quote in principals");
+    principalsText += rest.slice(stop + 1, close);
+    rest = rest.slice(close + 1);
+  } else {
+    rest = rest.slice(stop);
+  }
+  rest = rest.replace(/^[ \t]+/, "");
+  if (rest === "") fail("missing key");
+
+  if (KEY_TYPES.has(principalsText) && !KEY_TYPES.has(_token(rest))) {
+    fail(
+      `missing principals: the line starts with key type "${principalsText}"`,
+    );
+  }
+
+  let options: ReturnType<typeof _parseOptions> = { certAuthority: false };
+  if (!KEY_TYPES.has(_token(rest))) {
+    const end = _optionsEnd(rest);
+    if (end < 0) fail("unterminated quote in options");
+    options = _parseOptions(rest.slice(0, end), fail);
+    rest = rest.slice(end).replace(/^[ \t]+/, "");
+    if (rest === "") fail("missing key");
+  }
+  const keyType = _token(rest);
+  if (!KEY_TYPES.has(keyType)) fail(`unknown key type "${keyType}"`);
+  rest = rest.slice(keyType.length).replace(/^[ \t]+/, "");
+  const base64 = _token(rest);
+  if (base64 === "") fail("missing key");
+  const comment = rest.slice(base64.length).replace(/^[ \t]+/, "");
+
+  let blob: Uint8Array = new Uint8Array();
+  let key: Uint8Array | undefined;
+  let blobType = SSH_ED25519;
+  try {
+    blob = decodeBase64(base64, where);
+    if (keyType === SSH_ED25519) key = decodePublicKeyBlob(blob, where);
+    else blobType = new SshReader(blob, where).text("key type");
+  } catch (error) {
+    fail(`invalid "${keyType}" key`, error);
+  }
+  if (
+    key === undefined && blobType !== (BLOB_TYPE_ALIASES[keyType] ?? keyType)
+  ) {
+    fail(`key type "${keyType}" does not match the key's type "${blobType}"`);
+  }
+  return {
+    principals: principalsText.split(","),
+    ...options,
+    keyType,
+    ...(key === undefined ? {} : { key }),
+    comment,
+    blob,
+  };
+}
+
+/** Parses the options field as OpenSSH's sshsigopt_parse() does. */
+function _parseOptions(
+  text: string,
+  fail: (detail: string) => never,
+): Pick<
+  AllowedSigner,
+  "certAuthority" | "namespaces" | "validAfter" | "validBefore"
+> {
+  let certAuthority = false;
+  let namespaces: string[] | undefined;
+  let validAfter: Date | undefined;
+  let validBefore: Date | undefined;
+  let at = 0;
+  const named = (name: string): boolean =>
+    text.slice(at, at + name.length + 1).toLowerCase() === `${name}=`;
+  const value = (name: string): string => {
+    at += name.length + 1;
+    if (text[at] !== '"') {
+      fail(`option "${name}" needs a value in double quotes`);
+    }
+    let out = "";
+    for (at++; at < text.length && text[at] !== '"'; at++) {
+      if (text[at] === "\\" && text[at + 1] === '"') at++;
+      out += text[at];
+    }
+    if (at >= text.length) fail(`unterminated quote in option "${name}"`);
+    at++;
+    return out;
+  };
+  const time = (name: string, seen: Date | undefined): Date => {
+    if (seen !== undefined) fail(`more than one "${name}" option`);
+    const raw = value(name);
+    const date = _parseSshTime(raw);
+    if (date === undefined) fail(`invalid "${name}" time "${raw}"`);
+    return date!;
+  };
+  while (at < text.length) {
+    const start = at;
+    if (text.slice(at, at + 14).toLowerCase() === "cert-authority") {
+      certAuthority = true;
+      at += 14;
+    } else if (named("namespaces")) {
+      if (namespaces !== undefined) fail('more than one "namespaces" option');
+      namespaces = value("namespaces").split(",");
+    } else if (named("valid-after")) {
+      validAfter = time("valid-after", validAfter);
+    } else if (named("valid-before")) {
+      validBefore = time("valid-before", validBefore);
+    }
+    if (at >= text.length) break;
+    // Like OpenSSH, an empty option between two commas is skipped.
+    if (text[at] !== ",") fail(`unknown option "${_optionAt(text, start)}"`);
+    at++;
+    if (at >= text.length) fail("unexpected end of options");
+  }
+  if (
+    validAfter !== undefined && validBefore !== undefined &&
+    validBefore <= validAfter
+  ) {
+    fail('"valid-before" is not after "valid-after"');
+  }
+  return {
+    certAuthority,
+    ...(namespaces === undefined ? {} : { namespaces }),
+    ...(validAfter === undefined ? {} : { validAfter }),
+    ...(validBefore === undefined ? {} : { validBefore }),
+  };
+}
+
+/** Returns the text up to the first blank. */
+function _token(text: string): string {
+  const end = text.search(SPACE);
+  return end < 0 ? text : text.slice(0, end);
+}
+
+/** Index of the first unquoted blank (or the end); -1 for an unterminated quote. */
+function _optionsEnd(text: string): number {
+  let quoted = false;
+  let at = 0;
+  for (; at < text.length && (quoted || !SPACE.test(text[at]!)); at++) {
+    if (text[at] === "\\" && text[at + 1] === '"') at++;
+    else if (text[at] === '"') quoted = !quoted;
+  }
+  return quoted ? -1 : at;
+}
+
+/** The option starting at `start`, up to the next unquoted comma, for errors. */
+function _optionAt(text: string, start: number): string {
+  let quoted = false;
+  let at = start;
+  for (; at < text.length && (quoted || text[at] !== ","); at++) {
+    if (text[at] === "\\" && text[at + 1] === '"') at++;
+    else if (text[at] === '"') quoted = !quoted;
+  }
+  return text.slice(start, at);
+}
+
+/** OpenSSH's match_pattern_list() for a case-sensitive list: a matching `!` entry vetoes. */
+function _matchPatternList(value: string, patterns: string[]): boolean {
+  let positive = false;
+  for (const entry of patterns) {
+    const negated = entry.startsWith("!");
+    const pattern = negated ? entry.slice(1) : entry;
+    if (pattern.length >= MAX_SUBPATTERN) return false;
+    if (_matchPattern(value, pattern)) {
+      if (negated) return false;
+      positive = true;
+    }
+  }
+  return positive;
+}
+
+/** Glob match with `*` (any run) and `?` (one character), in linear time. */
+function _matchPattern(value: string, pattern: string): boolean {
+  let v = 0;
+  let p = 0;
+  let starP = -1;
+  let starV = 0;
+  while (v < value.length) {
+    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === value[v])) {
+      v++;
+      p++;
+    } else if (p < pattern.length && pattern[p] === "*") {
+      starP = p++;
+      starV = v;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      v = ++starV;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
+}
+
+/** ssh-keygen's time syntax (parse_absolute_time()), or `undefined`. */
+function _parseSshTime(text: string): Date | undefined {
+  let body = text;
+  let utc = false;
+  if (body.length > 1 && /z$/i.test(body)) {
+    body = body.slice(0, -1);
+    utc = true;
+  } else if (body.length > 3 && /utc$/i.test(body)) {
+    body = body.slice(0, -3);
+    utc = true;
+  }
+  const m = SSH_TIME.exec(body);
+  if (m === null) return undefined;
+  return _makeDate(m.slice(1, 7), utc ? 0 : undefined);
+}
+
+/** ISO 8601 `YYYY-MM-DD[THH:MM[:SS][Z|±HH:MM]]`, or `undefined`. */
+function _parseIsoTime(text: string): Date | undefined {
+  const m = ISO_TIME.exec(text);
+  if (m === null) return undefined;
+  const zone = m[7];
+  if (zone === undefined) return _makeDate(m.slice(1, 7), undefined);
+  if (zone === "Z") return _makeDate(m.slice(1, 7), 0);
+  const hours = Number(zone.slice(1, 3));
+  const minutes = Number(zone.slice(4, 6));
+  if (hours > 23 || minutes > 59) return undefined;
+  return _makeDate(
+    m.slice(1, 7),
+    (zone[0] === "-" ? -1 : 1) * (hours * 60 + minutes),
+  );
+}
+
+/**
+ * Builds a date from [year, month, day, hour?, minute?, second?], checking
+ * each field's range; `offsetMinutes` undefined means local time. Only
+ * instants after 1970-01-01T00:00:00Z are valid (as in OpenSSH).
+ */
+function _makeDate(
+  fields: (string | undefined)[],
+  offsetMinutes: number | undefined,
+): Date | undefined {
+  const [year, month, day, hour = 0, minute = 0, second = 0] = fields.map((f) =>
+    f === undefined ? undefined : Number(f)
+  );
+  if (year === undefined || month === undefined || day === undefined) {
+    return undefined;
+  }
+  // Day 0 of the next month is the last day of this one.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (
+    year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth ||
+    hour > 23 || minute > 59 || second > 59
+  ) return undefined;
+  const date = offsetMinutes === undefined
+    ? new Date(year, month - 1, day, hour, minute, second)
+    : new Date(
+      Date.UTC(year, month - 1, day, hour, minute, second) -
+        offsetMinutes * 60_000,
+    );
+  return date.getTime() > 0 ? date : undefined;
+}
+
+/** Rounds a date to whole seconds, checking it can be written. */
+function _wholeSeconds(
+  date: Date,
+  name: string,
+  round: (x: number) => number,
+): Date {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms) || ms <= 0 || ms >= Date.UTC(10000, 0, 1)) {
+    throw new ToolError(
+      "USAGE",
+      `Invalid ${name} date: it must be between 1970 and 9999`,
+    );
+  }
+  return new Date(round(ms / 1000) * 1000);
+}
+
+/** `YYYYMMDDHHMMSSZ`, UTC. */
+function _sshTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:T]/g, "");
+}
+
+/** ISO 8601 in UTC, whole seconds. */
+function _iso(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** SHA256 fingerprint of a non-Ed25519 key blob (Ed25519 keys go through keyId()). */
+async function _blobKeyId(blob: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", blob as Uint8Array<ArrayBuffer>),
+  );
+  return KEY_ID_PREFIX + encodeBase64(digest).replace(/=+$/, "");
+}
+
+/** Whether the text has a character below U+0020 (tab allowed on request) or DEL. */
+function _hasControl(text: string, options: { allowTab: boolean }): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (
+      (code < 0x20 && !(options.allowTab && code === 0x09)) || code === 0x7f
+    ) return true;
+  }
+  return false;
+}
+
+function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
