@@ -39,9 +39,10 @@ export type ErrorCode =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ToolError } from "./errors.ts";
  * const error = new ToolError("BAD_PATH", 'Cannot sign "a.json": not a recognised MCP config');
- * console.assert(error.code === "BAD_PATH");
+ * assert.ok(error.code === "BAD_PATH");
  * ```
  */
 export class ToolError extends Error {
@@ -70,8 +71,9 @@ export class ToolError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorMessage } from "./errors.ts";
- * console.assert(errorMessage(new Error("boom")) === "boom");
+ * assert.ok(errorMessage(new Error("boom")) === "boom");
  * ```
  */
 export function errorMessage(error: unknown): string {

@@ -62,9 +62,10 @@ interface DenoLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runProcess } from "./runtime.ts";
  * const out = await runProcess("git", ["--version"]);
- * console.assert(out.code === 0);
+ * assert.ok(out.code === 0);
  * ```
  */
 export async function runProcess(

@@ -27,8 +27,9 @@ import { ToolError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSeed } from "./ed25519.ts";
- * console.assert(generateSeed().length === 32);
+ * assert.ok(generateSeed().length === 32);
  * ```
  */
 export function generateSeed(): Uint8Array {
@@ -44,8 +45,9 @@ export function generateSeed(): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSeed, publicKeyFromSeed } from "./ed25519.ts";
- * console.assert((await publicKeyFromSeed(generateSeed())).length === 32);
+ * assert.ok((await publicKeyFromSeed(generateSeed())).length === 32);
  * ```
  */
 export async function publicKeyFromSeed(seed: Uint8Array): Promise<Uint8Array> {
@@ -63,9 +65,10 @@ export async function publicKeyFromSeed(seed: Uint8Array): Promise<Uint8Array> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSeed, signEd25519 } from "./ed25519.ts";
  * const signature = await signEd25519(generateSeed(), new Uint8Array([1]));
- * console.assert(signature.length === 64);
+ * assert.ok(signature.length === 64);
  * ```
  */
 export async function signEd25519(
@@ -87,11 +90,12 @@ export async function signEd25519(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateSeed, publicKeyFromSeed, signEd25519, verifyEd25519 } from "./ed25519.ts";
  * const seed = generateSeed();
  * const message = new TextEncoder().encode("hello");
  * const signature = await signEd25519(seed, message);
- * console.assert(await verifyEd25519(signature, message, await publicKeyFromSeed(seed)));
+ * assert.ok(await verifyEd25519(signature, message, await publicKeyFromSeed(seed)));
  * ```
  */
 export async function verifyEd25519(

@@ -12,8 +12,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256 } from "./sha.ts";
- * console.assert((await sha256(new Uint8Array())).length === 32);
+ * assert.ok((await sha256(new Uint8Array())).length === 32);
  * ```
  */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
@@ -28,8 +29,9 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha512 } from "./sha.ts";
- * console.assert((await sha512(new Uint8Array())).length === 64);
+ * assert.ok((await sha512(new Uint8Array())).length === 64);
  * ```
  */
 export async function sha512(bytes: Uint8Array): Promise<Uint8Array> {
@@ -44,8 +46,9 @@ export async function sha512(bytes: Uint8Array): Promise<Uint8Array> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toHex } from "./sha.ts";
- * console.assert(toHex(new Uint8Array([0, 171])) === "00ab");
+ * assert.ok(toHex(new Uint8Array([0, 171])) === "00ab");
  * ```
  */
 export function toHex(bytes: Uint8Array): string {
@@ -63,9 +66,10 @@ export function toHex(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Hex } from "./sha.ts";
  * const id = await sha256Hex(new TextEncoder().encode("abc"));
- * console.assert(id.startsWith("ba7816bf"));
+ * assert.ok(id.startsWith("ba7816bf"));
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -21,9 +21,10 @@ import { decodeBase64, encodeBase64 } from "./base64.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { armor } from "./armor.ts";
  * const text = armor(new Uint8Array([1, 2, 3]), "-----BEGIN X-----", "-----END X-----");
- * console.assert(text === "-----BEGIN X-----\nAQID\n-----END X-----\n");
+ * assert.ok(text === "-----BEGIN X-----\nAQID\n-----END X-----\n");
  * ```
  */
 export function armor(bytes: Uint8Array, begin: string, end: string): string {
@@ -51,10 +52,11 @@ export function armor(bytes: Uint8Array, begin: string, end: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dearmor } from "./armor.ts";
  * const text = "-----BEGIN X-----\nAQID\n-----END X-----\n";
  * const bytes = dearmor(text, "-----BEGIN X-----", "-----END X-----", "x.txt");
- * console.assert(bytes.join() === "1,2,3");
+ * assert.ok(bytes.join() === "1,2,3");
  * ```
  */
 export function dearmor(

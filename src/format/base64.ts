@@ -21,8 +21,9 @@ const CHUNK = 0x8000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeBase64 } from "./base64.ts";
- * console.assert(encodeBase64(new TextEncoder().encode("hi")) === "aGk=");
+ * assert.ok(encodeBase64(new TextEncoder().encode("hi")) === "aGk=");
  * ```
  */
 export function encodeBase64(bytes: Uint8Array): string {
@@ -44,8 +45,9 @@ export function encodeBase64(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeBase64 } from "./base64.ts";
- * console.assert(decodeBase64("aGk=", "greeting").length === 2);
+ * assert.ok(decodeBase64("aGk=", "greeting").length === 2);
  * ```
  */
 export function decodeBase64(text: string, what: string): Uint8Array {

@@ -17,9 +17,10 @@ const ENCODER = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SshReader } from "./ssh_wire.ts";
  * const reader = new SshReader(new Uint8Array([0, 0, 0, 2, 104, 105]), "x.bin");
- * console.assert(reader.text("greeting") === "hi");
+ * assert.ok(reader.text("greeting") === "hi");
  * reader.end("greeting");
  * ```
  */
@@ -57,9 +58,10 @@ export class SshReader {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshReader } from "./ssh_wire.ts";
    * const reader = new SshReader(new Uint8Array([0, 0, 1, 0]), "x.bin");
-   * console.assert(reader.uint32("count") === 256);
+   * assert.ok(reader.uint32("count") === 256);
    * ```
    */
   uint32(field: string): number {
@@ -77,9 +79,10 @@ export class SshReader {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshReader } from "./ssh_wire.ts";
    * const reader = new SshReader(new Uint8Array([0, 0, 0, 1, 7]), "x.bin");
-   * console.assert(reader.bytes("blob")[0] === 7);
+   * assert.ok(reader.bytes("blob")[0] === 7);
    * ```
    */
   bytes(field: string): Uint8Array {
@@ -96,9 +99,10 @@ export class SshReader {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshReader } from "./ssh_wire.ts";
    * const reader = new SshReader(new Uint8Array([0, 0, 0, 1, 65]), "x.bin");
-   * console.assert(reader.text("name") === "A");
+   * assert.ok(reader.text("name") === "A");
    * ```
    */
   text(field: string): string {
@@ -124,9 +128,10 @@ export class SshReader {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshReader } from "./ssh_wire.ts";
    * const reader = new SshReader(new Uint8Array([1, 2, 3]), "x.bin");
-   * console.assert(reader.raw(2, "prefix").length === 2 && reader.remaining === 1);
+   * assert.ok(reader.raw(2, "prefix").length === 2 && reader.remaining === 1);
    * ```
    */
   raw(n: number, field: string): Uint8Array {
@@ -170,9 +175,10 @@ export class SshReader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SshWriter } from "./ssh_wire.ts";
  * const bytes = new SshWriter().text("hi").finish();
- * console.assert(bytes.join() === "0,0,0,2,104,105");
+ * assert.ok(bytes.join() === "0,0,0,2,104,105");
  * ```
  */
 export class SshWriter {
@@ -188,8 +194,9 @@ export class SshWriter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshWriter } from "./ssh_wire.ts";
-   * console.assert(new SshWriter().uint32(1).finish().join() === "0,0,0,1");
+   * assert.ok(new SshWriter().uint32(1).finish().join() === "0,0,0,1");
    * ```
    */
   uint32(n: number): this {
@@ -207,9 +214,10 @@ export class SshWriter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshWriter } from "./ssh_wire.ts";
    * const out = new SshWriter().bytes(new Uint8Array([7])).finish();
-   * console.assert(out.join() === "0,0,0,1,7");
+   * assert.ok(out.join() === "0,0,0,1,7");
    * ```
    */
   bytes(b: Uint8Array): this {
@@ -224,8 +232,9 @@ export class SshWriter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshWriter } from "./ssh_wire.ts";
-   * console.assert(new SshWriter().text("").finish().join() === "0,0,0,0");
+   * assert.ok(new SshWriter().text("").finish().join() === "0,0,0,0");
    * ```
    */
   text(s: string): this {
@@ -240,8 +249,9 @@ export class SshWriter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshWriter } from "./ssh_wire.ts";
-   * console.assert(new SshWriter().raw(new Uint8Array([1, 2])).finish().length === 2);
+   * assert.ok(new SshWriter().raw(new Uint8Array([1, 2])).finish().length === 2);
    * ```
    */
   raw(b: Uint8Array): this {
@@ -258,8 +268,9 @@ export class SshWriter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { SshWriter } from "./ssh_wire.ts";
-   * console.assert(new SshWriter().finish().length === 0);
+   * assert.ok(new SshWriter().finish().length === 0);
    * ```
    */
   finish(): Uint8Array {

@@ -49,11 +49,12 @@ const CREATE_HINT =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPrivateKey, parsePrivateKey } from "./private_key.ts";
  * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
  * const seed = generateSeed();
  * const text = formatPrivateKey({ seed, publicKey: await publicKeyFromSeed(seed), comment: "me" });
- * console.assert((await parsePrivateKey(text, "signing.key")).comment === "me");
+ * assert.ok((await parsePrivateKey(text, "signing.key")).comment === "me");
  * ```
  */
 export async function parsePrivateKey(
@@ -192,11 +193,12 @@ function readPrivateSection(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPrivateKey } from "./private_key.ts";
  * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
  * const seed = generateSeed();
  * const text = formatPrivateKey({ seed, publicKey: await publicKeyFromSeed(seed), comment: "" });
- * console.assert(text.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
+ * assert.ok(text.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
  * ```
  */
 export function formatPrivateKey(key: PrivateKey): string {

@@ -33,8 +33,9 @@ export interface PublicKeyLine {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePublicKeyBlob } from "./public_key.ts";
- * console.assert(encodePublicKeyBlob(new Uint8Array(32)).length === 51);
+ * assert.ok(encodePublicKeyBlob(new Uint8Array(32)).length === 51);
  * ```
  */
 export function encodePublicKeyBlob(key: Uint8Array): Uint8Array {
@@ -57,9 +58,10 @@ export function encodePublicKeyBlob(key: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePublicKeyBlob, encodePublicKeyBlob } from "./public_key.ts";
  * const blob = encodePublicKeyBlob(new Uint8Array(32).fill(7));
- * console.assert(decodePublicKeyBlob(blob, "a.pub")[0] === 7);
+ * assert.ok(decodePublicKeyBlob(blob, "a.pub")[0] === 7);
  * ```
  */
 export function decodePublicKeyBlob(
@@ -99,9 +101,10 @@ export function decodePublicKeyBlob(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPublicKeyLine, parsePublicKeyLine } from "./public_key.ts";
  * const line = formatPublicKeyLine(new Uint8Array(32).fill(1), "me@host");
- * console.assert(parsePublicKeyLine(line, "a.pub").comment === "me@host");
+ * assert.ok(parsePublicKeyLine(line, "a.pub").comment === "me@host");
  * ```
  */
 export function parsePublicKeyLine(
@@ -151,8 +154,9 @@ export function parsePublicKeyLine(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatPublicKeyLine } from "./public_key.ts";
- * console.assert(formatPublicKeyLine(new Uint8Array(32)).startsWith("ssh-ed25519 AAAAC3"));
+ * assert.ok(formatPublicKeyLine(new Uint8Array(32)).startsWith("ssh-ed25519 AAAAC3"));
  * ```
  */
 export function formatPublicKeyLine(key: Uint8Array, comment?: string): string {
@@ -179,9 +183,10 @@ export function formatPublicKeyLine(key: Uint8Array, comment?: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keyId } from "./public_key.ts";
  * const id = await keyId(new Uint8Array(32));
- * console.assert(id.startsWith("SHA256:") && id.length === 50);
+ * assert.ok(id.startsWith("SHA256:") && id.length === 50);
  * ```
  */
 export async function keyId(key: Uint8Array): Promise<string> {

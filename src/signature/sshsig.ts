@@ -61,12 +61,13 @@ const MAGIC = new TextEncoder().encode(SSHSIG_MAGIC);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSshSignature } from "./sshsig.ts";
  * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
  * const seed = generateSeed();
  * const key = { seed, publicKey: await publicKeyFromSeed(seed), comment: "" };
  * const armored = await createSshSignature(new TextEncoder().encode("{}"), key);
- * console.assert(armored.startsWith("-----BEGIN SSH SIGNATURE-----\n"));
+ * assert.ok(armored.startsWith("-----BEGIN SSH SIGNATURE-----\n"));
  * ```
  */
 export async function createSshSignature(
@@ -116,12 +117,13 @@ export async function createSshSignature(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSshSignature, parseSshSignature } from "./sshsig.ts";
  * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
  * const seed = generateSeed();
  * const key = { seed, publicKey: await publicKeyFromSeed(seed), comment: "" };
  * const armored = await createSshSignature(new Uint8Array(), key);
- * console.assert(parseSshSignature(armored, "x.sig").hashAlgorithm === "sha512");
+ * assert.ok(parseSshSignature(armored, "x.sig").hashAlgorithm === "sha512");
  * ```
  */
 export function parseSshSignature(
@@ -194,14 +196,15 @@ export function parseSshSignature(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSshSignature, parseSshSignature, verifySshSignature } from "./sshsig.ts";
  * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
  * const seed = generateSeed();
  * const key = { seed, publicKey: await publicKeyFromSeed(seed), comment: "" };
  * const message = new TextEncoder().encode("{}");
  * const sig = parseSshSignature(await createSshSignature(message, key), "x.sig");
- * console.assert(await verifySshSignature(sig, message, "mcp-orchestration"));
- * console.assert(!await verifySshSignature(sig, message, "git"));
+ * assert.ok(await verifySshSignature(sig, message, "mcp-orchestration"));
+ * assert.ok(!await verifySshSignature(sig, message, "git"));
  * ```
  */
 export async function verifySshSignature(

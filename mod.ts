@@ -1,0 +1,84 @@
+/**
+ * mcp-orchestration signs MCP configuration files (`.mcp.json`,
+ * `.cursor/mcp.json`, `.vscode/mcp.json`, …) in a Git repository with
+ * OpenSSH-compatible Ed25519 signatures, and verifies who signed exactly
+ * which bytes.
+ *
+ * As a command: `deno run --allow-read --allow-write --allow-run=git
+ * --allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY mod.ts <command>`.
+ * As a library: the exports below.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseStatement, VERIFY_CODES } from "./mod.ts";
+ * assert.ok(typeof parseStatement === "function" && "TAMPERED" in VERIFY_CODES);
+ * ```
+ *
+ * @module
+ */
+
+export { type ErrorCode, ToolError } from "./src/errors.ts";
+export { SIGNATURE_NAMESPACE, VERSION } from "./src/constants.ts";
+export { findRepository, type Repository } from "./src/git/repository.ts";
+export {
+  initKey,
+  type KeyInfo,
+  loadSigningKey,
+  showKey,
+  type SigningKey,
+} from "./src/keys/key_store.ts";
+export {
+  formatPublicKeyLine,
+  keyId,
+  parsePublicKeyLine,
+} from "./src/keys/public_key.ts";
+export {
+  formatPrivateKey,
+  parsePrivateKey,
+  type PrivateKey,
+} from "./src/keys/private_key.ts";
+export {
+  createSshSignature,
+  parseSshSignature,
+  type SshSignature,
+  verifySshSignature,
+} from "./src/signature/sshsig.ts";
+export {
+  formatStatement,
+  parseStatement,
+  type Statement,
+} from "./src/store/statement.ts";
+export {
+  signConfigs,
+  type SignOptions,
+  type SignReport,
+  type SignResult,
+} from "./src/sign/sign_configs.ts";
+export {
+  type VerifyOptions,
+  verifyRepository,
+} from "./src/verify/verify_repository.ts";
+export {
+  VERIFY_CODES,
+  type VerifyCode,
+  type VerifyResult,
+} from "./src/verify/verify_codes.ts";
+export { inspect, type Inspection } from "./src/inspect/inspect.ts";
+export {
+  addTrustedKey,
+  readTrustList,
+  removeTrustedKeys,
+} from "./src/trust/trust_store.ts";
+export { main } from "./src/cli/main.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./src/cli/main.ts");
+  const process = (await import("node:process")).default;
+  const code = await main(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+}

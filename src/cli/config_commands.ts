@@ -1,0 +1,205 @@
+/**
+ * `sign`, `verify` and `inspect`: the commands that act on configs.
+ *
+ * @module
+ */
+
+import { ToolError } from "../errors.ts";
+import type { Repository } from "../git/repository.ts";
+import { inspect } from "../inspect/inspect.ts";
+import { loadSigningKey } from "../keys/key_store.ts";
+import { signConfigs } from "../sign/sign_configs.ts";
+import { formatTime } from "../store/statement.ts";
+import { verifyRepository } from "../verify/verify_repository.ts";
+import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
+
+/** What the config commands need. */
+export interface CommandContext {
+  /** Streams and working folder. */
+  io: Io;
+  /** The repository (found on first use). */
+  repo: () => Promise<Repository>;
+}
+
+/**
+ * Runs `sign [PATH…]`.
+ *
+ * @param args The arguments after `sign`.
+ * @param context Streams and repository.
+ * @returns The exit code.
+ * @throws {ToolError} When signing is refused (the dispatcher reports it).
+ *
+ * @example
+ * ```ts ignore
+ * await signCommand([".mcp.json"], context);
+ * ```
+ */
+export async function signCommand(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    key: { type: "string" },
+  });
+  const keyPath = stringOption(values, "key");
+  const repo = await context.repo();
+  const key = await loadSigningKey(keyPath ? { keyPath } : {});
+  const report = await signConfigs(repo, {
+    key,
+    cwd: context.io.cwd,
+    paths: positionals,
+  });
+  if (values.json) {
+    printJson(context.io, {
+      signer: key.keyId,
+      ...report,
+      untrusted: report.untrusted ?? null,
+    });
+  } else {
+    if (report.results.length === 0) context.io.out("No MCP configs to sign\n");
+    for (const result of report.results) {
+      const what = result.status === "signed" ? "signed   " : "unchanged";
+      context.io.out(
+        `${what} ${result.path}  (sequence ${result.sequence}, artifact ${result.artifact})\n`,
+      );
+    }
+    for (const path of report.dropped) {
+      context.io.out(`dropped   ${path}  (no longer in the working tree)\n`);
+    }
+  }
+  if (report.untrusted) context.io.err(`warning: ${report.untrusted}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * Runs `verify [PATH…]`.
+ *
+ * @param args The arguments after `verify`.
+ * @param context Streams and repository.
+ * @returns 0 when every config verifies, 1 otherwise.
+ * @throws {ToolError} When verification cannot run at all.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await verifyCommand([], context);
+ * ```
+ */
+export async function verifyCommand(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { values, positionals } = parseCommand(args, {});
+  const results = await verifyRepository(await context.repo(), {
+    cwd: context.io.cwd,
+    paths: positionals,
+  });
+  const failed = results.filter((result) => !result.ok);
+  if (values.json) {
+    printJson(context.io, {
+      ok: failed.length === 0,
+      verified: results.length - failed.length,
+      failed: failed.length,
+      results,
+    });
+  } else {
+    if (results.length === 0) context.io.out("No MCP configs found\n");
+    for (const result of results) {
+      context.io.out(
+        result.ok
+          ? `ok    ${result.path}  ${result.reason}\n`
+          : `FAIL  ${result.path}  ${result.code}: ${result.reason}\n`,
+      );
+    }
+    if (results.length > 0) {
+      context.io.out(
+        `${results.length} config${results.length === 1 ? "" : "s"}: ${
+          results.length - failed.length
+        } verified, ${failed.length} failed\n`,
+      );
+    }
+  }
+  return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Runs `inspect <PATH | ARTIFACT_ID>`.
+ *
+ * @param args The arguments after `inspect`.
+ * @param context Streams and repository.
+ * @returns The exit code.
+ * @throws {ToolError} When nothing matches.
+ *
+ * @example
+ * ```ts ignore
+ * await inspectCommand([".mcp.json"], context);
+ * ```
+ */
+export async function inspectCommand(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { values, positionals } = parseCommand(args, {});
+  if (positionals.length !== 1) {
+    throw new ToolError("USAGE", `"inspect" takes one path or artifact id`);
+  }
+  const inspections = await inspect(
+    await context.repo(),
+    positionals[0] as string,
+    { cwd: context.io.cwd },
+  );
+  if (values.json) {
+    printJson(
+      context.io,
+      inspections.map((i) => ({
+        path: i.statement.path,
+        artifact: i.statement.artifact,
+        size: i.statement.size,
+        signer: i.statement.signer,
+        principals: i.verification?.principals ?? null,
+        signedAt: formatTime(i.statement.signedAt),
+        sequence: i.statement.sequence,
+        previous: i.statement.previous,
+        statementId: i.statementId,
+        statementFile: i.statementFile,
+        signatureFile: i.signatureFile,
+        statement: i.statementText,
+        signature: i.signature,
+        verification: i.verification ?? null,
+      })),
+    );
+    return EXIT.ok;
+  }
+  for (const i of inspections) {
+    const s = i.statement;
+    const status = i.verification
+      ? i.verification.ok
+        ? "verified"
+        : `FAILS ${i.verification.code}: ${i.verification.reason}`
+      : "the file is not in the working tree";
+    context.io.out(
+      [
+        `path:       ${s.path}`,
+        `artifact:   ${s.artifact}`,
+        `size:       ${s.size} bytes`,
+        `signer:     ${s.signer}${
+          i.verification?.principals
+            ? ` (${i.verification.principals.join(", ")})`
+            : ""
+        }`,
+        `signed at:  ${formatTime(s.signedAt)}`,
+        `sequence:   ${s.sequence}`,
+        `previous:   ${s.previous ?? "none"}`,
+        `statement:  ${i.statementFile}`,
+        `signature:  ${i.signatureFile}`,
+        `status:     ${status}`,
+        "",
+        "--- signed statement (exact bytes) ---",
+        i.statementText.replace(/\n$/, ""),
+        "--- signature ---",
+        i.signature.replace(/\n$/, ""),
+        "",
+      ].join("\n") + "\n",
+    );
+  }
+  return EXIT.ok;
+}

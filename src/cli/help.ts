@@ -1,0 +1,154 @@
+/**
+ * Help texts: one for the tool and one per command. Kept together so they
+ * read as the manual they are.
+ *
+ * @module
+ */
+
+import { TOOL_NAME, VERSION } from "../constants.ts";
+import { VERIFY_CODES } from "../verify/verify_codes.ts";
+
+const EXIT_CODES = `Exit codes:
+  0  success
+  1  verification failed, or the operation was refused or failed (message on stderr)
+  2  usage error (unknown command or option, missing argument)`;
+
+/** The tool's own help (`--help`). */
+export const TOOL_HELP =
+  `${TOOL_NAME} ${VERSION}: signs MCP configuration files and verifies who signed exactly which bytes.
+
+Usage: ${TOOL_NAME} <command> [options]
+
+Commands:
+  keys init     create your Ed25519 signing key (~/.mcp-orchestration/keys)
+  keys show     print your key id and public key
+  trust add     trust a public key to sign this repository's configs
+  trust list    list trusted keys
+  trust remove  stop trusting a key (by key id or principal)
+  sign          sign MCP configs (all recognised configs, or the paths given)
+  verify        verify MCP configs against their signatures and the trust list
+  inspect       show the signed statement and signature of a config or artifact
+
+Options:
+  -h, --help     show help (also after any command: ${TOOL_NAME} sign --help)
+  -V, --version  print the version
+
+Environment:
+  MCP_ORCHESTRATION_HOME  the tool's home folder (default ~/.mcp-orchestration)
+  MCP_ORCHESTRATION_KEY   private key file to sign with (overridden by --key)
+
+${EXIT_CODES}
+`;
+
+/** Help for each command, by its full name. */
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  "keys": `Usage: ${TOOL_NAME} keys <init|show> [options]
+
+  keys init [--regenerate] [--comment TEXT] [--json]
+  keys show [--key PATH] [--json]
+`,
+  "keys init":
+    `Usage: ${TOOL_NAME} keys init [--regenerate] [--comment TEXT] [--json]
+
+Creates an Ed25519 key pair in $MCP_ORCHESTRATION_HOME/keys (default
+~/.mcp-orchestration/keys): signing.key, an unencrypted OpenSSH private key
+(mode 0600, folder 0700), and signing.pub. An existing key is never
+overwritten.
+
+Options:
+  --regenerate    retire the existing key (moved to keys/retired/, not deleted)
+                  and create a new one; prints both key ids
+  --comment TEXT  the public key's comment (default "${TOOL_NAME}")
+  --json          machine-readable output
+
+${EXIT_CODES}
+`,
+  "keys show": `Usage: ${TOOL_NAME} keys show [--key PATH] [--json]
+
+Prints the signing key's id (its OpenSSH SHA256 fingerprint) and public key line.
+
+Options:
+  --key PATH  an unencrypted Ed25519 OpenSSH private key to use instead of the
+              default (also $MCP_ORCHESTRATION_KEY)
+  --json      machine-readable output
+
+${EXIT_CODES}
+`,
+  "trust": `Usage: ${TOOL_NAME} trust <add|list|remove> [options]
+
+  trust add <PUBLIC_KEY_FILE | "ssh-ed25519 AAAA…"> --principal NAME [--valid-after DATE] [--valid-before DATE]
+  trust list [--json]
+  trust remove <KEY_ID | PRINCIPAL>
+`,
+  "trust add":
+    `Usage: ${TOOL_NAME} trust add <PUBLIC_KEY_FILE | KEY_LINE> --principal NAME [options]
+
+Adds a public key to .mcp-orchestration/allowed_signers (OpenSSH format, with
+namespaces="mcp-orchestration"), so configs it signs verify.
+
+Options:
+  --principal NAME     who the key belongs to, e.g. an email address (required)
+  --valid-after DATE   trust the key only from DATE (YYYYMMDD[HHMM[SS]]Z or ISO 8601)
+  --valid-before DATE  trust the key only until DATE
+  --json               machine-readable output
+
+${EXIT_CODES}
+`,
+  "trust list": `Usage: ${TOOL_NAME} trust list [--json]
+
+Lists the keys in .mcp-orchestration/allowed_signers.
+
+${EXIT_CODES}
+`,
+  "trust remove": `Usage: ${TOOL_NAME} trust remove <KEY_ID | PRINCIPAL>
+
+Removes every entry with that key id (SHA256:…) or exact principal.
+
+${EXIT_CODES}
+`,
+  "sign": `Usage: ${TOOL_NAME} sign [PATH…] [--key PATH] [--json]
+
+Signs MCP configs: every recognised config in the working tree, or the PATHs
+given. Each file must parse in its format, hold its client's server table and
+have no duplicate keys; otherwise nothing is written. Recognised files (at any
+depth): .mcp.json, .cursor/mcp.json, .vscode/mcp.json (JSONC),
+claude_desktop_config.json, .gemini/settings.json (JSONC), .zed/settings.json
+(JSONC), .codex/config.toml, mcp_config.json, cline_mcp_settings.json, plus the
+patterns in .mcp-orchestration/config.json.
+
+Options:
+  --key PATH  sign with this unencrypted Ed25519 OpenSSH private key
+              (default $MCP_ORCHESTRATION_KEY, else ~/.mcp-orchestration/keys/signing.key)
+  --json      machine-readable output
+
+${EXIT_CODES}
+`,
+  "verify": `Usage: ${TOOL_NAME} verify [PATH…] [--json]
+
+Verifies every recognised config in the working tree (or the PATHs given)
+against its signed statement, its stored artifact, its SSHSIG signature and
+the trust list. Any failure exits 1. Failure codes:
+${
+    Object.entries(VERIFY_CODES).map(([code, text]) =>
+      `  ${code.padEnd(17)} ${text}`
+    ).join("\n")
+  }
+
+Options:
+  --json  machine-readable output
+
+${EXIT_CODES}
+`,
+  "inspect": `Usage: ${TOOL_NAME} inspect <PATH | ARTIFACT_ID> [--json]
+
+Shows the artifact id, path, signer key id and principal, signing time,
+sequence, previous artifact, and the exact signed statement and armored
+signature, so anyone can check them with sha256sum and ssh-keygen -Y verify
+(see docs/FORMAT.md).
+
+Options:
+  --json  machine-readable output
+
+${EXIT_CODES}
+`,
+};

@@ -1,0 +1,123 @@
+/**
+ * What a command needs from its surroundings, passed in so that the CLI runs
+ * the same in a process and in tests, and exit codes stay at the outer edge.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { ToolError } from "../errors.ts";
+
+/** Standard streams and working folder of one CLI invocation. */
+export interface Io {
+  /** Writes to standard output. */
+  out(text: string): void;
+  /** Writes to standard error. */
+  err(text: string): void;
+  /** The working folder. */
+  cwd: string;
+}
+
+/** Exit codes, documented in README.md. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Option spec accepted by {@linkcode parseCommand}. */
+export type OptionSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; multiple?: boolean }
+>;
+
+/**
+ * Parses a command's arguments strictly; unknown options are usage errors.
+ *
+ * @param args The arguments after the command name.
+ * @param options The command's options (`--help` and `--json` are added).
+ * @returns Option values and positional arguments.
+ * @throws {ToolError} `USAGE` for an unknown or malformed option.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommand } from "./io.ts";
+ * const { values, positionals } = parseCommand(["a", "--json"], {});
+ * assert.ok(values.json === true && positionals[0] === "a");
+ * ```
+ */
+export function parseCommand(
+  args: string[],
+  options: OptionSpec,
+): {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+} {
+  try {
+    const parsed = parseArgs({
+      args,
+      options: {
+        ...options,
+        help: { type: "boolean", short: "h" },
+        json: { type: "boolean" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    return {
+      values: parsed.values as Record<
+        string,
+        string | boolean | string[] | undefined
+      >,
+      positionals: parsed.positionals,
+    };
+  } catch (error) {
+    throw new ToolError(
+      "USAGE",
+      error instanceof Error ? error.message.replace(/\.$/, "") : String(error),
+    );
+  }
+}
+
+/**
+ * Prints a value as pretty JSON with a final newline.
+ *
+ * @param io Where to print.
+ * @param value Any JSON-serialisable value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { printJson } from "./io.ts";
+ * let text = "";
+ * printJson({ out: (t) => (text += t), err: () => {}, cwd: "." }, { a: 1 });
+ * assert.ok(text === '{\n  "a": 1\n}\n');
+ * ```
+ */
+export function printJson(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2) + "\n");
+}
+
+/**
+ * Reads a string option, refusing a repeated or empty one.
+ *
+ * @param values Parsed option values.
+ * @param name The option's name.
+ * @returns Its value, or undefined when absent.
+ * @throws {ToolError} `USAGE` for an empty value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stringOption } from "./io.ts";
+ * assert.ok(stringOption({ key: "a" }, "key") === "a");
+ * ```
+ */
+export function stringOption(
+  values: Record<string, string | boolean | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") {
+    throw new ToolError("USAGE", `Option "--${name}" needs a value`);
+  }
+  return value;
+}

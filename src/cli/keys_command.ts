@@ -1,0 +1,95 @@
+/**
+ * `keys init` and `keys show`.
+ *
+ * @module
+ */
+
+import { ToolError } from "../errors.ts";
+import { initKey, showKey } from "../keys/key_store.ts";
+import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
+
+/**
+ * Runs `keys <init|show>`.
+ *
+ * @param sub The subcommand.
+ * @param args Its arguments.
+ * @param io Streams and working folder.
+ * @returns The exit code.
+ * @throws {ToolError} On usage or key errors (the dispatcher reports them).
+ *
+ * @example
+ * ```ts ignore
+ * await keysCommand("show", ["--json"], io);
+ * ```
+ */
+export async function keysCommand(
+  sub: string,
+  args: string[],
+  io: Io,
+): Promise<number> {
+  if (sub === "init") {
+    const { values, positionals } = parseCommand(args, {
+      regenerate: { type: "boolean" },
+      comment: { type: "string" },
+    });
+    noPositionals(positionals, "keys init");
+    const comment = stringOption(values, "comment");
+    const { created, retired } = await initKey({
+      regenerate: values.regenerate === true,
+      ...(comment ? { comment } : {}),
+    });
+    if (values.json) {
+      printJson(io, { created, retired: retired ?? null });
+    } else {
+      if (retired) {
+        io.out(
+          `Retired key ${retired.keyId}: moved to ${retired.privateKeyPath}\n`,
+        );
+      }
+      io.out(
+        `Created key ${created.keyId}\n  private: ${created.privateKeyPath}\n  public:  ${created.publicKeyPath}\n`,
+      );
+      io.out(
+        `\nTrust it in a repository with:\n  mcp-orchestration trust add "${created.publicKeyPath}" --principal YOU@EXAMPLE.COM\n`,
+      );
+    }
+    return EXIT.ok;
+  }
+  if (sub === "show") {
+    const { values, positionals } = parseCommand(args, {
+      key: { type: "string" },
+    });
+    noPositionals(positionals, "keys show");
+    const keyPath = stringOption(values, "key");
+    const info = await showKey(keyPath ? { keyPath } : {});
+    if (values.json) printJson(io, info);
+    else io.out(`${info.keyId}\n${info.publicKeyLine}\n`);
+    return EXIT.ok;
+  }
+  throw new ToolError(
+    "USAGE",
+    `Unknown command "keys ${sub}": expected "keys init" or "keys show"`,
+  );
+}
+
+/**
+ * Refuses stray positional arguments.
+ *
+ * @param positionals The positional arguments.
+ * @param command The command's name, for the message.
+ * @throws {ToolError} `USAGE` when there are any.
+ *
+ * @example
+ * ```ts
+ * import { noPositionals } from "./keys_command.ts";
+ * noPositionals([], "keys init");
+ * ```
+ */
+export function noPositionals(positionals: string[], command: string): void {
+  if (positionals.length > 0) {
+    throw new ToolError(
+      "USAGE",
+      `"${command}" takes no arguments, got "${positionals.join(" ")}"`,
+    );
+  }
+}

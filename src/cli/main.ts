@@ -1,0 +1,111 @@
+/**
+ * The command-line dispatcher: finds the command, runs it, and turns errors
+ * into messages and exit codes. This is the only place that decides an exit
+ * code; everything below it throws.
+ *
+ * @module
+ */
+
+import { TOOL_NAME, VERSION } from "../constants.ts";
+import { errorMessage, ToolError } from "../errors.ts";
+import { findRepository, type Repository } from "../git/repository.ts";
+import {
+  inspectCommand,
+  signCommand,
+  verifyCommand,
+} from "./config_commands.ts";
+import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
+import { EXIT, type Io } from "./io.ts";
+import { keysCommand } from "./keys_command.ts";
+import { trustCommand } from "./trust_command.ts";
+
+const GROUPS = new Set(["keys", "trust"]);
+
+/**
+ * Runs the tool with command-line arguments.
+ *
+ * @param args The arguments (without the program name).
+ * @param io Streams and working folder.
+ * @returns The exit code: 0 success, 1 failure, 2 usage error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "./main.ts";
+ * let out = "";
+ * const code = await main(["--version"], { out: (t) => (out += t), err: () => {}, cwd: "." });
+ * assert.ok(code === 0 && out.startsWith("mcp-orchestration "));
+ * ```
+ */
+export async function main(args: string[], io: Io): Promise<number> {
+  const [first, second] = args;
+  if (
+    first === undefined || first === "--help" || first === "-h" ||
+    first === "help"
+  ) {
+    (first === undefined ? io.err : io.out)(TOOL_HELP);
+    return first === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (first === "--version" || first === "-V") {
+    io.out(`${TOOL_NAME} ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const grouped = GROUPS.has(first) && second !== undefined &&
+    !second.startsWith("-");
+  const name = grouped ? `${first} ${second}` : first;
+  const rest = args.slice(grouped ? 2 : 1);
+  const wantsHelp = rest.includes("--help") || rest.includes("-h");
+  if (GROUPS.has(first) && !grouped) {
+    // "keys" or "trust" alone: show what the group offers; asked for, it is not an error.
+    (wantsHelp ? io.out : io.err)(COMMAND_HELP[first] ?? TOOL_HELP);
+    return wantsHelp ? EXIT.ok : EXIT.usage;
+  }
+  if (wantsHelp) {
+    const help = COMMAND_HELP[name];
+    if (!help) return usage(io, `Unknown command "${name}"`);
+    io.out(help);
+    return EXIT.ok;
+  }
+  let repository: Repository | undefined;
+  const context = {
+    io,
+    repo: async () => (repository ??= await findRepository(io.cwd)),
+  };
+  try {
+    switch (first) {
+      case "keys":
+        return await keysCommand(second as string, rest, io);
+      case "trust":
+        return await trustCommand(second as string, rest, context);
+      case "sign":
+        return await signCommand(rest, context);
+      case "verify":
+        return await verifyCommand(rest, context);
+      case "inspect":
+        return await inspectCommand(rest, context);
+      default:
+        return usage(io, `Unknown command "${first}"`);
+    }
+  } catch (error) {
+    if (error instanceof ToolError) {
+      if (error.code === "USAGE") return usage(io, error.message, name);
+      io.err(`error: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    // Not one of ours: a bug. Say so plainly, with the stack for the report.
+    io.err(
+      `error: unexpected failure: ${errorMessage(error)}\n${
+        error instanceof Error ? error.stack ?? "" : ""
+      }\n`,
+    );
+    return EXIT.failed;
+  }
+}
+
+function usage(io: Io, message: string, command?: string): number {
+  const hint = command && COMMAND_HELP[command]
+    ? `${TOOL_NAME} ${command} --help`
+    : `${TOOL_NAME} --help`;
+  io.err(`error: ${message}\nSee "${hint}".\n`);
+  return EXIT.usage;
+}

@@ -1,0 +1,272 @@
+/**
+ * File operations with the guarantees a signing tool owes its users: writes
+ * are atomic (temporary file, flush, rename), reads are bounded, and symbolic
+ * links are refused where following one would sign or trust the wrong file.
+ *
+ * @module
+ */
+
+import { constants as fsConstants, promises as fs } from "node:fs";
+import { dirname, join } from "node:path";
+import { ToolError } from "../errors.ts";
+
+/** Options for {@linkcode writeFileAtomic}. */
+export interface WriteOptions {
+  /** File mode of the new file (default 0o644, reduced by the umask). */
+  mode?: number;
+  /** Refuse to replace an existing file (the rename still is atomic). */
+  noReplace?: boolean;
+}
+
+/**
+ * Writes a file atomically: the bytes go to a temporary file in the same
+ * folder, are flushed to disk, and the file is renamed into place, so a crash
+ * leaves either the old file or the new one, never a half-written one.
+ *
+ * @param path Destination path.
+ * @param data Bytes or text (UTF-8).
+ * @param options Mode, and whether replacing is refused.
+ * @throws {ToolError} `IO` when the write fails, `KEY_EXISTS` never (see `noReplace`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileAtomic } from "./files.ts";
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * const dir = await mkdtemp(join(tmpdir(), "doc-"));
+ * await writeFileAtomic(join(dir, "a.txt"), "hello\n");
+ * assert.ok((await readFile(join(dir, "a.txt"), "utf8")) === "hello\n");
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: WriteOptions = {},
+): Promise<void> {
+  const temp = join(
+    dirname(path),
+    `.${basenameOf(path)}.tmp-${randomSuffix()}`,
+  );
+  const bytes = typeof data === "string"
+    ? new TextEncoder().encode(data)
+    : data;
+  try {
+    const handle = await fs.open(temp, "wx", options.mode ?? 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (options.noReplace) {
+      // link() fails if the destination exists, unlike rename(): this is the
+      // atomic "create only" that keeps an existing key from being replaced.
+      await fs.link(temp, path);
+      await fs.unlink(temp);
+    } else {
+      await fs.rename(temp, path);
+    }
+  } catch (error) {
+    await fs.rm(temp, { force: true }).catch(() => {});
+    if (isErrno(error, "EEXIST")) throw error;
+    throw new ToolError(
+      "IO",
+      `Cannot write "${path}": ${describeErrno(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Options for {@linkcode readFileLimited}. */
+export interface ReadOptions {
+  /** Refuse a symbolic link at `path` instead of following it. */
+  refuseSymlink?: boolean;
+  /** Name shown in errors instead of the path (e.g. a repository-relative one). */
+  displayName?: string;
+}
+
+/**
+ * Reads a regular file of at most `maxBytes` bytes.
+ *
+ * @param path File to read.
+ * @param maxBytes Largest size accepted.
+ * @param options Symlink policy and the name used in errors.
+ * @returns The file's bytes, or `undefined` if it does not exist.
+ * @throws {ToolError} `BAD_PATH` for a symlink (when refused) or a non-file,
+ * `INVALID_FORMAT` when too large, `IO` when unreadable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readFileLimited } from "./files.ts";
+ * assert.ok((await readFileLimited("/nonexistent/x", 10)) === undefined);
+ * ```
+ */
+export async function readFileLimited(
+  path: string,
+  maxBytes: number,
+  options: ReadOptions = {},
+): Promise<Uint8Array | undefined> {
+  const name = options.displayName ?? path;
+  // Deno without --allow-all resolves symbolic links itself before it opens
+  // a file, so O_NOFOLLOW alone is not enough: lstat first, and after the
+  // open check that we hold the very file lstat saw.
+  let seen: { dev: number; ino: number } | undefined;
+  if (options.refuseSymlink) {
+    try {
+      const info = await fs.lstat(path);
+      if (info.isSymbolicLink()) {
+        throw new ToolError(
+          "BAD_PATH",
+          `Refusing "${name}": it is a symbolic link`,
+        );
+      }
+      seen = { dev: info.dev, ino: info.ino };
+    } catch (error) {
+      if (error instanceof ToolError) throw error;
+      if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) {
+        return undefined;
+      }
+      throw new ToolError(
+        "IO",
+        `Cannot read "${name}": ${describeErrno(error)}`,
+        { cause: error },
+      );
+    }
+  }
+  let handle: fs.FileHandle;
+  try {
+    // O_NOFOLLOW makes the symlink check and the read one step, so nothing
+    // can swap a link in between.
+    const flags = fsConstants.O_RDONLY |
+      (options.refuseSymlink ? fsConstants.O_NOFOLLOW ?? 0 : 0);
+    handle = await fs.open(path, flags);
+  } catch (error) {
+    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return undefined;
+    if (isErrno(error, "ELOOP")) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Refusing "${name}": it is a symbolic link`,
+        { cause: error },
+      );
+    }
+    throw new ToolError(
+      "IO",
+      `Cannot read "${name}": ${describeErrno(error)}`,
+      { cause: error },
+    );
+  }
+  try {
+    const stat = await handle.stat();
+    if (seen && (stat.dev !== seen.dev || stat.ino !== seen.ino)) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Refusing "${name}": it was replaced (by a symbolic link?) while being read`,
+      );
+    }
+    if (!stat.isFile()) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Cannot read "${name}": not a regular file`,
+      );
+    }
+    if (stat.size > maxBytes) {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Cannot read "${name}": ${stat.size} bytes is over the limit of ${maxBytes} bytes`,
+      );
+    }
+    // Read one byte past the limit: a file that grew after stat() is caught too.
+    const buffer = new Uint8Array(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(
+        buffer,
+        length,
+        buffer.length - length,
+        null,
+      );
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Cannot read "${name}": over the limit of ${maxBytes} bytes`,
+      );
+    }
+    return buffer.slice(0, length);
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    throw new ToolError(
+      "IO",
+      `Cannot read "${name}": ${describeErrno(error)}`,
+      { cause: error },
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Tells whether a caught value is a Node-style error with the given `code`.
+ *
+ * @param error A caught value.
+ * @param code An errno name such as `"ENOENT"`.
+ * @returns True when `error.code === code`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isErrno } from "./files.ts";
+ * assert.ok(isErrno(Object.assign(new Error("x"), { code: "ENOENT" }), "ENOENT"));
+ * ```
+ */
+export function isErrno(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null &&
+    (error as { code?: unknown }).code === code;
+}
+
+/**
+ * Describes a file-system error briefly, without the path Node repeats.
+ *
+ * @param error A caught value.
+ * @returns A short description such as "permission denied".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeErrno } from "./files.ts";
+ * assert.ok(describeErrno(Object.assign(new Error("x"), { code: "EACCES" })) === "permission denied");
+ * ```
+ */
+export function describeErrno(error: unknown): string {
+  const code = typeof error === "object" && error !== null
+    ? (error as { code?: unknown }).code
+    : undefined;
+  const known: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    ENOENT: "no such file or folder",
+    EISDIR: "is a folder",
+    ENOTDIR: "a parent is not a folder",
+    ENOSPC: "no space left on device",
+    EROFS: "read-only file system",
+    EEXIST: "already exists",
+  };
+  if (typeof code === "string" && known[code]) return known[code];
+  return error instanceof Error ? error.message : String(error);
+}
+
+function basenameOf(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] ?? "file";
+}
+
+function randomSuffix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

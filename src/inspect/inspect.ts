@@ -1,0 +1,145 @@
+/**
+ * Shows what was signed for a config, or for an artifact id: every field of
+ * the statement, the exact statement bytes and the armored signature, so
+ * anyone can check them with `sha256sum` and `ssh-keygen -Y verify`.
+ *
+ * @module
+ */
+
+import {
+  ALLOWED_SIGNERS_PATH,
+  ID_PATTERN,
+  MAX_INDEX_BYTES,
+} from "../constants.ts";
+import { ToolError } from "../errors.ts";
+import { readConfigBytes } from "../configs/find_configs.ts";
+import { type Repository, toRepoPath } from "../git/repository.ts";
+import { parseStatement, type Statement } from "../store/statement.ts";
+import {
+  readIndex,
+  readStatement,
+  signaturePath,
+  statementPath,
+  workingTreeReader,
+} from "../store/store.ts";
+import { parseAllowedSigners } from "../trust/allowed_signers.ts";
+import type { VerifyResult } from "../verify/verify_codes.ts";
+import { verifyConfig } from "../verify/verify_config.ts";
+
+/** Everything `inspect` shows about one signed config. */
+export interface Inspection {
+  /** The statement id (the file name under `statements/`). */
+  statementId: string;
+  /** Path of the statement file. */
+  statementFile: string;
+  /** Path of the signature file. */
+  signatureFile: string;
+  /** The parsed statement. */
+  statement: Statement;
+  /** The statement's exact text (what the signature covers). */
+  statementText: string;
+  /** The armored SSHSIG signature. */
+  signature: string;
+  /** The result of verifying the config's current bytes (absent when the file is gone). */
+  verification?: VerifyResult;
+}
+
+/**
+ * Inspects a config by path, or every config whose current statement has the
+ * given artifact id.
+ *
+ * @param repo The working tree.
+ * @param target A path, or an artifact id (64 lowercase hex digits).
+ * @param options `cwd` for relative paths; `now` for verification.
+ * @returns One inspection per matching config.
+ * @throws {ToolError} `BAD_PATH` when nothing is signed under that path or id,
+ * `USAGE` for an id-like value that is not 64 lowercase hex digits.
+ *
+ * @example
+ * ```ts ignore
+ * const [inspection] = await inspect(repo, ".mcp.json", { cwd: Deno.cwd() });
+ * ```
+ */
+export async function inspect(
+  repo: Repository,
+  target: string,
+  options: { cwd: string; now?: Date },
+): Promise<Inspection[]> {
+  const reader = workingTreeReader(repo);
+  const index = await readIndex(reader);
+  const trustBytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
+  const trust = trustBytes
+    ? await parseAllowedSigners(
+      new TextDecoder().decode(trustBytes),
+      ALLOWED_SIGNERS_PATH,
+    )
+    : undefined;
+  const context = { reader, index, trust, now: options.now ?? new Date() };
+
+  let entries: [string, string][];
+  if (ID_PATTERN.test(target)) {
+    entries = [];
+    for (const [path, id] of index) {
+      const stored = await readStatement(reader, id).catch(() => undefined);
+      const statement = stored ? safeParse(stored.bytes, id) : undefined;
+      if (statement?.artifact === target) entries.push([path, id]);
+    }
+    if (entries.length === 0) {
+      throw new ToolError(
+        "BAD_PATH",
+        `No signed config has the artifact id "${target}"`,
+      );
+    }
+  } else if (
+    /^[0-9a-fA-F]{16,}$/.test(target) &&
+    !(await readConfigBytes(repo, target).catch(() => undefined))
+  ) {
+    throw new ToolError(
+      "USAGE",
+      `"${target}" is neither a file nor an artifact id (64 lowercase hex digits)`,
+    );
+  } else {
+    const path = await toRepoPath(repo, options.cwd, target);
+    const id = index.get(path);
+    if (!id) {
+      throw new ToolError(
+        "BAD_PATH",
+        `"${path}" is not signed: it has no entry in the index`,
+      );
+    }
+    entries = [[path, id]];
+  }
+
+  const inspections: Inspection[] = [];
+  for (const [path, id] of entries) {
+    const stored = await readStatement(reader, id);
+    if (!stored) {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `The statement "${statementPath(id)}" for "${path}" is missing`,
+      );
+    }
+    const bytes = await readConfigBytes(repo, path).catch(() => undefined);
+    const inspection: Inspection = {
+      statementId: id,
+      statementFile: statementPath(id),
+      signatureFile: signaturePath(id),
+      statement: parseStatement(stored.bytes, statementPath(id)),
+      statementText: new TextDecoder().decode(stored.bytes),
+      signature: stored.signature ?? "",
+    };
+    if (bytes) {
+      inspection.verification = await verifyConfig(context, path, bytes);
+    }
+    inspections.push(inspection);
+  }
+  return inspections;
+}
+
+function safeParse(bytes: Uint8Array, id: string): Statement | undefined {
+  try {
+    return parseStatement(bytes, id);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The repository's trust list on disk: `.mcp-orchestration/allowed_signers`,
+ * read, changed and written atomically under the repository lock. The
+ * format itself lives in `allowed_signers.ts`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import {
+  ALLOWED_SIGNERS_PATH,
+  MAX_INDEX_BYTES,
+  MAX_METADATA_BYTES,
+  SIGNATURE_NAMESPACE,
+  STORE_DIR,
+} from "../constants.ts";
+import { ToolError } from "../errors.ts";
+import { readFileLimited, writeFileAtomic } from "../fs/files.ts";
+import type { Repository } from "../git/repository.ts";
+import { keyId, parsePublicKeyLine } from "../keys/public_key.ts";
+import { withLock } from "../store/store.ts";
+import { promises as fs } from "node:fs";
+import {
+  addAllowedSigner,
+  type AllowedSigner,
+  type AllowedSigners,
+  formatAllowedSigner,
+  parseAllowedSigners,
+  removeAllowedSigners,
+  validatePrincipal,
+} from "./allowed_signers.ts";
+
+/**
+ * Reads the repository's trust list; an absent file is an empty list.
+ *
+ * @param repo The working tree.
+ * @returns The parsed list.
+ * @throws {ToolError} `INVALID_FORMAT` for a malformed file, `BAD_PATH` for a symlink.
+ *
+ * @example
+ * ```ts ignore
+ * const trust = await readTrustList(repo);
+ * ```
+ */
+export async function readTrustList(repo: Repository): Promise<AllowedSigners> {
+  const bytes = await readFileLimited(
+    join(repo.root, ALLOWED_SIGNERS_PATH),
+    MAX_INDEX_BYTES,
+    {
+      refuseSymlink: true,
+      displayName: ALLOWED_SIGNERS_PATH,
+    },
+  );
+  let text = "";
+  if (bytes) {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Invalid allowed_signers "${ALLOWED_SIGNERS_PATH}": not valid UTF-8`,
+      );
+    }
+  }
+  return await parseAllowedSigners(text, ALLOWED_SIGNERS_PATH);
+}
+
+/** Options for {@linkcode addTrustedKey}. */
+export interface AddTrustOptions {
+  /** Who the key belongs to (e.g. an email address). */
+  principal: string;
+  /** The key is trusted from this time on. */
+  validAfter?: Date;
+  /** The key is trusted until this time. */
+  validBefore?: Date;
+}
+
+/**
+ * Adds a public key to the trust list.
+ *
+ * @param repo The working tree.
+ * @param publicKey A public key line (`ssh-ed25519 AAAA…`) or the path of a `.pub` file.
+ * @param options Principal and validity window.
+ * @returns The new entry's key id and line.
+ * @throws {ToolError} `TRUST` when the key is already listed, `USAGE` for a bad principal, `INVALID_FORMAT` for a bad key.
+ *
+ * @example
+ * ```ts ignore
+ * await addTrustedKey(repo, "ssh-ed25519 AAAA…", { principal: "alice@example.com" });
+ * ```
+ */
+export async function addTrustedKey(
+  repo: Repository,
+  publicKey: string,
+  options: AddTrustOptions,
+): Promise<{ keyId: string; line: string }> {
+  validatePrincipal(options.principal);
+  if (
+    options.validAfter && options.validBefore &&
+    options.validAfter >= options.validBefore
+  ) {
+    throw new ToolError(
+      "USAGE",
+      "The validity window is empty: --valid-after must be before --valid-before",
+    );
+  }
+  const { key, source } = await readPublicKeyArgument(publicKey);
+  const id = await keyId(key);
+  return await withLock(repo, async () => {
+    const trust = await readTrustList(repo);
+    const existing = trust.entries.find((entry) =>
+      entry.keyId === id && coversNamespace(entry)
+    );
+    if (existing) {
+      throw new ToolError(
+        "TRUST",
+        `The key ${id} from "${source}" is already trusted as "${
+          existing.principals.join(",")
+        }" (line ${existing.line} of "${ALLOWED_SIGNERS_PATH}")`,
+      );
+    }
+    const line = formatAllowedSigner(key, {
+      principal: options.principal,
+      ...(options.validAfter ? { validAfter: options.validAfter } : {}),
+      ...(options.validBefore ? { validBefore: options.validBefore } : {}),
+    });
+    await writeTrustText(repo, addAllowedSigner(trust.text, line));
+    return { keyId: id, line };
+  });
+}
+
+/**
+ * Removes every trust entry for a key id or an exact principal.
+ *
+ * @param repo The working tree.
+ * @param selector A key id (`SHA256:…`) or a principal.
+ * @returns The removed entries.
+ * @throws {ToolError} `TRUST` when nothing matches.
+ *
+ * @example
+ * ```ts ignore
+ * await removeTrustedKeys(repo, "alice@example.com");
+ * ```
+ */
+export async function removeTrustedKeys(
+  repo: Repository,
+  selector: string,
+): Promise<AllowedSigner[]> {
+  return await withLock(repo, async () => {
+    const trust = await readTrustList(repo);
+    const { text, removed } = removeAllowedSigners(trust, selector);
+    if (removed.length === 0) {
+      throw new ToolError(
+        "TRUST",
+        `No entry in "${ALLOWED_SIGNERS_PATH}" has the key id or principal "${selector}"`,
+      );
+    }
+    await writeTrustText(repo, text);
+    return removed;
+  });
+}
+
+async function readPublicKeyArgument(
+  argument: string,
+): Promise<{ key: Uint8Array; source: string }> {
+  if (/^ssh-[a-z0-9-]+ /.test(argument.trim())) {
+    return {
+      key: parsePublicKeyLine(argument.trim(), "the command line").key,
+      source: "the command line",
+    };
+  }
+  const bytes = await readFileLimited(argument, MAX_METADATA_BYTES);
+  if (!bytes) {
+    throw new ToolError(
+      "BAD_PATH",
+      `No public key file "${argument}" (give a .pub file or a key line)`,
+    );
+  }
+  const text = new TextDecoder().decode(bytes);
+  if (text.includes("PRIVATE KEY-----")) {
+    throw new ToolError(
+      "USAGE",
+      `"${argument}" is a private key: give its public key (the .pub file) instead`,
+    );
+  }
+  const line = text.split("\n").map((l) => l.trim()).find((l) =>
+    l !== "" && !l.startsWith("#")
+  );
+  if (!line) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid public key "${argument}": the file is empty`,
+    );
+  }
+  return { key: parsePublicKeyLine(line, argument).key, source: argument };
+}
+
+function coversNamespace(entry: AllowedSigner): boolean {
+  return entry.namespaces === undefined ||
+    entry.namespaces.includes(SIGNATURE_NAMESPACE);
+}
+
+async function writeTrustText(repo: Repository, text: string): Promise<void> {
+  await fs.mkdir(join(repo.root, STORE_DIR), { recursive: true });
+  await writeFileAtomic(join(repo.root, ALLOWED_SIGNERS_PATH), text);
+}

@@ -1,0 +1,64 @@
+/**
+ * The closed set of verification outcomes. Each failing config gets exactly
+ * one code and a plain-language reason; any failure makes `verify` exit 1.
+ *
+ * @module
+ */
+
+/** Why a config failed verification. */
+export type VerifyCode =
+  | "UNSIGNED"
+  | "TAMPERED"
+  | "MISSING_ARTIFACT"
+  | "SUBSTITUTED"
+  | "BAD_SIGNATURE"
+  | "UNTRUSTED_SIGNER"
+  | "EXPIRED_KEY"
+  | "MALFORMED";
+
+/**
+ * What each code means, for `--help`, docs and reports.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VERIFY_CODES } from "./verify_codes.ts";
+ * assert.ok(VERIFY_CODES.TAMPERED.length > 0);
+ * ```
+ */
+export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
+  UNSIGNED: "the config has no signed statement in the index",
+  TAMPERED: "the config's bytes differ from the bytes that were signed",
+  MISSING_ARTIFACT: "the stored copy of the signed bytes is missing or damaged",
+  SUBSTITUTED: "the signed statement belongs to a different path",
+  BAD_SIGNATURE:
+    "the signature does not verify, or was made by a key other than the one the statement names",
+  UNTRUSTED_SIGNER:
+    "the signing key is not in the repository's allowed_signers for this namespace",
+  EXPIRED_KEY:
+    "the signing key is trusted only outside the current time or the signing time",
+  MALFORMED:
+    "a statement, signature, index or the config itself cannot be read or parsed",
+};
+
+/** The outcome of verifying one config. */
+export interface VerifyResult {
+  /** Repository-relative path. */
+  path: string;
+  /** True when every check passed. */
+  ok: boolean;
+  /** Why it failed (absent when ok). */
+  code?: VerifyCode;
+  /** Plain-language reason, or a summary of what was verified. */
+  reason: string;
+  /** The statement id the index names, when there is one. */
+  statementId?: string;
+  /** Who signed: key id, when the statement could be read. */
+  signer?: string;
+  /** Principals of the trusted signer, when trusted. */
+  principals?: string[];
+  /** Signing time (ISO 8601), when the statement could be read. */
+  signedAt?: string;
+  /** Sequence number of this path's signed version. */
+  sequence?: number;
+}

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import {
+  formatStatement,
+  parseStatement,
+  pathProblem,
+  type Statement,
+} from "../../src/store/statement.ts";
+import { ToolError } from "../../src/errors.ts";
+
+const GOOD: Statement = {
+  path: ".cursor/mcp.json",
+  artifact: "8e91a062ff85a4180e571fd3821941aafa1b41d582582275aec426dae657c6de",
+  size: 412,
+  signer: "SHA256:uOSmM4zP1b0f3lq0mW2pQ0hWbZ1sX3Ns2cB7s5e1aKc",
+  signedAt: new Date("2026-11-24T10:00:00Z"),
+  sequence: 2,
+  previous: "3f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+};
+
+const GOOD_TEXT = `mcp-orchestration-statement v1
+path .cursor/mcp.json
+artifact 8e91a062ff85a4180e571fd3821941aafa1b41d582582275aec426dae657c6de
+size 412
+signer SHA256:uOSmM4zP1b0f3lq0mW2pQ0hWbZ1sX3Ns2cB7s5e1aKc
+signed-at 2026-11-24T10:00:00Z
+sequence 2
+previous 3f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d
+`;
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+function assertInvalid(text: string | Uint8Array, detail: RegExp): void {
+  assert.throws(
+    () =>
+      parseStatement(typeof text === "string" ? encode(text) : text, "fixture"),
+    (error: unknown) =>
+      error instanceof ToolError && error.code === "INVALID_FORMAT" &&
+      detail.test(error.message),
+  );
+}
+
+Deno.test("statement: the documented example encodes to exactly these bytes", () => {
+  assert.equal(new TextDecoder().decode(formatStatement(GOOD)), GOOD_TEXT);
+});
+
+Deno.test("statement: parse inverts format", () => {
+  assert.deepEqual(parseStatement(encode(GOOD_TEXT), "fixture"), GOOD);
+  const first = { ...GOOD, sequence: 1, previous: null, path: "a b/ü.json" };
+  assert.deepEqual(parseStatement(formatStatement(first), "fixture"), first);
+});
+
+Deno.test("statement: time is whole seconds in UTC", () => {
+  const text = new TextDecoder().decode(
+    formatStatement({
+      ...GOOD,
+      signedAt: new Date("2026-11-24T10:00:00.987Z"),
+    }),
+  );
+  assert.match(text, /^signed-at 2026-11-24T10:00:00Z$/m);
+});
+
+const replace = (from: string, to: string) => GOOD_TEXT.replace(from, to);
+
+const INVALID: [string, string | Uint8Array, RegExp][] = [
+  [
+    "wrong header",
+    replace("statement v1", "statement v2"),
+    /unsupported version/,
+  ],
+  ["no final newline", GOOD_TEXT.slice(0, -1), /end with a newline/],
+  ["extra blank line", GOOD_TEXT + "\n", /expected 8 lines/],
+  ["extra field", GOOD_TEXT + "note hi\n", /expected 8 lines/],
+  ["CRLF line endings", GOOD_TEXT.replaceAll("\n", "\r\n"), /line|must/],
+  [
+    "fields out of order",
+    replace("size 412\nsigner", "signer").replace(
+      "signed-at",
+      "size 412\nsigned-at",
+    ),
+    /line 4/,
+  ],
+  ["two spaces after a name", replace("size 412", "size  412"), /size/],
+  ["uppercase artifact", replace("8e91a062", "8E91A062"), /artifact/],
+  ["short artifact", replace("8e91a062ff", "8e91a062f"), /artifact/],
+  ["size with leading zero", replace("size 412", "size 0412"), /size/],
+  ["negative size", replace("size 412", "size -1"), /size/],
+  ["signer without prefix", replace("SHA256:uOS", "MD5:uOS"), /signer/],
+  ["time without Z", replace("10:00:00Z", "10:00:00"), /signed-at/],
+  ["impossible date", replace("2026-11-24T", "2026-02-30T"), /signed-at/],
+  [
+    "time with milliseconds",
+    replace("10:00:00Z", "10:00:00.000Z"),
+    /signed-at/,
+  ],
+  ["sequence zero", replace("sequence 2", "sequence 0"), /sequence/],
+  [
+    "sequence 1 with a previous",
+    replace("sequence 2", "sequence 1"),
+    /exactly when sequence is 1/,
+  ],
+  [
+    "sequence 2 without a previous",
+    replace(/previous [0-9a-f]+/.exec(GOOD_TEXT)![0], "previous none"),
+    /exactly when/,
+  ],
+  ["absolute path", replace("path .cursor", "path /.cursor"), /absolute/],
+  ["dot-dot path", replace("path .cursor", "path ../.cursor"), /segment/],
+  [
+    "path with a control character",
+    replace("path .cursor", "path .cur\tsor"),
+    /control character/,
+  ],
+  [
+    "huge sequence",
+    replace("sequence 2", "sequence 99999999999999999"),
+    /sequence|too large/,
+  ],
+  ["not UTF-8", new Uint8Array([0xff, 0xfe, 0x0a]), /UTF-8/],
+];
+
+for (const [name, text, detail] of INVALID) {
+  Deno.test(`statement: rejects ${name}`, () => assertInvalid(text, detail));
+}
+
+Deno.test("statement: format refuses what parse would refuse", () => {
+  assert.throws(
+    () => formatStatement({ ...GOOD, path: "a\nsize 1" }),
+    /control character/,
+  );
+  assert.throws(
+    () => formatStatement({ ...GOOD, artifact: "../../etc/passwd" }),
+    /artifact/,
+  );
+});
+
+Deno.test("pathProblem: accepts ordinary paths and names each problem", () => {
+  for (
+    const ok of [
+      ".mcp.json",
+      "a/b/.vscode/mcp.json",
+      "with space/x.json",
+      "ünï/ç.json",
+    ]
+  ) {
+    assert.equal(pathProblem(ok), undefined, ok);
+  }
+  const bad: [string, RegExp][] = [
+    ["", /empty/],
+    ["/etc/x", /absolute/],
+    ["a//b", /segment/],
+    ["a/./b", /segment/],
+    ["a/../b", /segment/],
+    ["a\\b", /backslash/],
+    ["a\u007fb", /control/],
+    ["x".repeat(5000), /longer/],
+  ];
+  for (const [path, reason] of bad) {
+    assert.match(pathProblem(path) ?? "", reason, JSON.stringify(path));
+  }
+});
