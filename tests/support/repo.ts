@@ -1,0 +1,310 @@
+/**
+ * Real temporary git repositories for tests: no mock of git. Every git child
+ * runs in an environment built from scratch by {@linkcode gitEnv}, so the
+ * developer's own git configuration, hooks and `GIT_*` variables never reach
+ * a test.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { dirname, isAbsolute, join } from "node:path";
+import { GitError, type SimpleGit, simpleGit } from "./deps.ts";
+
+/** Author and committer name of every commit made in a test repository. */
+export const TEST_USER_NAME = "Test User";
+/** Author and committer email of every commit made in a test repository. */
+export const TEST_USER_EMAIL = "test@example.com";
+
+/** Snapshot key of `git status --porcelain` (no file path starts with "/"). */
+export const SNAPSHOT_STATUS_KEY = "/git status --porcelain";
+/** Snapshot key of the index entries, `git ls-files -s`. */
+export const SNAPSHOT_INDEX_KEY = "/git ls-files -s";
+/** Snapshot key of every ref and the object it points at. */
+export const SNAPSHOT_REFS_KEY = "/git for-each-ref";
+
+/** A git repository in a temporary folder, with its own tool home. */
+export interface TempRepo {
+  /** The repository's root (its work tree; the git dir when bare). Its path contains a space. */
+  root: string;
+  /** A separate folder for `MCP_ORCHESTRATION_HOME` and `HOME`. */
+  home: string;
+  /** Runs git in `root` with {@linkcode gitEnv}; resolves to its stdout and throws on a non-zero exit. */
+  git(...args: string[]): Promise<string>;
+  /** Writes a file at a root-relative path, creating its folders. */
+  write(path: string, text: string | Uint8Array): Promise<void>;
+  /** Reads a file at a root-relative path. */
+  read(path: string): Promise<Uint8Array>;
+  /** Tells whether a root-relative path exists (a dangling symlink counts). */
+  exists(path: string): Promise<boolean>;
+  /** Records the repository's state; see {@linkcode createTempRepo}. */
+  snapshot(): Promise<Map<string, string>>;
+}
+
+// Inherited so that programs can be found and started (the Windows names are
+// needed by its process loader); everything else is set explicitly.
+const PASSED_THROUGH = [
+  "PATH",
+  "PATHEXT",
+  "SYSTEMROOT",
+  "COMSPEC",
+  "TEMP",
+  "TMP",
+  "TMPDIR",
+];
+
+/**
+ * Builds a complete environment for a git child that is isolated from the
+ * developer's machine: no system config, a global config file inside `home`,
+ * `HOME` set to `home`, a fixed author and committer, and nothing else from
+ * the parent except the variables needed to find programs. Start the child
+ * with this as its whole environment (Deno: `clearEnv: true`), so that no
+ * `GIT_DIR`, `GIT_INDEX_FILE`, `GIT_CONFIG_PARAMETERS` or
+ * `MCP_ORCHESTRATION_KEY` leaks in from the parent.
+ *
+ * @param home The test's home folder; its `gitconfig` file (which need not
+ *   exist) becomes git's global config.
+ * @returns The environment, variable name to value.
+ */
+export function gitEnv(home: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of PASSED_THROUGH) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return {
+    ...env,
+    HOME: home,
+    USERPROFILE: home,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: join(home, "gitconfig"),
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_AUTHOR_NAME: TEST_USER_NAME,
+    GIT_AUTHOR_EMAIL: TEST_USER_EMAIL,
+    GIT_COMMITTER_NAME: TEST_USER_NAME,
+    GIT_COMMITTER_EMAIL: TEST_USER_EMAIL,
+    // Git's messages in English, whatever the developer's locale.
+    LC_ALL: "C",
+  };
+}
+
+/**
+ * Runs a function with a fresh temporary folder, and removes the folder
+ * afterwards, whether the function succeeds or throws.
+ *
+ * @param fn Receives the folder's real (symlink-free) path.
+ * @returns What `fn` returns.
+ */
+export async function withTempDir<T>(
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "mcp-orchestration-test-" }),
+  );
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Creates a git repository (`git init -b main`) in a temporary folder whose
+ * path contains a space, so that quoting bugs show up, with a separate home
+ * folder holding an empty global `gitconfig`. The repository sets
+ * `user.name`, `user.email` and `commit.gpgsign=false` locally.
+ *
+ * `snapshot()` maps every file, folder and symlink under `root`, except
+ * `.git/`, to its kind, mode and SHA-256 (paths are "/"-separated and
+ * root-relative), and adds `git status --porcelain` ({@linkcode SNAPSHOT_STATUS_KEY}),
+ * `git ls-files -s` ({@linkcode SNAPSHOT_INDEX_KEY}) and the refs
+ * ({@linkcode SNAPSHOT_REFS_KEY}). Compare two snapshots to prove that a
+ * command left the repository, its index and its history unchanged. In a bare
+ * repository every file is recorded and only the refs key is added.
+ *
+ * @param options `bare`: create a bare repository (`git init --bare`).
+ * @returns The repository, with `cleanup()` (also run by `await using`).
+ */
+export async function createTempRepo(
+  options: { bare?: boolean } = {},
+): Promise<TempRepo & AsyncDisposable & { cleanup(): Promise<void> }> {
+  const base = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "mcp-orchestration-test-" }),
+  );
+  async function cleanup(): Promise<void> {
+    await Deno.remove(base, { recursive: true });
+  }
+  try {
+    const root = join(base, "repo dir");
+    const home = join(base, "home dir");
+    await Deno.mkdir(root);
+    await Deno.mkdir(home);
+    await Deno.writeTextFile(join(home, "gitconfig"), "");
+    const client = _gitClient(root, home);
+    await client.raw(
+      "init",
+      "--quiet",
+      "--initial-branch=main",
+      ...(options.bare ? ["--bare"] : []),
+    );
+    await client.raw("config", "user.name", TEST_USER_NAME);
+    await client.raw("config", "user.email", TEST_USER_EMAIL);
+    await client.raw("config", "commit.gpgsign", "false");
+    const repo = _tempRepo(root, home, client, options.bare ?? false);
+    return { ...repo, cleanup, [Symbol.asyncDispose]: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/**
+ * Lists how two snapshots differ, one line per key: `+ key` (added),
+ * `- key` (removed) or `~ key` (changed), sorted by key.
+ *
+ * @param before The earlier snapshot.
+ * @param after The later snapshot.
+ * @returns The differences; empty when the snapshots are equal.
+ */
+export function snapshotDiff(
+  before: Map<string, string>,
+  after: Map<string, string>,
+): string[] {
+  const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const lines: string[] = [];
+  for (const key of keys) {
+    const was = before.get(key);
+    const now = after.get(key);
+    if (was === undefined) lines.push(`+ ${key}`);
+    else if (now === undefined) lines.push(`- ${key}`);
+    else if (was !== now) lines.push(`~ ${key}`);
+  }
+  return lines;
+}
+
+function _gitClient(root: string, home: string): SimpleGit {
+  return simpleGit({
+    baseDir: root,
+    // simple-git only fails when git also wrote to stderr; a test helper
+    // must fail on any non-zero exit. Errors other than simple-git's own
+    // (git could not start) pass through.
+    errors(error, result) {
+      if (result.exitCode === 0) return error;
+      if (error instanceof Error && !(error instanceof GitError)) return error;
+      const decoder = new TextDecoder();
+      const output = [...result.stdOut, ...result.stdErr]
+        .map((chunk) => decoder.decode(chunk, { stream: true }))
+        .join("").trim();
+      // A Buffer becomes the message of simple-git's GitError as it is.
+      return Buffer.from(`exit ${result.exitCode}: ${output}`);
+    },
+  }).env(gitEnv(home));
+}
+
+function _tempRepo(
+  root: string,
+  home: string,
+  client: SimpleGit,
+  bare: boolean,
+): TempRepo {
+  function resolve(path: string): string {
+    if (isAbsolute(path)) {
+      throw new Error(`Cannot use "${path}": expected a root-relative path`);
+    }
+    return join(root, path);
+  }
+  async function git(...args: string[]): Promise<string> {
+    try {
+      return await client.raw(...args);
+    } catch (error) {
+      throw new Error(
+        `Cannot run "git ${args.join(" ")}": ${
+          error instanceof Error ? error.message : error
+        }`,
+        { cause: error },
+      );
+    }
+  }
+  return {
+    root,
+    home,
+    git,
+    async write(path, text) {
+      const file = resolve(path);
+      await Deno.mkdir(dirname(file), { recursive: true });
+      await Deno.writeFile(
+        file,
+        typeof text === "string" ? new TextEncoder().encode(text) : text,
+      );
+    },
+    async read(path) {
+      return await Deno.readFile(resolve(path));
+    },
+    async exists(path) {
+      try {
+        await Deno.lstat(resolve(path));
+        return true;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return false;
+        throw error;
+      }
+    },
+    async snapshot() {
+      const entries = new Map<string, string>();
+      await _walk(root, "", bare ? undefined : ".git", entries);
+      if (!bare) {
+        // --no-optional-locks: looking must not refresh the index's stat cache.
+        entries.set(
+          SNAPSHOT_STATUS_KEY,
+          await git(
+            "--no-optional-locks",
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+          ),
+        );
+        entries.set(SNAPSHOT_INDEX_KEY, await git("ls-files", "-s"));
+      }
+      entries.set(
+        SNAPSHOT_REFS_KEY,
+        await git("for-each-ref", "--format=%(objectname) %(refname)"),
+      );
+      return entries;
+    },
+  };
+}
+
+async function _walk(
+  dir: string,
+  prefix: string,
+  skip: string | undefined,
+  into: Map<string, string>,
+): Promise<void> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!(prefix === "" && entry.name === skip)) names.push(entry.name);
+  }
+  for (const name of names.sort()) {
+    const path = join(dir, name);
+    const key = prefix + name;
+    const info = await Deno.lstat(path);
+    const mode = info.mode === null ? "-" : (info.mode & 0o7777).toString(8);
+    if (info.isSymlink) {
+      into.set(key, `symlink -> ${await Deno.readLink(path)}`);
+    } else if (info.isDirectory) {
+      into.set(key, `dir ${mode}`);
+      await _walk(path, `${key}/`, skip, into);
+    } else {
+      const digest = await crypto.subtle.digest(
+        "SHA-256",
+        await Deno.readFile(path),
+      );
+      const hex = Array.from(
+        new Uint8Array(digest),
+        (byte) => byte.toString(16).padStart(2, "0"),
+      ).join("");
+      into.set(key, `file ${mode} ${hex}`);
+    }
+  }
+}
