@@ -54,7 +54,7 @@
  * @module
  */
 
-import { constants as fsConstants, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import {
   MAX_CONFIG_BYTES,
@@ -64,6 +64,7 @@ import {
   STORE_DIR,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
+import { readFileLimited } from "../fs/files.ts";
 import { ConfigError, parseConfig } from "./validate_config.ts";
 
 /**
@@ -311,45 +312,25 @@ async function readRepoConfig(root: string): Promise<Uint8Array | undefined> {
     refuse("it is a symbolic link; replace it with a regular file");
   }
   if (!info.isFile()) refuse("it is not a regular file");
-  let handle: fs.FileHandle;
   try {
-    // O_NOFOLLOW closes the gap between the lstat above and this open.
-    handle = await fs.open(
-      file,
-      fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0),
-    );
+    // The shared reader refuses a symlink swapped in after the lstat above
+    // (it compares device and inode), and reads one byte past the limit so
+    // that parseConfig reports an oversized file.
+    return await readFileLimited(file, MAX_CONFIG_BYTES + 1, {
+      refuseSymlink: true,
+      displayName: REPO_CONFIG_PATH,
+    });
   } catch (error) {
-    if (errnoCode(error) === "ELOOP") {
-      refuse("it is a symbolic link; replace it with a regular file", error);
-    }
-    throw readError(error);
-  }
-  try {
-    const size = (await handle.stat()).size;
-    if (size > MAX_CONFIG_BYTES) {
-      throw invalid(
-        `${size} bytes is over the limit of ${MAX_CONFIG_BYTES} bytes`,
+    if (error instanceof ToolError && error.code === "BAD_PATH") {
+      refuse(
+        "it is a symbolic link or not a regular file; replace it with a regular file",
+        error,
       );
     }
-    // One byte past the limit, so a file that grew since stat() is caught by parseConfig.
-    const buffer = new Uint8Array(MAX_CONFIG_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(
-        buffer,
-        length,
-        buffer.length - length,
-        length,
-      );
-      if (bytesRead === 0) break;
-      length += bytesRead;
+    if (error instanceof ToolError && error.code === "INVALID_FORMAT") {
+      throw invalid(`over the limit of ${MAX_CONFIG_BYTES} bytes`, error);
     }
-    return buffer.slice(0, length);
-  } catch (error) {
-    if (error instanceof ToolError) throw error;
-    throw readError(error);
-  } finally {
-    await handle.close();
+    throw error;
   }
 }
 

@@ -287,6 +287,8 @@ function parseTomlDocument(text: string, fail: Fail): ParsedDocument {
       .split("\n")[0] ?? "";
     const problem = detail.startsWith("document contains excessively nested")
       ? `nesting deeper than ${MAX_CONFIG_DEPTH} levels`
+      : detail.startsWith("trying to redefine")
+      ? "duplicate key or table (it is already defined above)"
       : detail.replace(/\.$/, "");
     throw fail(
       problem,

@@ -139,8 +139,8 @@ export async function readFileLimited(
   }
   let handle: fs.FileHandle;
   try {
-    // O_NOFOLLOW makes the symlink check and the read one step, so nothing
-    // can swap a link in between.
+    // O_NOFOLLOW where the runtime honours it; the inode check below
+    // covers the runtimes that resolve links before opening.
     const flags = fsConstants.O_RDONLY |
       (options.refuseSymlink ? fsConstants.O_NOFOLLOW ?? 0 : 0);
     handle = await fs.open(path, flags);

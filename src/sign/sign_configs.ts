@@ -327,6 +327,18 @@ async function pruneStillReferenced(
       // An unreadable statement cannot keep anything alive.
     }
   }
+  // A statement that goes takes its artifact along (for a dropped config it
+  // was the last reference), unless a statement in the new index names it.
+  for (const id of changes.obsoleteStatements) {
+    const bytes = (await readStatement(reader, id).catch(() => undefined))
+      ?.bytes;
+    if (!bytes) continue;
+    try {
+      changes.obsoleteArtifacts.push(parseStatement(bytes, id).artifact);
+    } catch {
+      // An unreadable statement names no artifact we could trust.
+    }
+  }
   changes.obsoleteArtifacts = [...new Set(changes.obsoleteArtifacts)].filter((
     id,
   ) => !referenced.has(id));

@@ -1,0 +1,564 @@
+/**
+ * The command line as a user meets it: help and version, exit codes for
+ * usage errors, the `trust` commands, the JSON shapes of `sign`, `verify`
+ * and `inspect`, and how signing a working tree evolves the store: nothing
+ * changes when nothing changed, a new version continues its path's chain and
+ * replaces the old files, identical bytes share one artifact, relative paths
+ * work from a subfolder, and a deleted config leaves the index.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { VERSION } from "../../mod.ts";
+import { type CliResult, runCli } from "../support/cli.ts";
+import {
+  createTempRepo,
+  snapshotDiff,
+  type TempRepo,
+} from "../support/repo.ts";
+import { generateKey } from "../support/ssh_keygen.ts";
+
+const TOOL = "mcp-orchestration";
+const STORE = ".mcp-orchestration";
+const KEY_ID = /^SHA256:[A-Za-z0-9+/]{43}$/;
+const ID = /^[0-9a-f]{64}$/;
+
+const COMMANDS = [
+  "keys",
+  "keys init",
+  "keys show",
+  "trust",
+  "trust add",
+  "trust list",
+  "trust remove",
+  "sign",
+  "verify",
+  "inspect",
+];
+
+interface SignResult {
+  path: string;
+  status: "signed" | "unchanged";
+  statementId: string;
+  artifact: string;
+  sequence: number;
+}
+
+interface SignReport {
+  signer: string;
+  results: SignResult[];
+  dropped: string[];
+  untrusted: string | null;
+}
+
+interface VerifyReport {
+  ok: boolean;
+  verified: number;
+  failed: number;
+  results: {
+    path: string;
+    ok: boolean;
+    code?: string;
+    reason: string;
+    statementId?: string;
+    signer?: string;
+    signedAt?: string;
+    sequence?: number;
+    principals?: string[];
+  }[];
+}
+
+interface Inspection {
+  path: string;
+  artifact: string;
+  signer: string;
+  sequence: number;
+  previous: string | null;
+  statementId: string;
+  statementFile: string;
+  signatureFile: string;
+  statement: string;
+  signature: string;
+  verification: { ok: boolean; code?: string } | null;
+}
+
+function cli(
+  repo: TempRepo,
+  args: string[],
+  cwd = repo.root,
+): Promise<CliResult> {
+  return runCli(args, { cwd, home: repo.home });
+}
+
+async function ok(run: Promise<CliResult>): Promise<CliResult> {
+  const result = await run;
+  assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
+  return result;
+}
+
+async function json<T>(run: Promise<CliResult>): Promise<T> {
+  return JSON.parse((await ok(run)).stdout) as T;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+Deno.test("--help and -h for the tool and every command; --version", async () => {
+  await using repo = await createTempRepo();
+  const runs: [string[], string][] = [];
+  for (const flag of ["--help", "-h"]) {
+    runs.push([[flag], TOOL]);
+    for (const name of COMMANDS) {
+      runs.push([[...name.split(" "), flag], `${TOOL} ${name}`]);
+    }
+  }
+  runs.push([["help"], TOOL]);
+  const results = await Promise.all(runs.map(([args]) => cli(repo, args)));
+  results.forEach((result, i) => {
+    const [args, mention] = runs[i]!;
+    const what = `"${args.join(" ")}": ${result.stderr}`;
+    assert.equal(result.code, 0, what);
+    assert.equal(result.stderr, "", what);
+    assert.ok(result.stdout.includes(`Usage: ${mention}`), what);
+  });
+  // The tool's help lists every command.
+  for (
+    const name of COMMANDS.filter((name) =>
+      name.includes(" ") || ["sign", "verify", "inspect"].includes(name)
+    )
+  ) {
+    assert.ok(
+      results[0]!.stdout.includes(`  ${name} `),
+      `--help does not list "${name}"`,
+    );
+  }
+
+  for (const flag of ["--version", "-V"]) {
+    const version = await cli(repo, [flag]);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout, `${TOOL} ${VERSION}\n`);
+  }
+});
+
+Deno.test("usage errors exit 2 with a hint on stderr", async (t) => {
+  await using repo = await createTempRepo();
+  const publicKey = (await generateKey(repo.home, "k")).publicPath;
+  const cases: { args: string[]; stderr: string[] }[] = [
+    { args: [], stderr: [`Usage: ${TOOL} <command>`] },
+    {
+      args: ["frobnicate"],
+      stderr: ['Unknown command "frobnicate"', `${TOOL} --help`],
+    },
+    { args: ["--bogus"], stderr: ['Unknown command "--bogus"'] },
+    { args: ["sign", "--bogus"], stderr: ["--bogus", `${TOOL} sign --help`] },
+    { args: ["verify", "-x"], stderr: ["-x", `${TOOL} verify --help`] },
+    { args: ["sign", "--key"], stderr: ["--key", `${TOOL} sign --help`] },
+    { args: ["keys"], stderr: [`Usage: ${TOOL} keys`] },
+    { args: ["trust"], stderr: [`Usage: ${TOOL} trust`] },
+    { args: ["keys", "frob"], stderr: ['Unknown command "keys frob"'] },
+    { args: ["trust", "frob"], stderr: ['Unknown command "trust frob"'] },
+    {
+      args: ["keys", "init", "extra"],
+      stderr: ['"keys init" takes no arguments'],
+    },
+    {
+      args: ["trust", "add", publicKey],
+      stderr: ["--principal", `${TOOL} trust add --help`],
+    },
+    {
+      args: ["trust", "add", "--principal", "a@b"],
+      stderr: ['"trust add" takes one public key'],
+    },
+    {
+      args: ["trust", "remove"],
+      stderr: ['"trust remove" takes one key id or principal'],
+    },
+    {
+      args: ["inspect"],
+      stderr: [
+        '"inspect" takes one path or artifact id',
+        `${TOOL} inspect --help`,
+      ],
+    },
+    {
+      args: ["inspect", "a", "b"],
+      stderr: ['"inspect" takes one path or artifact id'],
+    },
+  ];
+  const before = await repo.snapshot();
+  for (const c of cases) {
+    await t.step(`"${c.args.join(" ")}"`, async () => {
+      const result = await cli(repo, c.args);
+      const what =
+        `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+      assert.equal(result.code, 2, what);
+      assert.equal(result.stdout, "", what);
+      for (const text of c.stderr) {
+        assert.ok(
+          result.stderr.includes(text),
+          `stderr lacks ${JSON.stringify(text)}\n${what}`,
+        );
+      }
+    });
+  }
+  assert.deepEqual(snapshotDiff(before, await repo.snapshot()), []);
+});
+
+Deno.test("trust add, list and remove", async () => {
+  await using repo = await createTempRepo();
+  const alice = await generateKey(repo.home, "alice");
+  const bob = await generateKey(repo.home, "bob");
+  const carol = await generateKey(repo.home, "carol");
+
+  // A .pub file, and a key line as one argument.
+  const added = await ok(
+    cli(repo, [
+      "trust",
+      "add",
+      alice.publicPath,
+      "--principal",
+      "alice@example.com",
+    ]),
+  );
+  assert.ok(added.stdout.includes(alice.fingerprint), added.stdout);
+  assert.ok(added.stdout.includes('"alice@example.com"'), added.stdout);
+  const line = await json<{ keyId: string; line: string; principal: string }>(
+    cli(repo, [
+      "trust",
+      "add",
+      bob.publicLine,
+      "--principal",
+      "bob@example.com",
+      "--json",
+    ]),
+  );
+  assert.equal(line.keyId, bob.fingerprint);
+  assert.equal(line.principal, "bob@example.com");
+  assert.match(
+    line.line,
+    /^bob@example\.com namespaces="mcp-orchestration" ssh-ed25519 AAAA/,
+  );
+  await ok(cli(repo, [
+    "trust",
+    "add",
+    carol.publicPath,
+    "--principal",
+    "carol@example.com",
+    "--valid-after",
+    "20200101Z",
+    "--valid-before",
+    "2099-12-31T00:00:00Z",
+  ]));
+
+  // The same key again is refused, in either form and under any principal.
+  const signers = join(STORE, "allowed_signers");
+  const trusted = await repo.read(signers);
+  for (const key of [alice.publicPath, alice.publicLine]) {
+    const duplicate = await cli(repo, [
+      "trust",
+      "add",
+      key,
+      "--principal",
+      "other@example.com",
+    ]);
+    assert.equal(duplicate.code, 1, duplicate.stderr);
+    assert.match(duplicate.stderr, /already trusted as "alice@example\.com"/);
+    assert.ok(duplicate.stderr.includes(alice.fingerprint), duplicate.stderr);
+  }
+  // A private key is refused: the user meant its .pub file.
+  const secret = await cli(repo, [
+    "trust",
+    "add",
+    alice.privatePath,
+    "--principal",
+    "x@example.com",
+  ]);
+  assert.notEqual(secret.code, 0);
+  assert.match(secret.stderr, /is a private key/);
+  assert.deepEqual(await repo.read(signers), trusted);
+
+  const list = await json<Record<string, unknown>[]>(
+    cli(repo, ["trust", "list", "--json"]),
+  );
+  assert.deepEqual(list, [
+    {
+      keyId: alice.fingerprint,
+      principals: ["alice@example.com"],
+      keyType: "ssh-ed25519",
+      namespaces: ["mcp-orchestration"],
+      validAfter: null,
+      validBefore: null,
+      certAuthority: false,
+      line: 1,
+    },
+    {
+      keyId: bob.fingerprint,
+      principals: ["bob@example.com"],
+      keyType: "ssh-ed25519",
+      namespaces: ["mcp-orchestration"],
+      validAfter: null,
+      validBefore: null,
+      certAuthority: false,
+      line: 2,
+    },
+    {
+      keyId: carol.fingerprint,
+      principals: ["carol@example.com"],
+      keyType: "ssh-ed25519",
+      namespaces: ["mcp-orchestration"],
+      validAfter: "2020-01-01T00:00:00.000Z",
+      validBefore: "2099-12-31T00:00:00.000Z",
+      certAuthority: false,
+      line: 3,
+    },
+  ]);
+  const text = await ok(cli(repo, ["trust", "list"]));
+  assert.equal(text.stdout.trim().split("\n").length, 3);
+  assert.ok(
+    text.stdout.includes(`${bob.fingerprint}  bob@example.com`),
+    text.stdout,
+  );
+
+  // Remove by key id, then by principal; an unknown one is an error.
+  const byId = await json<{ keyId: string; principals: string[] }[]>(
+    cli(repo, ["trust", "remove", alice.fingerprint, "--json"]),
+  );
+  assert.deepEqual(byId, [{
+    keyId: alice.fingerprint,
+    principals: ["alice@example.com"],
+  }]);
+  const byPrincipal = await ok(
+    cli(repo, ["trust", "remove", "carol@example.com"]),
+  );
+  assert.ok(
+    byPrincipal.stdout.includes(`Removed ${carol.fingerprint}`),
+    byPrincipal.stdout,
+  );
+  const before = await repo.snapshot();
+  for (const unknown of ["nobody@example.com", alice.fingerprint]) {
+    const missing = await cli(repo, ["trust", "remove", unknown]);
+    assert.equal(missing.code, 1);
+    assert.ok(missing.stderr.includes(`"${unknown}"`), missing.stderr);
+    assert.match(missing.stderr, /No entry/);
+  }
+  assert.deepEqual(snapshotDiff(before, await repo.snapshot()), []);
+  const left = await json<{ keyId: string }[]>(
+    cli(repo, ["trust", "list", "--json"]),
+  );
+  assert.deepEqual(left.map((entry) => entry.keyId), [bob.fingerprint]);
+});
+
+Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", async () => {
+  await using repo = await createTempRepo();
+  const X = '{"mcpServers":{"files":{"command":"npx","args":["server"]}}}\n';
+  const Y = '{"mcpServers":{"cursor":{"command":"uvx"}}}\n';
+  await repo.write(".mcp.json", X);
+  await repo.write("pkg/.mcp.json", X); // the same bytes at two paths
+  await repo.write(".cursor/mcp.json", Y);
+  const { created } = await json<
+    { created: { keyId: string; publicKeyPath: string } }
+  >(
+    cli(repo, ["keys", "init", "--json"]),
+  );
+  const statementFiles = (
+    id: string,
+  ) => [`${STORE}/statements/${id}`, `${STORE}/statements/${id}.sig`];
+  const artifactFile = (id: string) => `${STORE}/artifacts/${id}`;
+
+  // --- First signing, before the key is trusted: signed, with a warning. ---
+  const untrustedRun = await ok(cli(repo, ["sign", "--json"]));
+  const first = JSON.parse(untrustedRun.stdout) as SignReport;
+  assert.equal(first.signer, created.keyId);
+  assert.match(first.signer, KEY_ID);
+  assert.deepEqual(first.dropped, []);
+  assert.match(first.untrusted ?? "", /trust add/);
+  assert.match(untrustedRun.stderr, /^warning: .*not trusted/);
+  assert.deepEqual(
+    first.results.map((r) => [r.path, r.status, r.sequence, r.artifact]),
+    [
+      [".cursor/mcp.json", "signed", 1, sha256(Y)],
+      [".mcp.json", "signed", 1, sha256(X)],
+      ["pkg/.mcp.json", "signed", 1, sha256(X)],
+    ],
+  );
+  for (const r of first.results) assert.match(r.statementId, ID);
+  const ids = new Map(first.results.map((r) => [r.path, r.statementId]));
+  assert.notEqual(ids.get(".mcp.json"), ids.get("pkg/.mcp.json"));
+
+  const untrusted = await cli(repo, ["verify", "--json"]);
+  assert.equal(untrusted.code, 1);
+  const untrustedReport = JSON.parse(untrusted.stdout) as VerifyReport;
+  assert.equal(untrustedReport.ok, false);
+  assert.deepEqual(
+    untrustedReport.results.map((r) => r.code),
+    Array(3).fill("UNTRUSTED_SIGNER"),
+  );
+
+  // --- Trusted: verify passes without re-signing. ---
+  await ok(
+    cli(repo, [
+      "trust",
+      "add",
+      created.publicKeyPath,
+      "--principal",
+      "alice@example.com",
+    ]),
+  );
+  const verified = await json<VerifyReport>(cli(repo, ["verify", "--json"]));
+  assert.equal(verified.ok, true);
+  assert.equal(verified.verified, 3);
+  assert.equal(verified.failed, 0);
+  for (const r of verified.results) {
+    assert.equal(r.ok, true);
+    assert.equal(r.code, undefined);
+    assert.equal(r.statementId, ids.get(r.path));
+    assert.equal(r.signer, created.keyId);
+    assert.deepEqual(r.principals, ["alice@example.com"]);
+    assert.equal(r.sequence, 1);
+    assert.match(r.signedAt ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  }
+
+  // --- Signing again changes nothing. ---
+  const unchangedBefore = await repo.snapshot();
+  const again = await ok(cli(repo, ["sign"]));
+  assert.deepEqual(
+    again.stdout.trim().split("\n").map((line) =>
+      line.split(/\s+/).slice(0, 2).join(" ")
+    ),
+    [
+      "unchanged .cursor/mcp.json",
+      "unchanged .mcp.json",
+      "unchanged pkg/.mcp.json",
+    ],
+  );
+  assert.equal(again.stderr, "");
+  const againJson = await json<SignReport>(cli(repo, ["sign", "--json"]));
+  assert.ok(
+    againJson.results.every((r) =>
+      r.status === "unchanged" && r.statementId === ids.get(r.path)
+    ),
+  );
+  assert.equal(againJson.untrusted, null);
+  assert.deepEqual(snapshotDiff(unchangedBefore, await repo.snapshot()), []);
+
+  // --- inspect by artifact id: both paths with these bytes. ---
+  const both = await json<Inspection[]>(
+    cli(repo, ["inspect", sha256(X), "--json"]),
+  );
+  assert.deepEqual(both.map((i) => i.path), [".mcp.json", "pkg/.mcp.json"]);
+  for (const i of both) {
+    assert.equal(i.artifact, sha256(X));
+    assert.equal(i.statementId, ids.get(i.path));
+    assert.equal(i.statementFile, `${STORE}/statements/${i.statementId}`);
+    assert.equal(i.signatureFile, `${i.statementFile}.sig`);
+    assert.equal(sha256(i.statement), i.statementId);
+    assert.match(i.signature, /^-----BEGIN SSH SIGNATURE-----\n/);
+    assert.equal(i.verification?.ok, true);
+  }
+  const inspectText = await ok(cli(repo, ["inspect", sha256(X)]));
+  assert.match(inspectText.stdout, /^path: +\.mcp\.json$/m);
+  assert.match(inspectText.stdout, /^path: +pkg\/\.mcp\.json$/m);
+  assert.match(inspectText.stdout, /^status: +verified$/m);
+
+  // --- An edited config: TAMPERED, then a new version continuing its chain. ---
+  const Z =
+    '{"mcpServers":{"files":{"command":"npx","args":["server","--ro"]}}}\n';
+  await repo.write(".mcp.json", Z);
+  const tampered = await cli(repo, ["verify", "--json"]);
+  assert.equal(tampered.code, 1);
+  assert.deepEqual(
+    (JSON.parse(tampered.stdout) as VerifyReport).results.map((
+      r,
+    ) => [r.path, r.ok, r.code]),
+    [[".cursor/mcp.json", true, undefined], [".mcp.json", false, "TAMPERED"], [
+      "pkg/.mcp.json",
+      true,
+      undefined,
+    ]],
+  );
+  const second = await json<SignReport>(cli(repo, ["sign", "--json"]));
+  assert.deepEqual(second.results.map((r) => [r.path, r.status, r.sequence]), [
+    [".cursor/mcp.json", "unchanged", 1],
+    [".mcp.json", "signed", 2],
+    ["pkg/.mcp.json", "unchanged", 1],
+  ]);
+  const [edited] = await json<Inspection[]>(
+    cli(repo, ["inspect", ".mcp.json", "--json"]),
+  );
+  assert.equal(edited?.sequence, 2);
+  assert.equal(edited?.previous, sha256(X));
+  assert.equal(edited?.artifact, sha256(Z));
+  assert.match(
+    edited?.statement ?? "",
+    new RegExp(`^previous ${sha256(X)}$`, "m"),
+  );
+  for (const file of statementFiles(ids.get(".mcp.json")!)) {
+    assert.equal(await repo.exists(file), false, `${file} was not removed`);
+  }
+  // pkg/.mcp.json still has the old bytes, so their artifact stays.
+  assert.equal(await repo.exists(artifactFile(sha256(X))), true);
+  assert.equal((await ok(cli(repo, ["verify"]))).code, 0);
+
+  // --- From a subfolder, paths are relative to it. ---
+  const W = '{"mcpServers":{"pkg":{"command":"node","args":["pkg.js"]}}}\n';
+  await repo.write("pkg/.mcp.json", W);
+  const pkg = join(repo.root, "pkg");
+  const fromSub = await json<SignReport>(
+    cli(repo, ["sign", "--json", ".mcp.json", "../.cursor/mcp.json"], pkg),
+  );
+  assert.deepEqual(fromSub.results.map((r) => [r.path, r.status, r.sequence]), [
+    [".cursor/mcp.json", "unchanged", 1],
+    ["pkg/.mcp.json", "signed", 2],
+  ]);
+  const [pkgInspection] = await json<Inspection[]>(
+    cli(repo, ["inspect", ".mcp.json", "--json"], pkg),
+  );
+  assert.equal(pkgInspection?.path, "pkg/.mcp.json");
+  assert.equal(pkgInspection?.previous, sha256(X));
+  for (
+    const file of [
+      ...statementFiles(ids.get("pkg/.mcp.json")!),
+      artifactFile(sha256(X)),
+    ]
+  ) {
+    assert.equal(await repo.exists(file), false, `${file} was not removed`);
+  }
+  const gone = await cli(repo, ["inspect", sha256(X)]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /No signed config has the artifact id/);
+
+  // --- A deleted config: a partial sign keeps its entry, a full sign drops it. ---
+  await Deno.remove(join(repo.root, ".cursor/mcp.json"));
+  const partial = await json<SignReport>(
+    cli(repo, ["sign", "--json", ".mcp.json"]),
+  );
+  assert.deepEqual(partial.dropped, []);
+  assert.match(
+    new TextDecoder().decode(await repo.read(`${STORE}/index`)),
+    / \.cursor\/mcp\.json\n/,
+  );
+  const full = await ok(cli(repo, ["sign"]));
+  assert.match(full.stdout, /^dropped +\.cursor\/mcp\.json/m);
+  const index = new TextDecoder().decode(await repo.read(`${STORE}/index`));
+  assert.doesNotMatch(index, /\.cursor/);
+  assert.equal(index.trim().split("\n").length, 3); // header and two configs
+  for (
+    const file of [
+      ...statementFiles(ids.get(".cursor/mcp.json")!),
+      artifactFile(sha256(Y)),
+    ]
+  ) {
+    assert.equal(await repo.exists(file), false, `${file} was not removed`);
+  }
+  const last = await json<VerifyReport>(cli(repo, ["verify", "--json"]));
+  assert.deepEqual(last.results.map((r) => [r.path, r.ok]), [[
+    ".mcp.json",
+    true,
+  ], ["pkg/.mcp.json", true]]);
+  const dropNothing = await json<SignReport>(cli(repo, ["sign", "--json"]));
+  assert.deepEqual(dropNothing.dropped, []);
+});
