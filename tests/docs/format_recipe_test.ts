@@ -11,16 +11,23 @@ import { fileURLToPath } from "node:url";
 import { runCli } from "../support/cli.ts";
 import { createTempRepo } from "../support/repo.ts";
 
-const FORMAT_MD = fileURLToPath(new URL("../../docs/FORMAT.md", import.meta.url));
+const FORMAT_MD = fileURLToPath(
+  new URL("../../docs/FORMAT.md", import.meta.url),
+);
 
 async function recipe(): Promise<string> {
   const text = await Deno.readTextFile(FORMAT_MD);
-  const match = /<!-- recipe:begin[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- recipe:end -->/.exec(text);
+  const match =
+    /<!-- recipe:begin[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- recipe:end -->/
+      .exec(text);
   assert.ok(match?.[1], "docs/FORMAT.md has no recipe block");
   return match[1];
 }
 
-async function runRecipe(cwd: string, home: string): Promise<{ code: number; output: string }> {
+async function runRecipe(
+  cwd: string,
+  home: string,
+): Promise<{ code: number; output: string }> {
   const out = await new Deno.Command("bash", {
     args: ["-c", await recipe()],
     cwd,
@@ -34,30 +41,54 @@ async function runRecipe(cwd: string, home: string): Promise<{ code: number; out
 
 Deno.test("FORMAT.md recipe: stock sha256sum and ssh-keygen verify what we signed, and refuse changes", async () => {
   await using repo = await createTempRepo();
-  const cli = (...args: string[]) => runCli(args, { cwd: repo.root, home: repo.home });
+  const cli = (...args: string[]) =>
+    runCli(args, { cwd: repo.root, home: repo.home });
   assert.equal((await cli("keys", "init")).code, 0);
-  const trusted = await cli("trust", "add", `${repo.home}/keys/signing.pub`, "--principal", "alice@example.com");
+  const trusted = await cli(
+    "trust",
+    "add",
+    `${repo.home}/keys/signing.pub`,
+    "--principal",
+    "alice@example.com",
+  );
   assert.equal(trusted.code, 0, trusted.stderr);
-  await repo.write(".mcp.json", '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/srv"]}}}\n');
+  await repo.write(
+    ".mcp.json",
+    '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/srv"]}}}\n',
+  );
   const signed = await cli("sign");
   assert.equal(signed.code, 0, signed.stderr);
 
   const good = await runRecipe(repo.root, repo.home);
   assert.equal(good.code, 0, good.output);
-  assert.match(good.output, /Good "mcp-orchestration" signature for alice@example.com/);
+  assert.match(
+    good.output,
+    /Good "mcp-orchestration" signature for alice@example.com/,
+  );
   assert.match(good.output, /verified: \.mcp\.json/);
 
   // One changed byte in the config: the artifact line no longer matches.
-  await repo.write(".mcp.json", '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/"]}}}\n');
+  await repo.write(
+    ".mcp.json",
+    '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/"]}}}\n',
+  );
   assert.notEqual((await runRecipe(repo.root, repo.home)).code, 0);
-  await repo.write(".mcp.json", '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/srv"]}}}\n');
+  await repo.write(
+    ".mcp.json",
+    '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/srv"]}}}\n',
+  );
   assert.equal((await runRecipe(repo.root, repo.home)).code, 0);
 
   // A statement edited in place no longer hashes to the name the index gives it.
-  const index = new TextDecoder().decode(await repo.read(".mcp-orchestration/index"));
+  const index = new TextDecoder().decode(
+    await repo.read(".mcp-orchestration/index"),
+  );
   const id = index.split("\n")[1]!.slice(0, 64);
   const statementPath = `.mcp-orchestration/statements/${id}`;
   const statement = new TextDecoder().decode(await repo.read(statementPath));
-  await repo.write(statementPath, statement.replace("sequence 1", "sequence 7"));
+  await repo.write(
+    statementPath,
+    statement.replace("sequence 1", "sequence 7"),
+  );
   assert.notEqual((await runRecipe(repo.root, repo.home)).code, 0);
 });
