@@ -17,6 +17,8 @@
  * trust file is either valid or not. Deliberately stricter than OpenSSH:
  * control characters, impossible calendar dates (`20260230`) and seconds
  * above 59 are rejected rather than normalised, and base64 must be canonical.
+ * Dates live in `validity_date.ts`, and the `namespaces` pattern lists in
+ * `ssh_pattern.ts`.
  *
  * Line endings: lines end with LF; a CR before the LF is accepted and ignored
  * (ssh-keygen accepts CRLF files too). Any other CR is an error. Editing
@@ -38,6 +40,10 @@ import {
   formatPublicKeyLine,
   keyId,
 } from "../keys/public_key.ts";
+import { matchPatternList } from "./ssh_pattern.ts";
+import { iso, parseSshTime, sshTime, wholeSeconds } from "./validity_date.ts";
+
+export { parseValidityDate } from "./validity_date.ts";
 
 /** One key line of an allowed_signers file. */
 export interface AllowedSigner {
@@ -134,11 +140,6 @@ const BLOB_TYPE_ALIASES: Record<string, string> = {
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 const SPACE = /[ \t]/;
-const SSH_TIME = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$/;
-const ISO_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?)?$/;
-// match_pattern_list() gives up on a sub-pattern this long.
-const MAX_SUBPATTERN = 1023;
 
 /**
  * Parses an allowed_signers file strictly: any malformed line is an error.
@@ -216,20 +217,20 @@ export function formatAllowedSigner(
   const opts = [`namespaces="${SIGNATURE_NAMESPACE}"`];
   const after = options.validAfter === undefined
     ? undefined
-    : _wholeSeconds(options.validAfter, "valid-after", Math.ceil);
+    : wholeSeconds(options.validAfter, "valid-after", { round: "up" });
   const before = options.validBefore === undefined
     ? undefined
-    : _wholeSeconds(options.validBefore, "valid-before", Math.floor);
+    : wholeSeconds(options.validBefore, "valid-before", { round: "down" });
   if (after !== undefined && before !== undefined && before <= after) {
     throw new ToolError(
       "USAGE",
       `Invalid validity: valid-before "${
-        _iso(before)
-      }" is not after valid-after "${_iso(after)}"`,
+        iso(before)
+      }" is not after valid-after "${iso(after)}"`,
     );
   }
-  if (after !== undefined) opts.push(`valid-after="${_sshTime(after)}"`);
-  if (before !== undefined) opts.push(`valid-before="${_sshTime(before)}"`);
+  if (after !== undefined) opts.push(`valid-after="${sshTime(after)}"`);
+  if (before !== undefined) opts.push(`valid-before="${sshTime(before)}"`);
   const comment = options.comment ?? "";
   if (_hasControl(comment, { allowTab: false })) {
     throw new ToolError(
@@ -347,7 +348,7 @@ export function findSigner(
     entry.keyType === SSH_ED25519 && !entry.certAuthority &&
     entry.key !== undefined && _sameBytes(entry.key, key) &&
     (entry.namespaces === undefined ||
-      _matchPatternList(options.namespace, entry.namespaces))
+      matchPatternList(options.namespace, entry.namespaces))
   );
   const first = candidates[0];
   if (first === undefined) return { status: "untrusted" };
@@ -357,13 +358,13 @@ export function findSigner(
   for (const entry of candidates) {
     if (entry.validAfter !== undefined && at < entry.validAfter.getTime()) {
       reasons.push(
-        `line ${entry.line}: not valid before "${_iso(entry.validAfter)}"`,
+        `line ${entry.line}: not valid before "${iso(entry.validAfter)}"`,
       );
     } else if (
       entry.validBefore !== undefined && at > entry.validBefore.getTime()
     ) {
       reasons.push(
-        `line ${entry.line}: expired after "${_iso(entry.validBefore)}"`,
+        `line ${entry.line}: expired after "${iso(entry.validBefore)}"`,
       );
     } else {
       return { status: "trusted", entry };
@@ -410,37 +411,6 @@ export function validatePrincipal(principal: string): void {
       `Invalid principal "${principal}": ${problem}`,
     );
   }
-}
-
-/**
- * Parses a validity date argument: ssh-keygen's `YYYYMMDD[HHMM[SS]][Z]` (no
- * `Z` means local time, as in ssh-keygen; a `UTC` suffix works too) or ISO
- * 8601 `YYYY-MM-DD[THH:MM[:SS][Z|±HH:MM]]` (no zone means local time, too).
- *
- * @param text The argument.
- * @param what The argument's name (e.g. `--valid-before`), for errors.
- * @returns The instant.
- * @throws {ToolError} `USAGE` when the text is not such a date, names an
- * impossible date (`20261340`, `20260230`), or is not after 1970.
- *
- * @example
- * ```ts
- * import { equal } from "node:assert/strict";
- * import { parseValidityDate } from "./allowed_signers.ts";
- * const a = parseValidityDate("20260131120000Z", "--valid-after");
- * const b = parseValidityDate("2026-01-31T12:00:00Z", "--valid-after");
- * equal(a.getTime(), b.getTime());
- * ```
- */
-export function parseValidityDate(text: string, what: string): Date {
-  const date = _parseSshTime(text) ?? _parseIsoTime(text);
-  if (date === undefined) {
-    throw new ToolError(
-      "USAGE",
-      `Invalid ${what} "${text}": expected a date as YYYYMMDD[HHMM[SS]][Z] or ISO 8601 (e.g. "2026-01-31T12:00:00Z")`,
-    );
-  }
-  return date;
 }
 
 interface _ParsedLine extends Omit<AllowedSigner, "line" | "keyId"> {
@@ -552,7 +522,7 @@ function _parseOptions(
   const time = (name: string, seen: Date | undefined): Date => {
     if (seen !== undefined) fail(`more than one "${name}" option`);
     const raw = value(name);
-    const date = _parseSshTime(raw);
+    const date = parseSshTime(raw);
     if (date === undefined) fail(`invalid "${name}" time "${raw}"`);
     return date!;
   };
@@ -615,133 +585,6 @@ function _optionAt(text: string, start: number): string {
     else if (text[at] === '"') quoted = !quoted;
   }
   return text.slice(start, at);
-}
-
-/** OpenSSH's match_pattern_list() for a case-sensitive list: a matching `!` entry vetoes. */
-function _matchPatternList(value: string, patterns: string[]): boolean {
-  let positive = false;
-  for (const entry of patterns) {
-    const negated = entry.startsWith("!");
-    const pattern = negated ? entry.slice(1) : entry;
-    if (pattern.length >= MAX_SUBPATTERN) return false;
-    if (_matchPattern(value, pattern)) {
-      if (negated) return false;
-      positive = true;
-    }
-  }
-  return positive;
-}
-
-/** Glob match with `*` (any run) and `?` (one character), in linear time. */
-function _matchPattern(value: string, pattern: string): boolean {
-  let v = 0;
-  let p = 0;
-  let starP = -1;
-  let starV = 0;
-  while (v < value.length) {
-    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === value[v])) {
-      v++;
-      p++;
-    } else if (p < pattern.length && pattern[p] === "*") {
-      starP = p++;
-      starV = v;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      v = ++starV;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === "*") p++;
-  return p === pattern.length;
-}
-
-/** ssh-keygen's time syntax (parse_absolute_time()), or `undefined`. */
-function _parseSshTime(text: string): Date | undefined {
-  let body = text;
-  let utc = false;
-  if (body.length > 1 && /z$/i.test(body)) {
-    body = body.slice(0, -1);
-    utc = true;
-  } else if (body.length > 3 && /utc$/i.test(body)) {
-    body = body.slice(0, -3);
-    utc = true;
-  }
-  const m = SSH_TIME.exec(body);
-  if (m === null) return undefined;
-  return _makeDate(m.slice(1, 7), utc ? 0 : undefined);
-}
-
-/** ISO 8601 `YYYY-MM-DD[THH:MM[:SS][Z|±HH:MM]]`, or `undefined`. */
-function _parseIsoTime(text: string): Date | undefined {
-  const m = ISO_TIME.exec(text);
-  if (m === null) return undefined;
-  const zone = m[7];
-  if (zone === undefined) return _makeDate(m.slice(1, 7), undefined);
-  if (zone === "Z") return _makeDate(m.slice(1, 7), 0);
-  const hours = Number(zone.slice(1, 3));
-  const minutes = Number(zone.slice(4, 6));
-  if (hours > 23 || minutes > 59) return undefined;
-  return _makeDate(
-    m.slice(1, 7),
-    (zone[0] === "-" ? -1 : 1) * (hours * 60 + minutes),
-  );
-}
-
-/**
- * Builds a date from [year, month, day, hour?, minute?, second?], checking
- * each field's range; `offsetMinutes` undefined means local time. Only
- * instants after 1970-01-01T00:00:00Z are valid (as in OpenSSH).
- */
-function _makeDate(
-  fields: (string | undefined)[],
-  offsetMinutes: number | undefined,
-): Date | undefined {
-  const [year, month, day, hour = 0, minute = 0, second = 0] = fields.map((f) =>
-    f === undefined ? undefined : Number(f)
-  );
-  if (year === undefined || month === undefined || day === undefined) {
-    return undefined;
-  }
-  // Day 0 of the next month is the last day of this one.
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (
-    year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth ||
-    hour > 23 || minute > 59 || second > 59
-  ) return undefined;
-  const date = offsetMinutes === undefined
-    ? new Date(year, month - 1, day, hour, minute, second)
-    : new Date(
-      Date.UTC(year, month - 1, day, hour, minute, second) -
-        offsetMinutes * 60_000,
-    );
-  return date.getTime() > 0 ? date : undefined;
-}
-
-/** Rounds a date to whole seconds, checking it can be written. */
-function _wholeSeconds(
-  date: Date,
-  name: string,
-  round: (x: number) => number,
-): Date {
-  const ms = date.getTime();
-  if (!Number.isFinite(ms) || ms <= 0 || ms >= Date.UTC(10000, 0, 1)) {
-    throw new ToolError(
-      "USAGE",
-      `Invalid ${name} date: it must be between 1970 and 9999`,
-    );
-  }
-  return new Date(round(ms / 1000) * 1000);
-}
-
-/** `YYYYMMDDHHMMSSZ`, UTC. */
-function _sshTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:T]/g, "");
-}
-
-/** ISO 8601 in UTC, whole seconds. */
-function _iso(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** SHA256 fingerprint of a non-Ed25519 key blob (Ed25519 keys go through keyId()). */
