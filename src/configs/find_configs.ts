@@ -6,11 +6,13 @@
  * @module
  */
 
+import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { MAX_CONFIG_BYTES, REPO_CONFIG_PATH, TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { readFileLimited } from "../fs/files.ts";
 import {
+  assertRealFolders,
   comparePaths,
   listWorkingTreeFiles,
   type Repository,
@@ -26,7 +28,17 @@ export interface ConfigTarget {
   kind: ConfigKind;
   /** True when the user named it (it must then exist). */
   named: boolean;
+  /**
+   * Set when the config is reached through a symbolic link or a submodule
+   * (its path): a client reads it, but Git does not store it here, so it can
+   * be neither signed nor verified, and fails.
+   */
+  via?: string;
 }
+
+// Bounds on the walk beneath a symbolic link or submodule.
+const MAX_LINK_DEPTH = 6;
+const MAX_LINK_ENTRIES = 10_000;
 
 /**
  * Resolves the configs a command acts on.
@@ -64,9 +76,23 @@ export async function findConfigs(
       targets.set(path, { path, kind, named: true });
     }
   } else {
-    for (const path of await listWorkingTreeFiles(repo)) {
-      const kind = findConfigKind(path, options.kinds);
-      if (kind) targets.set(path, { path, kind, named: false });
+    for (const entry of await listWorkingTreeFiles(repo)) {
+      // A link is a target itself too: reading it is refused, so it fails.
+      if (entry.type === "file" || entry.type === "link") {
+        const kind = findConfigKind(entry.path, options.kinds);
+        if (kind) {
+          targets.set(entry.path, { path: entry.path, kind, named: false });
+        }
+        if (entry.type === "file") continue;
+      }
+      // Git lists a symlinked folder or a submodule as one entry, yet a
+      // client opening ".cursor/mcp.json" reads straight through it.
+      for (const path of await filesBeneath(repo, entry.path)) {
+        const kind = findConfigKind(path, options.kinds);
+        if (kind) {
+          targets.set(path, { path, kind, named: false, via: entry.path });
+        }
+      }
     }
   }
   return [...targets.values()].sort((a, b) => comparePaths(a.path, b.path));
@@ -85,12 +111,38 @@ export async function findConfigs(
  * const bytes = await readConfigBytes(repo, ".mcp.json");
  * ```
  */
-export function readConfigBytes(
+export async function readConfigBytes(
   repo: Repository,
   path: string,
 ): Promise<Uint8Array | undefined> {
-  return readFileLimited(join(repo.root, path), MAX_CONFIG_BYTES, {
+  await assertRealFolders(repo, path);
+  return await readFileLimited(join(repo.root, path), MAX_CONFIG_BYTES, {
     refuseSymlink: true,
     displayName: path,
   });
+}
+
+async function filesBeneath(repo: Repository, top: string): Promise<string[]> {
+  // Breadth first, following links (the point is to see what a client
+  // sees), bounded in depth and count so that a link loop cannot hang us.
+  const found: string[] = [];
+  let level = [top];
+  let seen = 0;
+  for (let depth = 0; depth < MAX_LINK_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const folder of level) {
+      const names = await fs.readdir(join(repo.root, folder)).catch(() => []);
+      for (const name of names) {
+        if (++seen > MAX_LINK_ENTRIES) return found;
+        const path = `${folder}/${name}`;
+        const info = await fs.stat(join(repo.root, path)).catch(() =>
+          undefined
+        );
+        if (info?.isDirectory()) next.push(path);
+        else if (info?.isFile()) found.push(path);
+      }
+    }
+    level = next;
+  }
+  return found;
 }

@@ -7,9 +7,14 @@
  */
 
 import { promises as fs } from "node:fs";
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ToolError } from "../errors.ts";
+import { describeErrno, isErrno } from "../fs/files.ts";
 import { runProcess } from "../runtime.ts";
+
+// A repository's own .git/config must not run programs while we inspect it:
+// core.fsmonitor names a command that "git ls-files" would start.
+const SAFE_GIT = ["-c", "core.fsmonitor=false"];
 
 /** A Git working tree. */
 export interface Repository {
@@ -39,6 +44,7 @@ export interface Repository {
  */
 export async function findRepository(cwd: string): Promise<Repository> {
   const out = await runProcess("git", [
+    ...SAFE_GIT,
     "rev-parse",
     "--show-toplevel",
     "--absolute-git-dir",
@@ -73,7 +79,9 @@ export async function git(
   repo: Repository,
   args: string[],
 ): Promise<Uint8Array> {
-  const out = await runProcess("git", args, { cwd: repo.root });
+  const out = await runProcess("git", [...SAFE_GIT, ...args], {
+    cwd: repo.root,
+  });
   if (out.code !== 0) {
     throw new ToolError(
       "IO",
@@ -83,53 +91,120 @@ export async function git(
   return out.stdout;
 }
 
+/** One entry of the working tree as Git sees it. */
+export interface TreeEntry {
+  /** Repository-relative path. */
+  path: string;
+  /**
+   * `file` for a regular file; `link` for a symbolic link and `submodule`
+   * for a submodule (Git lists either as one entry, though a client may
+   * read files beneath it).
+   */
+  type: "file" | "link" | "submodule";
+}
+
 /**
- * Lists the files of the working tree that Git tracks or would track (tracked
- * and untracked-but-not-ignored), as repository-relative paths, sorted.
+ * Lists the entries of the working tree that Git tracks or would track
+ * (tracked, and untracked but not ignored), sorted by path.
  *
  * @param repo The working tree.
- * @returns Paths such as `.cursor/mcp.json`.
+ * @returns Entries such as `{ path: ".cursor/mcp.json", type: "file" }`.
  * @throws {ToolError} `IO` when git fails.
  *
  * @example
  * ```ts ignore
- * import { findRepository, listWorkingTreeFiles } from "./repository.ts";
- * const files = await listWorkingTreeFiles(await findRepository("."));
+ * const entries = await listWorkingTreeFiles(await findRepository("."));
  * ```
  */
 export async function listWorkingTreeFiles(
   repo: Repository,
-): Promise<string[]> {
-  const out = await git(repo, [
-    "ls-files",
-    "-z",
-    "--cached",
-    "--others",
-    "--exclude-standard",
-  ]);
-  const paths = new TextDecoder().decode(out).split("\0").filter((path) =>
-    path !== ""
+): Promise<TreeEntry[]> {
+  const decode = (bytes: Uint8Array) =>
+    new TextDecoder().decode(bytes).split("\0").filter((line) => line !== "");
+  const entries = new Map<string, TreeEntry>();
+  // "<mode> <object> <stage>\t<path>": the mode tells links and submodules.
+  for (const line of decode(await git(repo, ["ls-files", "-z", "-s"]))) {
+    const tab = line.indexOf("\t");
+    const mode = line.slice(0, 6);
+    const path = line.slice(tab + 1);
+    const type = mode === "120000"
+      ? "link"
+      : mode === "160000"
+      ? "submodule"
+      : "file";
+    entries.set(path, { path, type });
+  }
+  const others = decode(
+    await git(repo, ["ls-files", "-z", "--others", "--exclude-standard"]),
   );
-  return [...new Set(paths)].sort(comparePaths);
+  for (const path of others) {
+    const info = await fs.lstat(join(repo.root, path)).catch(() => undefined);
+    entries.set(path, { path, type: info?.isSymbolicLink() ? "link" : "file" });
+  }
+  return [...entries.values()].sort((a, b) => comparePaths(a.path, b.path));
+}
+
+/**
+ * Refuses a repository-relative path whose folders are not all real folders
+ * inside the working tree: a symbolic link on the way could lead a path that
+ * looks inside the repository (or inside `.mcp-orchestration/`) to any file.
+ *
+ * @param repo The working tree.
+ * @param path A repository-relative, "/"-separated path.
+ * @throws {ToolError} `BAD_PATH` naming the symlinked folder.
+ *
+ * @example
+ * ```ts
+ * import { assertRealFolders } from "./repository.ts";
+ * await assertRealFolders({ root: "/", gitDir: "/.git" }, "nonexistent/x.json");
+ * ```
+ */
+export async function assertRealFolders(
+  repo: Repository,
+  path: string,
+): Promise<void> {
+  const parts = path.split("/").slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const folder = parts.slice(0, i).join("/");
+    let info;
+    try {
+      info = await fs.lstat(join(repo.root, folder));
+    } catch (error) {
+      if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return;
+      throw new ToolError(
+        "IO",
+        `Cannot read "${folder}": ${describeErrno(error)}`,
+        { cause: error },
+      );
+    }
+    if (info.isSymbolicLink()) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Refusing "${path}": its folder "${folder}" is a symbolic link`,
+      );
+    }
+    if (!info.isDirectory()) return; // Reading beneath it fails on its own.
+  }
 }
 
 /**
  * Turns a path as the user typed it into a repository-relative,
- * "/"-separated path, refusing anything outside the working tree, including
- * through a symlinked folder.
+ * "/"-separated path, refusing anything outside the working tree or reached
+ * through a symbolic link.
  *
  * @param repo The working tree.
  * @param cwd The folder the path is relative to.
  * @param userPath The path as typed.
  * @returns The repository-relative path.
- * @throws {ToolError} `BAD_PATH` when the path is outside the repository.
+ * @throws {ToolError} `BAD_PATH` when the path is outside the repository or
+ * one of its folders is a symbolic link.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { toRepoPath } from "./repository.ts";
  * const repo = { root: "/tmp", gitDir: "/tmp/.git" };
- * assert.ok((await toRepoPath(repo, "/tmp", "x/.mcp.json")) === "x/.mcp.json");
+ * assert.equal(await toRepoPath(repo, "/tmp", "x/.mcp.json"), "x/.mcp.json");
  * ```
  */
 export async function toRepoPath(
@@ -137,26 +212,17 @@ export async function toRepoPath(
   cwd: string,
   userPath: string,
 ): Promise<string> {
-  const absolute = resolve(cwd, userPath);
-  const lexical = relative(repo.root, absolute);
-  if (lexical === "" || lexical.startsWith("..") || isAbsolute(lexical)) {
+  const lexical = relative(repo.root, resolve(cwd, userPath));
+  const outside = lexical === ".." || lexical.startsWith(`..${sep}`);
+  if (lexical === "" || outside || isAbsolute(lexical)) {
     throw new ToolError(
       "BAD_PATH",
       `Refusing "${userPath}": it is outside the repository "${repo.root}"`,
     );
   }
-  // The folder holding the file must really be inside the tree: a symlinked
-  // folder could otherwise lead a path that looks inside to a file outside.
-  const parent = resolve(absolute, "..");
-  const realParent = await fs.realpath(parent).catch(() => parent);
-  const real = relative(repo.root, realParent);
-  if (real.startsWith("..") || isAbsolute(real)) {
-    throw new ToolError(
-      "BAD_PATH",
-      `Refusing "${userPath}": its folder leads outside the repository through a symbolic link`,
-    );
-  }
-  return lexical.split(sep).join("/");
+  const path = lexical.split(sep).join("/");
+  await assertRealFolders(repo, path);
+  return path;
 }
 
 /**

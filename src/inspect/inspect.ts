@@ -6,11 +6,7 @@
  * @module
  */
 
-import {
-  ALLOWED_SIGNERS_PATH,
-  ID_PATTERN,
-  MAX_INDEX_BYTES,
-} from "../constants.ts";
+import { ID_PATTERN } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { readConfigBytes } from "../configs/find_configs.ts";
 import { type Repository, toRepoPath } from "../git/repository.ts";
@@ -22,7 +18,7 @@ import {
   statementPath,
   workingTreeReader,
 } from "../store/store.ts";
-import { parseAllowedSigners } from "../trust/allowed_signers.ts";
+import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 
@@ -67,13 +63,7 @@ export async function inspect(
 ): Promise<Inspection[]> {
   const reader = workingTreeReader(repo);
   const index = await readIndex(reader);
-  const trustBytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
-  const trust = trustBytes
-    ? await parseAllowedSigners(
-      new TextDecoder().decode(trustBytes),
-      ALLOWED_SIGNERS_PATH,
-    )
-    : undefined;
+  const trust = await readTrust(reader);
   const context = { reader, index, trust, now: options.now ?? new Date() };
 
   let entries: [string, string][];

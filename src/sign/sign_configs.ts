@@ -9,7 +9,6 @@
 
 import {
   ALLOWED_SIGNERS_PATH,
-  MAX_INDEX_BYTES,
   SIGNATURE_NAMESPACE,
   TOOL_NAME,
 } from "../constants.ts";
@@ -42,7 +41,8 @@ import {
   withLock,
   workingTreeReader,
 } from "../store/store.ts";
-import { findSigner, parseAllowedSigners } from "../trust/allowed_signers.ts";
+import { findSigner, type TrustDecision } from "../trust/allowed_signers.ts";
+import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 
@@ -120,7 +120,14 @@ export async function signConfigs(
   return await withLock(repo, async () => {
     const reader = workingTreeReader(repo);
     const index = await readIndex(reader);
-    const trust = await readTrustText(reader);
+    const trust = await readTrust(reader);
+    // Whether our key is trusted now decides whether re-signing can help.
+    const mine: TrustDecision = trust
+      ? findSigner(trust, options.key.key.publicKey, {
+        namespace: SIGNATURE_NAMESPACE,
+        at: now,
+      })
+      : { status: "untrusted" };
     const context = { reader, index, trust, now };
     const changes: StoreChanges = {
       artifacts: new Map(),
@@ -137,6 +144,7 @@ export async function signConfigs(
         isCurrent(
           await verifyConfig(context, item.target.path, item.bytes),
           options.key,
+          mine,
         )
       ) {
         const current = await readStatement(reader, currentId);
@@ -178,18 +186,8 @@ export async function signConfigs(
       await applyChanges(repo, changes);
     }
     const report: SignReport = { results, dropped };
-    const untrusted = trust
-      ? findSigner(trust, options.key.key.publicKey, {
-        namespace: SIGNATURE_NAMESPACE,
-        at: now,
-      })
-      : undefined;
-    if (untrusted?.status !== "trusted") {
-      report.untrusted =
-        `The signing key ${options.key.keyId} is not trusted by this repository, so "verify" ` +
-        `will report UNTRUSTED_SIGNER until it is added: ${TOOL_NAME} trust add "${
-          options.key.path.replace(/\.key$/, ".pub")
-        }" --principal YOUR-NAME`;
+    if (mine.status !== "trusted") {
+      report.untrusted = untrustedWarning(options.key, mine);
     }
     return report;
   });
@@ -204,6 +202,14 @@ async function readAndValidate(
   let firstError: ToolError | undefined;
   for (const target of targets) {
     try {
+      if (target.via) {
+        throw new ToolError(
+          "BAD_PATH",
+          `Cannot sign "${target.path}": it is reached through "${target.via}", ` +
+            "a symbolic link or submodule, which Git does not store here; make " +
+            "it a regular file in this repository",
+        );
+      }
       const bytes = await readConfigBytes(repo, target.path);
       if (!bytes) {
         if (target.named) {
@@ -229,16 +235,6 @@ async function readAndValidate(
     });
   }
   return planned;
-}
-
-async function readTrustText(reader: ReturnType<typeof workingTreeReader>) {
-  const bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
-  return bytes
-    ? await parseAllowedSigners(
-      new TextDecoder().decode(bytes),
-      ALLOWED_SIGNERS_PATH,
-    )
-    : undefined;
 }
 
 async function readChain(
@@ -348,12 +344,29 @@ async function pruneStillReferenced(
   ) => !live.has(id));
 }
 
-function isCurrent(result: VerifyResult, key: SigningKey): boolean {
+function isCurrent(
+  result: VerifyResult,
+  key: SigningKey,
+  mine: TrustDecision,
+): boolean {
   // Re-signing cannot improve a statement that verifies, nor one whose only
-  // fault is that our own key is not trusted (yet): it would fail the same way.
+  // fault is our own key, when that key is not trusted now either: the new
+  // statement would fail the same way. (A key valid now but not at the old
+  // signing time does help, so that case is re-signed.)
   if (result.ok) return true;
-  return (result.code === "UNTRUSTED_SIGNER" ||
-    result.code === "EXPIRED_KEY") && result.signer === key.keyId;
+  const keyProblem = result.code === "UNTRUSTED_SIGNER" ||
+    result.code === "EXPIRED_KEY";
+  return keyProblem && result.signer === key.keyId && mine.status !== "trusted";
+}
+
+function untrustedWarning(key: SigningKey, mine: TrustDecision): string {
+  const pub = key.path.replace(/\.key$/, ".pub");
+  if (mine.status === "expired") {
+    return `The signing key ${key.keyId} is in "${ALLOWED_SIGNERS_PATH}" but not valid now (${mine.reason}), ` +
+      `so "verify" will report EXPIRED_KEY: sign with a currently valid key, or renew its entry`;
+  }
+  return `The signing key ${key.keyId} is not trusted by this repository, so "verify" will report ` +
+    `UNTRUSTED_SIGNER until it is added: ${TOOL_NAME} trust add "${pub}" --principal YOUR-NAME`;
 }
 
 function resultOf(

@@ -13,6 +13,7 @@ import {
   ARTIFACTS_DIR,
   ID_PATTERN,
   INDEX_PATH,
+  MAX_CONFIG_BYTES,
   MAX_INDEX_BYTES,
   MAX_METADATA_BYTES,
   SIGNATURE_SUFFIX,
@@ -25,7 +26,7 @@ import {
   readFileLimited,
   writeFileAtomic,
 } from "../fs/files.ts";
-import type { Repository } from "../git/repository.ts";
+import { assertRealFolders, type Repository } from "../git/repository.ts";
 import { formatIndex, parseIndex, type StoreIndex } from "./index_file.ts";
 
 /** Reads repository-relative files from somewhere: a working tree, a commit. */
@@ -56,11 +57,15 @@ export interface StoreReader {
  */
 export function workingTreeReader(repo: Repository): StoreReader {
   return {
-    read: (path, maxBytes) =>
-      readFileLimited(join(repo.root, path), maxBytes, {
+    read: async (path, maxBytes) => {
+      // A symlinked ".mcp-orchestration" or "statements" folder would make
+      // the store whatever the link points to.
+      await assertRealFolders(repo, path);
+      return await readFileLimited(join(repo.root, path), maxBytes, {
         refuseSymlink: true,
         displayName: path,
-      }),
+      });
+    },
   };
 }
 
@@ -233,7 +238,11 @@ export async function applyChanges(
       if (!isErrno(error, "EEXIST")) throw error;
       // Content-addressed: a file with this name should already hold these
       // bytes. One that does not was damaged, and is repaired.
-      const existing = await fs.readFile(absolute).catch(() => undefined);
+      // Bounded and never through a link: a planted "/dev/zero" link must
+      // not exhaust memory. Anything unreadable is simply replaced.
+      const existing = await readFileLimited(absolute, MAX_CONFIG_BYTES, {
+        refuseSymlink: true,
+      }).catch(() => undefined);
       if (
         !existing ||
         !sameBytes(
@@ -344,6 +353,9 @@ function checkId(id: string, what: string): string {
 
 async function mkdirs(repo: Repository, paths: string[]): Promise<void> {
   for (const path of paths) {
+    // Checked before and after creating: mkdir would follow a symlinked
+    // parent, and writes must never leave the repository.
+    await assertRealFolders(repo, `${path}/.`);
     try {
       await fs.mkdir(join(repo.root, path), { recursive: true });
     } catch (error) {
@@ -353,6 +365,7 @@ async function mkdirs(repo: Repository, paths: string[]): Promise<void> {
         { cause: error },
       );
     }
+    await assertRealFolders(repo, `${path}/.`);
   }
 }
 

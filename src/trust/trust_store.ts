@@ -16,9 +16,13 @@ import {
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { readFileLimited, writeFileAtomic } from "../fs/files.ts";
-import type { Repository } from "../git/repository.ts";
+import { assertRealFolders, type Repository } from "../git/repository.ts";
 import { keyId, parsePublicKeyLine } from "../keys/public_key.ts";
-import { withLock } from "../store/store.ts";
+import {
+  type StoreReader,
+  withLock,
+  workingTreeReader,
+} from "../store/store.ts";
 import { promises as fs } from "node:fs";
 import {
   addAllowedSigner,
@@ -43,24 +47,39 @@ import {
  * ```
  */
 export async function readTrustList(repo: Repository): Promise<AllowedSigners> {
-  const bytes = await readFileLimited(
-    join(repo.root, ALLOWED_SIGNERS_PATH),
-    MAX_INDEX_BYTES,
-    {
-      refuseSymlink: true,
-      displayName: ALLOWED_SIGNERS_PATH,
-    },
-  );
-  let text = "";
-  if (bytes) {
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      throw new ToolError(
-        "INVALID_FORMAT",
-        `Invalid allowed_signers "${ALLOWED_SIGNERS_PATH}": not valid UTF-8`,
-      );
-    }
+  return await readTrust(workingTreeReader(repo)) ??
+    await parseAllowedSigners("", ALLOWED_SIGNERS_PATH);
+}
+
+/**
+ * Reads the trust list through a store reader, strictly: the one way every
+ * command (sign, verify, inspect, trust) reads it.
+ *
+ * @param reader Where to read (a working tree, later a commit).
+ * @returns The parsed list, or undefined when the repository has none.
+ * @throws {ToolError} `INVALID_FORMAT` for invalid UTF-8 or a malformed line,
+ * `BAD_PATH` for a symbolic link.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readTrust } from "./trust_store.ts";
+ * assert.equal(await readTrust({ read: () => Promise.resolve(undefined) }), undefined);
+ * ```
+ */
+export async function readTrust(
+  reader: StoreReader,
+): Promise<AllowedSigners | undefined> {
+  const bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
+  if (!bytes) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid allowed_signers "${ALLOWED_SIGNERS_PATH}": not valid UTF-8`,
+    );
   }
   return await parseAllowedSigners(text, ALLOWED_SIGNERS_PATH);
 }
@@ -201,6 +220,7 @@ function coversNamespace(entry: AllowedSigner): boolean {
 }
 
 async function writeTrustText(repo: Repository, text: string): Promise<void> {
+  await assertRealFolders(repo, ALLOWED_SIGNERS_PATH);
   await fs.mkdir(join(repo.root, STORE_DIR), { recursive: true });
   await writeFileAtomic(join(repo.root, ALLOWED_SIGNERS_PATH), text);
 }

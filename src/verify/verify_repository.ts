@@ -5,20 +5,12 @@
  * @module
  */
 
-import { ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { loadConfigKinds } from "../configs/config_kinds.ts";
 import { findConfigs, readConfigBytes } from "../configs/find_configs.ts";
 import type { Repository } from "../git/repository.ts";
-import {
-  readIndex,
-  type StoreReader,
-  workingTreeReader,
-} from "../store/store.ts";
-import {
-  type AllowedSigners,
-  parseAllowedSigners,
-} from "../trust/allowed_signers.ts";
+import { readIndex, workingTreeReader } from "../store/store.ts";
+import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 
@@ -73,14 +65,28 @@ export async function verifyRepository(
   };
   const results: VerifyResult[] = [];
   for (const target of targets) {
+    if (target.via) {
+      results.push({
+        path: target.path,
+        ok: false,
+        code: "UNSIGNED",
+        reason: `it is reached through "${target.via}", a symbolic link or ` +
+          "submodule: Git does not store it in this repository, so it cannot " +
+          "be signed; make it a regular file here",
+      });
+      continue;
+    }
     let bytes: Uint8Array | undefined;
     try {
       bytes = await readConfigBytes(repo, target.path);
     } catch (error) {
+      // A symbolic link (or a path through one) can never have been signed;
+      // anything else unreadable, such as an oversized file, is malformed.
+      const link = error instanceof ToolError && error.code === "BAD_PATH";
       results.push({
         path: target.path,
         ok: false,
-        code: "MALFORMED",
+        code: link ? "UNSIGNED" : "MALFORMED",
         reason: errorMessage(error),
       });
       continue;
@@ -106,21 +112,4 @@ export async function verifyRepository(
     );
   }
   return results;
-}
-
-async function readTrust(
-  reader: StoreReader,
-): Promise<AllowedSigners | undefined> {
-  const bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
-  if (!bytes) return undefined;
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new ToolError(
-      "INVALID_FORMAT",
-      `Invalid allowed_signers "${ALLOWED_SIGNERS_PATH}": not valid UTF-8`,
-    );
-  }
-  return await parseAllowedSigners(text, ALLOWED_SIGNERS_PATH);
 }
