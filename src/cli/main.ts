@@ -15,17 +15,19 @@ import {
   verifyCommand,
 } from "./config_commands.ts";
 import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
-import { EXIT, type Io } from "./io.ts";
+import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
 import { trustCommand } from "./trust_command.ts";
 
 const GROUPS = new Set(["keys", "trust"]);
 
 /**
- * Runs the tool with command-line arguments.
+ * Runs the tool with command-line arguments. Everything it writes has its
+ * control characters escaped (see {@linkcode escapeControls}): paths come
+ * from git and file names, and must not drive the terminal.
  *
  * @param args The arguments (without the program name).
- * @param io Streams and working folder.
+ * @param rawIo Streams and working folder.
  * @returns The exit code: 0 success, 1 failure, 2 usage error.
  *
  * @example
@@ -37,7 +39,8 @@ const GROUPS = new Set(["keys", "trust"]);
  * assert.ok(code === 0 && out.startsWith("mcp-orchestration "));
  * ```
  */
-export async function main(args: string[], io: Io): Promise<number> {
+export async function main(args: string[], rawIo: Io): Promise<number> {
+  const io = escapingIo(rawIo);
   const [first, second] = args;
   if (
     first === undefined || first === "--help" || first === "-h" ||
@@ -100,6 +103,14 @@ export async function main(args: string[], io: Io): Promise<number> {
     );
     return EXIT.failed;
   }
+}
+
+function escapingIo(io: Io): Io {
+  return {
+    out: (text) => io.out(escapeControls(text)),
+    err: (text) => io.err(escapeControls(text)),
+    cwd: io.cwd,
+  };
 }
 
 function usage(io: Io, message: string, command?: string): number {

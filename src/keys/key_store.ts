@@ -6,7 +6,7 @@
  * @module
  */
 
-import { promises as fs } from "node:fs";
+import { constants as fsConstants, promises as fs } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import {
@@ -34,6 +34,12 @@ import {
   type PrivateKey,
 } from "./private_key.ts";
 import { formatPublicKeyLine, keyId } from "./public_key.ts";
+
+// In the key folder while a run creates a key; see withKeyLock.
+const KEY_LOCK_NAME = ".lock";
+const KEY_LOCK_TIMEOUT_MS = 15_000;
+// More retirements in one second than this means something is wrong.
+const MAX_RETIRED_NAMES = 1000;
 
 /** A key pair's files and identity. */
 export interface KeyInfo {
@@ -96,11 +102,15 @@ export function toolHome(options: KeyOptions = {}): string {
 /**
  * Creates a new signing key pair in the home's key folder: the private key
  * (openssh-key-v1, mode 0600, in a 0700 folder) and its public key line.
+ * Nothing is ever replaced: an existing key, or a public key left without
+ * its private key, is moved to `keys/retired/`.
  *
  * @param options Home folder; `regenerate` retires an existing key first
  * (moved to `keys/retired/`, never deleted).
  * @returns The new key, and the retired one when there was one.
- * @throws {ToolError} `KEY_EXISTS` when a key exists and `regenerate` is not set.
+ * @throws {ToolError} `KEY_EXISTS` when a key exists and `regenerate` is not
+ * set, `KEY_PERMISSIONS` when group or others can write the key folder or
+ * its `retired/` folder, `LOCKED` while another run creates a key.
  *
  * @example
  * ```ts
@@ -119,53 +129,46 @@ export async function initKey(
   options: { home?: string; regenerate?: boolean; comment?: string } = {},
 ): Promise<{ created: KeyInfo; retired?: KeyInfo }> {
   const dir = join(toolHome(options), KEYS_DIR_NAME);
-  const privateKeyPath = join(dir, PRIVATE_KEY_NAME);
-  const publicKeyPath = join(dir, PUBLIC_KEY_NAME);
-  await makePrivateDir(dir);
-  const exists = await fs.lstat(privateKeyPath).then(() => true, () => false);
-  if (exists && !options.regenerate) {
-    const id = await describeExistingKey(privateKeyPath);
-    throw new ToolError(
-      "KEY_EXISTS",
-      `A signing key already exists at "${privateKeyPath}"${id}; it was not changed. ` +
-        `To replace it, run "${TOOL_NAME} keys init --regenerate" (the old key is kept in "${
-          join(dir, RETIRED_KEYS_DIR_NAME)
-        }")`,
-    );
-  }
-  const seed = generateSeed();
-  const key: PrivateKey = {
-    seed,
-    publicKey: await publicKeyFromSeed(seed),
-    comment: options.comment ?? TOOL_NAME,
+  const retiredDir = join(dir, RETIRED_KEYS_DIR_NAME);
+  const paths = {
+    privateKeyPath: join(dir, PRIVATE_KEY_NAME),
+    publicKeyPath: join(dir, PUBLIC_KEY_NAME),
   };
-  const retired = exists
-    ? await retireKey(dir, privateKeyPath, publicKeyPath)
-    : undefined;
-  try {
-    await writeFileAtomic(privateKeyPath, formatPrivateKey(key), {
-      mode: 0o600,
-      noReplace: true,
-    });
-  } catch (error) {
-    if (retired) await restoreKey(retired, privateKeyPath, publicKeyPath);
-    if (isErrno(error, "EEXIST")) {
+  await makePrivateDir(dir);
+  await checkPrivateDir(retiredDir);
+  return await withKeyLock(dir, async () => {
+    const exists = await pathExists(paths.privateKeyPath);
+    if (exists && !options.regenerate) {
+      const id = await describeExistingKey(paths.privateKeyPath);
       throw new ToolError(
         "KEY_EXISTS",
-        `A signing key appeared at "${privateKeyPath}" meanwhile; it was not changed`,
+        `A signing key already exists at "${paths.privateKeyPath}"${id}; it was not changed. ` +
+          `To replace it, run "${TOOL_NAME} keys init --regenerate" (the old key is kept in "${retiredDir}")`,
       );
     }
-    throw error;
-  }
-  const publicKeyLine = formatPublicKeyLine(key.publicKey, key.comment);
-  await writeFileAtomic(publicKeyPath, publicKeyLine + "\n", { mode: 0o644 });
-  const created = {
-    keyId: await keyId(key.publicKey),
-    publicKeyLine,
-    privateKeyPath,
-    publicKeyPath,
-  };
-  return retired ? { created, retired } : { created };
+    const seed = generateSeed();
+    const key: PrivateKey = {
+      seed,
+      publicKey: await publicKeyFromSeed(seed),
+      comment: options.comment ?? TOOL_NAME,
+    };
+    let retired: KeyInfo | undefined;
+    if (exists) {
+      retired = await retireKey(retiredDir, paths);
+    } else if (await pathExists(paths.publicKeyPath)) {
+      // A public key without its private key (a crash, a copy): users may
+      // have trusted it, so it is kept, not overwritten.
+      await retireFiles(retiredDir, [[paths.publicKeyPath, ".pub"]]);
+    }
+    const publicKeyLine = formatPublicKeyLine(key.publicKey, key.comment);
+    await writeKeyPair(key, publicKeyLine, paths, retired);
+    const created = {
+      keyId: await keyId(key.publicKey),
+      publicKeyLine,
+      ...paths,
+    };
+    return retired ? { created, retired } : { created };
+  });
 }
 
 /**
@@ -175,8 +178,8 @@ export async function initKey(
  * @param options Home folder and explicit key path.
  * @returns The key, its id and its path.
  * @throws {ToolError} `KEY_NOT_FOUND` (with the command that creates one),
- * `KEY_PERMISSIONS` (with the chmod that fixes it), `INVALID_KEY` or
- * `INVALID_FORMAT` for an unusable file.
+ * `KEY_PERMISSIONS` (with the chmod that fixes it), `BAD_PATH` for a
+ * non-file, `INVALID_KEY` or `INVALID_FORMAT` for an unusable file.
  *
  * @example
  * ```ts
@@ -198,9 +201,14 @@ export async function loadSigningKey(
   const path = explicit
     ? resolve(explicit)
     : join(toolHome(options), KEYS_DIR_NAME, PRIVATE_KEY_NAME);
-  let mode: number;
+  let handle: fs.FileHandle;
   try {
-    mode = (await fs.stat(path)).mode;
+    // O_NONBLOCK: a FIFO at the path must not hang the open; it is refused
+    // below. Regular files ignore the flag.
+    handle = await fs.open(
+      path,
+      fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0),
+    );
   } catch (error) {
     if (isErrno(error, "ENOENT")) {
       throw new ToolError(
@@ -216,17 +224,11 @@ export async function loadSigningKey(
       { cause: error },
     );
   }
-  if (process.platform !== "win32" && (mode & 0o077) !== 0) {
-    const octal = (mode & 0o777).toString(8).padStart(4, "0");
-    throw new ToolError(
-      "KEY_PERMISSIONS",
-      `Permissions ${octal} for "${path}" are too open: a private key must not be accessible by group or others; ` +
-        `fix it with: chmod 600 "${path}"`,
-    );
-  }
-  const bytes = await readFileLimited(path, MAX_METADATA_BYTES);
-  if (!bytes) {
-    throw new ToolError("KEY_NOT_FOUND", `No private key at "${path}"`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readPrivateKeyFile(handle, path);
+  } finally {
+    await handle.close();
   }
   const key = await parsePrivateKey(new TextDecoder().decode(bytes), path);
   return { key, keyId: await keyId(key.publicKey), path };
@@ -274,6 +276,62 @@ function readEnv(name: string): string | undefined {
   }
 }
 
+// Checked on the open handle, never by path: the file whose type, mode and
+// size pass is the file that is read.
+async function readPrivateKeyFile(
+  handle: fs.FileHandle,
+  path: string,
+): Promise<Uint8Array> {
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Cannot read the key "${path}": not a regular file`,
+      );
+    }
+    if (process.platform !== "win32" && (stat.mode & 0o077) !== 0) {
+      const octal = (stat.mode & 0o777).toString(8).padStart(4, "0");
+      throw new ToolError(
+        "KEY_PERMISSIONS",
+        `Permissions ${octal} for "${path}" are too open: a private key must not be accessible by group or others; ` +
+          `fix it with: chmod 600 "${path}"`,
+      );
+    }
+    // One byte past the limit: a file that grew after stat() is caught too.
+    const buffer = new Uint8Array(MAX_METADATA_BYTES + 1);
+    let length = stat.size > MAX_METADATA_BYTES ? buffer.length : 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(
+        buffer,
+        length,
+        buffer.length - length,
+        null,
+      );
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_METADATA_BYTES) {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Cannot read the key "${path}": over the limit of ${MAX_METADATA_BYTES} bytes`,
+      );
+    }
+    return buffer.slice(0, length);
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    throw new ToolError(
+      "IO",
+      `Cannot read the key "${path}": ${describeErrno(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  return await fs.lstat(path).then(() => true, () => false);
+}
+
 async function makePrivateDir(dir: string): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -283,6 +341,68 @@ async function makePrivateDir(dir: string): Promise<void> {
       `Cannot create the key folder "${dir}": ${describeErrno(error)}`,
       { cause: error },
     );
+  }
+  await checkPrivateDir(dir);
+}
+
+// Whoever can write the key folder can swap the "signing.pub" that users
+// hand to "trust add", or a retired key. A folder that does not exist yet
+// passes: makePrivateDir creates it 0700.
+async function checkPrivateDir(dir: string): Promise<void> {
+  if (process.platform === "win32") return;
+  let mode: number;
+  try {
+    mode = (await fs.stat(dir)).mode;
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return;
+    throw new ToolError(
+      "IO",
+      `Cannot check the key folder "${dir}": ${describeErrno(error)}`,
+      { cause: error },
+    );
+  }
+  if ((mode & 0o022) !== 0) {
+    const octal = (mode & 0o777).toString(8).padStart(4, "0");
+    throw new ToolError(
+      "KEY_PERMISSIONS",
+      `Permissions ${octal} for the key folder "${dir}" are too open: group or others could replace the keys in it; ` +
+        `fix it with: chmod 700 "${dir}"`,
+    );
+  }
+}
+
+// Serialises runs that change the key folder: of two concurrent
+// "--regenerate" runs, one must not retire or delete what the other is
+// writing. A second run waits for the first.
+async function withKeyLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(dir, KEY_LOCK_NAME);
+  const deadline = Date.now() + KEY_LOCK_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const handle = await fs.open(lock, "wx", 0o600);
+      await handle.close();
+      break;
+    } catch (error) {
+      if (!isErrno(error, "EEXIST")) {
+        throw new ToolError(
+          "IO",
+          `Cannot create the lock "${lock}": ${describeErrno(error)}`,
+          { cause: error },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new ToolError(
+          "LOCKED",
+          `Another "${TOOL_NAME} keys init" holds the lock "${lock}"; if none is running, delete that file`,
+        );
+      }
+      await new Promise((done) => setTimeout(done, 25 + Math.random() * 50));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lock, { force: true });
   }
 }
 
@@ -299,60 +419,173 @@ async function describeExistingKey(path: string): Promise<string> {
 }
 
 async function retireKey(
-  dir: string,
-  privateKeyPath: string,
-  publicKeyPath: string,
+  retiredDir: string,
+  paths: { privateKeyPath: string; publicKeyPath: string },
 ): Promise<KeyInfo> {
-  const retiredDir = join(dir, RETIRED_KEYS_DIR_NAME);
+  const id = (await describeExistingKey(paths.privateKeyPath)).replace(
+    /^ \((.*)\)$/,
+    "$1",
+  );
+  const hasPublicKey = await pathExists(paths.publicKeyPath);
+  const base = await retireFiles(retiredDir, [
+    [paths.privateKeyPath, ".key"],
+    ...(hasPublicKey ? [[paths.publicKeyPath, ".pub"] as const] : []),
+  ]);
+  const publicBytes = await readFileLimited(`${base}.pub`, MAX_METADATA_BYTES)
+    .catch(() => undefined);
+  return {
+    keyId: id || "(unreadable key)",
+    publicKeyLine: publicBytes
+      ? new TextDecoder().decode(publicBytes).trim()
+      : "",
+    privateKeyPath: `${base}.key`,
+    publicKeyPath: `${base}.pub`,
+  };
+}
+
+/**
+ * Moves files into `retiredDir` under the first free `signing-<time>[-n]`
+ * name, the same for all of them, and returns that name without extension.
+ * link() fails when the name is taken, where rename() would replace it, so
+ * nothing retired is ever lost.
+ */
+async function retireFiles(
+  retiredDir: string,
+  files: readonly (readonly [path: string, extension: string])[],
+): Promise<string> {
   await makePrivateDir(retiredDir);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(
     /\.\d{3}Z$/,
     "Z",
   );
-  let base = join(retiredDir, `signing-${stamp}`);
-  for (
-    let n = 2;
-    await fs.lstat(`${base}.key`).then(() => true, () => false);
-    n++
-  ) {
-    base = join(retiredDir, `signing-${stamp}-${n}`);
-  }
-  const info: KeyInfo = {
-    keyId: (await describeExistingKey(privateKeyPath)).replace(
-      /^ \((.*)\)$/,
-      "$1",
-    ) || "(unreadable key)",
-    publicKeyLine: "",
-    privateKeyPath: `${base}.key`,
-    publicKeyPath: `${base}.pub`,
-  };
+  const what = files.map(([path]) => `"${path}"`).join(" and ");
   try {
-    await fs.rename(privateKeyPath, info.privateKeyPath);
-    await fs.rename(publicKeyPath, info.publicKeyPath).catch((error) => {
-      if (!isErrno(error, "ENOENT")) throw error;
-    });
+    for (let n = 1; n <= MAX_RETIRED_NAMES; n++) {
+      const base = join(
+        retiredDir,
+        n === 1 ? `signing-${stamp}` : `signing-${stamp}-${n}`,
+      );
+      if (await linkAll(files, base)) {
+        for (const [path] of files) await fs.unlink(path);
+        return base;
+      }
+    }
   } catch (error) {
     throw new ToolError(
       "IO",
-      `Cannot retire the key "${privateKeyPath}": ${describeErrno(error)}`,
+      `Cannot retire ${what}: ${describeErrno(error)}`,
       { cause: error },
     );
   }
-  const publicBytes = await readFileLimited(
-    info.publicKeyPath,
-    MAX_METADATA_BYTES,
-  ).catch(() => undefined);
-  info.publicKeyLine = publicBytes
-    ? new TextDecoder().decode(publicBytes).trim()
-    : "";
-  return info;
+  throw new ToolError(
+    "IO",
+    `Cannot retire ${what}: "${retiredDir}" has no free name for "signing-${stamp}"`,
+  );
 }
 
-async function restoreKey(
-  retired: KeyInfo,
-  privateKeyPath: string,
-  publicKeyPath: string,
+// Links every file to `base` + its extension; when a name is taken, removes
+// the links it made (ours: the originals still hold the files) and says no.
+// Both names of a pair must be free, even for a lone ".pub", so that a
+// ".key" and a ".pub" of one name always belong together.
+async function linkAll(
+  files: readonly (readonly [path: string, extension: string])[],
+  base: string,
+): Promise<boolean> {
+  const made: string[] = [];
+  for (const extension of [".key", ".pub"]) {
+    const file = files.find(([, ext]) => ext === extension);
+    const target = base + extension;
+    let free: boolean;
+    try {
+      if (file) await fs.link(file[0], target);
+      free = file ? true : !(await pathExists(target));
+    } catch (error) {
+      if (!isErrno(error, "EEXIST")) {
+        for (const link of made) await fs.unlink(link);
+        throw error;
+      }
+      free = false;
+    }
+    if (!free) {
+      for (const link of made) await fs.unlink(link);
+      return false;
+    }
+    if (file) made.push(target);
+  }
+  return true;
+}
+
+async function writeKeyPair(
+  key: PrivateKey,
+  publicKeyLine: string,
+  paths: { privateKeyPath: string; publicKeyPath: string },
+  retired: KeyInfo | undefined,
 ): Promise<void> {
-  await fs.rename(retired.privateKeyPath, privateKeyPath).catch(() => {});
-  await fs.rename(retired.publicKeyPath, publicKeyPath).catch(() => {});
+  const publicText = publicKeyLine + "\n";
+  // The public key first: a crash before the private key is written leaves
+  // a public key alone, which the next run retires; the other way round it
+  // would leave a key that "keys init" refuses to replace.
+  try {
+    await writeFileAtomic(paths.publicKeyPath, publicText, {
+      mode: 0o644,
+      noReplace: true,
+    });
+  } catch (error) {
+    throw await writeFailed(error, paths.publicKeyPath, paths, retired);
+  }
+  try {
+    await writeFileAtomic(paths.privateKeyPath, formatPrivateKey(key), {
+      mode: 0o600,
+      noReplace: true,
+    });
+  } catch (error) {
+    // Our own file, written just now under the lock: checked by content all
+    // the same, as it holds a fresh key nobody else could have written.
+    const written = await readFileLimited(
+      paths.publicKeyPath,
+      MAX_METADATA_BYTES,
+    ).catch(() => undefined);
+    if (written && new TextDecoder().decode(written) === publicText) {
+      await fs.unlink(paths.publicKeyPath).catch(() => {});
+    }
+    throw await writeFailed(error, paths.privateKeyPath, paths, retired);
+  }
+}
+
+// Puts a retired key back when the write failed for want of space or
+// rights, and returns the error to throw. When a file appeared meanwhile,
+// the previous key stays retired: its place is taken.
+async function writeFailed(
+  error: unknown,
+  path: string,
+  paths: { privateKeyPath: string; publicKeyPath: string },
+  retired: KeyInfo | undefined,
+): Promise<ToolError> {
+  const appeared = isErrno(error, "EEXIST");
+  const restored = !retired || (!appeared &&
+    await moveBack(retired.privateKeyPath, paths.privateKeyPath) &&
+    await moveBack(retired.publicKeyPath, paths.publicKeyPath));
+  const kept = restored
+    ? ""
+    : `; the previous key is kept in "${retired?.privateKeyPath}"`;
+  if (appeared) {
+    return new ToolError(
+      "KEY_EXISTS",
+      `A key file appeared at "${path}" meanwhile; it was not changed${kept}`,
+      { cause: error },
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ToolError("IO", message + kept, { cause: error });
+}
+
+async function moveBack(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.link(from, to);
+  } catch (error) {
+    // Nothing to put back is fine; a taken name is never replaced.
+    return isErrno(error, "ENOENT");
+  }
+  await fs.unlink(from).catch(() => {});
+  return true;
 }

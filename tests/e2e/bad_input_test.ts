@@ -192,7 +192,7 @@ const cases: BadInputCase[] = [
     code: 1,
     stderr: () => [
       '"linked/.mcp.json"',
-      "outside the repository through a symbolic link",
+      'its folder "linked" is a symbolic link',
     ],
   },
   {

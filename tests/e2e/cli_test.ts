@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { VERSION } from "../../mod.ts";
+import { escapeControls } from "../../src/cli/io.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
 import {
   createTempRepo,
@@ -561,4 +562,61 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
   ], ["pkg/.mcp.json", true]]);
   const dropNothing = await json<SignReport>(cli(repo, ["sign", "--json"]));
   assert.deepEqual(dropNothing.dropped, []);
+});
+
+// Control characters that a terminal obeys: a raw one in the output means a
+// file name could hide or rewrite what the user reads.
+// deno-lint-ignore no-control-regex
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+Deno.test("escapeControls makes every terminal control visible, keeping JSON valid", () => {
+  const cases: [string, string][] = [
+    ["plain text\n\tindented", "plain text\n\tindented"],
+    ["a\u001b[8mb", "a\\u001b[8mb"],
+    [
+      "\u0000\u0007\u0008\u000b\u000c\r",
+      "\\u0000\\u0007\\u0008\\u000b\\u000c\\u000d",
+    ],
+    ["del\u007f", "del\\u007f"],
+    ["c1\u0080\u009b\u009f", "c1\\u0080\\u009b\\u009f"],
+    ["\u00a0é✓", "\u00a0é✓"],
+  ];
+  for (const [input, expected] of cases) {
+    assert.equal(escapeControls(input), expected, JSON.stringify(input));
+  }
+  const value = { path: "x\u001b[8m\u009b2J\u007f/.mcp.json" };
+  const json = escapeControls(JSON.stringify(value, null, 2));
+  assert.doesNotMatch(json, RAW_CONTROL);
+  assert.deepEqual(JSON.parse(json), value);
+});
+
+Deno.test("verify and errors print no raw control character from a file name", async () => {
+  await using repo = await createTempRepo();
+  // ESC [8m hides what follows; U+009B is the 8-bit CSI, raw in JSON.
+  const folder = "x\u001b[8m hidden \u009b2J\u007f";
+  const path = `${folder}/.mcp.json`;
+  const shown = "x\\u001b[8m hidden \\u009b2J\\u007f/.mcp.json";
+  await repo.write(path, '{"mcpServers":{}}\n');
+  await ok(cli(repo, ["keys", "init"]));
+
+  const text = await cli(repo, ["verify"]);
+  assert.equal(text.code, 1, text.stderr);
+  assert.doesNotMatch(text.stdout + text.stderr, RAW_CONTROL);
+  assert.ok(text.stdout.includes(`FAIL  ${shown}  `), text.stdout);
+
+  const run = await cli(repo, ["verify", "--json"]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.doesNotMatch(run.stdout + run.stderr, RAW_CONTROL);
+  const report = JSON.parse(run.stdout) as VerifyReport;
+  assert.deepEqual(report.results.map((r) => [r.path, r.ok]), [[path, false]]);
+
+  // Error messages naming the path are escaped too.
+  for (
+    const args of [["sign", path], ["inspect", `${path}\u001b]0;title\u0007`]]
+  ) {
+    const failed = await cli(repo, args);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.doesNotMatch(failed.stdout + failed.stderr, RAW_CONTROL);
+    assert.ok(failed.stderr.includes(shown), failed.stderr);
+  }
 });

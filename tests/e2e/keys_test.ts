@@ -289,3 +289,150 @@ Deno.test("keys show without a key says how to create one", async () => {
     false,
   );
 });
+
+/** Every entry under `dir`: relative path to kind, mode and content. */
+async function tree(dir: string, prefix = ""): Promise<Map<string, string>> {
+  const entries = new Map<string, string>();
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    const info = await Deno.lstat(path);
+    const key = prefix + entry.name;
+    if (info.isDirectory) {
+      entries.set(key, `dir ${mode(info).toString(8)}`);
+      for (const [k, v] of await tree(path, `${key}/`)) entries.set(k, v);
+    } else {
+      const bytes = await Deno.readFile(path);
+      entries.set(key, `file ${mode(info).toString(8)} ${bytes.join(",")}`);
+    }
+  }
+  return entries;
+}
+
+Deno.test({
+  name:
+    "keys init moves a signing.pub without signing.key to keys/retired/ instead of overwriting it",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using repo = await createTempRepo();
+    const keys = join(repo.home, "keys");
+    await Deno.mkdir(keys, { mode: 0o700 });
+    await Deno.chmod(keys, 0o700);
+    // A real public key, as a user may already have trusted it somewhere.
+    const other = await generateKey(repo.home, "stale");
+    const stale = new TextEncoder().encode(other.publicLine + "\n");
+    await Deno.writeFile(join(keys, "signing.pub"), stale);
+
+    const { created } = JSON.parse(
+      (await ok(cli(repo, ["keys", "init", "--json"]))).stdout,
+    ) as { created: KeyInfo };
+    assert.equal(created.keyId, await fingerprint(created.publicKeyPath));
+    assert.equal(created.keyId, await fingerprint(created.privateKeyPath));
+    assert.notEqual(created.keyId, other.fingerprint);
+
+    const retired = await tree(join(keys, "retired"));
+    assert.equal(retired.size, 1, [...retired.keys()].join(" "));
+    const name = [...retired.keys()][0] ?? "";
+    assert.match(name, /^signing-\d{8}T\d{6}Z\.pub$/);
+    assert.deepEqual(await Deno.readFile(join(keys, "retired", name)), stale);
+  },
+});
+
+Deno.test({
+  name: "keys init refuses a key folder that group or others can write",
+  ignore: Deno.build.os === "windows",
+  async fn(t) {
+    const cases = [
+      { name: "keys/ writable by group", folder: "keys", mode: 0o770 },
+      { name: "keys/ writable by others", folder: "keys", mode: 0o702 },
+      {
+        name: "keys/retired/ writable by group",
+        folder: "keys/retired",
+        mode: 0o730,
+        existingKey: true,
+      },
+    ];
+    for (const c of cases) {
+      await t.step(c.name, async () => {
+        await using repo = await createTempRepo();
+        const keys = join(repo.home, "keys");
+        if (c.existingKey) await ok(cli(repo, ["keys", "init"]));
+        const folder = join(repo.home, c.folder);
+        await Deno.mkdir(folder, { recursive: true });
+        await Deno.chmod(folder, c.mode);
+        const before = await tree(keys);
+
+        for (
+          const args of [["keys", "init"], ["keys", "init", "--regenerate"]]
+        ) {
+          const result = await cli(repo, args);
+          assert.equal(result.code, 1, result.stderr);
+          assert.equal(result.stdout, "");
+          assert.ok(result.stderr.includes(`"${folder}"`), result.stderr);
+          assert.ok(
+            result.stderr.includes(`chmod 700 "${folder}"`),
+            result.stderr,
+          );
+          assert.match(result.stderr, /too open/);
+          // Nothing created, moved or repaired behind the user's back.
+          assert.deepEqual(await tree(keys), before);
+          assert.equal(mode(await Deno.stat(folder)), c.mode);
+        }
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "concurrent keys init --regenerate runs keep every retired key intact",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using repo = await createTempRepo();
+    const keys = join(repo.home, "keys");
+    const retiredDir = join(keys, "retired");
+    const { created: first } = JSON.parse(
+      (await ok(cli(repo, ["keys", "init", "--json"]))).stdout,
+    ) as { created: KeyInfo };
+    const firstBytes = await Deno.readFile(first.privateKeyPath);
+
+    // Started together, they retire keys within the same second and, without
+    // care, all want the same retired name.
+    const runs = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () => cli(repo, ["keys", "init", "--regenerate", "--json"]),
+      ),
+    );
+    const created: string[] = [];
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr);
+      created.push(
+        (JSON.parse(run.stdout) as { created: KeyInfo }).created.keyId,
+      );
+    }
+
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(retiredDir)) names.push(entry.name);
+    const keyNames = names.filter((name) => name.endsWith(".key")).sort();
+    assert.equal(keyNames.length, runs.length, names.join(" "));
+    const retiredIds = [];
+    let firstFound = 0;
+    for (const name of keyNames) {
+      const path = join(retiredDir, name);
+      const id = await fingerprint(path);
+      retiredIds.push(id);
+      assert.equal(await fingerprint(path.replace(/\.key$/, ".pub")), id);
+      assert.equal(mode(await Deno.lstat(path)), 0o600);
+      if (id === first.keyId) {
+        firstFound++;
+        assert.deepEqual(await Deno.readFile(path), firstBytes);
+      }
+    }
+    assert.equal(firstFound, 1);
+    const current = await fingerprint(first.privateKeyPath);
+    assert.equal(await fingerprint(first.publicKeyPath), current);
+    assert.deepEqual(
+      [...retiredIds, current].sort(),
+      [first.keyId, ...created].sort(),
+    );
+  },
+});
