@@ -179,26 +179,7 @@ export async function readFileLimited(
         `Cannot read "${name}": ${stat.size} bytes is over the limit of ${maxBytes} bytes`,
       );
     }
-    // Read one byte past the limit: a file that grew after stat() is caught too.
-    const buffer = new Uint8Array(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(
-        buffer,
-        length,
-        buffer.length - length,
-        null,
-      );
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) {
-      throw new ToolError(
-        "INVALID_FORMAT",
-        `Cannot read "${name}": over the limit of ${maxBytes} bytes`,
-      );
-    }
-    return buffer.slice(0, length);
+    return await readOpenFile(handle, maxBytes, name);
   } catch (error) {
     if (error instanceof ToolError) throw error;
     throw new ToolError(
@@ -209,6 +190,48 @@ export async function readFileLimited(
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Reads an open file to its end, refusing more than `maxBytes` bytes: it
+ * reads one byte past the limit, so a file that grew after a size check is
+ * caught too.
+ *
+ * @param handle An open file.
+ * @param maxBytes Largest size accepted.
+ * @param name The file's name in errors.
+ * @returns The bytes.
+ * @throws {ToolError} `INVALID_FORMAT` when the file is larger.
+ *
+ * @example
+ * ```ts ignore
+ * const bytes = await readOpenFile(handle, 1024, "x.json");
+ * ```
+ */
+export async function readOpenFile(
+  handle: fs.FileHandle,
+  maxBytes: number,
+  name: string,
+): Promise<Uint8Array> {
+  const buffer = new Uint8Array(maxBytes + 1);
+  let length = 0;
+  while (length < buffer.length) {
+    const { bytesRead } = await handle.read(
+      buffer,
+      length,
+      buffer.length - length,
+      null,
+    );
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  if (length > maxBytes) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Cannot read "${name}": over the limit of ${maxBytes} bytes`,
+    );
+  }
+  return buffer.slice(0, length);
 }
 
 /**

@@ -25,8 +25,10 @@ import {
   describeErrno,
   isErrno,
   readFileLimited,
+  readOpenFile,
   writeFileAtomic,
 } from "../fs/files.ts";
+import { withFileLock } from "../fs/lock.ts";
 import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
 import {
   formatPrivateKey,
@@ -298,26 +300,13 @@ async function readPrivateKeyFile(
           `fix it with: chmod 600 "${path}"`,
       );
     }
-    // One byte past the limit: a file that grew after stat() is caught too.
-    const buffer = new Uint8Array(MAX_METADATA_BYTES + 1);
-    let length = stat.size > MAX_METADATA_BYTES ? buffer.length : 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(
-        buffer,
-        length,
-        buffer.length - length,
-        null,
-      );
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_METADATA_BYTES) {
+    if (stat.size > MAX_METADATA_BYTES) {
       throw new ToolError(
         "INVALID_FORMAT",
         `Cannot read the key "${path}": over the limit of ${MAX_METADATA_BYTES} bytes`,
       );
     }
-    return buffer.slice(0, length);
+    return await readOpenFile(handle, MAX_METADATA_BYTES, path);
   } catch (error) {
     if (error instanceof ToolError) throw error;
     throw new ToolError(
@@ -374,36 +363,11 @@ async function checkPrivateDir(dir: string): Promise<void> {
 // Serialises runs that change the key folder: of two concurrent
 // "--regenerate" runs, one must not retire or delete what the other is
 // writing. A second run waits for the first.
-async function withKeyLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(dir, KEY_LOCK_NAME);
-  const deadline = Date.now() + KEY_LOCK_TIMEOUT_MS;
-  for (;;) {
-    try {
-      const handle = await fs.open(lock, "wx", 0o600);
-      await handle.close();
-      break;
-    } catch (error) {
-      if (!isErrno(error, "EEXIST")) {
-        throw new ToolError(
-          "IO",
-          `Cannot create the lock "${lock}": ${describeErrno(error)}`,
-          { cause: error },
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new ToolError(
-          "LOCKED",
-          `Another "${TOOL_NAME} keys init" holds the lock "${lock}"; if none is running, delete that file`,
-        );
-      }
-      await new Promise((done) => setTimeout(done, 25 + Math.random() * 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.rm(lock, { force: true });
-  }
+function withKeyLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(join(dir, KEY_LOCK_NAME), fn, {
+    timeoutMs: KEY_LOCK_TIMEOUT_MS,
+    holder: `Another "${TOOL_NAME} keys init"`,
+  });
 }
 
 async function describeExistingKey(path: string): Promise<string> {

@@ -15,6 +15,7 @@
 
 import { ID_PATTERN, INDEX_HEADER } from "../constants.ts";
 import { ToolError } from "../errors.ts";
+import { splitStrictLines } from "../format/lines.ts";
 import { comparePaths } from "../git/repository.ts";
 import { pathProblem } from "./statement.ts";
 
@@ -45,16 +46,7 @@ export function parseIndex(bytes: Uint8Array, source: string): StoreIndex {
       `Invalid index "${source}": ${detail}`,
     );
   };
-  let text = "";
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
-      bytes,
-    );
-  } catch {
-    fail("not valid UTF-8");
-  }
-  if (!text.endsWith("\n")) fail("it must end with a newline");
-  const lines = text.slice(0, -1).split("\n");
+  const lines = splitStrictLines(bytes, fail);
   if (lines[0] !== INDEX_HEADER) fail(`line 1 must be "${INDEX_HEADER}"`);
   const index: StoreIndex = new Map();
   let last: string | undefined;

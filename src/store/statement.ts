@@ -22,6 +22,7 @@
 
 import { ID_PATTERN, KEY_ID_PREFIX, STATEMENT_HEADER } from "../constants.ts";
 import { ToolError } from "../errors.ts";
+import { splitStrictLines } from "../format/lines.ts";
 
 /** What a signer asserts about one version of one config. */
 export interface Statement {
@@ -132,16 +133,7 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
       `Invalid statement "${source}": ${detail}`,
     );
   };
-  let text = "";
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
-      bytes,
-    );
-  } catch {
-    fail("not valid UTF-8");
-  }
-  if (!text.endsWith("\n")) fail("it must end with a newline");
-  const lines = text.slice(0, -1).split("\n");
+  const lines = splitStrictLines(bytes, fail);
   if (lines[0] !== STATEMENT_HEADER) {
     fail(
       `line 1 must be "${STATEMENT_HEADER}"${

@@ -27,6 +27,7 @@ import {
   writeFileAtomic,
 } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
+import { withFileLock } from "../fs/lock.ts";
 import { formatIndex, parseIndex, type StoreIndex } from "./index_file.ts";
 
 /** Reads repository-relative files from somewhere: a working tree, a commit. */
@@ -303,38 +304,10 @@ export async function withLock<T>(
   fn: () => Promise<T>,
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
-  const lock = join(repo.gitDir, "mcp-orchestration.lock");
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-  for (;;) {
-    try {
-      const handle = await fs.open(lock, "wx", 0o644);
-      await handle.writeFile(`locked at ${new Date().toISOString()}\n`);
-      await handle.close();
-      break;
-    } catch (error) {
-      if (!isErrno(error, "EEXIST")) {
-        throw new ToolError(
-          "IO",
-          `Cannot create the lock "${lock}": ${describeErrno(error)}`,
-          { cause: error },
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new ToolError(
-          "LOCKED",
-          `Another mcp-orchestration run holds the lock "${lock}"; if none is running, delete that file`,
-        );
-      }
-      await new Promise((resolve) =>
-        setTimeout(resolve, 25 + Math.random() * 50)
-      );
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.rm(lock, { force: true });
-  }
+  return await withFileLock(join(repo.gitDir, "mcp-orchestration.lock"), fn, {
+    ...options,
+    holder: "Another mcp-orchestration run",
+  });
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
