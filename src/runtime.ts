@@ -156,3 +156,125 @@ function concatBytes(chunks: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** A running child process with piped standard input and output. */
+export interface PipedProcess {
+  /** Its standard input. */
+  stdin: WritableStream<Uint8Array>;
+  /** Its standard output. */
+  stdout: ReadableStream<Uint8Array>;
+  /** Resolves to the exit code once it has exited; standard error is collected. */
+  status: Promise<{ code: number; stderr: string }>;
+}
+
+/**
+ * Starts a long-running program with piped standard input and output (for
+ * example `git cat-file --batch`), as Web streams on both runtimes.
+ *
+ * @param command Program name, looked up on `PATH`.
+ * @param args Its arguments.
+ * @param options Working folder.
+ * @returns The streams and the exit status.
+ * @throws {ToolError} `IO` when the program cannot be started.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { spawnPiped } from "./runtime.ts";
+ * const child = spawnPiped("git", ["hash-object", "--stdin"]);
+ * const writer = child.stdin.getWriter();
+ * await writer.write(new TextEncoder().encode("hi\n"));
+ * await writer.close();
+ * const text = await new Response(child.stdout).text();
+ * assert.equal(text, "45b983be36b73c0788dc9cbcb76cbb80fc7bb057\n");
+ * assert.equal((await child.status).code, 0);
+ * ```
+ */
+export function spawnPiped(
+  command: string,
+  args: string[],
+  options: { cwd?: string } = {},
+): PipedProcess {
+  const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  try {
+    if (deno) {
+      const child = new deno.Command(command, {
+        args,
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn() as unknown as {
+        stdin: WritableStream<Uint8Array>;
+        stdout: ReadableStream<Uint8Array>;
+        stderr: ReadableStream<Uint8Array>;
+        status: Promise<{ code: number }>;
+      };
+      const stderr = new Response(child.stderr).text();
+      return {
+        stdin: child.stdin,
+        stdout: child.stdout,
+        status: Promise.all([child.status, stderr]).then(([status, text]) => ({
+          code: status.code,
+          stderr: text,
+        })),
+      };
+    }
+  } catch (error) {
+    throw new ToolError(
+      "IO",
+      `Cannot run "${command}": ${
+        error instanceof Error ? error.message : error
+      }`,
+      { cause: error },
+    );
+  }
+  return spawnPipedWithNode(command, args, options);
+}
+
+function spawnPipedWithNode(
+  command: string,
+  args: string[],
+  options: { cwd?: string },
+): PipedProcess {
+  // Loaded lazily and only under Node, so Deno never needs its permissions.
+  const require = (globalThis as {
+    process?: { getBuiltinModule?: (name: string) => unknown };
+  })
+    .process?.getBuiltinModule;
+  const childProcess = require?.("node:child_process") as
+    | typeof import("node:child_process")
+    | undefined;
+  const stream = require?.("node:stream") as
+    | typeof import("node:stream")
+    | undefined;
+  if (!childProcess || !stream) {
+    throw new ToolError(
+      "IO",
+      `Cannot run "${command}": no process API in this runtime`,
+    );
+  }
+  const child = childProcess.spawn(command, args, {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const stderr: Uint8Array[] = [];
+  child.stderr.on("data", (chunk: Uint8Array) => stderr.push(chunk));
+  return {
+    stdin: stream.Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+    stdout: stream.Readable.toWeb(child.stdout) as unknown as ReadableStream<
+      Uint8Array
+    >,
+    status: new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.on(
+        "close",
+        (code: number | null) =>
+          resolve({
+            code: code ?? 1,
+            stderr: new TextDecoder().decode(concatBytes(stderr)),
+          }),
+      );
+    }),
+  };
+}

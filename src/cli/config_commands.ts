@@ -63,9 +63,6 @@ export async function signCommand(
         `${what} ${result.path}  (sequence ${result.sequence}, artifact ${result.artifact})\n`,
       );
     }
-    for (const path of report.dropped) {
-      context.io.out(`dropped   ${path}  (no longer in the working tree)\n`);
-    }
   }
   if (report.untrusted) context.io.err(`warning: ${report.untrusted}\n`);
   return EXIT.ok;

@@ -154,7 +154,26 @@ function builtin(
  * ```
  */
 export async function loadConfigKinds(root: string): Promise<ConfigKind[]> {
-  const bytes = await readRepoConfig(root);
+  return configKindsFrom(await readRepoConfig(root));
+}
+
+/**
+ * The config kinds given the bytes of `.mcp-orchestration/config.json` (or
+ * undefined when there is none), wherever they were read: a working tree, a
+ * commit, the index.
+ *
+ * @param bytes The file's bytes, or undefined.
+ * @returns Built-in kinds first, then the repository's.
+ * @throws {ConfigError} When the file is not valid.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BUILTIN_CONFIG_KINDS, configKindsFrom } from "./config_kinds.ts";
+ * assert.equal(configKindsFrom(undefined).length, BUILTIN_CONFIG_KINDS.length);
+ * ```
+ */
+export function configKindsFrom(bytes: Uint8Array | undefined): ConfigKind[] {
   return bytes === undefined
     ? [...BUILTIN_CONFIG_KINDS]
     : [...BUILTIN_CONFIG_KINDS, ...repoConfigKinds(bytes)];

@@ -9,6 +9,7 @@
 import { ID_PATTERN } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { readConfigBytes } from "../configs/find_configs.ts";
+import { workingTreeSource } from "../configs/config_source.ts";
 import { type Repository, toRepoPath } from "../git/repository.ts";
 import { parseStatement, type Statement } from "../store/statement.ts";
 import {
@@ -16,7 +17,6 @@ import {
   readStatement,
   signaturePath,
   statementPath,
-  workingTreeReader,
 } from "../store/store.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
@@ -61,7 +61,8 @@ export async function inspect(
   target: string,
   options: { cwd: string; now?: Date },
 ): Promise<Inspection[]> {
-  const reader = workingTreeReader(repo);
+  const source = workingTreeSource(repo);
+  const reader = source.reader;
   const index = await readIndex(reader);
   const trust = await readTrust(reader);
   const context = { reader, index, trust, now: options.now ?? new Date() };
@@ -82,7 +83,7 @@ export async function inspect(
     }
   } else if (
     /^[0-9a-fA-F]{16,}$/.test(target) &&
-    !(await readConfigBytes(repo, target).catch(() => undefined))
+    !(await readConfigBytes(source, target).catch(() => undefined))
   ) {
     throw new ToolError(
       "USAGE",
@@ -109,7 +110,7 @@ export async function inspect(
         `The statement "${statementPath(id)}" for "${path}" is missing`,
       );
     }
-    const bytes = await readConfigBytes(repo, path).catch(() => undefined);
+    const bytes = await readConfigBytes(source, path).catch(() => undefined);
     const inspection: Inspection = {
       statementId: id,
       statementFile: statementPath(id),

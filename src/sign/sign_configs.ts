@@ -9,11 +9,18 @@
 
 import {
   ALLOWED_SIGNERS_PATH,
+  INDEX_PATH,
+  MAX_INDEX_BYTES,
   SIGNATURE_NAMESPACE,
   TOOL_NAME,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
-import { loadConfigKinds } from "../configs/config_kinds.ts";
+import { findConfigKind } from "../configs/config_kinds.ts";
+import {
+  type ConfigSource,
+  snapshotSource,
+  workingTreeSource,
+} from "../configs/config_source.ts";
 import {
   type ConfigTarget,
   findConfigs,
@@ -21,7 +28,9 @@ import {
 } from "../configs/find_configs.ts";
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
-import type { Repository } from "../git/repository.ts";
+import { GitObjects } from "../git/cat_file.ts";
+import { git, type Repository, toRepoPath } from "../git/repository.ts";
+import { indexSnapshot } from "../git/snapshot.ts";
 import type { SigningKey } from "../keys/key_store.ts";
 import {
   createSshSignature,
@@ -35,11 +44,14 @@ import {
 } from "../store/statement.ts";
 import {
   applyChanges,
+  artifactPath,
   readIndex,
   readStatement,
+  signaturePath,
+  statementPath,
   type StoreChanges,
+  type StoreReader,
   withLock,
-  workingTreeReader,
 } from "../store/store.ts";
 import { findSigner, type TrustDecision } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
@@ -76,14 +88,12 @@ export interface SignResult {
 export interface SignReport {
   /** One entry per config, sorted by path. */
   results: SignResult[];
-  /** Index entries dropped because their config no longer exists (full runs only). */
-  dropped: string[];
   /** Set when the signing key is not trusted by the repository (verify will fail). */
   untrusted?: string;
 }
 
 interface Planned {
-  target: ConfigTarget;
+  path: string;
   bytes: Uint8Array;
   artifact: string;
 }
@@ -93,7 +103,7 @@ interface Planned {
  *
  * @param repo The working tree.
  * @param options Key, paths, working folder and time.
- * @returns What was signed, left alone or dropped.
+ * @returns What was signed or left alone.
  * @throws {ToolError} `INVALID_CONFIG` (file, line, reason) for a config that
  * does not validate, `BAD_PATH`, `LOCKED`, `INVALID_FORMAT` for a damaged
  * store; nothing is written then.
@@ -107,18 +117,126 @@ export async function signConfigs(
   repo: Repository,
   options: SignOptions,
 ): Promise<SignReport> {
-  const kinds = await loadConfigKinds(repo.root);
-  const targets = await findConfigs(repo, {
-    kinds,
-    cwd: options.cwd,
-    ...(options.paths ? { paths: options.paths } : {}),
+  const paths: string[] = [];
+  for (const path of options.paths ?? []) {
+    paths.push(await toRepoPath(repo, options.cwd, path));
+  }
+  return await signSource(repo, workingTreeSource(repo), {
+    key: options.key,
+    now: options.now ?? new Date(),
+    ...(paths.length > 0 ? { paths } : {}),
+    stage: false,
   });
-  const planned = await readAndValidate(repo, targets);
-  const now = new Date(
-    Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000,
+}
+
+/**
+ * Signs what the next commit will contain (the pre-commit hook): the staged
+ * blobs of the configs and trust list that the commit changes, not the
+ * working-tree files, so partial staging and line-ending conversion sign
+ * exactly what Git stores. The new store files are written to the working
+ * tree and staged into the same commit.
+ *
+ * @param repo The working tree.
+ * @param options Key and time.
+ * @returns What was signed; empty when the commit touches no config.
+ * @throws {ToolError} As {@linkcode signConfigs}; nothing is written or staged then.
+ *
+ * @example
+ * ```ts ignore
+ * await signStaged(repo, { key: await loadSigningKey() });
+ * ```
+ */
+export async function signStaged(
+  repo: Repository,
+  options: { key: SigningKey; now?: Date },
+): Promise<SignReport> {
+  const objects = GitObjects.open(repo);
+  try {
+    const snapshot = await indexSnapshot(repo, objects);
+    const source = snapshotSource(snapshot, objects, "index");
+    const kinds = await source.kinds();
+    const paths: string[] = [];
+    for (const path of await stagedChanges(repo)) {
+      const entry = snapshot.entries.get(path);
+      if (!entry) continue; // Deleted: its index line stays, as a tombstone.
+      if (path === ALLOWED_SIGNERS_PATH || findConfigKind(path, kinds)) {
+        paths.push(path);
+      } else if (entry.mode === "120000" || entry.mode === "160000") {
+        for (const beneath of await source.beneath(path)) {
+          if (findConfigKind(beneath, kinds)) {
+            throw new ToolError(
+              "BAD_PATH",
+              `Cannot commit "${path}": a client would read the MCP config "${beneath}" through this ` +
+                "symbolic link or submodule, which cannot be signed; make it a regular file in this repository",
+            );
+          }
+        }
+      }
+    }
+    if (paths.length === 0) return { results: [] };
+    return await signSource(repo, source, {
+      key: options.key,
+      now: options.now ?? new Date(),
+      paths,
+      stage: true,
+    });
+  } finally {
+    await objects.close();
+  }
+}
+
+/**
+ * The paths a commit would change: staged against HEAD (everything staged
+ * before the first commit), renames split into a deletion and an addition.
+ *
+ * @param repo The working tree.
+ * @returns Repository-relative paths.
+ * @throws {ToolError} `IO` when git fails.
+ *
+ * @example
+ * ```ts ignore
+ * const changed = await stagedChanges(repo);
+ * ```
+ */
+export async function stagedChanges(repo: Repository): Promise<string[]> {
+  const out = await git(repo, [
+    "diff",
+    "--cached",
+    "--name-only",
+    "--no-renames",
+    "-z",
+  ]);
+  return new TextDecoder().decode(out).split("\0").filter((path) =>
+    path !== ""
   );
+}
+
+interface SignSourceOptions {
+  key: SigningKey;
+  now: Date;
+  /** Repository-relative paths; default: every config and the trust list. */
+  paths?: readonly string[];
+  /** Also stage the store's changes (pre-commit). */
+  stage: boolean;
+}
+
+async function signSource(
+  repo: Repository,
+  source: ConfigSource,
+  options: SignSourceOptions,
+): Promise<SignReport> {
+  const kinds = await source.kinds();
+  const named = options.paths?.filter((path) => path !== ALLOWED_SIGNERS_PATH);
+  const targets = named?.length === 0 ? [] : await findConfigs(source, {
+    kinds,
+    ...(named ? { paths: named } : {}),
+  });
+  const signTrust = !options.paths ||
+    options.paths.includes(ALLOWED_SIGNERS_PATH);
+  const planned = await readAndValidate(source, targets, signTrust);
+  const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
   return await withLock(repo, async () => {
-    const reader = workingTreeReader(repo);
+    const reader = source.reader;
     const index = await readIndex(reader);
     const trust = await readTrust(reader);
     // Whether our key is trusted now decides whether re-signing can help.
@@ -138,27 +256,25 @@ export async function signConfigs(
     };
     const results: SignResult[] = [];
     for (const item of planned) {
-      const currentId = index.get(item.target.path);
+      const currentId = index.get(item.path);
       if (
         currentId &&
         isCurrent(
-          await verifyConfig(context, item.target.path, item.bytes),
+          await verifyConfig(context, item.path, item.bytes),
           options.key,
           mine,
         )
       ) {
         const current = await readStatement(reader, currentId);
         const statement = parseStatement(current!.bytes, currentId);
-        results.push(
-          resultOf(item.target.path, "unchanged", currentId, statement),
-        );
+        results.push(resultOf(item.path, "unchanged", currentId, statement));
         continue;
       }
       const previous = currentId
-        ? await readChain(reader, item.target.path, currentId)
+        ? await readChain(reader, item.path, currentId)
         : undefined;
       const statement: Statement = {
-        path: item.target.path,
+        path: item.path,
         artifact: item.artifact,
         size: item.bytes.length,
         signer: options.key.keyId,
@@ -169,23 +285,21 @@ export async function signConfigs(
       const signed = await signStatement(statement, options.key);
       changes.artifacts.set(item.artifact, item.bytes);
       changes.statements.set(signed.id, signed);
-      changes.index.set(item.target.path, signed.id);
+      changes.index.set(item.path, signed.id);
       if (currentId && currentId !== signed.id) {
         changes.obsoleteStatements.push(currentId);
       }
       if (previous && previous.artifact !== item.artifact) {
         changes.obsoleteArtifacts.push(previous.artifact);
       }
-      results.push(resultOf(item.target.path, "signed", signed.id, statement));
+      results.push(resultOf(item.path, "signed", signed.id, statement));
     }
-    const dropped = options.paths && options.paths.length > 0
-      ? []
-      : dropMissing(changes, planned);
     await pruneStillReferenced(reader, changes);
-    if (changes.statements.size > 0 || dropped.length > 0) {
+    if (changes.statements.size > 0) {
       await applyChanges(repo, changes);
+      if (options.stage) await stageChanges(repo, changes);
     }
-    const report: SignReport = { results, dropped };
+    const report: SignReport = { results };
     if (mine.status !== "trusted") {
       report.untrusted = untrustedWarning(options.key, mine);
     }
@@ -194,8 +308,9 @@ export async function signConfigs(
 }
 
 async function readAndValidate(
-  repo: Repository,
+  source: ConfigSource,
   targets: ConfigTarget[],
+  signTrust: boolean,
 ): Promise<Planned[]> {
   const planned: Planned[] = [];
   const problems: string[] = [];
@@ -210,22 +325,42 @@ async function readAndValidate(
             "it a regular file in this repository",
         );
       }
-      const bytes = await readConfigBytes(repo, target.path);
+      const bytes = await readConfigBytes(source, target.path);
       if (!bytes) {
         if (target.named) {
           throw new ToolError(
             "BAD_PATH",
-            `Cannot sign "${target.path}": no such file`,
+            `Cannot sign "${target.path}": no such file in the ${source.label}`,
           );
         }
         continue;
       }
       validateConfig(target.path, bytes, target.kind);
-      planned.push({ target, bytes, artifact: await sha256Hex(bytes) });
+      planned.push({
+        path: target.path,
+        bytes,
+        artifact: await sha256Hex(bytes),
+      });
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
       firstError ??= error;
       problems.push(error.message);
+    }
+  }
+  // The trust list is signed like a config, so that a change to it can be
+  // checked against the keys trusted before the change.
+  if (signTrust && !firstError) {
+    const bytes = await source.reader.read(
+      ALLOWED_SIGNERS_PATH,
+      MAX_INDEX_BYTES,
+    );
+    if (bytes) {
+      await readTrust({ read: () => Promise.resolve(bytes) });
+      planned.push({
+        path: ALLOWED_SIGNERS_PATH,
+        bytes,
+        artifact: await sha256Hex(bytes),
+      });
     }
   }
   // Report every bad file at once, but keep the first error's code.
@@ -237,8 +372,33 @@ async function readAndValidate(
   return planned;
 }
 
+async function stageChanges(
+  repo: Repository,
+  changes: StoreChanges,
+): Promise<void> {
+  // Stage exactly the store's files (as just written), nothing else the user
+  // has in the working tree; removed ones leave the index too.
+  const added = [
+    INDEX_PATH,
+    ...[...changes.artifacts.keys()].map(artifactPath),
+    ...[...changes.statements.keys()].flatMap((
+      id,
+    ) => [statementPath(id), signaturePath(id)]),
+  ];
+  await git(repo, ["update-index", "--add", "--", ...added]);
+  const removed = [
+    ...changes.obsoleteStatements.flatMap((
+      id,
+    ) => [statementPath(id), signaturePath(id)]),
+    ...changes.obsoleteArtifacts.map(artifactPath),
+  ];
+  if (removed.length > 0) {
+    await git(repo, ["update-index", "--force-remove", "--", ...removed]);
+  }
+}
+
 async function readChain(
-  reader: ReturnType<typeof workingTreeReader>,
+  reader: StoreReader,
   path: string,
   id: string,
 ): Promise<Statement> {
@@ -289,20 +449,8 @@ async function signStatement(
   return { id: await sha256Hex(bytes), bytes, signature };
 }
 
-function dropMissing(changes: StoreChanges, planned: Planned[]): string[] {
-  const present = new Set(planned.map((item) => item.target.path));
-  const dropped: string[] = [];
-  for (const [path, id] of changes.index) {
-    if (present.has(path)) continue;
-    changes.index.delete(path);
-    changes.obsoleteStatements.push(id);
-    dropped.push(path);
-  }
-  return dropped;
-}
-
 async function pruneStillReferenced(
-  reader: ReturnType<typeof workingTreeReader>,
+  reader: StoreReader,
   changes: StoreChanges,
 ): Promise<void> {
   // An artifact may be shared by several paths with identical bytes: keep

@@ -1,15 +1,20 @@
 /**
- * Verifies the configs of a working tree: reads the index and trust list
- * once, then each config through {@linkcode verifyConfig}.
+ * Verifies the configs of a source (working tree, commit or index): reads
+ * its index and trust list once, then each config through
+ * {@linkcode verifyConfig}.
  *
  * @module
  */
 
 import { errorMessage, ToolError } from "../errors.ts";
-import { loadConfigKinds } from "../configs/config_kinds.ts";
+import {
+  type ConfigSource,
+  workingTreeSource,
+} from "../configs/config_source.ts";
 import { findConfigs, readConfigBytes } from "../configs/find_configs.ts";
-import type { Repository } from "../git/repository.ts";
-import { readIndex, workingTreeReader } from "../store/store.ts";
+import { type Repository, toRepoPath } from "../git/repository.ts";
+import { readIndex } from "../store/store.ts";
+import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
@@ -43,11 +48,52 @@ export async function verifyRepository(
   repo: Repository,
   options: VerifyOptions,
 ): Promise<VerifyResult[]> {
-  const reader = workingTreeReader(repo);
-  const kinds = await loadConfigKinds(repo.root);
-  const targets = await findConfigs(repo, {
+  const paths: string[] = [];
+  for (const path of options.paths ?? []) {
+    paths.push(await toRepoPath(repo, options.cwd, path));
+  }
+  return await verifySource(workingTreeSource(repo), {
+    ...(paths.length > 0 ? { paths } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/** Options for {@linkcode verifySource}. */
+export interface VerifySourceOptions {
+  /** Repository-relative configs to verify; default: every recognised config. */
+  paths?: readonly string[];
+  /** Verification time (default: now). */
+  now?: Date;
+  /**
+   * The trust list to verify against; default: the source's own. History
+   * verification passes the list it has checked, so a commit cannot vouch
+   * for itself.
+   */
+  trust?: AllowedSigners | undefined;
+}
+
+/**
+ * Verifies every recognised config of a source, or the named ones.
+ *
+ * @param source Where the files are.
+ * @param options Paths, time and trust list.
+ * @returns One result per config, sorted by path.
+ * @throws {ToolError} `BAD_PATH` for a named path that is missing or not a
+ * config; `INVALID_FORMAT` for a malformed trust list.
+ *
+ * @example
+ * ```ts ignore
+ * const results = await verifySource(snapshotSource(snapshot, objects, "HEAD"), {});
+ * ```
+ */
+export async function verifySource(
+  source: ConfigSource,
+  options: VerifySourceOptions = {},
+): Promise<VerifyResult[]> {
+  const reader = source.reader;
+  const kinds = await source.kinds();
+  const targets = await findConfigs(source, {
     kinds,
-    cwd: options.cwd,
     ...(options.paths ? { paths: options.paths } : {}),
   });
   // A malformed index fails every config (MALFORMED) rather than the run, so
@@ -60,7 +106,7 @@ export async function verifyRepository(
   const context: VerifyContext = {
     reader,
     index,
-    trust: await readTrust(reader),
+    trust: "trust" in options ? options.trust : await readTrust(reader),
     now: options.now ?? new Date(),
   };
   const results: VerifyResult[] = [];
@@ -78,7 +124,7 @@ export async function verifyRepository(
     }
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await readConfigBytes(repo, target.path);
+      bytes = await readConfigBytes(source, target.path);
     } catch (error) {
       // A symbolic link (or a path through one) can never have been signed;
       // anything else unreadable, such as an oversized file, is malformed.
@@ -95,7 +141,7 @@ export async function verifyRepository(
       if (target.named) {
         throw new ToolError(
           "BAD_PATH",
-          `Cannot verify "${target.path}": no such file`,
+          `Cannot verify "${target.path}": no such file in the ${source.label}`,
         );
       }
       continue; // Tracked but deleted in the working tree: nothing a client would load.

@@ -83,7 +83,8 @@ Deno.test("FORMAT.md recipe: stock sha256sum and ssh-keygen verify what we signe
   const index = new TextDecoder().decode(
     await repo.read(".mcp-orchestration/index"),
   );
-  const id = index.split("\n")[1]!.slice(0, 64);
+  const id = index.split("\n").find((line) => line.endsWith(" .mcp.json"))!
+    .slice(0, 64);
   const statementPath = `.mcp-orchestration/statements/${id}`;
   const statement = new TextDecoder().decode(await repo.read(statementPath));
   await repo.write(

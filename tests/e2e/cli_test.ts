@@ -375,7 +375,6 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
   const first = JSON.parse(untrustedRun.stdout) as SignReport;
   assert.equal(first.signer, created.keyId);
   assert.match(first.signer, KEY_ID);
-  assert.deepEqual(first.dropped, []);
   assert.match(first.untrusted ?? "", /trust add/);
   assert.match(untrustedRun.stderr, /^warning: .*not trusted/);
   assert.deepEqual(
@@ -423,7 +422,13 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
     assert.match(r.signedAt ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   }
 
-  // --- Signing again changes nothing. ---
+  // --- Signing again changes nothing (once the trust list that "trust add"
+  // changed is signed too). ---
+  const trustSigned = await json<SignReport>(cli(repo, ["sign", "--json"]));
+  assert.deepEqual(
+    trustSigned.results.filter((r) => r.status === "signed").map((r) => r.path),
+    [".mcp-orchestration/allowed_signers"],
+  );
   const unchangedBefore = await repo.snapshot();
   const again = await ok(cli(repo, ["sign"]));
   assert.deepEqual(
@@ -434,13 +439,17 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
       "unchanged .cursor/mcp.json",
       "unchanged .mcp.json",
       "unchanged pkg/.mcp.json",
+      "unchanged .mcp-orchestration/allowed_signers",
     ],
   );
   assert.equal(again.stderr, "");
   const againJson = await json<SignReport>(cli(repo, ["sign", "--json"]));
   assert.ok(
     againJson.results.every((r) =>
-      r.status === "unchanged" && r.statementId === ids.get(r.path)
+      r.status === "unchanged" &&
+      (r.statementId === ids.get(r.path) ||
+        (r.path === ".mcp-orchestration/allowed_signers" &&
+          r.statementId === trustSigned.results.at(-1)?.statementId))
     ),
   );
   assert.equal(againJson.untrusted, null);
@@ -486,6 +495,7 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
     [".cursor/mcp.json", "unchanged", 1],
     [".mcp.json", "signed", 2],
     ["pkg/.mcp.json", "unchanged", 1],
+    [".mcp-orchestration/allowed_signers", "unchanged", 1],
   ]);
   const [edited] = await json<Inspection[]>(
     cli(repo, ["inspect", ".mcp.json", "--json"]),
@@ -532,36 +542,21 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /No signed config has the artifact id/);
 
-  // --- A deleted config: a partial sign keeps its entry, a full sign drops it. ---
+  // --- A deleted config: its index line stays, as a tombstone, so that
+  // re-adding an older signed version later is caught as a rollback. ---
   await Deno.remove(join(repo.root, ".cursor/mcp.json"));
-  const partial = await json<SignReport>(
-    cli(repo, ["sign", "--json", ".mcp.json"]),
-  );
-  assert.deepEqual(partial.dropped, []);
-  assert.match(
-    new TextDecoder().decode(await repo.read(`${STORE}/index`)),
-    / \.cursor\/mcp\.json\n/,
-  );
   const full = await ok(cli(repo, ["sign"]));
-  assert.match(full.stdout, /^dropped +\.cursor\/mcp\.json/m);
+  assert.doesNotMatch(full.stdout, /\.cursor/);
   const index = new TextDecoder().decode(await repo.read(`${STORE}/index`));
-  assert.doesNotMatch(index, /\.cursor/);
-  assert.equal(index.trim().split("\n").length, 3); // header and two configs
-  for (
-    const file of [
-      ...statementFiles(ids.get(".cursor/mcp.json")!),
-      artifactFile(sha256(Y)),
-    ]
-  ) {
-    assert.equal(await repo.exists(file), false, `${file} was not removed`);
+  assert.match(index, / \.cursor\/mcp\.json\n/);
+  for (const file of statementFiles(ids.get(".cursor/mcp.json")!)) {
+    assert.equal(await repo.exists(file), true, `${file} was removed`);
   }
   const last = await json<VerifyReport>(cli(repo, ["verify", "--json"]));
   assert.deepEqual(last.results.map((r) => [r.path, r.ok]), [[
     ".mcp.json",
     true,
   ], ["pkg/.mcp.json", true]]);
-  const dropNothing = await json<SignReport>(cli(repo, ["sign", "--json"]));
-  assert.deepEqual(dropNothing.dropped, []);
 });
 
 // Control characters that a terminal obeys: a raw one in the output means a

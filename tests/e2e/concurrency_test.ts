@@ -76,7 +76,8 @@ async function signedRepo(): Promise<
     const first = JSON.parse(
       (await ok(cli(repo, ["sign", "--json"]))).stdout,
     ) as SignReport;
-    assert.equal(first.results.length, Object.keys(CONFIGS).length);
+    // Every config, and the trust list, which is signed like one.
+    assert.equal(first.results.length, Object.keys(CONFIGS).length + 1);
     return { repo, first };
   } catch (error) {
     await repo.cleanup();
@@ -158,7 +159,11 @@ async function assertConsistent(
       `artifacts/${artifact}`,
     );
   }
-  assert.deepEqual([...index.keys()].sort(), [...paths].sort());
+  // The configs, and the trust list, which is signed like one.
+  assert.deepEqual(
+    [...index.keys()].sort(),
+    [...paths, `${STORE}/allowed_signers`].sort(),
+  );
   // Nothing orphaned, and no ".tmp-" file from an interrupted atomic write.
   assert.deepEqual(await listFiles(repo, STORE), [...expected].sort());
   assert.equal(await repo.exists(LOCK), false, "a lock was left in .git");

@@ -44,7 +44,13 @@ async function signedRepo(root: string, home: string): Promise<SignedRepo> {
     principal: "alice@example.com",
   });
   const key = await loadSigningKey({ home });
-  const report = await signConfigs(repo, { key, cwd: root });
+  // Only the config: the index then holds its line alone, so every byte of
+  // the index matters to it (the trust list's line is history's concern).
+  const report = await signConfigs(repo, {
+    key,
+    cwd: root,
+    paths: [CONFIG_PATH],
+  });
   const signed = report.results[0];
   assert.ok(
     signed && report.results.length === 1 && !report.untrusted,

@@ -1,0 +1,177 @@
+/**
+ * Reads Git objects through one long-running `git cat-file --batch`, instead
+ * of a process per object: verifying a thousand commits must not start
+ * thousands of programs. Requests are answered strictly in order.
+ *
+ * @module
+ */
+
+import { ToolError } from "../errors.ts";
+import { type PipedProcess, spawnPiped } from "../runtime.ts";
+import type { Repository } from "./repository.ts";
+
+/** An object's header and bytes. */
+export interface GitObject {
+  /** Its object id (hex). */
+  oid: string;
+  /** `blob`, `tree`, `commit` or `tag`. */
+  type: string;
+  /** Its bytes. */
+  bytes: Uint8Array;
+}
+
+/**
+ * A `git cat-file --batch` session on one repository.
+ *
+ * @example
+ * ```ts ignore
+ * const objects = GitObjects.open(repo);
+ * const head = await objects.read("HEAD", 1 << 20);
+ * await objects.close();
+ * ```
+ */
+export class GitObjects {
+  #child: PipedProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #buffer: Uint8Array = new Uint8Array(0);
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(child: PipedProcess) {
+    this.#child = child;
+    this.#writer = child.stdin.getWriter();
+    this.#reader = child.stdout.getReader();
+  }
+
+  /**
+   * Starts a session.
+   *
+   * @param repo The repository whose objects are read.
+   * @returns The session; close it when done.
+   */
+  static open(repo: Repository): GitObjects {
+    return new GitObjects(
+      spawnPiped("git", ["-c", "core.fsmonitor=false", "cat-file", "--batch"], {
+        cwd: repo.root,
+      }),
+    );
+  }
+
+  /**
+   * Reads one object by any name git accepts: an id, `REV:path`, or
+   * `:path` (the index).
+   *
+   * @param name The object's name (no newline).
+   * @param maxBytes Largest object accepted.
+   * @returns The object, or undefined when there is no such object.
+   * @throws {ToolError} `INVALID_FORMAT` when the object is larger than
+   * `maxBytes`; `IO` when git fails.
+   */
+  read(name: string, maxBytes: number): Promise<GitObject | undefined> {
+    if (/[\n\r]/.test(name)) {
+      return Promise.reject(
+        new ToolError(
+          "BAD_PATH",
+          `Cannot read the object "${name}": it contains a line break`,
+        ),
+      );
+    }
+    const next = this.#queue.then(() => this.#request(name, maxBytes));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Ends the session and waits for git to exit. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue;
+    await this.#writer.close().catch(() => {});
+    await this.#reader.cancel().catch(() => {});
+    await this.#child.status.catch(() => {});
+  }
+
+  async #request(
+    name: string,
+    maxBytes: number,
+  ): Promise<GitObject | undefined> {
+    if (this.#closed) {
+      throw new ToolError("IO", "The git object reader is closed");
+    }
+    await this.#writer.write(new TextEncoder().encode(name + "\n"));
+    const header = new TextDecoder().decode(await this.#readLine());
+    if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
+      return undefined;
+    }
+    const match = /^([0-9a-f]{40}|[0-9a-f]{64}) (\w+) (\d+)$/.exec(header);
+    if (!match) {
+      throw new ToolError(
+        "IO",
+        `Unexpected answer from git cat-file for "${name}": "${header}"`,
+      );
+    }
+    const size = Number(match[3]);
+    if (size > maxBytes) {
+      await this.#skip(size + 1);
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Cannot read "${name}": ${size} bytes is over the limit of ${maxBytes} bytes`,
+      );
+    }
+    const bytes = await this.#readBytes(size + 1);
+    return {
+      oid: match[1] as string,
+      type: match[2] as string,
+      bytes: bytes.subarray(0, size),
+    };
+  }
+
+  async #fill(): Promise<void> {
+    const { value, done } = await this.#reader.read();
+    if (done || !value) {
+      const status = await this.#child.status;
+      throw new ToolError(
+        "IO",
+        `git cat-file stopped: ${
+          status.stderr.trim() || `exit code ${status.code}`
+        }`,
+      );
+    }
+    const joined = new Uint8Array(this.#buffer.length + value.length);
+    joined.set(this.#buffer);
+    joined.set(value, this.#buffer.length);
+    this.#buffer = joined;
+  }
+
+  async #readLine(): Promise<Uint8Array> {
+    for (;;) {
+      const end = this.#buffer.indexOf(0x0a);
+      if (end >= 0) {
+        const line = this.#buffer.slice(0, end);
+        this.#buffer = this.#buffer.slice(end + 1);
+        return line;
+      }
+      await this.#fill();
+    }
+  }
+
+  async #readBytes(n: number): Promise<Uint8Array> {
+    while (this.#buffer.length < n) await this.#fill();
+    const bytes = this.#buffer.slice(0, n);
+    this.#buffer = this.#buffer.slice(n);
+    return bytes;
+  }
+
+  async #skip(n: number): Promise<void> {
+    // Discard as it arrives, so an oversized object is never held in memory.
+    let left = n;
+    for (;;) {
+      const take = Math.min(left, this.#buffer.length);
+      this.#buffer = this.#buffer.slice(take);
+      left -= take;
+      if (left === 0) return;
+      await this.#fill();
+    }
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * A snapshot of a repository's files as Git stores them: the tree of a
+ * commit, or the index (what the next commit will contain). It lists
+ * entries and reads them as a {@linkcode StoreReader}, so the same checks
+ * that run on a working tree run on history and on staged content, reading
+ * exactly the bytes Git stores (after any line-ending conversion).
+ *
+ * @module
+ */
+
+import { ToolError } from "../errors.ts";
+import type { StoreReader } from "../store/store.ts";
+import type { GitObjects } from "./cat_file.ts";
+import {
+  comparePaths,
+  git,
+  type Repository,
+  type TreeEntry,
+} from "./repository.ts";
+
+/** One file of a snapshot. */
+export interface SnapshotEntry {
+  /** Git's file mode: `100644`, `100755`, `120000` (link) or `160000` (submodule). */
+  mode: string;
+  /** The blob's (or submodule commit's) object id. */
+  oid: string;
+}
+
+/** A commit's parents and tree. */
+export interface CommitInfo {
+  /** The commit's id. */
+  oid: string;
+  /** Its tree's id. */
+  tree: string;
+  /** Its parents' ids (none for a root commit, two or more for a merge). */
+  parents: string[];
+  /** The first line of its message. */
+  subject: string;
+}
+
+/** Files of a commit or of the index, readable by path. */
+export class Snapshot implements StoreReader {
+  readonly #objects: GitObjects;
+  /** Path → entry. */
+  readonly entries: ReadonlyMap<string, SnapshotEntry>;
+
+  /**
+   * Wraps a set of entries.
+   *
+   * @param objects Where blobs are read.
+   * @param entries Path → entry.
+   */
+  constructor(
+    objects: GitObjects,
+    entries: ReadonlyMap<string, SnapshotEntry>,
+  ) {
+    this.#objects = objects;
+    this.entries = entries;
+  }
+
+  /**
+   * Lists the entries, sorted, with their kind.
+   *
+   * @returns Paths with `file`, `link` or `submodule`.
+   */
+  list(): TreeEntry[] {
+    return [...this.entries].map(([path, entry]) => ({
+      path,
+      type: entryType(entry.mode),
+    }))
+      .sort((a, b) => comparePaths(a.path, b.path));
+  }
+
+  /**
+   * Reads a regular file's bytes.
+   *
+   * @param path Repository-relative path.
+   * @param maxBytes Largest size accepted.
+   * @returns Its bytes, or undefined when there is no such file.
+   * @throws {ToolError} `BAD_PATH` for a symbolic link or submodule.
+   */
+  async read(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    const entry = this.entries.get(path);
+    if (!entry) return undefined;
+    const type = entryType(entry.mode);
+    if (type !== "file") {
+      throw new ToolError(
+        "BAD_PATH",
+        `Refusing "${path}": it is a ${
+          type === "link" ? "symbolic link" : "submodule"
+        }`,
+      );
+    }
+    const object = await this.#objects.read(entry.oid, maxBytes);
+    if (!object || object.type !== "blob") {
+      throw new ToolError(
+        "IO",
+        `Cannot read "${path}": object ${entry.oid} is missing`,
+      );
+    }
+    return object.bytes;
+  }
+}
+
+/**
+ * Reads where a symbolic link of a snapshot points.
+ *
+ * @param objects The repository's objects.
+ * @param snapshot The snapshot.
+ * @param path The link's path.
+ * @returns The link's target text, or undefined when `path` is not a link.
+ * @throws {ToolError} `IO` when the blob is missing.
+ *
+ * @example
+ * ```ts ignore
+ * const target = await linkTarget(objects, snapshot, ".cursor");
+ * ```
+ */
+export async function linkTarget(
+  objects: GitObjects,
+  snapshot: Snapshot,
+  path: string,
+): Promise<string | undefined> {
+  const entry = snapshot.entries.get(path);
+  if (!entry || entry.mode !== "120000") return undefined;
+  const object = await objects.read(entry.oid, 4096);
+  if (!object) {
+    throw new ToolError(
+      "IO",
+      `Cannot read the link "${path}": object ${entry.oid} is missing`,
+    );
+  }
+  return new TextDecoder().decode(object.bytes);
+}
+
+/**
+ * Reads a commit object.
+ *
+ * @param objects The repository's objects.
+ * @param rev Any revision git accepts (`HEAD`, a branch, an id).
+ * @returns The commit's id, tree, parents and subject.
+ * @throws {ToolError} `BAD_PATH` when `rev` names no commit.
+ *
+ * @example
+ * ```ts ignore
+ * const head = await readCommit(objects, "HEAD");
+ * ```
+ */
+export async function readCommit(
+  objects: GitObjects,
+  rev: string,
+): Promise<CommitInfo> {
+  const object = await objects.read(`${rev}^{commit}`, 16 * 1024 * 1024);
+  if (!object) {
+    throw new ToolError("BAD_PATH", `No commit "${rev}" in this repository`);
+  }
+  const text = new TextDecoder().decode(object.bytes);
+  const headerEnd = text.indexOf("\n\n");
+  const header = (headerEnd < 0 ? text : text.slice(0, headerEnd)).split("\n");
+  const tree = header.find((line) => line.startsWith("tree "))?.slice(5);
+  if (!tree) throw new ToolError("IO", `Commit "${rev}" has no tree`);
+  return {
+    oid: object.oid,
+    tree,
+    parents: header.filter((line) => line.startsWith("parent ")).map((line) =>
+      line.slice(7)
+    ),
+    subject: headerEnd < 0
+      ? ""
+      : (text.slice(headerEnd + 2).split("\n")[0] ?? ""),
+  };
+}
+
+/** Flattened subtrees by tree id: commits share most of their trees. */
+export type TreeCache = Map<string, [string, SnapshotEntry][]>;
+
+/**
+ * The snapshot of a commit's tree.
+ *
+ * @param objects The repository's objects.
+ * @param commit The commit (see {@linkcode readCommit}).
+ * @param cache Flattened subtrees from earlier calls, reused by tree id.
+ * @returns The snapshot.
+ * @throws {ToolError} `IO` for a missing or malformed tree.
+ *
+ * @example
+ * ```ts ignore
+ * const snapshot = await commitSnapshot(objects, await readCommit(objects, "HEAD"), new Map());
+ * ```
+ */
+export async function commitSnapshot(
+  objects: GitObjects,
+  commit: CommitInfo,
+  cache: TreeCache = new Map(),
+): Promise<Snapshot> {
+  return new Snapshot(
+    objects,
+    new Map(await flattenTree(objects, commit.tree, cache)),
+  );
+}
+
+/**
+ * The snapshot of the index: exactly what the next commit will contain.
+ *
+ * @param repo The working tree (git's `GIT_INDEX_FILE` is honoured).
+ * @param objects The repository's objects.
+ * @returns The snapshot (stage 0 entries; a path with a conflict is absent).
+ * @throws {ToolError} `IO` when git fails.
+ *
+ * @example
+ * ```ts ignore
+ * const staged = await indexSnapshot(repo, objects);
+ * ```
+ */
+export async function indexSnapshot(
+  repo: Repository,
+  objects: GitObjects,
+): Promise<Snapshot> {
+  const entries = new Map<string, SnapshotEntry>();
+  const out = new TextDecoder().decode(
+    await git(repo, ["ls-files", "-z", "-s"]),
+  );
+  for (const line of out.split("\0")) {
+    // "<mode> <oid> <stage>\t<path>"
+    const match = /^(\d{6}) ([0-9a-f]+) (\d)\t([\s\S]+)$/.exec(line);
+    if (!match || match[3] !== "0") continue;
+    entries.set(match[4] as string, {
+      mode: match[1] as string,
+      oid: match[2] as string,
+    });
+  }
+  return new Snapshot(objects, entries);
+}
+
+function entryType(mode: string): TreeEntry["type"] {
+  return mode === "120000" ? "link" : mode === "160000" ? "submodule" : "file";
+}
+
+async function flattenTree(
+  objects: GitObjects,
+  oid: string,
+  cache: TreeCache,
+): Promise<[string, SnapshotEntry][]> {
+  const cached = cache.get(oid);
+  if (cached) return cached;
+  const object = await objects.read(oid, 64 * 1024 * 1024);
+  if (!object || object.type !== "tree") {
+    throw new ToolError("IO", `Tree ${oid} is missing`);
+  }
+  const bytes = object.bytes;
+  const idLength = oid.length / 2;
+  const flat: [string, SnapshotEntry][] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const space = bytes.indexOf(0x20, at);
+    const nul = bytes.indexOf(0x00, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + idLength > bytes.length) {
+      throw new ToolError("IO", `Tree ${oid} is malformed`);
+    }
+    const mode = new TextDecoder().decode(bytes.subarray(at, space)).padStart(
+      6,
+      "0",
+    );
+    const name = new TextDecoder().decode(bytes.subarray(space + 1, nul));
+    const child = Array.from(
+      bytes.subarray(nul + 1, nul + 1 + idLength),
+      (b) => b.toString(16).padStart(2, "0"),
+    )
+      .join("");
+    at = nul + 1 + idLength;
+    if (mode === "040000") {
+      for (const [path, entry] of await flattenTree(objects, child, cache)) {
+        flat.push([`${name}/${path}`, entry]);
+      }
+    } else {
+      flat.push([name, { mode, oid: child }]);
+    }
+  }
+  cache.set(oid, flat);
+  return flat;
+}
