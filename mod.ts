@@ -54,7 +54,24 @@ export {
   type SignOptions,
   type SignReport,
   type SignResult,
+  signStaged,
+  stagedChanges,
 } from "./src/sign/sign_configs.ts";
+export {
+  type CommitReport,
+  listCommits,
+  verifyRevisions,
+} from "./src/verify/verify_history.ts";
+export {
+  parsePushUpdates,
+  type PushUpdate,
+  verifyPush,
+} from "./src/hooks/pre_push.ts";
+export {
+  installHooks,
+  type InstallReport,
+  uninstallHooks,
+} from "./src/hooks/install.ts";
 export {
   type VerifyOptions,
   verifyRepository,
@@ -79,6 +96,17 @@ if (import.meta.main) {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     cwd: process.cwd(),
+    stdin: async () => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
+      const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, at);
+        at += chunk.length;
+      }
+      return bytes;
+    },
   });
   process.exitCode = code;
 }

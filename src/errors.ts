@@ -31,6 +31,8 @@ export type ErrorCode =
   | "BAD_PATH"
   /** Another mcp-orchestration process holds the repository's lock. */
   | "LOCKED"
+  /** Git hooks cannot be installed where Git would run them (another hook manager, a hook in the way). */
+  | "HOOKS"
   /** A file or process operation failed. */
   | "IO";
 

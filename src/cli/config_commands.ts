@@ -11,6 +11,8 @@ import { loadSigningKey } from "../keys/key_store.ts";
 import { signConfigs } from "../sign/sign_configs.ts";
 import { formatTime } from "../store/statement.ts";
 import { verifyRepository } from "../verify/verify_repository.ts";
+import { listCommits, verifyRevisions } from "../verify/verify_history.ts";
+import { formatCommitReports } from "./history_report.ts";
 import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
 
 /** What the config commands need. */
@@ -85,7 +87,28 @@ export async function verifyCommand(
   args: string[],
   context: CommandContext,
 ): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
+  const { values, positionals } = parseCommand(args, {
+    rev: { type: "string" },
+    range: { type: "string" },
+  });
+  const rev = stringOption(values, "rev");
+  const range = stringOption(values, "range");
+  if (rev !== undefined || range !== undefined) {
+    if (rev !== undefined && range !== undefined) {
+      throw new ToolError("USAGE", `Give either --rev or --range, not both`);
+    }
+    if (positionals.length > 0) {
+      throw new ToolError(
+        "USAGE",
+        `--rev and --range check whole commits; they take no paths`,
+      );
+    }
+    return await verifyHistory(
+      context,
+      rev !== undefined ? { rev } : { range: range as string },
+      values.json === true,
+    );
+  }
   const results = await verifyRepository(await context.repo(), {
     cwd: context.io.cwd,
     paths: positionals,
@@ -199,4 +222,45 @@ export async function inspectCommand(
     );
   }
   return EXIT.ok;
+}
+
+async function verifyHistory(
+  context: CommandContext,
+  what: { rev: string } | { range: string },
+  json: boolean,
+): Promise<number> {
+  const repo = await context.repo();
+  let commits: string[];
+  if ("rev" in what) {
+    commits = [what.rev];
+  } else {
+    if (!what.range.includes("..")) {
+      throw new ToolError(
+        "USAGE",
+        `--range needs "A..B" (the commits reachable from B but not from A)`,
+      );
+    }
+    commits = await listCommits(repo, [what.range]);
+  }
+  const reports = await verifyRevisions(repo, commits);
+  const failed = reports.filter((report) => !report.ok);
+  if (json) {
+    printJson(context.io, {
+      ok: failed.length === 0,
+      verified: reports.length - failed.length,
+      failed: failed.length,
+      commits: reports,
+    });
+  } else {
+    if (reports.length === 0) context.io.out("No commits in that range\n");
+    context.io.out(formatCommitReports(reports));
+    if (reports.length > 0) {
+      context.io.out(
+        `${reports.length} commit${reports.length === 1 ? "" : "s"}: ${
+          reports.length - failed.length
+        } verified, ${failed.length} failed\n`,
+      );
+    }
+  }
+  return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }

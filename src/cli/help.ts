@@ -28,6 +28,8 @@ Commands:
   sign          sign MCP configs (all recognised configs, or the paths given)
   verify        verify MCP configs against their signatures and the trust list
   inspect       show the signed statement and signature of a config or artifact
+  install       install the Git hooks: sign on commit, verify on push
+  uninstall     remove the Git hooks and put back the ones that were there
 
 Options:
   -h, --help     show help (also after any command: ${TOOL_NAME} sign --help)
@@ -36,6 +38,7 @@ Options:
 Environment:
   MCP_ORCHESTRATION_HOME  the tool's home folder (default ~/.mcp-orchestration)
   MCP_ORCHESTRATION_KEY   private key file to sign with (overridden by --key)
+  MCP_ORCHESTRATION_SKIP  set to 1 to skip the installed Git hooks, with a warning
 
 ${EXIT_CODES}
 `;
@@ -136,6 +139,64 @@ ${
 
 Options:
   --json  machine-readable output
+
+${EXIT_CODES}
+`,
+  "install": `Usage: ${TOOL_NAME} install [--force] [--json]
+
+Installs the pre-commit hook (signs the MCP configs being committed) and the
+pre-push hook (verifies the commits being pushed) into the folder Git runs
+hooks from (git rev-parse --git-path hooks: linked worktrees share it,
+core.hooksPath moves it). The hooks call the tool by absolute path, the way
+it was started now: this executable, or deno with the same permission flags
+and module. A hook already there is moved aside to
+<hook>.mcp-orchestration-chained and still runs first, with the same
+arguments and input. Installing again changes nothing, or updates our hooks.
+
+When core.hooksPath names a folder that another hook manager (husky,
+lefthook, the pre-commit framework) or your own hooks occupy, nothing is
+written: the message says how to call the tool from that manager instead.
+
+If the tool is moved or uninstalled, the hooks fail closed and say how to
+reinstall. MCP_ORCHESTRATION_SKIP=1 skips them, with a warning.
+
+Options:
+  --force  install into a core.hooksPath folder that is not ours, moving its
+           hooks aside and chaining them
+  --json   machine-readable output
+
+${EXIT_CODES}
+`,
+  "uninstall": `Usage: ${TOOL_NAME} uninstall [--json]
+
+Removes the hooks that install wrote and puts back the hooks they had moved
+aside. A hook that has replaced ours since is left alone, with a warning.
+
+Options:
+  --json  machine-readable output
+
+${EXIT_CODES}
+`,
+  "hook": `Usage: ${TOOL_NAME} hook <pre-commit | pre-push REMOTE URL>
+
+What the installed Git hooks call (see "${TOOL_NAME} install --help").
+`,
+  "hook pre-commit": `Usage: ${TOOL_NAME} hook pre-commit
+
+Signs the staged version (the blob in the index) of every MCP config and of
+the trust list that the commit changes, and stages the new artifacts,
+statements and index into the same commit. Prints nothing for a commit that
+touches no config. Refuses the commit when there is no key, the key is not
+trusted by the repository, or a config does not validate.
+
+${EXIT_CODES}
+`,
+  "hook pre-push": `Usage: ${TOOL_NAME} hook pre-push REMOTE URL < ref-updates
+
+Reads git's pre-push lines ("<local ref> <local id> <remote ref> <remote id>")
+and verifies every commit the remote does not have yet (new branches
+included, deletions skipped), as "verify --range" would. Refuses the push
+with a per-commit, per-file report when any fails.
 
 ${EXIT_CODES}
 `,

@@ -16,6 +16,8 @@ export interface Io {
   err(text: string): void;
   /** The working folder. */
   cwd: string;
+  /** Reads all of standard input (hooks: git's pre-push lines). */
+  stdin?: () => Promise<Uint8Array>;
 }
 
 /** Exit codes, documented in README.md. */

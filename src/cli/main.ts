@@ -15,11 +15,13 @@ import {
   verifyCommand,
 } from "./config_commands.ts";
 import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
+import { gitHookCommand } from "./git_hook_command.ts";
+import { installCommand, uninstallCommand } from "./hooks_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
 import { trustCommand } from "./trust_command.ts";
 
-const GROUPS = new Set(["keys", "trust"]);
+const GROUPS = new Set(["keys", "trust", "hook"]);
 
 /**
  * Runs the tool with command-line arguments. Everything it writes has its
@@ -86,6 +88,12 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
         return await verifyCommand(rest, context);
       case "inspect":
         return await inspectCommand(rest, context);
+      case "hook":
+        return await gitHookCommand(second, rest, context);
+      case "install":
+        return await installCommand(rest, context);
+      case "uninstall":
+        return await uninstallCommand(rest, context);
       default:
         return usage(io, `Unknown command "${first}"`);
     }
@@ -110,6 +118,7 @@ function escapingIo(io: Io): Io {
     out: (text) => io.out(escapeControls(text)),
     err: (text) => io.err(escapeControls(text)),
     cwd: io.cwd,
+    ...(io.stdin ? { stdin: io.stdin } : {}),
   };
 }
 

@@ -11,11 +11,18 @@ import {
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
   MAX_INDEX_BYTES,
+  REPO_CONFIG_PATH,
   SIGNATURE_NAMESPACE,
+  STORE_DIR,
   TOOL_NAME,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
-import { findConfigKind } from "../configs/config_kinds.ts";
+import {
+  BUILTIN_CONFIG_KINDS,
+  findConfigKind,
+} from "../configs/config_kinds.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import {
   type ConfigSource,
   snapshotSource,
@@ -148,20 +155,24 @@ export async function signConfigs(
  */
 export async function signStaged(
   repo: Repository,
-  options: { key: SigningKey; now?: Date },
+  options: { key: () => Promise<SigningKey>; now?: Date },
 ): Promise<SignReport> {
+  const changed = (await stagedChanges(repo)).filter((change) =>
+    change.mode !== "000000"
+  );
+  if (!changed.some((change) => mayConcernUs(repo, change))) {
+    return { results: [] };
+  }
   const objects = GitObjects.open(repo);
   try {
     const snapshot = await indexSnapshot(repo, objects);
     const source = snapshotSource(snapshot, objects, "index");
     const kinds = await source.kinds();
     const paths: string[] = [];
-    for (const path of await stagedChanges(repo)) {
-      const entry = snapshot.entries.get(path);
-      if (!entry) continue; // Deleted: its index line stays, as a tombstone.
+    for (const { path, mode } of changed) {
       if (path === ALLOWED_SIGNERS_PATH || findConfigKind(path, kinds)) {
         paths.push(path);
-      } else if (entry.mode === "120000" || entry.mode === "160000") {
+      } else if (mode === "120000" || mode === "160000") {
         for (const beneath of await source.beneath(path)) {
           if (findConfigKind(beneath, kinds)) {
             throw new ToolError(
@@ -174,8 +185,14 @@ export async function signStaged(
       }
     }
     if (paths.length === 0) return { results: [] };
+    // The key is loaded only now: a commit without configs needs none.
+    const key = await options.key();
+    if (paths.includes(ALLOWED_SIGNERS_PATH)) {
+      await requireTrustedBefore(objects, key, options.now ?? new Date());
+    }
     return await signSource(repo, source, {
-      key: options.key,
+      key,
+      requireTrust: true,
       now: options.now ?? new Date(),
       paths,
       stage: true,
@@ -185,12 +202,49 @@ export async function signStaged(
   }
 }
 
+async function requireTrustedBefore(
+  objects: GitObjects,
+  key: SigningKey,
+  now: Date,
+): Promise<void> {
+  // A change to the trust list counts only when signed by a key trusted
+  // before it (history verification applies the same rule), so the staged
+  // list, which may already name the new key, cannot vouch for it.
+  const head = await objects.read(
+    `HEAD:${ALLOWED_SIGNERS_PATH}`,
+    MAX_INDEX_BYTES,
+  ).catch(() => undefined);
+  if (!head) return; // The first trust list is the root of trust.
+  const before = await readTrust({ read: () => Promise.resolve(head.bytes) });
+  const decision = before
+    ? findSigner(before, key.key.publicKey, {
+      namespace: SIGNATURE_NAMESPACE,
+      at: now,
+    })
+    : undefined;
+  if (decision?.status !== "trusted") {
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: "${ALLOWED_SIGNERS_PATH}" changes, and such a change must be signed by a key trusted before it; ` +
+        `${key.keyId} is not trusted in HEAD's list. Ask a trusted signer to make this change`,
+    );
+  }
+}
+
+/** A path a commit changes, with its new mode (`000000` when deleted). */
+export interface StagedChange {
+  /** Repository-relative path. */
+  path: string;
+  /** Git's file mode after the commit. */
+  mode: string;
+}
+
 /**
  * The paths a commit would change: staged against HEAD (everything staged
  * before the first commit), renames split into a deletion and an addition.
  *
  * @param repo The working tree.
- * @returns Repository-relative paths.
+ * @returns Paths with their new modes.
  * @throws {ToolError} `IO` when git fails.
  *
  * @example
@@ -198,17 +252,34 @@ export async function signStaged(
  * const changed = await stagedChanges(repo);
  * ```
  */
-export async function stagedChanges(repo: Repository): Promise<string[]> {
+export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
+  // "--raw -z": ":<old mode> <new mode> <old id> <new id> <status>\0<path>\0"
   const out = await git(repo, [
     "diff",
     "--cached",
-    "--name-only",
+    "--raw",
     "--no-renames",
+    "--no-abbrev",
     "-z",
   ]);
-  return new TextDecoder().decode(out).split("\0").filter((path) =>
-    path !== ""
-  );
+  const fields = new TextDecoder().decode(out).split("\0");
+  const changes: StagedChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const mode = fields[i]?.split(" ")[1];
+    const path = fields[i + 1];
+    if (mode && path) changes.push({ path, mode });
+  }
+  return changes;
+}
+
+function mayConcernUs(repo: Repository, change: StagedChange): boolean {
+  // Cheap, before any object is read: built-in config names, the store, a
+  // link or submodule, or anything at all when the repository adds its own
+  // patterns in config.json.
+  return change.path.startsWith(`${STORE_DIR}/`) || change.mode === "120000" ||
+    change.mode === "160000" ||
+    findConfigKind(change.path, BUILTIN_CONFIG_KINDS) !== undefined ||
+    existsSync(join(repo.root, REPO_CONFIG_PATH));
 }
 
 interface SignSourceOptions {
@@ -218,6 +289,8 @@ interface SignSourceOptions {
   paths?: readonly string[];
   /** Also stage the store's changes (pre-commit). */
   stage: boolean;
+  /** Refuse to sign with a key the source's trust list does not trust now. */
+  requireTrust?: boolean;
 }
 
 async function signSource(
@@ -246,6 +319,12 @@ async function signSource(
         at: now,
       })
       : { status: "untrusted" };
+    if (options.requireTrust && mine.status !== "trusted") {
+      throw new ToolError(
+        "TRUST",
+        untrustedWarning(options.key, mine, "refuse"),
+      );
+    }
     const context = { reader, index, trust, now };
     const changes: StoreChanges = {
       artifacts: new Map(),
@@ -507,14 +586,23 @@ function isCurrent(
   return keyProblem && result.signer === key.keyId && mine.status !== "trusted";
 }
 
-function untrustedWarning(key: SigningKey, mine: TrustDecision): string {
+function untrustedWarning(
+  key: SigningKey,
+  mine: TrustDecision,
+  mode: "warn" | "refuse" = "warn",
+): string {
   const pub = key.path.replace(/\.key$/, ".pub");
+  const lead = mode === "refuse" ? "Commit refused: the" : "The";
   if (mine.status === "expired") {
-    return `The signing key ${key.keyId} is in "${ALLOWED_SIGNERS_PATH}" but not valid now (${mine.reason}), ` +
-      `so "verify" will report EXPIRED_KEY: sign with a currently valid key, or renew its entry`;
+    return `${lead} signing key ${key.keyId} is in "${ALLOWED_SIGNERS_PATH}" but not valid now (${mine.reason}); ` +
+      `sign with a currently valid key (--key or ${"MCP_ORCHESTRATION_KEY"}), or have a trusted signer renew its entry`;
   }
-  return `The signing key ${key.keyId} is not trusted by this repository, so "verify" will report ` +
-    `UNTRUSTED_SIGNER until it is added: ${TOOL_NAME} trust add "${pub}" --principal YOUR-NAME`;
+  return mode === "refuse"
+    ? `${lead} signing key ${key.keyId} is not trusted by this repository. A trusted signer adds it with: ` +
+      `${TOOL_NAME} trust add "${pub}" --principal YOUR-NAME (then commits that change); ` +
+      `or sign with a trusted key: --key PATH or MCP_ORCHESTRATION_KEY`
+    : `${lead} signing key ${key.keyId} is not trusted by this repository, so "verify" will report ` +
+      `UNTRUSTED_SIGNER until it is added: ${TOOL_NAME} trust add "${pub}" --principal YOUR-NAME`;
 }
 
 function resultOf(

@@ -14,7 +14,9 @@ export type VerifyCode =
   | "BAD_SIGNATURE"
   | "UNTRUSTED_SIGNER"
   | "EXPIRED_KEY"
-  | "MALFORMED";
+  | "MALFORMED"
+  | "ROLLED_BACK"
+  | "UNTRUSTED_TRUST_CHANGE";
 
 /**
  * What each code means, for `--help`, docs and reports.
@@ -39,6 +41,10 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
     "the signing key is trusted only outside the current time or the signing time",
   MALFORMED:
     "a statement, signature, index or the config itself cannot be read or parsed",
+  ROLLED_BACK:
+    "along history, the path's signed version went back: a lower sequence, or a previous-artifact link that does not match what the path held before",
+  UNTRUSTED_TRUST_CHANGE:
+    "allowed_signers changed without a signature by a key trusted before the change (the first version must be signed by a key it lists)",
 };
 
 /** The outcome of verifying one config. */

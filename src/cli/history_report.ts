@@ -1,0 +1,45 @@
+/**
+ * How commit reports read in a terminal: per commit, per file.
+ *
+ * @module
+ */
+
+import type { CommitReport } from "../verify/verify_history.ts";
+
+/**
+ * Formats commit reports as text.
+ *
+ * @param reports One report per commit.
+ * @param options `only: "failures"` leaves out the configs that passed.
+ * @returns Lines ending in a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatCommitReports } from "./history_report.ts";
+ * const text = formatCommitReports([{ commit: "a".repeat(40), subject: "s", ok: true, results: [] }]);
+ * assert.match(text, /^ok +aaaaaaaaaaaa s/);
+ * ```
+ */
+export function formatCommitReports(
+  reports: readonly CommitReport[],
+  options: { only?: "failures" } = {},
+): string {
+  const lines: string[] = [];
+  for (const report of reports) {
+    lines.push(
+      `${report.ok ? "ok  " : "FAIL"}  ${
+        report.commit.slice(0, 12)
+      } ${report.subject}`,
+    );
+    for (const result of report.results) {
+      if (result.ok && options.only === "failures") continue;
+      lines.push(
+        result.ok
+          ? `        ok    ${result.path}`
+          : `        FAIL  ${result.path}  ${result.code}: ${result.reason}`,
+      );
+    }
+  }
+  return lines.map((line) => line + "\n").join("");
+}

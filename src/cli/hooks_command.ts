@@ -1,0 +1,117 @@
+/**
+ * `install` and `uninstall`: the repository's Git hooks.
+ *
+ * @module
+ */
+
+import { TOOL_NAME } from "../constants.ts";
+import type { Repository } from "../git/repository.ts";
+import {
+  type HookAction,
+  installHooks,
+  type InstallReport,
+  uninstallHooks,
+} from "../hooks/install.ts";
+import { formatShellCommand, launchCommand } from "../hooks/launch.ts";
+import { EXIT, type Io, parseCommand, printJson } from "./io.ts";
+import { noPositionals } from "./keys_command.ts";
+
+/** What the hooks commands need: streams and the repository. */
+export interface HooksContext {
+  /** Streams and working folder. */
+  io: Io;
+  /** Finds the repository (once). */
+  repo: () => Promise<Repository>;
+}
+
+/**
+ * Runs `install [--force] [--json]`: installs the pre-commit and pre-push
+ * hooks, calling the tool the way it was started now.
+ *
+ * @param args The arguments after `install`.
+ * @param context Streams and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage errors, or `HOOKS` when the hooks folder is
+ * not ours to write (the dispatcher reports them).
+ *
+ * @example
+ * ```ts ignore
+ * await installCommand(["--json"], { io, repo });
+ * ```
+ */
+export async function installCommand(
+  args: string[],
+  context: HooksContext,
+): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    force: { type: "boolean" },
+  });
+  noPositionals(positionals, "install");
+  const command = launchCommand();
+  const report = await installHooks(await context.repo(), {
+    command,
+    force: values.force === true,
+  });
+  if (values.json) {
+    printJson(context.io, { ...report, command });
+    return EXIT.ok;
+  }
+  printReport(context.io, report);
+  context.io.out(
+    `The hooks run: ${formatShellCommand(command)} hook <name>\n`,
+  );
+  return EXIT.ok;
+}
+
+/**
+ * Runs `uninstall [--json]`: removes our hooks and puts back the hooks
+ * that were there before.
+ *
+ * @param args The arguments after `uninstall`.
+ * @param context Streams and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage errors (the dispatcher reports them).
+ *
+ * @example
+ * ```ts ignore
+ * await uninstallCommand([], { io, repo });
+ * ```
+ */
+export async function uninstallCommand(
+  args: string[],
+  context: HooksContext,
+): Promise<number> {
+  const { values, positionals } = parseCommand(args, {});
+  noPositionals(positionals, "uninstall");
+  const report = await uninstallHooks(await context.repo());
+  if (values.json) printJson(context.io, report);
+  else printReport(context.io, report);
+  return EXIT.ok;
+}
+
+const DESCRIPTIONS: Record<HookAction, string> = {
+  installed: "installed",
+  unchanged: "already installed, unchanged",
+  updated: "updated",
+  chained: "installed; it first runs the hook that was there, now kept in",
+  removed: "removed",
+  restored: "removed; put back the hook that was there, kept in",
+  absent: "not installed, nothing to do",
+  "kept-foreign": "not ours any more, left alone",
+};
+
+function printReport(io: Io, report: InstallReport): void {
+  const via = report.hooksPath === undefined
+    ? ""
+    : ` (core.hooksPath "${report.hooksPath}")`;
+  io.out(`Hooks folder: ${report.hooksFolder}${via}\n`);
+  for (const line of report.hooks) {
+    const from = line.action === "chained" || line.action === "restored"
+      ? ` ${line.chained}`
+      : "";
+    io.out(`  ${line.hook.padEnd(11)} ${DESCRIPTIONS[line.action]}${from}\n`);
+  }
+  for (const warning of report.warnings) {
+    io.err(`${TOOL_NAME}: warning: ${warning}\n`);
+  }
+}

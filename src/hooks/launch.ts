@@ -1,0 +1,188 @@
+/**
+ * How this very process was started, as an absolute command that an
+ * installed Git hook can run again: a hook that calls the tool by absolute
+ * path works in GUI Git clients and under version managers (nvm, volta,
+ * asdf), where `PATH` differs from the terminal's.
+ *
+ * The only runtime-specific code of the hooks: {@linkcode currentLaunch}
+ * reads `Deno.build`, `Deno.execPath()` and `Deno.mainModule`, or Node's
+ * `process`; everything else is plain data.
+ *
+ * @module
+ */
+
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ToolError } from "../errors.ts";
+import { PERMISSION_FLAGS } from "../permissions.ts";
+
+/** How the running process was started. */
+export type Launch =
+  /** A `deno compile` executable: the program is the tool. */
+  | { kind: "compiled"; execPath: string }
+  /** `deno run … <mainModule>`: `mainModule` is a URL (`file:`, `https:`, …). */
+  | { kind: "deno"; execPath: string; mainModule: string }
+  /** `node <script>` (an npm bundle): `script` is the script's path. */
+  | { kind: "node"; execPath: string; script: string };
+
+interface DenoLike {
+  build: { standalone?: boolean };
+  execPath(): string;
+  mainModule: string;
+}
+
+interface NodeLike {
+  execPath: string;
+  argv: string[];
+}
+
+/**
+ * Tells how the running process was started.
+ *
+ * A `deno compile` executable is recognised by `Deno.build.standalone`
+ * (Deno 2.3 and later); on an older Deno, where it is undefined, by the
+ * executable's name not being `deno`. Inside such an executable
+ * `Deno.execPath()` is the executable itself, and `Deno.mainModule` names
+ * the embedded module, which is no use to a hook.
+ *
+ * @returns The runtime, its executable and the entry module or script.
+ * @throws {ToolError} `IO` under a runtime that is neither Deno nor Node, or
+ * a Node process without a script (REPL, `node -e`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { currentLaunch } from "./launch.ts";
+ * assert.equal(currentLaunch().kind, "deno"); // under `deno test`
+ * ```
+ */
+export function currentLaunch(): Launch {
+  const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  if (deno) {
+    const execPath = deno.execPath();
+    const standalone = deno.build.standalone ??
+      !/^deno(\.exe)?$/i.test(execPath.split(/[\\/]/).pop() ?? "");
+    if (standalone) return { kind: "compiled", execPath };
+    return { kind: "deno", execPath, mainModule: deno.mainModule };
+  }
+  const node = (globalThis as { process?: NodeLike }).process;
+  if (node?.execPath) {
+    const script = node.argv[1];
+    if (!script) {
+      throw new ToolError(
+        "IO",
+        "Cannot tell which script is running: start the tool as a script (node <path>) to install hooks",
+      );
+    }
+    return { kind: "node", execPath: node.execPath, script: resolve(script) };
+  }
+  throw new ToolError(
+    "IO",
+    "Cannot tell how the tool was started: it runs under Deno or Node only",
+  );
+}
+
+/**
+ * Returns the command that starts the tool the way it was started now, for
+ * a Git hook to run (the hook appends `hook <name> …`):
+ *
+ * - a `deno compile` executable: `[<executable>]`;
+ * - `deno run`: `[<deno>, "run", "--quiet", …PERMISSION_FLAGS, <module>]`,
+ *   the module as a file path for a `file:` URL, else the URL itself;
+ * - Node: `[<node>, <absolute script path>]`.
+ *
+ * @param launch How the tool was started (default: this process).
+ * @returns The command's words, the first an absolute program path.
+ * @throws {ToolError} `IO` when the program path is not absolute, or as
+ * {@linkcode currentLaunch}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { launchCommand } from "./launch.ts";
+ * assert.deepEqual(
+ *   launchCommand({ kind: "deno", execPath: "/usr/bin/deno", mainModule: "file:///opt/m%20o/mod.ts" }),
+ *   ["/usr/bin/deno", "run", "--quiet", "--allow-read", "--allow-write", "--allow-run=git",
+ *    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY", "/opt/m o/mod.ts"],
+ * );
+ * assert.deepEqual(launchCommand({ kind: "compiled", execPath: "/opt/bin/mcp-orchestration" }), [
+ *   "/opt/bin/mcp-orchestration",
+ * ]);
+ * ```
+ */
+export function launchCommand(launch: Launch = currentLaunch()): string[] {
+  if (!isAbsolute(launch.execPath)) {
+    throw new ToolError(
+      "IO",
+      `Cannot install hooks: the runtime's path "${launch.execPath}" is not absolute`,
+    );
+  }
+  switch (launch.kind) {
+    case "compiled":
+      return [launch.execPath];
+    case "deno": {
+      const module = launch.mainModule.startsWith("file:")
+        ? fileURLToPath(launch.mainModule)
+        : launch.mainModule;
+      return [
+        launch.execPath,
+        "run",
+        "--quiet",
+        ...PERMISSION_FLAGS,
+        module,
+      ];
+    }
+    case "node":
+      return [launch.execPath, resolve(launch.script)];
+  }
+}
+
+// Words made only of these need no quotes in any POSIX shell (no glob,
+// expansion, tilde, comment or field-splitting character among them).
+const SAFE_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;
+const SAFE_LATER_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * Quotes one word for a POSIX shell: unchanged when it holds only safe
+ * characters, else in single quotes, where nothing is special, with each
+ * `'` written as `'\''`.
+ *
+ * @param word Any text.
+ * @param first Whether the word is a command's first one (where `a=b`
+ * would be a variable assignment, so `=` needs quotes).
+ * @returns The word as the shell must read it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shellQuote } from "./launch.ts";
+ * assert.equal(shellQuote("it's"), `'it'\\''s'`);
+ * assert.equal(shellQuote(""), "''");
+ * ```
+ */
+export function shellQuote(word: string, first = false): string {
+  if ((first ? SAFE_WORD : SAFE_LATER_WORD).test(word)) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Formats a command for a POSIX shell (`sh`, `dash`, `bash`, `zsh`), so
+ * that the shell passes exactly these words to the program: paths with
+ * spaces, quotes, `$`, backslashes or newlines included.
+ *
+ * @param argv The command's words.
+ * @returns One line of shell text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatShellCommand } from "./launch.ts";
+ * assert.equal(
+ *   formatShellCommand(["/opt/my tools/deno", "run", "--allow-env=HOME", "/a/$x.ts"]),
+ *   "'/opt/my tools/deno' run --allow-env=HOME '/a/$x.ts'",
+ * );
+ * ```
+ */
+export function formatShellCommand(argv: readonly string[]): string {
+  return argv.map((word, index) => shellQuote(word, index === 0)).join(" ");
+}

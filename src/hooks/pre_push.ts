@@ -1,0 +1,143 @@
+/**
+ * What the pre-push hook checks: git writes one line per ref it is about to
+ * update, `<local ref> SP <local id> SP <remote ref> SP <remote id> LF`. An
+ * all-zero local id is a deletion (nothing to check); an all-zero remote id
+ * is a new branch. Every commit that the remote does not have yet is
+ * verified, however many refs bring it.
+ *
+ * @module
+ */
+
+import { ToolError } from "../errors.ts";
+import { git, type Repository } from "../git/repository.ts";
+import {
+  type CommitReport,
+  listCommits,
+  verifyRevisions,
+} from "../verify/verify_history.ts";
+
+/** One ref update, as git announces it on the hook's standard input. */
+export interface PushUpdate {
+  /** The local ref pushed, e.g. `refs/heads/main` (`(delete)` for a deletion). */
+  localRef: string;
+  /** The commit pushed, all zeros for a deletion. */
+  localId: string;
+  /** The ref updated on the remote. */
+  remoteRef: string;
+  /** What the remote has now, all zeros for a new ref. */
+  remoteId: string;
+}
+
+const ZERO = /^0+$/;
+const ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * Parses the pre-push hook's standard input strictly.
+ *
+ * @param text The lines git wrote.
+ * @returns One update per line.
+ * @throws {ToolError} `USAGE` for a line that is not four fields with object ids.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePushUpdates } from "./pre_push.ts";
+ * const zero = "0".repeat(40);
+ * const [update] = parsePushUpdates(`refs/heads/main ${"a".repeat(40)} refs/heads/main ${zero}\n`);
+ * assert.equal(update?.remoteId, zero);
+ * ```
+ */
+export function parsePushUpdates(text: string): PushUpdate[] {
+  const updates: PushUpdate[] = [];
+  for (const [i, line] of text.split("\n").entries()) {
+    if (line === "") continue;
+    const fields = line.split(" ");
+    const [localRef, localId, remoteRef, remoteId] = fields;
+    if (
+      fields.length !== 4 || !ID.test(localId ?? "") || !ID.test(remoteId ?? "")
+    ) {
+      throw new ToolError(
+        "USAGE",
+        `Unexpected pre-push input on line ${i + 1}: "${line}"`,
+      );
+    }
+    updates.push({
+      localRef: localRef as string,
+      localId: localId as string,
+      remoteRef: remoteRef as string,
+      remoteId: remoteId as string,
+    });
+  }
+  return updates;
+}
+
+/**
+ * Lists the commits a push would give the remote, oldest first: reachable
+ * from the pushed commits, and neither from what the remote ref holds nor
+ * from any ref we know the remote has. Deletions bring no commits.
+ *
+ * @param repo The repository.
+ * @param remote The remote's name (or URL), as git passes it to the hook.
+ * @param updates The ref updates.
+ * @returns Commit ids to verify.
+ * @throws {ToolError} `IO` when git fails.
+ *
+ * @example
+ * ```ts ignore
+ * const commits = await commitsToPush(repo, "origin", updates);
+ * ```
+ */
+export async function commitsToPush(
+  repo: Repository,
+  remote: string,
+  updates: readonly PushUpdate[],
+): Promise<string[]> {
+  const pushed = updates.filter((update) => !ZERO.test(update.localId));
+  if (pushed.length === 0) return [];
+  const known: string[] = [];
+  for (const update of pushed) {
+    // A remote id we do not have (someone else pushed) cannot be excluded;
+    // the remote-tracking refs below still bound the walk.
+    if (!ZERO.test(update.remoteId) && await hasCommit(repo, update.remoteId)) {
+      known.push(update.remoteId);
+    }
+  }
+  return await listCommits(repo, [
+    ...pushed.map((update) => update.localId),
+    ...known.map((id) => `^${id}`),
+    "--not",
+    `--remotes=${remote.replace(/[*?[\\]/g, "")}`,
+  ]);
+}
+
+/**
+ * Verifies what a push would send.
+ *
+ * @param repo The repository.
+ * @param remote The remote's name or URL.
+ * @param updates The ref updates from standard input.
+ * @returns One report per new commit.
+ * @throws {ToolError} `IO` when git fails.
+ *
+ * @example
+ * ```ts ignore
+ * const reports = await verifyPush(repo, "origin", parsePushUpdates(stdin));
+ * ```
+ */
+export async function verifyPush(
+  repo: Repository,
+  remote: string,
+  updates: readonly PushUpdate[],
+): Promise<CommitReport[]> {
+  const commits = await commitsToPush(repo, remote, updates);
+  return commits.length === 0 ? [] : await verifyRevisions(repo, commits);
+}
+
+async function hasCommit(repo: Repository, id: string): Promise<boolean> {
+  try {
+    await git(repo, ["cat-file", "-e", `${id}^{commit}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}

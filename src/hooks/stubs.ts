@@ -1,0 +1,158 @@
+/**
+ * The Git hook stubs: tiny POSIX `sh` scripts (they run under dash) that
+ * only call the tool. One function writes both, so the installed hooks and
+ * the copies shipped in `hooks/` cannot drift apart.
+ *
+ * A stub, in order:
+ * 1. runs the hook that was there before us (moved aside to
+ *    `<hook>.mcp-orchestration-chained`) with the same arguments and, for
+ *    pre-push, the same standard input, and stops with its exit code if it
+ *    fails;
+ * 2. with `MCP_ORCHESTRATION_SKIP=1`, warns loudly and exits 0;
+ * 3. fails closed, saying how to reinstall, when the tool is gone;
+ * 4. `exec`s `<command> hook <name> "$@"`.
+ *
+ * @module
+ */
+
+import { TOOL_NAME } from "../constants.ts";
+import { formatShellCommand, shellQuote } from "./launch.ts";
+
+/** The Git hooks the tool installs. */
+export type HookName = "pre-commit" | "pre-push";
+
+/** Every hook the tool installs, in install order. */
+export const HOOK_NAMES: readonly HookName[] = Object.freeze([
+  "pre-commit",
+  "pre-push",
+]);
+
+/** The environment variable that skips our hooks (set to `1`). */
+export const SKIP_ENV = "MCP_ORCHESTRATION_SKIP";
+
+/**
+ * Suffix of a foreign hook moved aside by `install`, next to our stub; the
+ * stub still runs it, and `uninstall` moves it back. Git never runs it
+ * itself: it only runs files named exactly like a hook.
+ */
+export const CHAINED_SUFFIX = ".mcp-orchestration-chained";
+
+/** The stub format's version, written into its marker line. */
+export const STUB_VERSION = 1;
+
+// Line 2 of every stub of any version: how `install` and `uninstall`
+// recognise our files.
+const MARKER_PATTERN = /^# mcp-orchestration hook v[0-9]+ \(/;
+
+/**
+ * Writes the stub for one hook.
+ *
+ * @param hook The hook's name.
+ * @param command How to start the tool (see `launchCommand`), e.g.
+ * `["/usr/local/bin/mcp-orchestration"]`; the stub appends
+ * `hook <name> "$@"`. A bare name (no "/") is looked up on `PATH`; empty
+ * means `["mcp-orchestration"]`.
+ * @returns The script's text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hookStub, isOurHook } from "./stubs.ts";
+ * const text = hookStub("pre-commit", ["/opt/my tool"]);
+ * assert.ok(text.startsWith("#!/bin/sh\n") && isOurHook(text));
+ * assert.ok(text.includes(`exec '/opt/my tool' hook pre-commit "$@"\n`));
+ * ```
+ */
+export function hookStub(hook: HookName, command: readonly string[]): string {
+  if (command.length === 0) command = [TOOL_NAME];
+  // printf, not echo: dash's echo would interpret backslashes in paths.
+  const say = (...texts: string[]) =>
+    [`  printf >&2 '%s\\n'`, ...texts.map((text) => shellQuote(text))]
+      .join(" \\\n    ");
+  const lines = [
+    "#!/bin/sh",
+    `# ${TOOL_NAME} hook v${STUB_VERSION} (${hook}): installed by "${TOOL_NAME} install"; "${TOOL_NAME} uninstall" restores what was here`,
+    `chained="\${0%/*}/${hook}${CHAINED_SUFFIX}"`,
+    'if [ -x "$chained" ]; then',
+    ...(hook === "pre-push" ? chainWithInput() : [
+      '  "$chained" "$@" || exit $?',
+    ]),
+    "fi",
+    `if [ "\${${SKIP_ENV}-}" = 1 ]; then`,
+    say(
+      `${TOOL_NAME}: WARNING: ${SKIP_ENV}=1, so the ${hook} hook did NOT run: ${
+        hook === "pre-push"
+          ? "the pushed MCP configs are NOT verified"
+          : "the MCP configs in this commit are NOT signed"
+      }`,
+    ),
+    "  exit 0",
+    "fi",
+    `if ${toolMissing(command)}; then`,
+    say(
+      `${TOOL_NAME}: cannot run the ${hook} hook: the tool is gone (moved, upgraded or uninstalled); the hook runs:`,
+      `  ${formatShellCommand(command)}`,
+      `Reinstall ${TOOL_NAME}, then run "${TOOL_NAME} install" in this repository again (or "${TOOL_NAME} uninstall" to remove its hooks).`,
+      `To skip the hook this once: ${SKIP_ENV}=1 ${
+        hook === "pre-push" ? "git push" : "git commit"
+      }`,
+    ),
+    "  exit 1",
+    "fi",
+    `exec ${formatShellCommand(command)} hook ${hook} "$@"`,
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/**
+ * Tells whether a hook file's text is one of our stubs, of any version.
+ *
+ * @param text The file's text.
+ * @returns True when its second line is our marker.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isOurHook } from "./stubs.ts";
+ * assert.equal(isOurHook("#!/bin/sh\nexec lint\n"), false);
+ * ```
+ */
+export function isOurHook(text: string): boolean {
+  const second = text.split("\n", 2)[1];
+  return second !== undefined && MARKER_PATTERN.test(second);
+}
+
+// pre-push: git writes the refs being pushed to standard input, which both
+// hooks must read; keep a copy, give it to the chained hook, then make it
+// our standard input and delete it before exec (exec would skip the trap).
+function chainWithInput(): string[] {
+  return [
+    "  input=$(mktemp) || exit 1",
+    `  trap 'rm -f "$input"' EXIT`,
+    "  trap 'exit 129' HUP",
+    "  trap 'exit 130' INT",
+    "  trap 'exit 143' TERM",
+    '  cat >"$input" || exit 1',
+    '  "$chained" "$@" <"$input" || exit $?',
+    '  exec <"$input"',
+    '  rm -f "$input"',
+  ];
+}
+
+// The test that the tool is gone: the program is not executable (a bare
+// name: not on PATH; dash's "command -v" accepts any existing path, so a
+// path is tested with -x), or a file the command names (deno's module, a
+// Node script) no longer exists.
+function toolMissing(command: readonly string[]): string {
+  const [program = TOOL_NAME, ...rest] = command;
+  const tests = [
+    program.includes("/")
+      ? `[ ! -x ${shellQuote(program)} ]`
+      : `! command -v ${shellQuote(program)} >/dev/null 2>&1`,
+    ...rest.filter((word) => word.startsWith("/")).map((path) =>
+      `[ ! -e ${shellQuote(path)} ]`
+    ),
+  ];
+  return tests.join(" || ");
+}

@@ -1,0 +1,604 @@
+/**
+ * The hook stubs and the command they run: shell quoting checked by a real
+ * shell, the launch command per runtime, the shipped `hooks/` files against
+ * `hookStub()`, the stubs' syntax under dash, and their behaviour run
+ * directly (chaining, standard input, skip, fail closed), without git.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PERMISSION_FLAGS } from "../../src/permissions.ts";
+import {
+  currentLaunch,
+  formatShellCommand,
+  type Launch,
+  launchCommand,
+  shellQuote,
+} from "../../src/hooks/launch.ts";
+import {
+  CHAINED_SUFFIX,
+  HOOK_NAMES,
+  type HookName,
+  hookStub,
+  isOurHook,
+} from "../../src/hooks/stubs.ts";
+import {
+  SHIPPED_COMMAND,
+  shippedStubFiles,
+} from "../../scripts/generate_hooks.ts";
+import { withTempDir } from "../support/repo.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+const decoder = new TextDecoder();
+
+// dash is the strictest common /bin/sh; fall back to sh where it is absent.
+const SHELL = await findShell();
+
+async function findShell(): Promise<string> {
+  for (const candidate of ["/usr/bin/dash", "/bin/dash"]) {
+    try {
+      if ((await Deno.stat(candidate)).isFile) return candidate;
+    } catch { /* not here */ }
+  }
+  return "sh";
+}
+
+async function run(
+  command: string,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(command, {
+    args,
+    clearEnv: true,
+    env: { PATH: Deno.env.get("PATH") ?? "", ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    // A hook may exit without reading its input (a skip, an early failure):
+    // a broken pipe then is its choice, and its exit code tells the rest.
+    await writer.write(new TextEncoder().encode(options.stdin)).catch(() => {});
+    await writer.close().catch(() => {});
+  }
+  const out = await child.output();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+// --- quoting ------------------------------------------------------------------
+
+const QUOTING: { word: string; quoted: string }[] = [
+  { word: "plain", quoted: "plain" },
+  { word: "/usr/local/bin/deno", quoted: "/usr/local/bin/deno" },
+  { word: "--allow-env=HOME,X", quoted: "--allow-env=HOME,X" },
+  { word: "", quoted: "''" },
+  { word: "with space", quoted: "'with space'" },
+  { word: "it's", quoted: `'it'\\''s'` },
+  { word: "''", quoted: `''\\'''\\'''` },
+  { word: 'say "hi"', quoted: `'say "hi"'` },
+  { word: "$HOME", quoted: "'$HOME'" },
+  { word: "`id`", quoted: "'`id`'" },
+  { word: "$(id)", quoted: "'$(id)'" },
+  { word: "back\\slash", quoted: "'back\\slash'" },
+  { word: "new\nline", quoted: "'new\nline'" },
+  { word: "tab\there", quoted: "'tab\there'" },
+  { word: "*.json", quoted: "'*.json'" },
+  { word: "a?b[c]", quoted: "'a?b[c]'" },
+  { word: "~/x", quoted: "'~/x'" },
+  { word: "#comment", quoted: "'#comment'" },
+  { word: "a;b|c&d", quoted: "'a;b|c&d'" },
+  { word: "<in>out", quoted: "'<in>out'" },
+  { word: "{a,b}", quoted: "'{a,b}'" },
+  { word: "!event", quoted: "'!event'" },
+  { word: "é ü 日本", quoted: "'é ü 日本'" },
+];
+
+for (const { word, quoted } of QUOTING) {
+  Deno.test(`shellQuote ${JSON.stringify(word)}`, () => {
+    assert.equal(shellQuote(word), quoted);
+  });
+}
+
+Deno.test("shellQuote quotes = in a command's first word only", () => {
+  // FOO=bar as a first word would be a variable assignment, not a program.
+  assert.equal(shellQuote("a=b", true), "'a=b'");
+  assert.equal(shellQuote("a=b"), "a=b");
+  assert.equal(formatShellCommand(["a=b", "c=d"]), "'a=b' c=d");
+});
+
+Deno.test({
+  name: "formatShellCommand: the shell reads back exactly the words",
+  ignore: ON_WINDOWS,
+  async fn() {
+    const words = [
+      "a=b",
+      ...QUOTING.map((entry) => entry.word),
+      "x'\"$`\\\n",
+    ];
+    // printf prints each word between markers; the shell does the parsing.
+    const script = `printf '<%s>' ${formatShellCommand(words)}`;
+    const out = await run(SHELL, ["-c", script]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, words.map((word) => `<${word}>`).join(""));
+  },
+});
+
+// --- launch command ---------------------------------------------------------
+
+const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
+  {
+    name: "a deno compile executable runs itself",
+    launch: { kind: "compiled", execPath: "/opt/tools/mcp-orchestration" },
+    command: ["/opt/tools/mcp-orchestration"],
+  },
+  {
+    name: "deno run of a file: the module's path, decoded",
+    launch: {
+      kind: "deno",
+      execPath: "/home/me/.deno/bin/deno",
+      mainModule: "file:///src/my%20tool/it's/mod.ts",
+    },
+    command: [
+      "/home/me/.deno/bin/deno",
+      "run",
+      "--quiet",
+      ...PERMISSION_FLAGS,
+      "/src/my tool/it's/mod.ts",
+    ],
+  },
+  {
+    name: "deno run of a URL: the URL itself",
+    launch: {
+      kind: "deno",
+      execPath: "/usr/bin/deno",
+      mainModule: "https://example.com/mcp-orchestration@0.1.0/mod.ts",
+    },
+    command: [
+      "/usr/bin/deno",
+      "run",
+      "--quiet",
+      ...PERMISSION_FLAGS,
+      "https://example.com/mcp-orchestration@0.1.0/mod.ts",
+    ],
+  },
+  {
+    name: "node runs its script",
+    launch: {
+      kind: "node",
+      execPath: "/usr/bin/node",
+      script: "/usr/lib/node_modules/mcp-orchestration/cli.js",
+    },
+    command: [
+      "/usr/bin/node",
+      "/usr/lib/node_modules/mcp-orchestration/cli.js",
+    ],
+  },
+];
+
+for (const { name, launch, command } of LAUNCHES) {
+  Deno.test(`launchCommand: ${name}`, () => {
+    assert.deepEqual(launchCommand(launch), command);
+  });
+}
+
+Deno.test("launchCommand refuses a runtime path that is not absolute", () => {
+  assert.throws(
+    () => launchCommand({ kind: "compiled", execPath: "mcp-orchestration" }),
+    (error: unknown) => (error as { code?: string }).code === "IO",
+  );
+});
+
+Deno.test("launchCommand resolves a relative node script", () => {
+  const [, script] = launchCommand({
+    kind: "node",
+    execPath: "/usr/bin/node",
+    script: "dist/cli.js",
+  });
+  assert.equal(script, join(Deno.cwd(), "dist", "cli.js"));
+});
+
+Deno.test("currentLaunch under deno test: this deno and this test's module", () => {
+  const launch = currentLaunch();
+  assert.deepEqual(launch, {
+    kind: "deno",
+    execPath: Deno.execPath(),
+    mainModule: Deno.mainModule,
+  });
+  assert.equal(Deno.build.standalone, false);
+});
+
+// --- stub text ----------------------------------------------------------------
+
+for (const hook of HOOK_NAMES) {
+  Deno.test(`hooks/${hook} is hookStub("${hook}", ["mcp-orchestration"]), byte for byte`, async () => {
+    const file = shippedStubFiles().get(hook);
+    assert.ok(file);
+    const shipped = await Deno.readFile(file);
+    const expected = new TextEncoder().encode(hookStub(hook, SHIPPED_COMMAND));
+    assert.deepEqual(
+      shipped,
+      expected,
+      `hooks/${hook} is out of date: run "deno run --allow-write=hooks scripts/generate_hooks.ts"`,
+    );
+    assert.deepEqual(SHIPPED_COMMAND, ["mcp-orchestration"]);
+    if (!ON_WINDOWS) {
+      assert.equal(((await Deno.stat(file)).mode ?? 0) & 0o111, 0o111);
+    }
+  });
+}
+
+Deno.test("the pre-commit stub, in full", () => {
+  assert.equal(
+    hookStub("pre-commit", ["/opt/my tools/mcp-orchestration"]),
+    `#!/bin/sh
+# mcp-orchestration hook v1 (pre-commit): installed by "mcp-orchestration install"; "mcp-orchestration uninstall" restores what was here
+chained="\${0%/*}/pre-commit.mcp-orchestration-chained"
+if [ -x "$chained" ]; then
+  "$chained" "$@" || exit $?
+fi
+if [ "\${MCP_ORCHESTRATION_SKIP-}" = 1 ]; then
+  printf >&2 '%s\\n' \\
+    'mcp-orchestration: WARNING: MCP_ORCHESTRATION_SKIP=1, so the pre-commit hook did NOT run: the MCP configs in this commit are NOT signed'
+  exit 0
+fi
+if [ ! -x '/opt/my tools/mcp-orchestration' ]; then
+  printf >&2 '%s\\n' \\
+    'mcp-orchestration: cannot run the pre-commit hook: the tool is gone (moved, upgraded or uninstalled); the hook runs:' \\
+    '  '\\''/opt/my tools/mcp-orchestration'\\''' \\
+    'Reinstall mcp-orchestration, then run "mcp-orchestration install" in this repository again (or "mcp-orchestration uninstall" to remove its hooks).' \\
+    'To skip the hook this once: MCP_ORCHESTRATION_SKIP=1 git commit'
+  exit 1
+fi
+exec '/opt/my tools/mcp-orchestration' hook pre-commit "$@"
+`,
+  );
+});
+
+Deno.test("stubs check every absolute path of the command, and look a bare name up on PATH", () => {
+  const deno = hookStub("pre-push", [
+    "/usr/bin/deno",
+    "run",
+    "--allow-read",
+    "/src/mod.ts",
+  ]);
+  assert.match(
+    deno,
+    /^if \[ ! -x \/usr\/bin\/deno \] \|\| \[ ! -e \/src\/mod\.ts \]; then$/m,
+  );
+  const bare = hookStub("pre-commit", ["mcp-orchestration"]);
+  assert.match(
+    bare,
+    /^if ! command -v mcp-orchestration >\/dev\/null 2>&1; then$/m,
+  );
+  const url = hookStub("pre-commit", [
+    "/usr/bin/deno",
+    "run",
+    "https://example.com/mod.ts",
+  ]);
+  assert.match(url, /^if \[ ! -x \/usr\/bin\/deno \]; then$/m);
+});
+
+Deno.test("isOurHook knows our marker of any version, and nobody else's hooks", () => {
+  for (const hook of HOOK_NAMES) {
+    assert.equal(isOurHook(hookStub(hook, ["/x"])), true);
+  }
+  assert.equal(
+    isOurHook("#!/bin/sh\n# mcp-orchestration hook v7 (pre-push): future\n"),
+    true,
+  );
+  const others = [
+    "",
+    "#!/bin/sh\n",
+    '#!/usr/bin/env sh\n. "${0%/*}/h"',
+    '#!/bin/sh\n\nif [ "$LEFTHOOK" = "0" ]; then\n  exit 0\nfi\n',
+    "#!/usr/bin/env bash\n# File generated by pre-commit: https://pre-commit.com\n# ID: 138fd403232d2ddd5efb44317e38bf03\n",
+    // The marker anywhere but line 2 is someone quoting us, not our file.
+    "#!/bin/sh\necho hi\n# mcp-orchestration hook v1 (pre-commit): x\n",
+    "# mcp-orchestration hook v1 (pre-commit): x\n",
+  ];
+  for (const text of others) assert.equal(isOurHook(text), false, text);
+});
+
+Deno.test("stubs hold no other manager's fingerprint (which would make it delete ours)", () => {
+  for (const hook of HOOK_NAMES) {
+    const text = hookStub(hook, ["/usr/bin/deno", "run", "/x/mod.ts"]);
+    assert.doesNotMatch(text, /LEFTHOOK|File generated by pre-commit|husky/);
+    assert.doesNotMatch(text, /\r/);
+    assert.ok(text.endsWith("\n"));
+  }
+});
+
+// --- stub syntax and behaviour ---------------------------------------------
+
+const NASTY_COMMAND = [
+  '/opt/it\'s a "tool"/$HOME/`id`/bin',
+  "run",
+  "--allow-env=A,B",
+  "/src/back\\slash/new\nline/mod.ts",
+];
+
+for (const hook of HOOK_NAMES) {
+  for (const command of [SHIPPED_COMMAND, NASTY_COMMAND]) {
+    Deno.test({
+      name: `${hook} stub passes "${SHELL} -n" with ${
+        JSON.stringify(command[0])
+      }`,
+      ignore: ON_WINDOWS,
+      async fn() {
+        const out = await run(SHELL, ["-n", "-c", hookStub(hook, command)]);
+        assert.equal(out.code, 0, out.stderr);
+        // And a broken script does fail the check.
+        const broken = await run(SHELL, ["-n", "-c", "if true; then"]);
+        assert.notEqual(broken.code, 0);
+      },
+    });
+  }
+}
+
+/** A hooks folder with a recording tool and, optionally, a chained hook. */
+interface StubBench {
+  hooksDir: string;
+  /** Where the recorder writes its arguments, stdin and a run counter. */
+  log: string;
+  tool: string;
+}
+
+// The "tool": records its arguments and standard input, one file each, and
+// exits with $TOOL_EXIT (default 0).
+const RECORDER = `#!/bin/sh
+log="$(dirname "$0")/log"
+printf '%s\\n' "$@" >"$log.$(basename "$0").args"
+cat >"$log.$(basename "$0").stdin"
+exit "\${TOOL_EXIT:-0}"
+`;
+
+async function bench(
+  dir: string,
+  hook: HookName,
+  chained: string | undefined,
+): Promise<StubBench> {
+  // Spaces and a quote in every path, as in real home folders.
+  const hooksDir = join(dir, "hooks dir");
+  const toolDir = join(dir, "tool's dir");
+  await Deno.mkdir(hooksDir);
+  await Deno.mkdir(toolDir);
+  const tool = join(toolDir, "tool");
+  await Deno.writeTextFile(tool, RECORDER);
+  await Deno.chmod(tool, 0o755);
+  await Deno.writeTextFile(join(hooksDir, hook), hookStub(hook, [tool]));
+  await Deno.chmod(join(hooksDir, hook), 0o755);
+  if (chained !== undefined) {
+    const path = join(hooksDir, hook + CHAINED_SUFFIX);
+    await Deno.writeTextFile(path, chained);
+    await Deno.chmod(path, 0o755);
+  }
+  return { hooksDir, log: join(toolDir, "log"), tool };
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+// A chained hook that records what it got next to itself, then exits
+// with $CHAINED_EXIT.
+const CHAINED_RECORDER = `#!/bin/sh
+printf '%s\\n' "$0" "$@" >"$0.args"
+cat >"$0.stdin"
+exit "\${CHAINED_EXIT:-0}"
+`;
+
+const PUSH_INPUT =
+  "refs/heads/main 1111111111111111111111111111111111111111 refs/heads/main 0000000000000000000000000000000000000000\n" +
+  "refs/heads/x y 2222222222222222222222222222222222222222 refs/heads/x 3333333333333333333333333333333333333333\n";
+
+Deno.test({
+  name:
+    "pre-push stub: the chained hook and the tool both get git's arguments and the exact input",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const b = await bench(dir, "pre-push", CHAINED_RECORDER);
+      const hook = join(b.hooksDir, "pre-push");
+      const out = await run(hook, ["origin", "/srv/a b.git"], {
+        stdin: PUSH_INPUT,
+        env: { TMPDIR: dir },
+      });
+      assert.equal(out.code, 0, out.stderr);
+      const chained = hook + CHAINED_SUFFIX;
+      assert.equal(
+        await Deno.readTextFile(chained + ".args"),
+        `${chained}\norigin\n/srv/a b.git\n`,
+      );
+      assert.equal(await Deno.readTextFile(chained + ".stdin"), PUSH_INPUT);
+      assert.equal(
+        await Deno.readTextFile(b.log + ".tool.args"),
+        "hook\npre-push\norigin\n/srv/a b.git\n",
+      );
+      assert.equal(await Deno.readTextFile(b.log + ".tool.stdin"), PUSH_INPUT);
+      // The copy of the input is gone.
+      const left = [];
+      for await (const entry of Deno.readDir(dir)) left.push(entry.name);
+      assert.deepEqual(left.sort(), ["hooks dir", "tool's dir"]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "pre-push stub without a chained hook hands git's input straight to the tool",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const b = await bench(dir, "pre-push", undefined);
+      const out = await run(join(b.hooksDir, "pre-push"), ["o", "u"], {
+        stdin: PUSH_INPUT,
+      });
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(await Deno.readTextFile(b.log + ".tool.stdin"), PUSH_INPUT);
+    });
+  },
+});
+
+const OUTCOMES: {
+  name: string;
+  hook: HookName;
+  chained?: string;
+  env?: Record<string, string>;
+  code: number;
+  toolRuns: boolean;
+  stderr?: RegExp;
+}[] = [
+  {
+    name: "a failing chained pre-commit stops with its exit code",
+    hook: "pre-commit",
+    chained: CHAINED_RECORDER,
+    env: { CHAINED_EXIT: "3" },
+    code: 3,
+    toolRuns: false,
+  },
+  {
+    name: "a failing chained pre-push stops with its exit code",
+    hook: "pre-push",
+    chained: CHAINED_RECORDER,
+    env: { CHAINED_EXIT: "5" },
+    code: 5,
+    toolRuns: false,
+  },
+  {
+    name:
+      "a chained hook that is not executable does not run, as git would not run it",
+    hook: "pre-commit",
+    chained: "#!/bin/sh\nexit 9\n",
+    code: 0,
+    toolRuns: true,
+  },
+  {
+    name: "the tool's exit code is the hook's",
+    hook: "pre-commit",
+    env: { TOOL_EXIT: "4" },
+    code: 4,
+    toolRuns: true,
+  },
+  {
+    name:
+      "MCP_ORCHESTRATION_SKIP=1 skips the tool loudly but still runs the chained hook",
+    hook: "pre-commit",
+    chained: CHAINED_RECORDER,
+    env: { MCP_ORCHESTRATION_SKIP: "1" },
+    code: 0,
+    toolRuns: false,
+    stderr:
+      /WARNING: MCP_ORCHESTRATION_SKIP=1, so the pre-commit hook did NOT run/,
+  },
+  {
+    name: "MCP_ORCHESTRATION_SKIP=1 in pre-push",
+    hook: "pre-push",
+    env: { MCP_ORCHESTRATION_SKIP: "1" },
+    code: 0,
+    toolRuns: false,
+    stderr: /WARNING: .*pre-push hook did NOT run: the pushed MCP configs/,
+  },
+  {
+    name: "MCP_ORCHESTRATION_SKIP=1 does not skip a failing chained hook",
+    hook: "pre-commit",
+    chained: CHAINED_RECORDER,
+    env: { MCP_ORCHESTRATION_SKIP: "1", CHAINED_EXIT: "6" },
+    code: 6,
+    toolRuns: false,
+  },
+  {
+    name: "MCP_ORCHESTRATION_SKIP=0 does not skip",
+    hook: "pre-commit",
+    env: { MCP_ORCHESTRATION_SKIP: "0" },
+    code: 0,
+    toolRuns: true,
+  },
+];
+
+for (const c of OUTCOMES) {
+  Deno.test({
+    name: `stub: ${c.name}`,
+    ignore: ON_WINDOWS,
+    async fn() {
+      await withTempDir(async (dir) => {
+        const b = await bench(dir, c.hook, c.chained);
+        if (c.chained === "#!/bin/sh\nexit 9\n") {
+          await Deno.chmod(join(b.hooksDir, c.hook + CHAINED_SUFFIX), 0o644);
+        }
+        const out = await run(join(b.hooksDir, c.hook), ["a1"], {
+          stdin: PUSH_INPUT,
+          ...(c.env ? { env: c.env } : {}),
+        });
+        assert.equal(out.code, c.code, out.stderr);
+        assert.equal(
+          (await readOrNull(b.log + ".tool.args")) !== null,
+          c.toolRuns,
+        );
+        if (c.chained === CHAINED_RECORDER) {
+          const chained = join(b.hooksDir, c.hook + CHAINED_SUFFIX);
+          assert.notEqual(await readOrNull(chained + ".args"), null);
+        }
+        if (c.stderr) assert.match(out.stderr, c.stderr);
+      });
+    },
+  });
+}
+
+for (const hook of HOOK_NAMES) {
+  Deno.test({
+    name:
+      `${hook} stub fails closed with the reinstall message when the tool or its module is gone`,
+    ignore: ON_WINDOWS,
+    async fn() {
+      await withTempDir(async (dir) => {
+        const b = await bench(dir, hook, undefined);
+        const stub = join(b.hooksDir, hook);
+        assert.equal((await run(stub, [], { stdin: "" })).code, 0);
+
+        await Deno.remove(b.tool);
+        const gone = await run(stub, [], { stdin: "" });
+        assert.equal(gone.code, 1);
+        assert.match(
+          gone.stderr,
+          new RegExp(
+            `^mcp-orchestration: cannot run the ${hook} hook: the tool is gone`,
+          ),
+        );
+        assert.match(gone.stderr, /run "mcp-orchestration install"/);
+        assert.ok(
+          gone.stderr.includes(`\n  ${formatShellCommand([b.tool])}\n`),
+          gone.stderr,
+        );
+
+        // A program that is there but not executable is as good as gone.
+        await Deno.writeTextFile(b.tool, RECORDER);
+        await Deno.chmod(b.tool, 0o644);
+        assert.equal((await run(stub, [], { stdin: "" })).code, 1);
+
+        // deno still there, its module deleted (a moved checkout).
+        await Deno.chmod(b.tool, 0o755);
+        const module = join(dir, "gone mod.ts");
+        await Deno.writeTextFile(stub, hookStub(hook, [b.tool, "run", module]));
+        const moduleGone = await run(stub, [], { stdin: "" });
+        assert.equal(moduleGone.code, 1);
+        assert.match(moduleGone.stderr, /the tool is gone/);
+        await Deno.writeTextFile(module, "");
+        assert.equal((await run(stub, [], { stdin: "" })).code, 0);
+      });
+    },
+  });
+}
