@@ -83,6 +83,23 @@ export {
 } from "./src/verify/verify_codes.ts";
 export { inspect, type Inspection } from "./src/inspect/inspect.ts";
 export {
+  INIT_STEPS,
+  InitError,
+  type InitOptions,
+  type InitReport,
+  initRepository,
+  type InitStep,
+  type InitStepName,
+} from "./src/init/init_repository.ts";
+export {
+  type ConfigStatus,
+  type RepositoryStatus,
+  repositoryStatus,
+  type StatusOptions,
+  type Tombstone,
+  type TrustListStatus,
+} from "./src/status/repository_status.ts";
+export {
   addTrustedKey,
   readTrustList,
   removeTrustedKeys,

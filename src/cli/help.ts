@@ -20,6 +20,8 @@ export const TOOL_HELP =
 Usage: ${TOOL_NAME} <command> [options]
 
 Commands:
+  init          set this repository up: key, trust entry, hooks, signatures
+  status        list the MCP configs: signed or not, by whom, trusted or not
   keys init     create your Ed25519 signing key (~/.mcp-orchestration/keys)
   keys show     print your key id and public key
   trust add     trust a public key to sign this repository's configs
@@ -171,6 +173,53 @@ ${EXIT_CODES}
 
 Removes the hooks that install wrote and puts back the hooks they had moved
 aside. A hook that has replaced ours since is left alone, with a warning.
+
+Options:
+  --json  machine-readable output
+
+${EXIT_CODES}
+`,
+  "init":
+    `Usage: ${TOOL_NAME} init [--principal NAME] [--key PATH] [--force] [--json]
+
+Sets this repository up in one step, and says what each step did:
+  1. key    uses your signing key: the one given with --key or
+            $MCP_ORCHESTRATION_KEY (never created), else
+            ~/.mcp-orchestration/keys/signing.key, created when there is none
+  2. trust  adds its public key to .mcp-orchestration/allowed_signers, unless
+            it is trusted already
+  3. hooks  installs the pre-commit and pre-push hooks (as "install" does)
+  4. sign   signs the MCP configs in the working tree, and the trust list
+Then it prints the git command that commits the result; from then on the
+pre-commit hook signs the configs you commit.
+
+Running it again is safe: the key is kept, no second trust entry is added,
+and current hooks and signatures are left as they are. When a step fails,
+nothing after it runs; the message names the steps already done, and running
+init again after the fix completes the rest.
+
+Options:
+  --principal NAME  who the key belongs to in the trust list (default:
+                    git config user.email; one of the two is needed when the
+                    key is not trusted yet)
+  --key PATH        use this unencrypted Ed25519 OpenSSH private key
+  --force           install the hooks into a core.hooksPath folder that is
+                    not ours (see "${TOOL_NAME} install --help")
+  --json            machine-readable report of the steps
+
+${EXIT_CODES}
+`,
+  "status": `Usage: ${TOOL_NAME} status [--json]
+
+Lists the MCP configs in the working tree (as verify finds them) with their
+client, verification result (ok, UNSIGNED, TAMPERED, …), signer key id and
+principals, whether the signer is trusted, when they were last signed and
+their sequence; the trust list's own signature; index entries whose file is
+gone (tombstones: "deleted, last signed …"); whether the hooks are installed;
+and your key id. It changes nothing.
+
+Exits 0 whatever it finds (use "verify" to fail on problems), and 1 only when
+the repository cannot be read.
 
 Options:
   --json  machine-readable output

@@ -17,8 +17,10 @@ import {
 import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
 import { gitHookCommand } from "./git_hook_command.ts";
 import { installCommand, uninstallCommand } from "./hooks_command.ts";
+import { initCommand } from "./init_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
+import { statusCommand } from "./status_command.ts";
 import { trustCommand } from "./trust_command.ts";
 
 const GROUPS = new Set(["keys", "trust", "hook"]);
@@ -94,6 +96,10 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
         return await installCommand(rest, context);
       case "uninstall":
         return await uninstallCommand(rest, context);
+      case "init":
+        return await initCommand(rest, context);
+      case "status":
+        return await statusCommand(rest, context);
       default:
         return usage(io, `Unknown command "${first}"`);
     }

@@ -1,0 +1,197 @@
+/**
+ * `status`: the repository's MCP configs at a glance, as a table (or
+ * `--json`). Informational: it exits 0 whatever it finds.
+ *
+ * @module
+ */
+
+import { TOOL_NAME } from "../constants.ts";
+import type { Repository } from "../git/repository.ts";
+import {
+  type RepositoryStatus,
+  repositoryStatus,
+  type SignatureStatus,
+} from "../status/repository_status.ts";
+import { EXIT, type Io, parseCommand, printJson } from "./io.ts";
+import { noPositionals } from "./keys_command.ts";
+
+/** What `status` needs: streams and the repository. */
+export interface StatusContext {
+  /** Streams and working folder. */
+  io: Io;
+  /** Finds the repository (once). */
+  repo: () => Promise<Repository>;
+}
+
+/**
+ * Runs `status [--json]`. The JSON is a {@linkcode RepositoryStatus} as it
+ * is:
+ *
+ * ```json
+ * {
+ *   "root": "/path/to/repo",
+ *   "configs": [{ "path": ".mcp.json", "client": "Claude Code", "signed": true, "ok": false,
+ *     "code": "TAMPERED", "reason": "…", "signer": "SHA256:…", "principals": ["you@example.com"],
+ *     "trusted": true, "signedAt": "2026-01-01T00:00:00Z", "sequence": 1 }],
+ *   "trustList": { "path": ".mcp-orchestration/allowed_signers", "present": true, "keys": 1,
+ *     "problem": null, "signed": true, "ok": true, "code": null, "reason": "…", "signer": "SHA256:…",
+ *     "principals": ["you@example.com"], "trusted": true, "signedAt": "…", "sequence": 1 },
+ *   "tombstones": [{ "path": "old/.mcp.json", "statementId": "…", "signer": "SHA256:…",
+ *     "signedAt": "…", "sequence": 2 }],
+ *   "hooks": { "folder": "/path/to/repo/.git/hooks", "hooksPath": null, "installed": true,
+ *     "hooks": [{ "hook": "pre-commit", "path": "…", "state": "ours" }, { "hook": "pre-push", "path": "…", "state": "ours" }] },
+ *   "key": { "keyId": "SHA256:…", "path": "…/signing.key", "trusted": true,
+ *     "principals": ["you@example.com"], "problem": null },
+ *   "problems": []
+ * }
+ * ```
+ *
+ * @param args The arguments after `status`.
+ * @param context Streams and the repository.
+ * @returns 0.
+ * @throws {ToolError} On usage errors, or when the repository cannot be read.
+ *
+ * @example
+ * ```ts ignore
+ * await statusCommand(["--json"], { io, repo });
+ * ```
+ */
+export async function statusCommand(
+  args: string[],
+  context: StatusContext,
+): Promise<number> {
+  const { values, positionals } = parseCommand(args, {});
+  noPositionals(positionals, "status");
+  const status = await repositoryStatus(await context.repo());
+  if (values.json) printJson(context.io, status);
+  else context.io.out(formatStatus(status));
+  return EXIT.ok;
+}
+
+/**
+ * Formats a status for people: a summary, a table of the configs and the
+ * trust list, failures with their reasons, and the tombstones.
+ *
+ * @param status What {@linkcode repositoryStatus} returned.
+ * @returns The text, ending in a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatStatus } from "./status_command.ts";
+ * const text = formatStatus({
+ *   root: "/r",
+ *   configs: [],
+ *   trustList: { path: ".mcp-orchestration/allowed_signers", present: false, keys: 0, problem: null, signed: false,
+ *     ok: false, code: null, reason: "", signer: null, principals: [], trusted: false, signedAt: null, sequence: null },
+ *   tombstones: [],
+ *   hooks: { folder: "/r/.git/hooks", hooksPath: null, installed: false, hooks: [] },
+ *   key: { keyId: null, path: null, trusted: false, principals: [], problem: "none" },
+ *   problems: [],
+ * });
+ * assert.match(text, /No MCP configs found/);
+ * ```
+ */
+export function formatStatus(status: RepositoryStatus): string {
+  const lines: string[] = [`Repository:  ${status.root}`];
+  const key = status.key;
+  lines.push(
+    `Your key:    ${
+      key.keyId === null
+        ? `none (${TOOL_NAME} init creates one)`
+        : `${key.keyId} ${
+          key.trusted
+            ? `(trusted as ${key.principals.join(",")})`
+            : `(NOT trusted here: ${TOOL_NAME} init adds it)`
+        }`
+    }`,
+  );
+  const hooks = status.hooks;
+  const names = hooks.hooks.map((hook) => hook.hook).join(", ");
+  const missing = hooks.hooks.filter((hook) => hook.state !== "ours")
+    .map((hook) => `${hook.hook} ${hook.state}`).join(", ");
+  lines.push(
+    `Hooks:       ${
+      hooks.installed
+        ? `installed (${names})`
+        : `NOT installed (${missing}: ${TOOL_NAME} install)`
+    } in ${hooks.folder}`,
+  );
+  const trust = status.trustList;
+  lines.push(
+    `Trust list:  ${
+      trust.present
+        ? `${trust.keys} key${trust.keys === 1 ? "" : "s"}, ${
+          trust.ok ? "signed" : trust.code ?? "FAILS"
+        }${trust.signer ? ` by ${signerText(trust)}` : ""}`
+        : "none"
+    }${trust.problem ? ` (${trust.problem})` : ""}`,
+  );
+  for (const problem of status.problems) {
+    if (problem !== trust.problem) lines.push(`Problem:     ${problem}`);
+  }
+  lines.push("");
+  const rows = [
+    ...status.configs.map((config) => ({ ...config })),
+    ...(trust.present ? [{ ...trust, client: "(trust list)" }] : []),
+  ];
+  if (status.configs.length === 0) lines.push("No MCP configs found.");
+  if (rows.length > 0) {
+    lines.push(
+      ...table([
+        ["PATH", "CLIENT", "STATUS", "SIGNER", "TRUSTED", "SIGNED AT", "SEQ"],
+        ...rows.map((row) => [
+          row.path,
+          row.client,
+          row.ok ? "ok" : row.code ?? "FAILS",
+          row.signer ? signerText(row, true) : "-",
+          row.signer ? (row.trusted ? "yes" : "NO") : "-",
+          row.signedAt ?? "-",
+          row.sequence === null ? "-" : String(row.sequence),
+        ]),
+      ]),
+    );
+    const failing = rows.filter((row) => !row.ok && row.code !== "UNSIGNED");
+    if (failing.length > 0) {
+      lines.push("", "Failures:");
+      for (const row of failing) {
+        lines.push(`  ${row.path}: ${row.code}: ${row.reason}`);
+      }
+    }
+  }
+  if (status.tombstones.length > 0) {
+    lines.push("", "Deleted configs still in the index (tombstones):");
+    for (const t of status.tombstones) {
+      lines.push(
+        `  ${t.path}  deleted, last signed ${t.signedAt ?? "(unknown)"}${
+          t.signer ? ` by ${t.signer}` : ""
+        }${t.sequence === null ? "" : ` (sequence ${t.sequence})`}`,
+      );
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+// The table shows a key id's first characters, as git shows short commit
+// ids; the summary lines and --json give it whole.
+function signerText(status: SignatureStatus, short = false): string {
+  const id = short && status.signer && status.signer.length > 15
+    ? `${status.signer.slice(0, 15)}…`
+    : `${status.signer}`;
+  return status.principals.length > 0
+    ? `${status.principals.join(",")} (${id})`
+    : id;
+}
+
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(widths[i]!))
+      .join("  ").trimEnd()
+  );
+}

@@ -1,0 +1,401 @@
+/**
+ * `status`: what a repository's MCP configs look like right now, for
+ * people and scripts. It only reads: every recognised config in the
+ * working tree (found as `verify` finds them) with its verification result,
+ * signer, trust, signing time and sequence; the trust list's own signature;
+ * the index entries whose file is gone (tombstones); whether our hooks are
+ * installed; and the user's key.
+ *
+ * A damaged store or trust list is reported, not thrown: status is how one
+ * finds out what is wrong.
+ *
+ * @module
+ */
+
+import { promises as fs } from "node:fs";
+import { join } from "node:path";
+import {
+  ALLOWED_SIGNERS_PATH,
+  MAX_INDEX_BYTES,
+  SIGNATURE_NAMESPACE,
+} from "../constants.ts";
+import { errorMessage } from "../errors.ts";
+import { workingTreeSource } from "../configs/config_source.ts";
+import { findConfigs } from "../configs/find_configs.ts";
+import type { Repository } from "../git/repository.ts";
+import { findHooksFolder } from "../hooks/install.ts";
+import { HOOK_NAMES, type HookName, isOurHook } from "../hooks/stubs.ts";
+import { type KeyOptions, loadSigningKey } from "../keys/key_store.ts";
+import type { StoreIndex } from "../store/index_file.ts";
+import { formatTime, parseStatement } from "../store/statement.ts";
+import { readIndex, readStatement, type StoreReader } from "../store/store.ts";
+import { type AllowedSigners, findSigner } from "../trust/allowed_signers.ts";
+import { readTrust } from "../trust/trust_store.ts";
+import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";
+import { verifyConfig } from "../verify/verify_config.ts";
+import { verifySource } from "../verify/verify_repository.ts";
+
+/** The signature facts of one signed file: a config or the trust list. */
+export interface SignatureStatus {
+  /** Repository-relative path. */
+  path: string;
+  /** Whether the index names a statement for it (false: `UNSIGNED`). */
+  signed: boolean;
+  /** Whether it verifies: bytes, artifact, path, signature and trust. */
+  ok: boolean;
+  /** The verification code when it does not verify, else null. */
+  code: VerifyCode | null;
+  /** Why it fails, or a summary of what verified. */
+  reason: string;
+  /** The key id the statement names, or null when there is none. */
+  signer: string | null;
+  /** The principals the trust list gives the signer's key (empty when unlisted). */
+  principals: string[];
+  /** Whether the trust list trusts the signer's key now (false when verification found it untrusted or expired). */
+  trusted: boolean;
+  /** When it was last signed (ISO 8601, UTC), or null. */
+  signedAt: string | null;
+  /** Its signed sequence number, or null. */
+  sequence: number | null;
+}
+
+/** One config in the working tree. */
+export interface ConfigStatus extends SignatureStatus {
+  /** The client that reads it, e.g. "Claude Code", "Cursor". */
+  client: string;
+}
+
+/** The trust list, `.mcp-orchestration/allowed_signers`. */
+export interface TrustListStatus extends SignatureStatus {
+  /** Whether the file exists. */
+  present: boolean;
+  /** How many key lines it has. */
+  keys: number;
+  /** Why it cannot be read (then configs are checked against no trust list), else null. */
+  problem: string | null;
+}
+
+/** An index entry whose file is gone from the working tree. */
+export interface Tombstone {
+  /** Repository-relative path. */
+  path: string;
+  /** The statement id the index names. */
+  statementId: string;
+  /** Who last signed it, or null when the statement cannot be read. */
+  signer: string | null;
+  /** When it was last signed, or null. */
+  signedAt: string | null;
+  /** Its last sequence number, or null. */
+  sequence: number | null;
+}
+
+/** One hook file. */
+export interface HookStatus {
+  /** The hook. */
+  hook: HookName;
+  /** Its absolute path. */
+  path: string;
+  /** `ours`: our stub; `missing`: no file; `foreign`: another hook. */
+  state: "ours" | "missing" | "foreign";
+}
+
+/** Whether our hooks are where Git runs hooks. */
+export interface HooksStatus {
+  /** The folder Git runs hooks from. */
+  folder: string;
+  /** The value of `core.hooksPath`, or null when unset. */
+  hooksPath: string | null;
+  /** True when every hook is ours. */
+  installed: boolean;
+  /** One entry per hook, pre-commit first. */
+  hooks: HookStatus[];
+}
+
+/** The user's signing key. */
+export interface KeyStatus {
+  /** Its id, or null when there is no usable key. */
+  keyId: string | null;
+  /** Its file, or null when there is none. */
+  path: string | null;
+  /** Whether this repository's trust list trusts it now. */
+  trusted: boolean;
+  /** The principals its trust entry gives it. */
+  principals: string[];
+  /** Why there is no usable key (not found, permissions, format), else null. */
+  problem: string | null;
+}
+
+/**
+ * Everything `status` reports. Its JSON form (`status --json`) is this
+ * object as it is; every field is always present (null rather than absent).
+ */
+export interface RepositoryStatus {
+  /** The repository's root. */
+  root: string;
+  /** Every recognised config in the working tree, sorted by path. */
+  configs: ConfigStatus[];
+  /** The trust list. */
+  trustList: TrustListStatus;
+  /** Index entries whose file is gone, sorted by path. */
+  tombstones: Tombstone[];
+  /** The hooks. */
+  hooks: HooksStatus;
+  /** The user's key (`$MCP_ORCHESTRATION_KEY`, else the home's). */
+  key: KeyStatus;
+  /** Store-wide problems, such as an unreadable index. */
+  problems: string[];
+}
+
+/** Options for {@linkcode repositoryStatus}. */
+export interface StatusOptions extends KeyOptions {
+  /** Verification time (default: now). */
+  now?: Date;
+}
+
+// Hooks larger than this are not ours, and are not read (as install does).
+const MAX_HOOK_BYTES = 64 * 1024;
+
+/**
+ * Reads a repository's status. It writes nothing.
+ *
+ * @param repo The working tree.
+ * @param options Time, and where the user's key is.
+ * @returns Configs, trust list, tombstones, hooks, key and problems.
+ * @throws {ToolError} Only when the repository cannot be read: git fails, or
+ * its `.mcp-orchestration/config.json` is invalid (`INVALID_CONFIG`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { findRepository } from "../git/repository.ts";
+ * import { runProcess } from "../runtime.ts";
+ * import { repositoryStatus } from "./repository_status.ts";
+ * const dir = await mkdtemp(join(tmpdir(), "doc-"));
+ * await runProcess("git", ["init", "-q", dir]);
+ * await writeFile(join(dir, ".mcp.json"), '{"mcpServers":{}}\n');
+ * const status = await repositoryStatus(await findRepository(dir), { home: join(dir, "home") });
+ * assert.deepEqual(status.configs.map((c) => [c.path, c.client, c.code]), [[".mcp.json", "Claude Code", "UNSIGNED"]]);
+ * assert.equal(status.hooks.installed, false);
+ * assert.equal(status.key.keyId, null);
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function repositoryStatus(
+  repo: Repository,
+  options: StatusOptions = {},
+): Promise<RepositoryStatus> {
+  const now = options.now ?? new Date();
+  const source = workingTreeSource(repo);
+  const problems: string[] = [];
+  const kinds = await source.kinds();
+  const targets = await findConfigs(source, { kinds });
+  let index: StoreIndex = new Map();
+  try {
+    index = await readIndex(source.reader);
+  } catch (error) {
+    problems.push(errorMessage(error));
+  }
+  let trust: AllowedSigners | undefined;
+  let trustProblem: string | null = null;
+  try {
+    trust = await readTrust(source.reader);
+  } catch (error) {
+    trustProblem = errorMessage(error);
+    problems.push(trustProblem);
+  }
+  const clients = new Map(targets.map((t) => [t.path, t.kind.client]));
+  const results = await verifySource(source, { trust, now });
+  const configs = results.map((result) => ({
+    ...signatureStatus(result, index, trust, now),
+    client: clients.get(result.path) ?? "MCP client",
+  }));
+  const trustList = await trustListStatus(
+    source.reader,
+    { index, trust, now },
+    trustProblem,
+  );
+  const present = new Set([
+    ...configs.map((c) => c.path),
+    ...(trustList.present ? [ALLOWED_SIGNERS_PATH] : []),
+  ]);
+  const tombstones: Tombstone[] = [];
+  for (const [path, id] of index) {
+    if (present.has(path) || await exists(repo, path)) continue;
+    tombstones.push(await tombstone(source.reader, path, id));
+  }
+  return {
+    root: repo.root,
+    configs,
+    trustList,
+    tombstones,
+    hooks: await hooksStatus(repo),
+    key: await keyStatus(options, trust, now),
+    problems,
+  };
+}
+
+function signatureStatus(
+  result: VerifyResult,
+  index: StoreIndex,
+  trust: AllowedSigners | undefined,
+  now: Date,
+): SignatureStatus {
+  const signer = result.signer ?? null;
+  const entries = signer && trust
+    ? trust.entries.filter((entry) => entry.keyId === signer)
+    : [];
+  const principals = [...new Set(entries.flatMap((entry) => entry.principals))];
+  const key = entries.find((entry) => entry.key)?.key;
+  // Verification decides when it got as far as trust; otherwise (say, the
+  // bytes were tampered with) the trust list is asked about the key itself.
+  const trusted = result.ok ||
+    (result.code !== "UNTRUSTED_SIGNER" && result.code !== "EXPIRED_KEY" &&
+      key !== undefined && trust !== undefined &&
+      findSigner(trust, key, { namespace: SIGNATURE_NAMESPACE, at: now })
+          .status === "trusted");
+  return {
+    path: result.path,
+    signed: index.has(result.path),
+    ok: result.ok,
+    code: result.code ?? null,
+    reason: result.reason,
+    signer,
+    principals: result.principals ?? principals,
+    trusted,
+    signedAt: result.signedAt ?? null,
+    sequence: result.sequence ?? null,
+  };
+}
+
+async function trustListStatus(
+  reader: StoreReader,
+  context: { index: StoreIndex; trust: AllowedSigners | undefined; now: Date },
+  problem: string | null,
+): Promise<TrustListStatus> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
+  } catch (error) {
+    problem ??= errorMessage(error);
+  }
+  const keys = context.trust?.entries.length ?? 0;
+  if (!bytes) {
+    return {
+      path: ALLOWED_SIGNERS_PATH,
+      present: false,
+      keys,
+      problem,
+      signed: context.index.has(ALLOWED_SIGNERS_PATH),
+      ok: false,
+      code: null,
+      reason: problem ?? "there is no trust list: no key is trusted",
+      signer: null,
+      principals: [],
+      trusted: false,
+      signedAt: null,
+      sequence: null,
+    };
+  }
+  // The list vouches for its own signer here; history checks (verify --rev,
+  // --range) also require a signer trusted before each change.
+  const result = await verifyConfig(
+    { reader, ...context },
+    ALLOWED_SIGNERS_PATH,
+    bytes,
+  );
+  return {
+    ...signatureStatus(result, context.index, context.trust, context.now),
+    present: true,
+    keys,
+    problem,
+  };
+}
+
+async function tombstone(
+  reader: StoreReader,
+  path: string,
+  id: string,
+): Promise<Tombstone> {
+  const none = { signer: null, signedAt: null, sequence: null };
+  try {
+    const stored = await readStatement(reader, id);
+    if (!stored) return { path, statementId: id, ...none };
+    const statement = parseStatement(stored.bytes, id);
+    return {
+      path,
+      statementId: id,
+      signer: statement.signer,
+      signedAt: formatTime(statement.signedAt),
+      sequence: statement.sequence,
+    };
+  } catch {
+    return { path, statementId: id, ...none };
+  }
+}
+
+async function exists(repo: Repository, path: string): Promise<boolean> {
+  return await fs.lstat(join(repo.root, path)).then(() => true, () => false);
+}
+
+async function hooksStatus(repo: Repository): Promise<HooksStatus> {
+  const { folder, hooksPath } = await findHooksFolder(repo);
+  const hooks: HookStatus[] = [];
+  for (const hook of HOOK_NAMES) {
+    const path = join(folder, hook);
+    hooks.push({ hook, path, state: await hookState(path) });
+  }
+  return {
+    folder,
+    hooksPath: hooksPath ?? null,
+    installed: hooks.every((hook) => hook.state === "ours"),
+    hooks,
+  };
+}
+
+async function hookState(path: string): Promise<HookStatus["state"]> {
+  const info = await fs.lstat(path).catch(() => undefined);
+  if (!info) return "missing";
+  // A link or a large file is someone else's: install only writes small files.
+  if (!info.isFile() || info.size > MAX_HOOK_BYTES) return "foreign";
+  const text = await fs.readFile(path, "utf8").catch(() => "");
+  return isOurHook(text) ? "ours" : "foreign";
+}
+
+async function keyStatus(
+  options: KeyOptions,
+  trust: AllowedSigners | undefined,
+  now: Date,
+): Promise<KeyStatus> {
+  try {
+    const key = await loadSigningKey({
+      ...(options.home ? { home: options.home } : {}),
+      ...(options.keyPath ? { keyPath: options.keyPath } : {}),
+    });
+    const decision = trust
+      ? findSigner(trust, key.key.publicKey, {
+        namespace: SIGNATURE_NAMESPACE,
+        at: now,
+      })
+      : undefined;
+    return {
+      keyId: key.keyId,
+      path: key.path,
+      trusted: decision?.status === "trusted",
+      principals: decision?.status === "trusted"
+        ? decision.entry.principals
+        : [],
+      problem: null,
+    };
+  } catch (error) {
+    return {
+      keyId: null,
+      path: null,
+      trusted: false,
+      principals: [],
+      problem: errorMessage(error),
+    };
+  }
+}
