@@ -375,6 +375,7 @@ async function signSource(
     }
     await pruneStillReferenced(reader, changes);
     if (changes.statements.size > 0) {
+      if (options.stage) await refuseTemporaryIndex(repo, results);
       await applyChanges(repo, changes);
       if (options.stage) await stageChanges(repo, changes);
     }
@@ -474,6 +475,28 @@ async function stageChanges(
   if (removed.length > 0) {
     await git(repo, ["update-index", "--force-remove", "--", ...removed]);
   }
+}
+
+async function refuseTemporaryIndex(
+  repo: Repository,
+  results: readonly SignResult[],
+): Promise<void> {
+  // "git commit PATHS" commits from a temporary index ("next-index-*.lock")
+  // and then updates the real index with PATHS only: signatures staged here
+  // would be in the commit but not in the real index, and the next commit
+  // would quietly revert them.
+  const file = new TextDecoder().decode(
+    await git(repo, ["rev-parse", "--git-path", "index"]),
+  ).trim();
+  if (!/(^|[\\/])next-index-[^\\/]*\.lock$/.test(file)) return;
+  const signed = results.filter((result) => result.status === "signed")
+    .map((result) => `"${result.path}"`).join(", ");
+  throw new ToolError(
+    "HOOKS",
+    `Commit refused: "git commit PATHS" commits from a temporary index, so the new signatures of ${signed} ` +
+      `would not reach your index; stage the files with "git add" and run "git commit" without paths ` +
+      `(or "git commit -i PATHS")`,
+  );
 }
 
 async function readChain(
@@ -591,7 +614,11 @@ function untrustedWarning(
   mine: TrustDecision,
   mode: "warn" | "refuse" = "warn",
 ): string {
-  const pub = key.path.replace(/\.key$/, ".pub");
+  // "signing.key" pairs with "signing.pub"; ssh-keygen's "id_ed25519" with
+  // "id_ed25519.pub". Never name the private key in a command to share.
+  const pub = /\.key$/.test(key.path)
+    ? key.path.replace(/\.key$/, ".pub")
+    : `${key.path}.pub`;
   const lead = mode === "refuse" ? "Commit refused: the" : "The";
   if (mine.status === "expired") {
     return `${lead} signing key ${key.keyId} is in "${ALLOWED_SIGNERS_PATH}" but not valid now (${mine.reason}); ` +

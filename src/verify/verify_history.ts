@@ -205,15 +205,26 @@ class History {
     parents: CommitState[],
   ): Promise<VerifyResult | undefined> {
     const path = ALLOWED_SIGNERS_PATH;
-    if (!state.trustBytes) return undefined; // No trust list: every config is untrusted anyway.
     const fail = (reason: string): VerifyResult => ({
       path,
       ok: false,
       code: "UNTRUSTED_TRUST_CHANGE",
       reason,
     });
-    if (!state.trust) return fail(`"${path}" cannot be parsed`);
     const before = parents.filter((parent) => parent.trustBytes !== undefined);
+    if (!state.trustBytes) {
+      // Removing the list is a change no one can sign, and would make the
+      // next list a new root of trust, signed by whoever adds it.
+      const had = before[0];
+      return had
+        ? fail(
+          `it was removed since ${
+            had.info.oid.slice(0, 12)
+          }; a new list would be a root of trust that no trusted key signed`,
+        )
+        : undefined; // No trust list ever: every config is untrusted anyway.
+    }
+    if (!state.trust) return fail(`"${path}" cannot be parsed`);
     if (before.length === 0) {
       // The root of trust: the first version must be signed by a key it lists.
       const result = await verifyConfig(
@@ -260,6 +271,25 @@ class History {
           code: "ROLLED_BACK",
           reason: problem,
           statementId: id,
+        });
+      }
+    }
+    // A deleted config keeps its line (a tombstone). Without it, an older
+    // signed version could come back later as the start of a new chain.
+    // (A line whose statement was unreadable may go: its chain is broken.)
+    for (const parent of parents) {
+      for (const [path, theirId] of parent.index) {
+        if (state.index.has(path) || failures.some((f) => f.path === path)) {
+          continue;
+        }
+        if (!await this.#statement(parent, theirId)) continue;
+        failures.push({
+          path,
+          ok: false,
+          code: "ROLLED_BACK",
+          reason: `its index line, which ${
+            parent.info.oid.slice(0, 12)
+          } held, was removed; a deleted config keeps its line, so that an older version cannot return`,
         });
       }
     }

@@ -1,0 +1,614 @@
+/**
+ * Attacks on history, end to end: commits made with `git commit --no-verify`
+ * (so the pre-commit hook cannot stop them) must be refused by the real
+ * pre-push hook and fail `verify --range` as CI runs it, each with its code:
+ * TAMPERED, ROLLED_BACK (also after a delete, and when the tombstone is
+ * dropped first), SUBSTITUTED, UNTRUSTED_SIGNER and UNTRUSTED_TRUST_CHANGE
+ * (a self-signed addition, and a removed trust list). Legitimate history
+ * passes: a trust change by a trusted key, the new signer's commits, and a
+ * merge of branches that changed different configs.
+ *
+ * Real git, a bare remote, and the hooks that `install` writes; repository
+ * paths contain a space.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
+import { initKey } from "../../mod.ts";
+import { type CliResult, runCli } from "../support/cli.ts";
+import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
+import { type GeneratedKey, generateKey } from "../support/ssh_keygen.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+const STORE = ".mcp-orchestration";
+const INDEX = `${STORE}/index`;
+const ALLOWED_SIGNERS = `${STORE}/allowed_signers`;
+const decoder = new TextDecoder();
+
+function config(command: string): string {
+  return JSON.stringify({ mcpServers: { files: { command, args: ["."] } } }) +
+    "\n";
+}
+const V1 = config("server-v1");
+const V2 = config("server-v2");
+const EVIL = config("curl-evil");
+
+// --- helpers ------------------------------------------------------------------
+
+interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A repository with the real hooks installed and a bare remote "origin";
+ * alice (the default key in the tool's home) is the first trusted signer,
+ * bob and mallory are keys made by ssh-keygen that nobody trusts yet.
+ */
+interface Flow {
+  repo: TempRepo;
+  remote: TempRepo;
+  bob: GeneratedKey;
+  mallory: GeneratedKey;
+  /** Runs git as a user would (hooks run; alice's key unless env says otherwise). */
+  git(
+    args: string[],
+    options?: { env?: Record<string, string> },
+  ): Promise<GitResult>;
+  /** Runs git and fails the test on a non-zero exit; returns stdout. */
+  ok(args: string[]): Promise<string>;
+  /** Runs the real CLI in the repository. */
+  cli(args: string[]): Promise<CliResult>;
+}
+
+let denoDir: Promise<string> | undefined;
+
+// A hook runs `deno run`, which needs the test's module cache: gitEnv moves
+// HOME, where Deno looks by default (see tests/support/cli.ts).
+async function denoEnv(): Promise<Record<string, string>> {
+  denoDir ??= (async () => {
+    const fromEnv = Deno.env.get("DENO_DIR");
+    if (fromEnv) return resolve(fromEnv);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
+  })();
+  return {
+    DENO_DIR: await denoDir,
+    DENO_NO_UPDATE_CHECK: "1",
+    DENO_NO_PROMPT: "1",
+  };
+}
+
+/** Sets up a flow whose first commit ("v1", signed by the hook) is pushed. */
+async function withFlow(fn: (flow: Flow) => Promise<void>): Promise<void> {
+  const repo = await createTempRepo();
+  const remote = await createTempRepo({ bare: true });
+  try {
+    assert.ok(repo.root.includes(" "), repo.root);
+    await repo.git("remote", "add", "origin", remote.root);
+    const { created } = await initKey({ home: repo.home });
+    const keys = join(repo.home, "other keys");
+    await Deno.mkdir(keys, { mode: 0o700 });
+    const flow: Flow = {
+      repo,
+      remote,
+      bob: await generateKey(keys, "bob"),
+      mallory: await generateKey(keys, "mallory"),
+      async git(args, options = {}) {
+        const out = await new Deno.Command("git", {
+          args,
+          cwd: repo.root,
+          clearEnv: true,
+          env: {
+            ...gitEnv(repo.home),
+            ...(await denoEnv()),
+            MCP_ORCHESTRATION_HOME: repo.home,
+            ...options.env,
+          },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        return {
+          code: out.code,
+          stdout: decoder.decode(out.stdout),
+          stderr: decoder.decode(out.stderr),
+        };
+      },
+      async ok(args) {
+        const result = await flow.git(args);
+        assert.equal(
+          result.code,
+          0,
+          `"git ${args.join(" ")}" failed: ${result.stderr}`,
+        );
+        return result.stdout;
+      },
+      cli: (args) => runCli(args, { cwd: repo.root, home: repo.home }),
+    };
+    await cliOk(flow, [
+      "trust",
+      "add",
+      created.publicKeyPath,
+      "--principal",
+      "alice@example.com",
+    ]);
+    await cliOk(flow, ["install"]);
+    await commit(flow, "v1", { ".mcp.json": V1 });
+    await flow.ok(["tag", "v1"]);
+    await push(flow, "main");
+    await fn(flow);
+  } finally {
+    await repo.cleanup();
+    await remote.cleanup();
+  }
+}
+
+async function cliOk(flow: Flow, args: string[]): Promise<CliResult> {
+  const result = await flow.cli(args);
+  assert.equal(result.code, 0, `"${args.join(" ")}" failed: ${result.stderr}`);
+  return result;
+}
+
+async function write(flow: Flow, files: Record<string, string>) {
+  for (const [path, text] of Object.entries(files)) {
+    await flow.repo.write(path, text);
+  }
+}
+
+/** Writes files, stages everything and commits with the hooks; fails the test if refused. */
+async function commit(
+  flow: Flow,
+  message: string,
+  files: Record<string, string> = {},
+  env?: Record<string, string>,
+): Promise<string> {
+  await write(flow, files);
+  await flow.ok(["add", "-A"]);
+  const result = await flow.git(
+    ["commit", "-q", "-m", message],
+    env ? { env } : {},
+  );
+  assert.equal(result.code, 0, `commit "${message}": ${result.stderr}`);
+  return await head(flow);
+}
+
+/** Stages everything and commits past the hooks, as an attacker (or a hurried user) would. */
+async function forceCommit(flow: Flow, message: string): Promise<string> {
+  await flow.ok(["add", "-A"]);
+  await flow.ok(["commit", "-q", "--no-verify", "-m", message]);
+  return await head(flow);
+}
+
+async function head(flow: Flow): Promise<string> {
+  return (await flow.ok(["rev-parse", "HEAD"])).trim();
+}
+
+async function remoteRef(flow: Flow, branch: string): Promise<string> {
+  return (await flow.remote.git("rev-parse", branch)).trim();
+}
+
+async function push(flow: Flow, branch: string): Promise<void> {
+  const result = await flow.git(["push", "-q", "origin", branch]);
+  assert.equal(result.code, 0, `push ${branch}: ${result.stderr}`);
+}
+
+/**
+ * Asserts that pushing main is refused by the pre-push hook, leaves the
+ * remote as it was, and reports each expected commit, file and code.
+ */
+async function assertPushRefused(
+  flow: Flow,
+  expected: { commit: string; path: string; code: string }[],
+): Promise<void> {
+  const before = await remoteRef(flow, "main");
+  const result = await flow.git(["push", "-q", "origin", "main"]);
+  assert.notEqual(result.code, 0, "push went through");
+  assert.equal(await remoteRef(flow, "main"), before);
+  for (const { commit, path, code } of expected) {
+    const line = result.stderr.split("\n").find((l) =>
+      l.includes(`FAIL  ${path}  ${code}:`)
+    );
+    assert.ok(line, `no "${path} ${code}" in:\n${result.stderr}`);
+    assert.ok(result.stderr.includes(commit.slice(0, 12)), result.stderr);
+  }
+}
+
+interface HistoryReport {
+  ok: boolean;
+  commits: {
+    commit: string;
+    subject: string;
+    ok: boolean;
+    results: { path: string; ok: boolean; code?: string }[];
+  }[];
+}
+
+/** `verify --range RANGE --json`: its exit code, and every failure as "subject: path CODE". */
+async function verifyRange(
+  flow: Flow,
+  range: string,
+): Promise<{ code: number; failures: string[]; report: HistoryReport }> {
+  const result = await flow.cli(["verify", "--range", range, "--json"]);
+  let report: HistoryReport;
+  try {
+    report = JSON.parse(result.stdout);
+  } catch {
+    return assert.fail(
+      `verify --range printed no JSON (exit ${result.code}): ${result.stderr}`,
+    );
+  }
+  const failures = report.commits.flatMap((c) =>
+    c.results.filter((r) => !r.ok).map((r) =>
+      `${c.subject}: ${r.path} ${r.code}`
+    )
+  );
+  assert.equal(report.ok, failures.length === 0);
+  return { code: result.code, failures, report };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+async function readText(flow: Flow, path: string): Promise<string> {
+  return decoder.decode(await flow.repo.read(path));
+}
+
+// --- attacks ------------------------------------------------------------------------
+
+Deno.test({
+  name:
+    "a tampered config committed with --no-verify: pre-push refuses it, verify --range reports TAMPERED",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      await write(flow, { ".mcp.json": EVIL });
+      const tampered = await forceCommit(flow, "tamper");
+      await assertPushRefused(flow, [
+        { commit: tampered, path: ".mcp.json", code: "TAMPERED" },
+      ]);
+      const range = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(range.code, 1);
+      assert.deepEqual(range.failures, ["tamper: .mcp.json TAMPERED"]);
+      assert.equal(range.report.commits[0]!.commit, tampered);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "rollback: re-committing v1 with its old signature over v2 is ROLLED_BACK in verify --range and at push",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      await commit(flow, "v2", { ".mcp.json": V2 });
+      await push(flow, "main");
+      // v1's config and store, validly signed back then.
+      await flow.ok(["checkout", "v1", "--", ".mcp.json", STORE]);
+      const rollback = await forceCommit(flow, "rollback");
+      assert.equal(await readText(flow, ".mcp.json"), V1);
+
+      const range = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(range.code, 1);
+      assert.deepEqual(range.failures, ["rollback: .mcp.json ROLLED_BACK"]);
+      await assertPushRefused(flow, [
+        { commit: rollback, path: ".mcp.json", code: "ROLLED_BACK" },
+      ]);
+      // Working-tree verification cannot see it: that is what history is for.
+      assert.equal((await flow.cli(["verify"])).code, 0);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "rollback after a delete: the tombstone catches v1 coming back; dropping the tombstone first is caught too",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      await commit(flow, "v2", { ".mcp.json": V2 });
+      const v2Id = (await readText(flow, INDEX)).split("\n").find((line) =>
+        line.endsWith(" .mcp.json")
+      )?.slice(0, 64);
+      await flow.ok(["rm", "-q", ".mcp.json"]);
+      await commit(flow, "delete");
+      // The deleted config keeps its line: the tombstone.
+      assert.ok(
+        (await readText(flow, INDEX)).includes(`${v2Id} .mcp.json\n`),
+      );
+      await push(flow, "main");
+
+      await flow.ok(["checkout", "v1", "--", ".mcp.json", STORE]);
+      const readded = await forceCommit(flow, "re-add v1");
+      const range = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(range.code, 1);
+      assert.deepEqual(range.failures, ["re-add v1: .mcp.json ROLLED_BACK"]);
+      await assertPushRefused(flow, [
+        { commit: readded, path: ".mcp.json", code: "ROLLED_BACK" },
+      ]);
+
+      // In two steps: first drop the tombstone, then re-add v1 as if new.
+      await flow.ok(["reset", "-q", "--hard", "origin/main"]);
+      const index = await readText(flow, INDEX);
+      await write(flow, {
+        [INDEX]: index.replace(`${v2Id} .mcp.json\n`, ""),
+      });
+      const dropped = await forceCommit(flow, "drop tombstone");
+      await flow.ok(["checkout", "v1", "--", ".mcp.json", STORE]);
+      await forceCommit(flow, "re-add v1 as new");
+      const twoSteps = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(twoSteps.code, 1);
+      assert.deepEqual(twoSteps.failures, [
+        "drop tombstone: .mcp.json ROLLED_BACK",
+      ]);
+      await assertPushRefused(flow, [
+        { commit: dropped, path: ".mcp.json", code: "ROLLED_BACK" },
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a signed config copied with its index line to another path: SUBSTITUTED",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      const index = await readText(flow, INDEX);
+      const line = index.split("\n").find((l) => l.endsWith(" .mcp.json"))!;
+      await write(flow, {
+        "sub/.mcp.json": V1,
+        // "sub/…" sorts last.
+        [INDEX]: `${index}${line.slice(0, 64)} sub/.mcp.json\n`,
+      });
+      const copied = await forceCommit(flow, "copy");
+      const range = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(range.code, 1);
+      assert.deepEqual(range.failures, ["copy: sub/.mcp.json SUBSTITUTED"]);
+      await assertPushRefused(flow, [
+        { commit: copied, path: "sub/.mcp.json", code: "SUBSTITUTED" },
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "an untrusted key: pre-commit refuses with the trust add hint; forced with sign --key, verify --range reports UNTRUSTED_SIGNER",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      const asMallory = { MCP_ORCHESTRATION_KEY: flow.mallory.privatePath };
+      await write(flow, { ".mcp.json": EVIL });
+      await flow.ok(["add", "-A"]);
+      const before = await flow.repo.snapshot();
+      const refused = await flow.git(["commit", "-q", "-m", "evil"], {
+        env: asMallory,
+      });
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.ok(
+        refused.stderr.includes(`trust add "${flow.mallory.publicPath}"`),
+        refused.stderr,
+      );
+      assert.deepEqual(await flow.repo.snapshot(), before);
+
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      const forced = await forceCommit(flow, "evil");
+      const range = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(range.code, 1);
+      assert.deepEqual(range.failures, ["evil: .mcp.json UNTRUSTED_SIGNER"]);
+      await assertPushRefused(flow, [
+        { commit: forced, path: ".mcp.json", code: "UNTRUSTED_SIGNER" },
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "trust tampering: mallory adding herself is refused by pre-commit and, forced, is UNTRUSTED_TRUST_CHANGE; alice adding bob passes, then bob's commits verify",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      const asMallory = { MCP_ORCHESTRATION_KEY: flow.mallory.privatePath };
+      await cliOk(flow, [
+        "trust",
+        "add",
+        flow.mallory.publicPath,
+        "--principal",
+        "mallory@example.com",
+      ]);
+      await flow.ok(["add", "-A"]);
+      const refused = await flow.git(["commit", "-q", "-m", "trust mallory"], {
+        env: asMallory,
+      });
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.equal(await head(flow), await remoteRef(flow, "main"));
+
+      // Forced: the list signed by mallory, whom only the new list trusts,
+      // then a config signed by mallory on top.
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      const selfSigned = await forceCommit(flow, "trust mallory");
+      await write(flow, { ".mcp.json": EVIL });
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      await forceCommit(flow, "evil by mallory");
+      const range = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(range.code, 1);
+      assert.deepEqual(range.failures, [
+        `trust mallory: ${ALLOWED_SIGNERS} UNTRUSTED_TRUST_CHANGE`,
+      ]);
+      await assertPushRefused(flow, [
+        {
+          commit: selfSigned,
+          path: ALLOWED_SIGNERS,
+          code: "UNTRUSTED_TRUST_CHANGE",
+        },
+      ]);
+
+      // The legitimate way: alice (trusted) adds bob; then bob signs.
+      await flow.ok(["reset", "-q", "--hard", "origin/main"]);
+      await cliOk(flow, [
+        "trust",
+        "add",
+        flow.bob.publicPath,
+        "--principal",
+        "bob@example.com",
+      ]);
+      await commit(flow, "trust bob");
+      await commit(flow, "v2 by bob", { ".mcp.json": V2 }, {
+        MCP_ORCHESTRATION_KEY: flow.bob.privatePath,
+      });
+      const good = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(good.code, 0, good.failures.join("\n"));
+      assert.equal(good.report.commits.length, 2);
+      await push(flow, "main");
+      assert.equal(await remoteRef(flow, "main"), await head(flow));
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a removed trust list is UNTRUSTED_TRUST_CHANGE: the next one cannot become a new root of trust",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      // Step 1: remove the config and the trust list (the config's index
+      // line stays as a tombstone). Step 2: mallory brings her own list and
+      // a config, signed with her key (sign continues the chain).
+      await flow.ok(["rm", "-q", ".mcp.json", ALLOWED_SIGNERS]);
+      const removed = await forceCommit(flow, "remove trust");
+      await write(flow, { ".mcp.json": EVIL });
+      await cliOk(flow, [
+        "trust",
+        "add",
+        flow.mallory.publicPath,
+        "--principal",
+        "mallory@example.com",
+      ]);
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      await forceCommit(flow, "new root");
+      const range = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(range.code, 1);
+      assert.deepEqual(range.failures, [
+        `remove trust: ${ALLOWED_SIGNERS} UNTRUSTED_TRUST_CHANGE`,
+      ]);
+      await assertPushRefused(flow, [
+        {
+          commit: removed,
+          path: ALLOWED_SIGNERS,
+          code: "UNTRUSTED_TRUST_CHANGE",
+        },
+      ]);
+    });
+  },
+});
+
+// --- merges -------------------------------------------------------------------------
+
+Deno.test({
+  name:
+    "merges: different configs verify; for one config both sides changed, keeping one side is MALFORMED or ROLLED_BACK, re-signing passes",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      // ".cursor/mcp.json" < allowed_signers < ".mcp.json" in the index:
+      // their lines are not adjacent, so Git merges the index without a
+      // conflict. (Two configs whose lines are adjacent make the index
+      // conflict, as any two edits of neighbouring lines do; resolve it by
+      // keeping both lines.)
+      await commit(flow, "cursor v1", { ".cursor/mcp.json": V1 });
+      const base = await head(flow);
+      await flow.ok(["checkout", "-q", "-b", "side"]);
+      await commit(flow, "cursor v2", { ".cursor/mcp.json": V2 });
+      await flow.ok(["checkout", "-q", "main"]);
+      await commit(flow, "mcp v2", { ".mcp.json": V2 });
+      // A merge without conflict runs pre-merge-commit, not pre-commit:
+      // nothing needs signing, both sides' statements are taken as they are.
+      await flow.ok(["merge", "-q", "--no-ff", "-m", "merge side", "side"]);
+      const merged = await verifyRange(flow, `${base}..HEAD`);
+      assert.equal(merged.code, 0, merged.failures.join("\n"));
+      assert.deepEqual(
+        merged.report.commits.map((c) => c.subject).sort(),
+        ["cursor v2", "mcp v2", "merge side"],
+      );
+      await push(flow, "main");
+
+      // Both branches change the same config, each signing sequence 3
+      // after v2. Git conflicts on ".mcp.json" and the index, and, as each
+      // side deleted v2's statement and added its own, it takes the two new
+      // signature files for a rename/rename of the old one: both get the
+      // two sides' lines inside conflict markers. What happens then (the
+      // current behaviour, asserted below):
+      // - keep one side (`checkout --ours`) and `git add -A`: the hook sees
+      //   no config change against HEAD and signs nothing, so the merge
+      //   commit holds a damaged signature: MALFORMED;
+      // - the same with each branch's signature files restored: two
+      //   different statements with sequence 3, and ROLLED_BACK against the
+      //   other parent (nothing re-signs a version that already verifies);
+      // - resolve with new content: the hook signs sequence 4 after the
+      //   version the index kept, and the merge verifies.
+      await flow.ok(["checkout", "-q", "-b", "other"]);
+      await commit(flow, "other v3", { ".mcp.json": config("other") });
+      await flow.ok(["checkout", "-q", "main"]);
+      await commit(flow, "main v3", { ".mcp.json": config("main") });
+      const mainV3 = await head(flow);
+      async function mergeOtherKeepingOurs(): Promise<void> {
+        await flow.ok(["reset", "-q", "--hard", mainV3]);
+        assert.notEqual((await flow.git(["merge", "-q", "other"])).code, 0);
+        const unmerged = (await flow.ok(["diff", "--name-only"])).split("\n");
+        assert.ok(unmerged.includes(".mcp.json"), unmerged.join("\n"));
+        assert.ok(unmerged.includes(INDEX), unmerged.join("\n"));
+        const damaged: string[] = [];
+        for (const path of unmerged.filter((p) => p.endsWith(".sig"))) {
+          if (!await flow.repo.exists(path)) continue;
+          if ((await readText(flow, path)).includes("<<<<<<<")) {
+            damaged.push(path);
+          }
+        }
+        assert.ok(damaged.length > 0, unmerged.join("\n"));
+        await flow.ok(["checkout", "--ours", "--", ".mcp.json", INDEX]);
+      }
+
+      await mergeOtherKeepingOurs();
+      await commit(flow, "keep main");
+      const kept = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(kept.code, 1);
+      assert.deepEqual(kept.failures, ["keep main: .mcp.json MALFORMED"]);
+
+      await mergeOtherKeepingOurs();
+      await flow.ok(["checkout", mainV3, "--", `${STORE}/statements`]);
+      await flow.ok(["checkout", "other", "--", `${STORE}/statements`]);
+      await commit(flow, "keep main, signatures restored");
+      const restored = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(restored.code, 1);
+      assert.deepEqual(restored.failures, [
+        "keep main, signatures restored: .mcp.json ROLLED_BACK",
+      ]);
+
+      await mergeOtherKeepingOurs();
+      await commit(flow, "merge both", { ".mcp.json": config("both") });
+      const statementId = (await readText(flow, INDEX)).split("\n").find((l) =>
+        l.endsWith(" .mcp.json")
+      )!.slice(0, 64);
+      const statement = await readText(
+        flow,
+        `${STORE}/statements/${statementId}`,
+      );
+      assert.match(statement, /^sequence 4$/m);
+      assert.ok(statement.includes(`previous ${sha256(config("main"))}\n`));
+      const resolved = await verifyRange(flow, "origin/main..HEAD");
+      assert.equal(resolved.code, 0, resolved.failures.join("\n"));
+      await push(flow, "main");
+    });
+  },
+});
