@@ -184,7 +184,14 @@ export async function signStaged(
         }
       }
     }
-    if (paths.length === 0) return { results: [] };
+    // A commit that changes the store itself (a merge that kept one side's
+    // statements, files staged by hand) could leave configs unsigned or the
+    // index broken: then every staged config is checked, and re-signed where
+    // its signature does not verify.
+    const storeChanged = changed.some(({ path }) =>
+      path.startsWith(`${STORE_DIR}/`)
+    );
+    if (paths.length === 0 && !storeChanged) return { results: [] };
     // The key is loaded only now: a commit without configs needs none.
     const key = await options.key();
     if (paths.includes(ALLOWED_SIGNERS_PATH)) {
@@ -194,7 +201,7 @@ export async function signStaged(
       key,
       requireTrust: true,
       now: options.now ?? new Date(),
-      paths,
+      ...(storeChanged ? {} : { paths }),
       stage: true,
     });
   } finally {
