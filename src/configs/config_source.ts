@@ -107,11 +107,15 @@ async function snapshotBeneath(
   const target = await linkTarget(objects, snapshot, path);
   if (target !== undefined && !target.startsWith("/")) {
     const resolved = posix.normalize(posix.join(posix.dirname(path), target));
-    if (resolved !== "." && !resolved.startsWith("../")) {
+    const onto = snapshot.entries.get(resolved);
+    // Onto tracked files inside the tree: exactly what a client would read.
+    // Onto nothing tracked, another link or a submodule: unknown, below.
+    if (resolved !== "." && !resolved.startsWith("../") && !onto) {
       const prefix = `${resolved}/`;
-      return [...snapshot.entries.keys()]
+      const inside = [...snapshot.entries.keys()]
         .filter((entry) => entry.startsWith(prefix))
         .map((entry) => `${path}/${entry.slice(prefix.length)}`);
+      if (inside.length > 0) return inside;
     }
   }
   // Outside the tree, or a submodule: its content is unknown here, so assume

@@ -52,7 +52,13 @@ export class GitObjects {
    */
   static open(repo: Repository): GitObjects {
     return new GitObjects(
-      spawnPiped("git", ["-c", "core.fsmonitor=false", "cat-file", "--batch"], {
+      spawnPiped("git", [
+        "--no-replace-objects",
+        "-c",
+        "core.fsmonitor=false",
+        "cat-file",
+        "--batch",
+      ], {
         cwd: repo.root,
       }),
     );

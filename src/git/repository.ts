@@ -12,9 +12,10 @@ import { ToolError } from "../errors.ts";
 import { describeErrno, isErrno } from "../fs/files.ts";
 import { runProcess } from "../runtime.ts";
 
-// A repository's own .git/config must not run programs while we inspect it:
-// core.fsmonitor names a command that "git ls-files" would start.
-const SAFE_GIT = ["-c", "core.fsmonitor=false"];
+// A repository's own .git/config must not run programs while we inspect it
+// (core.fsmonitor names a command that "git ls-files" would start), and
+// replace refs must not show us other objects than the ones being checked.
+const SAFE_GIT = ["--no-replace-objects", "-c", "core.fsmonitor=false"];
 
 /** A Git working tree. */
 export interface Repository {

@@ -13,6 +13,7 @@ import { git, type Repository } from "../git/repository.ts";
 import {
   type CommitReport,
   listCommits,
+  verifyReplacement,
   verifyRevisions,
 } from "../verify/verify_history.ts";
 
@@ -106,7 +107,7 @@ export async function commitsToPush(
     ...pushed.map((update) => update.localId),
     ...known.map((id) => `^${id}`),
     "--not",
-    `--remotes=${remote.replace(/[*?[\\]/g, "")}`,
+    `--remotes=${safeRemote(remote)}`,
   ]);
 }
 
@@ -130,7 +131,61 @@ export async function verifyPush(
   updates: readonly PushUpdate[],
 ): Promise<CommitReport[]> {
   const commits = await commitsToPush(repo, remote, updates);
-  return commits.length === 0 ? [] : await verifyRevisions(repo, commits);
+  // A commit without parents is the start of a repository only when the
+  // remote has nothing yet; otherwise it would bring its own root of trust.
+  const remoteEmpty = updates.every((update) => ZERO.test(update.remoteId)) &&
+    (await git(repo, [
+        "for-each-ref",
+        "--count=1",
+        `refs/remotes/${safeRemote(remote)}/`,
+      ])).length === 0;
+  const reports = commits.length === 0
+    ? []
+    : await verifyRevisions(repo, commits, { allowRoots: remoteEmpty });
+  for (const update of updates) {
+    if (ZERO.test(update.localId) || ZERO.test(update.remoteId)) continue;
+    if (!await hasCommit(repo, update.remoteId)) {
+      reports.push({
+        commit: update.localId,
+        subject: `(pushed to ${update.remoteRef})`,
+        ok: false,
+        results: [{
+          path: update.remoteRef,
+          ok: false,
+          code: "ROLLED_BACK",
+          reason:
+            `the remote holds ${
+              update.remoteId.slice(0, 12)
+            }, which is not here, so this push cannot be ` +
+            "shown not to roll it back: fetch, then push again",
+        }],
+      });
+      continue;
+    }
+    // A force push or rewind: the new tip must follow what the remote held.
+    if (await isAncestor(repo, update.remoteId, update.localId)) continue;
+    reports.push(
+      await verifyReplacement(repo, update.localId, [update.remoteId]),
+    );
+  }
+  return reports;
+}
+
+function safeRemote(remote: string): string {
+  return remote.replace(/[*?[\\\s]/g, "");
+}
+
+async function isAncestor(
+  repo: Repository,
+  ancestor: string,
+  descendant: string,
+): Promise<boolean> {
+  try {
+    await git(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function hasCommit(repo: Repository, id: string): Promise<boolean> {

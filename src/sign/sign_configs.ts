@@ -200,6 +200,7 @@ export async function signStaged(
     return await signSource(repo, source, {
       key,
       requireTrust: true,
+      ...(await foreignChangesInProgress(repo) ?? {}),
       now: options.now ?? new Date(),
       ...(storeChanged ? {} : { paths }),
       stage: true,
@@ -207,6 +208,33 @@ export async function signStaged(
   } finally {
     await objects.close();
   }
+}
+
+async function foreignChangesInProgress(
+  repo: Repository,
+): Promise<{ refuseNewSignatures: string } | undefined> {
+  // Git leaves these files while it completes an operation that brings in
+  // other people's commits; a plain commit has none of them.
+  const operations: [string, string][] = [
+    ["MERGE_HEAD", "merge"],
+    ["CHERRY_PICK_HEAD", "cherry-pick"],
+    ["REVERT_HEAD", "revert"],
+    ["SQUASH_MSG", "squash merge"],
+    ["rebase-merge", "rebase"],
+    ["rebase-apply", "rebase"],
+  ];
+  const out = new TextDecoder().decode(
+    await git(repo, [
+      "rev-parse",
+      "--path-format=absolute",
+      ...operations.flatMap(([name]) => ["--git-path", name]),
+    ]),
+  ).split("\n");
+  for (const [i, [, operation]] of operations.entries()) {
+    const path = out[i];
+    if (path && existsSync(path)) return { refuseNewSignatures: operation };
+  }
+  return undefined;
 }
 
 async function requireTrustedBefore(
@@ -298,6 +326,12 @@ interface SignSourceOptions {
   stage: boolean;
   /** Refuse to sign with a key the source's trust list does not trust now. */
   requireTrust?: boolean;
+  /**
+   * Set while a merge, cherry-pick, revert or squash is being committed: the
+   * staged content may come from someone else, so nothing new is signed on
+   * the user's behalf; the named operation is reported instead.
+   */
+  refuseNewSignatures?: string;
 }
 
 async function signSource(
@@ -341,6 +375,7 @@ async function signSource(
       obsoleteArtifacts: [],
     };
     const results: SignResult[] = [];
+    const unsignedForeign: string[] = [];
     for (const item of planned) {
       const currentId = index.get(item.path);
       if (
@@ -368,6 +403,10 @@ async function signSource(
         sequence: previous ? previous.sequence + 1 : 1,
         previous: previous ? previous.artifact : null,
       };
+      if (options.refuseNewSignatures) {
+        unsignedForeign.push(item.path);
+        continue;
+      }
       const signed = await signStatement(statement, options.key);
       changes.artifacts.set(item.artifact, item.bytes);
       changes.statements.set(signed.id, signed);
@@ -379,6 +418,17 @@ async function signSource(
         changes.obsoleteArtifacts.push(previous.artifact);
       }
       results.push(resultOf(item.path, "signed", signed.id, statement));
+    }
+    if (unsignedForeign.length > 0) {
+      throw new ToolError(
+        "TRUST",
+        `Commit refused: this ${options.refuseNewSignatures} brings ${
+          unsignedForeign.map((path) => `"${path}"`).join(", ")
+        } without a valid signature, and the hook does not sign someone else's changes for you. ` +
+          `Review them, then sign them yourself: ${TOOL_NAME} sign ${
+            unsignedForeign.map((path) => `"${path}"`).join(" ")
+          } && git add ${STORE_DIR}, and commit again`,
+      );
     }
     await pruneStillReferenced(reader, changes);
     if (changes.statements.size > 0) {

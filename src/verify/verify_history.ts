@@ -14,7 +14,11 @@
  * @module
  */
 
-import { ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES } from "../constants.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  MAX_CONFIG_BYTES,
+  MAX_INDEX_BYTES,
+} from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../configs/config_source.ts";
 import { GitObjects } from "../git/cat_file.ts";
@@ -28,7 +32,7 @@ import {
 } from "../git/snapshot.ts";
 import type { StoreIndex } from "../store/index_file.ts";
 import { parseStatement, type Statement } from "../store/statement.ts";
-import { readIndex, readStatement } from "../store/store.ts";
+import { artifactPath, readIndex, readStatement } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
@@ -52,6 +56,8 @@ interface CommitState {
   info: CommitInfo;
   snapshot: Snapshot;
   index: StoreIndex;
+  /** The index could not be read: nothing can be shown to follow it. */
+  indexBroken: boolean;
   trustBytes: Uint8Array | undefined;
   trust: AllowedSigners | undefined;
 }
@@ -73,16 +79,64 @@ interface CommitState {
 export async function verifyRevisions(
   repo: Repository,
   revs: readonly string[],
-  options: { now?: Date } = {},
+  options: { now?: Date; allowRoots?: boolean } = {},
 ): Promise<CommitReport[]> {
   const objects = GitObjects.open(repo);
   try {
-    const history = new History(objects, options.now ?? new Date());
+    const history = new History(
+      objects,
+      options.now ?? new Date(),
+      options.allowRoots ?? true,
+    );
     const reports: CommitReport[] = [];
     for (const rev of revs) {
       reports.push(await history.verifyCommit(await readCommit(objects, rev)));
     }
     return reports;
+  } finally {
+    await objects.close();
+  }
+}
+
+/**
+ * Verifies a commit as if its parents were `parents`: how a push that
+ * replaces what the remote holds (a force push, a rewind) is checked, with
+ * the remote's tip standing in as the parent, so it cannot roll a config or
+ * the trust list back.
+ *
+ * @param repo The repository.
+ * @param rev The commit that replaces.
+ * @param parents The commits it replaces.
+ * @param options Verification time.
+ * @returns The commit's report.
+ * @throws {ToolError} `BAD_PATH` when a revision names no commit.
+ *
+ * @example
+ * ```ts ignore
+ * const report = await verifyReplacement(repo, localId, [remoteId]);
+ * ```
+ */
+export async function verifyReplacement(
+  repo: Repository,
+  rev: string,
+  parents: readonly string[],
+  options: { now?: Date } = {},
+): Promise<CommitReport> {
+  const objects = GitObjects.open(repo);
+  try {
+    const history = new History(objects, options.now ?? new Date(), true);
+    const info = await readCommit(objects, rev);
+    const replaced = [];
+    for (const parent of parents) {
+      replaced.push((await readCommit(objects, parent)).oid);
+    }
+    const report = await history.verifyCommit({ ...info, parents: replaced });
+    return {
+      ...report,
+      subject: `${info.subject} (replacing ${
+        replaced.map((id) => id.slice(0, 12)).join(", ")
+      } on the remote)`,
+    };
   } finally {
     await objects.close();
   }
@@ -140,9 +194,14 @@ class History {
   readonly #trees: TreeCache = new Map();
   readonly #states = new Map<string, CommitState>();
 
-  constructor(objects: GitObjects, now: Date) {
+  readonly #allowRoots: boolean;
+  /** Commits of this run whose trust list was not approved. */
+  readonly #trustFailed = new Set<string>();
+
+  constructor(objects: GitObjects, now: Date, allowRoots: boolean) {
     this.#objects = objects;
     this.#now = now;
+    this.#allowRoots = allowRoots;
   }
 
   async verifyCommit(info: CommitInfo): Promise<CommitReport> {
@@ -152,8 +211,36 @@ class History {
       parents.push(await this.#state(await readCommit(this.#objects, parent)));
     }
     const failures = new Map<string, VerifyResult>();
+    if (parents.length === 0 && !this.#allowRoots) {
+      // A parentless commit inside a range (an orphan branch merged in or
+      // pushed) would bring its own root of trust, signed by anyone.
+      failures.set(ALLOWED_SIGNERS_PATH, {
+        path: ALLOWED_SIGNERS_PATH,
+        ok: false,
+        code: "UNTRUSTED_TRUST_CHANGE",
+        reason:
+          "this commit has no parent: it starts a new history, with a root of trust no trusted key approved",
+      });
+    }
+    // A trust list that failed its check does not become trusted by being
+    // left alone: every commit built on it fails too (within this run).
+    const inherited = info.parents.find((parent) =>
+      this.#trustFailed.has(parent)
+    );
+    if (inherited && !failures.has(ALLOWED_SIGNERS_PATH)) {
+      failures.set(ALLOWED_SIGNERS_PATH, {
+        path: ALLOWED_SIGNERS_PATH,
+        ok: false,
+        code: "UNTRUSTED_TRUST_CHANGE",
+        reason: `it builds on ${
+          inherited.slice(0, 12)
+        }, whose trust list was not approved`,
+      });
+    }
     const trustResult = await this.#verifyTrustChange(state, parents);
-    if (trustResult) failures.set(ALLOWED_SIGNERS_PATH, trustResult);
+    if (trustResult && !failures.has(ALLOWED_SIGNERS_PATH)) {
+      failures.set(ALLOWED_SIGNERS_PATH, trustResult);
+    }
     const results = await verifySource(
       snapshotSource(state.snapshot, this.#objects, info.oid),
       {
@@ -163,6 +250,9 @@ class History {
     );
     for (const result of await this.#verifyNoRollback(state, parents)) {
       if (!failures.has(result.path)) failures.set(result.path, result);
+    }
+    if (failures.get(ALLOWED_SIGNERS_PATH)?.code === "UNTRUSTED_TRUST_CHANGE") {
+      this.#trustFailed.add(info.oid);
     }
     // One result per path: a history failure outranks a pass.
     const merged = results.map((result) =>
@@ -185,17 +275,19 @@ class History {
     if (known) return known;
     const snapshot = await commitSnapshot(this.#objects, info, this.#trees);
     let index: StoreIndex = new Map();
+    let indexBroken = false;
     try {
       index = await readIndex(snapshot);
     } catch {
       // verifySource reports a malformed index for every config.
+      indexBroken = true;
     }
     const trustBytes = await snapshot.read(
       ALLOWED_SIGNERS_PATH,
       MAX_INDEX_BYTES,
     ).catch(() => undefined);
     const trust = await readTrust(snapshot).catch(() => undefined);
-    const state = { info, snapshot, index, trustBytes, trust };
+    const state = { info, snapshot, index, indexBroken, trustBytes, trust };
     this.#states.set(info.oid, state);
     return state;
   }
@@ -236,8 +328,17 @@ class History {
         `the first trust list must be signed by a key it lists: ${result.reason}`,
       );
     }
+    const myId = state.index.get(path);
     for (const parent of before) {
-      if (sameBytes(parent.trustBytes!, state.trustBytes)) continue;
+      // Unchanged means the same bytes under the same statement: a new
+      // statement for the same bytes is a change too (it could point at a
+      // statement that does not exist, or an older one).
+      if (
+        sameBytes(parent.trustBytes!, state.trustBytes) && myId !== undefined &&
+        parent.index.get(path) === myId
+      ) {
+        continue;
+      }
       const result = await verifyConfig(
         this.#context(state, parent.trust),
         path,
@@ -262,7 +363,24 @@ class History {
     const failures: VerifyResult[] = [];
     for (const [path, id] of state.index) {
       const mine = await this.#statement(state, id);
-      if (!mine) continue; // verifySource reports unreadable statements.
+      if (!mine) {
+        // Never skipped: a line pointing at nothing would break the chain
+        // and let an older version start a new one.
+        failures.push({
+          path,
+          ok: false,
+          code: "MALFORMED",
+          reason:
+            `its index line names the statement ${id}, which is missing or unreadable`,
+          statementId: id,
+        });
+        continue;
+      }
+      const tombstone = await this.#verifyTombstone(state, path, id);
+      if (tombstone) {
+        failures.push(tombstone);
+        continue;
+      }
       const problem = await this.#rollbackProblem(mine, id, path, parents);
       if (problem) {
         failures.push({
@@ -276,13 +394,12 @@ class History {
     }
     // A deleted config keeps its line (a tombstone). Without it, an older
     // signed version could come back later as the start of a new chain.
-    // (A line whose statement was unreadable may go: its chain is broken.)
+    // (Even a line whose statement is unreadable: it must be repaired, not dropped.)
     for (const parent of parents) {
-      for (const [path, theirId] of parent.index) {
+      for (const path of parent.index.keys()) {
         if (state.index.has(path) || failures.some((f) => f.path === path)) {
           continue;
         }
-        if (!await this.#statement(parent, theirId)) continue;
         failures.push({
           path,
           ok: false,
@@ -308,6 +425,11 @@ class History {
     let linked = false;
     let unlinked: string | undefined;
     for (const parent of parents) {
+      if (parent.indexBroken) {
+        return `the index of ${
+          parent.info.oid.slice(0, 12)
+        } cannot be read, so this version cannot be shown to follow it`;
+      }
       const theirId = parent.index.get(path);
       if (!theirId) continue;
       const short = parent.info.oid.slice(0, 12);
@@ -316,7 +438,10 @@ class History {
         continue;
       }
       const theirs = await this.#statement(parent, theirId);
-      if (!theirs) continue;
+      if (!theirs) {
+        return `what ${short} held for this path (statement ${theirId}) is missing or unreadable, ` +
+          "so this version cannot be shown to follow it";
+      }
       if (mine.sequence <= theirs.sequence) {
         return `sequence ${mine.sequence} is not after sequence ${theirs.sequence} in ${short}`;
       }
@@ -326,6 +451,35 @@ class History {
         } is not ${theirs.artifact}, what ${short} held`;}
     }
     return linked ? undefined : unlinked;
+  }
+
+  async #verifyTombstone(
+    state: CommitState,
+    path: string,
+    id: string,
+  ): Promise<VerifyResult | undefined> {
+    // A deleted config's line must still be what it claims: an intact,
+    // validly signed statement for this path (its signer may have left the
+    // trust list since; the bytes are gone, so the stored artifact stands in).
+    if (state.snapshot.entries.has(path)) return undefined; // Checked as a live config.
+    const mine = await this.#statement(state, id);
+    if (!mine) return undefined;
+    const artifact = await state.snapshot.read(
+      artifactPath(mine.artifact),
+      MAX_CONFIG_BYTES,
+    ).catch(() => undefined);
+    const result = await verifyConfig(
+      this.#context(state, state.trust),
+      path,
+      artifact ?? new Uint8Array(),
+    );
+    const tolerated = result.ok || result.code === "UNTRUSTED_SIGNER" ||
+      result.code === "EXPIRED_KEY";
+    return tolerated ? undefined : {
+      ...result,
+      reason:
+        `the tombstone of this deleted config is not intact: ${result.reason}`,
+    };
   }
 
   async #statement(

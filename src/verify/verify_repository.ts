@@ -12,12 +12,26 @@ import {
   workingTreeSource,
 } from "../configs/config_source.ts";
 import { findConfigs, readConfigBytes } from "../configs/find_configs.ts";
-import { type Repository, toRepoPath } from "../git/repository.ts";
+import {
+  comparePaths,
+  type Repository,
+  toRepoPath,
+} from "../git/repository.ts";
+import { ALLOWED_SIGNERS_PATH } from "../constants.ts";
+import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import { readIndex } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
+
+// The kind of a signed file that no pattern recognises any more.
+const SIGNED_FILE_KIND: ConfigKind = {
+  client: "signed file",
+  pattern: "",
+  format: "json",
+  serversKey: "",
+};
 
 /** Options for {@linkcode verifyRepository}. */
 export interface VerifyOptions {
@@ -109,6 +123,20 @@ export async function verifySource(
     trust: "trust" in options ? options.trust : await readTrust(reader),
     now: options.now ?? new Date(),
   };
+  if (!options.paths) {
+    // A path with an index line is verified whatever the patterns say: an
+    // edit of config.json that drops a pattern must not switch checks off.
+    const known = new Set(targets.map((target) => target.path));
+    for (const path of index.keys()) {
+      if (known.has(path) || path === ALLOWED_SIGNERS_PATH) continue;
+      targets.push({
+        path,
+        kind: findConfigKind(path, kinds) ?? SIGNED_FILE_KIND,
+        named: false,
+      });
+    }
+    targets.sort((a, b) => comparePaths(a.path, b.path));
+  }
   const results: VerifyResult[] = [];
   for (const target of targets) {
     if (target.via) {

@@ -443,8 +443,10 @@ Deno.test({
       await forceCommit(flow, "evil by mallory");
       const range = await verifyRange(flow, "origin/main..HEAD");
       assert.equal(range.code, 1);
+      // The commit built on that list fails too: trust does not carry over.
       assert.deepEqual(range.failures, [
         `trust mallory: ${ALLOWED_SIGNERS} UNTRUSTED_TRUST_CHANGE`,
+        `evil by mallory: ${ALLOWED_SIGNERS} UNTRUSTED_TRUST_CHANGE`,
       ]);
       await assertPushRefused(flow, [
         {
@@ -501,6 +503,7 @@ Deno.test({
       assert.equal(range.code, 1);
       assert.deepEqual(range.failures, [
         `remove trust: ${ALLOWED_SIGNERS} UNTRUSTED_TRUST_CHANGE`,
+        `new root: ${ALLOWED_SIGNERS} UNTRUSTED_TRUST_CHANGE`,
       ]);
       await assertPushRefused(flow, [
         {
@@ -549,15 +552,16 @@ Deno.test({
       // signature files for a rename/rename of the old one: both get the
       // two sides' lines inside conflict markers. What happens then (the
       // current behaviour, asserted below):
-      // - keep one side (`checkout --ours`) and `git add -A`: the commit
-      //   changes store files, so the hook checks every staged config, finds
-      //   the damaged signature, and re-signs the kept version as sequence 4
-      //   after it: the merge verifies;
+      // - keep one side (`checkout --ours`) and `git add -A`: the merge
+      //   brings damaged signature files; the hook does not sign someone
+      //   else's changes during a merge, so it refuses and names the file;
+      //   after an explicit `sign` the hook accepts, and the kept version,
+      //   re-signed as sequence 4, verifies;
       // - the same with each branch's signature files restored: two
       //   different statements with sequence 3, and ROLLED_BACK against the
       //   other parent (nothing re-signs a version that already verifies);
-      // - resolve with new content: the hook signs sequence 4 after the
-      //   version the index kept, and the merge verifies.
+      // - resolve with new content: refused by the hook too, then signed
+      //   explicitly as sequence 4 after the version the index kept.
       await flow.ok(["checkout", "-q", "-b", "other"]);
       await commit(flow, "other v3", { ".mcp.json": config("other") });
       await flow.ok(["checkout", "-q", "main"]);
@@ -580,8 +584,26 @@ Deno.test({
         await flow.ok(["checkout", "--ours", "--", ".mcp.json", INDEX]);
       }
 
+      async function commitMergeSigningExplicitly(
+        message: string,
+        files: Record<string, string> = {},
+      ): Promise<void> {
+        await write(flow, files);
+        await flow.ok(["add", "-A"]);
+        const refused = await flow.git(["commit", "-q", "-m", message]);
+        assert.notEqual(
+          refused.code,
+          0,
+          "the hook must not sign a merge's changes by itself",
+        );
+        assert.match(refused.stderr, /merge brings "\.mcp\.json"/);
+        const signed = await flow.cli(["sign", ".mcp.json"]);
+        assert.equal(signed.code, 0, signed.stderr);
+        await commit(flow, message);
+      }
+
       await mergeOtherKeepingOurs();
-      await commit(flow, "keep main");
+      await commitMergeSigningExplicitly("keep main");
       const kept = await verifyRange(flow, "origin/main..HEAD");
       assert.equal(kept.code, 0, kept.failures.join("\n"));
       const keptId = (await readText(flow, INDEX)).split("\n").find((l) =>
@@ -603,7 +625,9 @@ Deno.test({
       ]);
 
       await mergeOtherKeepingOurs();
-      await commit(flow, "merge both", { ".mcp.json": config("both") });
+      await commitMergeSigningExplicitly("merge both", {
+        ".mcp.json": config("both"),
+      });
       const statementId = (await readText(flow, INDEX)).split("\n").find((l) =>
         l.endsWith(" .mcp.json")
       )!.slice(0, 64);

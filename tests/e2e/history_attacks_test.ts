@@ -1,0 +1,753 @@
+/**
+ * Attacks on history verification found in review, end to end, each as a
+ * regression test: the honest state first passes (exit 0), then the attack
+ * must fail closed, in `verify --rev` / `verify --range … --json` (exit 1,
+ * with its code) and, where it would reach the remote, at the real pre-push
+ * hook.
+ *
+ * 1. A broken chain link for a config: an index line pointing at no
+ *    statement, then v1 restored with its old signature.
+ * 2. The same for the trust list: a removed signer's list restored with its
+ *    old (validly signed) statement, then a config signed by her.
+ * 3. Removing the pattern that made a file a config, and tampering with it.
+ * 4. A symlinked client folder whose target Git does not store (an ignored
+ *    or absent folder, or another symlink that leads outside).
+ * 5. A conflicted merge whose commit (pre-commit) would sign, with the
+ *    user's key, a trust-list or config change that came from the other
+ *    branch.
+ * 6. `git replace`, making an evil commit read as a clean one.
+ * 7. An orphan branch bringing its own root of trust.
+ * 8. A force push back to an older, validly signed version.
+ *
+ * Real git, a bare remote, the hooks that `init` installs; repository paths
+ * contain a space. Local helpers follow history_test.ts and
+ * hooks_flow_test.ts.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join, resolve } from "node:path";
+import { type CliResult, runCli } from "../support/cli.ts";
+import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
+import { type GeneratedKey, generateKey } from "../support/ssh_keygen.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+const STORE = ".mcp-orchestration";
+const INDEX = `${STORE}/index`;
+const ALLOWED_SIGNERS = `${STORE}/allowed_signers`;
+const REPO_CONFIG = `${STORE}/config.json`;
+const NO_STATEMENT = "f".repeat(64);
+const decoder = new TextDecoder();
+
+function config(command: string): string {
+  return JSON.stringify({ mcpServers: { files: { command, args: ["."] } } }) +
+    "\n";
+}
+const V1 = config("server-v1");
+const V2 = config("server-v2");
+const EVIL = config("curl-evil");
+
+// --- helpers ------------------------------------------------------------------
+
+interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A repository set up by alice with `init`, then "v1" (tag v1) and "v2"
+ * (tag v2, sequence 2) committed through the hooks and pushed to the bare
+ * remote "origin"; mallory has an ssh-keygen key that nobody trusts.
+ */
+interface Flow {
+  repo: TempRepo;
+  remote: TempRepo;
+  mallory: GeneratedKey;
+  /** Runs git as a user would (hooks run with alice's key); any exit code. */
+  git(
+    args: string[],
+    options?: { env?: Record<string, string> },
+  ): Promise<GitResult>;
+  /** Runs git and fails the test on a non-zero exit; returns stdout. */
+  ok(args: string[]): Promise<string>;
+  /** Runs the real CLI in the repository. */
+  cli(args: string[]): Promise<CliResult>;
+}
+
+let denoDir: Promise<string> | undefined;
+
+// A hook runs `deno run`, which needs the test's module cache: gitEnv moves
+// HOME, where Deno looks by default (see tests/support/cli.ts).
+async function denoEnv(): Promise<Record<string, string>> {
+  denoDir ??= (async () => {
+    const fromEnv = Deno.env.get("DENO_DIR");
+    if (fromEnv) return resolve(fromEnv);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
+  })();
+  return {
+    DENO_DIR: await denoDir,
+    DENO_NO_UPDATE_CHECK: "1",
+    DENO_NO_PROMPT: "1",
+  };
+}
+
+async function withFlow(fn: (flow: Flow) => Promise<void>): Promise<void> {
+  const repo = await createTempRepo();
+  const remote = await createTempRepo({ bare: true });
+  try {
+    assert.ok(repo.root.includes(" "), repo.root);
+    await repo.git("remote", "add", "origin", remote.root);
+    const keys = join(repo.home, "other keys");
+    await Deno.mkdir(keys, { mode: 0o700 });
+    const flow: Flow = {
+      repo,
+      remote,
+      mallory: await generateKey(keys, "mallory"),
+      async git(args, options = {}) {
+        const out = await new Deno.Command("git", {
+          args,
+          cwd: repo.root,
+          clearEnv: true,
+          env: {
+            ...gitEnv(repo.home),
+            ...(await denoEnv()),
+            MCP_ORCHESTRATION_HOME: repo.home,
+            ...options.env,
+          },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        return {
+          code: out.code,
+          stdout: decoder.decode(out.stdout),
+          stderr: decoder.decode(out.stderr),
+        };
+      },
+      async ok(args) {
+        const result = await flow.git(args);
+        assert.equal(
+          result.code,
+          0,
+          `"git ${args.join(" ")}" failed: ${result.stderr}`,
+        );
+        return result.stdout;
+      },
+      cli: (args) => runCli(args, { cwd: repo.root, home: repo.home }),
+    };
+    await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "v1");
+    await flow.ok(["tag", "v1"]);
+    await commit(flow, "v2", { ".mcp.json": V2 });
+    await flow.ok(["tag", "v2"]);
+    assert.match(
+      await statementText(flow, "v2", ".mcp.json"),
+      /^sequence 2$/m,
+    );
+    await push(flow, "main");
+    await fn(flow);
+  } finally {
+    await repo.cleanup();
+    await remote.cleanup();
+  }
+}
+
+async function cliOk(flow: Flow, args: string[]): Promise<CliResult> {
+  const result = await flow.cli(args);
+  assert.equal(result.code, 0, `"${args.join(" ")}" failed: ${result.stderr}`);
+  return result;
+}
+
+async function write(flow: Flow, files: Record<string, string>) {
+  for (const [path, text] of Object.entries(files)) {
+    await flow.repo.write(path, text);
+  }
+}
+
+/** Writes files, stages everything and commits with the hooks; fails the test if refused. */
+async function commit(
+  flow: Flow,
+  message: string,
+  files: Record<string, string> = {},
+): Promise<string> {
+  await write(flow, files);
+  await flow.ok(["add", "-A"]);
+  const result = await flow.git(["commit", "-q", "-m", message]);
+  assert.equal(result.code, 0, `commit "${message}": ${result.stderr}`);
+  return await head(flow);
+}
+
+/** Stages everything and commits past the hooks, as an attacker would. */
+async function forceCommit(flow: Flow, message: string): Promise<string> {
+  await flow.ok(["add", "-A"]);
+  await flow.ok(["commit", "-q", "--no-verify", "-m", message]);
+  return await head(flow);
+}
+
+async function head(flow: Flow): Promise<string> {
+  return await revParse(flow, "HEAD");
+}
+
+async function revParse(flow: Flow, rev: string): Promise<string> {
+  return (await flow.ok(["rev-parse", rev])).trim();
+}
+
+/** What the remote's ref holds, or undefined when it has no such ref. */
+async function remoteRef(
+  flow: Flow,
+  branch: string,
+): Promise<string | undefined> {
+  try {
+    return (await flow.remote.git("rev-parse", "-q", "--verify", branch))
+      .trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function push(flow: Flow, refspec: string): Promise<void> {
+  const result = await flow.git(["push", "-q", "origin", refspec]);
+  assert.equal(result.code, 0, `push ${refspec}: ${result.stderr}`);
+}
+
+/**
+ * Asserts that `git push origin ARGS…` is refused, leaves the remote's
+ * branch as it was (or absent), and reports each expected file with one of
+ * its codes; returns git's stderr.
+ */
+async function assertPushRefused(
+  flow: Flow,
+  args: string[],
+  branch: string,
+  expected: { path: string; codes: string[] }[] = [],
+): Promise<string> {
+  const before = await remoteRef(flow, branch);
+  const result = await flow.git(["push", "-q", ...args]);
+  assert.notEqual(result.code, 0, `push went through:\n${result.stderr}`);
+  assert.equal(await remoteRef(flow, branch), before, "the remote moved");
+  for (const { path, codes } of expected) {
+    const line = result.stderr.split("\n").find((l) =>
+      codes.some((code) => l.includes(`FAIL  ${path}  ${code}:`))
+    );
+    assert.ok(line, `no "${path} ${codes.join("|")}" in:\n${result.stderr}`);
+  }
+  return result.stderr;
+}
+
+interface HistoryReport {
+  ok: boolean;
+  commits: {
+    commit: string;
+    subject: string;
+    ok: boolean;
+    results: { path: string; ok: boolean; code?: string; reason: string }[];
+  }[];
+}
+
+/** `verify ARGS --json` (`--rev` or `--range`): its exit code and report. */
+async function verifyHistory(
+  flow: Flow,
+  args: string[],
+): Promise<{ code: number; report: HistoryReport; text: string }> {
+  const result = await flow.cli(["verify", ...args, "--json"]);
+  let report: HistoryReport;
+  try {
+    report = JSON.parse(result.stdout);
+  } catch {
+    return assert.fail(
+      `verify ${
+        args.join(" ")
+      } printed no JSON (exit ${result.code}): ${result.stderr}`,
+    );
+  }
+  return { code: result.code, report, text: JSON.stringify(report, null, 2) };
+}
+
+/** Asserts that the history passes: exit 0, every commit ok. */
+async function assertVerifies(flow: Flow, args: string[]): Promise<void> {
+  const { code, report, text } = await verifyHistory(flow, args);
+  assert.equal(code, 0, text);
+  assert.ok(report.ok, text);
+  assert.ok(report.commits.length > 0, text);
+}
+
+/**
+ * Asserts that verification fails (exit 1) and that the commit's report has
+ * a failure for `path` with one of `codes` (any code when `codes` is empty;
+ * any path when `path` is undefined).
+ */
+function assertCommitFails(
+  result: { code: number; report: HistoryReport; text: string },
+  commit: string,
+  path: string | undefined,
+  codes: string[] = [],
+): void {
+  assert.equal(result.code, 1, result.text);
+  assert.equal(result.report.ok, false, result.text);
+  const report = result.report.commits.find((c) => c.commit === commit);
+  assert.ok(report, `no report for ${commit}:\n${result.text}`);
+  assert.equal(report.ok, false, `${commit} passed:\n${result.text}`);
+  const failure = report.results.find((r) =>
+    !r.ok && (path === undefined || r.path === path) &&
+    (codes.length === 0 || codes.includes(r.code ?? ""))
+  );
+  assert.ok(
+    failure,
+    `no failure ${path ?? "(any path)"} ${
+      codes.join("|") || "(any code)"
+    } for ${commit.slice(0, 12)}:\n${result.text}`,
+  );
+}
+
+async function readText(flow: Flow, path: string): Promise<string> {
+  return decoder.decode(await flow.repo.read(path));
+}
+
+/** The statement id a commit's index names for a path. */
+async function indexId(flow: Flow, rev: string, path: string): Promise<string> {
+  const index = await flow.ok(["show", `${rev}:${INDEX}`]);
+  const line = index.split("\n").find((l) => l.slice(65) === path);
+  assert.ok(line, `no index line for "${path}" in ${rev}:\n${index}`);
+  return line.slice(0, 64);
+}
+
+async function statementText(
+  flow: Flow,
+  rev: string,
+  path: string,
+): Promise<string> {
+  const id = await indexId(flow, rev, path);
+  return await flow.ok(["show", `${rev}:${STORE}/statements/${id}`]);
+}
+
+/** Points the working tree's index line for `path` at `id` (keeps the order). */
+async function setIndexLine(flow: Flow, path: string, id: string) {
+  const lines = (await readText(flow, INDEX)).split("\n");
+  const at = lines.findIndex((l) => l.slice(65) === path);
+  assert.ok(at > 0, `no index line for "${path}"`);
+  lines[at] = `${id} ${path}`;
+  await write(flow, { [INDEX]: lines.join("\n") });
+}
+
+// --- 1, 2: broken links in a chain ---------------------------------------------------
+
+Deno.test({
+  name:
+    "a config's chain broken by an index line to no statement, then v1 restored with its old signature: fails, push refused",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      await assertVerifies(flow, ["--rev", "v1"]);
+      await assertVerifies(flow, ["--range", "v1..main"]);
+      const base = await head(flow);
+
+      await flow.ok(["checkout", "-q", "-b", "attack"]);
+      await flow.ok(["rm", "-q", ".mcp.json"]);
+      await setIndexLine(flow, ".mcp.json", NO_STATEMENT);
+      const broken = await forceCommit(flow, "break the link");
+      // v1's config and store, validly signed back then: the index line
+      // points at v1's statement again.
+      await flow.ok(["checkout", "v1", "--", ".mcp.json", STORE]);
+      const restored = await forceCommit(flow, "restore v1");
+      assert.equal(await readText(flow, ".mcp.json"), V1);
+      assert.equal(
+        await indexId(flow, "HEAD", ".mcp.json"),
+        await indexId(flow, "v1", ".mcp.json"),
+      );
+
+      const range = await verifyHistory(flow, ["--range", `${base}..attack`]);
+      assertCommitFails(range, broken, ".mcp.json", [
+        "MALFORMED",
+        "ROLLED_BACK",
+      ]);
+      assertCommitFails(range, restored, ".mcp.json", ["ROLLED_BACK"]);
+      await assertPushRefused(flow, ["origin", "attack:main"], "main", [
+        { path: ".mcp.json", codes: ["ROLLED_BACK"] },
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "the trust list's chain broken, then a removed signer's list restored with its old statement, then her config: fails, push refused",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      // Alice adds mallory, then removes her: both legitimate and pushed.
+      await cliOk(flow, [
+        "trust",
+        "add",
+        flow.mallory.publicPath,
+        "--principal",
+        "mallory@example.com",
+      ]);
+      const added = await commit(flow, "trust mallory");
+      await cliOk(flow, ["trust", "remove", "mallory@example.com"]);
+      await commit(flow, "untrust mallory");
+      await push(flow, "main");
+      await assertVerifies(flow, ["--range", "v1..main"]);
+      const base = await head(flow);
+      const withMallory = await indexId(flow, added, ALLOWED_SIGNERS);
+      assert.notEqual(
+        await indexId(flow, base, ALLOWED_SIGNERS),
+        withMallory,
+      );
+
+      await flow.ok(["checkout", "-q", "-b", "attack"]);
+      // C1: the list's bytes are unchanged; only its index line moves.
+      await setIndexLine(flow, ALLOWED_SIGNERS, NO_STATEMENT);
+      const broken = await forceCommit(flow, "break the trust link");
+      // C2: the list with mallory, and alice's statement (and artifact) for
+      // it back then.
+      await flow.ok([
+        "checkout",
+        added,
+        "--",
+        ALLOWED_SIGNERS,
+        `${STORE}/statements`,
+        `${STORE}/artifacts`,
+      ]);
+      await setIndexLine(flow, ALLOWED_SIGNERS, withMallory);
+      const restored = await forceCommit(flow, "restore mallory");
+      assert.ok(
+        (await readText(flow, ALLOWED_SIGNERS)).includes("mallory@example.com"),
+      );
+      // C3: mallory signs a config of her own.
+      await write(flow, { ".mcp.json": EVIL });
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      const evil = await forceCommit(flow, "evil by mallory");
+
+      const range = await verifyHistory(flow, ["--range", `${base}..attack`]);
+      assertCommitFails(range, broken, ALLOWED_SIGNERS);
+      assertCommitFails(range, restored, ALLOWED_SIGNERS, [
+        "ROLLED_BACK",
+        "UNTRUSTED_TRUST_CHANGE",
+      ]);
+      assertCommitFails(range, evil, undefined);
+      await assertPushRefused(flow, ["origin", "attack:main"], "main", [
+        {
+          path: ALLOWED_SIGNERS,
+          codes: ["ROLLED_BACK", "UNTRUSTED_TRUST_CHANGE"],
+        },
+      ]);
+    });
+  },
+});
+
+// --- 3: patterns ------------------------------------------------------------------
+
+Deno.test({
+  name:
+    "a config.json pattern removed while its file is tampered with: the indexed path is still verified, TAMPERED",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      const repoConfig = (configs: unknown[]) =>
+        JSON.stringify({ version: 1, configs }, null, 2) + "\n";
+      await commit(flow, "tools config", {
+        [REPO_CONFIG]: repoConfig([{
+          pattern: "tools/*/mcp.json",
+          format: "json",
+          servers: "mcpServers",
+        }]),
+        "tools/x/mcp.json": V1,
+      });
+      await indexId(flow, "HEAD", "tools/x/mcp.json");
+      const honest = await verifyHistory(flow, ["--rev", "HEAD"]);
+      assert.equal(honest.code, 0, honest.text);
+      assert.ok(
+        honest.report.commits[0]!.results.some((r) =>
+          r.path === "tools/x/mcp.json" && r.ok
+        ),
+        honest.text,
+      );
+      await push(flow, "main");
+
+      await write(flow, {
+        [REPO_CONFIG]: repoConfig([]),
+        "tools/x/mcp.json": EVIL,
+      });
+      const tampered = await forceCommit(flow, "drop the pattern");
+      assert.equal(
+        await indexId(flow, "HEAD", "tools/x/mcp.json"),
+        await indexId(flow, "HEAD~1", "tools/x/mcp.json"),
+      );
+      const rev = await verifyHistory(flow, ["--rev", "HEAD"]);
+      assertCommitFails(rev, tampered, "tools/x/mcp.json", ["TAMPERED"]);
+      const range = await verifyHistory(flow, [
+        "--range",
+        "origin/main..HEAD",
+      ]);
+      assertCommitFails(range, tampered, "tools/x/mcp.json", ["TAMPERED"]);
+      await assertPushRefused(flow, ["origin", "main"], "main", [
+        { path: "tools/x/mcp.json", codes: ["TAMPERED"] },
+      ]);
+    });
+  },
+});
+
+// --- 4: symlinks ------------------------------------------------------------------
+
+Deno.test({
+  name:
+    "a client folder symlinked to an untracked in-repo folder, or to a symlink that leads outside: .cursor/mcp.json UNSIGNED",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      await assertVerifies(flow, ["--rev", "HEAD"]);
+      const outside = join(flow.repo.home, "outside");
+      await Deno.mkdir(outside);
+      await Deno.writeTextFile(join(outside, "mcp.json"), EVIL);
+      const link = (target: string, path: string) =>
+        Deno.symlink(target, join(flow.repo.root, path));
+
+      const cases: [string, () => Promise<void>][] = [
+        ["to an ignored folder", async () => {
+          await write(flow, {
+            ".gitignore": "node_modules/\n",
+            "node_modules/evilpkg/mcp.json": EVIL,
+          });
+          await link("node_modules/evilpkg", ".cursor");
+        }],
+        ["to an absent folder", async () => {
+          await link("vendor/evilpkg", ".cursor");
+        }],
+        ["to a symlink that leads outside", async () => {
+          await link(outside, "x");
+          await link("x", ".cursor");
+        }],
+        ["to a relative symlink that leads outside", async () => {
+          await link("../../home dir/outside", "x");
+          await link("x", ".cursor");
+        }],
+      ];
+      const passed: string[] = [];
+      for (const [name, attack] of cases) {
+        await flow.ok(["reset", "-q", "--hard", "origin/main"]);
+        await flow.ok(["clean", "-q", "-f", "-d", "-x"]);
+        await attack();
+        const linked = await forceCommit(flow, `.cursor ${name}`);
+        assert.equal(
+          (await flow.ok(["ls-tree", "HEAD", ".cursor"])).slice(0, 6),
+          "120000",
+          name,
+        );
+        const rev = await verifyHistory(flow, ["--rev", "HEAD"]);
+        try {
+          assertCommitFails(rev, linked, ".cursor/mcp.json", ["UNSIGNED"]);
+        } catch (error) {
+          passed.push(`.cursor ${name}: ${(error as Error).message}`);
+        }
+      }
+      assert.deepEqual(passed, [], passed.join("\n\n"));
+    });
+  },
+});
+
+// --- 5: merges --------------------------------------------------------------------
+
+Deno.test({
+  name:
+    "a conflicted merge does not sign what the other branch brings: an unsigned trust-list or config change is refused by pre-commit",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      // Honest: a README conflict, resolved and committed through the hooks.
+      await flow.ok(["checkout", "-q", "-b", "docs"]);
+      await commit(flow, "docs readme", { "README.md": "docs\n" });
+      await flow.ok(["checkout", "-q", "main"]);
+      await commit(flow, "alice readme", { "README.md": "alice\n" });
+      assert.notEqual((await flow.git(["merge", "-q", "docs"])).code, 0);
+      await write(flow, { "README.md": "alice and docs\n" });
+      await flow.ok(["add", "README.md"]);
+      const merged = await flow.git(["commit", "-q", "--no-edit"]);
+      assert.equal(merged.code, 0, merged.stderr);
+      await assertVerifies(flow, ["--range", "origin/main..main"]);
+      await push(flow, "main");
+      const base = await head(flow);
+
+      // Mallory's branches: each edits README, and brings an unsigned
+      // change (no hooks): her own trust line, or a config.
+      await flow.ok(["checkout", "-q", "-b", "mallory-trust"]);
+      await cliOk(flow, [
+        "trust",
+        "add",
+        flow.mallory.publicPath,
+        "--principal",
+        "mallory@example.com",
+      ]);
+      await write(flow, { "README.md": "mallory\n" });
+      await forceCommit(flow, "readme typo");
+      await flow.ok(["checkout", "-q", "-b", "mallory-config", base]);
+      await write(flow, { ".mcp.json": EVIL, "README.md": "mallory 2\n" });
+      await forceCommit(flow, "readme typo 2");
+      await flow.ok(["checkout", "-q", "main"]);
+      const before = await commit(flow, "alice readme 2", {
+        "README.md": "alice 2\n",
+      });
+
+      const cases: [string, string][] = [
+        ["mallory-trust", ALLOWED_SIGNERS],
+        ["mallory-config", ".mcp.json"],
+      ];
+      for (const [branch, path] of cases) {
+        const merge = await flow.git(["merge", "-q", branch]);
+        assert.notEqual(merge.code, 0, `${branch}: ${merge.stdout}`);
+        // Only README conflicts; the other file merged cleanly.
+        assert.equal(
+          await flow.ok(["diff", "--name-only", "--diff-filter=U"]),
+          "README.md\n",
+        );
+        await write(flow, { "README.md": "alice 2 and mallory\n" });
+        await flow.ok(["add", "README.md"]);
+        const refused = await flow.git(["commit", "-q", "--no-edit"]);
+        assert.notEqual(refused.code, 0, `${branch}: merge commit made`);
+        assert.ok(refused.stderr.includes(path), refused.stderr);
+        assert.match(refused.stderr, /review/i);
+        assert.match(refused.stderr, /\bsign/i);
+        assert.equal(await head(flow), before);
+        // Nothing was signed: the store's index and statements are HEAD's.
+        assert.equal(
+          await flow.ok([
+            "diff",
+            "HEAD",
+            "--name-only",
+            "--",
+            INDEX,
+            `${STORE}/statements`,
+          ]),
+          "",
+          branch,
+        );
+        await flow.ok(["merge", "--abort"]);
+      }
+    });
+  },
+});
+
+// --- 6: replace refs ----------------------------------------------------------------
+
+Deno.test({
+  name:
+    "git replace: an evil commit replaced by a clean one is verified as what it really holds",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      const base = await head(flow);
+      await flow.ok(["checkout", "-q", "-b", "clean"]);
+      const clean = await commit(flow, "clean", { "README.md": "clean\n" });
+      await assertVerifies(flow, ["--rev", clean]);
+
+      await flow.ok(["checkout", "-q", "-b", "evil", base]);
+      await write(flow, { ".mcp.json": EVIL });
+      const evil = await forceCommit(flow, "evil");
+      assertCommitFails(
+        await verifyHistory(flow, ["--rev", evil]),
+        evil,
+        ".mcp.json",
+        ["TAMPERED"],
+      );
+
+      await flow.ok(["replace", evil, clean]);
+      // Git itself now shows the clean commit under the evil one's name.
+      assert.equal(
+        (await flow.ok(["show", "-s", "--format=%s", evil])).trim(),
+        "clean",
+      );
+      assertCommitFails(
+        await verifyHistory(flow, ["--rev", evil]),
+        evil,
+        ".mcp.json",
+        ["TAMPERED"],
+      );
+      assertCommitFails(
+        await verifyHistory(flow, ["--range", `${base}..evil`]),
+        evil,
+        ".mcp.json",
+        ["TAMPERED"],
+      );
+      await assertPushRefused(flow, ["origin", "evil:main"], "main", [
+        { path: ".mcp.json", codes: ["TAMPERED"] },
+      ]);
+    });
+  },
+});
+
+// --- 7, 8: new roots and rewinds -------------------------------------------------
+
+Deno.test({
+  name:
+    "an orphan branch with mallory's own trust list and config: UNTRUSTED_TRUST_CHANGE in the range, push refused",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      await assertVerifies(flow, ["--range", "v1..main"]);
+      await flow.ok(["checkout", "-q", "--orphan", "orph"]);
+      await flow.ok(["rm", "-q", "-r", "-f", "."]);
+      await cliOk(flow, [
+        "trust",
+        "add",
+        flow.mallory.publicPath,
+        "--principal",
+        "mallory@example.com",
+      ]);
+      await write(flow, { ".mcp.json": EVIL });
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      const root = await forceCommit(flow, "new root");
+      assert.equal(
+        (await flow.ok(["rev-list", "--parents", "orph"])).trim(),
+        root,
+      );
+      assert.ok(!(await readText(flow, ALLOWED_SIGNERS)).includes("alice"));
+
+      const range = await verifyHistory(flow, [
+        "--range",
+        "origin/main..orph",
+      ]);
+      assertCommitFails(range, root, ALLOWED_SIGNERS, [
+        "UNTRUSTED_TRUST_CHANGE",
+      ]);
+      await assertPushRefused(flow, ["origin", "orph"], "orph", [
+        { path: ALLOWED_SIGNERS, codes: ["UNTRUSTED_TRUST_CHANGE"] },
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a force push back to v1 over v2 is refused by pre-push as a rollback; one that rolls nothing back goes through",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      await assertVerifies(flow, ["--range", "v1..main"]);
+      // main~1 is v1: validly signed, but the remote holds v2 after it.
+      assert.equal(await revParse(flow, "main~1"), await revParse(flow, "v1"));
+      const stderr = await assertPushRefused(
+        flow,
+        ["-f", "origin", "main~1:main"],
+        "main",
+      );
+      assert.match(stderr, /ROLLED_BACK/);
+      assert.ok(stderr.includes(".mcp.json"), stderr);
+
+      // A force push that rolls nothing back (a reworded README commit)
+      // still goes through.
+      await commit(flow, "readme", { "README.md": "draft\n" });
+      await push(flow, "main");
+      await flow.ok(["commit", "-q", "--amend", "-m", "readme, reworded"]);
+      const forced = await flow.git(["push", "-q", "-f", "origin", "main"]);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(await remoteRef(flow, "main"), await head(flow));
+    });
+  },
+});
