@@ -34,7 +34,8 @@ export class GitObjects {
   #child: PipedProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #buffer: Uint8Array = new Uint8Array(0);
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -144,37 +145,57 @@ export class GitObjects {
         }`,
       );
     }
-    const joined = new Uint8Array(this.#buffer.length + value.length);
-    joined.set(this.#buffer);
-    joined.set(value, this.#buffer.length);
-    this.#buffer = joined;
+    // Chunks are kept as they come and joined once per answer, so reading a
+    // large object costs linear time, not a copy per chunk.
+    this.#chunks.push(value);
+    this.#buffered += value.length;
+  }
+
+  #take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const chunk = this.#chunks[0]!;
+      const part = Math.min(n - at, chunk.length);
+      out.set(chunk.subarray(0, part), at);
+      at += part;
+      if (part === chunk.length) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(part);
+    }
+    this.#buffered -= n;
+    return out;
   }
 
   async #readLine(): Promise<Uint8Array> {
+    let searched = 0;
     for (;;) {
-      const end = this.#buffer.indexOf(0x0a);
-      if (end >= 0) {
-        const line = this.#buffer.slice(0, end);
-        this.#buffer = this.#buffer.slice(end + 1);
-        return line;
+      let offset = 0;
+      for (const chunk of this.#chunks) {
+        const end = offset + chunk.length > searched
+          ? chunk.indexOf(0x0a, Math.max(0, searched - offset))
+          : -1;
+        if (end >= 0) {
+          const line = this.#take(offset + end + 1);
+          return line.subarray(0, line.length - 1);
+        }
+        offset += chunk.length;
       }
+      searched = offset;
       await this.#fill();
     }
   }
 
   async #readBytes(n: number): Promise<Uint8Array> {
-    while (this.#buffer.length < n) await this.#fill();
-    const bytes = this.#buffer.slice(0, n);
-    this.#buffer = this.#buffer.slice(n);
-    return bytes;
+    while (this.#buffered < n) await this.#fill();
+    return this.#take(n);
   }
 
   async #skip(n: number): Promise<void> {
     // Discard as it arrives, so an oversized object is never held in memory.
     let left = n;
     for (;;) {
-      const take = Math.min(left, this.#buffer.length);
-      this.#buffer = this.#buffer.slice(take);
+      const take = Math.min(left, this.#buffered);
+      this.#take(take);
       left -= take;
       if (left === 0) return;
       await this.#fill();

@@ -236,6 +236,9 @@ function entryType(mode: string): TreeEntry["type"] {
   return mode === "120000" ? "link" : mode === "160000" ? "submodule" : "file";
 }
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const KNOWN_MODES = new Set(["040000", "100644", "100755", "120000", "160000"]);
+
 async function flattenTree(
   objects: GitObjects,
   oid: string,
@@ -250,6 +253,7 @@ async function flattenTree(
   const bytes = object.bytes;
   const idLength = oid.length / 2;
   const flat: [string, SnapshotEntry][] = [];
+  const names = new Set<string>();
   let at = 0;
   while (at < bytes.length) {
     const space = bytes.indexOf(0x20, at);
@@ -261,7 +265,33 @@ async function flattenTree(
       6,
       "0",
     );
-    const name = new TextDecoder().decode(bytes.subarray(space + 1, nul));
+    if (!KNOWN_MODES.has(mode)) {
+      throw new ToolError("IO", `Tree ${oid} has an entry with mode "${mode}"`);
+    }
+    // Strict, as git fsck is: two byte-different names must never become
+    // one path here, and no name may walk out of its folder.
+    let name: string;
+    try {
+      name = STRICT_UTF8.decode(bytes.subarray(space + 1, nul));
+    } catch {
+      throw new ToolError(
+        "IO",
+        `Tree ${oid} has an entry name that is not UTF-8`,
+      );
+    }
+    if (
+      name === "" || name === "." || name === ".." || name.includes("/") ||
+      name.toLowerCase() === ".git"
+    ) {
+      throw new ToolError(
+        "IO",
+        `Tree ${oid} has a forbidden entry name "${name}"`,
+      );
+    }
+    if (names.has(name)) {
+      throw new ToolError("IO", `Tree ${oid} lists "${name}" twice`);
+    }
+    names.add(name);
     const child = Array.from(
       bytes.subarray(nul + 1, nul + 1 + idLength),
       (b) => b.toString(16).padStart(2, "0"),

@@ -1,0 +1,165 @@
+/**
+ * Git objects read through one `cat-file --batch` session: blobs of any size
+ * come back byte for byte, and trees that git fsck would refuse (duplicate
+ * names, names that walk out of their folder, invalid UTF-8) are refused
+ * here too, so that two byte-different trees never read as one.
+ */
+
+import assert from "node:assert/strict";
+import { GitObjects } from "../../src/git/cat_file.ts";
+import { commitSnapshot, readCommit } from "../../src/git/snapshot.ts";
+import { createTempRepo } from "../support/repo.ts";
+
+async function gitWithInput(
+  cwd: string,
+  args: string[],
+  input: Uint8Array,
+): Promise<string> {
+  const child = new Deno.Command("git", {
+    args,
+    cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(input);
+  await writer.close();
+  const out = await child.output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
+}
+
+/** A raw tree object: entries of "<mode> <name>\0<20-byte id>". */
+function rawTree(entries: [string, Uint8Array, string][]): Uint8Array {
+  const parts: number[] = [];
+  for (const [mode, name, id] of entries) {
+    parts.push(
+      ...new TextEncoder().encode(`${mode} `),
+      ...name,
+      0,
+      ...hexToBytes(id),
+    );
+  }
+  return Uint8Array.from(parts);
+}
+
+Deno.test("cat-file: a multi-megabyte blob reads back byte for byte, and the next object after it too", async () => {
+  await using repo = await createTempRepo();
+  const big = crypto.getRandomValues(new Uint8Array(65536)).map((b) => b);
+  const blob = new Uint8Array(5 * 1024 * 1024);
+  for (let at = 0; at < blob.length; at += big.length) {
+    blob.set(big.subarray(0, Math.min(big.length, blob.length - at)), at);
+  }
+  const bigId = await gitWithInput(
+    repo.root,
+    ["hash-object", "-w", "--stdin"],
+    blob,
+  );
+  const smallId = await gitWithInput(repo.root, [
+    "hash-object",
+    "-w",
+    "--stdin",
+  ], new TextEncoder().encode("after\n"));
+  const objects = GitObjects.open({
+    root: repo.root,
+    gitDir: `${repo.root}/.git`,
+  });
+  try {
+    const read = await objects.read(bigId, blob.length);
+    assert.equal(read?.bytes.length, blob.length);
+    assert.ok(read!.bytes.every((b, i) => b === blob[i]));
+    await assert.rejects(objects.read(bigId, 1024), /over the limit/);
+    assert.equal(
+      new TextDecoder().decode((await objects.read(smallId, 100))!.bytes),
+      "after\n",
+    );
+    assert.equal(await objects.read("0".repeat(40), 10), undefined);
+  } finally {
+    await objects.close();
+  }
+});
+
+Deno.test("trees git fsck would refuse are refused", async (t) => {
+  await using repo = await createTempRepo();
+  const blob = await gitWithInput(
+    repo.root,
+    ["hash-object", "-w", "--stdin"],
+    new TextEncoder().encode("{}\n"),
+  );
+  const enc = (text: string) => new TextEncoder().encode(text);
+  const cases: [string, [string, Uint8Array, string][], RegExp][] = [
+    ["a name listed twice", [["100644", enc(".mcp.json"), blob], [
+      "100644",
+      enc(".mcp.json"),
+      blob,
+    ]], /twice/],
+    [
+      "a name with a slash",
+      [["100644", enc("a/.mcp.json"), blob]],
+      /forbidden/,
+    ],
+    ["a dot-dot name", [["100644", enc(".."), blob]], /forbidden/],
+    ["a .git entry", [["100644", enc(".GIT"), blob]], /forbidden/],
+    [
+      "a name that is not UTF-8",
+      [["100644", Uint8Array.of(0xff, 0x2e), blob]],
+      /UTF-8/,
+    ],
+    ["an unknown mode", [["100600", enc("x"), blob]], /mode/],
+  ];
+  const objects = GitObjects.open({
+    root: repo.root,
+    gitDir: `${repo.root}/.git`,
+  });
+  try {
+    // The control: a well-formed tree reads.
+    const good = await gitWithInput(repo.root, [
+      "hash-object",
+      "-w",
+      "-t",
+      "tree",
+      "--literally",
+      "--stdin",
+    ], rawTree([["100644", enc(".mcp.json"), blob]]));
+    const goodCommit = await gitWithInput(repo.root, [
+      "commit-tree",
+      good,
+      "-m",
+      "good",
+    ], new Uint8Array());
+    const snapshot = await commitSnapshot(
+      objects,
+      await readCommit(objects, goodCommit),
+    );
+    assert.deepEqual([...snapshot.entries.keys()], [".mcp.json"]);
+    for (const [name, entries, error] of cases) {
+      await t.step(name, async () => {
+        const tree = await gitWithInput(repo.root, [
+          "hash-object",
+          "-w",
+          "-t",
+          "tree",
+          "--literally",
+          "--stdin",
+        ], rawTree(entries));
+        const commit = await gitWithInput(repo.root, [
+          "commit-tree",
+          tree,
+          "-m",
+          name,
+        ], new Uint8Array());
+        await assert.rejects(
+          commitSnapshot(objects, await readCommit(objects, commit)),
+          error,
+        );
+      });
+    }
+  } finally {
+    await objects.close();
+  }
+});
