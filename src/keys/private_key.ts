@@ -196,9 +196,10 @@ function readPrivateSection(
  * import assert from "node:assert/strict";
  * import { formatPrivateKey } from "./private_key.ts";
  * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
+ * import { OPENSSH_KEY_BEGIN } from "../constants.ts";
  * const seed = generateSeed();
  * const text = formatPrivateKey({ seed, publicKey: await publicKeyFromSeed(seed), comment: "" });
- * assert.ok(text.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
+ * assert.ok(text.startsWith(OPENSSH_KEY_BEGIN + "\n"));
  * ```
  */
 export function formatPrivateKey(key: PrivateKey): string {
