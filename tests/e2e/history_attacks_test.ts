@@ -20,17 +20,29 @@
  * 8. A force push back to an older, validly signed version.
  *
  * Real git, a bare remote, the hooks that `init` installs; repository paths
- * contain a space. Local helpers follow history_test.ts and
- * hooks_flow_test.ts.
+ * contain a space. The flow helpers are shared with history_test.ts and
+ * hooks_flow_test.ts (tests/support/flow.ts).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { join, resolve } from "node:path";
-import { type CliResult, runCli } from "../support/cli.ts";
-import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
-import { type GeneratedKey, generateKey } from "../support/ssh_keygen.ts";
+import { join } from "node:path";
+import {
+  cliOk,
+  commit,
+  createFlow,
+  type Flow,
+  type FlowWithKeys,
+  forceCommit,
+  head,
+  type HistoryReport,
+  push,
+  readText,
+  revParse,
+  verifyHistory,
+  write,
+} from "../support/flow.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const STORE = ".mcp-orchestration";
@@ -38,7 +50,6 @@ const INDEX = `${STORE}/index`;
 const ALLOWED_SIGNERS = `${STORE}/allowed_signers`;
 const REPO_CONFIG = `${STORE}/config.json`;
 const NO_STATEMENT = "f".repeat(64);
-const decoder = new TextDecoder();
 
 function config(command: string): string {
   return JSON.stringify({ mcpServers: { files: { command, args: ["."] } } }) +
@@ -50,154 +61,30 @@ const EVIL = config("curl-evil");
 
 // --- helpers ------------------------------------------------------------------
 
-interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** A flow (tests/support/flow.ts) in which mallory has an ssh-keygen key that nobody trusts. */
+type AttacksFlow = FlowWithKeys<"mallory">;
 
 /**
- * A repository set up by alice with `init`, then "v1" (tag v1) and "v2"
- * (tag v2, sequence 2) committed through the hooks and pushed to the bare
- * remote "origin"; mallory has an ssh-keygen key that nobody trusts.
+ * Sets up a flow in which alice ran `init`, then "v1" (tag v1) and "v2"
+ * (tag v2, sequence 2) were committed through the hooks and pushed to the
+ * bare remote "origin".
  */
-interface Flow {
-  repo: TempRepo;
-  remote: TempRepo;
-  mallory: GeneratedKey;
-  /** Runs git as a user would (hooks run with alice's key); any exit code. */
-  git(
-    args: string[],
-    options?: { env?: Record<string, string> },
-  ): Promise<GitResult>;
-  /** Runs git and fails the test on a non-zero exit; returns stdout. */
-  ok(args: string[]): Promise<string>;
-  /** Runs the real CLI in the repository. */
-  cli(args: string[]): Promise<CliResult>;
-}
-
-let denoDir: Promise<string> | undefined;
-
-// A hook runs `deno run`, which needs the test's module cache: gitEnv moves
-// HOME, where Deno looks by default (see tests/support/cli.ts).
-async function denoEnv(): Promise<Record<string, string>> {
-  denoDir ??= (async () => {
-    const fromEnv = Deno.env.get("DENO_DIR");
-    if (fromEnv) return resolve(fromEnv);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
-  })();
-  return {
-    DENO_DIR: await denoDir,
-    DENO_NO_UPDATE_CHECK: "1",
-    DENO_NO_PROMPT: "1",
-  };
-}
-
-async function withFlow(fn: (flow: Flow) => Promise<void>): Promise<void> {
-  const repo = await createTempRepo();
-  const remote = await createTempRepo({ bare: true });
-  try {
-    assert.ok(repo.root.includes(" "), repo.root);
-    await repo.git("remote", "add", "origin", remote.root);
-    const keys = join(repo.home, "other keys");
-    await Deno.mkdir(keys, { mode: 0o700 });
-    const flow: Flow = {
-      repo,
-      remote,
-      mallory: await generateKey(keys, "mallory"),
-      async git(args, options = {}) {
-        const out = await new Deno.Command("git", {
-          args,
-          cwd: repo.root,
-          clearEnv: true,
-          env: {
-            ...gitEnv(repo.home),
-            ...(await denoEnv()),
-            MCP_ORCHESTRATION_HOME: repo.home,
-            ...options.env,
-          },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        return {
-          code: out.code,
-          stdout: decoder.decode(out.stdout),
-          stderr: decoder.decode(out.stderr),
-        };
-      },
-      async ok(args) {
-        const result = await flow.git(args);
-        assert.equal(
-          result.code,
-          0,
-          `"git ${args.join(" ")}" failed: ${result.stderr}`,
-        );
-        return result.stdout;
-      },
-      cli: (args) => runCli(args, { cwd: repo.root, home: repo.home }),
-    };
-    await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
-    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-    await commit(flow, "v1");
-    await flow.ok(["tag", "v1"]);
-    await commit(flow, "v2", { ".mcp.json": V2 });
-    await flow.ok(["tag", "v2"]);
-    assert.match(
-      await statementText(flow, "v2", ".mcp.json"),
-      /^sequence 2$/m,
-    );
-    await push(flow, "main");
-    await fn(flow);
-  } finally {
-    await repo.cleanup();
-    await remote.cleanup();
-  }
-}
-
-async function cliOk(flow: Flow, args: string[]): Promise<CliResult> {
-  const result = await flow.cli(args);
-  assert.equal(result.code, 0, `"${args.join(" ")}" failed: ${result.stderr}`);
-  return result;
-}
-
-async function write(flow: Flow, files: Record<string, string>) {
-  for (const [path, text] of Object.entries(files)) {
-    await flow.repo.write(path, text);
-  }
-}
-
-/** Writes files, stages everything and commits with the hooks; fails the test if refused. */
-async function commit(
-  flow: Flow,
-  message: string,
-  files: Record<string, string> = {},
-): Promise<string> {
-  await write(flow, files);
-  await flow.ok(["add", "-A"]);
-  const result = await flow.git(["commit", "-q", "-m", message]);
-  assert.equal(result.code, 0, `commit "${message}": ${result.stderr}`);
-  return await head(flow);
-}
-
-/** Stages everything and commits past the hooks, as an attacker would. */
-async function forceCommit(flow: Flow, message: string): Promise<string> {
-  await flow.ok(["add", "-A"]);
-  await flow.ok(["commit", "-q", "--no-verify", "-m", message]);
-  return await head(flow);
-}
-
-async function head(flow: Flow): Promise<string> {
-  return await revParse(flow, "HEAD");
-}
-
-async function revParse(flow: Flow, rev: string): Promise<string> {
-  return (await flow.ok(["rev-parse", rev])).trim();
+async function withFlow(
+  fn: (flow: AttacksFlow) => Promise<void>,
+): Promise<void> {
+  await using flow = await createFlow({ keys: ["mallory"] });
+  await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
+  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+  await commit(flow, "v1");
+  await flow.ok(["tag", "v1"]);
+  await commit(flow, "v2", { ".mcp.json": V2 });
+  await flow.ok(["tag", "v2"]);
+  assert.match(
+    await statementText(flow, "v2", ".mcp.json"),
+    /^sequence 2$/m,
+  );
+  await push(flow, "main");
+  await fn(flow);
 }
 
 /** What the remote's ref holds, or undefined when it has no such ref. */
@@ -211,11 +98,6 @@ async function remoteRef(
   } catch {
     return undefined;
   }
-}
-
-async function push(flow: Flow, refspec: string): Promise<void> {
-  const result = await flow.git(["push", "-q", "origin", refspec]);
-  assert.equal(result.code, 0, `push ${refspec}: ${result.stderr}`);
 }
 
 /**
@@ -240,35 +122,6 @@ async function assertPushRefused(
     assert.ok(line, `no "${path} ${codes.join("|")}" in:\n${result.stderr}`);
   }
   return result.stderr;
-}
-
-interface HistoryReport {
-  ok: boolean;
-  commits: {
-    commit: string;
-    subject: string;
-    ok: boolean;
-    results: { path: string; ok: boolean; code?: string; reason: string }[];
-  }[];
-}
-
-/** `verify ARGS --json` (`--rev` or `--range`): its exit code and report. */
-async function verifyHistory(
-  flow: Flow,
-  args: string[],
-): Promise<{ code: number; report: HistoryReport; text: string }> {
-  const result = await flow.cli(["verify", ...args, "--json"]);
-  let report: HistoryReport;
-  try {
-    report = JSON.parse(result.stdout);
-  } catch {
-    return assert.fail(
-      `verify ${
-        args.join(" ")
-      } printed no JSON (exit ${result.code}): ${result.stderr}`,
-    );
-  }
-  return { code: result.code, report, text: JSON.stringify(report, null, 2) };
 }
 
 /** Asserts that the history passes: exit 0, every commit ok. */
@@ -305,10 +158,6 @@ function assertCommitFails(
       codes.join("|") || "(any code)"
     } for ${commit.slice(0, 12)}:\n${result.text}`,
   );
-}
-
-async function readText(flow: Flow, path: string): Promise<string> {
-  return decoder.decode(await flow.repo.read(path));
 }
 
 /** The statement id a commit's index names for a path. */

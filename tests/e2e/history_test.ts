@@ -15,18 +15,26 @@
  */
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { join, resolve } from "node:path";
-import { initKey } from "../../mod.ts";
-import { type CliResult, runCli } from "../support/cli.ts";
-import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
-import { type GeneratedKey, generateKey } from "../support/ssh_keygen.ts";
+import {
+  cliOk,
+  commit,
+  createFlow,
+  type Flow,
+  type FlowWithKeys,
+  forceCommit,
+  head,
+  type HistoryReport,
+  installHooks,
+  push,
+  readText,
+  sha256,
+  write,
+} from "../support/flow.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const STORE = ".mcp-orchestration";
 const INDEX = `${STORE}/index`;
 const ALLOWED_SIGNERS = `${STORE}/allowed_signers`;
-const decoder = new TextDecoder();
 
 function config(command: string): string {
   return JSON.stringify({ mcpServers: { files: { command, args: ["."] } } }) +
@@ -38,167 +46,27 @@ const EVIL = config("curl-evil");
 
 // --- helpers ------------------------------------------------------------------
 
-interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /**
- * A repository with the real hooks installed and a bare remote "origin";
- * alice (the default key in the tool's home) is the first trusted signer,
- * bob and mallory are keys made by ssh-keygen that nobody trusts yet.
+ * A flow (tests/support/flow.ts) in which alice (the default key in the
+ * tool's home) is the first trusted signer; bob and mallory are keys made by
+ * ssh-keygen that nobody trusts yet.
  */
-interface Flow {
-  repo: TempRepo;
-  remote: TempRepo;
-  bob: GeneratedKey;
-  mallory: GeneratedKey;
-  /** Runs git as a user would (hooks run; alice's key unless env says otherwise). */
-  git(
-    args: string[],
-    options?: { env?: Record<string, string> },
-  ): Promise<GitResult>;
-  /** Runs git and fails the test on a non-zero exit; returns stdout. */
-  ok(args: string[]): Promise<string>;
-  /** Runs the real CLI in the repository. */
-  cli(args: string[]): Promise<CliResult>;
-}
-
-let denoDir: Promise<string> | undefined;
-
-// A hook runs `deno run`, which needs the test's module cache: gitEnv moves
-// HOME, where Deno looks by default (see tests/support/cli.ts).
-async function denoEnv(): Promise<Record<string, string>> {
-  denoDir ??= (async () => {
-    const fromEnv = Deno.env.get("DENO_DIR");
-    if (fromEnv) return resolve(fromEnv);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
-  })();
-  return {
-    DENO_DIR: await denoDir,
-    DENO_NO_UPDATE_CHECK: "1",
-    DENO_NO_PROMPT: "1",
-  };
-}
+type HistoryFlow = FlowWithKeys<"bob" | "mallory">;
 
 /** Sets up a flow whose first commit ("v1", signed by the hook) is pushed. */
-async function withFlow(fn: (flow: Flow) => Promise<void>): Promise<void> {
-  const repo = await createTempRepo();
-  const remote = await createTempRepo({ bare: true });
-  try {
-    assert.ok(repo.root.includes(" "), repo.root);
-    await repo.git("remote", "add", "origin", remote.root);
-    const { created } = await initKey({ home: repo.home });
-    const keys = join(repo.home, "other keys");
-    await Deno.mkdir(keys, { mode: 0o700 });
-    const flow: Flow = {
-      repo,
-      remote,
-      bob: await generateKey(keys, "bob"),
-      mallory: await generateKey(keys, "mallory"),
-      async git(args, options = {}) {
-        const out = await new Deno.Command("git", {
-          args,
-          cwd: repo.root,
-          clearEnv: true,
-          env: {
-            ...gitEnv(repo.home),
-            ...(await denoEnv()),
-            MCP_ORCHESTRATION_HOME: repo.home,
-            ...options.env,
-          },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        return {
-          code: out.code,
-          stdout: decoder.decode(out.stdout),
-          stderr: decoder.decode(out.stderr),
-        };
-      },
-      async ok(args) {
-        const result = await flow.git(args);
-        assert.equal(
-          result.code,
-          0,
-          `"git ${args.join(" ")}" failed: ${result.stderr}`,
-        );
-        return result.stdout;
-      },
-      cli: (args) => runCli(args, { cwd: repo.root, home: repo.home }),
-    };
-    await cliOk(flow, [
-      "trust",
-      "add",
-      created.publicKeyPath,
-      "--principal",
-      "alice@example.com",
-    ]);
-    await cliOk(flow, ["install"]);
-    await commit(flow, "v1", { ".mcp.json": V1 });
-    await flow.ok(["tag", "v1"]);
-    await push(flow, "main");
-    await fn(flow);
-  } finally {
-    await repo.cleanup();
-    await remote.cleanup();
-  }
-}
-
-async function cliOk(flow: Flow, args: string[]): Promise<CliResult> {
-  const result = await flow.cli(args);
-  assert.equal(result.code, 0, `"${args.join(" ")}" failed: ${result.stderr}`);
-  return result;
-}
-
-async function write(flow: Flow, files: Record<string, string>) {
-  for (const [path, text] of Object.entries(files)) {
-    await flow.repo.write(path, text);
-  }
-}
-
-/** Writes files, stages everything and commits with the hooks; fails the test if refused. */
-async function commit(
-  flow: Flow,
-  message: string,
-  files: Record<string, string> = {},
-  env?: Record<string, string>,
-): Promise<string> {
-  await write(flow, files);
-  await flow.ok(["add", "-A"]);
-  const result = await flow.git(
-    ["commit", "-q", "-m", message],
-    env ? { env } : {},
-  );
-  assert.equal(result.code, 0, `commit "${message}": ${result.stderr}`);
-  return await head(flow);
-}
-
-/** Stages everything and commits past the hooks, as an attacker (or a hurried user) would. */
-async function forceCommit(flow: Flow, message: string): Promise<string> {
-  await flow.ok(["add", "-A"]);
-  await flow.ok(["commit", "-q", "--no-verify", "-m", message]);
-  return await head(flow);
-}
-
-async function head(flow: Flow): Promise<string> {
-  return (await flow.ok(["rev-parse", "HEAD"])).trim();
+async function withFlow(
+  fn: (flow: HistoryFlow) => Promise<void>,
+): Promise<void> {
+  await using flow = await createFlow({ keys: ["bob", "mallory"] });
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "v1", { ".mcp.json": V1 });
+  await flow.ok(["tag", "v1"]);
+  await push(flow, "main");
+  await fn(flow);
 }
 
 async function remoteRef(flow: Flow, branch: string): Promise<string> {
   return (await flow.remote.git("rev-parse", branch)).trim();
-}
-
-async function push(flow: Flow, branch: string): Promise<void> {
-  const result = await flow.git(["push", "-q", "origin", branch]);
-  assert.equal(result.code, 0, `push ${branch}: ${result.stderr}`);
 }
 
 /**
@@ -222,16 +90,6 @@ async function assertPushRefused(
   }
 }
 
-interface HistoryReport {
-  ok: boolean;
-  commits: {
-    commit: string;
-    subject: string;
-    ok: boolean;
-    results: { path: string; ok: boolean; code?: string }[];
-  }[];
-}
-
 /** `verify --range RANGE --json`: its exit code, and every failure as "subject: path CODE". */
 async function verifyRange(
   flow: Flow,
@@ -253,14 +111,6 @@ async function verifyRange(
   );
   assert.equal(report.ok, failures.length === 0);
   return { code: result.code, failures, report };
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-async function readText(flow: Flow, path: string): Promise<string> {
-  return decoder.decode(await flow.repo.read(path));
 }
 
 // --- attacks ------------------------------------------------------------------------

@@ -16,11 +16,17 @@
  */
 
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { dirname, join, resolve } from "node:path";
-import { initKey } from "../../mod.ts";
-import { type CliResult, runCli } from "../support/cli.ts";
-import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
+import { dirname, join } from "node:path";
+import {
+  cliOk,
+  createFlow,
+  type Flow,
+  type GitResult,
+  installHooks,
+  revParse,
+  sha256,
+  verifyHistory,
+} from "../support/flow.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
@@ -40,116 +46,11 @@ const V3 = config("server-v3");
 
 // --- helpers ------------------------------------------------------------------
 
-interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  bytes: Uint8Array;
-}
-
-/** A repository with the real hooks installed, alice trusted, and a bare remote. */
-interface Flow {
-  repo: TempRepo;
-  remote: TempRepo;
-  /** Runs git as a user would (hooks run and find alice's key); any exit code. */
-  git(
-    args: string[],
-    options?: { cwd?: string; env?: Record<string, string> },
-  ): Promise<GitResult>;
-  /** Runs git and fails the test on a non-zero exit; returns stdout. */
-  ok(args: string[], options?: { cwd?: string }): Promise<string>;
-  /** Runs the real CLI in the repository. */
-  cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
-}
-
-let denoDir: Promise<string> | undefined;
-
-// A hook runs `deno run`, which needs the test's module cache: gitEnv moves
-// HOME, where Deno looks by default (see tests/support/cli.ts).
-async function denoEnv(): Promise<Record<string, string>> {
-  denoDir ??= (async () => {
-    const fromEnv = Deno.env.get("DENO_DIR");
-    if (fromEnv) return resolve(fromEnv);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
-  })();
-  return {
-    DENO_DIR: await denoDir,
-    DENO_NO_UPDATE_CHECK: "1",
-    DENO_NO_PROMPT: "1",
-  };
-}
-
+/** Sets up a flow (tests/support/flow.ts) with the real hooks installed and alice trusted. */
 async function withFlow(fn: (flow: Flow) => Promise<void>): Promise<void> {
-  const repo = await createTempRepo();
-  const remote = await createTempRepo({ bare: true });
-  try {
-    await repo.git("remote", "add", "origin", remote.root);
-    const { created } = await initKey({ home: repo.home });
-    const flow: Flow = {
-      repo,
-      remote,
-      async git(args, options = {}) {
-        const out = await new Deno.Command("git", {
-          args,
-          cwd: options.cwd ?? repo.root,
-          clearEnv: true,
-          env: {
-            ...gitEnv(repo.home),
-            ...(await denoEnv()),
-            MCP_ORCHESTRATION_HOME: repo.home,
-            ...options.env,
-          },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        return {
-          code: out.code,
-          stdout: decoder.decode(out.stdout),
-          stderr: decoder.decode(out.stderr),
-          bytes: out.stdout,
-        };
-      },
-      async ok(args, options = {}) {
-        const result = await flow.git(args, options);
-        assert.equal(
-          result.code,
-          0,
-          `"git ${args.join(" ")}" failed: ${result.stderr}`,
-        );
-        return result.stdout;
-      },
-      cli: (args, env) =>
-        runCli(args, {
-          cwd: repo.root,
-          home: repo.home,
-          ...(env ? { env } : {}),
-        }),
-    };
-    await cliOk(flow, [
-      "trust",
-      "add",
-      created.publicKeyPath,
-      "--principal",
-      PRINCIPAL,
-    ]);
-    await cliOk(flow, ["install"]);
-    await fn(flow);
-  } finally {
-    await repo.cleanup();
-    await remote.cleanup();
-  }
-}
-
-async function cliOk(flow: Flow, args: string[]): Promise<CliResult> {
-  const result = await flow.cli(args);
-  assert.equal(result.code, 0, `"${args.join(" ")}" failed: ${result.stderr}`);
-  return result;
+  await using flow = await createFlow();
+  await installHooks(flow, PRINCIPAL);
+  await fn(flow);
 }
 
 /** Writes files, stages everything and commits with the hooks; returns git's result. */
@@ -169,18 +70,6 @@ async function commitFiles(
   }
   await flow.ok(["add", "-A"], { cwd });
   return await flow.git(["commit", "-q", "-m", message], options);
-}
-
-function sha256(bytes: string | Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-async function revParse(
-  flow: Flow,
-  rev: string,
-  cwd?: string,
-): Promise<string> {
-  return (await flow.ok(["rev-parse", rev], cwd ? { cwd } : {})).trim();
 }
 
 /** The exact bytes git stores for `rev:path`. */
@@ -228,33 +117,6 @@ async function statementAt(
 async function filesAt(flow: Flow, rev: string): Promise<string[]> {
   return (await flow.ok(["ls-tree", "-r", "--name-only", rev])).split("\n")
     .filter((line) => line !== "");
-}
-
-interface HistoryReport {
-  ok: boolean;
-  commits: {
-    commit: string;
-    subject: string;
-    ok: boolean;
-    results: { path: string; ok: boolean; code?: string }[];
-  }[];
-}
-
-/** `verify --rev` or `--range` as JSON, with its exit code. */
-async function verifyHistory(
-  flow: Flow,
-  args: string[],
-): Promise<{ code: number; report: HistoryReport }> {
-  const result = await flow.cli(["verify", ...args, "--json"]);
-  try {
-    return { code: result.code, report: JSON.parse(result.stdout) };
-  } catch {
-    return assert.fail(
-      `verify ${
-        args.join(" ")
-      } printed no JSON (exit ${result.code}): ${result.stderr}`,
-    );
-  }
 }
 
 /** Asserts that `verify --rev REV` passes, listing the configs it verified. */
