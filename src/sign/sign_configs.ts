@@ -160,7 +160,10 @@ export async function signStaged(
   const changed = (await stagedChanges(repo)).filter((change) =>
     change.mode !== "000000"
   );
-  if (!changed.some((change) => mayConcernUs(repo, change))) {
+  // With repository patterns in config.json, any path may be a config.
+  const anyPathMayBeConfig = changed.length > 0 &&
+    existsSync(join(repo.root, REPO_CONFIG_PATH));
+  if (!anyPathMayBeConfig && !changed.some(mayConcernUs)) {
     return { results: [] };
   }
   const objects = GitObjects.open(repo);
@@ -307,14 +310,12 @@ export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
   return changes;
 }
 
-function mayConcernUs(repo: Repository, change: StagedChange): boolean {
+function mayConcernUs(change: StagedChange): boolean {
   // Cheap, before any object is read: built-in config names, the store, a
-  // link or submodule, or anything at all when the repository adds its own
-  // patterns in config.json.
+  // link or a submodule.
   return change.path.startsWith(`${STORE_DIR}/`) || change.mode === "120000" ||
     change.mode === "160000" ||
-    findConfigKind(change.path, BUILTIN_CONFIG_KINDS) !== undefined ||
-    existsSync(join(repo.root, REPO_CONFIG_PATH));
+    findConfigKind(change.path, BUILTIN_CONFIG_KINDS) !== undefined;
 }
 
 interface SignSourceOptions {

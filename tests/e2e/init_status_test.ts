@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { isOurHook } from "../../src/hooks/stubs.ts";
-import { type CliResult, runCli } from "../support/cli.ts";
+import { type CliResult, denoEnv, runCli } from "../support/cli.ts";
 import {
   createTempRepo,
   gitEnv,
@@ -158,24 +158,6 @@ async function hooksFolder(repo: TempRepo): Promise<string> {
     "--git-path",
     "hooks",
   )).trim();
-}
-
-let denoDir: Promise<string> | undefined;
-
-// The installed hooks run `deno run`, which needs the test's Deno cache;
-// gitEnv's HOME would hide it (see tests/support/cli.ts).
-async function denoEnv(): Promise<Record<string, string>> {
-  denoDir ??= (async () => {
-    const fromEnv = Deno.env.get("DENO_DIR");
-    if (fromEnv) return resolve(fromEnv);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
-  })();
-  return { DENO_DIR: await denoDir, DENO_NO_UPDATE_CHECK: "1" };
 }
 
 /** Runs git as a user would, so that the hooks run. */

@@ -30,6 +30,7 @@ import {
 } from "../../src/hooks/stubs.ts";
 import {
   type CliResult,
+  denoEnv,
   MOD_PATH,
   PERMISSION_FLAGS,
   runCli,
@@ -66,24 +67,6 @@ async function expectedCommand(): Promise<string[]> {
   const bin = Deno.env.get(TEST_BIN_ENV);
   if (bin) return [await Deno.realPath(resolve(bin))];
   return [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, MOD_PATH];
-}
-
-let denoDir: Promise<string> | undefined;
-
-// A hook that runs `deno run` needs the test's Deno cache, which gitEnv's
-// HOME would hide (see tests/support/cli.ts).
-async function denoEnv(): Promise<Record<string, string>> {
-  denoDir ??= (async () => {
-    const fromEnv = Deno.env.get("DENO_DIR");
-    if (fromEnv) return resolve(fromEnv);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
-  })();
-  return { DENO_DIR: await denoDir, DENO_NO_UPDATE_CHECK: "1" };
 }
 
 interface GitResult {

@@ -106,7 +106,7 @@ export async function runCli(
   const invocation = cliInvocation(args);
   const env: Record<string, string> = {
     ...gitEnv(options.home),
-    ...(Deno.env.get(TEST_BIN_ENV) ? {} : await _denoEnv()),
+    ...(Deno.env.get(TEST_BIN_ENV) ? {} : await denoEnv()),
     MCP_ORCHESTRATION_HOME: options.home,
     NO_COLOR: "1",
   };
@@ -142,9 +142,14 @@ export async function runCli(
   };
 }
 
-// `gitEnv` moves HOME, and Deno's default cache lives under HOME, so a child
-// would download every dependency again: hand it the parent's cache.
-async function _denoEnv(): Promise<Record<string, string>> {
+/**
+ * The variables a `deno run` child needs to use this test run's module cache:
+ * `gitEnv` moves HOME, where Deno keeps its cache by default, so a child (the
+ * CLI, or an installed hook) would otherwise download every dependency again.
+ *
+ * @returns `DENO_DIR` and friends.
+ */
+export async function denoEnv(): Promise<Record<string, string>> {
   denoDir ??= _findDenoDir();
   const env: Record<string, string> = {
     DENO_DIR: await denoDir,

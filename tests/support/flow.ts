@@ -14,9 +14,9 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { initKey } from "../../mod.ts";
-import { type CliResult, runCli } from "./cli.ts";
+import { type CliResult, denoEnv, runCli } from "./cli.ts";
 import { createTempRepo, gitEnv, type TempRepo } from "./repo.ts";
 import { type GeneratedKey, generateKey } from "./ssh_keygen.ts";
 
@@ -79,28 +79,6 @@ export interface HistoryReport {
   }[];
 }
 
-let denoDir: Promise<string> | undefined;
-
-// A hook runs `deno run`, which needs the test's module cache: gitEnv moves
-// HOME, where Deno looks by default (see tests/support/cli.ts).
-async function _denoEnv(): Promise<Record<string, string>> {
-  denoDir ??= (async () => {
-    const fromEnv = Deno.env.get("DENO_DIR");
-    if (fromEnv) return resolve(fromEnv);
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return JSON.parse(decoder.decode(out.stdout)).denoDir as string;
-  })();
-  return {
-    DENO_DIR: await denoDir,
-    DENO_NO_UPDATE_CHECK: "1",
-    DENO_NO_PROMPT: "1",
-  };
-}
-
 /**
  * Creates a repository with a bare remote "origin", and the keys asked for.
  *
@@ -140,7 +118,7 @@ export async function createFlow<K extends string = never>(
           clearEnv: true,
           env: {
             ...gitEnv(repo.home),
-            ...(await _denoEnv()),
+            ...(await denoEnv()),
             MCP_ORCHESTRATION_HOME: repo.home,
             ...options.env,
           },
