@@ -12,7 +12,7 @@
  */
 
 import assert from "node:assert/strict";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { isOurHook } from "../../src/hooks/stubs.ts";
 import { type CliResult, denoEnv, runCli } from "../support/cli.ts";
 import {
