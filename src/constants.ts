@@ -14,6 +14,12 @@ export const VERSION = "0.1.0";
 
 /** The SSHSIG namespace of every signature the tool makes or accepts. */
 export const SIGNATURE_NAMESPACE = "mcp-orchestration";
+/**
+ * The default SSHSIG namespace of `sign-file`, in which releases are signed.
+ * SSHSIG signs the namespace along with the message, so a release signature
+ * never verifies as a config signature, nor the other way round.
+ */
+export const RELEASE_SIGNATURE_NAMESPACE = "mcp-orchestration-release";
 
 // --- Repository layout (all paths are repository-relative, "/"-separated) ---
 

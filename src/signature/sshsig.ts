@@ -47,6 +47,7 @@ export interface CreateSshSignatureOptions {
 }
 
 const MAGIC = new TextEncoder().encode(SSHSIG_MAGIC);
+const SHA512_BYTES = 64;
 
 /**
  * Signs a message as `ssh-keygen -Y sign -n mcp-orchestration` would, and
@@ -75,6 +76,41 @@ export async function createSshSignature(
   key: PrivateKey,
   options: CreateSshSignatureOptions = {},
 ): Promise<string> {
+  return await createSshSignatureOfDigest(await sha512(message), key, options);
+}
+
+/**
+ * Signs a message given by its SHA-512 digest, exactly as
+ * {@linkcode createSshSignature} signs the message itself: SSHSIG signs the
+ * digest, so a large file can be hashed as a stream instead of held in memory.
+ *
+ * @param digest The 64-byte SHA-512 digest of the message.
+ * @param key The signer's private key.
+ * @param options `namespace`: the SSHSIG namespace.
+ * @returns The armored signature, ending in "\n".
+ * @throws {ToolError} `INVALID_FORMAT` when the namespace is empty or the
+ * digest is not 64 bytes; `INVALID_KEY` as {@linkcode createSshSignature}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSshSignature, createSshSignatureOfDigest } from "./sshsig.ts";
+ * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
+ * import { sha512 } from "../crypto/sha.ts";
+ * const seed = generateSeed();
+ * const key = { seed, publicKey: await publicKeyFromSeed(seed), comment: "" };
+ * const message = new TextEncoder().encode("release");
+ * assert.equal(
+ *   await createSshSignatureOfDigest(await sha512(message), key),
+ *   await createSshSignature(message, key),
+ * );
+ * ```
+ */
+export async function createSshSignatureOfDigest(
+  digest: Uint8Array,
+  key: PrivateKey,
+  options: CreateSshSignatureOptions = {},
+): Promise<string> {
   const namespace = options.namespace ?? SIGNATURE_NAMESPACE;
   if (namespace === "") {
     throw new ToolError(
@@ -82,8 +118,14 @@ export async function createSshSignature(
       "Cannot sign: the SSHSIG namespace must not be empty",
     );
   }
+  if (digest.length !== SHA512_BYTES) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Cannot sign: a SHA-512 digest is ${SHA512_BYTES} bytes, got ${digest.length}`,
+    );
+  }
   const publicBlob = encodePublicKeyBlob(key.publicKey);
-  const data = await signedData(namespace, SSHSIG_SIGNING_HASH, message);
+  const data = signedDigest(namespace, SSHSIG_SIGNING_HASH, digest);
   const signature = await signEd25519(key.seed, data);
   // A key whose public half does not match its seed would yield a signature
   // that nobody can verify; refuse it here rather than ship it.
@@ -232,6 +274,14 @@ async function signedData(
   const digest = hashAlgorithm === "sha256"
     ? await sha256(message)
     : await sha512(message);
+  return signedDigest(namespace, hashAlgorithm, digest);
+}
+
+function signedDigest(
+  namespace: string,
+  hashAlgorithm: "sha256" | "sha512",
+  digest: Uint8Array,
+): Uint8Array {
   return new SshWriter()
     .raw(MAGIC)
     .text(namespace)

@@ -1,0 +1,61 @@
+/**
+ * `sign-file`: signs any files (a release's binaries and checksums) with
+ * the same key as `sign`, in a namespace of their own.
+ *
+ * @module
+ */
+
+import { RELEASE_SIGNATURE_NAMESPACE } from "../constants.ts";
+import { ToolError } from "../errors.ts";
+import { loadSigningKey } from "../keys/key_store.ts";
+import { checkNamespace, signFiles } from "../sign/sign_files.ts";
+import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
+
+/**
+ * Runs `sign-file <FILE…> [--key PATH] [--namespace NS] [--force]`.
+ *
+ * @param args The arguments after `sign-file`.
+ * @param io Streams and working folder.
+ * @returns The exit code.
+ * @throws {ToolError} On usage, key or file errors (the dispatcher reports them).
+ *
+ * @example
+ * ```ts ignore
+ * await signFileCommand(["dist/SHA256SUMS", "--key", "release.key"], io);
+ * ```
+ */
+export async function signFileCommand(
+  args: string[],
+  io: Io,
+): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    key: { type: "string" },
+    namespace: { type: "string" },
+    force: { type: "boolean" },
+  });
+  const keyPath = stringOption(values, "key");
+  // Checked before the key is loaded, so a typo costs no key access.
+  const namespace = checkNamespace(
+    stringOption(values, "namespace") ?? RELEASE_SIGNATURE_NAMESPACE,
+  );
+  if (positionals.length === 0) {
+    throw new ToolError("USAGE", `"sign-file" needs at least one file`);
+  }
+  const key = await loadSigningKey(keyPath ? { keyPath } : {});
+  const report = await signFiles(positionals, {
+    key,
+    namespace,
+    force: values.force === true,
+    cwd: io.cwd,
+  });
+  if (values.json) {
+    printJson(io, report);
+    return EXIT.ok;
+  }
+  io.out(`Signed with ${report.signer} in namespace "${namespace}":\n`);
+  for (const file of report.files) io.out(`  ${file.signature}\n`);
+  io.out(
+    `Check a file with:\n  ssh-keygen -Y verify -f ALLOWED_SIGNERS -I PRINCIPAL -n ${namespace} -s FILE.sig < FILE\n`,
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,76 @@
+/**
+ * `digestFile`: the streamed digests equal the one-shot ones at every chunk
+ * boundary, and anything but a regular file is refused.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { digestFile } from "../../src/crypto/digest_file.ts";
+import { toHex } from "../../src/crypto/sha.ts";
+import { ToolError } from "../../src/errors.ts";
+import { withTempDir } from "../support/repo.ts";
+
+const CHUNK = 1024 * 1024;
+
+function bytesOf(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 11)) & 0xff;
+  return bytes;
+}
+
+function isCode(code: string, pattern: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof ToolError, String(error));
+    assert.equal(error.code, code);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+Deno.test("digestFile equals one-shot SHA-256 and SHA-512 around chunk boundaries", async () => {
+  await withTempDir(async (dir) => {
+    for (const size of [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 7]) {
+      const bytes = bytesOf(size);
+      const path = join(dir, `f${size}`);
+      await Deno.writeFile(path, bytes);
+      const digest = await digestFile(path);
+      assert.equal(digest.size, size);
+      assert.equal(
+        toHex(digest.sha256),
+        createHash("sha256").update(bytes).digest("hex"),
+        `sha256 of ${size} bytes`,
+      );
+      assert.equal(
+        toHex(digest.sha512),
+        createHash("sha512").update(bytes).digest("hex"),
+        `sha512 of ${size} bytes`,
+      );
+    }
+  });
+});
+
+Deno.test("digestFile refuses a missing file, a folder and a FIFO, naming them", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(
+      digestFile(join(dir, "nope"), { displayName: "dist/nope" }),
+      isCode("BAD_PATH", /^Cannot read "dist\/nope": no such file$/),
+    );
+    await assert.rejects(
+      digestFile(dir, { displayName: "dist" }),
+      isCode("BAD_PATH", /^Cannot read "dist": not a regular file$/),
+    );
+    if (Deno.build.os !== "windows") {
+      const fifo = join(dir, "fifo");
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assert.ok(made.success);
+      // Without O_NONBLOCK this open would wait for a writer forever.
+      await assert.rejects(
+        digestFile(fifo, { displayName: "fifo" }),
+        isCode("BAD_PATH", /^Cannot read "fifo": not a regular file$/),
+      );
+    }
+  });
+});
