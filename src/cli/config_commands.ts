@@ -12,8 +12,17 @@ import { signConfigs } from "../sign/sign_configs.ts";
 import { formatTime } from "../store/statement.ts";
 import { verifyRepository } from "../verify/verify_repository.ts";
 import { listCommits, verifyRevisions } from "../verify/verify_history.ts";
+import {
+  formatGithubCommitReports,
+  formatGithubResults,
+} from "./github_annotations.ts";
 import { formatCommitReports } from "./history_report.ts";
 import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
+
+/** How `verify` prints its results (`--format`; `--json` is `--format json`). */
+export type VerifyFormat = "text" | "json" | "github";
+
+const VERIFY_FORMATS: readonly VerifyFormat[] = ["text", "json", "github"];
 
 /** What the config commands need. */
 export interface CommandContext {
@@ -90,7 +99,9 @@ export async function verifyCommand(
   const { values, positionals } = parseCommand(args, {
     rev: { type: "string" },
     range: { type: "string" },
+    format: { type: "string" },
   });
+  const format = verifyFormat(values);
   const rev = stringOption(values, "rev");
   const range = stringOption(values, "range");
   if (rev !== undefined || range !== undefined) {
@@ -106,7 +117,7 @@ export async function verifyCommand(
     return await verifyHistory(
       context,
       rev !== undefined ? { rev } : { range: range as string },
-      values.json === true,
+      format,
     );
   }
   const results = await verifyRepository(await context.repo(), {
@@ -114,7 +125,7 @@ export async function verifyCommand(
     paths: positionals,
   });
   const failed = results.filter((result) => !result.ok);
-  if (values.json) {
+  if (format === "json") {
     printJson(context.io, {
       ok: failed.length === 0,
       verified: results.length - failed.length,
@@ -122,21 +133,20 @@ export async function verifyCommand(
       results,
     });
   } else {
-    if (results.length === 0) context.io.out("No MCP configs found\n");
-    for (const result of results) {
-      context.io.out(
-        result.ok
-          ? `ok    ${result.path}  ${result.reason}\n`
-          : `FAIL  ${result.path}  ${result.code}: ${result.reason}\n`,
-      );
+    if (format === "github") {
+      context.io.out(formatGithubResults(results));
+    } else {
+      for (const result of results) {
+        context.io.out(
+          result.ok
+            ? `ok    ${result.path}  ${result.reason}\n`
+            : `FAIL  ${result.path}  ${result.code}: ${result.reason}\n`,
+        );
+      }
     }
-    if (results.length > 0) {
-      context.io.out(
-        `${results.length} config${results.length === 1 ? "" : "s"}: ${
-          results.length - failed.length
-        } verified, ${failed.length} failed\n`,
-      );
-    }
+    context.io.out(
+      summary("config", { total: results.length, failed: failed.length }),
+    );
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
@@ -227,7 +237,7 @@ export async function inspectCommand(
 async function verifyHistory(
   context: CommandContext,
   what: { rev: string } | { range: string },
-  json: boolean,
+  format: VerifyFormat,
 ): Promise<number> {
   const repo = await context.repo();
   let commits: string[];
@@ -247,7 +257,7 @@ async function verifyHistory(
     allowRoots: "rev" in what,
   });
   const failed = reports.filter((report) => !report.ok);
-  if (json) {
+  if (format === "json") {
     printJson(context.io, {
       ok: failed.length === 0,
       verified: reports.length - failed.length,
@@ -255,15 +265,59 @@ async function verifyHistory(
       commits: reports,
     });
   } else {
-    if (reports.length === 0) context.io.out("No commits in that range\n");
-    context.io.out(formatCommitReports(reports));
-    if (reports.length > 0) {
-      context.io.out(
-        `${reports.length} commit${reports.length === 1 ? "" : "s"}: ${
-          reports.length - failed.length
-        } verified, ${failed.length} failed\n`,
-      );
-    }
+    context.io.out(
+      format === "github"
+        ? formatGithubCommitReports(reports)
+        : formatCommitReports(reports),
+    );
+    context.io.out(
+      summary("commit", { total: reports.length, failed: failed.length }),
+    );
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/** Reads `--format` and `--json`, its alias. */
+function verifyFormat(
+  values: Record<string, string | boolean | string[] | undefined>,
+): VerifyFormat {
+  const format = stringOption(values, "format");
+  if (
+    format !== undefined && !VERIFY_FORMATS.includes(format as VerifyFormat)
+  ) {
+    throw new ToolError(
+      "USAGE",
+      `Unknown format "${format}": expected "text", "json" or "github"`,
+    );
+  }
+  if (values.json === true) {
+    if (format !== undefined && format !== "json") {
+      throw new ToolError(
+        "USAGE",
+        `--json means --format json; it cannot go with --format ${format}`,
+      );
+    }
+    return "json";
+  }
+  return (format as VerifyFormat | undefined) ?? "text";
+}
+
+const NOTHING_VERIFIED = {
+  config: "No MCP configs found",
+  commit: "No commits in that range",
+} as const;
+
+/**
+ * The last line of a text or github report: never an annotation, so that
+ * the log always says how many passed.
+ */
+function summary(
+  noun: keyof typeof NOTHING_VERIFIED,
+  counts: { total: number; failed: number },
+): string {
+  const { total, failed } = counts;
+  if (total === 0) return `${NOTHING_VERIFIED[noun]}\n`;
+  return `${total} ${noun}${total === 1 ? "" : "s"}: ${
+    total - failed
+  } verified, ${failed} failed\n`;
 }

@@ -1,0 +1,45 @@
+#!/bin/sh
+# The GitHub Action's one step (action.yml): verifies every commit of a pull
+# request or push with "verify --range A..B --format github", so that each
+# failure shows as an annotation on its file, and exits as the tool does
+# (0 all verified, 1 a failure, 2 usage error: no range, a shallow clone).
+#
+# Reads what GitHub sets: GITHUB_ACTION_PATH (this repository's checkout),
+# GITHUB_EVENT_NAME, GITHUB_EVENT_PATH and GITHUB_SHA; INPUT_RANGE is the
+# action's "range" input (action.yml passes it). Runs in the repository to
+# verify, which needs its history (actions/checkout with fetch-depth: 0).
+#
+# The tool runs from the action's own checkout, with the least privileges of
+# src/permissions.ts (tests/dist/github_action_test.ts checks the flags), under
+# the deno on PATH, else Deno 2.9.6 from npm (GitHub's runners have Node).
+set -u
+
+root=${GITHUB_ACTION_PATH:?"GITHUB_ACTION_PATH must name the action's checkout"}
+
+run_deno() {
+  if command -v deno >/dev/null 2>&1; then
+    deno "$@"
+  else
+    npx --yes deno@2.9.6 "$@"
+  fi
+}
+
+range=${INPUT_RANGE-}
+if [ -z "$range" ]; then
+  # Prints the range, or an ::error annotation saying why there is none.
+  if ! range=$(run_deno run --quiet "$root/action/event_range.ts" \
+    "${GITHUB_EVENT_NAME-}" "${GITHUB_SHA-}" <"${GITHUB_EVENT_PATH:-/dev/null}"); then
+    printf '%s\n' "${range:-::error title=mcp-orchestration::Cannot start Deno to read the event}"
+    exit 2
+  fi
+fi
+
+if [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
+  echo '::error title=mcp-orchestration::This clone is shallow, so the commits to verify are not all there: check out with actions/checkout and "fetch-depth: 0"'
+  exit 2
+fi
+
+printf 'mcp-orchestration: verifying the commits %s\n' "$range"
+run_deno run --quiet --allow-read --allow-write --allow-run=git \
+  --allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY \
+  "$root/mod.ts" verify --range "$range" --format github
