@@ -107,23 +107,6 @@ export {
 export { main } from "./src/cli/main.ts";
 
 if (import.meta.main) {
-  const { main } = await import("./src/cli/main.ts");
-  const process = (await import("node:process")).default;
-  const code = await main(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    cwd: process.cwd(),
-    stdin: async () => {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
-      const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, at);
-        at += chunk.length;
-      }
-      return bytes;
-    },
-  });
-  process.exitCode = code;
+  const { runProcessMain } = await import("./src/cli/process_main.ts");
+  await runProcessMain();
 }

@@ -123,7 +123,9 @@ async function runWithNode(
   args: string[],
   options: RunOptions,
 ): Promise<ProcessOutput> {
-  const { spawn } = await import("node:child_process");
+  const { spawn } = nodeBuiltin<typeof import("node:child_process")>(
+    "node:child_process",
+  );
   return await new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
@@ -145,6 +147,23 @@ async function runWithNode(
       child.stdin?.end(options.stdin);
     }
   });
+}
+
+// Node's built-ins, loaded only under Node, and synchronously: a Node single
+// executable's main script has no dynamic import() (only built-ins through
+// require, which process.getBuiltinModule, Node 20.16 and later, provides).
+function nodeBuiltin<T>(name: string): T {
+  const getBuiltinModule = (globalThis as {
+    process?: { getBuiltinModule?: (name: string) => unknown };
+  }).process?.getBuiltinModule;
+  const module = getBuiltinModule?.(name);
+  if (!module) {
+    throw new ToolError(
+      "IO",
+      `Cannot start programs: this runtime has no "${name}" (Node 20.16 or later is needed)`,
+    );
+  }
+  return module as T;
 }
 
 function concatBytes(chunks: Uint8Array[]): Uint8Array {
@@ -237,23 +256,10 @@ function spawnPipedWithNode(
   args: string[],
   options: { cwd?: string },
 ): PipedProcess {
-  // Loaded lazily and only under Node, so Deno never needs its permissions.
-  const require = (globalThis as {
-    process?: { getBuiltinModule?: (name: string) => unknown };
-  })
-    .process?.getBuiltinModule;
-  const childProcess = require?.("node:child_process") as
-    | typeof import("node:child_process")
-    | undefined;
-  const stream = require?.("node:stream") as
-    | typeof import("node:stream")
-    | undefined;
-  if (!childProcess || !stream) {
-    throw new ToolError(
-      "IO",
-      `Cannot run "${command}": no process API in this runtime`,
-    );
-  }
+  const childProcess = nodeBuiltin<typeof import("node:child_process")>(
+    "node:child_process",
+  );
+  const stream = nodeBuiltin<typeof import("node:stream")>("node:stream");
   const child = childProcess.spawn(command, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["pipe", "pipe", "pipe"],

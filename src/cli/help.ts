@@ -5,7 +5,12 @@
  * @module
  */
 
-import { TOOL_NAME, VERSION } from "../constants.ts";
+import {
+  RELEASE_SIGNATURE_NAMESPACE,
+  SIGNATURE_NAMESPACE,
+  TOOL_NAME,
+  VERSION,
+} from "../constants.ts";
 import { VERIFY_CODES } from "../verify/verify_codes.ts";
 
 const EXIT_CODES = `Exit codes:
@@ -30,6 +35,7 @@ Commands:
   sign          sign MCP configs (all recognised configs, or the paths given)
   verify        verify MCP configs against their signatures and the trust list
   inspect       show the signed statement and signature of a config or artifact
+  sign-file     sign release files into FILE.sig, checkable with ssh-keygen
   install       install the Git hooks: sign on commit, verify on push
   uninstall     remove the Git hooks and put back the ones that were there
 
@@ -128,11 +134,38 @@ Options:
 
 ${EXIT_CODES}
 `,
-  "verify": `Usage: ${TOOL_NAME} verify [PATH…] [--json]
+  "sign-file":
+    `Usage: ${TOOL_NAME} sign-file <FILE…> [--key PATH] [--namespace NS] [--force] [--json]
+
+Signs each FILE with your signing key (the same key as "sign") and writes
+FILE.sig next to it: an armored SSHSIG signature, as "ssh-keygen -Y sign"
+makes. Files of any size are hashed as a stream. Nothing is written unless
+every file could be signed. A user checks a file with:
+
+  ssh-keygen -Y verify -f ALLOWED_SIGNERS -I PRINCIPAL -n ${RELEASE_SIGNATURE_NAMESPACE} -s FILE.sig < FILE
+
+Options:
+  --key PATH      sign with this unencrypted Ed25519 OpenSSH private key
+                  (default $MCP_ORCHESTRATION_KEY, else ~/.mcp-orchestration/keys/signing.key)
+  --namespace NS  the SSHSIG namespace (default "${RELEASE_SIGNATURE_NAMESPACE}"); never
+                  "${SIGNATURE_NAMESPACE}", which only config statements are signed in
+  --force         replace an existing FILE.sig (refused otherwise)
+  --json          machine-readable output: signer, namespace, and each file's
+                  signature path, size and SHA-256
+
+${EXIT_CODES}
+`,
+  "verify": `Usage: ${TOOL_NAME} verify [PATH…] [--format FORMAT]
+       ${TOOL_NAME} verify --rev REV [--format FORMAT]
+       ${TOOL_NAME} verify --range A..B [--format FORMAT]
 
 Verifies every recognised config in the working tree (or the PATHs given)
 against its signed statement, its stored artifact, its SSHSIG signature and
-the trust list. Any failure exits 1. Failure codes:
+the trust list. With --rev or --range it verifies commits instead, straight
+from Git objects (no checkout): each commit's configs, its trust-list change
+(signed by a key trusted before it) and that no config went back to an older
+signed version. --range is the check CI runs on a branch or pull request.
+Any failure exits 1. Failure codes:
 ${
     Object.entries(VERIFY_CODES).map(([code, text]) =>
       `  ${code.padEnd(17)} ${text}`
@@ -140,7 +173,16 @@ ${
   }
 
 Options:
-  --json  machine-readable output
+  --rev REV         verify this commit, against its parents
+  --range A..B      verify every commit reachable from B but not from A, oldest
+                    first (a commit without parents in it fails: it would bring
+                    its own root of trust)
+  --format FORMAT   text (the default); json (machine-readable); or github:
+                    one GitHub Actions annotation per failure,
+                    "::error file=PATH,title=CODE::REASON", REASON followed by
+                    "(commit ID SUBJECT)" with --rev and --range, then a
+                    summary line that is not an annotation
+  --json            the same as --format json
 
 ${EXIT_CODES}
 `,

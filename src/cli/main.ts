@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BUILD_COMMIT } from "../build_info.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { findRepository, type Repository } from "../git/repository.ts";
@@ -20,6 +21,7 @@ import { installCommand, uninstallCommand } from "./hooks_command.ts";
 import { initCommand } from "./init_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
+import { signFileCommand } from "./sign_file_command.ts";
 import { statusCommand } from "./status_command.ts";
 import { trustCommand } from "./trust_command.ts";
 
@@ -54,7 +56,7 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
     return first === undefined ? EXIT.usage : EXIT.ok;
   }
   if (first === "--version" || first === "-V") {
-    io.out(`${TOOL_NAME} ${VERSION}\n`);
+    io.out(`${versionLine()}\n`);
     return EXIT.ok;
   }
   const grouped = GROUPS.has(first) && second !== undefined &&
@@ -100,6 +102,8 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
         return await initCommand(rest, context);
       case "status":
         return await statusCommand(rest, context);
+      case "sign-file":
+        return await signFileCommand(rest, io);
       default:
         return usage(io, `Unknown command "${first}"`);
     }
@@ -117,6 +121,30 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
     );
     return EXIT.failed;
   }
+}
+
+/**
+ * What `--version` prints: the version, the commit a build was made from
+ * (or that it runs from source), and the runtime.
+ *
+ * @returns One line, without its newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { versionLine } from "./main.ts";
+ * assert.match(versionLine(), /^mcp-orchestration \d+\.\d+\.\d+ \((commit [0-9a-f]{40}(-dirty)?|from source), (deno|node) /);
+ * ```
+ */
+export function versionLine(): string {
+  const versions = (globalThis as {
+    process?: { versions?: Record<string, string | undefined> };
+  }).process?.versions ?? {};
+  const runtime = versions.deno
+    ? `deno ${versions.deno}`
+    : `node ${versions.node}`;
+  const origin = BUILD_COMMIT ? `commit ${BUILD_COMMIT}` : "from source";
+  return `${TOOL_NAME} ${VERSION} (${origin}, ${runtime})`;
 }
 
 function escapingIo(io: Io): Io {

@@ -18,7 +18,7 @@ import { PERMISSION_FLAGS } from "../permissions.ts";
 
 /** How the running process was started. */
 export type Launch =
-  /** A `deno compile` executable: the program is the tool. */
+  /** A `deno compile` executable or a Node single executable: the program is the tool. */
   | { kind: "compiled"; execPath: string }
   /** `deno run … <mainModule>`: `mainModule` is a URL (`file:`, `https:`, …). */
   | { kind: "deno"; execPath: string; mainModule: string }
@@ -34,6 +34,7 @@ interface DenoLike {
 interface NodeLike {
   execPath: string;
   argv: string[];
+  getBuiltinModule?: (name: string) => unknown;
 }
 
 /**
@@ -43,7 +44,9 @@ interface NodeLike {
  * (Deno 2.3 and later); on an older Deno, where it is undefined, by the
  * executable's name not being `deno`. Inside such an executable
  * `Deno.execPath()` is the executable itself, and `Deno.mainModule` names
- * the embedded module, which is no use to a hook.
+ * the embedded module, which is no use to a hook. A Node single executable
+ * application is recognised by `node:sea`'s `isSea()`; its
+ * `process.execPath` is the executable itself.
  *
  * @returns The runtime, its executable and the entry module or script.
  * @throws {ToolError} `IO` under a runtime that is neither Deno nor Node, or
@@ -67,6 +70,11 @@ export function currentLaunch(): Launch {
   }
   const node = (globalThis as { process?: NodeLike }).process;
   if (node?.execPath) {
+    // A Node single executable application (Node 20.12 and later).
+    const sea = node.getBuiltinModule?.("node:sea") as
+      | { isSea?: () => boolean }
+      | undefined;
+    if (sea?.isSea?.()) return { kind: "compiled", execPath: node.execPath };
     const script = node.argv[1];
     if (!script) {
       throw new ToolError(

@@ -530,12 +530,12 @@ const ciCases: {
     line: "3 passed, 1 failed",
   },
   {
-    name: "last summary wins, indented ones are test output",
+    name: "summaries of several runs add up, indented ones are test output",
     log:
-      "ok | 99 passed | 0 failed (1ms)\n  FAILED | 0 passed | 7 failed\nok | 5 passed | 0 failed (1ms)\n",
-    status: 0,
-    code: 0,
-    line: "5 passed, 0 failed",
+      "ok | 99 passed | 0 failed (1ms)\n  FAILED | 0 passed | 7 failed\nFAILED | 5 passed (2 steps) | 2 failed (1ms)\n",
+    status: 1,
+    code: 1,
+    line: "104 passed, 2 failed",
   },
   {
     name: "no summary line",

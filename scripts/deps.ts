@@ -1,0 +1,9 @@
+/**
+ * Third-party code used by the build scripts (never by the tool itself),
+ * with exact versions.
+ *
+ * @module
+ */
+
+/** Injects a resource into an executable (Node single executables). */
+export { default as postject } from "npm:postject@1.0.0-alpha.6";

@@ -1,0 +1,199 @@
+/**
+ * The npm package, as a user meets it: scripts/build.ts builds it from the
+ * current sources, `npm pack` packs it, npm installs the tarball into a
+ * temporary prefix, and the installed `mcp-orchestration` command (Node, no
+ * Deno) runs `init`, a commit signed by the hook it installed, and
+ * `verify`; `npx <tarball>` runs it too. Nothing comes from the network:
+ * the package has no dependencies.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  buildNpmPackage,
+  BUNDLE_NAME,
+  sourceCommit,
+} from "../../scripts/build.ts";
+import { VERSION } from "../../src/constants.ts";
+import { formatShellCommand } from "../../src/hooks/launch.ts";
+import { sha256 } from "../support/flow.ts";
+import { createTempRepo, gitEnv, withTempDir } from "../support/repo.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+const CONFIG = '{"mcpServers":{"files":{"command":"npx","args":["server"]}}}\n';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<Run> {
+  const out = await new Deno.Command(command, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+async function ok(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<string> {
+  const out = await run(command, args, options);
+  assert.equal(
+    out.code,
+    0,
+    `"${command} ${
+      args.join(" ")
+    }" exited ${out.code}:\n${out.stderr}${out.stdout}`,
+  );
+  return out.stdout;
+}
+
+Deno.test({
+  name:
+    "npm package: packed, installed into a prefix, it runs init, a hooked commit and verify under Node",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using repo = await createTempRepo();
+    await withTempDir(async (work) => {
+      const commit = await sourceCommit();
+      const packageDir = await buildNpmPackage(commit, join(work, "package"));
+      // npm's own state stays in the test's folders; nothing is fetched.
+      const env = {
+        ...gitEnv(repo.home),
+        MCP_ORCHESTRATION_HOME: repo.home,
+        npm_config_cache: join(work, "npm-cache"),
+        npm_config_update_notifier: "false",
+        npm_config_audit: "false",
+        npm_config_fund: "false",
+        NO_COLOR: "1",
+      };
+
+      const packed = JSON.parse(
+        await ok("npm", [
+          "pack",
+          packageDir,
+          "--pack-destination",
+          work,
+          "--json",
+        ], {
+          cwd: work,
+          env,
+        }),
+      ) as { filename: string; files: { path: string }[] }[];
+      assert.deepEqual(
+        packed[0]!.files.map((file) => file.path).sort(),
+        ["README.md", BUNDLE_NAME, "package.json"],
+      );
+      const tarball = join(work, packed[0]!.filename);
+      assert.equal(packed[0]!.filename, `mcp-orchestration-${VERSION}.tgz`);
+
+      const prefix = join(work, "prefix");
+      await ok(
+        "npm",
+        ["install", "--global", "--offline", "--prefix", prefix, tarball],
+        { cwd: work, env },
+      );
+      const bin = join(prefix, "bin", "mcp-orchestration");
+
+      const version = await ok(bin, ["--version"], { cwd: repo.root, env });
+      assert.equal(
+        version,
+        `mcp-orchestration ${VERSION} (commit ${commit}, node ${
+          (await ok("node", ["-p", "process.versions.node"], {
+            cwd: work,
+            env,
+          }))
+            .trim()
+        })\n`,
+      );
+
+      await Deno.writeTextFile(join(repo.root, ".mcp.json"), CONFIG);
+      await ok(bin, ["init"], { cwd: repo.root, env });
+      // The hooks call Node and the installed command by absolute path (npm's
+      // link to the script, which an upgrade of the package keeps valid).
+      const node = (await ok("node", ["-p", "process.execPath"], {
+        cwd: work,
+        env,
+      })).trim();
+      const hook = await Deno.readTextFile(
+        join(repo.root, ".git", "hooks", "pre-commit"),
+      );
+      assert.ok(
+        hook.includes(
+          `exec ${
+            formatShellCommand([node, bin, "hook", "pre-commit"])
+          } "$@"\n`,
+        ),
+        hook,
+      );
+
+      await ok("git", ["add", "--all"], { cwd: repo.root, env });
+      await ok("git", ["commit", "--quiet", "-m", "first"], {
+        cwd: repo.root,
+        env,
+      });
+      await Deno.writeTextFile(
+        join(repo.root, ".mcp.json"),
+        CONFIG.replace("server", "server2"),
+      );
+      await ok("git", ["commit", "--quiet", "-am", "second"], {
+        cwd: repo.root,
+        env,
+      });
+      // The hook signed the second version: its bytes are stored by id.
+      const tree = await ok("git", ["ls-tree", "-r", "--name-only", "HEAD"], {
+        cwd: repo.root,
+        env,
+      });
+      const id = sha256(
+        await ok("git", ["show", "HEAD:.mcp.json"], { cwd: repo.root, env }),
+      );
+      assert.ok(tree.includes(`.mcp-orchestration/artifacts/${id}\n`), tree);
+
+      await ok(bin, ["verify"], { cwd: repo.root, env });
+      await ok(bin, ["verify", "--range", "HEAD~1..HEAD"], {
+        cwd: repo.root,
+        env,
+      });
+      await Deno.writeTextFile(
+        join(repo.root, ".mcp.json"),
+        CONFIG.replace("server", "evil"),
+      );
+      const tampered = await run(bin, ["verify"], { cwd: repo.root, env });
+      assert.equal(tampered.code, 1, tampered.stderr + tampered.stdout);
+      assert.match(tampered.stdout, /TAMPERED/);
+
+      // npx runs the same package straight from the tarball.
+      const npx = await ok("npx", [
+        "--yes",
+        "--offline",
+        "--package",
+        tarball,
+        "--",
+        "mcp-orchestration",
+        "--version",
+      ], { cwd: work, env });
+      assert.match(npx, new RegExp(`\\(commit ${commit}, node `));
+    });
+  },
+});
