@@ -483,8 +483,10 @@ function managerInstructions(
     "        language: system",
     "        pass_filenames: false",
     "        always_run: true",
-    "        stages: [pre-commit]",
-    `and check pushes with "${TOOL_NAME} verify --range" in CI (the framework's pre-push hooks do not receive git's standard input).`,
+    // "commit", not "pre-commit": every pre-commit release accepts it (the
+    // new name needs 3.2, which Debian 12 and Ubuntu 22.04 do not ship).
+    "        stages: [commit]",
+    `(or use the hooks this tool's repository offers, see its README), and check pushes with "${TOOL_NAME} verify --range" in CI (the framework's pre-push hooks see only the first ref of a push).`,
   ].join("\n");
 }
 
