@@ -8,6 +8,7 @@
 
 export {
   getPublicKeyAsync as ed25519GetPublicKey,
+  Point as Ed25519Point,
   signAsync as ed25519SignRaw,
   verifyAsync as ed25519VerifyRaw,
 } from "npm:@noble/ed25519@3.2.0";

@@ -14,6 +14,12 @@ import { toHex } from "../../src/crypto/sha.ts";
 import { ToolError } from "../../src/errors.ts";
 import { encodeBase64 } from "../../src/format/base64.ts";
 import { runProcess } from "../../src/runtime.ts";
+import {
+  ed25519GetPublicKey,
+  ed25519SignRaw,
+  ed25519VerifyRaw,
+} from "../../src/deps.ts";
+import { fc } from "../support/deps.ts";
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
@@ -214,6 +220,69 @@ speccheck.cases.forEach((vector, i) => {
     );
     assertEquals(ok, expected);
   });
+});
+
+// --- the native fast path against noble, the definition ---
+
+async function nobleStrict(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  try {
+    return await ed25519VerifyRaw(signature, message, publicKey, {
+      zip215: false,
+    });
+  } catch {
+    return false;
+  }
+}
+
+speccheck.cases.forEach((vector, i) => {
+  const [, why] = SPECCHECK_EXPECTED[i]!;
+  Deno.test(`speccheck vector ${why}: the same verdict as noble's strict verify`, async () => {
+    const args = [
+      hex(vector.signature),
+      hex(vector.message),
+      hex(vector.pub_key),
+    ] as const;
+    assertEquals(await verifyEd25519(...args), await nobleStrict(...args));
+  });
+});
+
+Deno.test("native signing and key derivation give noble's bytes; any change to a signature gets noble's verdict", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ maxLength: 300 }),
+      fc.nat({ max: 63 }),
+      fc.integer({ min: 1, max: 255 }),
+      async (seed, message, offset, delta) => {
+        const publicKey = await publicKeyFromSeed(seed);
+        assertEquals(publicKey, await ed25519GetPublicKey(seed));
+        const signature = await signEd25519(seed, message);
+        assertEquals(signature, await ed25519SignRaw(message, seed));
+        assert(await verifyEd25519(signature, message, publicKey));
+        const changed = signature.slice();
+        changed[offset] = (changed[offset]! + delta) % 256;
+        assertEquals(
+          await verifyEd25519(changed, message, publicKey),
+          await nobleStrict(changed, message, publicKey),
+        );
+        assertEquals(await verifyEd25519(changed, message, publicKey), false);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("a signature with S + L is refused, by the native path and by noble alike", async () => {
+  const seed = generateSeed();
+  const message = new TextEncoder().encode("strict");
+  const publicKey = await publicKeyFromSeed(seed);
+  const signature = await signEd25519(seed, message);
+  assertEquals(await verifyEd25519(addL(signature), message, publicKey), false);
+  assertEquals(await nobleStrict(addL(signature), message, publicKey), false);
 });
 
 // --- OpenSSL as an independent implementation ---
