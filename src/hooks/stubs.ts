@@ -10,7 +10,10 @@
  *    fails;
  * 2. with `MCP_ORCHESTRATION_SKIP=1`, warns loudly and exits 0;
  * 3. fails closed, saying how to reinstall, when the tool is gone;
- * 4. `exec`s `<command> hook <name> "$@"`.
+ * 4. pre-commit only: exits 0 without starting the tool when nothing staged
+ *    could concern it (see {@linkcode PRE_COMMIT_FAST_PATH}), so a commit
+ *    that touches no MCP config costs one `git diff`, not a tool start;
+ * 5. `exec`s `<command> hook <name> "$@"`.
  *
  * @module
  */
@@ -38,7 +41,7 @@ export const SKIP_ENV = "MCP_ORCHESTRATION_SKIP";
 export const CHAINED_SUFFIX = ".mcp-orchestration-chained";
 
 /** The stub format's version, written into its marker line. */
-export const STUB_VERSION = 1;
+export const STUB_VERSION = 2;
 
 // Line 2 of every stub of any version: how `install` and `uninstall`
 // recognise our files.
@@ -99,10 +102,41 @@ export function hookStub(hook: HookName, command: readonly string[]): string {
     ),
     "  exit 1",
     "fi",
+    ...(hook === "pre-commit" ? preCommitFastPath() : []),
     `exec ${formatShellCommand(command)} hook ${hook} "$@"`,
     "",
   ];
   return lines.join("\n");
+}
+
+/**
+ * What the pre-commit stub's fast path looks for, in each staged path
+ * lowercased (ASCII): a commit where no staged path contains one of these
+ * words (and nothing else is unclear) cannot change an MCP config, the trust
+ * list or the store, so the tool need not start. Every built-in config name
+ * contains one (a test checks it); the tool itself still decides, by the
+ * exact rules of src/configs/config_kinds.ts, whenever any path does.
+ */
+export const PRE_COMMIT_FAST_PATH: RegExp = /mcp|settings|config/;
+
+// The stub's fast path (Git runs pre-commit at the working tree's root). It
+// starts the tool unless it is sure: config.json may add any file name; a
+// quoted name (non-ASCII, tab, newline, quote: quotePath is forced on) is
+// not read further; links and submodules may lead to configs; git failing
+// or printing something unexpected starts the tool, never skips it.
+function preCommitFastPath(): string[] {
+  return [
+    "if [ ! -e .mcp-orchestration/config.json ] &&",
+    "  staged=$(git -c core.quotePath=true diff --cached --raw --no-renames --no-abbrev) &&",
+    `  printf '%s\\n' "$staged" | LC_ALL=C awk -F '\\t' '`,
+    '    { split($1, mode, " "); path = tolower($2) }',
+    '    $0 != "" && NF != 2 { found = 1 }',
+    "    mode[1] ~ /^:(120000|160000)$/ || mode[2] ~ /^(120000|160000)$/ { found = 1 }",
+    `    path ~ /^"|${PRE_COMMIT_FAST_PATH.source}/ { found = 1 }`,
+    "    END { exit found }'; then",
+    "  exit 0",
+    "fi",
+  ];
 }
 
 /**

@@ -23,12 +23,19 @@ import {
   type HookName,
   hookStub,
   isOurHook,
+  PRE_COMMIT_FAST_PATH,
 } from "../../src/hooks/stubs.ts";
 import {
   SHIPPED_COMMAND,
   shippedStubFiles,
 } from "../../scripts/generate_hooks.ts";
 import { withTempDir } from "../support/repo.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  REPO_CONFIG_PATH,
+  STORE_DIR,
+} from "../../src/constants.ts";
+import { BUILTIN_CONFIG_KINDS } from "../../src/configs/config_kinds.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const decoder = new TextDecoder();
@@ -240,7 +247,7 @@ Deno.test("the pre-commit stub, in full", () => {
   assert.equal(
     hookStub("pre-commit", ["/opt/my tools/mcp-orchestration"]),
     `#!/bin/sh
-# mcp-orchestration hook v1 (pre-commit): installed by "mcp-orchestration install"; "mcp-orchestration uninstall" restores what was here
+# mcp-orchestration hook v2 (pre-commit): installed by "mcp-orchestration install"; "mcp-orchestration uninstall" restores what was here
 chained="\${0%/*}/pre-commit.mcp-orchestration-chained"
 if [ -x "$chained" ]; then
   "$chained" "$@" || exit $?
@@ -257,6 +264,16 @@ if [ ! -x '/opt/my tools/mcp-orchestration' ]; then
     'Reinstall mcp-orchestration, then run "mcp-orchestration install" in this repository again (or "mcp-orchestration uninstall" to remove its hooks).' \\
     'To skip the hook this once: MCP_ORCHESTRATION_SKIP=1 git commit'
   exit 1
+fi
+if [ ! -e .mcp-orchestration/config.json ] &&
+  staged=$(git -c core.quotePath=true diff --cached --raw --no-renames --no-abbrev) &&
+  printf '%s\\n' "$staged" | LC_ALL=C awk -F '\\t' '
+    { split($1, mode, " "); path = tolower($2) }
+    $0 != "" && NF != 2 { found = 1 }
+    mode[1] ~ /^:(120000|160000)$/ || mode[2] ~ /^(120000|160000)$/ { found = 1 }
+    path ~ /^"|mcp|settings|config/ { found = 1 }
+    END { exit found }'; then
+  exit 0
 fi
 exec '/opt/my tools/mcp-orchestration' hook pre-commit "$@"
 `,
@@ -347,6 +364,8 @@ for (const hook of HOOK_NAMES) {
 /** A hooks folder with a recording tool and, optionally, a chained hook. */
 interface StubBench {
   hooksDir: string;
+  /** A git repository with `.mcp.json` staged, where pre-commit must start the tool. */
+  repo: string;
   /** Where the recorder writes its arguments, stdin and a run counter. */
   log: string;
   tool: string;
@@ -381,7 +400,27 @@ async function bench(
     await Deno.writeTextFile(path, chained);
     await Deno.chmod(path, 0o755);
   }
-  return { hooksDir, log: join(toolDir, "log"), tool };
+  const repo = join(dir, "repo");
+  await git(dir, ["init", "--quiet", repo]);
+  await Deno.writeTextFile(join(repo, ".mcp.json"), "{}\n");
+  await git(repo, ["add", ".mcp.json"]);
+  return { hooksDir, log: join(toolDir, "log"), tool, repo };
+}
+
+async function git(cwd: string, args: string[]): Promise<void> {
+  const out = await new Deno.Command("git", {
+    args,
+    cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: cwd,
+      GIT_CONFIG_NOSYSTEM: "1",
+    },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
 }
 
 async function readOrNull(path: string): Promise<string | null> {
@@ -432,7 +471,7 @@ Deno.test({
       // The copy of the input is gone.
       const left = [];
       for await (const entry of Deno.readDir(dir)) left.push(entry.name);
-      assert.deepEqual(left.sort(), ["hooks dir", "tool's dir"]);
+      assert.deepEqual(left.sort(), ["hooks dir", "repo", "tool's dir"]);
     });
   },
 });
@@ -541,6 +580,7 @@ for (const c of OUTCOMES) {
         }
         const out = await run(join(b.hooksDir, c.hook), ["a1"], {
           stdin: PUSH_INPUT,
+          cwd: b.repo,
           ...(c.env ? { env: c.env } : {}),
         });
         assert.equal(out.code, c.code, out.stderr);
@@ -602,3 +642,117 @@ for (const hook of HOOK_NAMES) {
     },
   });
 }
+
+// --- the pre-commit fast path ------------------------------------------------------
+
+Deno.test("the fast path's words are in every built-in config name and every store path", () => {
+  const names = [
+    ...BUILTIN_CONFIG_KINDS.map((kind) => kind.pattern.replace("**/", "")),
+    `${STORE_DIR}/index`,
+    ALLOWED_SIGNERS_PATH,
+    REPO_CONFIG_PATH,
+  ];
+  for (const name of names) {
+    assert.match(name.toLowerCase(), PRE_COMMIT_FAST_PATH, name);
+  }
+});
+
+const FAST_PATH: {
+  name: string;
+  /** Files written and staged (a value of null: a symbolic link to "x"). */
+  staged: Record<string, string | null>;
+  /** Written, not staged. */
+  unstaged?: Record<string, string>;
+  toolRuns: boolean;
+}[] = [
+  { name: "nothing staged", staged: {}, toolRuns: false },
+  {
+    name: "only unrelated files",
+    staged: { "README.md": "x", "src/main.ts": "x" },
+    toolRuns: false,
+  },
+  {
+    name: "a config in another case, with a trailing dot",
+    staged: { "a/.CURSOR/MCP.JSON.": "{}" },
+    toolRuns: true,
+  },
+  {
+    name: "a file that only might be one (settings)",
+    staged: { "docs/Settings.json": "{}" },
+    toolRuns: true,
+  },
+  {
+    name: "a store file",
+    staged: { ".mcp-orchestration/index": "x" },
+    toolRuns: true,
+  },
+  {
+    name: "a symbolic link, whatever its name",
+    staged: { "link": null },
+    toolRuns: true,
+  },
+  {
+    name: "a non-ASCII name (git quotes it)",
+    staged: { "é.txt": "x" },
+    toolRuns: true,
+  },
+  {
+    name: "a name with a tab (git quotes it)",
+    staged: { "a\tb.txt": "x" },
+    toolRuns: true,
+  },
+  {
+    name: "an unrelated file while config.json may add any name",
+    staged: { "README.md": "x" },
+    unstaged: { ".mcp-orchestration/config.json": "{}" },
+    toolRuns: true,
+  },
+];
+
+for (const c of FAST_PATH) {
+  Deno.test({
+    name: `pre-commit fast path: ${c.name}: the tool ${
+      c.toolRuns ? "runs" : "does not start"
+    }`,
+    ignore: ON_WINDOWS,
+    async fn() {
+      await withTempDir(async (dir) => {
+        const b = await bench(dir, "pre-commit", undefined);
+        await git(b.repo, ["rm", "--cached", "--quiet", ".mcp.json"]);
+        await Deno.remove(join(b.repo, ".mcp.json"));
+        for (const [path, text] of Object.entries(c.unstaged ?? {})) {
+          await Deno.mkdir(join(b.repo, path, ".."), { recursive: true });
+          await Deno.writeTextFile(join(b.repo, path), text);
+        }
+        for (const [path, text] of Object.entries(c.staged)) {
+          await Deno.mkdir(join(b.repo, path, ".."), { recursive: true });
+          if (text === null) await Deno.symlink("x", join(b.repo, path));
+          else await Deno.writeTextFile(join(b.repo, path), text);
+          await git(b.repo, ["add", "--", path]);
+        }
+        const out = await run(join(b.hooksDir, "pre-commit"), [], {
+          cwd: b.repo,
+        });
+        assert.equal(out.code, 0, out.stderr);
+        assert.equal(
+          (await readOrNull(b.log + ".tool.args")) !== null,
+          c.toolRuns,
+        );
+      });
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "pre-commit fast path: outside a repository git fails, and the tool runs",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const b = await bench(dir, "pre-commit", undefined);
+      const out = await run(join(b.hooksDir, "pre-commit"), [], { cwd: dir });
+      assert.equal(out.code, 0, out.stderr);
+      assert.notEqual(await readOrNull(b.log + ".tool.args"), null);
+    });
+  },
+});
