@@ -179,7 +179,7 @@ export async function readFileLimited(
         `Cannot read "${name}": ${stat.size} bytes is over the limit of ${maxBytes} bytes`,
       );
     }
-    return await readOpenFile(handle, maxBytes, name);
+    return await readOpenFile(handle, maxBytes, name, stat.size);
   } catch (error) {
     if (error instanceof ToolError) throw error;
     throw new ToolError(
@@ -200,6 +200,8 @@ export async function readFileLimited(
  * @param handle An open file.
  * @param maxBytes Largest size accepted.
  * @param name The file's name in errors.
+ * @param sizeHint The size the file is expected to have (a first buffer
+ * of that size plus one byte is allocated).
  * @returns The bytes.
  * @throws {ToolError} `INVALID_FORMAT` when the file is larger.
  *
@@ -212,10 +214,20 @@ export async function readOpenFile(
   handle: fs.FileHandle,
   maxBytes: number,
   name: string,
+  sizeHint = 64 * 1024,
 ): Promise<Uint8Array> {
-  const buffer = new Uint8Array(maxBytes + 1);
+  // Sized from the hint (fstat's size), not the limit: a verify reads tens
+  // of thousands of small files, and zero-filling a limit-sized buffer for
+  // each cost more than everything else. It grows if the file did.
+  let buffer = new Uint8Array(Math.min(Math.max(sizeHint, 0), maxBytes) + 1);
   let length = 0;
-  while (length < buffer.length) {
+  for (;;) {
+    if (length === buffer.length) {
+      if (buffer.length > maxBytes) break;
+      const larger = new Uint8Array(Math.min(buffer.length * 2, maxBytes + 1));
+      larger.set(buffer);
+      buffer = larger;
+    }
     const { bytesRead } = await handle.read(
       buffer,
       length,

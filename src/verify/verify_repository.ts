@@ -137,53 +137,79 @@ export async function verifySource(
     }
     targets.sort((a, b) => comparePaths(a.path, b.path));
   }
-  const results: VerifyResult[] = [];
-  for (const target of targets) {
-    if (target.via) {
-      results.push({
-        path: target.path,
-        ok: false,
-        code: "UNSIGNED",
-        reason: `it is reached through "${target.via}", a symbolic link or ` +
-          "submodule: Git does not store it in this repository, so it cannot " +
-          "be signed; make it a regular file here",
-      });
-      continue;
-    }
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await readConfigBytes(source, target.path);
-    } catch (error) {
-      // A symbolic link (or a path through one) can never have been signed;
-      // anything else unreadable, such as an oversized file, is malformed.
-      const link = error instanceof ToolError && error.code === "BAD_PATH";
-      results.push({
-        path: target.path,
-        ok: false,
-        code: link ? "UNSIGNED" : "MALFORMED",
-        reason: errorMessage(error),
-      });
-      continue;
-    }
-    if (!bytes) {
-      if (target.named) {
-        throw new ToolError(
-          "BAD_PATH",
-          `Cannot verify "${target.path}": no such file in the ${source.label}`,
-        );
+  // Configs are independent: verifying several at once overlaps their file
+  // reads (or git object reads, which GitObjects queues on its one pipe).
+  const outcomes = await mapInOrder(
+    targets,
+    VERIFY_CONCURRENCY,
+    async (target): Promise<VerifyResult | undefined> => {
+      if (target.via) {
+        return {
+          path: target.path,
+          ok: false,
+          code: "UNSIGNED",
+          reason: `it is reached through "${target.via}", a symbolic link or ` +
+            "submodule: Git does not store it in this repository, so it cannot " +
+            "be signed; make it a regular file here",
+        };
       }
-      continue; // Tracked but deleted in the working tree: nothing a client would load.
-    }
-    results.push(
-      indexError
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = await readConfigBytes(source, target.path);
+      } catch (error) {
+        // A symbolic link (or a path through one) can never have been signed;
+        // anything else unreadable, such as an oversized file, is malformed.
+        const link = error instanceof ToolError && error.code === "BAD_PATH";
+        return {
+          path: target.path,
+          ok: false,
+          code: link ? "UNSIGNED" : "MALFORMED",
+          reason: errorMessage(error),
+        };
+      }
+      if (!bytes) {
+        if (target.named) {
+          throw new ToolError(
+            "BAD_PATH",
+            `Cannot verify "${target.path}": no such file in the ${source.label}`,
+          );
+        }
+        return undefined; // Tracked but deleted in the working tree: nothing a client would load.
+      }
+      return indexError
         ? {
           path: target.path,
           ok: false,
           code: "MALFORMED",
           reason: indexError,
         }
-        : await verifyConfig(context, target.path, bytes),
-    );
-  }
+        : await verifyConfig(context, target.path, bytes);
+    },
+  );
+  const results = outcomes.filter((result) => result !== undefined);
+  return results;
+}
+
+// How many configs are verified at once.
+const VERIFY_CONCURRENCY = 16;
+
+// Runs `fn` over `items`, at most `limit` at a time, and returns the
+// results in the items' order; the first failure rejects.
+async function mapInOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await fn(items[at]!);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
   return results;
 }
