@@ -20,6 +20,11 @@ export interface GitObject {
   bytes: Uint8Array;
 }
 
+// A full object id (SHA-1 or SHA-256), as opposed to a name like "HEAD:x".
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+// Bytes of objects kept for reading again.
+const CACHE_BYTES = 32 * 1024 * 1024;
+
 /**
  * A `git cat-file --batch` session on one repository.
  *
@@ -37,6 +42,11 @@ export class GitObjects {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  #writes: Promise<void> = Promise.resolve();
+  #cache = new Map<string, GitObject>();
+  #cachedBytes = 0;
+  #pending: string[] = [];
+  #flush: Promise<void> | undefined;
   #closed = false;
 
   private constructor(child: PipedProcess) {
@@ -84,9 +94,64 @@ export class GitObjects {
         ),
       );
     }
-    const next = this.#queue.then(() => this.#request(name, maxBytes));
+    if (this.#closed) {
+      return Promise.reject(
+        new ToolError("IO", "The git object reader is closed"),
+      );
+    }
+    // An object id names the same bytes forever: history verification reads
+    // the same statements, trees and blobs for commit after commit.
+    const cached = OBJECT_ID.test(name) ? this.#cache.get(name) : undefined;
+    if (cached) {
+      if (cached.bytes.length > maxBytes) {
+        return Promise.reject(
+          new ToolError(
+            "INVALID_FORMAT",
+            `Cannot read "${name}": ${cached.bytes.length} bytes is over the limit of ${maxBytes} bytes`,
+          ),
+        );
+      }
+      return Promise.resolve(cached);
+    }
+    // Requests are written at once (several in one write), and answers read
+    // in the same order: git answers one after another, so many requests in
+    // flight cost one round trip, not one each.
+    const written = this.#send(name);
+    const next = this.#queue.then(async () => {
+      await written;
+      const object = await this.#answer(name, maxBytes);
+      if (object && OBJECT_ID.test(name)) this.#remember(object);
+      return object;
+    });
     this.#queue = next.catch(() => {});
     return next;
+  }
+
+  #remember(object: GitObject): void {
+    if (object.bytes.length > CACHE_BYTES / 16) return;
+    this.#cache.delete(object.oid);
+    this.#cache.set(object.oid, object);
+    this.#cachedBytes += object.bytes.length;
+    // Oldest first out: a Map iterates in insertion order.
+    for (const [oid, old] of this.#cache) {
+      if (this.#cachedBytes <= CACHE_BYTES) break;
+      this.#cache.delete(oid);
+      this.#cachedBytes -= old.bytes.length;
+    }
+  }
+
+  #send(name: string): Promise<void> {
+    this.#pending.push(name + "\n");
+    this.#flush ??= Promise.resolve().then(() => {
+      const text = this.#pending.join("");
+      this.#pending = [];
+      this.#flush = undefined;
+      this.#writes = this.#writes.then(() =>
+        this.#writer.write(new TextEncoder().encode(text))
+      );
+      return this.#writes;
+    });
+    return this.#flush;
   }
 
   /** Ends the session and waits for git to exit. */
@@ -99,14 +164,10 @@ export class GitObjects {
     await this.#child.status.catch(() => {});
   }
 
-  async #request(
+  async #answer(
     name: string,
     maxBytes: number,
   ): Promise<GitObject | undefined> {
-    if (this.#closed) {
-      throw new ToolError("IO", "The git object reader is closed");
-    }
-    await this.#writer.write(new TextEncoder().encode(name + "\n"));
     const header = new TextDecoder().decode(await this.#readLine());
     if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
       return undefined;

@@ -236,6 +236,10 @@ function entryType(mode: string): TreeEntry["type"] {
   return mode === "120000" ? "link" : mode === "160000" ? "submodule" : "file";
 }
 
+const HEX = Array.from(
+  { length: 256 },
+  (_, b) => b.toString(16).padStart(2, "0"),
+);
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const KNOWN_MODES = new Set(["040000", "100644", "100755", "120000", "160000"]);
 
@@ -252,7 +256,8 @@ async function flattenTree(
   }
   const bytes = object.bytes;
   const idLength = oid.length / 2;
-  const flat: [string, SnapshotEntry][] = [];
+  const flat: [string, SnapshotEntry | Promise<[string, SnapshotEntry][]>][] =
+    [];
   const names = new Set<string>();
   let at = 0;
   while (at < bytes.length) {
@@ -292,20 +297,29 @@ async function flattenTree(
       throw new ToolError("IO", `Tree ${oid} lists "${name}" twice`);
     }
     names.add(name);
-    const child = Array.from(
-      bytes.subarray(nul + 1, nul + 1 + idLength),
-      (b) => b.toString(16).padStart(2, "0"),
-    )
-      .join("");
+    let child = "";
+    for (let i = nul + 1; i < nul + 1 + idLength; i++) child += HEX[bytes[i]!];
     at = nul + 1 + idLength;
     if (mode === "040000") {
-      for (const [path, entry] of await flattenTree(objects, child, cache)) {
-        flat.push([`${name}/${path}`, entry]);
-      }
+      // Requested now, awaited below: git answers the subtrees' requests
+      // one after another without a round trip each.
+      const subtree = flattenTree(objects, child, cache);
+      subtree.catch(() => {}); // Awaited below; not an unhandled rejection.
+      flat.push([name, subtree]);
     } else {
       flat.push([name, { mode, oid: child }]);
     }
   }
-  cache.set(oid, flat);
-  return flat;
+  const entries: [string, SnapshotEntry][] = [];
+  for (const [name, item] of flat) {
+    if (!(item instanceof Promise)) {
+      entries.push([name, item]);
+      continue;
+    }
+    for (const [path, entry] of await item) {
+      entries.push([`${name}/${path}`, entry]);
+    }
+  }
+  cache.set(oid, entries);
+  return entries;
 }

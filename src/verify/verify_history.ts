@@ -37,7 +37,7 @@ import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { verifyConfig } from "./verify_config.ts";
-import { verifySource } from "./verify_repository.ts";
+import { VerifyMemo, verifySource } from "./verify_repository.ts";
 
 /** The outcome of verifying one commit. */
 export interface CommitReport {
@@ -61,6 +61,9 @@ interface CommitState {
   trustBytes: Uint8Array | undefined;
   trust: AllowedSigners | undefined;
 }
+
+// How many commits ahead of the one being verified are requested from git.
+const PREFETCH_COMMITS = 16;
 
 /**
  * Verifies one commit (against its parents).
@@ -88,9 +91,22 @@ export async function verifyRevisions(
       options.now ?? new Date(),
       options.allowRoots ?? true,
     );
+    // Commits and their snapshots are requested a few ahead of the one
+    // being verified, so git answers while we verify instead of after.
+    const commits: Promise<CommitInfo>[] = [];
+    const ahead = (at: number) => {
+      if (at >= revs.length || commits[at]) return;
+      const commit = readCommit(objects, revs[at]!).then((info) => {
+        history.prefetch(info);
+        return info;
+      });
+      commit.catch(() => {}); // Awaited in turn below.
+      commits[at] = commit;
+    };
     const reports: CommitReport[] = [];
-    for (const rev of revs) {
-      reports.push(await history.verifyCommit(await readCommit(objects, rev)));
+    for (let at = 0; at < revs.length; at++) {
+      for (let next = at; next < at + PREFETCH_COMMITS; next++) ahead(next);
+      reports.push(await history.verifyCommit(await commits[at]!));
     }
     return reports;
   } finally {
@@ -192,7 +208,11 @@ class History {
   readonly #objects: GitObjects;
   readonly #now: Date;
   readonly #trees: TreeCache = new Map();
-  readonly #states = new Map<string, CommitState>();
+  readonly #states = new Map<string, Promise<CommitState>>();
+  // One parsed trust list per blob, so that unchanged lists are the same
+  // object from commit to commit and the memo can recognise them.
+  readonly #trustLists = new Map<string, AllowedSigners | undefined>();
+  readonly #memo = new VerifyMemo();
 
   readonly #allowRoots: boolean;
   /** Commits of this run whose trust list was not approved. */
@@ -202,6 +222,16 @@ class History {
     this.#objects = objects;
     this.#now = now;
     this.#allowRoots = allowRoots;
+  }
+
+  /**
+   * Starts reading a commit's snapshot, index and trust list, to be used
+   * when it is verified.
+   *
+   * @param info The commit.
+   */
+  prefetch(info: CommitInfo): void {
+    this.#state(info).catch(() => {}); // Its verification reports failures.
   }
 
   async verifyCommit(info: CommitInfo): Promise<CommitReport> {
@@ -246,6 +276,7 @@ class History {
       {
         trust: state.trust,
         now: this.#now,
+        memo: this.#memo,
       },
     );
     for (const result of await this.#verifyNoRollback(state, parents)) {
@@ -270,9 +301,16 @@ class History {
     };
   }
 
-  async #state(info: CommitInfo): Promise<CommitState> {
-    const known = this.#states.get(info.oid);
-    if (known) return known;
+  #state(info: CommitInfo): Promise<CommitState> {
+    let state = this.#states.get(info.oid);
+    if (!state) {
+      state = this.#readState(info);
+      this.#states.set(info.oid, state);
+    }
+    return state;
+  }
+
+  async #readState(info: CommitInfo): Promise<CommitState> {
     const snapshot = await commitSnapshot(this.#objects, info, this.#trees);
     let index: StoreIndex = new Map();
     let indexBroken = false;
@@ -286,10 +324,15 @@ class History {
       ALLOWED_SIGNERS_PATH,
       MAX_INDEX_BYTES,
     ).catch(() => undefined);
-    const trust = await readTrust(snapshot).catch(() => undefined);
-    const state = { info, snapshot, index, indexBroken, trustBytes, trust };
-    this.#states.set(info.oid, state);
-    return state;
+    const trustOid = snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid;
+    let trust = trustOid === undefined
+      ? undefined
+      : this.#trustLists.get(trustOid);
+    if (trust === undefined) {
+      trust = await readTrust(snapshot).catch(() => undefined);
+      if (trustOid !== undefined) this.#trustLists.set(trustOid, trust);
+    }
+    return { info, snapshot, index, indexBroken, trustBytes, trust };
   }
 
   async #verifyTrustChange(

@@ -19,7 +19,8 @@ import {
 } from "../git/repository.ts";
 import { ALLOWED_SIGNERS_PATH } from "../constants.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
-import { readIndex } from "../store/store.ts";
+import { Snapshot } from "../git/snapshot.ts";
+import { readIndex, type StoreReader } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
@@ -84,6 +85,98 @@ export interface VerifySourceOptions {
    * for itself.
    */
   trust?: AllowedSigners | undefined;
+  /**
+   * Results to reuse across snapshots (history verification: most commits
+   * change one config and leave the others' objects as they were).
+   */
+  memo?: VerifyMemo;
+}
+
+/**
+ * Remembers verification results of configs read from snapshots, each with
+ * every object it read: a result is reused only for the same path, config
+ * object, index line, trust list (the same object) and time, when every
+ * file it read is the very same object (or still absent) in the new
+ * snapshot. So a reused result is what verifying again would give.
+ */
+export class VerifyMemo {
+  readonly #results = new Map<
+    string,
+    { reads: [string, string | undefined][]; result: VerifyResult }[]
+  >();
+  readonly #trustIds = new WeakMap<AllowedSigners, number>();
+  #nextTrustId = 1;
+
+  /**
+   * The key of a config in a snapshot, or undefined when it cannot be
+   * remembered.
+   *
+   * @param snapshot Where the config is.
+   * @param path The config's path.
+   * @param context The index, trust list and time it is verified with.
+   * @returns The key.
+   */
+  key(
+    snapshot: Snapshot,
+    path: string,
+    context: VerifyContext,
+  ): string | undefined {
+    const entry = snapshot.entries.get(path);
+    if (!entry) return undefined;
+    let trust = 0;
+    if (context.trust) {
+      trust = this.#trustIds.get(context.trust) ?? this.#nextTrustId++;
+      this.#trustIds.set(context.trust, trust);
+    }
+    return [
+      path,
+      entry.mode,
+      entry.oid,
+      context.index.get(path) ?? "",
+      trust,
+      context.now.getTime(),
+    ].join("\0");
+  }
+
+  /**
+   * A remembered result whose reads all match the snapshot.
+   *
+   * @param key From {@linkcode VerifyMemo.key}.
+   * @param snapshot The snapshot being verified.
+   * @returns The result, or undefined.
+   */
+  lookup(key: string, snapshot: Snapshot): VerifyResult | undefined {
+    return this.#results.get(key)?.find(({ reads }) =>
+      reads.every(([path, oid]) => snapshot.entries.get(path)?.oid === oid)
+    )?.result;
+  }
+
+  /**
+   * Verifies a config through a reader that records what it reads, and
+   * remembers the result.
+   *
+   * @param key From {@linkcode VerifyMemo.key}.
+   * @param snapshot The snapshot being verified.
+   * @param verify Verifies with the given reader.
+   * @returns The result.
+   */
+  async remember(
+    key: string,
+    snapshot: Snapshot,
+    verify: (reader: StoreReader) => Promise<VerifyResult>,
+  ): Promise<VerifyResult> {
+    const reads: [string, string | undefined][] = [];
+    const result = await verify({
+      read: (path, maxBytes) => {
+        reads.push([path, snapshot.entries.get(path)?.oid]);
+        return snapshot.read(path, maxBytes);
+      },
+    });
+    const known = this.#results.get(key) ?? [];
+    known.push({ reads, result });
+    this.#results.set(key, known);
+    return result;
+  }
 }
 
 /**
@@ -176,14 +269,28 @@ export async function verifySource(
         }
         return undefined; // Tracked but deleted in the working tree: nothing a client would load.
       }
-      return indexError
-        ? {
+      if (indexError) {
+        return {
           path: target.path,
           ok: false,
           code: "MALFORMED",
           reason: indexError,
-        }
-        : await verifyConfig(context, target.path, bytes);
+        };
+      }
+      const memo = options.memo;
+      const key = memo && reader instanceof Snapshot
+        ? memo.key(reader, target.path, context)
+        : undefined;
+      if (!memo || !key || !(reader instanceof Snapshot)) {
+        return await verifyConfig(context, target.path, bytes);
+      }
+      return memo.lookup(key, reader) ??
+        await memo.remember(
+          key,
+          reader,
+          (recording) =>
+            verifyConfig({ ...context, reader: recording }, target.path, bytes),
+        );
     },
   );
   const results = outcomes.filter((result) => result !== undefined);

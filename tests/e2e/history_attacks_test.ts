@@ -600,3 +600,46 @@ Deno.test({
     });
   },
 });
+
+// --- results remembered across commits -------------------------------------------------
+
+Deno.test({
+  name:
+    "a range verifies each commit afresh: a config left alone while its signature or the trust list changes under it fails there",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      // The same config, index line and trust list in every commit, until
+      // the signature file changes under them (the config is untouched).
+      await commit(flow, "docs", { "README.md": "more\n" });
+      await commit(flow, "docs again", { "README.md": "more still\n" });
+      const id = await indexId(flow, "HEAD", ".mcp.json");
+      const sig = `${STORE}/statements/${id}.sig`;
+      const original = await readText(flow, sig);
+      await write(flow, {
+        [sig]: original.replace(
+          /[A-Za-z](?=[^\n]*\n-----END)/,
+          (c) => c === "A" ? "B" : "A",
+        ),
+      });
+      const tampered = await forceCommit(flow, "tamper with the signature");
+      const first = await verifyHistory(flow, ["--range", "v1..HEAD"]);
+      assertCommitFails(first, tampered, ".mcp.json", []);
+
+      // Put back, then a trust list that drops alice: the same config and
+      // statement now fail against the new list, in that commit only.
+      await write(flow, { [sig]: original });
+      await forceCommit(flow, "restore the signature");
+      await write(flow, {
+        [ALLOWED_SIGNERS]: `# nobody\n`,
+      });
+      const untrusted = await forceCommit(flow, "trust nobody");
+      const second = await verifyHistory(flow, ["--range", "v1..HEAD"]);
+      assertCommitFails(second, untrusted, ".mcp.json", []);
+      const restored = second.report.commits.find((c) =>
+        c.subject === "restore the signature"
+      );
+      assert.ok(restored?.ok, second.text);
+    });
+  },
+});
