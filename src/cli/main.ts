@@ -8,6 +8,7 @@
 
 import { BUILD_COMMIT } from "../build_info.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
+import { currentProcess } from "../current_process.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { findRepository, type Repository } from "../git/repository.ts";
 import {
@@ -137,14 +138,8 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
  * ```
  */
 export function versionLine(): string {
-  const versions = (globalThis as {
-    process?: { versions?: Record<string, string | undefined> };
-  }).process?.versions ?? {};
-  const runtime = versions.deno
-    ? `deno ${versions.deno}`
-    : `node ${versions.node}`;
   const origin = BUILD_COMMIT ? `commit ${BUILD_COMMIT}` : "from source";
-  return `${TOOL_NAME} ${VERSION} (${origin}, ${runtime})`;
+  return `${TOOL_NAME} ${VERSION} (${origin}, ${currentProcess.runtime})`;
 }
 
 function escapingIo(io: Io): Io {

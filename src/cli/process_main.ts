@@ -1,13 +1,13 @@
 /**
  * The tool as a process: arguments, standard streams, working folder and
- * exit code, through `node:process`, which Deno and Node both provide. The
+ * exit code, through `current_process.ts`, which serves Deno and Node. The
  * entry points (mod.ts under Deno, src/cli/node_main.ts in the npm bundle
  * and the Node single executable) only call {@linkcode runProcessMain}.
  *
  * @module
  */
 
-import process from "node:process";
+import { currentProcess } from "../current_process.ts";
 import { main } from "./main.ts";
 
 /**
@@ -17,22 +17,12 @@ import { main } from "./main.ts";
  * @returns Resolves once the command has finished.
  */
 export async function runProcessMain(): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    cwd: process.cwd(),
-    stdin: () => readAll(process.stdin),
-  });
-}
-
-async function readAll(stream: AsyncIterable<unknown>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Uint8Array);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  currentProcess.setExitCode(
+    await main(currentProcess.args(), {
+      out: (text) => currentProcess.writeOut(text),
+      err: (text) => currentProcess.writeErr(text),
+      cwd: currentProcess.cwd(),
+      stdin: () => currentProcess.readStdin(),
+    }),
+  );
 }

@@ -54,7 +54,6 @@
  * @module
  */
 
-import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import {
   MAX_CONFIG_BYTES,
@@ -64,6 +63,7 @@ import {
   STORE_DIR,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
+import { fileSystem as fs } from "../fs/file_system.ts";
 import { readFileLimited } from "../fs/files.ts";
 import { ConfigError, parseConfig } from "./validate_config.ts";
 

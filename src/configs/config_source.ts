@@ -5,9 +5,9 @@
  * @module
  */
 
-import { promises as fs } from "node:fs";
 import { join, posix } from "node:path";
 import { MAX_CONFIG_BYTES, REPO_CONFIG_PATH } from "../constants.ts";
+import { fileSystem as fs } from "../fs/file_system.ts";
 import type { GitObjects } from "../git/cat_file.ts";
 import {
   listWorkingTreeFiles,

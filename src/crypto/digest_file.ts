@@ -7,9 +7,9 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { constants as fsConstants, promises as fs } from "node:fs";
+import { nodeBuiltin } from "../runtime.ts";
 import { ToolError } from "../errors.ts";
+import { type FileHandle, fileSystem as fs } from "../fs/file_system.ts";
 import { describeErrno, isErrno } from "../fs/files.ts";
 
 // Large enough that the per-read overhead vanishes, small enough to be noise.
@@ -63,13 +63,13 @@ export async function digestFile(
   options: DigestFileOptions = {},
 ): Promise<FileDigest> {
   const name = options.displayName ?? path;
-  let handle: fs.FileHandle;
+  let handle: FileHandle;
   try {
     // O_NONBLOCK: a FIFO at the path must not hang the open; it is refused
     // below as not a regular file. Regular files ignore the flag.
     handle = await fs.open(
       path,
-      fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0),
+      fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0),
     );
   } catch (error) {
     if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) {
@@ -100,7 +100,7 @@ export async function digestFile(
 }
 
 async function digestOpenFile(
-  handle: fs.FileHandle,
+  handle: FileHandle,
   name: string,
 ): Promise<FileDigest> {
   const before = await handle.stat();
@@ -110,6 +110,11 @@ async function digestOpenFile(
       `Cannot read "${name}": not a regular file`,
     );
   }
+  // Loaded here, not at start-up: under Deno, importing node:crypto starts
+  // its Node compatibility layer, which every hook run would pay.
+  const { createHash } = nodeBuiltin<typeof import("node:crypto")>(
+    "node:crypto",
+  );
   const sha256 = createHash("sha256");
   const sha512 = createHash("sha512");
   const buffer = new Uint8Array(CHUNK_BYTES);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { constants as fsConstants, promises as fs } from "node:fs";
+import { type FileHandle, fileSystem as fs } from "./file_system.ts";
 import { dirname, join } from "node:path";
 import { ToolError } from "../errors.ts";
 
@@ -111,9 +111,8 @@ export async function readFileLimited(
   options: ReadOptions = {},
 ): Promise<Uint8Array | undefined> {
   const name = options.displayName ?? path;
-  // Deno without --allow-all resolves symbolic links itself before it opens
-  // a file, so O_NOFOLLOW alone is not enough: lstat first, and after the
-  // open check that we hold the very file lstat saw.
+  // O_NOFOLLOW is emulated under Deno and absent on Windows: lstat first,
+  // and after the open check that we hold the very file lstat saw.
   let seen: { dev: number; ino: number } | undefined;
   if (options.refuseSymlink) {
     try {
@@ -137,12 +136,13 @@ export async function readFileLimited(
       );
     }
   }
-  let handle: fs.FileHandle;
+  let handle: FileHandle;
   try {
-    // O_NOFOLLOW where the runtime honours it; the inode check below
-    // covers the runtimes that resolve links before opening.
-    const flags = fsConstants.O_RDONLY |
-      (options.refuseSymlink ? fsConstants.O_NOFOLLOW ?? 0 : 0);
+    // O_NOFOLLOW where the runtime has it; the inode check below covers the
+    // others. O_NONBLOCK: a FIFO at the path must not hang the open; it is
+    // refused below as not a regular file. Regular files ignore the flag.
+    const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) |
+      (options.refuseSymlink ? fs.constants.O_NOFOLLOW ?? 0 : 0);
     handle = await fs.open(path, flags);
   } catch (error) {
     if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return undefined;
@@ -211,7 +211,7 @@ export async function readFileLimited(
  * ```
  */
 export async function readOpenFile(
-  handle: fs.FileHandle,
+  handle: FileHandle,
   maxBytes: number,
   name: string,
   sizeHint = 64 * 1024,

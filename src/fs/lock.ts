@@ -6,7 +6,7 @@
  * @module
  */
 
-import { promises as fs } from "node:fs";
+import { fileSystem as fs } from "./file_system.ts";
 import { ToolError } from "../errors.ts";
 import { describeErrno, isErrno } from "./files.ts";
 

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { promises as fs } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ToolError } from "../errors.ts";
+import { fileSystem as fs } from "../fs/file_system.ts";
 import { describeErrno, isErrno } from "../fs/files.ts";
 import { runProcess } from "../runtime.ts";
 

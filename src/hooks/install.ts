@@ -16,11 +16,11 @@
  * @module
  */
 
-import { promises as fs, type Stats } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
-import process from "node:process";
 import { TOOL_NAME } from "../constants.ts";
+import { currentProcess } from "../current_process.ts";
 import { ToolError } from "../errors.ts";
+import { fileSystem as fs, type Stats } from "../fs/file_system.ts";
 import { describeErrno, isErrno, writeFileAtomic } from "../fs/files.ts";
 import { withFileLock } from "../fs/lock.ts";
 import { git, type Repository } from "../git/repository.ts";
@@ -571,7 +571,7 @@ async function writeStub(path: string, text: string): Promise<void> {
 
 function modeIsRight(mode: number | undefined): boolean {
   // Windows has no execute bits to compare.
-  return process.platform === "win32" || (mode ?? 0) % 0o1000 === 0o755;
+  return currentProcess.platform === "win32" || (mode ?? 0) % 0o1000 === 0o755;
 }
 
 // Moves a hook file; unless `replace`, refuses to overwrite (rename would).

@@ -21,7 +21,6 @@
  */
 
 import { join, relative, sep } from "node:path";
-import process from "node:process";
 import {
   ALLOWED_SIGNERS_PATH,
   KEY_ENV,
@@ -31,6 +30,7 @@ import {
   STORE_DIR,
   TOOL_NAME,
 } from "../constants.ts";
+import { currentProcess } from "../current_process.ts";
 import { ToolError } from "../errors.ts";
 import { git, type Repository } from "../git/repository.ts";
 import {
@@ -546,12 +546,8 @@ async function nextCommand(
   }`;
 }
 
+// A variable outside Deno's --allow-env reads as unset.
 function readEnv(name: string): string | undefined {
-  try {
-    const value = process.env[name];
-    return value === "" ? undefined : value;
-  } catch {
-    // Deno without --allow-env for this variable: treat it as unset.
-    return undefined;
-  }
+  const value = currentProcess.env(name);
+  return value === "" ? undefined : value;
 }

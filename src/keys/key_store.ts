@@ -6,9 +6,7 @@
  * @module
  */
 
-import { constants as fsConstants, promises as fs } from "node:fs";
 import { join, resolve } from "node:path";
-import process from "node:process";
 import {
   HOME_DIR_NAME,
   HOME_ENV,
@@ -20,7 +18,9 @@ import {
   RETIRED_KEYS_DIR_NAME,
   TOOL_NAME,
 } from "../constants.ts";
+import { currentProcess } from "../current_process.ts";
 import { ToolError } from "../errors.ts";
+import { type FileHandle, fileSystem as fs } from "../fs/file_system.ts";
 import {
   describeErrno,
   isErrno,
@@ -203,13 +203,13 @@ export async function loadSigningKey(
   const path = explicit
     ? resolve(explicit)
     : join(toolHome(options), KEYS_DIR_NAME, PRIVATE_KEY_NAME);
-  let handle: fs.FileHandle;
+  let handle: FileHandle;
   try {
     // O_NONBLOCK: a FIFO at the path must not hang the open; it is refused
     // below. Regular files ignore the flag.
     handle = await fs.open(
       path,
-      fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0),
+      fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0),
     );
   } catch (error) {
     if (isErrno(error, "ENOENT")) {
@@ -268,20 +268,16 @@ export async function showKey(options: KeyOptions = {}): Promise<KeyInfo> {
   };
 }
 
+// A variable outside Deno's --allow-env reads as unset.
 function readEnv(name: string): string | undefined {
-  try {
-    const value = process.env[name];
-    return value === "" ? undefined : value;
-  } catch {
-    // Deno without --allow-env for this variable: treat it as unset.
-    return undefined;
-  }
+  const value = currentProcess.env(name);
+  return value === "" ? undefined : value;
 }
 
 // Checked on the open handle, never by path: the file whose type, mode and
 // size pass is the file that is read.
 async function readPrivateKeyFile(
-  handle: fs.FileHandle,
+  handle: FileHandle,
   path: string,
 ): Promise<Uint8Array> {
   try {
@@ -292,7 +288,7 @@ async function readPrivateKeyFile(
         `Cannot read the key "${path}": not a regular file`,
       );
     }
-    if (process.platform !== "win32" && (stat.mode & 0o077) !== 0) {
+    if (currentProcess.platform !== "win32" && (stat.mode & 0o077) !== 0) {
       const octal = (stat.mode & 0o777).toString(8).padStart(4, "0");
       throw new ToolError(
         "KEY_PERMISSIONS",
@@ -338,7 +334,7 @@ async function makePrivateDir(dir: string): Promise<void> {
 // hand to "trust add", or a retired key. A folder that does not exist yet
 // passes: makePrivateDir creates it 0700.
 async function checkPrivateDir(dir: string): Promise<void> {
-  if (process.platform === "win32") return;
+  if (currentProcess.platform === "win32") return;
   let mode: number;
   try {
     mode = (await fs.stat(dir)).mode;

@@ -21,7 +21,6 @@ import {
   BUILTIN_CONFIG_KINDS,
   findConfigKind,
 } from "../configs/config_kinds.ts";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   type ConfigSource,
@@ -35,6 +34,7 @@ import {
 } from "../configs/find_configs.ts";
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
+import { fileSystem } from "../fs/file_system.ts";
 import { GitObjects } from "../git/cat_file.ts";
 import { git, type Repository, toRepoPath } from "../git/repository.ts";
 import { indexSnapshot } from "../git/snapshot.ts";
@@ -162,7 +162,7 @@ export async function signStaged(
   );
   // With repository patterns in config.json, any path may be a config.
   const anyPathMayBeConfig = changed.length > 0 &&
-    existsSync(join(repo.root, REPO_CONFIG_PATH));
+    fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
   if (!anyPathMayBeConfig && !changed.some(mayConcernUs)) {
     return { results: [] };
   }
@@ -235,7 +235,9 @@ async function foreignChangesInProgress(
   ).split("\n");
   for (const [i, [, operation]] of operations.entries()) {
     const path = out[i];
-    if (path && existsSync(path)) return { refuseNewSignatures: operation };
+    if (path && fileSystem.existsSync(path)) {
+      return { refuseNewSignatures: operation };
+    }
   }
   return undefined;
 }

@@ -8,7 +8,6 @@
  * @module
  */
 
-import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   RELEASE_SIGNATURE_NAMESPACE,
@@ -18,6 +17,7 @@ import {
 import { digestFile } from "../crypto/digest_file.ts";
 import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
+import { fileSystem } from "../fs/file_system.ts";
 import { describeErrno, isErrno, writeFileAtomic } from "../fs/files.ts";
 import type { SigningKey } from "../keys/key_store.ts";
 import {
@@ -200,7 +200,7 @@ function toTargets(paths: readonly string[], cwd?: string): Target[] {
 
 async function refuseExisting(target: Target): Promise<void> {
   try {
-    await lstat(target.signaturePath);
+    await fileSystem.lstat(target.signaturePath);
   } catch (error) {
     if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return;
     throw new ToolError(

@@ -12,7 +12,6 @@
  * @module
  */
 
-import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import {
   ALLOWED_SIGNERS_PATH,
@@ -22,6 +21,7 @@ import {
 import { errorMessage } from "../errors.ts";
 import { workingTreeSource } from "../configs/config_source.ts";
 import { findConfigs } from "../configs/find_configs.ts";
+import { fileSystem as fs } from "../fs/file_system.ts";
 import type { Repository } from "../git/repository.ts";
 import { findHooksFolder } from "../hooks/install.ts";
 import { HOOK_NAMES, type HookName, isOurHook } from "../hooks/stubs.ts";

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import {
   ARTIFACTS_DIR,
@@ -27,6 +26,7 @@ import {
   writeFileAtomic,
 } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
+import { fileSystem as fs } from "../fs/file_system.ts";
 import { withFileLock } from "../fs/lock.ts";
 import { formatIndex, parseIndex, type StoreIndex } from "./index_file.ts";
 

@@ -15,6 +15,7 @@ import {
   STORE_DIR,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
+import { fileSystem as fs } from "../fs/file_system.ts";
 import { readFileLimited, writeFileAtomic } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
 import { keyId, parsePublicKeyLine } from "../keys/public_key.ts";
@@ -23,7 +24,6 @@ import {
   withLock,
   workingTreeReader,
 } from "../store/store.ts";
-import { promises as fs } from "node:fs";
 import {
   addAllowedSigner,
   type AllowedSigner,

@@ -1,0 +1,147 @@
+/**
+ * The running process: its arguments, standard streams, working folder,
+ * environment, platform and exit code. Under Node they come from `process`;
+ * under Deno from `Deno.*`, because `node:process` there (even a look at
+ * the `process` global) starts Deno's Node compatibility layer, start-up
+ * time that every Git hook run would pay.
+ *
+ * @module
+ */
+
+/** The running process, the same under Deno and Node. */
+export interface CurrentProcess {
+  /** The command-line arguments after the runtime's own and the script. */
+  args(): string[];
+  /** The working folder. */
+  cwd(): string;
+  /**
+   * An environment variable: undefined when it is unset, or when Deno's
+   * permissions (`--allow-env=…`) do not cover it.
+   */
+  env(name: string): string | undefined;
+  /** The operating system, by Node's names: `"linux"`, `"darwin"`, `"win32"`, … */
+  platform: string;
+  /** The runtime and its version, e.g. `"deno 2.1.4"` or `"node 22.12.0"`. */
+  runtime: string;
+  /** Writes all of `text` to standard output. */
+  writeOut(text: string): void;
+  /** Writes all of `text` to standard error. */
+  writeErr(text: string): void;
+  /** Reads standard input to its end. */
+  readStdin(): Promise<Uint8Array>;
+  /** Sets the exit code without exiting, so pending output is flushed. */
+  setExitCode(code: number): void;
+}
+
+type DenoProcess = Pick<
+  typeof Deno,
+  | "args"
+  | "cwd"
+  | "env"
+  | "build"
+  | "version"
+  | "stdout"
+  | "stderr"
+  | "stdin"
+  | "exitCode"
+>;
+
+interface NodeProcess {
+  argv: string[];
+  cwd(): string;
+  env: Record<string, string | undefined>;
+  platform: string;
+  versions: { node?: string };
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  stdin: AsyncIterable<Uint8Array>;
+  exitCode?: number | string | null | undefined;
+}
+
+// Deno's names for the operating systems that Node names differently.
+const NODE_PLATFORMS: Record<string, string> = {
+  windows: "win32",
+  solaris: "sunos",
+  illumos: "sunos",
+};
+
+/**
+ * This process, as {@linkcode CurrentProcess}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { currentProcess } from "./current_process.ts";
+ * assert.ok(currentProcess.runtime.startsWith("deno ")); // under `deno test`
+ * assert.equal(typeof currentProcess.cwd(), "string");
+ * ```
+ */
+export const currentProcess: CurrentProcess = createCurrentProcess();
+
+function createCurrentProcess(): CurrentProcess {
+  const deno = (globalThis as { Deno?: DenoProcess }).Deno;
+  if (deno) return denoProcess(deno);
+  const node = (globalThis as { process?: NodeProcess }).process;
+  if (node) return nodeProcess(node);
+  throw new Error("This runtime is neither Deno nor Node");
+}
+
+function denoProcess(deno: DenoProcess): CurrentProcess {
+  const encoder = new TextEncoder();
+  return {
+    args: () => [...deno.args],
+    cwd: () => deno.cwd(),
+    env(name) {
+      try {
+        return deno.env.get(name);
+      } catch {
+        // NotCapable: a variable outside --allow-env reads as unset.
+        return undefined;
+      }
+    },
+    platform: NODE_PLATFORMS[deno.build.os] ?? deno.build.os,
+    runtime: `deno ${deno.version.deno}`,
+    writeOut: (text) => writeAll(deno.stdout, encoder.encode(text)),
+    writeErr: (text) => writeAll(deno.stderr, encoder.encode(text)),
+    readStdin: async () =>
+      new Uint8Array(await new Response(deno.stdin.readable).arrayBuffer()),
+    setExitCode(code) {
+      deno.exitCode = code;
+    },
+  };
+}
+
+function writeAll(
+  stream: { writeSync(bytes: Uint8Array): number },
+  bytes: Uint8Array,
+): void {
+  while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+}
+
+function nodeProcess(node: NodeProcess): CurrentProcess {
+  return {
+    args: () => node.argv.slice(2),
+    cwd: () => node.cwd(),
+    env: (name) => node.env[name],
+    platform: node.platform,
+    runtime: `node ${node.versions.node}`,
+    writeOut: (text) => void node.stdout.write(text),
+    writeErr: (text) => void node.stderr.write(text),
+    readStdin: () => readAll(node.stdin),
+    setExitCode(code) {
+      node.exitCode = code;
+    },
+  };
+}
+
+async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
