@@ -13,8 +13,19 @@ export {
   verifyAsync as ed25519VerifyRaw,
 } from "npm:@noble/ed25519@3.2.0";
 export { parse as parseToml, TomlError } from "npm:smol-toml@1.9.1";
-export {
-  type ParseError as JsoncParseError,
-  printParseErrorCode as jsoncErrorName,
-  visit as jsoncVisit,
-} from "npm:jsonc-parser@3.3.1";
+/** The JSONC parser's module (its `visit` and `printParseErrorCode`). */
+export type JsoncParser = typeof import("npm:jsonc-parser@3.3.1");
+
+/**
+ * Loads jsonc-parser on first use rather than at start-up: its main entry is
+ * CommonJS, which Deno loads through its Node compatibility layer (about
+ * 23 ms), and only parsing a config needs it. Bundles inline it.
+ *
+ * @returns The module.
+ */
+export function loadJsoncParser(): Promise<JsoncParser> {
+  // A full specifier, as everywhere in this file, so that a run from a URL
+  // resolves it without our deno.json.
+  // deno-lint-ignore no-import-prefix
+  return import("npm:jsonc-parser@3.3.1");
+}

@@ -154,7 +154,7 @@ function builtin(
  * ```
  */
 export async function loadConfigKinds(root: string): Promise<ConfigKind[]> {
-  return configKindsFrom(await readRepoConfig(root));
+  return await configKindsFrom(await readRepoConfig(root));
 }
 
 /**
@@ -170,13 +170,15 @@ export async function loadConfigKinds(root: string): Promise<ConfigKind[]> {
  * ```ts
  * import assert from "node:assert/strict";
  * import { BUILTIN_CONFIG_KINDS, configKindsFrom } from "./config_kinds.ts";
- * assert.equal(configKindsFrom(undefined).length, BUILTIN_CONFIG_KINDS.length);
+ * assert.equal((await configKindsFrom(undefined)).length, BUILTIN_CONFIG_KINDS.length);
  * ```
  */
-export function configKindsFrom(bytes: Uint8Array | undefined): ConfigKind[] {
+export async function configKindsFrom(
+  bytes: Uint8Array | undefined,
+): Promise<ConfigKind[]> {
   return bytes === undefined
     ? [...BUILTIN_CONFIG_KINDS]
-    : [...BUILTIN_CONFIG_KINDS, ...repoConfigKinds(bytes)];
+    : [...BUILTIN_CONFIG_KINDS, ...await repoConfigKinds(bytes)];
 }
 
 /**
@@ -394,8 +396,8 @@ function quote(value: string): string {
 
 const FORMATS: readonly ConfigFormat[] = ["json", "jsonc", "toml"];
 
-function repoConfigKinds(bytes: Uint8Array): ConfigKind[] {
-  const root = parseConfig(REPO_CONFIG_PATH, bytes, {
+async function repoConfigKinds(bytes: Uint8Array): Promise<ConfigKind[]> {
+  const root = await parseConfig(REPO_CONFIG_PATH, bytes, {
     format: "json",
     label: LABEL,
   });

@@ -92,7 +92,7 @@ export function snapshotSource(
     list: () => Promise.resolve(snapshot.list()),
     beneath: (path) => snapshotBeneath(snapshot, objects, path),
     kinds: async () =>
-      configKindsFrom(
+      await configKindsFrom(
         await snapshot.read(REPO_CONFIG_PATH, MAX_CONFIG_BYTES + 1),
       ),
   };

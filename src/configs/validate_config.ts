@@ -30,7 +30,12 @@
  */
 
 import { MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "../constants.ts";
-import { jsoncErrorName, jsoncVisit, parseToml, TomlError } from "../deps.ts";
+import {
+  type JsoncParser,
+  loadJsoncParser,
+  parseToml,
+  TomlError,
+} from "../deps.ts";
 import { ToolError } from "../errors.ts";
 import type { ConfigFormat, ConfigKind } from "./config_kinds.ts";
 
@@ -119,15 +124,15 @@ export interface ParseConfigOptions {
  * import { deepStrictEqual } from "node:assert/strict";
  * import { parseConfig } from "./validate_config.ts";
  * const bytes = new TextEncoder().encode('{"version": 1, "configs": []}');
- * deepStrictEqual(parseConfig("settings.json", bytes, { format: "json" }), { version: 1, configs: [] });
+ * deepStrictEqual(await parseConfig("settings.json", bytes, { format: "json" }), { version: 1, configs: [] });
  * ```
  */
-export function parseConfig(
+export async function parseConfig(
   path: string,
   bytes: Uint8Array,
   options: ParseConfigOptions,
-): Record<string, unknown> {
-  return parseDocument(path, bytes, options).root;
+): Promise<Record<string, unknown>> {
+  return (await parseDocument(path, bytes, options)).root;
 }
 
 /**
@@ -140,20 +145,20 @@ export function parseConfig(
  *
  * @example
  * ```ts
- * import { throws } from "node:assert/strict";
+ * import { rejects } from "node:assert/strict";
  * import { validateConfig } from "./validate_config.ts";
  * const kind = { client: "VS Code", pattern: "**\/.vscode/mcp.json", format: "jsonc", serversKey: "servers" } as const;
  * const path = ".vscode/mcp.json";
- * validateConfig(path, new TextEncoder().encode('{\n  // local tools\n  "servers": {},\n}\n'), kind);
- * throws(() => validateConfig(path, new TextEncoder().encode('{"mcpServers": {}}'), kind), /no "servers" table/);
+ * await validateConfig(path, new TextEncoder().encode('{\n  // local tools\n  "servers": {},\n}\n'), kind);
+ * await rejects(validateConfig(path, new TextEncoder().encode('{"mcpServers": {}}'), kind), /no "servers" table/);
  * ```
  */
-export function validateConfig(
+export async function validateConfig(
   path: string,
   bytes: Uint8Array,
   kind: ConfigKind,
-): void {
-  const { root, text, topKeyOffsets } = parseDocument(path, bytes, {
+): Promise<void> {
+  const { root, text, topKeyOffsets } = await parseDocument(path, bytes, {
     format: kind.format,
   });
   const key = kind.serversKey;
@@ -206,11 +211,11 @@ interface Problem {
 
 const DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function parseDocument(
+async function parseDocument(
   path: string,
   bytes: Uint8Array,
   options: ParseConfigOptions,
-): ParsedDocument {
+): Promise<ParsedDocument> {
   const fail = (
     problem: string,
     at: { line?: number; column?: number } = {},
@@ -257,7 +262,12 @@ function parseDocument(
   }
   try {
     if (options.format === "toml") return parseTomlDocument(text, fail);
-    return parseJsonDocument(text, options.format === "jsonc", fail);
+    return parseJsonDocument(
+      await loadJsoncParser(),
+      text,
+      options.format === "jsonc",
+      fail,
+    );
   } catch (error) {
     // Recursive-descent parsers overflow the stack on deep nesting; the
     // depth limit should stop them first, but never let that be a crash.
@@ -299,11 +309,12 @@ function parseTomlDocument(text: string, fail: Fail): ParsedDocument {
 }
 
 function parseJsonDocument(
+  parser: JsoncParser,
   text: string,
   jsonc: boolean,
   fail: Fail,
 ): ParsedDocument {
-  const scan = scanJson(text, jsonc);
+  const scan = scanJson(parser, text, jsonc);
   if (scan.first) {
     throw fail(scan.first.problem, textPosition(text, scan.first.offset));
   }
@@ -350,7 +361,11 @@ interface JsonScan {
   rootOffset: number;
 }
 
-function scanJson(text: string, jsonc: boolean): JsonScan {
+function scanJson(
+  parser: JsoncParser,
+  text: string,
+  jsonc: boolean,
+): JsonScan {
   let first: Problem | undefined;
   const note = (offset: number, problem: string) => {
     if (first === undefined || offset < first.offset) {
@@ -382,7 +397,7 @@ function scanJson(text: string, jsonc: boolean): JsonScan {
     if (jsonc) blanks.push([top.comma, top.comma + 1]);
     else note(top.comma, "trailing comma (JSON allows none)");
   };
-  const visitor: Parameters<typeof jsoncVisit>[1] = {
+  const visitor: Parameters<JsoncParser["visit"]>[1] = {
     onObjectBegin: (offset) => begin(offset, new Map()),
     onArrayBegin: (offset) => begin(offset),
     onObjectEnd: end,
@@ -432,13 +447,13 @@ function scanJson(text: string, jsonc: boolean): JsonScan {
       note(
         offset,
         syntaxProblem(
-          jsoncErrorName(code),
+          parser.printParseErrorCode(code),
           text.slice(offset, offset + length),
         ),
       ),
   };
   try {
-    jsoncVisit(text, visitor, {
+    parser.visit(text, visitor, {
       disallowComments: false,
       allowTrailingComma: true,
       allowEmptyContent: false,

@@ -25,13 +25,13 @@ function kindOf(path: string): ConfigKind {
 }
 
 /** The ConfigError that validating `input` at `path` throws, or undefined. */
-function errorOf(
+async function errorOf(
   path: string,
   input: string | Uint8Array,
-): ConfigError | undefined {
+): Promise<ConfigError | undefined> {
   const bytes = typeof input === "string" ? encode(input) : input;
   try {
-    validateConfig(path, bytes, kindOf(path));
+    await validateConfig(path, bytes, kindOf(path));
     return undefined;
   } catch (error) {
     if (error instanceof ConfigError) return error;
@@ -39,18 +39,21 @@ function errorOf(
   }
 }
 
-function assertValid(path: string, input: string | Uint8Array): void {
-  const error = errorOf(path, input);
+async function assertValid(
+  path: string,
+  input: string | Uint8Array,
+): Promise<void> {
+  const error = await errorOf(path, input);
   assert(error === undefined, `"${path}" should be valid: ${error?.message}`);
 }
 
 /** Asserts the error's fields; `at` undefined means "no position". */
-function assertInvalid(
+async function assertInvalid(
   path: string,
   input: string | Uint8Array,
   at: [line: number, column: number] | undefined,
-): ConfigError {
-  const error = errorOf(path, input);
+): Promise<ConfigError> {
+  const error = await errorOf(path, input);
   assert(error, `"${path}" should be invalid`);
   assert(error instanceof ToolError);
   strictEqual(error.code, "INVALID_CONFIG");
@@ -192,19 +195,19 @@ args = ["search-mcp"]
   },
 ];
 
-Deno.test("validateConfig accepts a realistic config of every built-in client", () => {
+Deno.test("validateConfig accepts a realistic config of every built-in client", async () => {
   assertEquals(
     REALISTIC.map(({ path }) => kindOf(path).client).sort(),
     BUILTIN_CONFIG_KINDS.map((kind) => kind.client).sort(),
   );
   for (const { path, text } of REALISTIC) {
-    assertValid(path, text);
-    assertValid(`packages/app/${path}`, text);
-    assertValid(path, text.replaceAll("\n", "\r\n"));
+    await assertValid(path, text);
+    await assertValid(`packages/app/${path}`, text);
+    await assertValid(path, text.replaceAll("\n", "\r\n"));
   }
 });
 
-Deno.test("validateConfig accepts edge cases that are still well-formed", () => {
+Deno.test("validateConfig accepts edge cases that are still well-formed", async () => {
   const depth = MAX_CONFIG_DEPTH - 1; // Plus the top-level object.
   const cases: [string, string | Uint8Array][] = [
     [".mcp.json", '{"mcpServers":{}}'],
@@ -221,12 +224,12 @@ Deno.test("validateConfig accepts edge cases that are still well-formed", () => 
     // Exactly the size limit.
     [".mcp.json", `{"mcpServers": {}}${" ".repeat(MAX_CONFIG_BYTES - 18)}`],
   ];
-  for (const [path, input] of cases) assertValid(path, input);
+  for (const [path, input] of cases) await assertValid(path, input);
 });
 
 // --- Each check, in order ---
 
-Deno.test("validateConfig refuses empty, oversized, binary, BOM and non-UTF-8 files", () => {
+Deno.test("validateConfig refuses empty, oversized, binary, BOM and non-UTF-8 files", async () => {
   const valid = '{"mcpServers": {}}';
   const cases: {
     name: string;
@@ -279,22 +282,22 @@ Deno.test("validateConfig refuses empty, oversized, binary, BOM and non-UTF-8 fi
     },
   ];
   for (const { name, input, at } of cases) {
-    const error = assertInvalid(".mcp.json", input, at);
+    const error = await assertInvalid(".mcp.json", input, at);
     assert(error.line === undefined || error.line >= 1, name);
   }
   // smol-toml and jsonc-parser would skip a BOM: it is refused all the same.
-  assertInvalid(".codex/config.toml", "\ufeff[mcp_servers]\n", [1, 1]);
-  assertInvalid(".vscode/mcp.json", '\ufeff{"servers": {}}', [1, 1]);
-  assertValid(".codex/config.toml", "[mcp_servers]\n");
+  await assertInvalid(".codex/config.toml", "\ufeff[mcp_servers]\n", [1, 1]);
+  await assertInvalid(".vscode/mcp.json", '\ufeff{"servers": {}}', [1, 1]);
+  await assertValid(".codex/config.toml", "[mcp_servers]\n");
   // Each refused input differs from a valid one only in its defect.
-  assertValid(
+  await assertValid(
     ".mcp.json",
     `${valid}${" ".repeat(MAX_CONFIG_BYTES - valid.length)}`,
   );
-  assertValid(".mcp.json", valid);
+  await assertValid(".mcp.json", valid);
 });
 
-Deno.test("validateConfig reports JSON syntax errors with their line and column", () => {
+Deno.test("validateConfig reports JSON syntax errors with their line and column", async () => {
   const cases: [string, [number, number]][] = [
     ["  \n", [2, 1]], // Only whitespace: a value is expected at the end.
     ['{"mcpServers": {}', [1, 18]],
@@ -315,10 +318,10 @@ Deno.test("validateConfig reports JSON syntax errors with their line and column"
     // Columns count characters, not UTF-16 units or bytes.
     ['{"😀é": 1, "mcpServers": {} x}', [1, 28]],
   ];
-  for (const [text, at] of cases) assertInvalid(".mcp.json", text, at);
+  for (const [text, at] of cases) await assertInvalid(".mcp.json", text, at);
 });
 
-Deno.test("validateConfig refuses comments and trailing commas in JSON but not in JSONC", () => {
+Deno.test("validateConfig refuses comments and trailing commas in JSON but not in JSONC", async () => {
   const cases: [string, [number, number]][] = [
     ['{"mcpServers": {}} // note', [1, 20]],
     ['{\n  /* note */ "mcpServers": {}}', [2, 3]],
@@ -327,18 +330,21 @@ Deno.test("validateConfig refuses comments and trailing commas in JSON but not i
     ['{"mcpServers": {"a": {},}}', [1, 24]],
   ];
   for (const [text, at] of cases) {
-    assertInvalid(".mcp.json", text, at);
-    assertInvalid(".cursor/mcp.json", text, at);
-    assertValid(".vscode/mcp.json", text.replace("mcpServers", "servers"));
-    assertValid(".gemini/settings.json", text);
-    assertValid(
+    await assertInvalid(".mcp.json", text, at);
+    await assertInvalid(".cursor/mcp.json", text, at);
+    await assertValid(
+      ".vscode/mcp.json",
+      text.replace("mcpServers", "servers"),
+    );
+    await assertValid(".gemini/settings.json", text);
+    await assertValid(
       ".zed/settings.json",
       text.replace("mcpServers", "context_servers"),
     );
   }
 });
 
-Deno.test("validateConfig refuses JSONC that readers could split differently", () => {
+Deno.test("validateConfig refuses JSONC that readers could split differently", async () => {
   const cases: [string, [number, number]][] = [
     ['{"servers": {}} /* open', [1, 17]],
     // A lone CR ends the comment for VS Code but not for every reader.
@@ -346,12 +352,14 @@ Deno.test("validateConfig refuses JSONC that readers could split differently", (
     ['{"servers": {},, "x": 1}', [1, 16]],
     ['{"servers": {} # note\n}', [1, 16]],
   ];
-  for (const [text, at] of cases) assertInvalid(".vscode/mcp.json", text, at);
-  assertValid(".vscode/mcp.json", '{"servers": {} // note\r\n, "x": 1}');
-  assertValid(".vscode/mcp.json", '{"servers": {} // note\n, "x": 1}');
+  for (const [text, at] of cases) {
+    await assertInvalid(".vscode/mcp.json", text, at);
+  }
+  await assertValid(".vscode/mcp.json", '{"servers": {} // note\r\n, "x": 1}');
+  await assertValid(".vscode/mcp.json", '{"servers": {} // note\n, "x": 1}');
 });
 
-Deno.test("validateConfig refuses duplicate keys at any depth", () => {
+Deno.test("validateConfig refuses duplicate keys at any depth", async () => {
   const cases: {
     path: string;
     text: string;
@@ -399,12 +407,12 @@ Deno.test("validateConfig refuses duplicate keys at any depth", () => {
     },
   ];
   for (const { path, text, at, firstLine } of cases) {
-    const error = assertInvalid(path, text, at);
+    const error = await assertInvalid(path, text, at);
     assert(error.problem.includes(`line ${firstLine}`), error.message);
   }
 });
 
-Deno.test("validateConfig requires a top-level object with the client's server table", () => {
+Deno.test("validateConfig requires a top-level object with the client's server table", async () => {
   const cases: [string, string, [number, number] | undefined][] = [
     [".mcp.json", "[]", [1, 1]],
     [".mcp.json", '\n  "mcpServers"', [2, 3]],
@@ -423,10 +431,10 @@ Deno.test("validateConfig requires a top-level object with the client's server t
     [".mcp.json", '{"x": {"mcpServers": {}}}', undefined],
     [".codex/config.toml", "[x.mcp_servers]\n", undefined],
   ];
-  for (const [path, text, at] of cases) assertInvalid(path, text, at);
+  for (const [path, text, at] of cases) await assertInvalid(path, text, at);
 });
 
-Deno.test("validateConfig reports TOML errors, duplicate keys and tables with their position", () => {
+Deno.test("validateConfig reports TOML errors, duplicate keys and tables with their position", async () => {
   const cases: [string, [number, number]][] = [
     ['[mcp_servers.a]\ncommand = "x"\ncommand = "y"\n', [3, 1]],
     ['[mcp_servers.a]\ncommand = "x"\n\n[mcp_servers.a]\n', [4, 2]],
@@ -435,14 +443,16 @@ Deno.test("validateConfig reports TOML errors, duplicate keys and tables with th
     ['[mcp_servers.a]\nargs = ["é", ] x\n', [2, 16]],
     ['[mcp_servers.a]\r\ncommand = = "x"\r\n', [2, 11]],
   ];
-  for (const [text, at] of cases) assertInvalid(".codex/config.toml", text, at);
-  assertValid(
+  for (const [text, at] of cases) {
+    await assertInvalid(".codex/config.toml", text, at);
+  }
+  await assertValid(
     ".codex/config.toml",
     '[mcp_servers.a]\ncommand = "x"\n[mcp_servers.b]\n',
   );
 });
 
-Deno.test("validateConfig refuses deep nesting with a position, never a crash", () => {
+Deno.test("validateConfig refuses deep nesting with a position, never a crash", async () => {
   const limit = MAX_CONFIG_DEPTH;
   const cases: [string, string, [number, number]][] = [
     [".mcp.json", "[".repeat(limit + 1) + "]".repeat(limit + 1), [
@@ -457,28 +467,32 @@ Deno.test("validateConfig refuses deep nesting with a position, never a crash", 
       4 + 5 * limit + 1,
     ]],
   ];
-  for (const [path, text, at] of cases) assertInvalid(path, text, at);
+  for (const [path, text, at] of cases) await assertInvalid(path, text, at);
 });
 
-Deno.test("parseConfig returns the top-level object and uses the given label", () => {
+Deno.test("parseConfig returns the top-level object and uses the given label", async () => {
   assertEquals(
-    parseConfig("a.json", encode('{"version": 1, "configs": [{"x": null}]}'), {
-      format: "json",
-    }),
+    await parseConfig(
+      "a.json",
+      encode('{"version": 1, "configs": [{"x": null}]}'),
+      {
+        format: "json",
+      },
+    ),
     { version: 1, configs: [{ x: null }] },
   );
   assertEquals(
-    parseConfig("a.jsonc", encode('{"a": [1, 2,], /* b */}'), {
+    await parseConfig("a.jsonc", encode('{"a": [1, 2,], /* b */}'), {
       format: "jsonc",
     }),
     { a: [1, 2] },
   );
-  const toml = parseConfig("a.toml", encode("[t]\nx = 1\n"), {
+  const toml = await parseConfig("a.toml", encode("[t]\nx = 1\n"), {
     format: "toml",
   });
   assertEquals({ ...toml, t: { ...(toml.t as object) } }, { t: { x: 1 } });
   try {
-    parseConfig("cfg.json", encode("[]"), {
+    await parseConfig("cfg.json", encode("[]"), {
       format: "json",
       label: "Invalid settings",
     });
@@ -494,7 +508,7 @@ Deno.test("parseConfig returns the top-level object and uses the given label", (
   }
 });
 
-Deno.test("ConfigError messages name the path and escape invisible characters", () => {
+Deno.test("ConfigError messages name the path and escape invisible characters", async () => {
   const error = new ConfigError("a\u202e.json", "bad", { line: 3, column: 7 });
   strictEqual(
     error.message,
@@ -502,7 +516,7 @@ Deno.test("ConfigError messages name the path and escape invisible characters", 
   );
   strictEqual(error.name, "ConfigError");
   // A raw C1 control (CSI) in a key, then the same key escaped.
-  const dup = assertInvalid(
+  const dup = await assertInvalid(
     ".mcp.json",
     '{"mcpServers": {}, "\u009b": 1, "\\u009b": 2}',
     [1, 28],
