@@ -203,7 +203,7 @@ export async function signStaged(
     return await signSource(repo, source, {
       key,
       requireTrust: true,
-      ...(await foreignChangesInProgress(repo) ?? {}),
+      ...(await stagingState(repo)),
       now: options.now ?? new Date(),
       ...(storeChanged ? {} : { paths }),
       stage: true,
@@ -213,11 +213,13 @@ export async function signStaged(
   }
 }
 
-async function foreignChangesInProgress(
+// What pre-commit needs to know of Git's state, from one rev-parse: whether
+// Git is completing an operation that brings in other people's commits (it
+// leaves these files meanwhile; a plain commit has none of them), and which
+// index file this commit is made from.
+async function stagingState(
   repo: Repository,
-): Promise<{ refuseNewSignatures: string } | undefined> {
-  // Git leaves these files while it completes an operation that brings in
-  // other people's commits; a plain commit has none of them.
+): Promise<{ refuseNewSignatures?: string; indexFile: string }> {
   const operations: [string, string][] = [
     ["MERGE_HEAD", "merge"],
     ["CHERRY_PICK_HEAD", "cherry-pick"],
@@ -231,15 +233,18 @@ async function foreignChangesInProgress(
       "rev-parse",
       "--path-format=absolute",
       ...operations.flatMap(([name]) => ["--git-path", name]),
+      "--git-path",
+      "index",
     ]),
   ).split("\n");
+  const indexFile = out[operations.length] ?? "";
   for (const [i, [, operation]] of operations.entries()) {
     const path = out[i];
     if (path && fileSystem.existsSync(path)) {
-      return { refuseNewSignatures: operation };
+      return { refuseNewSignatures: operation, indexFile };
     }
   }
-  return undefined;
+  return { indexFile };
 }
 
 async function requireTrustedBefore(
@@ -327,6 +332,8 @@ interface SignSourceOptions {
   paths?: readonly string[];
   /** Also stage the store's changes (pre-commit). */
   stage: boolean;
+  /** The index file the commit is made from (pre-commit), to refuse a temporary one. */
+  indexFile?: string;
   /** Refuse to sign with a key the source's trust list does not trust now. */
   requireTrust?: boolean;
   /**
@@ -435,7 +442,7 @@ async function signSource(
     }
     await pruneStillReferenced(reader, changes);
     if (changes.statements.size > 0) {
-      if (options.stage) await refuseTemporaryIndex(repo, results);
+      if (options.stage) refuseTemporaryIndex(options.indexFile, results);
       await applyChanges(repo, changes);
       if (options.stage) await stageChanges(repo, changes);
     }
@@ -475,7 +482,7 @@ async function readAndValidate(
         }
         continue;
       }
-      validateConfig(target.path, bytes, target.kind);
+      await validateConfig(target.path, bytes, target.kind);
       planned.push({
         path: target.path,
         bytes,
@@ -525,30 +532,32 @@ async function stageChanges(
       id,
     ) => [statementPath(id), signaturePath(id)]),
   ];
-  await git(repo, ["update-index", "--add", "--", ...added]);
   const removed = [
     ...changes.obsoleteStatements.flatMap((
       id,
     ) => [statementPath(id), signaturePath(id)]),
     ...changes.obsoleteArtifacts.map(artifactPath),
   ];
-  if (removed.length > 0) {
-    await git(repo, ["update-index", "--force-remove", "--", ...removed]);
-  }
+  // One git process: update-index applies each option to the paths after
+  // it. Every path is under the store folder, so none can pass for an
+  // option.
+  await git(repo, [
+    "update-index",
+    "--add",
+    ...added,
+    ...(removed.length > 0 ? ["--force-remove", ...removed] : []),
+  ]);
 }
 
-async function refuseTemporaryIndex(
-  repo: Repository,
+function refuseTemporaryIndex(
+  indexFile: string | undefined,
   results: readonly SignResult[],
-): Promise<void> {
+): void {
   // "git commit PATHS" commits from a temporary index ("next-index-*.lock")
   // and then updates the real index with PATHS only: signatures staged here
   // would be in the commit but not in the real index, and the next commit
   // would quietly revert them.
-  const file = new TextDecoder().decode(
-    await git(repo, ["rev-parse", "--git-path", "index"]),
-  ).trim();
-  if (!/(^|[\\/])next-index-[^\\/]*\.lock$/.test(file)) return;
+  if (!/(^|[\\/])next-index-[^\\/]*\.lock$/.test(indexFile ?? "")) return;
   const signed = results.filter((result) => result.status === "signed")
     .map((result) => `"${result.path}"`).join(", ");
   throw new ToolError(
