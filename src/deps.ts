@@ -12,6 +12,10 @@ export {
   signAsync as ed25519SignRaw,
   verifyAsync as ed25519VerifyRaw,
 } from "npm:@noble/ed25519@3.2.0";
+export {
+  sha256 as sha256Small,
+  sha512 as sha512Small,
+} from "npm:@noble/hashes@2.4.0/sha2.js";
 export { parse as parseToml, TomlError } from "npm:smol-toml@1.9.1";
 /** The JSONC parser's module (its `visit` and `printParseErrorCode`). */
 export type JsoncParser = typeof import("npm:jsonc-parser@3.3.1");

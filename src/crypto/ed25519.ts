@@ -224,26 +224,41 @@ function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
-function littleEndian(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    value = (value << 8n) | BigInt(bytes[i]!);
+// Compares two 32-byte little-endian numbers: negative, zero or positive.
+function compareLittleEndian(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 31; i >= 0; i--) {
+    const difference = a[i]! - b[i]!;
+    if (difference !== 0) return difference;
   }
-  return value;
+  return 0;
 }
+
+function littleEndianBytes(value: bigint): Uint8Array {
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, value >>= 8n) bytes[i] = Number(value & 0xffn);
+  return bytes;
+}
+
+const L_BYTES = littleEndianBytes(L);
+const P_BYTES = littleEndianBytes(P);
+const ONE_BYTES = littleEndianBytes(1n);
+const P_MINUS_ONE_BYTES = littleEndianBytes(P - 1n);
 
 // S < L, as RFC 8032 §5.1.7 requires.
 function isCanonicalScalar(s: Uint8Array): boolean {
-  return littleEndian(s) < L;
+  return compareLittleEndian(s, L_BYTES) < 0;
 }
 
 // y < p, and no x = 0 with the sign bit set (y = 1 or y = p - 1): the
 // encodings noble's strict decoding refuses before it looks at the curve.
 function isCanonicalPointEncoding(bytes: Uint8Array): boolean {
   const signBit = (bytes[31]! & 0x80) !== 0;
-  const y = littleEndian(bytes) & (2n ** 255n - 1n);
-  if (y >= P) return false;
-  return !(signBit && (y === 1n || y === P - 1n));
+  const y = bytes.slice(0, 32);
+  y[31] = y[31]! & 0x7f;
+  if (compareLittleEndian(y, P_BYTES) >= 0) return false;
+  return !(signBit &&
+    (compareLittleEndian(y, ONE_BYTES) === 0 ||
+      compareLittleEndian(y, P_MINUS_ONE_BYTES) === 0));
 }
 
 // Per public key (a run meets few): noble's strict decoding and its
@@ -253,7 +268,9 @@ const nativeKeys = new Map<string, Promise<CryptoKey | undefined>>();
 const KEY_CACHE_LIMIT = 1024;
 
 function keyName(publicKey: Uint8Array): string {
-  return String.fromCharCode(...publicKey);
+  let name = "";
+  for (const byte of publicKey) name += String.fromCharCode(byte);
+  return name;
 }
 
 function isStrictPublicKey(publicKey: Uint8Array): boolean {

@@ -1,8 +1,22 @@
 /**
- * SHA-2 digests through WebCrypto, which every runtime we target ships.
+ * SHA-2 digests: @noble/hashes (audited JavaScript, synchronous) for small
+ * inputs, WebCrypto for large ones. A verify hashes four small files per
+ * config, and WebCrypto's asynchronous call costs about 29 µs each where
+ * noble takes 4 µs for a 300-byte statement; from 64 KiB on, native speed
+ * wins. Tests hold both to the same digests.
  *
  * @module
  */
+
+import { sha256Small, sha512Small } from "../deps.ts";
+
+/** Inputs up to this size are hashed by noble, larger ones by WebCrypto. */
+export const SMALL_INPUT_BYTES = 64 * 1024;
+
+const HEX = Array.from(
+  { length: 256 },
+  (_, byte) => byte.toString(16).padStart(2, "0"),
+);
 
 /**
  * Computes the SHA-256 digest of bytes.
@@ -18,6 +32,7 @@
  * ```
  */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  if (bytes.length <= SMALL_INPUT_BYTES) return sha256Small(bytes);
   return new Uint8Array(await crypto.subtle.digest("SHA-256", toBuffer(bytes)));
 }
 
@@ -35,6 +50,7 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
  * ```
  */
 export async function sha512(bytes: Uint8Array): Promise<Uint8Array> {
+  if (bytes.length <= SMALL_INPUT_BYTES) return sha512Small(bytes);
   return new Uint8Array(await crypto.subtle.digest("SHA-512", toBuffer(bytes)));
 }
 
@@ -53,7 +69,7 @@ export async function sha512(bytes: Uint8Array): Promise<Uint8Array> {
  */
 export function toHex(bytes: Uint8Array): string {
   let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  for (const byte of bytes) hex += HEX[byte];
   return hex;
 }
 

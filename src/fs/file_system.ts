@@ -74,6 +74,20 @@ export interface FileHandle {
   close(): Promise<void>;
 }
 
+/**
+ * A file open for reading through synchronous calls: for the many small
+ * files a verify reads, one system call each instead of a trip through the
+ * runtime's thread pool (about five times faster).
+ */
+export interface SyncReadHandle {
+  /** Reads into `buffer` at `offset` from the current position; 0 at the end. */
+  read(buffer: Uint8Array, offset: number, length: number): number;
+  /** The open file's status (`fstat`). */
+  stat(): Stats;
+  /** Closes the file. */
+  close(): void;
+}
+
 /** The open flags the tool uses; the last two are undefined where Node has none. */
 export interface OpenConstants {
   /** Open for reading only. */
@@ -100,6 +114,13 @@ export interface FileSystem {
    * with `O_NOFOLLOW` and `O_NONBLOCK`.
    */
   open(path: string, flags: number | "wx", mode?: number): Promise<FileHandle>;
+  /** {@linkcode FileSystem.lstat}, synchronously. */
+  lstatSync(path: string): Stats;
+  /**
+   * Opens a file for reading synchronously, with the numeric flags of
+   * {@linkcode FileSystem.open} (the same emulation under Deno).
+   */
+  openReadSync(path: string, flags: number): SyncReadHandle;
   /** Reads a whole file as UTF-8 (a byte order mark is kept). */
   readFile(path: string, encoding: "utf8"): Promise<string>;
   /** Creates a folder and its missing parents. */
@@ -128,7 +149,9 @@ type DenoFs = Pick<
   | "lstat"
   | "stat"
   | "statSync"
+  | "lstatSync"
   | "open"
+  | "openSync"
   | "readFile"
   | "mkdir"
   | "rename"
@@ -174,6 +197,16 @@ function nodeFileSystem(): FileSystem {
     lstat: promises.lstat,
     stat: promises.stat,
     open: promises.open,
+    lstatSync: fs.lstatSync,
+    openReadSync(path, flags) {
+      const fd = fs.openSync(path, flags);
+      return {
+        read: (buffer, offset, length) =>
+          fs.readSync(fd, buffer, offset, length, null),
+        stat: () => fs.fstatSync(fd),
+        close: () => fs.closeSync(fd),
+      };
+    },
     readFile: promises.readFile,
     mkdir: promises.mkdir,
     rename: promises.rename,
@@ -202,6 +235,20 @@ function denoFileSystem(deno: DenoFs): FileSystem {
     stat: (path) => deno.stat(path).then(toStats, nodeCode),
     open: (path, flags, mode) =>
       openWithDeno(deno, path, flags, mode).catch(nodeCode),
+    lstatSync(path) {
+      try {
+        return toStats(deno.lstatSync(path));
+      } catch (error) {
+        return nodeCode(error);
+      }
+    },
+    openReadSync(path, flags) {
+      try {
+        return openReadSyncWithDeno(deno, path, flags);
+      } catch (error) {
+        return nodeCode(error);
+      }
+    },
     readFile: (path) =>
       deno.readFile(path).then(
         // Node keeps a byte order mark; TextDecoder drops it unless told.
@@ -256,6 +303,7 @@ async function openWithDeno(
       await handle.close();
       throw error;
     });
+    handle.keepStat(opened);
     if (opened.dev !== seen.dev || opened.ino !== (seen.ino ?? 0)) {
       // The path changed between lstat and open: it may have become a link
       // that the open followed. Refused, as a link would be.
@@ -269,6 +317,65 @@ async function openWithDeno(
     }
   }
   return handle;
+}
+
+// openWithDeno's checks, in synchronous calls.
+function openReadSyncWithDeno(
+  deno: DenoFs,
+  path: string,
+  flags: number,
+): SyncReadHandle {
+  const { O_NOFOLLOW, O_NONBLOCK } = DENO_CONSTANTS;
+  if ((flags & ~(O_NOFOLLOW | O_NONBLOCK)) !== 0) {
+    throw new TypeError(`Unsupported open flags: 0o${flags.toString(8)}`);
+  }
+  const noFollow = (flags & O_NOFOLLOW) !== 0;
+  const seen = noFollow
+    ? deno.lstatSync(path)
+    : (flags & O_NONBLOCK) !== 0
+    ? deno.statSync(path)
+    : undefined;
+  if (seen?.isSymlink) throw errnoError("ELOOP", "open", path);
+  if (
+    seen && (flags & O_NONBLOCK) !== 0 && (seen.isFifo || seen.isCharDevice)
+  ) {
+    const stats = toStats(seen);
+    return { read: () => 0, stat: () => stats, close: () => {} };
+  }
+  const file = deno.openSync(path, { read: true });
+  let kept: Stats | undefined;
+  try {
+    if (seen && noFollow) {
+      kept = toStats(file.statSync());
+      if (kept.dev !== seen.dev || kept.ino !== (seen.ino ?? 0)) {
+        throw errnoError(
+          "ELOOP",
+          "open",
+          path,
+          "it changed while being opened, perhaps into a symbolic link",
+        );
+      }
+    }
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  let closed = false;
+  return {
+    read: (buffer, offset, length) =>
+      file.readSync(buffer.subarray(offset, offset + length)) ?? 0,
+    stat: () => {
+      const stats = kept ?? toStats(file.statSync());
+      kept = undefined;
+      return stats;
+    },
+    close: () => {
+      if (!closed) {
+        closed = true;
+        file.close();
+      }
+    },
+  };
 }
 
 // Node's unlink() and rm() (without `recursive`) never remove a folder;
@@ -313,6 +420,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 class DenoFileHandle implements FileHandle {
   #file: Deno.FsFile;
   #closed = false;
+  #kept: Stats | undefined;
 
   constructor(file: Deno.FsFile) {
     this.#file = file;
@@ -344,7 +452,19 @@ class DenoFileHandle implements FileHandle {
   }
 
   async stat(): Promise<Stats> {
-    return toStats(await this.#file.stat());
+    const kept = this.#kept;
+    this.#kept = undefined;
+    return kept ?? toStats(await this.#file.stat());
+  }
+
+  /**
+   * Answers the next `stat()` with this one, taken just after the open: a
+   * reader that checks the file it opened then costs one system call less.
+   *
+   * @param stats The open file's stat.
+   */
+  keepStat(stats: Stats): void {
+    this.#kept = stats;
   }
 
   close(): Promise<void> {

@@ -152,6 +152,8 @@ export async function listWorkingTreeFiles(
  *
  * @param repo The working tree.
  * @param path A repository-relative, "/"-separated path.
+ * @param checked Folders already found real by this caller, skipped; the
+ * ones found real now are added.
  * @throws {ToolError} `BAD_PATH` naming the symlinked folder.
  *
  * @example
@@ -163,13 +165,17 @@ export async function listWorkingTreeFiles(
 export async function assertRealFolders(
   repo: Repository,
   path: string,
+  checked?: Set<string>,
 ): Promise<void> {
   const parts = path.split("/").slice(0, -1);
   for (let i = 1; i <= parts.length; i++) {
     const folder = parts.slice(0, i).join("/");
+    if (checked?.has(folder)) continue;
     let info;
     try {
-      info = await fs.lstat(join(repo.root, folder));
+      // Synchronous: a verify checks a folder per config, and one system
+      // call is far cheaper than a trip through the runtime's thread pool.
+      info = fs.lstatSync(join(repo.root, folder));
     } catch (error) {
       if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return;
       throw new ToolError(
@@ -185,6 +191,7 @@ export async function assertRealFolders(
       );
     }
     if (!info.isDirectory()) return; // Reading beneath it fails on its own.
+    checked?.add(folder);
   }
 }
 

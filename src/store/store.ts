@@ -57,11 +57,14 @@ export interface StoreReader {
  * ```
  */
 export function workingTreeReader(repo: Repository): StoreReader {
+  // Each folder is checked once per reader (one command's run), not once per
+  // file: a verify reads three files per config from the same two folders.
+  const checked = new Set<string>();
   return {
     read: async (path, maxBytes) => {
       // A symlinked ".mcp-orchestration" or "statements" folder would make
       // the store whatever the link points to.
-      await assertRealFolders(repo, path);
+      await assertRealFolders(repo, path, checked);
       return await readFileLimited(join(repo.root, path), maxBytes, {
         refuseSymlink: true,
         displayName: path,

@@ -60,3 +60,34 @@ Deno.test("SHA-256 and SHA-512 agree with OpenSSL", async () => {
     assertEquals(toHex(await fn(input)), hex);
   }
 });
+
+Deno.test("noble (small inputs) and WebCrypto (large ones) give the same digests, around the switch", async () => {
+  const { SMALL_INPUT_BYTES } = await import("../../src/crypto/sha.ts");
+  for (
+    const size of [
+      0,
+      1,
+      55,
+      56,
+      64,
+      111,
+      112,
+      128,
+      300,
+      4096,
+      SMALL_INPUT_BYTES - 1,
+      SMALL_INPUT_BYTES,
+      SMALL_INPUT_BYTES + 1,
+    ]
+  ) {
+    const data = crypto.getRandomValues(new Uint8Array(Math.min(size, 65536)));
+    const padded = size > 65536 ? new Uint8Array(size) : data;
+    if (size > 65536) padded.set(data);
+    for (
+      const [ours, name] of [[sha256, "SHA-256"], [sha512, "SHA-512"]] as const
+    ) {
+      const native = new Uint8Array(await crypto.subtle.digest(name, padded));
+      assertEquals(await ours(padded), native, `${name} of ${size} bytes`);
+    }
+  }
+});

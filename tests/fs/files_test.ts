@@ -89,11 +89,13 @@ Deno.test({
       const secret = join(dir, "secret");
       await Deno.writeTextFile(path, "{}");
       await Deno.writeTextFile(secret, "key");
-      const realOpen = Deno.open;
-      Deno.open = async (...args: Parameters<typeof Deno.open>) => {
-        await Deno.remove(path);
-        await Deno.symlink(secret, path);
-        return await realOpen(...args);
+      // readFileLimited reads through synchronous calls: swap the file for a
+      // link between the adapter's lstat and its open.
+      const realOpen = Deno.openSync;
+      Deno.openSync = (...args: Parameters<typeof Deno.openSync>) => {
+        Deno.removeSync(path);
+        Deno.symlinkSync(secret, path);
+        return realOpen(...args);
       };
       try {
         await assert.rejects(
@@ -101,7 +103,7 @@ Deno.test({
           isCode("BAD_PATH", /^Refusing "c": it /),
         );
       } finally {
-        Deno.open = realOpen;
+        Deno.openSync = realOpen;
       }
     });
   },
