@@ -1,0 +1,308 @@
+/**
+ * Benchmark 1, commit latency: `git add` + `git commit` of a change to one
+ * MCP config, signed by our pre-commit hook (installed by each launcher in
+ * its own repository), against the same commit signed by Git's own SSH
+ * commit signing and against a plain commit; and a commit that touches no
+ * MCP config (the hook's fixed cost) against a plain one.
+ *
+ * Run alone: `deno task bench commit [--quick] [--keep] [--no-build]`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import {
+  type BenchOptions,
+  type BenchResult,
+  type CaseResult,
+  type Contender,
+  evaluate,
+  machineInfo,
+  METHOD,
+  parseBenchArgs,
+  runCase,
+  type Target,
+  writeResult,
+} from "./harness.ts";
+import {
+  configText,
+  createWorkspace,
+  git,
+  type Launcher,
+  PRINCIPAL,
+  removeWorkspace,
+  timed,
+  tool,
+  toolLaunchers,
+  type Workspace,
+} from "./fixtures.ts";
+import { updatePerformanceDoc } from "./report.ts";
+
+/** Source files beside the config, so the repositories are not empty toys. */
+const FILLER_FILES = 100;
+
+interface CommitRepo {
+  id: string;
+  label: string;
+  dir: string;
+  /** Whether the commit should carry new signatures (hook) or a gpgsig (git-ssh). */
+  signs: "hook" | "git-ssh" | "none";
+}
+
+/**
+ * Runs the commit benchmark.
+ *
+ * @param options Command-line options.
+ * @returns The result, also written to bench/results/commit.json.
+ */
+export async function commitBench(options: BenchOptions): Promise<BenchResult> {
+  const started = performance.now();
+  const notes: string[] = [];
+  const fixtures: Record<string, number> = {};
+  const workspace = await createWorkspace();
+  try {
+    const launchers = await toolLaunchers(options, workspace, notes);
+    const machine = await machineInfo(
+      Object.fromEntries(launchers.map((l) => [`tool (${l.id})`, l.version])),
+    );
+    const repos = await timed(
+      fixtures,
+      "repositories",
+      () => createRepos(workspace, launchers),
+    );
+    const runs = options.quick ? 6 : 20;
+    const warmup = options.quick ? 1 : 3;
+    const hooks = repos.filter((r) => r.signs === "hook");
+
+    console.log("commit changing one MCP config");
+    const configCase = await runCase({
+      id: "commit-config",
+      title: "git add + git commit of a change to one MCP config",
+      contenders: repos.map((repo) => commitContender(workspace, repo, true)),
+      reference: "git-ssh",
+      pairs: hooks.map((h) => [h.id, "plain"] as [string, string]),
+    }, { runs, warmup });
+
+    console.log("commit touching no MCP config");
+    const otherCase = await runCase({
+      id: "commit-other",
+      title:
+        "git add + git commit of a change to README.md only (the hook's fixed cost)",
+      contenders: repos.filter((r) => r.signs !== "git-ssh").map((repo) =>
+        commitContender(workspace, repo, false)
+      ),
+      reference: "plain",
+    }, { runs, warmup });
+
+    const cases = [configCase, otherCase];
+    const result: BenchResult = {
+      name: "commit",
+      title: "1. Commit latency",
+      description:
+        "`git add` + `git commit` of a change to one MCP config in a small repository " +
+        `(${FILLER_FILES} source files, one .mcp.json), each contender in its own repository: ` +
+        "our pre-commit hook signing it (installed by `init` run through each launcher, so the hook " +
+        "starts that launcher), Git's own SSH commit signing (gpg.format=ssh, user.signingkey = an " +
+        "ssh-keygen Ed25519 key file, commit.gpgsign=true), and a plain commit. Then a commit " +
+        "touching only README.md, where the hook finds no MCP config: its fixed cost. Peak RSS " +
+        "is the largest process of the commit (git, ssh-keygen or the hook).",
+      date: new Date().toISOString(),
+      quick: options.quick,
+      seconds: 0,
+      machine,
+      method: [...METHOD],
+      fixtures,
+      cases,
+      targets: commitTargets(configCase, otherCase, launchers),
+      notes,
+    };
+    result.seconds = Math.round((performance.now() - started) / 100) / 10;
+    await writeResult(result);
+    return result;
+  } finally {
+    await removeWorkspace(workspace, options.keep);
+  }
+}
+
+async function createRepos(
+  workspace: Workspace,
+  launchers: readonly Launcher[],
+): Promise<CommitRepo[]> {
+  const repos: CommitRepo[] = [
+    { id: "plain", label: "plain commit", dir: "", signs: "none" },
+    {
+      id: "git-ssh",
+      label: "git SSH commit signing",
+      dir: "",
+      signs: "git-ssh",
+    },
+    ...launchers.map((l): CommitRepo => ({
+      id: `hook-${l.id}`,
+      label: `pre-commit hook (${l.label})`,
+      dir: "",
+      signs: "hook",
+    })),
+  ];
+  for (const repo of repos) {
+    repo.dir = join(workspace.root, `commit-${repo.id}`);
+    await git(workspace, workspace.root, ["init", "-q", repo.dir]);
+    await Deno.mkdir(join(repo.dir, "src"));
+    for (let i = 0; i < FILLER_FILES; i++) {
+      await Deno.writeTextFile(
+        join(repo.dir, "src", `module_${i}.ts`),
+        `export const value${i} = ${i};\n`,
+      );
+    }
+    await Deno.writeTextFile(join(repo.dir, "README.md"), "# Project\n");
+    await Deno.writeTextFile(
+      join(repo.dir, ".mcp.json"),
+      configText("github", "1.0.0"),
+    );
+    if (repo.signs === "git-ssh") {
+      await git(workspace, repo.dir, ["config", "gpg.format", "ssh"]);
+      await git(workspace, repo.dir, [
+        "config",
+        "user.signingkey",
+        workspace.key,
+      ]);
+      await git(workspace, repo.dir, ["config", "commit.gpgsign", "true"]);
+    }
+    const launcher = launchers.find((l) => repo.id === `hook-${l.id}`);
+    if (launcher) {
+      // init: trust the key (MCP_ORCHESTRATION_KEY), install the hooks
+      // through this launcher, sign the config.
+      await tool(
+        workspace,
+        launcher,
+        ["init", "--principal", PRINCIPAL],
+        repo.dir,
+      );
+      const hook = await Deno.readTextFile(
+        (await git(workspace, repo.dir, [
+          "rev-parse",
+          "--path-format=absolute",
+          "--git-path",
+          "hooks/pre-commit",
+        ])).trim(),
+      );
+      const calls = launcher.id === "deno" ? "mod.ts" : launcher.command;
+      if (!hook.includes(calls)) {
+        throw new Error(
+          `The hook installed by ${launcher.label} does not call it`,
+        );
+      }
+    }
+    await git(workspace, repo.dir, ["add", "-A"]);
+    await git(workspace, repo.dir, ["commit", "-q", "-m", "Initial"]);
+  }
+  return repos;
+}
+
+function commitContender(
+  workspace: Workspace,
+  repo: CommitRepo,
+  config: boolean,
+): Contender {
+  let version = 0;
+  const path = config ? ".mcp.json" : "README.md";
+  const label = repo.id === "plain" && !config ? "plain commit" : repo.label;
+  return {
+    id: repo.id,
+    label,
+    launch: {
+      command: "sh",
+      args: [
+        "-c",
+        'git add -- "$1" && git commit -q -m "$2"',
+        "sh",
+        path,
+        config ? "Update the MCP config" : "Update the README",
+      ],
+      cwd: repo.dir,
+      env: workspace.env,
+    },
+    before: async () => {
+      version++;
+      const file = join(repo.dir, path);
+      if (config) {
+        await Deno.writeTextFile(file, configText("github", `1.${version}.0`));
+      } else {
+        await Deno.writeTextFile(file, `line ${version}\n`, { append: true });
+      }
+    },
+    check: async () => {
+      const changed = (await git(workspace, repo.dir, [
+        "diff-tree",
+        "--no-commit-id",
+        "--name-only",
+        "-r",
+        "HEAD",
+      ])).trim().split("\n");
+      const store = changed.filter((p) => p.startsWith(".mcp-orchestration/"));
+      if (!changed.includes(path)) {
+        throw new Error(`${repo.id}: the commit does not contain ${path}`);
+      }
+      if (repo.signs === "hook" && config && store.length === 0) {
+        throw new Error(`${repo.id}: the hook did not sign ${path}`);
+      }
+      if (store.length > 0 && !config) {
+        throw new Error(`${repo.id}: the hook signed a commit without configs`);
+      }
+      if (repo.signs === "git-ssh") {
+        const commit = await git(workspace, repo.dir, [
+          "cat-file",
+          "commit",
+          "HEAD",
+        ]);
+        if (!commit.includes("gpgsig -----BEGIN SSH SIGNATURE-----")) {
+          throw new Error("git-ssh: the commit carries no SSH signature");
+        }
+      }
+    },
+  };
+}
+
+function commitTargets(
+  configCase: CaseResult,
+  otherCase: CaseResult,
+  launchers: readonly Launcher[],
+): Target[] {
+  return launchers.flatMap((l) => {
+    const id = `hook-${l.id}`;
+    const vsSsh = configCase.ratios.find((r) =>
+      r.a === id && r.b === "git-ssh"
+    );
+    const fixed = otherCase.ratios.find((r) => r.a === id && r.b === "plain");
+    return [
+      evaluate({
+        description: "hook-signed commit ≤ 3× a git-SSH-signed commit",
+        short: "vs git-ssh",
+        contender: id,
+        case: configCase.id,
+        ...(vsSsh ? { value: vsSsh.ratio.median } : {}),
+        limit: 3,
+        comparison: "<=",
+        unit: "×",
+        how: "median of per-round ratios hook / git-ssh",
+      }),
+      evaluate({
+        description:
+          "a commit touching no MCP config adds < 25 ms over a plain commit",
+        short: "added to a plain commit",
+        contender: id,
+        case: otherCase.id,
+        ...(fixed ? { value: fixed.differenceMs.median } : {}),
+        limit: 25,
+        comparison: "<",
+        unit: "ms",
+        how: "median of per-round differences hook − plain",
+      }),
+    ];
+  });
+}
+
+if (import.meta.main) {
+  const options = parseBenchArgs(Deno.args);
+  await commitBench(options);
+  await updatePerformanceDoc();
+}

@@ -1,0 +1,233 @@
+/**
+ * Benchmark 3, history: `verify --range` over 1,000 commits that each
+ * change one of 10 configs (and over the last 100, for the growth), with
+ * each launcher. The history is built by bench/build_history.ts: every
+ * version signed by the tool's library, the commits written with one
+ * `git fast-import` stream.
+ *
+ * Run alone: `deno task bench history [--quick] [--keep] [--no-build]`.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { PERMISSION_FLAGS } from "../src/permissions.ts";
+import {
+  type BenchOptions,
+  type BenchResult,
+  type CaseResult,
+  evaluate,
+  fitScaling,
+  machineInfo,
+  METHOD,
+  parseBenchArgs,
+  ROOT,
+  run,
+  runCase,
+  type Target,
+  writeResult,
+} from "./harness.ts";
+import {
+  configText,
+  createWorkspace,
+  git,
+  PRINCIPAL,
+  removeWorkspace,
+  timed,
+  tool,
+  toolLaunch,
+  toolLaunchers,
+} from "./fixtures.ts";
+import { updatePerformanceDoc } from "./report.ts";
+
+/** Commits in the range the target is set for. */
+const COMMITS = 1000;
+/** Configs in the repository; commit i changes config i mod CONFIGS. */
+const CONFIGS = 10;
+
+/**
+ * Runs the history benchmark.
+ *
+ * @param options Command-line options.
+ * @returns The result, also written to bench/results/history.json.
+ */
+export async function historyBench(
+  options: BenchOptions,
+): Promise<BenchResult> {
+  const started = performance.now();
+  const notes: string[] = [];
+  const fixtures: Record<string, number> = {};
+  const workspace = await createWorkspace();
+  try {
+    const launchers = await toolLaunchers(options, workspace, notes);
+    const machine = await machineInfo(
+      Object.fromEntries(launchers.map((l) => [`tool (${l.id})`, l.version])),
+    );
+    const dir = join(workspace.root, "history");
+    await git(workspace, workspace.root, ["init", "-q", dir]);
+    for (let i = 0; i < CONFIGS; i++) {
+      await Deno.mkdir(join(dir, "packages", `p${i}`), { recursive: true });
+      await Deno.writeTextFile(
+        join(dir, "packages", `p${i}`, ".mcp.json"),
+        configText(`p${i}`, "1.0.0"),
+      );
+    }
+    await tool(workspace, launchers[0]!, [
+      "trust",
+      "add",
+      workspace.publicKey,
+      "--principal",
+      PRINCIPAL,
+    ], dir);
+    await timed(
+      fixtures,
+      `${COMMITS} signed commits (library signConfigs + git fast-import)`,
+      () =>
+        run("deno", [
+          "run",
+          ...PERMISSION_FLAGS,
+          join(ROOT, "bench", "build_history.ts"),
+          dir,
+          String(COMMITS),
+          workspace.key,
+        ], { env: workspace.env }),
+    );
+    const root =
+      (await git(workspace, dir, ["rev-list", "--max-parents=0", "HEAD"]))
+        .trim();
+    const cases: CaseResult[] = [];
+    for (const n of [100, COMMITS]) {
+      const range = n === COMMITS ? `${root}..HEAD` : `HEAD~${n}..HEAD`;
+      console.log(`verify --range over ${n} commits`);
+      cases.push(
+        await runCase(
+          {
+            id: `range-${n}`,
+            title: `verify --range over ${n.toLocaleString("en")} commits`,
+            n,
+            unit: "commits",
+            contenders: launchers.map((l) => ({
+              id: `tool-${l.id}`,
+              label: `verify --range (${l.label})`,
+              launch: toolLaunch(
+                workspace,
+                l,
+                ["verify", "--range", range],
+                dir,
+              ),
+              check: (output) => {
+                if (
+                  !new RegExp(`\\b${n} commits: ${n} verified`).test(
+                    output.stdout,
+                  )
+                ) {
+                  throw new Error(
+                    `verify --range did not verify ${n} commits: ${
+                      output.stdout.trim().split("\n").at(-1)
+                    }`,
+                  );
+                }
+              },
+            })),
+            ...(launchers.length > 1 ? { reference: "tool-deno" } : {}),
+          },
+          options.quick ? { runs: 2, warmup: 1 } : {
+            runs: 7,
+            warmup: 1,
+            minRuns: 3,
+            budgetSeconds: 120,
+          },
+        ),
+      );
+    }
+    const scaling = fitScaling(cases);
+    const result: BenchResult = {
+      name: "history",
+      title: "3. History",
+      description:
+        `\`verify --range\` over ${
+          COMMITS.toLocaleString("en")
+        } commits, each changing one of ` +
+        `${CONFIGS} configs (round-robin) and signing it, so each commit adds a statement, ` +
+        "a signature and an artifact and updates the index; and over the last 100 of them. " +
+        "The history is built with the tool's own library (signConfigs, one call per version, " +
+        "the code `sign` runs) and one `git fast-import` stream; the tree of the last commit is " +
+        "checked to be exactly what the tool wrote.",
+      date: new Date().toISOString(),
+      quick: options.quick,
+      seconds: 0,
+      machine,
+      method: [...METHOD],
+      fixtures,
+      cases,
+      scaling,
+      targets: historyTargets(
+        cases,
+        scaling,
+        launchers.map((l) => `tool-${l.id}`),
+      ),
+      notes,
+    };
+    result.seconds = Math.round((performance.now() - started) / 100) / 10;
+    await writeResult(result);
+    return result;
+  } finally {
+    await removeWorkspace(workspace, options.keep);
+  }
+}
+
+function historyTargets(
+  cases: readonly CaseResult[],
+  scaling: ReturnType<typeof fitScaling>,
+  ids: readonly string[],
+): Target[] {
+  const full = cases.find((c) => c.n === COMMITS);
+  return ids.flatMap((id) => {
+    const mine = full?.contenders.find((c) => c.id === id);
+    const slope = scaling.find((s) => s.contender === id)?.slope;
+    return [
+      evaluate({
+        description: "verify --range over 1,000 commits < 3 s",
+        short: "time",
+        contender: id,
+        case: `range-${COMMITS}`,
+        ...(mine ? { value: mine.wallMs.median / 1000 } : {}),
+        limit: 3,
+        comparison: "<",
+        unit: "s",
+        how: "median wall time",
+      }),
+      evaluate({
+        description:
+          "peak memory < 150 MiB (the issue's limit for verify at N = 10,000, applied here too)",
+        short: "peak RSS",
+        contender: id,
+        case: `range-${COMMITS}`,
+        ...(mine ? { value: mine.rssMiB.median } : {}),
+        limit: 150,
+        comparison: "<",
+        unit: "MiB",
+        how:
+          "median of the runs' peak RSS (the issue sets this limit at N = 10,000 configs; applied here too)",
+      }),
+      evaluate({
+        description:
+          "growth linear or better: slope of log(time) vs log(commits) ≤ 1.1",
+        short: "slope",
+        contender: id,
+        case: "range-*",
+        ...(slope === undefined ? {} : { value: slope }),
+        limit: 1.1,
+        comparison: "<=",
+        unit: "",
+        how: "least-squares fit over 100 and 1,000 commits",
+      }),
+    ];
+  });
+}
+
+if (import.meta.main) {
+  const options = parseBenchArgs(Deno.args);
+  await historyBench(options);
+  await updatePerformanceDoc();
+}
