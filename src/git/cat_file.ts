@@ -23,7 +23,7 @@ export interface GitObject {
 // A full object id (SHA-1 or SHA-256), as opposed to a name like "HEAD:x".
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 // Bytes of objects kept for reading again.
-const CACHE_BYTES = 32 * 1024 * 1024;
+const CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
  * A `git cat-file --batch` session on one repository.

@@ -207,8 +207,13 @@ export async function listCommits(
 class History {
   readonly #objects: GitObjects;
   readonly #now: Date;
-  readonly #trees: TreeCache = new Map();
-  readonly #states = new Map<string, Promise<CommitState>>();
+  // Both bounded: a long range would otherwise keep every commit's snapshot
+  // and every flattened tree (each version of the statements folder) alive.
+  // Anything dropped is read again if needed (its objects are cached).
+  readonly #trees: TreeCache = new BoundedMap(64);
+  readonly #states = new BoundedMap<string, Promise<CommitState>>(
+    2 * PREFETCH_COMMITS + 32,
+  );
   // One parsed trust list per blob, so that unchanged lists are the same
   // object from commit to commit and the memo can recognise them.
   readonly #trustLists = new Map<string, AllowedSigners | undefined>();
@@ -549,4 +554,24 @@ class History {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** A Map that forgets its oldest entries beyond a number of them. */
+class BoundedMap<K, V> extends Map<K, V> {
+  readonly #limit: number;
+
+  constructor(limit: number) {
+    super();
+    this.#limit = limit;
+  }
+
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    for (const oldest of this.keys()) {
+      if (this.size <= this.#limit) break;
+      this.delete(oldest);
+    }
+    return this;
+  }
 }
