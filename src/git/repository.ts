@@ -23,7 +23,28 @@ export interface Repository {
   root: string;
   /** Absolute path of this working tree's git folder (per worktree). */
   gitDir: string;
+  /**
+   * Absolute paths of {@linkcode GIT_PATHS} as `git rev-parse --git-path`
+   * gives them, when found together with the repository (one git process
+   * fewer for pre-commit).
+   */
+  gitPaths?: Readonly<Record<string, string>>;
 }
+
+/**
+ * The files in Git's folder that pre-commit looks at: the markers Git leaves
+ * while it completes a merge, cherry-pick, revert, squash or rebase, and the
+ * index the commit is made from.
+ */
+export const GIT_PATHS: readonly string[] = Object.freeze([
+  "MERGE_HEAD",
+  "CHERRY_PICK_HEAD",
+  "REVERT_HEAD",
+  "SQUASH_MSG",
+  "rebase-merge",
+  "rebase-apply",
+  "index",
+]);
 
 /**
  * Finds the Git working tree that contains `cwd`.
@@ -44,12 +65,19 @@ export interface Repository {
  * ```
  */
 export async function findRepository(cwd: string): Promise<Repository> {
-  const out = await runProcess("git", [
+  const base = [
     ...SAFE_GIT,
     "rev-parse",
     "--show-toplevel",
     "--absolute-git-dir",
+  ];
+  let out = await runProcess("git", [
+    ...base,
+    "--path-format=absolute",
+    ...GIT_PATHS.flatMap((name) => ["--git-path", name]),
   ], { cwd });
+  // Git before 2.31 has no --path-format: ask for the repository alone.
+  if (out.code !== 0) out = await runProcess("git", base, { cwd });
   const lines = new TextDecoder().decode(out.stdout).split("\n");
   if (out.code !== 0 || !lines[0] || !lines[1]) {
     throw new ToolError(
@@ -57,7 +85,18 @@ export async function findRepository(cwd: string): Promise<Repository> {
       `Not inside a Git working tree: "${cwd}" (run the command from your repository, or "git init" first)`,
     );
   }
-  return { root: await fs.realpath(lines[0]), gitDir: lines[1] };
+  const paths = lines.slice(2, 2 + GIT_PATHS.length);
+  return {
+    root: await fs.realpath(lines[0]),
+    gitDir: lines[1],
+    ...(paths.length === GIT_PATHS.length && paths.every((path) => path)
+      ? {
+        gitPaths: Object.fromEntries(
+          GIT_PATHS.map((name, i) => [name, paths[i]!]),
+        ),
+      }
+      : {}),
+  };
 }
 
 /**
@@ -162,11 +201,24 @@ export async function listWorkingTreeFiles(
  * await assertRealFolders({ root: "/", gitDir: "/.git" }, "nonexistent/x.json");
  * ```
  */
-export async function assertRealFolders(
+export function assertRealFolders(
   repo: Repository,
   path: string,
   checked?: Set<string>,
 ): Promise<void> {
+  try {
+    assertRealFoldersSync(repo, path, checked);
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function assertRealFoldersSync(
+  repo: Repository,
+  path: string,
+  checked: Set<string> | undefined,
+): void {
   const parts = path.split("/").slice(0, -1);
   for (let i = 1; i <= parts.length; i++) {
     const folder = parts.slice(0, i).join("/");

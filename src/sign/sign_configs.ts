@@ -36,7 +36,12 @@ import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { fileSystem } from "../fs/file_system.ts";
 import { GitObjects } from "../git/cat_file.ts";
-import { git, type Repository, toRepoPath } from "../git/repository.ts";
+import {
+  git,
+  GIT_PATHS,
+  type Repository,
+  toRepoPath,
+} from "../git/repository.ts";
 import { indexSnapshot } from "../git/snapshot.ts";
 import type { SigningKey } from "../keys/key_store.ts";
 import {
@@ -213,10 +218,10 @@ export async function signStaged(
   }
 }
 
-// What pre-commit needs to know of Git's state, from one rev-parse: whether
-// Git is completing an operation that brings in other people's commits (it
-// leaves these files meanwhile; a plain commit has none of them), and which
-// index file this commit is made from.
+// What pre-commit needs to know of Git's state: whether Git is completing an
+// operation that brings in other people's commits (it leaves these files
+// meanwhile; a plain commit has none of them), and which index file this
+// commit is made from. The paths usually came with the repository.
 async function stagingState(
   repo: Repository,
 ): Promise<{ refuseNewSignatures?: string; indexFile: string }> {
@@ -228,23 +233,26 @@ async function stagingState(
     ["rebase-merge", "rebase"],
     ["rebase-apply", "rebase"],
   ];
-  const out = new TextDecoder().decode(
-    await git(repo, [
-      "rev-parse",
-      "--path-format=absolute",
-      ...operations.flatMap(([name]) => ["--git-path", name]),
-      "--git-path",
-      "index",
-    ]),
-  ).split("\n");
-  const indexFile = out[operations.length] ?? "";
-  for (const [i, [, operation]] of operations.entries()) {
-    const path = out[i];
+  const paths = repo.gitPaths ?? await askGitPaths(repo);
+  const indexFile = paths["index"] ?? "";
+  for (const [name, operation] of operations) {
+    const path = paths[name];
     if (path && fileSystem.existsSync(path)) {
       return { refuseNewSignatures: operation, indexFile };
     }
   }
   return { indexFile };
+}
+
+async function askGitPaths(repo: Repository): Promise<Record<string, string>> {
+  const out = new TextDecoder().decode(
+    await git(repo, [
+      "rev-parse",
+      "--path-format=absolute",
+      ...GIT_PATHS.flatMap((name) => ["--git-path", name]),
+    ]),
+  ).split("\n");
+  return Object.fromEntries(GIT_PATHS.map((name, i) => [name, out[i] ?? ""]));
 }
 
 async function requireTrustedBefore(
