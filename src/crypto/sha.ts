@@ -1,17 +1,28 @@
 /**
  * SHA-2 digests: @noble/hashes (audited JavaScript, synchronous) for small
- * inputs, WebCrypto for large ones. A verify hashes four small files per
- * config, and WebCrypto's asynchronous call costs about 29 µs each where
- * noble takes 4 µs for a 300-byte statement; from 64 KiB on, native speed
- * wins. Tests hold both to the same digests.
+ * inputs once a process hashes many, WebCrypto otherwise. A verify hashes
+ * four small files per config, and WebCrypto's asynchronous call costs about
+ * 29 µs each where noble, once compiled by the JIT, takes 4 µs for a 300-byte
+ * statement; its first calls are slow (a pre-commit hook that hashes a few
+ * files would pay ~7 ms), and from 64 KiB on native speed wins. Tests hold
+ * both to the same digests.
  *
  * @module
  */
 
 import { sha256Small, sha512Small } from "../deps.ts";
 
-/** Inputs up to this size are hashed by noble, larger ones by WebCrypto. */
+/** Inputs up to this size may be hashed by noble, larger ones by WebCrypto. */
 export const SMALL_INPUT_BYTES = 64 * 1024;
+
+/** How many digests a process makes through WebCrypto before noble takes the small ones. */
+export const NATIVE_FIRST_DIGESTS = 64;
+
+let digests = 0;
+
+function useNoble(bytes: Uint8Array): boolean {
+  return ++digests > NATIVE_FIRST_DIGESTS && bytes.length <= SMALL_INPUT_BYTES;
+}
 
 const HEX = Array.from(
   { length: 256 },
@@ -32,7 +43,7 @@ const HEX = Array.from(
  * ```
  */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes.length <= SMALL_INPUT_BYTES) return sha256Small(bytes);
+  if (useNoble(bytes)) return sha256Small(bytes);
   return new Uint8Array(await crypto.subtle.digest("SHA-256", toBuffer(bytes)));
 }
 
@@ -50,7 +61,7 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
  * ```
  */
 export async function sha512(bytes: Uint8Array): Promise<Uint8Array> {
-  if (bytes.length <= SMALL_INPUT_BYTES) return sha512Small(bytes);
+  if (useNoble(bytes)) return sha512Small(bytes);
   return new Uint8Array(await crypto.subtle.digest("SHA-512", toBuffer(bytes)));
 }
 

@@ -162,18 +162,23 @@ export async function signStaged(
   repo: Repository,
   options: { key: () => Promise<SigningKey>; now?: Date },
 ): Promise<SignReport> {
-  const changed = (await stagedChanges(repo)).filter((change) =>
-    change.mode !== "000000"
-  );
-  // With repository patterns in config.json, any path may be a config.
-  const anyPathMayBeConfig = changed.length > 0 &&
-    fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
-  if (!anyPathMayBeConfig && !changed.some(mayConcernUs)) {
-    return { results: [] };
-  }
+  // The staged changes, the index listing and the object reader are asked
+  // of git at once: the hook's stub starts the tool only when something
+  // staged may concern it, so all three are nearly always needed.
   const objects = GitObjects.open(repo);
+  const listing = indexSnapshot(repo, objects);
+  listing.catch(() => {}); // Awaited below, or not needed.
   try {
-    const snapshot = await indexSnapshot(repo, objects);
+    const changed = (await stagedChanges(repo)).filter((change) =>
+      change.mode !== "000000"
+    );
+    // With repository patterns in config.json, any path may be a config.
+    const anyPathMayBeConfig = changed.length > 0 &&
+      fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
+    if (!anyPathMayBeConfig && !changed.some(mayConcernUs)) {
+      return { results: [] };
+    }
+    const snapshot = await listing;
     const source = snapshotSource(snapshot, objects, "index");
     const kinds = await source.kinds();
     const paths: string[] = [];

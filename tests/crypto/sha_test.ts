@@ -62,7 +62,13 @@ Deno.test("SHA-256 and SHA-512 agree with OpenSSL", async () => {
 });
 
 Deno.test("noble (small inputs) and WebCrypto (large ones) give the same digests, around the switch", async () => {
-  const { SMALL_INPUT_BYTES } = await import("../../src/crypto/sha.ts");
+  const { NATIVE_FIRST_DIGESTS, SMALL_INPUT_BYTES } = await import(
+    "../../src/crypto/sha.ts"
+  );
+  // Past the first digests, which always go through WebCrypto.
+  for (let i = 0; i <= NATIVE_FIRST_DIGESTS; i++) {
+    await sha256(new Uint8Array());
+  }
   for (
     const size of [
       0,
