@@ -205,12 +205,13 @@ function readFileLimitedSync(
         `Cannot read "${name}": ${stat.size} bytes is over the limit of ${maxBytes} bytes`,
       );
     }
-    return readToEnd(
-      (buffer, offset, length) => handle.read(buffer, offset, length),
-      maxBytes,
-      name,
-      stat.size,
-    );
+    const buffer = new LimitedBuffer(maxBytes, stat.size);
+    for (let free = buffer.free(); free; free = buffer.free()) {
+      const bytesRead = handle.read(free, 0, free.length);
+      if (bytesRead === 0) break;
+      buffer.filled(bytesRead);
+    }
+    return buffer.bytes(name);
   } catch (error) {
     if (error instanceof ToolError) throw error;
     throw new ToolError(
@@ -223,33 +224,50 @@ function readFileLimitedSync(
   }
 }
 
-// readOpenFile's loop for synchronous reads.
-function readToEnd(
-  read: (buffer: Uint8Array, offset: number, length: number) => number,
-  maxBytes: number,
-  name: string,
-  sizeHint: number,
-): Uint8Array {
-  let buffer = new Uint8Array(Math.min(Math.max(sizeHint, 0), maxBytes) + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      if (buffer.length > maxBytes) break;
-      const larger = new Uint8Array(Math.min(buffer.length * 2, maxBytes + 1));
-      larger.set(buffer);
-      buffer = larger;
-    }
-    const bytesRead = read(buffer, length, buffer.length - length);
-    if (bytesRead === 0) break;
-    length += bytesRead;
-  }
-  if (length > maxBytes) {
-    throw new ToolError(
-      "INVALID_FORMAT",
-      `Cannot read "${name}": over the limit of ${maxBytes} bytes`,
+// A buffer for reading a file of unknown length up to a limit: sized from
+// the expected size (fstat's), not the limit (a verify reads tens of
+// thousands of small files, and zero-filling a limit-sized buffer for each
+// cost more than everything else), grown if the file did, and holding at
+// most one byte past the limit, so a file that grew after a size check is
+// caught too.
+class LimitedBuffer {
+  #buffer: Uint8Array;
+  #length = 0;
+  readonly #maxBytes: number;
+
+  constructor(maxBytes: number, sizeHint: number) {
+    this.#maxBytes = maxBytes;
+    this.#buffer = new Uint8Array(
+      Math.min(Math.max(sizeHint, 0), maxBytes) + 1,
     );
   }
-  return buffer.slice(0, length);
+
+  // Where the next read goes; undefined once a byte past the limit is held.
+  free(): Uint8Array | undefined {
+    if (this.#length === this.#buffer.length) {
+      if (this.#buffer.length > this.#maxBytes) return undefined;
+      const larger = new Uint8Array(
+        Math.min(this.#buffer.length * 2, this.#maxBytes + 1),
+      );
+      larger.set(this.#buffer);
+      this.#buffer = larger;
+    }
+    return this.#buffer.subarray(this.#length);
+  }
+
+  filled(bytesRead: number): void {
+    this.#length += bytesRead;
+  }
+
+  bytes(name: string): Uint8Array {
+    if (this.#length > this.#maxBytes) {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Cannot read "${name}": over the limit of ${this.#maxBytes} bytes`,
+      );
+    }
+    return this.#buffer.slice(0, this.#length);
+  }
 }
 
 /**
@@ -276,34 +294,13 @@ export async function readOpenFile(
   name: string,
   sizeHint = 64 * 1024,
 ): Promise<Uint8Array> {
-  // Sized from the hint (fstat's size), not the limit: a verify reads tens
-  // of thousands of small files, and zero-filling a limit-sized buffer for
-  // each cost more than everything else. It grows if the file did.
-  let buffer = new Uint8Array(Math.min(Math.max(sizeHint, 0), maxBytes) + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      if (buffer.length > maxBytes) break;
-      const larger = new Uint8Array(Math.min(buffer.length * 2, maxBytes + 1));
-      larger.set(buffer);
-      buffer = larger;
-    }
-    const { bytesRead } = await handle.read(
-      buffer,
-      length,
-      buffer.length - length,
-      null,
-    );
+  const buffer = new LimitedBuffer(maxBytes, sizeHint);
+  for (let free = buffer.free(); free; free = buffer.free()) {
+    const { bytesRead } = await handle.read(free, 0, free.length, null);
     if (bytesRead === 0) break;
-    length += bytesRead;
+    buffer.filled(bytesRead);
   }
-  if (length > maxBytes) {
-    throw new ToolError(
-      "INVALID_FORMAT",
-      `Cannot read "${name}": over the limit of ${maxBytes} bytes`,
-    );
-  }
-  return buffer.slice(0, length);
+  return buffer.bytes(name);
 }
 
 /**
