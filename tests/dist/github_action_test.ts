@@ -29,6 +29,7 @@ import {
   push,
   write,
 } from "../support/flow.ts";
+import { runIsolated } from "../support/process.ts";
 import { gitEnv } from "../support/repo.ts";
 import {
   parseWorkflowCommand,
@@ -127,21 +128,10 @@ async function runAction(
   if (options.sha) env.GITHUB_SHA = options.sha;
   // action.yml always sets it, empty when the input is not given.
   env.INPUT_RANGE = options.range ?? "";
-  const output = await new Deno.Command("sh", {
-    args: [SCRIPT],
+  return await runIsolated("sh", [SCRIPT], {
     cwd: options.cwd ?? flow.repo.root,
-    clearEnv: true,
     env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  });
 }
 
 function pullRequestEvent(base: string, headSha: string): {

@@ -19,45 +19,18 @@ import {
 import { VERSION } from "../../src/constants.ts";
 import { formatShellCommand } from "../../src/hooks/launch.ts";
 import { sha256 } from "../support/flow.ts";
+import { runIsolated } from "../support/process.ts";
 import { createTempRepo, gitEnv, withTempDir } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const CONFIG = '{"mcpServers":{"files":{"command":"npx","args":["server"]}}}\n';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: Record<string, string> },
-): Promise<Run> {
-  const out = await new Deno.Command(command, {
-    args,
-    cwd: options.cwd,
-    env: options.env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
-}
 
 async function ok(
   command: string,
   args: string[],
   options: { cwd: string; env: Record<string, string> },
 ): Promise<string> {
-  const out = await run(command, args, options);
+  const out = await runIsolated(command, args, options);
   assert.equal(
     out.code,
     0,
@@ -179,7 +152,10 @@ Deno.test({
         join(repo.root, ".mcp.json"),
         CONFIG.replace("server", "evil"),
       );
-      const tampered = await run(bin, ["verify"], { cwd: repo.root, env });
+      const tampered = await runIsolated(bin, ["verify"], {
+        cwd: repo.root,
+        env,
+      });
       assert.equal(tampered.code, 1, tampered.stderr + tampered.stdout);
       assert.match(tampered.stdout, /TAMPERED/);
 

@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { initKey } from "../../mod.ts";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
 import { denoEnv } from "../support/cli.ts";
+import { runIsolated } from "../support/process.ts";
 import {
   cliOk,
   createFlow,
@@ -171,20 +172,11 @@ async function withFramework(
     args: string[],
     extra?: Record<string, string>,
   ) => {
-    const out = await new Deno.Command(command, {
-      args,
+    const out = await runIsolated(command, args, {
       cwd: flow.repo.root,
-      clearEnv: true,
       env: await env(extra),
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: out.code,
-      output: decoder.decode(out.stdout) + decoder.decode(out.stderr),
-    };
+    });
+    return { code: out.code, output: out.stdout + out.stderr };
   };
   const installed = await run("pre-commit", [
     "install",

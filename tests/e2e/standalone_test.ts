@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { TEST_BIN_ENV } from "../support/cli.ts";
+import { runIsolated } from "../support/process.ts";
 import { withTempDir } from "../support/repo.ts";
 
 const BIN = Deno.env.get(TEST_BIN_ENV);
@@ -24,23 +25,8 @@ Deno.test({
     await withTempDir(async (dir) => {
       const bin = join(dir, "mcp-orchestration");
       await Deno.copyFile(BIN!, bin);
-      const run = async (args: string[], env: Record<string, string> = {}) => {
-        const out = await new Deno.Command(bin, {
-          args,
-          cwd: "/",
-          env,
-          clearEnv: true,
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const decoder = new TextDecoder();
-        return {
-          code: out.code,
-          stdout: decoder.decode(out.stdout),
-          stderr: decoder.decode(out.stderr),
-        };
-      };
+      const run = (args: string[], env: Record<string, string> = {}) =>
+        runIsolated(bin, args, { cwd: "/", env });
       const version = await run(["--version"]);
       assert.equal(version.code, 0, version.stderr);
       assert.match(

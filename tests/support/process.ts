@@ -1,0 +1,48 @@
+/**
+ * Runs a program in an environment given in full (nothing leaks in from the
+ * test process), for tests that start programs other than the tool itself
+ * (npm, sh, pre-commit, a copied binary).
+ *
+ * @module
+ */
+
+/** What a finished program left. */
+export interface ProcessResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output, decoded as UTF-8. */
+  stdout: string;
+  /** Standard error, decoded as UTF-8. */
+  stderr: string;
+}
+
+/**
+ * Runs a program to completion with exactly the given environment and no
+ * standard input.
+ *
+ * @param command The program (a path, or a name looked up on the test's `PATH`).
+ * @param args Its arguments.
+ * @param options Working folder and the whole environment.
+ * @returns The exit code and both outputs.
+ */
+export async function runIsolated(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env: Record<string, string> },
+): Promise<ProcessResult> {
+  const out = await new Deno.Command(command, {
+    args: [...args],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    env: options.env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
