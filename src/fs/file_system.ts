@@ -25,7 +25,7 @@
  *
  * What remains under Deno: a FIFO swapped in between that `stat` and the
  * open makes the open wait until some process opens the FIFO for writing,
- * unbounded (Deno cannot abandon a pending open; Ctrl-C ends it). Only a
+ * unbounded (the open is a blocking call; Ctrl-C ends it). Only a
  * process that can rename files in that folder can do it, and the file
  * opened is still checked on its handle, so the worst it achieves is a hang,
  * never a wrong file read. Under Node the open is atomic.
@@ -284,82 +284,24 @@ async function openWithDeno(
     });
     return new DenoFileHandle(file);
   }
-  const { O_NOFOLLOW, O_NONBLOCK } = DENO_CONSTANTS;
-  if ((flags & ~(O_NOFOLLOW | O_NONBLOCK)) !== 0) {
-    throw new TypeError(`Unsupported open flags: 0o${flags.toString(8)}`);
-  }
-  const noFollow = (flags & O_NOFOLLOW) !== 0;
-  if ((flags & O_NONBLOCK) === 0 && !noFollow) {
-    return new DenoFileHandle(await deno.open(path, { read: true }));
-  }
-  const seen = noFollow ? await deno.lstat(path) : await deno.stat(path);
-  if (seen.isSymlink) throw errnoError("ELOOP", "open", path);
-  if ((flags & O_NONBLOCK) !== 0 && (seen.isFifo || seen.isCharDevice)) {
-    return new UnopenedFile(toStats(seen));
-  }
-  const handle = new DenoFileHandle(await deno.open(path, { read: true }));
-  if (noFollow) {
-    const opened = await handle.stat().catch(async (error) => {
-      await handle.close();
-      throw error;
-    });
-    handle.keepStat(opened);
-    if (opened.dev !== seen.dev || opened.ino !== (seen.ino ?? 0)) {
-      // The path changed between lstat and open: it may have become a link
-      // that the open followed. Refused, as a link would be.
-      await handle.close();
-      throw errnoError(
-        "ELOOP",
-        "open",
-        path,
-        "it changed while being opened, perhaps into a symbolic link",
-      );
-    }
-  }
-  return handle;
+  const opened = openCheckedWithDeno(deno, path, flags);
+  return "unopened" in opened
+    ? new UnopenedFile(opened.unopened)
+    : new DenoFileHandle(opened.file, opened.kept);
 }
 
-// openWithDeno's checks, in synchronous calls.
 function openReadSyncWithDeno(
   deno: DenoFs,
   path: string,
   flags: number,
 ): SyncReadHandle {
-  const { O_NOFOLLOW, O_NONBLOCK } = DENO_CONSTANTS;
-  if ((flags & ~(O_NOFOLLOW | O_NONBLOCK)) !== 0) {
-    throw new TypeError(`Unsupported open flags: 0o${flags.toString(8)}`);
-  }
-  const noFollow = (flags & O_NOFOLLOW) !== 0;
-  const seen = noFollow
-    ? deno.lstatSync(path)
-    : (flags & O_NONBLOCK) !== 0
-    ? deno.statSync(path)
-    : undefined;
-  if (seen?.isSymlink) throw errnoError("ELOOP", "open", path);
-  if (
-    seen && (flags & O_NONBLOCK) !== 0 && (seen.isFifo || seen.isCharDevice)
-  ) {
-    const stats = toStats(seen);
+  const opened = openCheckedWithDeno(deno, path, flags);
+  if ("unopened" in opened) {
+    const stats = opened.unopened;
     return { read: () => 0, stat: () => stats, close: () => {} };
   }
-  const file = deno.openSync(path, { read: true });
-  let kept: Stats | undefined;
-  try {
-    if (seen && noFollow) {
-      kept = toStats(file.statSync());
-      if (kept.dev !== seen.dev || kept.ino !== (seen.ino ?? 0)) {
-        throw errnoError(
-          "ELOOP",
-          "open",
-          path,
-          "it changed while being opened, perhaps into a symbolic link",
-        );
-      }
-    }
-  } catch (error) {
-    file.close();
-    throw error;
-  }
+  const file = opened.file;
+  let kept = opened.kept;
   let closed = false;
   return {
     read: (buffer, offset, length) =>
@@ -376,6 +318,54 @@ function openReadSyncWithDeno(
       }
     },
   };
+}
+
+// Opens for reading with O_NOFOLLOW and O_NONBLOCK emulated (see the module
+// documentation), for both the promise and the synchronous API. Synchronous
+// calls throughout: each is one system call, and neither API is worth a
+// trip through the thread pool for them. Returns the open file with the
+// stat that checked it, or, for a FIFO or device under O_NONBLOCK, its stat
+// without opening it.
+function openCheckedWithDeno(
+  deno: DenoFs,
+  path: string,
+  flags: number,
+): { file: Deno.FsFile; kept?: Stats } | { unopened: Stats } {
+  const { O_NOFOLLOW, O_NONBLOCK } = DENO_CONSTANTS;
+  if ((flags & ~(O_NOFOLLOW | O_NONBLOCK)) !== 0) {
+    throw new TypeError(`Unsupported open flags: 0o${flags.toString(8)}`);
+  }
+  const noFollow = (flags & O_NOFOLLOW) !== 0;
+  const seen = noFollow
+    ? deno.lstatSync(path)
+    : (flags & O_NONBLOCK) !== 0
+    ? deno.statSync(path)
+    : undefined;
+  if (seen?.isSymlink) throw errnoError("ELOOP", "open", path);
+  if (
+    seen && (flags & O_NONBLOCK) !== 0 && (seen.isFifo || seen.isCharDevice)
+  ) {
+    return { unopened: toStats(seen) };
+  }
+  const file = deno.openSync(path, { read: true });
+  if (!seen || !noFollow) return { file };
+  try {
+    const kept = toStats(file.statSync());
+    if (kept.dev !== seen.dev || kept.ino !== (seen.ino ?? 0)) {
+      // The path changed between lstat and open: it may have become a link
+      // that the open followed. Refused, as a link would be.
+      throw errnoError(
+        "ELOOP",
+        "open",
+        path,
+        "it changed while being opened, perhaps into a symbolic link",
+      );
+    }
+    return { file, kept };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
 }
 
 // Node's unlink() and rm() (without `recursive`) never remove a folder;
@@ -422,8 +412,9 @@ class DenoFileHandle implements FileHandle {
   #closed = false;
   #kept: Stats | undefined;
 
-  constructor(file: Deno.FsFile) {
+  constructor(file: Deno.FsFile, kept?: Stats) {
     this.#file = file;
+    this.#kept = kept;
   }
 
   async read(
@@ -455,16 +446,6 @@ class DenoFileHandle implements FileHandle {
     const kept = this.#kept;
     this.#kept = undefined;
     return kept ?? toStats(await this.#file.stat());
-  }
-
-  /**
-   * Answers the next `stat()` with this one, taken just after the open: a
-   * reader that checks the file it opened then costs one system call less.
-   *
-   * @param stats The open file's stat.
-   */
-  keepStat(stats: Stats): void {
-    this.#kept = stats;
   }
 
   close(): Promise<void> {

@@ -217,11 +217,12 @@ Deno.test({
       await followed.close();
 
       // The race: the path becomes a link between the lstat and the open.
-      const realOpen = Deno.open;
-      Deno.open = async (...args: Parameters<typeof Deno.open>) => {
-        await Deno.remove(path);
-        await Deno.symlink(target, path);
-        return await realOpen(...args);
+      // (The checked open is made of synchronous calls.)
+      const realOpen = Deno.openSync;
+      Deno.openSync = (...args: Parameters<typeof Deno.openSync>) => {
+        Deno.removeSync(path);
+        Deno.symlinkSync(target, path);
+        return realOpen(...args);
       };
       try {
         await assert.rejects(
@@ -232,7 +233,7 @@ Deno.test({
             ),
         );
       } finally {
-        Deno.open = realOpen;
+        Deno.openSync = realOpen;
       }
     });
   },
