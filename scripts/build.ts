@@ -48,6 +48,14 @@ export const ROOT: string = resolve(
   dirname(fileURLToPath(import.meta.url)),
   "..",
 );
+/** The permissions this script runs with (the `bundle` and `compile` tasks). */
+export const BUILD_FLAGS: readonly string[] = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-env",
+  "--allow-sys",
+];
 /** Where the single executable goes by default. */
 export const BINARY_PATH: string = join(ROOT, "dist", "mcp-orchestration");
 /** Where the npm package folder goes. */

@@ -365,9 +365,17 @@ async function release(options: Options): Promise<void> {
   }
   const started = Date.now();
   if (options.build) {
-    await buildStep("compile");
-    await buildStep("bundle");
-    await packNpm(options.dist);
+    await runStep("deno task compile", Deno.execPath(), ["task", "compile"]);
+    await runStep("deno task bundle", Deno.execPath(), ["task", "bundle"]);
+    // The npm tarball of the package just built, left in DIST where
+    // findReleaseInputs looks for it.
+    const npmDir = join(options.dist, "npm");
+    await runStep("npm pack", "npm", [
+      "pack",
+      npmDir,
+      "--pack-destination",
+      options.dist,
+    ]);
   }
   const inputs = await findReleaseInputs(options.dist, {
     ...(options.npmTarball ? { npmTarball: options.npmTarball } : {}),
@@ -576,33 +584,24 @@ function printSummary(
   );
 }
 
-async function buildStep(task: "compile" | "bundle"): Promise<void> {
-  console.log(`$ deno task ${task}`);
-  const status = await new Deno.Command(Deno.execPath(), {
-    args: ["task", task],
+// Runs one build step in the checkout, its output shown as it comes;
+// `name` is how messages call it.
+async function runStep(
+  name: string,
+  command: string,
+  args: string[],
+): Promise<void> {
+  const shown = command === Deno.execPath() ? "deno" : command;
+  console.log(`$ ${[shown, ...args].join(" ")}`);
+  const status = await new Deno.Command(command, {
+    args,
     cwd: ROOT,
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
   }).spawn().status;
   if (!status.success) {
-    throw new ReleaseError(`"deno task ${task}" failed (exit ${status.code})`);
-  }
-}
-
-// The npm tarball of the package `deno task bundle` just built, left in
-// DIST where findReleaseInputs looks for it.
-async function packNpm(dist: string): Promise<void> {
-  console.log(`$ npm pack ${join(dist, "npm")} --pack-destination ${dist}`);
-  const status = await new Deno.Command("npm", {
-    args: ["pack", join(dist, "npm"), "--pack-destination", dist],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn().status;
-  if (!status.success) {
-    throw new ReleaseError(`"npm pack" failed (exit ${status.code})`);
+    throw new ReleaseError(`"${name}" failed (exit ${status.code})`);
   }
 }
 

@@ -15,11 +15,8 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const BINARY_PATH = join(ROOT, "dist", "mcp-orchestration");
+import { join } from "node:path";
+import { BINARY_PATH, BUILD_FLAGS, ROOT } from "./build.ts";
 
 /** The permissions the tests themselves need (the tool gets fewer). */
 export const TEST_FLAGS: readonly string[] = [
@@ -28,14 +25,6 @@ export const TEST_FLAGS: readonly string[] = [
   "--allow-run",
   "--allow-env",
   "--allow-net=127.0.0.1",
-];
-
-const BUILD_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys",
 ];
 
 async function step(

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { concatBytes } from "./runtime.ts";
+
 /** The running process, the same under Deno and Node. */
 export interface CurrentProcess {
   /** The command-line arguments after the runtime's own and the script. */
@@ -137,11 +139,5 @@ function nodeProcess(node: NodeProcess): CurrentProcess {
 async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) chunks.push(chunk);
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }

@@ -32,17 +32,25 @@ export interface Repository {
 }
 
 /**
- * The files in Git's folder that pre-commit looks at: the markers Git leaves
- * while it completes a merge, cherry-pick, revert, squash or rebase, and the
- * index the commit is made from.
+ * The files Git leaves in its folder while it completes an operation that
+ * brings in other people's commits, and the operation each stands for.
+ */
+export const OPERATION_MARKERS: Readonly<Record<string, string>> = Object
+  .freeze({
+    MERGE_HEAD: "merge",
+    CHERRY_PICK_HEAD: "cherry-pick",
+    REVERT_HEAD: "revert",
+    SQUASH_MSG: "squash merge",
+    "rebase-merge": "rebase",
+    "rebase-apply": "rebase",
+  });
+
+/**
+ * The files in Git's folder that pre-commit looks at: the
+ * {@linkcode OPERATION_MARKERS} and the index the commit is made from.
  */
 export const GIT_PATHS: readonly string[] = Object.freeze([
-  "MERGE_HEAD",
-  "CHERRY_PICK_HEAD",
-  "REVERT_HEAD",
-  "SQUASH_MSG",
-  "rebase-merge",
-  "rebase-apply",
+  ...Object.keys(OPERATION_MARKERS),
   "index",
 ]);
 

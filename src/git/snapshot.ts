@@ -8,6 +8,7 @@
  * @module
  */
 
+import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
 import type { StoreReader } from "../store/store.ts";
 import type { GitObjects } from "./cat_file.ts";
@@ -236,10 +237,6 @@ function entryType(mode: string): TreeEntry["type"] {
   return mode === "120000" ? "link" : mode === "160000" ? "submodule" : "file";
 }
 
-const HEX = Array.from(
-  { length: 256 },
-  (_, b) => b.toString(16).padStart(2, "0"),
-);
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const KNOWN_MODES = new Set(["040000", "100644", "100755", "120000", "160000"]);
 
@@ -297,8 +294,7 @@ async function flattenTree(
       throw new ToolError("IO", `Tree ${oid} lists "${name}" twice`);
     }
     names.add(name);
-    let child = "";
-    for (let i = nul + 1; i < nul + 1 + idLength; i++) child += HEX[bytes[i]!];
+    const child = toHex(bytes.subarray(nul + 1, nul + 1 + idLength));
     at = nul + 1 + idLength;
     if (mode === "040000") {
       // Requested now, awaited below: git answers the subtrees' requests

@@ -39,6 +39,7 @@ import { GitObjects } from "../git/cat_file.ts";
 import {
   git,
   GIT_PATHS,
+  OPERATION_MARKERS,
   type Repository,
   toRepoPath,
 } from "../git/repository.ts";
@@ -230,17 +231,9 @@ export async function signStaged(
 async function stagingState(
   repo: Repository,
 ): Promise<{ refuseNewSignatures?: string; indexFile: string }> {
-  const operations: [string, string][] = [
-    ["MERGE_HEAD", "merge"],
-    ["CHERRY_PICK_HEAD", "cherry-pick"],
-    ["REVERT_HEAD", "revert"],
-    ["SQUASH_MSG", "squash merge"],
-    ["rebase-merge", "rebase"],
-    ["rebase-apply", "rebase"],
-  ];
   const paths = repo.gitPaths ?? await askGitPaths(repo);
   const indexFile = paths["index"] ?? "";
-  for (const [name, operation] of operations) {
+  for (const [name, operation] of Object.entries(OPERATION_MARKERS)) {
     const path = paths[name];
     if (path && fileSystem.existsSync(path)) {
       return { refuseNewSignatures: operation, indexFile };

@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUILD_FLAGS } from "../../scripts/build.ts";
 import { withTempDir } from "../support/repo.ts";
 
 const BUILD = fileURLToPath(new URL("../../scripts/build.ts", import.meta.url));
@@ -29,11 +30,7 @@ Deno.test({
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-run",
-          "--allow-env",
-          "--allow-sys",
+          ...BUILD_FLAGS,
           BUILD,
           "compile",
           "--out",
