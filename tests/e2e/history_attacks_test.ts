@@ -29,14 +29,24 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  ALLOWED_SIGNERS,
+  assertCommitFails,
+  assertPushRefused,
+  assertVerifies,
+  EVIL,
+  INDEX,
+  indexId,
+  remoteRef,
+  setIndexLine,
+  STORE,
+  V1,
+  withSignedHistory as withFlow,
+} from "../support/attacks.ts";
+import {
   cliOk,
   commit,
-  createFlow,
-  type Flow,
-  type FlowWithKeys,
   forceCommit,
   head,
-  type HistoryReport,
   push,
   readText,
   revParse,
@@ -45,146 +55,8 @@ import {
 } from "../support/flow.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
-const STORE = ".mcp-orchestration";
-const INDEX = `${STORE}/index`;
-const ALLOWED_SIGNERS = `${STORE}/allowed_signers`;
 const REPO_CONFIG = `${STORE}/config.json`;
 const NO_STATEMENT = "f".repeat(64);
-
-function config(command: string): string {
-  return JSON.stringify({ mcpServers: { files: { command, args: ["."] } } }) +
-    "\n";
-}
-const V1 = config("server-v1");
-const V2 = config("server-v2");
-const EVIL = config("curl-evil");
-
-// --- helpers ------------------------------------------------------------------
-
-/** A flow (tests/support/flow.ts) in which mallory has an ssh-keygen key that nobody trusts. */
-type AttacksFlow = FlowWithKeys<"mallory">;
-
-/**
- * Sets up a flow in which alice ran `init`, then "v1" (tag v1) and "v2"
- * (tag v2, sequence 2) were committed through the hooks and pushed to the
- * bare remote "origin".
- */
-async function withFlow(
-  fn: (flow: AttacksFlow) => Promise<void>,
-): Promise<void> {
-  await using flow = await createFlow({ keys: ["mallory"] });
-  await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "v1");
-  await flow.ok(["tag", "v1"]);
-  await commit(flow, "v2", { ".mcp.json": V2 });
-  await flow.ok(["tag", "v2"]);
-  assert.match(
-    await statementText(flow, "v2", ".mcp.json"),
-    /^sequence 2$/m,
-  );
-  await push(flow, "main");
-  await fn(flow);
-}
-
-/** What the remote's ref holds, or undefined when it has no such ref. */
-async function remoteRef(
-  flow: Flow,
-  branch: string,
-): Promise<string | undefined> {
-  try {
-    return (await flow.remote.git("rev-parse", "-q", "--verify", branch))
-      .trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Asserts that `git push origin ARGS…` is refused, leaves the remote's
- * branch as it was (or absent), and reports each expected file with one of
- * its codes; returns git's stderr.
- */
-async function assertPushRefused(
-  flow: Flow,
-  args: string[],
-  branch: string,
-  expected: { path: string; codes: string[] }[] = [],
-): Promise<string> {
-  const before = await remoteRef(flow, branch);
-  const result = await flow.git(["push", "-q", ...args]);
-  assert.notEqual(result.code, 0, `push went through:\n${result.stderr}`);
-  assert.equal(await remoteRef(flow, branch), before, "the remote moved");
-  for (const { path, codes } of expected) {
-    const line = result.stderr.split("\n").find((l) =>
-      codes.some((code) => l.includes(`FAIL  ${path}  ${code}:`))
-    );
-    assert.ok(line, `no "${path} ${codes.join("|")}" in:\n${result.stderr}`);
-  }
-  return result.stderr;
-}
-
-/** Asserts that the history passes: exit 0, every commit ok. */
-async function assertVerifies(flow: Flow, args: string[]): Promise<void> {
-  const { code, report, text } = await verifyHistory(flow, args);
-  assert.equal(code, 0, text);
-  assert.ok(report.ok, text);
-  assert.ok(report.commits.length > 0, text);
-}
-
-/**
- * Asserts that verification fails (exit 1) and that the commit's report has
- * a failure for `path` with one of `codes` (any code when `codes` is empty;
- * any path when `path` is undefined).
- */
-function assertCommitFails(
-  result: { code: number; report: HistoryReport; text: string },
-  commit: string,
-  path: string | undefined,
-  codes: string[] = [],
-): void {
-  assert.equal(result.code, 1, result.text);
-  assert.equal(result.report.ok, false, result.text);
-  const report = result.report.commits.find((c) => c.commit === commit);
-  assert.ok(report, `no report for ${commit}:\n${result.text}`);
-  assert.equal(report.ok, false, `${commit} passed:\n${result.text}`);
-  const failure = report.results.find((r) =>
-    !r.ok && (path === undefined || r.path === path) &&
-    (codes.length === 0 || codes.includes(r.code ?? ""))
-  );
-  assert.ok(
-    failure,
-    `no failure ${path ?? "(any path)"} ${
-      codes.join("|") || "(any code)"
-    } for ${commit.slice(0, 12)}:\n${result.text}`,
-  );
-}
-
-/** The statement id a commit's index names for a path. */
-async function indexId(flow: Flow, rev: string, path: string): Promise<string> {
-  const index = await flow.ok(["show", `${rev}:${INDEX}`]);
-  const line = index.split("\n").find((l) => l.slice(65) === path);
-  assert.ok(line, `no index line for "${path}" in ${rev}:\n${index}`);
-  return line.slice(0, 64);
-}
-
-async function statementText(
-  flow: Flow,
-  rev: string,
-  path: string,
-): Promise<string> {
-  const id = await indexId(flow, rev, path);
-  return await flow.ok(["show", `${rev}:${STORE}/statements/${id}`]);
-}
-
-/** Points the working tree's index line for `path` at `id` (keeps the order). */
-async function setIndexLine(flow: Flow, path: string, id: string) {
-  const lines = (await readText(flow, INDEX)).split("\n");
-  const at = lines.findIndex((l) => l.slice(65) === path);
-  assert.ok(at > 0, `no index line for "${path}"`);
-  lines[at] = `${id} ${path}`;
-  await write(flow, { [INDEX]: lines.join("\n") });
-}
 
 // --- 1, 2: broken links in a chain ---------------------------------------------------
 
