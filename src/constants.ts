@@ -64,6 +64,12 @@ export const MAX_METADATA_BYTES = 64 * 1024;
 /** Largest index file (it grows with the number of configs), in bytes. */
 export const MAX_INDEX_BYTES = 16 * 1024 * 1024;
 /**
+ * Largest `allowed_signers` file, in bytes (1 MiB): about 6,000 keys, far
+ * more than a team has, and a bound on what history verification parses and
+ * keeps per trust-list version.
+ */
+export const MAX_TRUST_BYTES = 1024 * 1024;
+/**
  * Deepest nesting of objects and arrays a config may have (TOML: inline
  * tables and arrays). Real MCP configs nest about 5 deep; the limit keeps
  * recursive parsers far from the stack's end, so a verdict never depends on
@@ -123,8 +129,32 @@ export const OPENSSH_KEY_BLOCK_SIZE = 8;
 
 // --- Signed statement (docs/FORMAT.md, "Statement") ---
 
-/** First line of every statement: the format and its version. */
-export const STATEMENT_HEADER = "mcp-orchestration-statement v1";
+/** First line of a statement of format version 1 (no repository binding). */
+export const STATEMENT_HEADER_V1 = "mcp-orchestration-statement v1";
+/** First line of a statement of format version 2, which names its repository. */
+export const STATEMENT_HEADER = "mcp-orchestration-statement v2";
+/**
+ * Largest sequence number a statement may carry (2^31 - 1): a config signed
+ * ten times a day for 500,000 years stays below it, and every implementation
+ * holds it in a 32-bit integer.
+ */
+export const MAX_SEQUENCE = 2_147_483_647;
+/**
+ * Most `previous` artifacts one statement may name: one per side of a merge
+ * that changed the config on each side (octopus merges included).
+ */
+export const MAX_PREVIOUS = 64;
+
+// --- Repository id (docs/FORMAT.md, "Repository id") ---
+
+/**
+ * The `allowed_signers` comment line that names the repository:
+ * `# mcp-orchestration-repository <32 hex digits>`. ssh-keygen and Git read
+ * it as a comment; we bind every version 2 statement to it.
+ */
+export const REPOSITORY_LINE_PREFIX = "# mcp-orchestration-repository ";
+/** A repository id: 128 random bits as 32 lowercase hex digits. */
+export const REPOSITORY_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** First line of the index file: the format and its version. */
 export const INDEX_HEADER = "mcp-orchestration-index v1";

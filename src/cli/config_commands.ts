@@ -11,7 +11,12 @@ import { loadSigningKey } from "../keys/key_store.ts";
 import { signConfigs } from "../sign/sign_configs.ts";
 import { formatTime } from "../store/statement.ts";
 import { verifyRepository } from "../verify/verify_repository.ts";
-import { listCommits, verifyRevisions } from "../verify/verify_history.ts";
+import {
+  defaultBranches,
+  listCommits,
+  rangeBases,
+  verifyRevisions,
+} from "../verify/verify_history.ts";
 import {
   formatGithubCommitReports,
   formatGithubResults,
@@ -182,6 +187,7 @@ export async function inspectCommand(
       context.io,
       inspections.map((i) => ({
         path: i.statement.path,
+        repository: i.statement.repository,
         artifact: i.statement.artifact,
         size: i.statement.size,
         signer: i.statement.signer,
@@ -209,6 +215,7 @@ export async function inspectCommand(
     context.io.out(
       [
         `path:       ${s.path}`,
+        `repository: ${s.repository ?? "none (statement format version 1)"}`,
         `artifact:   ${s.artifact}`,
         `size:       ${s.size} bytes`,
         `signer:     ${s.signer}${
@@ -218,7 +225,7 @@ export async function inspectCommand(
         }`,
         `signed at:  ${formatTime(s.signedAt)}`,
         `sequence:   ${s.sequence}`,
-        `previous:   ${s.previous ?? "none"}`,
+        `previous:   ${s.previous.join(", ") || "none"}`,
         `statement:  ${i.statementFile}`,
         `signature:  ${i.signatureFile}`,
         `status:     ${status}`,
@@ -241,8 +248,10 @@ async function verifyHistory(
 ): Promise<number> {
   const repo = await context.repo();
   let commits: string[];
+  let bases: () => Promise<readonly string[]>;
   if ("rev" in what) {
     commits = [what.rev];
+    bases = () => defaultBranches(repo);
   } else {
     if (!what.range.includes("..")) {
       throw new ToolError(
@@ -251,10 +260,14 @@ async function verifyHistory(
       );
     }
     commits = await listCommits(repo, [what.range]);
+    const range = what.range;
+    bases = () => rangeBases(repo, [range]);
   }
-  // Inside a range, a commit without parents would bring its own root of trust.
+  // Inside a range, a commit without parents would bring its own root of
+  // trust; and once the range's base has one, so would any first trust list.
   const reports = await verifyRevisions(repo, commits, {
     allowRoots: "rev" in what,
+    bases,
   });
   const failed = reports.filter((report) => !report.ok);
   if (format === "json") {

@@ -71,9 +71,12 @@ export async function trustCommand(
       },
     );
     if (values.json) printJson(io, { ...added, principal });
-    else {io.out(
+    else {
+      io.out(
         `Trusted ${added.keyId} as "${principal}" in ${ALLOWED_SIGNERS_PATH}\n`,
-      );}
+      );
+      if (added.repository) io.out(repositoryNote(added.repository));
+    }
     return EXIT.ok;
   }
   if (sub === "list") {
@@ -141,4 +144,9 @@ export async function trustCommand(
     "USAGE",
     `Unknown command "trust ${sub}": expected "trust add", "trust list" or "trust remove"`,
   );
+}
+
+function repositoryNote(id: string): string {
+  return `Gave this repository the id ${id} in ${ALLOWED_SIGNERS_PATH}: what is signed from now on names it, ` +
+    `so it counts in this repository only\n`;
 }

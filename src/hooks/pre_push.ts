@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ToolError } from "../errors.ts";
+import { errorMessage, ToolError } from "../errors.ts";
 import { git, type Repository } from "../git/repository.ts";
 import {
   type CommitReport,
@@ -131,17 +131,36 @@ export async function verifyPush(
   updates: readonly PushUpdate[],
 ): Promise<CommitReport[]> {
   const commits = await commitsToPush(repo, remote, updates);
-  // A commit without parents is the start of a repository only when the
-  // remote has nothing yet; otherwise it would bring its own root of trust.
-  const remoteEmpty = updates.every((update) => ZERO.test(update.remoteId)) &&
-    (await git(repo, [
-        "for-each-ref",
-        "--count=1",
-        `refs/remotes/${safeRemote(remote)}/`,
-      ])).length === 0;
-  const reports = commits.length === 0
-    ? []
-    : await verifyRevisions(repo, commits, { allowRoots: remoteEmpty });
+  // What the remote holds decides whether a commit may start a root of
+  // trust (only in an empty remote) or bring a first trust list (only where
+  // the remote has none). Asked of the remote itself, not of local names:
+  // "git push URL" has no remote-tracking refs, and those can be stale.
+  let held: Promise<string[]> | undefined;
+  const remoteHolds = () => held ??= remoteTips(repo, remote, updates);
+  const reports = commits.length === 0 ? [] : await verifyRevisions(
+    repo,
+    commits,
+    {
+      allowRoots: async () => (await remoteHolds()).length === 0,
+      bases: async () => {
+        const tips = await remoteHolds();
+        const missing: string[] = [];
+        for (const tip of tips) {
+          if (!await hasCommit(repo, tip)) missing.push(tip);
+        }
+        if (missing.length > 0) {
+          throw new ToolError(
+            "IO",
+            `The remote holds ${
+              missing[0]!.slice(0, 12)
+            }, which is not here, so this push cannot be checked against the remote's trust list: ` +
+              "fetch, then push again",
+          );
+        }
+        return tips;
+      },
+    },
+  );
   for (const update of updates) {
     if (ZERO.test(update.localId) || ZERO.test(update.remoteId)) continue;
     if (!await hasCommit(repo, update.remoteId)) {
@@ -169,6 +188,56 @@ export async function verifyPush(
     );
   }
   return reports;
+}
+
+/**
+ * What the remote holds: every commit its refs point at, as the remote
+ * itself says (`git ls-remote`), with the ids git passed to the hook.
+ *
+ * @param repo The repository.
+ * @param remote The remote's name or URL.
+ * @param updates The ref updates (their remote ids are what the remote holds).
+ * @returns Commit ids (tags are peeled), without duplicates.
+ * @throws {ToolError} `IO` when the remote cannot be asked.
+ *
+ * @example
+ * ```ts ignore
+ * const tips = await remoteTips(repo, "origin", updates);
+ * ```
+ */
+export async function remoteTips(
+  repo: Repository,
+  remote: string,
+  updates: readonly PushUpdate[],
+): Promise<string[]> {
+  if (remote.startsWith("-")) {
+    throw new ToolError("USAGE", `Invalid remote "${remote}"`);
+  }
+  let out: Uint8Array;
+  try {
+    out = await git(repo, ["ls-remote", remote]);
+  } catch (error) {
+    throw new ToolError(
+      "IO",
+      `Cannot ask the remote "${remote}" what it holds, which this push needs to know: ${
+        errorMessage(error)
+      }`,
+      { cause: error },
+    );
+  }
+  const tips = new Map<string, string>();
+  for (const line of new TextDecoder().decode(out).split("\n")) {
+    const [id, ref] = line.split("\t");
+    if (!id || !ref || !ID.test(id)) continue;
+    // "refs/tags/v1^{}" is what an annotated tag points at.
+    const name = ref.endsWith("^{}") ? ref.slice(0, -3) : ref;
+    if (ref.endsWith("^{}") || !tips.has(name)) tips.set(name, id);
+  }
+  const ids = new Set(tips.values());
+  for (const update of updates) {
+    if (!ZERO.test(update.remoteId)) ids.add(update.remoteId);
+  }
+  return [...ids];
 }
 
 function safeRemote(remote: string): string {

@@ -52,7 +52,11 @@ import {
   type SignResult,
 } from "../sign/sign_configs.ts";
 import { findSigner, validatePrincipal } from "../trust/allowed_signers.ts";
-import { addTrustedKey, readTrustList } from "../trust/trust_store.ts";
+import {
+  addTrustedKey,
+  ensureRepositoryId,
+  readTrustList,
+} from "../trust/trust_store.ts";
 
 /** The steps of `init`, in the order they run. */
 export type InitStepName = "key" | "trust" | "hooks" | "sign";
@@ -324,17 +328,20 @@ export async function initRepository(
           !principals.includes(options.principal)
         ? `; --principal "${options.principal}" was not applied`
         : "";
-      return {
-        done: trustStep(
-          "already-trusted",
-          key.keyId,
-          principals,
-          `${key.keyId} is already trusted as "${
-            principals.join(",")
-          }" (line ${decision.entry.line} of ${ALLOWED_SIGNERS_PATH})${ignored}`,
-        ),
-        value: undefined,
-      };
+      // A list from before repositories had ids gets one now, so that what
+      // the sign step signs is bound to this repository.
+      const id = await ensureRepositoryId(repo);
+      const step = trustStep(
+        "already-trusted",
+        key.keyId,
+        principals,
+        `${key.keyId} is already trusted as "${
+          principals.join(",")
+        }" (line ${decision.entry.line} of ${ALLOWED_SIGNERS_PATH})${ignored}${
+          id ? `; gave this repository the id ${id}` : ""
+        }`,
+      );
+      return { done: id ? { ...step, changed: true } : step, value: undefined };
     }
     const name = principal as string;
     await addTrustedKey(repo, formatPublicKeyLine(key.key.publicKey), {

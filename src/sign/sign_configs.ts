@@ -10,13 +10,13 @@
 import {
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
-  MAX_INDEX_BYTES,
+  MAX_TRUST_BYTES,
   REPO_CONFIG_PATH,
   SIGNATURE_NAMESPACE,
   STORE_DIR,
   TOOL_NAME,
 } from "../constants.ts";
-import { errorMessage, ToolError } from "../errors.ts";
+import { ToolError } from "../errors.ts";
 import {
   BUILTIN_CONFIG_KINDS,
   findConfigKind,
@@ -67,9 +67,16 @@ import {
   withLock,
 } from "../store/store.ts";
 import { findSigner, type TrustDecision } from "../trust/allowed_signers.ts";
-import { readTrust } from "../trust/trust_store.ts";
+import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
-import { verifyConfig } from "../verify/verify_config.ts";
+import { verifyConfig, type VerifyContext } from "../verify/verify_config.ts";
+import { verifySource } from "../verify/verify_repository.ts";
+import {
+  followsAll,
+  nextVersion,
+  type ParentVersion,
+  ParentVersions,
+} from "./parent_versions.ts";
 
 /** Options for {@linkcode signConfigs}. */
 export interface SignOptions {
@@ -134,12 +141,21 @@ export async function signConfigs(
   for (const path of options.paths ?? []) {
     paths.push(await toRepoPath(repo, options.cwd, path));
   }
-  return await signSource(repo, workingTreeSource(repo), {
-    key: options.key,
-    now: options.now ?? new Date(),
-    ...(paths.length > 0 ? { paths } : {}),
-    stage: false,
-  });
+  // Signing before anyone is trusted still binds what is signed to this
+  // repository: the trust list starts as its id alone.
+  await ensureRepositoryId(repo, { create: true });
+  const objects = GitObjects.open(repo);
+  try {
+    return await signSource(repo, workingTreeSource(repo), {
+      key: options.key,
+      now: options.now ?? new Date(),
+      ...(paths.length > 0 ? { paths } : {}),
+      stage: false,
+      parents: async () => ParentVersions.read(objects, await mergeHeads(repo)),
+    });
+  } finally {
+    await objects.close();
+  }
 }
 
 /**
@@ -198,30 +214,98 @@ export async function signStaged(
         }
       }
     }
-    // A commit that changes the store itself (a merge that kept one side's
-    // statements, files staged by hand) could leave configs unsigned or the
-    // index broken: then every staged config is checked, and re-signed where
-    // its signature does not verify.
+    // The hook signs only what the commit changes. Every other config in
+    // it must verify as it is: re-signing it would put the committer's
+    // name on whatever someone else left there (an unsigned config
+    // committed past the hooks, a store changed by hand or by a merge).
     const storeChanged = changed.some(({ path }) =>
       path.startsWith(`${STORE_DIR}/`)
     );
     if (paths.length === 0 && !storeChanged) return { results: [] };
+    const now = options.now ?? new Date();
+    let parents: Promise<ParentVersions> | undefined;
+    const readParents = () => parents ??= ParentVersions.read(objects);
+    const staging = await stagingState(repo);
+    await refuseUnrelatedFailures(source, paths, readParents, {
+      now,
+      ...(staging.refuseNewSignatures
+        ? { operation: staging.refuseNewSignatures }
+        : {}),
+    });
     // The key is loaded only now: a commit without configs needs none.
     const key = await options.key();
     if (paths.includes(ALLOWED_SIGNERS_PATH)) {
-      await requireTrustedBefore(objects, key, options.now ?? new Date());
+      await requireTrustedBefore(objects, key, now);
     }
     return await signSource(repo, source, {
       key,
       requireTrust: true,
-      ...(await stagingState(repo)),
-      now: options.now ?? new Date(),
-      ...(storeChanged ? {} : { paths }),
+      ...staging,
+      now,
+      paths,
       stage: true,
+      parents: readParents,
     });
   } finally {
     await objects.close();
   }
+}
+
+async function refuseUnrelatedFailures(
+  source: ConfigSource,
+  changed: readonly string[],
+  parents: () => Promise<ParentVersions>,
+  options: { now: Date; operation?: string },
+): Promise<void> {
+  const problems: string[] = [];
+  for (const result of await verifySource(source, { now: options.now })) {
+    if (changed.includes(result.path)) continue;
+    if (!result.ok) {
+      problems.push(`"${result.path}" (${result.code}: ${result.reason})`);
+      continue;
+    }
+    // Verifying is not enough: its statement must still be HEAD's, or a
+    // version that follows it (not an older one staged by hand).
+    const versions = await (await parents()).of(result.path);
+    const stored = await readStatement(source.reader, result.statementId!);
+    const statement = parseStatement(stored!.bytes, result.statementId!);
+    if (!followsAll(result.statementId!, statement, versions)) {
+      problems.push(
+        `"${result.path}" (its statement does not follow the version in HEAD)`,
+      );
+    }
+  }
+  if (problems.length === 0) return;
+  const paths = problems.map((problem) =>
+    problem.slice(0, problem.indexOf(" ("))
+  );
+  const sign = `${TOOL_NAME} sign ${
+    paths.join(" ")
+  } && git add ${STORE_DIR}, and commit again`;
+  throw new ToolError(
+    "TRUST",
+    options.operation
+      ? `Commit refused: this ${options.operation} brings ${
+        paths.join(", ")
+      } without a valid signature (${
+        problems.join("; ")
+      }), and the hook does not sign someone else's changes for you. ` +
+        `Review them, then sign them yourself: ${sign}`
+      : `Commit refused: configs this commit does not change fail verification: ${
+        problems.join("; ")
+      }. The hook signs only the configs a commit changes, never someone else's; ` +
+        `review them, then sign them yourself: ${sign}`,
+  );
+}
+
+async function mergeHeads(repo: Repository): Promise<string[]> {
+  // While a merge is being completed, its other parents are in MERGE_HEAD:
+  // a version signed then must follow each side's.
+  const paths = repo.gitPaths ?? await askGitPaths(repo);
+  const file = paths["MERGE_HEAD"];
+  if (!file || !fileSystem.existsSync(file)) return [];
+  const text = await fileSystem.readFile(file, "utf8");
+  return text.split("\n").filter((line) => /^[0-9a-f]{40,64}$/.test(line));
 }
 
 // What pre-commit needs to know of Git's state: whether Git is completing an
@@ -263,7 +347,7 @@ async function requireTrustedBefore(
   // list, which may already name the new key, cannot vouch for it.
   const head = await objects.read(
     `HEAD:${ALLOWED_SIGNERS_PATH}`,
-    MAX_INDEX_BYTES,
+    MAX_TRUST_BYTES,
   ).catch(() => undefined);
   if (!head) return; // The first trust list is the root of trust.
   const before = await readTrust({ read: () => Promise.resolve(head.bytes) });
@@ -342,6 +426,8 @@ interface SignSourceOptions {
   indexFile?: string;
   /** Refuse to sign with a key the source's trust list does not trust now. */
   requireTrust?: boolean;
+  /** The versions the next commit's parents hold, which new ones follow. */
+  parents: () => Promise<ParentVersions>;
   /**
    * Set while a merge, cherry-pick, revert or squash is being committed: the
    * staged content may come from someone else, so nothing new is signed on
@@ -382,6 +468,7 @@ async function signSource(
         untrustedWarning(options.key, mine, "refuse"),
       );
     }
+    const parents = await options.parents();
     const context = { reader, index, trust, now };
     const changes: StoreChanges = {
       artifacts: new Map(),
@@ -394,44 +481,35 @@ async function signSource(
     const unsignedForeign: string[] = [];
     for (const item of planned) {
       const currentId = index.get(item.path);
-      if (
-        currentId &&
-        isCurrent(
-          await verifyConfig(context, item.path, item.bytes),
-          options.key,
-          mine,
+      const versions = await parents.of(item.path);
+      const current = currentId
+        ? await keptStatement(
+          context,
+          item,
+          currentId,
+          versions,
+          (result) => isCurrent(result, options.key, mine),
         )
-      ) {
-        const current = await readStatement(reader, currentId);
-        const statement = parseStatement(current!.bytes, currentId);
-        results.push(resultOf(item.path, "unchanged", currentId, statement));
+        : undefined;
+      if (current) {
+        results.push(resultOf(item.path, "unchanged", currentId!, current));
         continue;
       }
-      const previous = currentId
-        ? await readChain(reader, item.path, currentId)
-        : undefined;
-      const statement: Statement = {
-        path: item.path,
-        artifact: item.artifact,
-        size: item.bytes.length,
-        signer: options.key.keyId,
-        signedAt: now,
-        sequence: previous ? previous.sequence + 1 : 1,
-        previous: previous ? previous.artifact : null,
-      };
       if (options.refuseNewSignatures) {
         unsignedForeign.push(item.path);
         continue;
       }
+      const statement = newStatement(item, versions, {
+        signer: options.key.keyId,
+        signedAt: now,
+        repository: trust?.repository,
+      });
       const signed = await signStatement(statement, options.key);
       changes.artifacts.set(item.artifact, item.bytes);
       changes.statements.set(signed.id, signed);
       changes.index.set(item.path, signed.id);
       if (currentId && currentId !== signed.id) {
         changes.obsoleteStatements.push(currentId);
-      }
-      if (previous && previous.artifact !== item.artifact) {
-        changes.obsoleteArtifacts.push(previous.artifact);
       }
       results.push(resultOf(item.path, "signed", signed.id, statement));
     }
@@ -505,7 +583,7 @@ async function readAndValidate(
   if (signTrust && !firstError) {
     const bytes = await source.reader.read(
       ALLOWED_SIGNERS_PATH,
-      MAX_INDEX_BYTES,
+      MAX_TRUST_BYTES,
     );
     if (bytes) {
       await readTrust({ read: () => Promise.resolve(bytes) });
@@ -574,34 +652,51 @@ function refuseTemporaryIndex(
   );
 }
 
-async function readChain(
-  reader: StoreReader,
-  path: string,
+async function keptStatement(
+  context: VerifyContext,
+  item: Planned,
   id: string,
-): Promise<Statement> {
-  // The new version continues the chain of the current statement: its
-  // sequence plus one, and its artifact as "previous". A chain we cannot
-  // read must not silently restart at 1, which history checks would flag as
-  // a rollback; the user restores it or removes the index line on purpose.
-  let problem: string;
-  try {
-    const stored = await readStatement(reader, id);
-    if (stored) {
-      const statement = parseStatement(stored.bytes, id);
-      if (statement.path === path) return statement;
-      problem = `it names "${statement.path}"`;
-    } else {
-      problem = "it is missing";
-    }
-  } catch (error) {
-    problem = errorMessage(error);
+  versions: readonly ParentVersion[],
+  current: (result: VerifyResult) => boolean,
+): Promise<Statement | undefined> {
+  // The index's statement stays when it verifies (or re-signing could not
+  // help) and already follows what the next commit's parents hold; one that
+  // does not (an old version brought back by hand, a version signed twice
+  // before a commit) is replaced by a new one that does.
+  if (!current(await verifyConfig(context, item.path, item.bytes))) {
+    return undefined;
   }
-  throw new ToolError(
-    "INVALID_FORMAT",
-    `Cannot sign "${path}": its current statement "${id}" is unusable (${problem}); restore the store with ` +
-      `"git checkout -- .mcp-orchestration", or delete the line for "${path}" from ".mcp-orchestration/index" ` +
-      `to start its chain afresh`,
-  );
+  const stored = await readStatement(context.reader, id).catch(() => undefined);
+  if (!stored) return undefined;
+  const statement = parseStatement(stored.bytes, id);
+  return followsAll(id, statement, versions) ? statement : undefined;
+}
+
+function newStatement(
+  item: Planned,
+  versions: readonly ParentVersion[],
+  by: { signer: string; signedAt: Date; repository: string | undefined },
+): Statement {
+  const next = nextVersion(item.path, versions);
+  if (by.repository === undefined && next.previous.length > 1) {
+    throw new ToolError(
+      "TRUST",
+      `Cannot sign "${item.path}": it changed on both sides of this merge, and a statement that follows both ` +
+        `needs a repository id, which "${ALLOWED_SIGNERS_PATH}" does not have yet; a trusted signer adds one with ` +
+        `"${TOOL_NAME} init" (then commits it)`,
+    );
+  }
+  return {
+    version: by.repository === undefined ? 1 : 2,
+    repository: by.repository ?? null,
+    path: item.path,
+    artifact: item.artifact,
+    size: item.bytes.length,
+    signer: by.signer,
+    signedAt: by.signedAt,
+    sequence: next.sequence,
+    previous: next.previous,
+  };
 }
 
 async function signStatement(

@@ -15,7 +15,7 @@
 import { join } from "node:path";
 import {
   ALLOWED_SIGNERS_PATH,
-  MAX_INDEX_BYTES,
+  MAX_TRUST_BYTES,
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { errorMessage } from "../errors.ts";
@@ -277,7 +277,7 @@ async function trustListStatus(
 ): Promise<TrustListStatus> {
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
+    bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
   } catch (error) {
     problem ??= errorMessage(error);
   }

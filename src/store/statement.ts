@@ -4,28 +4,46 @@
  * verifier trusts lives outside them. Layout (docs/FORMAT.md, "Statement"):
  *
  * ```text
- * mcp-orchestration-statement v1
+ * mcp-orchestration-statement v2
+ * repository 6f1c0a3e9b2d4c8e7a5f1b3d9c0e2a4b
  * path .cursor/mcp.json
  * artifact 8e91a062ff85a4180e571fd3821941aafa1b41d582582275aec426dae657c6de
  * size 412
  * signer SHA256:uOSmM4zP1b0f3lq0mW2pQ0hWbZ1sX3Ns2cB7s5e1aKc
  * signed-at 2026-11-24T10:00:00Z
  * sequence 2
- * previous 3f0c…(64 hex digits) | none
+ * previous 3f0c…(64 hex digits)[ 9a1b…] | none
  * ```
  *
  * Every line is `name SP value LF`, in this order, with nothing else: one
- * statement has exactly one byte encoding.
+ * statement has exactly one byte encoding. Version 1 (still read, for
+ * history from before repositories had an id) has no `repository` line and
+ * exactly one artifact, or `none`, after `previous`.
  *
  * @module
  */
 
-import { ID_PATTERN, KEY_ID_PREFIX, STATEMENT_HEADER } from "../constants.ts";
+import {
+  ID_PATTERN,
+  KEY_ID_PREFIX,
+  MAX_PREVIOUS,
+  MAX_SEQUENCE,
+  REPOSITORY_ID_PATTERN,
+  STATEMENT_HEADER,
+  STATEMENT_HEADER_V1,
+} from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { splitStrictLines } from "../format/lines.ts";
 
 /** What a signer asserts about one version of one config. */
 export interface Statement {
+  /**
+   * The format version: 2 names the repository it was signed for; 1 (from
+   * before repositories had an id) does not.
+   */
+  version: 1 | 2;
+  /** The repository id it was signed for (version 2), or `null` (version 1). */
+  repository: string | null;
   /** Repository-relative, "/"-separated path of the config. */
   path: string;
   /** SHA-256 (hex) of the config's exact bytes. */
@@ -36,13 +54,20 @@ export interface Statement {
   signer: string;
   /** When it was signed, UTC, whole seconds. */
   signedAt: Date;
-  /** 1 for the first signed version of this path, then one more each time. */
+  /**
+   * 1 for the first signed version of this path, then more than each
+   * version it follows; at most {@linkcode MAX_SEQUENCE}.
+   */
   sequence: number;
-  /** The artifact id of the path's previous signed version, or `null` for the first. */
-  previous: string | null;
+  /**
+   * The artifact ids of the versions this one follows, sorted and distinct:
+   * none for the first version, one for an ordinary change, one per side
+   * for a merge that changed the config on both sides (version 2 only).
+   */
+  previous: readonly string[];
 }
 
-const FIELDS = [
+const FIELDS_V1 = [
   "path",
   "artifact",
   "size",
@@ -51,6 +76,7 @@ const FIELDS = [
   "sequence",
   "previous",
 ] as const;
+const FIELDS_V2 = ["repository", ...FIELDS_V1] as const;
 const TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const DECIMAL_PATTERN = /^(0|[1-9][0-9]{0,15})$/;
 const KEY_ID_PATTERN = /^SHA256:[A-Za-z0-9+/]{43}$/;
@@ -62,23 +88,25 @@ const MAX_PATH_LENGTH = 4096;
  * @param statement The statement.
  * @returns Its UTF-8 bytes.
  * @throws {ToolError} `INVALID_FORMAT` when a field cannot be encoded (e.g. a
- * path with a control character).
+ * path with a control character, unsorted `previous` ids).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatStatement, parseStatement } from "./statement.ts";
- * const statement = {
+ * import { formatStatement, parseStatement, type Statement } from "./statement.ts";
+ * const statement: Statement = {
+ *   version: 2,
+ *   repository: "0".repeat(32),
  *   path: ".mcp.json",
  *   artifact: "a".repeat(64),
  *   size: 2,
  *   signer: "SHA256:" + "A".repeat(43),
  *   signedAt: new Date("2026-11-24T10:00:00Z"),
  *   sequence: 1,
- *   previous: null,
+ *   previous: [],
  * };
  * const bytes = formatStatement(statement);
- * assert.ok(parseStatement(bytes, "doc").path === ".mcp.json");
+ * assert.deepEqual(parseStatement(bytes, "example"), statement);
  * ```
  */
 export function formatStatement(statement: Statement): Uint8Array {
@@ -89,15 +117,20 @@ export function formatStatement(statement: Statement): Uint8Array {
       `Cannot sign "${statement.path}": the path ${problem}`,
     );
   }
+  const lines = statement.version === 2
+    ? [STATEMENT_HEADER, `repository ${statement.repository}`]
+    : [STATEMENT_HEADER_V1];
   const text = [
-    STATEMENT_HEADER,
+    ...lines,
     `path ${statement.path}`,
     `artifact ${statement.artifact}`,
     `size ${statement.size}`,
     `signer ${statement.signer}`,
     `signed-at ${formatTime(statement.signedAt)}`,
     `sequence ${statement.sequence}`,
-    `previous ${statement.previous ?? "none"}`,
+    `previous ${
+      statement.previous.length === 0 ? "none" : statement.previous.join(" ")
+    }`,
     "",
   ].join("\n");
   const bytes = new TextEncoder().encode(text);
@@ -134,75 +167,109 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
     );
   };
   const lines = splitStrictLines(bytes, fail);
-  if (lines[0] !== STATEMENT_HEADER) {
-    fail(
+  const version = lines[0] === STATEMENT_HEADER
+    ? 2
+    : lines[0] === STATEMENT_HEADER_V1
+    ? 1
+    : fail(
       `line 1 must be "${STATEMENT_HEADER}"${
         lines[0]?.startsWith("mcp-orchestration-statement ")
           ? " (an unsupported version)"
           : ""
       }`,
     );
+  const fields = version === 2 ? FIELDS_V2 : FIELDS_V1;
+  if (lines.length !== fields.length + 1) {
+    fail(`expected ${fields.length + 1} lines, found ${lines.length}`);
   }
-  if (lines.length !== FIELDS.length + 1) {
-    fail(`expected ${FIELDS.length + 1} lines, found ${lines.length}`);
-  }
-  const values = FIELDS.map((name, i) => {
+  const values = new Map<string, string>();
+  fields.forEach((name, i) => {
     const line = lines[i + 1] ?? "";
     if (!line.startsWith(`${name} `)) {
       fail(`line ${i + 2} must start with "${name} "`);
     }
-    return line.slice(name.length + 1);
-  }) as string[];
-  const [
-    path = "",
-    artifact = "",
-    size = "",
-    signer = "",
-    signedAt = "",
-    sequence = "",
-    previous = "",
-  ] = values;
+    values.set(name, line.slice(name.length + 1));
+  });
+  const field = (name: string) => values.get(name) ?? "";
+  const repository = version === 2 ? field("repository") : null;
+  if (repository !== null && !REPOSITORY_ID_PATTERN.test(repository)) {
+    fail("repository must be 32 lowercase hex digits");
+  }
+  const path = field("path");
   const problem = pathProblem(path);
   if (problem) fail(`path "${path}" ${problem}`);
+  const artifact = field("artifact");
   if (!ID_PATTERN.test(artifact)) {
     fail("artifact must be 64 lowercase hex digits");
   }
-  if (!DECIMAL_PATTERN.test(size)) {
+  const size = field("size");
+  if (!DECIMAL_PATTERN.test(size) || !Number.isSafeInteger(Number(size))) {
     fail("size must be a decimal number without leading zeros");
   }
+  const signer = field("signer");
   if (!KEY_ID_PATTERN.test(signer)) {
     fail(
       `signer must be a key id like "${KEY_ID_PREFIX}…" (43 base64 characters)`,
     );
   }
+  const signedAt = field("signed-at");
   const time = parseTime(signedAt);
   if (!time) {
     fail(
       `signed-at "${signedAt}" must be a UTC time like "2026-11-24T10:00:00Z"`,
     );
   }
-  if (!DECIMAL_PATTERN.test(sequence) || sequence === "0") {
-    fail("sequence must be a whole number from 1");
+  const sequence = field("sequence");
+  if (
+    !DECIMAL_PATTERN.test(sequence) || sequence === "0" ||
+    Number(sequence) > MAX_SEQUENCE
+  ) {
+    fail(`sequence must be a whole number from 1 to ${MAX_SEQUENCE}`);
   }
-  if (previous !== "none" && !ID_PATTERN.test(previous)) {
-    fail(`previous must be "none" or 64 lowercase hex digits`);
-  }
-  const sequenceNumber = Number(sequence);
-  if ((sequenceNumber === 1) !== (previous === "none")) {
+  const previous = parsePrevious(field("previous"), version, fail);
+  if ((Number(sequence) === 1) !== (previous.length === 0)) {
     fail(`previous must be "none" exactly when sequence is 1`);
   }
-  if (
-    !Number.isSafeInteger(Number(size)) || !Number.isSafeInteger(sequenceNumber)
-  ) fail("a number is too large");
   return {
+    version,
+    repository,
     path,
     artifact,
     size: Number(size),
     signer,
     signedAt: time as Date,
-    sequence: sequenceNumber,
-    previous: previous === "none" ? null : previous,
+    sequence: Number(sequence),
+    previous,
   };
+}
+
+function parsePrevious(
+  text: string,
+  version: 1 | 2,
+  fail: (detail: string) => never,
+): string[] {
+  if (text === "none") return [];
+  const ids = text.split(" ");
+  if (!ids.every((id) => ID_PATTERN.test(id))) {
+    fail(
+      version === 1
+        ? `previous must be "none" or 64 lowercase hex digits`
+        : `previous must be "none" or artifact ids (64 lowercase hex digits) separated by single spaces`,
+    );
+  }
+  if (version === 1 && ids.length !== 1) {
+    fail("a version 1 statement names one previous artifact");
+  }
+  if (ids.length > MAX_PREVIOUS) {
+    fail(`previous names more than ${MAX_PREVIOUS} artifacts`);
+  }
+  // Sorted and distinct: one set of versions has one spelling.
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i - 1]! >= ids[i]!) {
+      fail("previous artifact ids must be sorted and distinct");
+    }
+  }
+  return ids;
 }
 
 /**

@@ -29,6 +29,8 @@
 
 import {
   KEY_ID_PREFIX,
+  REPOSITORY_ID_PATTERN,
+  REPOSITORY_LINE_PREFIX,
   SIGNATURE_NAMESPACE,
   SSH_ED25519,
 } from "../constants.ts";
@@ -75,6 +77,11 @@ export interface AllowedSigners {
   text: string;
   /** The key lines, in file order. */
   entries: AllowedSigner[];
+  /**
+   * The repository id its `# mcp-orchestration-repository <id>` line names,
+   * or `undefined` for a list from before repositories had ids.
+   */
+  repository?: string;
 }
 
 /** Options for {@linkcode formatAllowedSigner}. */
@@ -165,9 +172,26 @@ export async function parseAllowedSigners(
   source: string,
 ): Promise<AllowedSigners> {
   const entries: AllowedSigner[] = [];
+  let repository: string | undefined;
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
+    const id = _repositoryLine(
+      line,
+      `allowed_signers "${source}": line ${i + 1}`,
+    );
+    if (id !== undefined) {
+      if (repository !== undefined) {
+        throw new ToolError(
+          "INVALID_FORMAT",
+          `Invalid allowed_signers "${source}": line ${
+            i + 1
+          }: a second repository id line (a list names one repository)`,
+        );
+      }
+      repository = id;
+      continue;
+    }
     const parsed = _parseLine(
       line,
       `allowed_signers "${source}": line ${i + 1}`,
@@ -182,7 +206,69 @@ export async function parseAllowedSigners(
         : await keyId(fields.key),
     });
   }
-  return { text, entries };
+  return repository === undefined
+    ? { text, entries }
+    : { text, entries, repository };
+}
+
+/**
+ * Formats the line that names a repository in its trust list.
+ *
+ * @param id The repository id (32 lowercase hex digits).
+ * @returns The line, without its line ending.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { formatRepositoryLine } from "./allowed_signers.ts";
+ * equal(formatRepositoryLine("0".repeat(32)), "# mcp-orchestration-repository " + "0".repeat(32));
+ * ```
+ */
+export function formatRepositoryLine(id: string): string {
+  if (!REPOSITORY_ID_PATTERN.test(id)) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid repository id "${id}": expected 32 lowercase hex digits`,
+    );
+  }
+  return `${REPOSITORY_LINE_PREFIX}${id}`;
+}
+
+/**
+ * Adds a repository id line at the top of a trust list's text.
+ *
+ * @param text The list's text (without a repository line).
+ * @param id The repository id.
+ * @returns The new text; every other line is kept byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { addRepositoryLine } from "./allowed_signers.ts";
+ * equal(addRepositoryLine("# team\n", "0".repeat(32)), `# mcp-orchestration-repository ${"0".repeat(32)}\n# team\n`);
+ * ```
+ */
+export function addRepositoryLine(text: string, id: string): string {
+  return `${formatRepositoryLine(id)}\n${text}`;
+}
+
+// A comment line naming the repository, or undefined for any other line. A
+// line that looks meant to be one but is not exactly one is an error: two
+// readers must never disagree on which repository a list names.
+function _repositoryLine(line: string, where: string): string | undefined {
+  if (!/^[ \t]*#[ \t]*mcp-orchestration-repository\b/.test(line)) {
+    return undefined;
+  }
+  const id = line.slice(REPOSITORY_LINE_PREFIX.length);
+  if (
+    !line.startsWith(REPOSITORY_LINE_PREFIX) || !REPOSITORY_ID_PATTERN.test(id)
+  ) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid ${where}: a repository id line must be exactly "${REPOSITORY_LINE_PREFIX}" and 32 lowercase hex digits`,
+    );
+  }
+  return id;
 }
 
 /**

@@ -9,8 +9,8 @@
 import { join } from "node:path";
 import {
   ALLOWED_SIGNERS_PATH,
-  MAX_INDEX_BYTES,
   MAX_METADATA_BYTES,
+  MAX_TRUST_BYTES,
   SIGNATURE_NAMESPACE,
   STORE_DIR,
 } from "../constants.ts";
@@ -24,8 +24,10 @@ import {
   withLock,
   workingTreeReader,
 } from "../store/store.ts";
+import { toHex } from "../crypto/sha.ts";
 import {
   addAllowedSigner,
+  addRepositoryLine,
   type AllowedSigner,
   type AllowedSigners,
   formatAllowedSigner,
@@ -70,7 +72,7 @@ export async function readTrustList(repo: Repository): Promise<AllowedSigners> {
 export async function readTrust(
   reader: StoreReader,
 ): Promise<AllowedSigners | undefined> {
-  const bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_INDEX_BYTES);
+  const bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
   if (!bytes) return undefined;
   let text: string;
   try {
@@ -100,7 +102,8 @@ export interface AddTrustOptions {
  * @param repo The working tree.
  * @param publicKey A public key line (`ssh-ed25519 AAAA…`) or the path of a `.pub` file.
  * @param options Principal and validity window.
- * @returns The new entry's key id and line.
+ * @returns The new entry's key id and line, and the repository id when
+ * this gave the list its first one.
  * @throws {ToolError} `TRUST` when the key is already listed, `USAGE` for a bad principal, `INVALID_FORMAT` for a bad key.
  *
  * @example
@@ -112,7 +115,7 @@ export async function addTrustedKey(
   repo: Repository,
   publicKey: string,
   options: AddTrustOptions,
-): Promise<{ keyId: string; line: string }> {
+): Promise<{ keyId: string; line: string; repository?: string }> {
   validatePrincipal(options.principal);
   if (
     options.validAfter && options.validBefore &&
@@ -143,9 +146,73 @@ export async function addTrustedKey(
       ...(options.validAfter ? { validAfter: options.validAfter } : {}),
       ...(options.validBefore ? { validBefore: options.validBefore } : {}),
     });
-    await writeTrustText(repo, addAllowedSigner(trust.text, line));
-    return { keyId: id, line };
+    const { text, repository } = withRepositoryId(
+      trust,
+      addAllowedSigner(trust.text, line),
+    );
+    await writeTrustText(repo, text);
+    return { keyId: id, line, ...(repository ? { repository } : {}) };
   });
+}
+
+/**
+ * Gives the repository an id in its trust list, when it has none yet (a
+ * list from before repositories had ids): statements signed from then on
+ * name it, so they do not verify in another repository.
+ *
+ * @param repo The working tree.
+ * @param options `create`: also when there is no list yet (it is then
+ * created, with only that line).
+ * @returns The id added, or undefined when the list already had one (or
+ * there is no list and `create` is not set).
+ * @throws {ToolError} `INVALID_FORMAT` for a malformed list, `LOCKED`.
+ *
+ * @example
+ * ```ts ignore
+ * const added = await ensureRepositoryId(repo);
+ * ```
+ */
+export async function ensureRepositoryId(
+  repo: Repository,
+  options: { create?: boolean } = {},
+): Promise<string | undefined> {
+  return await withLock(repo, async () => {
+    const trust = await readTrust(workingTreeReader(repo)) ??
+      (options.create
+        ? await parseAllowedSigners("", ALLOWED_SIGNERS_PATH)
+        : undefined);
+    if (!trust || trust.repository !== undefined) return undefined;
+    const { text, repository } = withRepositoryId(trust, trust.text);
+    await writeTrustText(repo, text);
+    return repository;
+  });
+}
+
+/**
+ * A new, random repository id: 128 bits as 32 lowercase hex digits.
+ *
+ * @returns The id.
+ *
+ * @example
+ * ```ts
+ * import { match } from "node:assert/strict";
+ * import { newRepositoryId } from "./trust_store.ts";
+ * match(newRepositoryId(), /^[0-9a-f]{32}$/);
+ * ```
+ */
+export function newRepositoryId(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+// The new text of a list that had `trust`'s text: with a repository id line
+// when the list had none (returned, so callers can say so).
+function withRepositoryId(
+  trust: AllowedSigners,
+  text: string,
+): { text: string; repository?: string } {
+  if (trust.repository !== undefined) return { text };
+  const repository = newRepositoryId();
+  return { text: addRepositoryLine(text, repository), repository };
 }
 
 /**
@@ -174,7 +241,7 @@ export async function removeTrustedKeys(
         `No entry in "${ALLOWED_SIGNERS_PATH}" has the key id or principal "${selector}"`,
       );
     }
-    await writeTrustText(repo, text);
+    await writeTrustText(repo, withRepositoryId(trust, text).text);
     return removed;
   });
 }

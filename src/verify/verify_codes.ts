@@ -32,7 +32,7 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
   UNSIGNED: "the config has no signed statement in the index",
   TAMPERED: "the config's bytes differ from the bytes that were signed",
   MISSING_ARTIFACT: "the stored copy of the signed bytes is missing or damaged",
-  SUBSTITUTED: "the signed statement belongs to a different path",
+  SUBSTITUTED: "the signed statement belongs to a different path or repository",
   BAD_SIGNATURE:
     "the signature does not verify, or was made by a key other than the one the statement names",
   UNTRUSTED_SIGNER:

@@ -43,6 +43,13 @@ export interface VerifyContext {
   index: StoreIndex;
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
+  /**
+   * The repository id statements must name; by default the trust list's
+   * (`trust.repository`). Set apart from `trust` when a new trust list is
+   * checked against the list before it: the approval comes from the old
+   * list, the binding from the new one.
+   */
+  repository?: string | undefined;
   /** The verification time (validity windows are checked at it and at the signing time). */
   now: Date;
 }
@@ -92,6 +99,7 @@ export async function verifyConfig(
     await verifyBytes(loaded, bytes);
     await verifyArtifact(context, loaded);
     verifyPath(loaded, path);
+    verifyRepository(context, loaded);
     await verifySignature(loaded);
     result.principals = verifyTrust(context, loaded);
     result.ok = true;
@@ -192,6 +200,36 @@ function verifyPath(loaded: Loaded, path: string): void {
     throw new Failure(
       "SUBSTITUTED",
       `the statement was signed for "${loaded.statement.path}", not for "${path}"`,
+    );
+  }
+}
+
+function verifyRepository(context: VerifyContext, loaded: Loaded): void {
+  // A statement names the repository it was signed for, so a config signed
+  // by a trusted key in another repository does not count here. Without a
+  // trust list nothing is trusted anyway, and that is the clearer report.
+  if (!context.trust) return;
+  const expected = "repository" in context
+    ? context.repository
+    : context.trust?.repository;
+  const named = loaded.statement.repository;
+  if (expected === undefined && named !== null) {
+    throw new Failure(
+      "SUBSTITUTED",
+      `the statement was signed for the repository "${named}", and "${ALLOWED_SIGNERS_PATH}" names none`,
+    );
+  }
+  if (expected !== undefined && named === null) {
+    throw new Failure(
+      "SUBSTITUTED",
+      `the statement (format version 1) names no repository, and this repository is "${expected}": ` +
+        `it may come from another repository; review the config and sign it again`,
+    );
+  }
+  if (expected !== undefined && named !== expected) {
+    throw new Failure(
+      "SUBSTITUTED",
+      `the statement was signed for the repository "${named}", not for this one ("${expected}")`,
     );
   }
 }

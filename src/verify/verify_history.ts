@@ -1,15 +1,21 @@
 /**
  * Verifies commits, reading objects from Git directly (no checkout), so that
  * CI can check a pull request and the pre-push hook can check what is about
- * to leave. For each commit, in order:
+ * to leave. For each commit, in order (docs/FORMAT.md, "History rules"):
  *
- * 1. `verifyTrustChange`: its `allowed_signers` equals each parent's, or is
- *    signed by a key trusted in that parent; a first version (no parent has
- *    one) is the root of trust and must be signed by a key it lists.
- * 2. `verifySource`: every config verifies against that trust list.
- * 3. `verifyNoRollback`: for every signed path, against every parent that has
- *    it, the statement is the parent's, or a later version that links to
- *    what the parent held (sequence up, previous = parent's artifact).
+ * 1. `#rootProblem`: a parentless commit inside a range, or a first trust
+ *    list once the repository has adopted the tool, is a second root of
+ *    trust.
+ * 2. `#verifyTrustChange`: against every parent, its `allowed_signers` is
+ *    the parent's, or that side kept it since the merge's sides forked, or it
+ *    is a new version of the parent's list signed by a key trusted there; a
+ *    first version (no parent has one) must be signed by a key it lists.
+ * 3. `verifySource`: every config verifies against that trust list and the
+ *    repository id it names.
+ * 4. `#verifyNoRollback`: for every signed path, against every parent that
+ *    has it, the statement is the parent's, follows it (links to its
+ *    artifact with a higher sequence), or that side kept it; tombstones are
+ *    intact, and a new one is signed by a trusted key.
  *
  * @module
  */
@@ -17,8 +23,9 @@
 import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
-  MAX_INDEX_BYTES,
+  MAX_TRUST_BYTES,
 } from "../constants.ts";
+import { sha256Hex } from "../crypto/sha.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../configs/config_source.ts";
 import { GitObjects } from "../git/cat_file.ts";
@@ -82,15 +89,11 @@ const PREFETCH_COMMITS = 16;
 export async function verifyRevisions(
   repo: Repository,
   revs: readonly string[],
-  options: { now?: Date; allowRoots?: boolean } = {},
+  options: HistoryOptions = {},
 ): Promise<CommitReport[]> {
   const objects = GitObjects.open(repo);
   try {
-    const history = new History(
-      objects,
-      options.now ?? new Date(),
-      options.allowRoots ?? true,
-    );
+    const history = new History(repo, objects, options);
     // Commits and their snapshots are requested a few ahead of the one
     // being verified, so git answers while we verify instead of after.
     const commits: Promise<CommitInfo>[] = [];
@@ -136,11 +139,11 @@ export async function verifyReplacement(
   repo: Repository,
   rev: string,
   parents: readonly string[],
-  options: { now?: Date } = {},
+  options: HistoryOptions = {},
 ): Promise<CommitReport> {
   const objects = GitObjects.open(repo);
   try {
-    const history = new History(objects, options.now ?? new Date(), true);
+    const history = new History(repo, objects, options);
     const info = await readCommit(objects, rev);
     const replaced = [];
     for (const parent of parents) {
@@ -204,29 +207,128 @@ export async function listCommits(
   );
 }
 
+/**
+ * The commits a range builds on: what it excludes (`A` in `A..B`, each
+ * `^X`, the refs after `--not`), and the remotes' default branches
+ * (`refs/remotes/<remote>/HEAD`), which say whether the repository has
+ * adopted the tool (see {@linkcode HistoryOptions.bases}).
+ *
+ * @param repo The repository.
+ * @param range `git rev-list` arguments, as for {@linkcode listCommits}.
+ * @returns Commit ids, without duplicates.
+ * @throws {ToolError} `USAGE` for a range git does not accept.
+ *
+ * @example
+ * ```ts ignore
+ * const bases = await rangeBases(repo, ["origin/main..HEAD"]);
+ * ```
+ */
+export async function rangeBases(
+  repo: Repository,
+  range: readonly string[],
+): Promise<string[]> {
+  let out: Uint8Array;
+  try {
+    out = await git(repo, ["rev-parse", ...range, "--"]);
+  } catch (error) {
+    throw new ToolError(
+      "USAGE",
+      `Invalid range "${range.join(" ")}": ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+  const excluded = new TextDecoder().decode(out).split("\n")
+    .filter((line) => line.startsWith("^")).map((line) => line.slice(1));
+  return [...new Set([...excluded, ...await defaultBranches(repo)])];
+}
+
+/**
+ * The commits the remotes' default branches point at, as far as this
+ * repository knows them (`refs/remotes/<remote>/HEAD`).
+ *
+ * @param repo The repository.
+ * @returns Commit ids.
+ * @throws {ToolError} `IO` when git fails.
+ *
+ * @example
+ * ```ts ignore
+ * const tips = await defaultBranches(repo);
+ * ```
+ */
+export async function defaultBranches(repo: Repository): Promise<string[]> {
+  const out = await git(repo, [
+    "for-each-ref",
+    "--format=%(objectname)",
+    "refs/remotes/*/HEAD",
+  ]);
+  return new TextDecoder().decode(out).split("\n").filter((line) =>
+    line !== ""
+  );
+}
+
+/** Options for {@linkcode verifyRevisions}. */
+export interface HistoryOptions {
+  /** Verification time (default: now). */
+  now?: Date;
+  /**
+   * Whether a commit without parents may start a root of trust (default
+   * true: `verify --rev`). Inside a range or a push to a remote that holds
+   * something, it may not.
+   */
+  allowRoots?: boolean | (() => Promise<boolean>);
+  /**
+   * The commits the verified ones build on and are judged against (a
+   * range's base, what the remote holds, the remotes' default branches),
+   * asked for only when a commit brings a first trust list. When one of them
+   * holds a trust list, the repository has adopted the tool, and a first
+   * list may only be its own adoption commit (an ancestor of such a base).
+   */
+  bases?: () => Promise<readonly string[]>;
+}
+
+// How many commits' states, trees and parsed trust lists are kept: a long
+// range would otherwise keep every commit's snapshot, every flattened tree
+// and every trust-list version alive. Anything dropped is read again if
+// needed (its objects are cached by GitObjects).
+const KEPT_TREES = 64;
+const KEPT_STATES = 2 * PREFETCH_COMMITS + 32;
+const KEPT_TRUST_LISTS = 16;
+const KEPT_MERGE_BASES = 256;
+
 class History {
+  readonly #repo: Repository;
   readonly #objects: GitObjects;
   readonly #now: Date;
-  // Both bounded: a long range would otherwise keep every commit's snapshot
-  // and every flattened tree (each version of the statements folder) alive.
-  // Anything dropped is read again if needed (its objects are cached).
-  readonly #trees: TreeCache = new BoundedMap(64);
+  readonly #trees: TreeCache = new BoundedMap(KEPT_TREES);
   readonly #states = new BoundedMap<string, Promise<CommitState>>(
-    2 * PREFETCH_COMMITS + 32,
+    KEPT_STATES,
   );
   // One parsed trust list per blob, so that unchanged lists are the same
-  // object from commit to commit and the memo can recognise them.
-  readonly #trustLists = new Map<string, AllowedSigners | undefined>();
+  // object from commit to commit and the memo can recognise them; bounded,
+  // since each may be up to MAX_TRUST_BYTES.
+  readonly #trustLists = new BoundedMap<string, AllowedSigners | undefined>(
+    KEPT_TRUST_LISTS,
+  );
+  readonly #mergeBases = new BoundedMap<string, Promise<string[]>>(
+    KEPT_MERGE_BASES,
+  );
   readonly #memo = new VerifyMemo();
-
-  readonly #allowRoots: boolean;
+  readonly #allowRoots: boolean | (() => Promise<boolean>);
+  readonly #bases: () => Promise<readonly string[]>;
+  #adopted: Promise<string[]> | undefined;
   /** Commits of this run whose trust list was not approved. */
   readonly #trustFailed = new Set<string>();
 
-  constructor(objects: GitObjects, now: Date, allowRoots: boolean) {
+  constructor(
+    repo: Repository,
+    objects: GitObjects,
+    options: HistoryOptions,
+  ) {
+    this.#repo = repo;
     this.#objects = objects;
-    this.#now = now;
-    this.#allowRoots = allowRoots;
+    this.#now = options.now ?? new Date();
+    this.#allowRoots = options.allowRoots ?? true;
+    this.#bases = options.bases ?? (() => Promise.resolve([]));
   }
 
   /**
@@ -246,16 +348,15 @@ class History {
       parents.push(await this.#state(await readCommit(this.#objects, parent)));
     }
     const failures = new Map<string, VerifyResult>();
-    if (parents.length === 0 && !this.#allowRoots) {
-      // A parentless commit inside a range (an orphan branch merged in or
-      // pushed) would bring its own root of trust, signed by anyone.
-      failures.set(ALLOWED_SIGNERS_PATH, {
-        path: ALLOWED_SIGNERS_PATH,
-        ok: false,
-        code: "UNTRUSTED_TRUST_CHANGE",
-        reason:
-          "this commit has no parent: it starts a new history, with a root of trust no trusted key approved",
-      });
+    const trustFailure = (reason: string): VerifyResult => ({
+      path: ALLOWED_SIGNERS_PATH,
+      ok: false,
+      code: "UNTRUSTED_TRUST_CHANGE",
+      reason,
+    });
+    const rootProblem = await this.#rootProblem(state, parents);
+    if (rootProblem) {
+      failures.set(ALLOWED_SIGNERS_PATH, trustFailure(rootProblem));
     }
     // A trust list that failed its check does not become trusted by being
     // left alone: every commit built on it fails too (within this run).
@@ -263,14 +364,14 @@ class History {
       this.#trustFailed.has(parent)
     );
     if (inherited && !failures.has(ALLOWED_SIGNERS_PATH)) {
-      failures.set(ALLOWED_SIGNERS_PATH, {
-        path: ALLOWED_SIGNERS_PATH,
-        ok: false,
-        code: "UNTRUSTED_TRUST_CHANGE",
-        reason: `it builds on ${
-          inherited.slice(0, 12)
-        }, whose trust list was not approved`,
-      });
+      failures.set(
+        ALLOWED_SIGNERS_PATH,
+        trustFailure(
+          `it builds on ${
+            inherited.slice(0, 12)
+          }, whose trust list was not approved`,
+        ),
+      );
     }
     const trustResult = await this.#verifyTrustChange(state, parents);
     if (trustResult && !failures.has(ALLOWED_SIGNERS_PATH)) {
@@ -327,7 +428,7 @@ class History {
     }
     const trustBytes = await snapshot.read(
       ALLOWED_SIGNERS_PATH,
-      MAX_INDEX_BYTES,
+      MAX_TRUST_BYTES,
     ).catch(() => undefined);
     const trustOid = snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid;
     let trust = trustOid === undefined
@@ -338,6 +439,52 @@ class History {
       if (trustOid !== undefined) this.#trustLists.set(trustOid, trust);
     }
     return { info, snapshot, index, indexBroken, trustBytes, trust };
+  }
+
+  async #rootProblem(
+    state: CommitState,
+    parents: readonly CommitState[],
+  ): Promise<string | undefined> {
+    if (
+      parents.length === 0 &&
+      !(typeof this.#allowRoots === "boolean"
+        ? this.#allowRoots
+        : await this.#allowRoots())
+    ) {
+      // A parentless commit inside a range (an orphan branch merged in or
+      // pushed) would bring its own root of trust, signed by anyone.
+      return "this commit has no parent: it starts a new history, with a root of trust no trusted key approved";
+    }
+    // A first trust list on a history from before the repository adopted
+    // the tool (a branch from an old commit, an orphan) would be a second
+    // root of trust. Only the adoption commit itself, which the adopted
+    // history contains, may bring one.
+    const first = state.trustBytes !== undefined &&
+      parents.every((parent) => parent.trustBytes === undefined);
+    if (!first) return undefined;
+    const adopted = await this.#adoptedBases();
+    if (adopted.length === 0) return undefined;
+    for (const base of adopted) {
+      if (await this.#isAncestor(state.info.oid, base)) return undefined;
+    }
+    return `this repository already has a root of trust (the trust list of ${
+      adopted[0]!.slice(0, 12)
+    }); this commit brings a first trust list of its own on a history from before it, which no trusted key approved`;
+  }
+
+  #adoptedBases(): Promise<string[]> {
+    this.#adopted ??= (async () => {
+      const adopted: string[] = [];
+      for (const base of new Set(await this.#bases())) {
+        const list = await this.#objects.read(
+          `${base}:${ALLOWED_SIGNERS_PATH}`,
+          MAX_TRUST_BYTES,
+        ).catch(() => undefined);
+        if (list) adopted.push(base);
+      }
+      return adopted;
+    })();
+    return this.#adopted;
   }
 
   async #verifyTrustChange(
@@ -377,26 +524,48 @@ class History {
       );
     }
     const myId = state.index.get(path);
+    const mine = myId === undefined
+      ? undefined
+      : await this.#statement(state, myId);
+    const sides = mine
+      ? await this.#sides(parents, path, myId!, mine)
+      : undefined;
     for (const parent of before) {
+      const short = parent.info.oid.slice(0, 12);
+      const theirId = parent.index.get(path);
       // Unchanged means the same bytes under the same statement: a new
       // statement for the same bytes is a change too (it could point at a
       // statement that does not exist, or an older one).
       if (
         sameBytes(parent.trustBytes!, state.trustBytes) && myId !== undefined &&
-        parent.index.get(path) === myId
+        theirId === myId
       ) {
         continue;
       }
+      const side = sides?.get(parent.info.oid);
+      // Approved along the other side of a merge: this side left the list
+      // as it was where the two histories forked.
+      if (side === "kept") continue;
+      // Otherwise the change must be a new version of this side's list
+      // (an older approval does not count: it would let a removed key
+      // return), signed by a key this side trusts.
+      if (theirId !== undefined && side !== "follows" && side !== "same") {
+        return fail(
+          `it changed since ${short}, and its statement is not a new version of the list there: ` +
+            `a change must be signed anew by a key trusted in ${short} (an older approval does not count)`,
+        );
+      }
       const result = await verifyConfig(
-        this.#context(state, parent.trust),
+        {
+          ...this.#context(state, parent.trust),
+          repository: state.trust.repository,
+        },
         path,
         state.trustBytes,
       );
       if (!result.ok) {
         return fail(
-          `it changed since ${
-            parent.info.oid.slice(0, 12)
-          } without a signature by a key trusted there ` +
+          `it changed since ${short} without a signature by a key trusted there ` +
             `(${result.code}: ${result.reason})`,
         );
       }
@@ -424,18 +593,21 @@ class History {
         });
         continue;
       }
-      const tombstone = await this.#verifyTombstone(state, path, id);
+      const tombstone = await this.#verifyTombstone(state, parents, path, id);
       if (tombstone) {
         failures.push(tombstone);
         continue;
       }
-      const problem = await this.#rollbackProblem(mine, id, path, parents);
+      const sides = await this.#sides(parents, path, id, mine);
+      const problem = [...sides.values()].find((side) =>
+        typeof side === "object"
+      ) as { problem: string } | undefined;
       if (problem) {
         failures.push({
           path,
           ok: false,
           code: "ROLLED_BACK",
-          reason: problem,
+          reason: problem.problem,
           statementId: id,
         });
       }
@@ -461,54 +633,158 @@ class History {
     return failures;
   }
 
-  async #rollbackProblem(
-    mine: Statement,
-    id: string,
+  /**
+   * How this commit's version of a path relates to each parent's: the same
+   * statement; one that follows it (links to its artifact, with a higher
+   * sequence); `kept`: that side left the path as it was where it forked
+   * from a side this version continues (a merge taking the other side's
+   * change); or a problem. Sequences are only ever compared along a link:
+   * numbers from two branches' chains say nothing about which came later.
+   */
+  async #sides(
+    parents: readonly CommitState[],
     path: string,
-    parents: CommitState[],
-  ): Promise<string | undefined> {
-    // Against every parent that signed this path: the same statement, or a
-    // later one. And it must continue from (link to) at least one of them:
-    // a merge picks one side, an ordinary commit has only one.
-    let linked = false;
-    let unlinked: string | undefined;
+    id: string,
+    mine: Statement,
+  ): Promise<Map<string, Side>> {
+    const sides = new Map<string, Side>();
+    const pending: {
+      parent: CommitState;
+      theirId: string;
+      theirs: Statement;
+    }[] = [];
     for (const parent of parents) {
+      const short = parent.info.oid.slice(0, 12);
       if (parent.indexBroken) {
-        return `the index of ${
-          parent.info.oid.slice(0, 12)
-        } cannot be read, so this version cannot be shown to follow it`;
+        sides.set(parent.info.oid, {
+          problem:
+            `the index of ${short} cannot be read, so this version cannot be shown to follow it`,
+        });
+        continue;
       }
       const theirId = parent.index.get(path);
       if (!theirId) continue;
-      const short = parent.info.oid.slice(0, 12);
       if (theirId === id) {
-        linked = true;
+        sides.set(parent.info.oid, "same");
         continue;
       }
       const theirs = await this.#statement(parent, theirId);
       if (!theirs) {
-        return `what ${short} held for this path (statement ${theirId}) is missing or unreadable, ` +
-          "so this version cannot be shown to follow it";
+        sides.set(parent.info.oid, {
+          problem:
+            `what ${short} held for this path (statement ${theirId}) is missing or unreadable, ` +
+            "so this version cannot be shown to follow it",
+        });
+        continue;
       }
-      if (mine.sequence <= theirs.sequence) {
-        return `sequence ${mine.sequence} is not after sequence ${theirs.sequence} in ${short}`;
+      if (follows(mine, theirs)) {
+        sides.set(parent.info.oid, "follows");
+        continue;
       }
-      if (mine.previous === theirs.artifact) linked = true;
-      else {unlinked ??= `its previous artifact ${
-          mine.previous ?? "none"
-        } is not ${theirs.artifact}, what ${short} held`;}
+      pending.push({ parent, theirId, theirs });
     }
-    return linked ? undefined : unlinked;
+    const carriers = parents.filter((parent) => {
+      const side = sides.get(parent.info.oid);
+      return side === "same" || side === "follows";
+    });
+    for (const { parent, theirId, theirs } of pending) {
+      let kept = false;
+      for (const carrier of carriers) {
+        if (await this.#heldAtFork(parent, carrier, path, theirId)) {
+          kept = true;
+          break;
+        }
+      }
+      sides.set(
+        parent.info.oid,
+        kept ? "kept" : {
+          problem: this.#unlinkedProblem(mine, theirs, parent, parents.length),
+        },
+      );
+    }
+    return sides;
+  }
+
+  #unlinkedProblem(
+    mine: Statement,
+    theirs: Statement,
+    parent: CommitState,
+    parentCount: number,
+  ): string {
+    const short = parent.info.oid.slice(0, 12);
+    if (parentCount > 1) {
+      return `${short} changed it since the sides of this merge forked, and this version does not follow ` +
+        `${short}'s (sequence ${theirs.sequence}, artifact ${theirs.artifact}): a merge must carry a version ` +
+        `signed after both sides (sign it while completing the merge)`;
+    }
+    if (!mine.previous.includes(theirs.artifact)) {
+      return `its previous artifact ${
+        mine.previous.join(", ") || "none"
+      } is not ${theirs.artifact}, what ${short} held`;
+    }
+    return `sequence ${mine.sequence} is not after sequence ${theirs.sequence} in ${short}`;
+  }
+
+  async #heldAtFork(
+    side: CommitState,
+    other: CommitState,
+    path: string,
+    id: string,
+  ): Promise<boolean> {
+    // `side` left the path as it was where it forked from `other` when a
+    // merge base of the two holds the very same statement: every change
+    // since was made on `other`'s side, and verified there.
+    for (
+      const base of await this.#mergeBasesOf(side.info.oid, other.info.oid)
+    ) {
+      const state = await this.#state(await readCommit(this.#objects, base));
+      if (!state.indexBroken && state.index.get(path) === id) return true;
+    }
+    return false;
+  }
+
+  #mergeBasesOf(a: string, b: string): Promise<string[]> {
+    const key = a < b ? `${a} ${b}` : `${b} ${a}`;
+    let bases = this.#mergeBases.get(key);
+    if (!bases) {
+      bases = git(this.#repo, ["merge-base", "--all", a, b]).then(
+        (out) =>
+          new TextDecoder().decode(out).split("\n").filter((line) =>
+            line !== ""
+          ),
+        () => [], // Unrelated histories have none.
+      );
+      this.#mergeBases.set(key, bases);
+    }
+    return bases;
+  }
+
+  async #isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    try {
+      await git(this.#repo, [
+        "merge-base",
+        "--is-ancestor",
+        ancestor,
+        descendant,
+      ]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async #verifyTombstone(
     state: CommitState,
+    parents: readonly CommitState[],
     path: string,
     id: string,
   ): Promise<VerifyResult | undefined> {
     // A deleted config's line must still be what it claims: an intact,
-    // validly signed statement for this path (its signer may have left the
-    // trust list since; the bytes are gone, so the stored artifact stands in).
+    // validly signed statement for this path, its stored artifact standing
+    // in for the bytes. Kept from a parent (the config was deleted here or
+    // before), its signer may have left the trust list since; a tombstone
+    // that no parent had must be signed by a key trusted now, or anyone
+    // could block a path with a sequence number at the limit.
     if (state.snapshot.entries.has(path)) return undefined; // Checked as a live config.
     const mine = await this.#statement(state, id);
     if (!mine) return undefined;
@@ -521,12 +797,17 @@ class History {
       path,
       artifact ?? new Uint8Array(),
     );
-    const tolerated = result.ok || result.code === "UNTRUSTED_SIGNER" ||
-      result.code === "EXPIRED_KEY";
-    return tolerated ? undefined : {
+    if (result.ok) return undefined;
+    const kept = parents.some((parent) => parent.index.get(path) === id);
+    const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
+      result.code === "EXPIRED_KEY" ||
+      (result.code === "SUBSTITUTED" && mine.version === 1);
+    if (kept && trustOnly) return undefined;
+    return {
       ...result,
-      reason:
-        `the tombstone of this deleted config is not intact: ${result.reason}`,
+      reason: kept || !trustOnly
+        ? `the tombstone of this deleted config is not intact: ${result.reason}`
+        : `this commit adds a line for a config that is not there (a tombstone), and a new tombstone must be signed by a trusted key: ${result.reason}`,
     };
   }
 
@@ -536,7 +817,8 @@ class History {
   ): Promise<Statement | undefined> {
     try {
       const stored = await readStatement(state.snapshot, id);
-      return stored ? parseStatement(stored.bytes, id) : undefined;
+      if (!stored || await sha256Hex(stored.bytes) !== id) return undefined;
+      return parseStatement(stored.bytes, id);
     } catch {
       return undefined;
     }
@@ -550,6 +832,15 @@ class History {
       now: this.#now,
     };
   }
+}
+
+/** How a commit's version of a path relates to one parent's. */
+type Side = "same" | "follows" | "kept" | { problem: string };
+
+// A version follows another when it links to its artifact and comes after it.
+function follows(mine: Statement, theirs: Statement): boolean {
+  return mine.previous.includes(theirs.artifact) &&
+    mine.sequence > theirs.sequence;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

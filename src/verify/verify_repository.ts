@@ -92,6 +92,11 @@ export interface VerifySourceOptions {
   memo?: VerifyMemo;
 }
 
+// Bounds on what a VerifyMemo keeps: a long range must not keep a result
+// for every config of every commit. A forgotten result is computed again.
+const MEMO_KEYS = 4096;
+const MEMO_RESULTS_PER_KEY = 8;
+
 /**
  * Remembers verification results of configs read from snapshots, each with
  * every object it read: a result is reused only for the same path, config
@@ -174,7 +179,14 @@ export class VerifyMemo {
     });
     const known = this.#results.get(key) ?? [];
     known.push({ reads, result });
+    if (known.length > MEMO_RESULTS_PER_KEY) known.shift();
+    // Re-inserted, so the oldest keys are first to go past the bound.
+    this.#results.delete(key);
     this.#results.set(key, known);
+    for (const oldest of this.#results.keys()) {
+      if (this.#results.size <= MEMO_KEYS) break;
+      this.#results.delete(oldest);
+    }
     return result;
   }
 }

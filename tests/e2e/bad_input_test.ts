@@ -449,7 +449,11 @@ Deno.test("a corrupted signature file: verify reports MALFORMED, sign re-signs a
   );
   await repo.write(".mcp.json", GOOD);
   const first = JSON.parse((await mustSucceed(cli(["sign", "--json"]))).stdout);
-  const old = first.results[0];
+  const old = first.results.find((r: { path: string }) =>
+    r.path === ".mcp.json"
+  );
+  await repo.git("add", "-A");
+  await repo.git("commit", "-q", "-m", "signed");
   const oldSignature = `${STORE}/statements/${old.statementId}.sig`;
   await repo.write(
     oldSignature,
@@ -471,7 +475,9 @@ Deno.test("a corrupted signature file: verify reports MALFORMED, sign re-signs a
   const resigned = JSON.parse(
     (await mustSucceed(cli(["sign", "--json"]))).stdout,
   );
-  const fresh = resigned.results[0];
+  const fresh = resigned.results.find((r: { path: string }) =>
+    r.path === ".mcp.json"
+  );
   assert.equal(fresh.status, "signed");
   assert.equal(fresh.sequence, old.sequence + 1);
   assert.equal(fresh.artifact, old.artifact);
@@ -479,7 +485,7 @@ Deno.test("a corrupted signature file: verify reports MALFORMED, sign re-signs a
   const [inspected] = JSON.parse(
     (await mustSucceed(cli(["inspect", ".mcp.json", "--json"]))).stdout,
   );
-  assert.equal(inspected.previous, old.artifact);
+  assert.deepEqual(inspected.previous, [old.artifact]);
   assert.equal(inspected.sequence, 2);
   assert.equal(
     await repo.exists(oldSignature),

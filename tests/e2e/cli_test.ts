@@ -77,7 +77,7 @@ interface Inspection {
   artifact: string;
   signer: string;
   sequence: number;
-  previous: string | null;
+  previous: string[];
   statementId: string;
   statementFile: string;
   signatureFile: string;
@@ -238,6 +238,11 @@ Deno.test("trust add, list and remove", async () => {
   );
   assert.ok(added.stdout.includes(alice.fingerprint), added.stdout);
   assert.ok(added.stdout.includes('"alice@example.com"'), added.stdout);
+  // The first list gets the repository's id, on line 1; later adds keep it.
+  const id = /^Gave this repository the id ([0-9a-f]{32}) /m.exec(
+    added.stdout,
+  )?.[1];
+  assert.ok(id, added.stdout);
   const line = await json<{ keyId: string; line: string; principal: string }>(
     cli(repo, [
       "trust",
@@ -250,6 +255,7 @@ Deno.test("trust add, list and remove", async () => {
   );
   assert.equal(line.keyId, bob.fingerprint);
   assert.equal(line.principal, "bob@example.com");
+  assert.equal("repository" in line, false, "a second id was made");
   assert.match(
     line.line,
     /^bob@example\.com namespaces="mcp-orchestration" ssh-ed25519 AAAA/,
@@ -305,7 +311,7 @@ Deno.test("trust add, list and remove", async () => {
       validAfter: null,
       validBefore: null,
       certAuthority: false,
-      line: 1,
+      line: 2,
     },
     {
       keyId: bob.fingerprint,
@@ -315,7 +321,7 @@ Deno.test("trust add, list and remove", async () => {
       validAfter: null,
       validBefore: null,
       certAuthority: false,
-      line: 2,
+      line: 3,
     },
     {
       keyId: carol.fingerprint,
@@ -325,9 +331,13 @@ Deno.test("trust add, list and remove", async () => {
       validAfter: "2020-01-01T00:00:00.000Z",
       validBefore: "2099-12-31T00:00:00.000Z",
       certAuthority: false,
-      line: 3,
+      line: 4,
     },
   ]);
+  assert.equal(
+    new TextDecoder().decode(await repo.read(signers)).split("\n")[0],
+    `# mcp-orchestration-repository ${id}`,
+  );
   const text = await ok(cli(repo, ["trust", "list"]));
   assert.equal(text.stdout.trim().split("\n").length, 3);
   assert.ok(
@@ -388,12 +398,19 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
   assert.match(first.signer, KEY_ID);
   assert.match(first.untrusted ?? "", /trust add/);
   assert.match(untrustedRun.stderr, /^warning: .*not trusted/);
+  // With no trust list yet, sign starts one that holds only the
+  // repository's id, so that what it signs is bound to this repository.
+  const idOnly = new TextDecoder().decode(
+    await repo.read(`${STORE}/allowed_signers`),
+  );
+  assert.match(idOnly, /^# mcp-orchestration-repository [0-9a-f]{32}\n$/);
   assert.deepEqual(
     first.results.map((r) => [r.path, r.status, r.sequence, r.artifact]),
     [
       [".cursor/mcp.json", "signed", 1, sha256(Y)],
       [".mcp.json", "signed", 1, sha256(X)],
       ["pkg/.mcp.json", "signed", 1, sha256(X)],
+      [".mcp-orchestration/allowed_signers", "signed", 1, sha256(idOnly)],
     ],
   );
   for (const r of first.results) assert.match(r.statementId, ID);
@@ -485,7 +502,10 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
   assert.match(inspectText.stdout, /^path: +pkg\/\.mcp\.json$/m);
   assert.match(inspectText.stdout, /^status: +verified$/m);
 
-  // --- An edited config: TAMPERED, then a new version continuing its chain. ---
+  // --- An edited config: TAMPERED, then a new version continuing the
+  // chain of the last commit. ---
+  await repo.git("add", "-A");
+  await repo.git("commit", "-q", "-m", "signed");
   const Z =
     '{"mcpServers":{"files":{"command":"npx","args":["server","--ro"]}}}\n';
   await repo.write(".mcp.json", Z);
@@ -512,7 +532,7 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
     cli(repo, ["inspect", ".mcp.json", "--json"]),
   );
   assert.equal(edited?.sequence, 2);
-  assert.equal(edited?.previous, sha256(X));
+  assert.deepEqual(edited?.previous, [sha256(X)]);
   assert.equal(edited?.artifact, sha256(Z));
   assert.match(
     edited?.statement ?? "",
@@ -540,7 +560,7 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
     cli(repo, ["inspect", ".mcp.json", "--json"], pkg),
   );
   assert.equal(pkgInspection?.path, "pkg/.mcp.json");
-  assert.equal(pkgInspection?.previous, sha256(X));
+  assert.deepEqual(pkgInspection?.previous, [sha256(X)]);
   for (
     const file of [
       ...statementFiles(ids.get("pkg/.mcp.json")!),

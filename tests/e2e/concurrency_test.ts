@@ -78,6 +78,9 @@ async function signedRepo(): Promise<
     ) as SignReport;
     // Every config, and the trust list, which is signed like one.
     assert.equal(first.results.length, Object.keys(CONFIGS).length + 1);
+    // Committed: a new version follows the one the last commit holds.
+    await repo.git("add", "-A");
+    await repo.git("commit", "-q", "-m", "signed");
     return { repo, first };
   } catch (error) {
     await repo.cleanup();

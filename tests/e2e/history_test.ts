@@ -406,12 +406,12 @@ Deno.test({
       //   brings damaged signature files; the hook does not sign someone
       //   else's changes during a merge, so it refuses and names the file;
       //   after an explicit `sign` the hook accepts, and the kept version,
-      //   re-signed as sequence 4, verifies;
+      //   re-signed as sequence 4 following both sides, verifies;
       // - the same with each branch's signature files restored: two
       //   different statements with sequence 3, and ROLLED_BACK against the
       //   other parent (nothing re-signs a version that already verifies);
       // - resolve with new content: refused by the hook too, then signed
-      //   explicitly as sequence 4 after the version the index kept.
+      //   explicitly as sequence 4, following both sides' versions.
       await flow.ok(["checkout", "-q", "-b", "other"]);
       await commit(flow, "other v3", { ".mcp.json": config("other") });
       await flow.ok(["checkout", "-q", "main"]);
@@ -486,7 +486,9 @@ Deno.test({
         `${STORE}/statements/${statementId}`,
       );
       assert.match(statement, /^sequence 4$/m);
-      assert.ok(statement.includes(`previous ${sha256(config("main"))}\n`));
+      // It follows both sides: their artifacts, sorted, in "previous".
+      const sides = [sha256(config("main")), sha256(config("other"))].sort();
+      assert.ok(statement.includes(`previous ${sides.join(" ")}\n`), statement);
       const resolved = await verifyRange(flow, "origin/main..HEAD");
       assert.equal(resolved.code, 0, resolved.failures.join("\n"));
       await push(flow, "main");

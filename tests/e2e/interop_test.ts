@@ -306,19 +306,28 @@ Deno.test("interop: a signature made by ssh-keygen -Y sign over our statement ve
         options: ["-O", "hashalg=sha256"],
       },
     ];
+    // The trust list starts as the repository's id alone, which the
+    // statements name (format version 2).
+    const repository = "0123456789abcdef0123456789abcdef";
+    await repo.write(
+      ALLOWED_SIGNERS,
+      `# mcp-orchestration-repository ${repository}\n`,
+    );
     const index: string[] = [];
     for (const { path, bytes, options } of cases) {
       await repo.write(path, bytes);
       const artifact = sha256(bytes);
       await repo.write(`${STORE}/artifacts/${artifact}`, bytes);
       const statement = formatStatement({
+        version: 2,
+        repository,
         path,
         artifact,
         size: new TextEncoder().encode(bytes).length,
         signer: key.fingerprint,
         signedAt,
         sequence: 1,
-        previous: null,
+        previous: [],
       });
       const id = sha256(statement);
       const statementFile = `${STORE}/statements/${id}`;

@@ -29,6 +29,8 @@ Deno.test("a statement signed before the key's valid-after is re-signed, and the
     cwd: repo.root,
     now: new Date("2020-01-01T00:00:00Z"),
   });
+  await repo.git("add", "-A");
+  await repo.git("commit", "-q", "-m", "signed in 2020");
   const trusted = await cli(
     "trust",
     "add",

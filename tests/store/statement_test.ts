@@ -8,14 +8,38 @@ import {
 import { ToolError } from "../../src/errors.ts";
 
 const GOOD: Statement = {
+  version: 1,
+  repository: null,
   path: ".cursor/mcp.json",
   artifact: "8e91a062ff85a4180e571fd3821941aafa1b41d582582275aec426dae657c6de",
   size: 412,
   signer: "SHA256:uOSmM4zP1b0f3lq0mW2pQ0hWbZ1sX3Ns2cB7s5e1aKc",
   signedAt: new Date("2026-11-24T10:00:00Z"),
   sequence: 2,
-  previous: "3f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+  previous: [
+    "3f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+  ],
 };
+
+const REPOSITORY = "6f1c0a3e9b2d4c8e7a5f1b3d9c0e2a4b";
+const OTHER = "9a1b".repeat(16);
+const GOOD_V2: Statement = {
+  ...GOOD,
+  version: 2,
+  repository: REPOSITORY,
+  sequence: 4,
+  previous: [GOOD.previous[0]!, OTHER].sort(),
+};
+const GOOD_V2_TEXT = `mcp-orchestration-statement v2
+repository ${REPOSITORY}
+path .cursor/mcp.json
+artifact 8e91a062ff85a4180e571fd3821941aafa1b41d582582275aec426dae657c6de
+size 412
+signer SHA256:uOSmM4zP1b0f3lq0mW2pQ0hWbZ1sX3Ns2cB7s5e1aKc
+signed-at 2026-11-24T10:00:00Z
+sequence 4
+previous 3f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d ${OTHER}
+`;
 
 const GOOD_TEXT = `mcp-orchestration-statement v1
 path .cursor/mcp.json
@@ -45,8 +69,110 @@ Deno.test("statement: the documented example encodes to exactly these bytes", ()
 
 Deno.test("statement: parse inverts format", () => {
   assert.deepEqual(parseStatement(encode(GOOD_TEXT), "fixture"), GOOD);
-  const first = { ...GOOD, sequence: 1, previous: null, path: "a b/ü.json" };
+  const first = { ...GOOD, sequence: 1, previous: [], path: "a b/ü.json" };
   assert.deepEqual(parseStatement(formatStatement(first), "fixture"), first);
+});
+
+Deno.test("statement v2: names its repository and every version it follows", () => {
+  assert.equal(
+    new TextDecoder().decode(formatStatement(GOOD_V2)),
+    GOOD_V2_TEXT,
+  );
+  assert.deepEqual(parseStatement(encode(GOOD_V2_TEXT), "fixture"), GOOD_V2);
+  const first = { ...GOOD_V2, sequence: 1, previous: [] };
+  assert.deepEqual(parseStatement(formatStatement(first), "fixture"), first);
+  const atLimit = { ...GOOD_V2, sequence: 2_147_483_647 };
+  assert.deepEqual(
+    parseStatement(formatStatement(atLimit), "fixture"),
+    atLimit,
+  );
+});
+
+const replaceV2 = (from: string, to: string) => GOOD_V2_TEXT.replace(from, to);
+const [PREVIOUS_A, PREVIOUS_B] = GOOD_V2.previous as [string, string];
+
+const INVALID_V2: [string, string, RegExp][] = [
+  [
+    "no repository line",
+    replaceV2(`repository ${REPOSITORY}\n`, ""),
+    /expected 9 lines|repository/,
+  ],
+  [
+    "short repository id",
+    replaceV2(REPOSITORY, REPOSITORY.slice(1)),
+    /repository must be/,
+  ],
+  [
+    "uppercase repository id",
+    replaceV2(REPOSITORY, REPOSITORY.toUpperCase()),
+    /repository must be/,
+  ],
+  [
+    "repository after path",
+    replaceV2(
+      `repository ${REPOSITORY}\npath .cursor/mcp.json`,
+      `path .cursor/mcp.json\nrepository ${REPOSITORY}`,
+    ),
+    /line 2/,
+  ],
+  [
+    "unsorted previous",
+    replaceV2(`${PREVIOUS_A} ${PREVIOUS_B}`, `${PREVIOUS_B} ${PREVIOUS_A}`),
+    /sorted and distinct/,
+  ],
+  [
+    "repeated previous",
+    replaceV2(`${PREVIOUS_A} ${PREVIOUS_B}`, `${PREVIOUS_A} ${PREVIOUS_A}`),
+    /sorted and distinct/,
+  ],
+  [
+    "two spaces between previous ids",
+    replaceV2(`${PREVIOUS_A} ${PREVIOUS_B}`, `${PREVIOUS_A}  ${PREVIOUS_B}`),
+    /previous must be/,
+  ],
+  [
+    "a trailing space after previous",
+    replaceV2(`${PREVIOUS_B}\n`, `${PREVIOUS_B} \n`),
+    /previous must be/,
+  ],
+  [
+    "none with another id",
+    replaceV2(`${PREVIOUS_A} ${PREVIOUS_B}`, `none ${PREVIOUS_B}`),
+    /previous must be/,
+  ],
+  [
+    "sequence above the limit",
+    replaceV2("sequence 4", "sequence 2147483648"),
+    /sequence must be a whole number from 1 to 2147483647/,
+  ],
+  [
+    "too many previous ids",
+    replaceV2(
+      `${PREVIOUS_A} ${PREVIOUS_B}`,
+      Array.from({ length: 65 }, (_, i) => i.toString(16).padStart(64, "0"))
+        .join(" "),
+    ),
+    /more than 64/,
+  ],
+];
+
+for (const [name, text, detail] of INVALID_V2) {
+  Deno.test(`statement v2: rejects ${name}`, () => assertInvalid(text, detail));
+}
+
+Deno.test("statement v1: one previous artifact only, and the same sequence limit", () => {
+  assertInvalid(
+    GOOD_TEXT.replace(PREVIOUS_A, `${PREVIOUS_A} ${OTHER}`),
+    /one previous artifact/,
+  );
+  assertInvalid(
+    GOOD_TEXT.replace("sequence 2", "sequence 2147483648"),
+    /from 1 to 2147483647/,
+  );
+  assert.throws(
+    () => formatStatement({ ...GOOD, previous: [PREVIOUS_A, OTHER] }),
+    /one previous artifact/,
+  );
 });
 
 Deno.test("statement: time is whole seconds in UTC", () => {
@@ -64,8 +190,13 @@ const replace = (from: string, to: string) => GOOD_TEXT.replace(from, to);
 const INVALID: [string, string | Uint8Array, RegExp][] = [
   [
     "wrong header",
-    replace("statement v1", "statement v2"),
+    replace("statement v1", "statement v3"),
     /unsupported version/,
+  ],
+  [
+    "a version 2 header on version 1 fields",
+    replace("statement v1", "statement v2"),
+    /expected 9 lines/,
   ],
   ["no final newline", GOOD_TEXT.slice(0, -1), /end with a newline/],
   ["extra blank line", GOOD_TEXT + "\n", /expected 8 lines/],
@@ -113,7 +244,7 @@ const INVALID: [string, string | Uint8Array, RegExp][] = [
   [
     "huge sequence",
     replace("sequence 2", "sequence 99999999999999999"),
-    /sequence|too large/,
+    /sequence must be a whole number from 1 to 2147483647/,
   ],
   ["not UTF-8", new Uint8Array([0xff, 0xfe, 0x0a]), /UTF-8/],
 ];
