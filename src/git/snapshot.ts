@@ -137,10 +137,16 @@ export async function linkTarget(
 /**
  * Reads a commit object.
  *
+ * Its tree and parents are read as Git reads them ({@linkcode commitEdges}),
+ * so that history is verified along the edges Git walks: a `parent` line
+ * after `author` or `committer` (which `git fsck --strict` accepts) is no
+ * parent, for Git nor here.
+ *
  * @param objects The repository's objects.
  * @param rev Any revision git accepts (`HEAD`, a branch, an id).
  * @returns The commit's id, tree, parents and subject.
- * @throws {ToolError} `BAD_PATH` when `rev` names no commit.
+ * @throws {ToolError} `BAD_PATH` when `rev` names no commit; `IO` when its
+ * tree or parent lines are malformed (Git refuses those commits too).
  *
  * @example
  * ```ts ignore
@@ -155,21 +161,107 @@ export async function readCommit(
   if (!object) {
     throw new ToolError("BAD_PATH", `No commit "${rev}" in this repository`);
   }
+  const { tree, parents } = commitEdges(object.bytes, object.oid);
   const text = new TextDecoder().decode(object.bytes);
   const headerEnd = text.indexOf("\n\n");
-  const header = (headerEnd < 0 ? text : text.slice(0, headerEnd)).split("\n");
-  const tree = header.find((line) => line.startsWith("tree "))?.slice(5);
-  if (!tree) throw new ToolError("IO", `Commit "${rev}" has no tree`);
   return {
     oid: object.oid,
     tree,
-    parents: header.filter((line) => line.startsWith("parent ")).map((line) =>
-      line.slice(7)
-    ),
+    parents,
     subject: headerEnd < 0
       ? ""
       : (text.slice(headerEnd + 2).split("\n")[0] ?? ""),
   };
+}
+
+const TREE = new TextEncoder().encode("tree ");
+const PARENT = new TextEncoder().encode("parent ");
+const NEWLINE = 0x0a;
+
+/**
+ * The tree and parents of a commit object, read as Git reads them (commit.c,
+ * `parse_commit_buffer`): the object starts with `tree <id>` and goes on,
+ * and the parents are the `parent <id>` lines right after it. Ids may be in
+ * capitals, as Git allows; they come back in lowercase.
+ *
+ * @param bytes The commit object's bytes.
+ * @param oid Its id: ids in it are as long as this one (SHA-1 or SHA-256).
+ * @returns Its tree and parents.
+ * @throws {ToolError} `IO` when Git would refuse the commit: no tree line
+ * first, or a malformed `parent` line among the first ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commitEdges } from "./snapshot.ts";
+ *
+ * const [tree, parent, later] = ["4b82", "f74e", "c0ff"].map((p) => p.padEnd(40, "0"));
+ * const commit = new TextEncoder().encode(
+ *   `tree ${tree}\nparent ${parent}\nauthor A <a@b> 1 +0000\n` +
+ *     `committer A <a@b> 1 +0000\nparent ${later}\n\nsubject\n`,
+ * );
+ * assert.deepEqual(commitEdges(commit, "1".repeat(40)), { tree, parents: [parent] });
+ * ```
+ */
+export function commitEdges(
+  bytes: Uint8Array,
+  oid: string,
+): { tree: string; parents: string[] } {
+  // Git's own checks, byte for byte and bounds included: any other reading
+  // would give a commit parents here that Git does not walk, or the other
+  // way round. Ids are as long as the repository's (SHA-1 or SHA-256) own.
+  const hexLength = oid.length;
+  const treeEnd = TREE.length + hexLength; // Where the newline must be.
+  // Git also wants something after the tree line.
+  const tree = bytes.length > treeEnd + 1 && startsWith(bytes, 0, TREE) &&
+      bytes[treeEnd] === NEWLINE
+    ? hexId(bytes, TREE.length, hexLength)
+    : undefined;
+  if (tree === undefined) {
+    throw new ToolError(
+      "IO",
+      `Commit ${oid} is malformed: it does not start with "tree <id>"`,
+    );
+  }
+  const parents: string[] = [];
+  const parentEnd = PARENT.length + hexLength;
+  let at = treeEnd + 1;
+  // Only a line with room for "parent <id>" and more is taken as one: a
+  // shorter rest ends the parents, as it does for Git, and is no error.
+  while (at + parentEnd < bytes.length && startsWith(bytes, at, PARENT)) {
+    const parent = hexId(bytes, at + PARENT.length, hexLength);
+    // Its newline must not be the object's last byte.
+    if (
+      parent === undefined || bytes[at + parentEnd] !== NEWLINE ||
+      bytes.length <= at + parentEnd + 1
+    ) {
+      throw new ToolError(
+        "IO",
+        `Commit ${oid} is malformed: its parent line ${
+          parents.length + 1
+        } is not "parent <id>"`,
+      );
+    }
+    parents.push(parent);
+    at += parentEnd + 1;
+  }
+  return { tree, parents };
+}
+
+function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array) {
+  return prefix.every((byte, i) => bytes[at + i] === byte);
+}
+
+/** `length` hex digits at `at`, in lowercase (Git reads capitals too), or undefined. */
+function hexId(
+  bytes: Uint8Array,
+  at: number,
+  length: number,
+): string | undefined {
+  const text = String.fromCharCode(...bytes.subarray(at, at + length));
+  return text.length === length && /^[0-9a-f]+$/i.test(text)
+    ? text.toLowerCase()
+    : undefined;
 }
 
 /** Flattened subtrees by tree id: commits share most of their trees. */
