@@ -10,18 +10,30 @@
 # verify, which needs its history (actions/checkout with fetch-depth: 0).
 #
 # The tool runs from the action's own checkout, with the least privileges of
-# src/permissions.ts (tests/dist/github_action_test.ts checks the flags), under
-# the deno on PATH, else Deno 2.9.6 from npm (GitHub's runners have Node).
+# src/permissions.ts (tests/dist/github_action_test.ts checks the flags),
+# under a Deno that never comes from the repository being verified (a pull
+# request could ship its own): the deno on PATH outside that repository, else
+# Deno 2.9.6 installed from npm by runtime/deno.sh, pinned by
+# runtime/package-lock.json, into $RUNNER_TEMP (GitHub's runners have Node).
 set -u
 
 root=${GITHUB_ACTION_PATH:?"GITHUB_ACTION_PATH must name the action's checkout"}
 
+mcp_runtime_dir=$root/runtime
+# shellcheck source=runtime/deno.sh
+. "$root/runtime/deno.sh"
+mcp_trusted_path
+# $RUNNER_TEMP is the job's own, outside the workspace; the action's checkout
+# serves where it is not set.
+installs=$root/runtime
+[ -z "${RUNNER_TEMP-}" ] || installs=$RUNNER_TEMP/mcp-orchestration
+if ! mcp_find_deno "$installs"; then
+  printf '::error title=mcp-orchestration::%s\n' "$mcp_deno_error"
+  exit 2
+fi
+
 run_deno() {
-  if command -v deno >/dev/null 2>&1; then
-    deno "$@"
-  else
-    npx --yes deno@2.9.6 "$@"
-  fi
+  "$mcp_deno" "$@"
 }
 
 range=${INPUT_RANGE-}

@@ -8,8 +8,11 @@
  * code, for pull_request and push events, the range input, an event that
  * names no range, and a shallow clone.
  *
- * The step finds `deno` on PATH here (a link to the Deno running the tests);
- * on a runner without it, the script falls back to `npx -y deno@2.9.6`.
+ * The step finds `deno` on PATH here (a link to the Deno running the tests),
+ * except in the tests of a checkout that carries its own "deno" (a
+ * `package.json`, `node_modules/deno`, `node_modules/.bin` on PATH, an
+ * `.npmrc`): there the step must skip it, and without another deno on PATH
+ * install Deno 2.9.6 from `runtime/package-lock.json` into `RUNNER_TEMP`.
  *
  * @module
  */
@@ -29,6 +32,14 @@ import {
   push,
   write,
 } from "../support/flow.ts";
+import {
+  HOSTILE_OUTPUT,
+  type HostileCheckout,
+  npmRunEnv,
+  pathWithoutDeno,
+  plantHostileRuntime,
+  shareNpmCache,
+} from "../support/hostile_runtime.ts";
 import { runIsolated } from "../support/process.ts";
 import { gitEnv } from "../support/repo.ts";
 import {
@@ -52,6 +63,8 @@ interface PullRequest {
   base: string;
   good: string;
   bad: string;
+  /** A folder with only a link to the Deno running the tests. */
+  bin: string;
   /** Runs the action's script as GitHub would; see {@linkcode runAction}. */
   run(options: ActionRun): Promise<ActionResult>;
 }
@@ -65,6 +78,10 @@ interface ActionRun {
   range?: string;
   /** Where the step runs (GITHUB_WORKSPACE): the repository by default. */
   cwd?: string;
+  /** PATH: a folder with a link to the Deno running the tests, then the test's own PATH, by default. */
+  path?: string;
+  /** More variables, such as those a step before could have set. */
+  env?: Record<string, string>;
 }
 
 interface ActionResult {
@@ -95,6 +112,7 @@ async function withPullRequest(
     base,
     good,
     bad,
+    bin,
     run: (options) => runAction(flow, bin, options, runs++),
   });
 }
@@ -112,7 +130,7 @@ async function runAction(
   const env: Record<string, string> = {
     ...gitEnv(flow.repo.home),
     ...(await denoEnv()),
-    PATH: `${bin}:${Deno.env.get("PATH") ?? ""}`,
+    PATH: options.path ?? `${bin}:${Deno.env.get("PATH") ?? ""}`,
     CI: "true",
     GITHUB_ACTIONS: "true",
     GITHUB_ACTION_PATH: ACTION_PATH,
@@ -128,6 +146,7 @@ async function runAction(
   if (options.sha) env.GITHUB_SHA = options.sha;
   // action.yml always sets it, empty when the input is not given.
   env.INPUT_RANGE = options.range ?? "";
+  Object.assign(env, options.env);
   return await runIsolated("sh", [SCRIPT], {
     cwd: options.cwd ?? flow.repo.root,
     env,
@@ -336,6 +355,99 @@ Deno.test({
   },
 });
 
+/**
+ * Asserts that the real verification ran on the pull request's commits
+ * (`base..bad`: the tampered commit reported, exit 1) and that the
+ * checkout's fake deno never did.
+ */
+async function assertRealVerification(
+  result: ActionResult,
+  hostile: HostileCheckout,
+): Promise<void> {
+  const output = result.stdout + result.stderr;
+  assert.ok(!output.includes(HOSTILE_OUTPUT), output);
+  await assert.rejects(Deno.stat(hostile.marker), Deno.errors.NotFound);
+  assert.equal(result.code, 1, output);
+  const { errors, lines } = read(result.stdout);
+  assert.deepEqual(errors.map((e) => [e.file, e.title]), [
+    [".mcp.json", "TAMPERED"],
+  ]);
+  assert.equal(lines.at(-1), "2 commits: 1 verified, 1 failed", output);
+}
+
+Deno.test({
+  name:
+    "action: a deno the checkout puts on PATH (node_modules/.bin, relative or absolute) is never run",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withPullRequest(async ({ flow, base, bad, bin, run }) => {
+      const hostile = await plantHostileRuntime(
+        flow.repo.root,
+        join(flow.repo.home, "marker"),
+      );
+      for (const first of ["node_modules/.bin", hostile.binDir, ""]) {
+        const result = await run({
+          event: pullRequestEvent(base, bad),
+          // The real deno comes after: the step must skip the checkout's.
+          path: `${first}:${bin}:${Deno.env.get("PATH") ?? ""}`,
+        });
+        await assertRealVerification(result, hostile);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "action: without deno on PATH, Deno comes from the pinned lockfile into RUNNER_TEMP, never from the checkout's package.json, node_modules or .npmrc",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withPullRequest(async ({ flow, base, good, bad, run }) => {
+      const hostile = await plantHostileRuntime(
+        flow.repo.root,
+        join(flow.repo.home, "marker"),
+      );
+      await shareNpmCache(flow.repo.home);
+      const status = await flow.ok(["status", "--porcelain", "--ignored"]);
+      const noDeno = await pathWithoutDeno(join(flow.repo.home, "path"));
+      const options = {
+        event: pullRequestEvent(base, bad),
+        path: noDeno,
+        // As if a step before had run `npm run` in the checkout.
+        env: npmRunEnv(flow.repo.root),
+      };
+      // Two at once, as two jobs sharing a runner's temporary folder would:
+      // both install, one install is kept, neither breaks the other.
+      const [one, two] = await Promise.all([run(options), run(options)]);
+      await assertRealVerification(one, hostile);
+      await assertRealVerification(two, hostile);
+      const installs = join(flow.repo.home, "mcp-orchestration");
+      const entries = [];
+      for await (const entry of Deno.readDir(installs)) {
+        entries.push(entry.name);
+      }
+      assert.deepEqual(entries, ["deno-2.9.6"]);
+      assert.match(one.stderr + two.stderr, /installing Deno 2\.9\.6/);
+
+      // Installed once: the next run uses it as it is.
+      const again = await run({
+        ...options,
+        event: pullRequestEvent(base, good),
+        // The checkout's bin folder first, as `npm run` would put it.
+        path: `${hostile.binDir}:${noDeno}`,
+      });
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.doesNotMatch(again.stderr, /installing Deno/);
+      await assert.rejects(Deno.stat(hostile.marker), Deno.errors.NotFound);
+      // Nothing was written into the checkout.
+      assert.equal(
+        await flow.ok(["status", "--porcelain", "--ignored"]),
+        status,
+      );
+    });
+  },
+});
+
 Deno.test("action: verify.sh runs the tool with exactly the permission flags of src/permissions.ts", async () => {
   const script = (await Deno.readTextFile(SCRIPT)).replaceAll("\\\n", " ")
     .replace(/ +/g, " ");
@@ -347,7 +459,9 @@ Deno.test("action: verify.sh runs the tool with exactly the permission flags of 
     ),
     script,
   );
-  assert.match(script, /npx --yes deno@2\.9\.6 /);
+  // Deno comes from runtime/deno.sh, never from npx in the checkout.
+  assert.doesNotMatch(script, /npx/);
+  assert.match(script, /^\. "\$root\/runtime\/deno\.sh"$/m);
   const action = await Deno.readTextFile(join(ACTION_PATH, "action.yml"));
   assert.match(action, /^ {2}using: composite$/m);
   assert.match(

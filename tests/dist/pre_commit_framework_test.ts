@@ -8,7 +8,11 @@
  * report them as "files were modified by this hook"), also with unstaged
  * changes the framework stashes; that an untrusted key stops the commit; and
  * that the pre-push hook lets the first push through and refuses a tampered
- * commit, on an existing branch and on a new one, and run by hand on a range.
+ * commit, on an existing branch and on a new one, and run by hand on a range;
+ * and that a repository carrying its own "deno" (a `package.json`,
+ * `node_modules/deno`, `node_modules/.bin` on PATH, an `.npmrc`) never gets
+ * it run: without another deno on PATH, Deno 2.9.6 is installed from
+ * `runtime/package-lock.json` into the framework's clone.
  *
  * Needs the `pre-commit` program (Debian and Ubuntu: `apt-get install -y
  * pre-commit`). Without it these tests are skipped with a message, except
@@ -23,6 +27,13 @@ import { fileURLToPath } from "node:url";
 import { initKey } from "../../mod.ts";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
 import { denoEnv } from "../support/cli.ts";
+import {
+  HOSTILE_OUTPUT,
+  npmRunEnv,
+  pathWithoutDeno,
+  plantHostileRuntime,
+  shareNpmCache,
+} from "../support/hostile_runtime.ts";
 import { runIsolated } from "../support/process.ts";
 import {
   cliOk,
@@ -328,19 +339,101 @@ Deno.test({
   },
 });
 
+/** The Deno installs under the framework's clones of this repository. */
+async function installedRuntimes(home: string): Promise<string[]> {
+  const cache = join(home, ".cache", "pre-commit");
+  const found = [];
+  for await (const clone of Deno.readDir(cache)) {
+    if (!clone.isDirectory) continue; // its database and lock file
+    const runtime = join(cache, clone.name, "runtime");
+    try {
+      for await (const entry of Deno.readDir(runtime)) {
+        if (entry.isDirectory) {
+          found.push(join(clone.name, "runtime", entry.name));
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return found;
+}
+
+Deno.test({
+  name:
+    "pre-commit framework: a checkout's package.json, node_modules/deno, .npmrc and node_modules/.bin on PATH never stand in for Deno, which is installed into the framework's clone",
+  ignore: ON_WINDOWS || SKIPPED,
+  async fn() {
+    await withFramework(async ({ flow, git }) => {
+      // Committed, as a pull request the developer checked out would bring them.
+      const hostile = await plantHostileRuntime(
+        flow.repo.root,
+        join(flow.repo.home, "marker"),
+      );
+      await shareNpmCache(flow.repo.home);
+      const noDeno = await pathWithoutDeno(join(flow.repo.home, "path"));
+      const assertNotRun = async (output: string) => {
+        assert.doesNotMatch(output, new RegExp(HOSTILE_OUTPUT));
+        await assert.rejects(Deno.stat(hostile.marker), Deno.errors.NotFound);
+      };
+
+      // No deno on PATH, and git started by `npm run` in the checkout.
+      await write(flow, { ".mcp.json": config("server-v1") });
+      await flow.ok(["add", "-A"]);
+      const first = await git(["commit", "-m", "add config"], {
+        PATH: noDeno,
+        ...npmRunEnv(flow.repo.root),
+      });
+      await assertNotRun(first.output);
+      assert.equal(first.code, 0, first.output);
+      await assertCommitSigned(flow, "add config");
+      assert.deepEqual(
+        (await installedRuntimes(flow.repo.home)).map((p) =>
+          p.replace(/^[^/]+/, "<clone>")
+        ),
+        ["<clone>/runtime/deno-2.9.6"],
+      );
+      assert.equal(await flow.ok(["status", "--porcelain", "--ignored"]), "");
+
+      // The checkout's bin folder on PATH, relative and absolute: skipped,
+      // and Deno is not installed again.
+      const path = `node_modules/.bin:${hostile.binDir}:${noDeno}`;
+      await write(flow, { ".mcp.json": config("server-v2") });
+      await flow.ok(["add", "-A"]);
+      const second = await git(["commit", "-m", "v2"], { PATH: path });
+      await assertNotRun(second.output);
+      assert.equal(second.code, 0, second.output);
+      await assertCommitSigned(flow, "v2");
+
+      // A tampered commit is still refused at push.
+      await write(flow, { ".mcp.json": config("curl-evil") });
+      const tampered = await forceCommit(flow, "tamper");
+      const push = await git(["push", "-q", "origin", "main"], { PATH: path });
+      await assertNotRun(push.output);
+      assert.notEqual(push.code, 0, push.output);
+      assert.match(
+        push.output,
+        new RegExp(`FAIL +${tampered.slice(0, 12)} tamper`),
+      );
+      assert.match(push.output, /FAIL +\.mcp\.json +TAMPERED:/);
+    });
+  },
+});
+
 Deno.test("hooks/pre-commit-framework runs the tool with exactly the permission flags of src/permissions.ts", async () => {
   const script = (await Deno.readTextFile(ENTRY)).replaceAll("\\\n", " ")
     .replace(/ +/g, " ");
-  for (const runtime of ["deno", "npx --yes deno@2.9.6"]) {
-    assert.ok(
-      script.includes(
-        `${runtime} run --quiet ${
-          PERMISSION_FLAGS.join(" ")
-        } "$root/mod.ts" "$@"`,
-      ),
-      script,
-    );
-  }
+  assert.ok(
+    script.includes(
+      `"$mcp_deno" run --quiet ${
+        PERMISSION_FLAGS.join(" ")
+      } "$root/mod.ts" "$@"`,
+    ),
+    script,
+  );
+  // Deno comes from runtime/deno.sh, never from npx in the checkout.
+  assert.doesNotMatch(script, /npx/);
+  assert.match(script, /^\. "\$root\/runtime\/deno\.sh"$/m);
   if (!ON_WINDOWS) {
     assert.ok(((await Deno.stat(ENTRY)).mode ?? 0) & 0o111, "not executable");
   }
