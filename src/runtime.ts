@@ -31,6 +31,11 @@ export interface RunOptions {
   cwd?: string;
   /** Bytes written to the child's standard input, which is then closed. */
   stdin?: Uint8Array;
+  /**
+   * Variables set for the child on top of the environment it inherits
+   * (which the tool itself cannot read; see the module documentation).
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 interface DenoLike {
@@ -39,6 +44,7 @@ interface DenoLike {
     options: {
       args: string[];
       cwd?: string;
+      env?: Record<string, string>;
       stdin: "piped" | "null";
       stdout: "piped";
       stderr: "piped";
@@ -58,7 +64,7 @@ interface DenoLike {
  *
  * @param command Program name, looked up on `PATH`.
  * @param args Its arguments.
- * @param options Working folder and standard input.
+ * @param options Working folder, standard input and extra environment.
  * @returns The exit code and both output streams.
  * @throws {ToolError} `IO` when the program cannot be started.
  *
@@ -102,6 +108,8 @@ async function runWithDeno(
   const child = new deno.Command(command, {
     args,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    // Deno adds these to the inherited environment.
+    ...(options.env === undefined ? {} : { env: { ...options.env } }),
     stdin: options.stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
@@ -131,6 +139,13 @@ async function runWithNode(
   return await new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      // Node replaces the environment with `env`: start from ours.
+      ...(options.env === undefined ? {} : {
+        env: {
+          ...nodeBuiltin<typeof import("node:process")>("node:process").env,
+          ...options.env,
+        },
+      }),
       stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
     });
     const stdout: Uint8Array[] = [];

@@ -107,11 +107,23 @@ export async function findRepository(cwd: string): Promise<Repository> {
   };
 }
 
+/** Options for {@linkcode git}. */
+export interface GitOptions {
+  /** Bytes for git's standard input (for `--stdin`), which is then closed. */
+  stdin?: Uint8Array;
+  /**
+   * Variables set for git on top of the environment it inherits, such as
+   * `GIT_INDEX_FILE` for a temporary index.
+   */
+  env?: Readonly<Record<string, string>>;
+}
+
 /**
  * Runs git in the repository and returns its standard output.
  *
  * @param repo The working tree.
  * @param args Git's arguments.
+ * @param options Standard input and extra environment.
  * @returns Standard output bytes.
  * @throws {ToolError} `IO` when git exits non-zero, with git's message.
  *
@@ -126,14 +138,20 @@ export async function findRepository(cwd: string): Promise<Repository> {
 export async function git(
   repo: Repository,
   args: string[],
+  options: GitOptions = {},
 ): Promise<Uint8Array> {
   const out = await runProcess("git", [...SAFE_GIT, ...args], {
     cwd: repo.root,
+    ...options,
   });
   if (out.code !== 0) {
+    // Named by its subcommand, past any "-c name=value" before it.
+    const command = args.find((arg, i) =>
+      !arg.startsWith("-") && args[i - 1] !== "-c"
+    ) ?? args[0];
     throw new ToolError(
       "IO",
-      `git ${args[0]} failed: ${out.stderr.trim() || `exit code ${out.code}`}`,
+      `git ${command} failed: ${out.stderr.trim() || `exit code ${out.code}`}`,
     );
   }
   return out.stdout;
