@@ -25,12 +25,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  ALLOWED_SIGNERS,
+  assertCommitFails,
+  assertPushRefused,
+  config,
+} from "../support/attacks.ts";
+import {
   cliOk,
   commit,
   createFlow,
   type Flow,
   forceCommit,
-  type HistoryReport,
   push,
   revParse,
   verifyHistory,
@@ -38,13 +43,7 @@ import {
 } from "../support/flow.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
-const ALLOWED_SIGNERS = ".mcp-orchestration/allowed_signers";
 const IDENT = "Mallory <mallory@example.com> 1700000000 +0000";
-
-function config(command: string): string {
-  return JSON.stringify({ mcpServers: { files: { command, args: ["."] } } }) +
-    "\n";
-}
 
 /**
  * Writes a commit object as given (`git hash-object --literally`), with a
@@ -81,52 +80,6 @@ async function commitWithLateParent(
     [id, ...options.parents].join(" "),
   );
   return id;
-}
-
-/**
- * Asserts that verification fails (exit 1) with a failure for `path` and
- * one of `codes` in the commit's report.
- */
-function assertCommitFails(
-  result: { code: number; report: HistoryReport; text: string },
-  commit: string,
-  path: string,
-  codes: string[],
-): void {
-  assert.equal(result.code, 1, result.text);
-  const report = result.report.commits.find((c) => c.commit === commit);
-  assert.ok(report, `no report for ${commit}:\n${result.text}`);
-  assert.ok(
-    report.results.some((r) =>
-      !r.ok && r.path === path && codes.includes(r.code ?? "")
-    ),
-    `no failure ${path} ${codes.join("|")} for ${
-      commit.slice(0, 12)
-    }:\n${result.text}`,
-  );
-}
-
-/**
- * Asserts that `git push origin REFSPEC` is refused by pre-push, with a
- * failure for `path` and `code`, and that the remote's branch did not move.
- */
-async function assertPushRefused(
-  flow: Flow,
-  refspec: string,
-  branch: string,
-  path: string,
-  code: string,
-): Promise<void> {
-  const remoteRef = () =>
-    flow.remote.git("rev-parse", "-q", "--verify", branch).catch(() => "");
-  const before = await remoteRef();
-  const result = await flow.git(["push", "-q", "origin", refspec]);
-  assert.notEqual(result.code, 0, `push went through:\n${result.stderr}`);
-  assert.equal(await remoteRef(), before, "the remote moved");
-  assert.ok(
-    result.stderr.includes(`FAIL  ${path}  ${code}:`),
-    `no "${path} ${code}" in:\n${result.stderr}`,
-  );
 }
 
 Deno.test({
@@ -168,13 +121,9 @@ Deno.test({
     ]);
     assertCommitFails(range, root, ALLOWED_SIGNERS, ["UNTRUSTED_TRUST_CHANGE"]);
     assertCommitFails(range, evil, ALLOWED_SIGNERS, ["UNTRUSTED_TRUST_CHANGE"]);
-    await assertPushRefused(
-      flow,
-      "attack",
-      "attack",
-      ALLOWED_SIGNERS,
-      "UNTRUSTED_TRUST_CHANGE",
-    );
+    await assertPushRefused(flow, ["origin", "attack"], "attack", [
+      { path: ALLOWED_SIGNERS, codes: ["UNTRUSTED_TRUST_CHANGE"] },
+    ]);
   },
 });
 
@@ -187,10 +136,10 @@ Deno.test({
     await write(flow, { "README.md": "hello\n", ".mcp.json": config("v1") });
     await cliOk(flow, ["init", "--principal", "alice@example.com"]);
     const v1 = await commit(flow, "v1");
-    const tip = await commit(flow, "v2", { ".mcp.json": config("v2") });
+    // Main leaves the config alone from here on.
+    const tip = await commit(flow, "docs", { "README.md": "more\n" });
     await push(flow, "main");
-    // A stale branch from v1, signed through the hooks: sequences 2 and 3,
-    // a chain that does not continue main's v2.
+    // A stale branch from v1, signed through the hooks: sequences 2 and 3.
     await flow.ok(["checkout", "-q", "-b", "stale", v1]);
     const stale2 = await commit(flow, "stale 2", {
       ".mcp.json": config("stale-2"),
@@ -200,8 +149,9 @@ Deno.test({
     });
     const tree = await revParse(flow, `${stale3}^{tree}`);
 
-    // The control: a real merge of main and the stale branch may pick the
-    // stale side; the same tree on main's tip alone is a rollback.
+    // The control: a real merge of main and the stale branch may take the
+    // stale side's change (main kept v1 since they forked); the same tree on
+    // main's tip alone is not a version that follows main's: a rollback.
     const merge = (await flow.ok([
       "commit-tree",
       tree,
@@ -241,12 +191,8 @@ Deno.test({
       ".mcp.json",
       ["ROLLED_BACK"],
     );
-    await assertPushRefused(
-      flow,
-      "attack:main",
-      "main",
-      ".mcp.json",
-      "ROLLED_BACK",
-    );
+    await assertPushRefused(flow, ["origin", "attack:main"], "main", [
+      { path: ".mcp.json", codes: ["ROLLED_BACK"] },
+    ]);
   },
 });
