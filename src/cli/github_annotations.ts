@@ -113,7 +113,7 @@ export function formatGithubResults(results: readonly VerifyResult[]): string {
 
 /**
  * Formats the failures of history verification as annotations, each naming
- * its commit.
+ * its commit, and its notes (a changed `.gitattributes`) as notices.
  *
  * @param reports One report per commit.
  * @returns One line per failed result, commit by commit.
@@ -138,7 +138,19 @@ export function formatGithubCommitReports(
   reports: readonly CommitReport[],
 ): string {
   return reports.flatMap((report) =>
-    report.results.filter((result) => !result.ok)
-      .map((result) => githubAnnotation(result, report))
+    report.results.filter((result) => !result.ok || result.note)
+      .map((result) =>
+        result.ok
+          ? `::notice file=${
+            escapeGithubProperty(result.path)
+          },title=ATTRIBUTES::${
+            escapeGithubData(
+              `${result.note} (commit ${
+                report.commit.slice(0, 12)
+              } ${report.subject})`,
+            )
+          }\n`
+          : githubAnnotation(result, report)
+      )
   ).join("");
 }

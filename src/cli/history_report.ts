@@ -33,6 +33,9 @@ export function formatCommitReports(
       } ${report.subject}`,
     );
     for (const result of report.results) {
+      if (result.note) {
+        lines.push(`        note  ${result.path}  ${result.note}`);
+      }
       if (result.ok && options.only === "failures") continue;
       lines.push(
         result.ok

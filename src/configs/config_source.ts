@@ -16,6 +16,7 @@ import {
 } from "../git/repository.ts";
 import { linkTarget, type Snapshot } from "../git/snapshot.ts";
 import { type StoreReader, workingTreeReader } from "../store/store.ts";
+import type { AttributeCheck } from "../verify/verify_attributes.ts";
 import {
   type ConfigKind,
   configKindsFrom,
@@ -37,6 +38,11 @@ export interface ConfigSource {
   beneath(path: string): Promise<string[]>;
   /** The config kinds this source recognises (built-in and its config.json). */
   kinds(): Promise<ConfigKind[]>;
+  /**
+   * Where Git's attributes for these files come from, when the source is
+   * checked for attributes that change checked-out bytes.
+   */
+  attributes?: AttributeCheck;
 }
 
 // Bounds on the walk beneath a symbolic link or submodule.
@@ -65,6 +71,7 @@ export function workingTreeSource(repo: Repository): ConfigSource {
     list: () => listWorkingTreeFiles(repo),
     beneath: (path) => filesBeneath(repo, path),
     kinds: () => loadConfigKinds(repo.root),
+    attributes: { repo, source: { kind: "worktree" } },
   };
 }
 
@@ -74,6 +81,7 @@ export function workingTreeSource(repo: Repository): ConfigSource {
  * @param snapshot The snapshot.
  * @param objects Where its blobs are read (for link targets).
  * @param label What it is, for reports.
+ * @param attributes Where its Git attributes come from, to check them.
  * @returns A source reading exactly the bytes Git stores.
  *
  * @example
@@ -85,8 +93,10 @@ export function snapshotSource(
   snapshot: Snapshot,
   objects: GitObjects,
   label: string,
+  attributes?: AttributeCheck,
 ): ConfigSource {
   return {
+    ...(attributes ? { attributes } : {}),
     label,
     reader: snapshot,
     list: () => Promise.resolve(snapshot.list()),

@@ -168,22 +168,31 @@ export interface AttributeChange {
 }
 
 /**
- * The attributes that change the bytes Git checks out, refused unless unset
- * (`-ident`): `filter` runs a smudge program, `ident` expands `$Id$`,
- * `working-tree-encoding` re-encodes, `eol` and the older `crlf` convert
- * line endings. `text`, `-text` and `text=auto` are allowed: the line-ending
- * conversion they enable is then chosen by `core.autocrlf` / `core.eol`, the
- * reader's own configuration, a whitespace-only difference SECURITY.md
- * already describes. `ident` with a value Git ignores, or `crlf` set, is
- * refused too: refusing is the safe side of an ambiguous report.
+ * Whether an attribute's value changes the bytes Git checks out: `filter`
+ * runs a smudge program, `ident` expands `$Id$`, `working-tree-encoding`
+ * re-encodes (each refused unless unset, as in `-ident`), and `eol=crlf`
+ * adds a CR before every LF. `eol=lf` (and its old spelling `crlf=input`)
+ * only stops that conversion, and `text`, `-text`, `text=auto` and `crlf`
+ * (the old `text`) leave it to `core.autocrlf` / `core.eol`, the reader's
+ * own configuration rather than the repository's: a whitespace-only
+ * difference SECURITY.md already describes. Any other value of `eol` or
+ * `crlf`, which Git would read some way of its own, is refused: refusing is
+ * the safe side of an ambiguous report.
  */
-const CHANGES_BYTES: ReadonlySet<string> = new Set([
-  "filter",
-  "ident",
-  "working-tree-encoding",
-  "eol",
-  "crlf",
-]);
+function changesBytes(attribute: string, value: string): boolean {
+  switch (attribute) {
+    case "filter":
+    case "ident":
+    case "working-tree-encoding":
+      return value !== "unset";
+    case "eol":
+      return value !== "unset" && value !== "lf";
+    case "crlf":
+      return !["unset", "set", "input"].includes(value);
+    default:
+      return false;
+  }
+}
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 // Modes Git reads attributes from; a submodule named .gitattributes is not.
@@ -300,7 +309,7 @@ export function findCheckoutAttributeProblems(
     const values = attributes.get(path)!;
     for (const attribute of [...values.keys()].sort(comparePaths)) {
       const value = values.get(attribute)!;
-      if (!CHANGES_BYTES.has(attribute) || value === "unset") continue;
+      if (!changesBytes(attribute, value)) continue;
       problems.push({
         path,
         attribute,
@@ -417,7 +426,20 @@ function attributeFiles(
   return files.sort(comparePaths);
 }
 
-async function hasInfoAttributes(repo: Repository): Promise<boolean> {
+/**
+ * Whether the clone has `$GIT_DIR/info/attributes`, which applies to every
+ * path besides the repository's own `.gitattributes` files.
+ *
+ * @param repo The repository.
+ * @returns True when the file exists (or cannot be looked at).
+ * @throws {ToolError} `IO` when Git fails.
+ *
+ * @example
+ * ```ts ignore
+ * if (await hasInfoAttributes(repo)) ask();
+ * ```
+ */
+export async function hasInfoAttributes(repo: Repository): Promise<boolean> {
   const out = await git(repo, ["rev-parse", "--git-path", "info/attributes"]);
   const path = resolve(repo.root, new TextDecoder().decode(out).trimEnd());
   try {

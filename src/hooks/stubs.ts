@@ -113,11 +113,13 @@ export function hookStub(hook: HookName, command: readonly string[]): string {
  * What the pre-commit stub's fast path looks for, in each staged path
  * lowercased (ASCII): a commit where no staged path contains one of these
  * words (and nothing else is unclear) cannot change an MCP config, the trust
- * list or the store, so the tool need not start. Every built-in config name
- * contains one (a test checks it); the tool itself still decides, by the
- * exact rules of src/configs/config_kinds.ts, whenever any path does.
+ * list, the store or how Git checks them out (`.gitattributes`, whose look-
+ * alikes such as `.GitAttributes` contain it too), so the tool need not
+ * start. Every built-in config name contains one (a test checks it); the
+ * tool itself still decides, by the exact rules of
+ * src/configs/config_kinds.ts, whenever any path does.
  */
-export const PRE_COMMIT_FAST_PATH: RegExp = /mcp|settings|config/;
+export const PRE_COMMIT_FAST_PATH: RegExp = /mcp|settings|config|gitattributes/;
 
 // The stub's fast path (Git runs pre-commit at the working tree's root). It
 // starts the tool unless it is sure: config.json may add any file name; a

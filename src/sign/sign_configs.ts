@@ -36,6 +36,7 @@ import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { fileSystem } from "../fs/file_system.ts";
 import { GitObjects } from "../git/cat_file.ts";
+import { findAttributeFileLookalikes } from "../git/checkout_attributes.ts";
 import {
   git,
   GIT_PATHS,
@@ -71,6 +72,10 @@ import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig, type VerifyContext } from "../verify/verify_config.ts";
 import { verifySource } from "../verify/verify_repository.ts";
+import {
+  attributeFailures,
+  readAttributes,
+} from "../verify/verify_attributes.ts";
 import {
   followsAll,
   nextVersion,
@@ -196,7 +201,10 @@ export async function signStaged(
       return { results: [] };
     }
     const snapshot = await listing;
-    const source = snapshotSource(snapshot, objects, "index");
+    const source = snapshotSource(snapshot, objects, "index", {
+      repo,
+      source: { kind: "index" },
+    });
     const kinds = await source.kinds();
     const paths: string[] = [];
     for (const { path, mode } of changed) {
@@ -221,7 +229,14 @@ export async function signStaged(
     const storeChanged = changed.some(({ path }) =>
       path.startsWith(`${STORE_DIR}/`)
     );
-    if (paths.length === 0 && !storeChanged) return { results: [] };
+    // A .gitattributes (or look-alike) can change what Git checks out for
+    // any config: then every config is checked, although none is signed.
+    const attributesChanged = changed.some(({ path }) =>
+      isAttributeFileName(path)
+    );
+    if (paths.length === 0 && !storeChanged && !attributesChanged) {
+      return { results: [] };
+    }
     const now = options.now ?? new Date();
     let parents: Promise<ParentVersions> | undefined;
     const readParents = () => parents ??= ParentVersions.read(objects);
@@ -232,7 +247,8 @@ export async function signStaged(
         ? { operation: staging.refuseNewSignatures }
         : {}),
     });
-    // The key is loaded only now: a commit without configs needs none.
+    if (paths.length === 0) return { results: [] };
+    // The key is loaded only now: a commit that signs nothing needs none.
     const key = await options.key();
     if (paths.includes(ALLOWED_SIGNERS_PATH)) {
       await requireTrustedBefore(objects, key, now);
@@ -259,7 +275,10 @@ async function refuseUnrelatedFailures(
 ): Promise<void> {
   const problems: string[] = [];
   for (const result of await verifySource(source, { now: options.now })) {
-    if (changed.includes(result.path)) continue;
+    // A changed config is signed below; its attributes count already.
+    if (changed.includes(result.path) && result.code !== "UNSAFE_ATTRIBUTES") {
+      continue;
+    }
     if (!result.ok) {
       problems.push(`"${result.path}" (${result.code}: ${result.reason})`);
       continue;
@@ -409,10 +428,15 @@ export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
 
 function mayConcernUs(change: StagedChange): boolean {
   // Cheap, before any object is read: built-in config names, the store, a
-  // link or a submodule.
+  // link, a submodule or a .gitattributes.
   return change.path.startsWith(`${STORE_DIR}/`) || change.mode === "120000" ||
-    change.mode === "160000" ||
+    change.mode === "160000" || isAttributeFileName(change.path) ||
     findConfigKind(change.path, BUILTIN_CONFIG_KINDS) !== undefined;
+}
+
+function isAttributeFileName(path: string): boolean {
+  return path === ".gitattributes" || path.endsWith("/.gitattributes") ||
+    findAttributeFileLookalikes([path]).length > 0;
 }
 
 interface SignSourceOptions {
@@ -450,6 +474,7 @@ async function signSource(
   const signTrust = !options.paths ||
     options.paths.includes(ALLOWED_SIGNERS_PATH);
   const planned = await readAndValidate(source, targets, signTrust);
+  await refuseUnsafeAttributes(source, planned.map((item) => item.path));
   const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
   return await withLock(repo, async () => {
     const reader = source.reader;
@@ -536,6 +561,26 @@ async function signSource(
     }
     return report;
   });
+}
+
+async function refuseUnsafeAttributes(
+  source: ConfigSource,
+  paths: readonly string[],
+): Promise<void> {
+  // A signature covers the bytes Git stores; if Git checked out other bytes
+  // (ident, a filter, an eol or encoding conversion), a client would read
+  // something nobody signed.
+  if (!source.attributes || paths.length === 0) return;
+  const listing = (await source.list()).map((entry) => entry.path);
+  const failures = attributeFailures(
+    await readAttributes(source.attributes, listing, paths),
+    listing,
+  );
+  if (failures.length === 0) return;
+  throw new ToolError(
+    "INVALID_CONFIG",
+    `Cannot sign: ${failures.map((failure) => failure.reason).join("; ")}`,
+  );
 }
 
 async function readAndValidate(

@@ -161,8 +161,8 @@ export async function addTrustedKey(
  * name it, so they do not verify in another repository.
  *
  * @param repo The working tree.
- * @param options `create`: also when there is no list yet (it is then
- * created, with only that line).
+ * @param options `create`: only when there is no list yet (it is then
+ * created, with only that line); an existing list is left as it is.
  * @returns The id added, or undefined when the list already had one (or
  * there is no list and `create` is not set).
  * @throws {ToolError} `INVALID_FORMAT` for a malformed list, `LOCKED`.
@@ -177,7 +177,11 @@ export async function ensureRepositoryId(
   options: { create?: boolean } = {},
 ): Promise<string | undefined> {
   return await withLock(repo, async () => {
-    const trust = await readTrust(workingTreeReader(repo)) ??
+    const existing = await readTrust(workingTreeReader(repo));
+    // With `create`, only a missing list is made: an existing one without
+    // an id is upgraded by init and trust add/remove, which say so.
+    if (options.create && existing) return undefined;
+    const trust = existing ??
       (options.create
         ? await parseAllowedSigners("", ALLOWED_SIGNERS_PATH)
         : undefined);

@@ -16,7 +16,8 @@ export type VerifyCode =
   | "EXPIRED_KEY"
   | "MALFORMED"
   | "ROLLED_BACK"
-  | "UNTRUSTED_TRUST_CHANGE";
+  | "UNTRUSTED_TRUST_CHANGE"
+  | "UNSAFE_ATTRIBUTES";
 
 /**
  * What each code means, for `--help`, docs and reports.
@@ -45,6 +46,8 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
     "along history, the path's signed version went back: a lower sequence, or a previous-artifact link that does not match what the path held before",
   UNTRUSTED_TRUST_CHANGE:
     "allowed_signers changed without a signature by a key trusted before the change (the first version must be signed by a key it lists)",
+  UNSAFE_ATTRIBUTES:
+    "a .gitattributes rule (ident, filter, eol, crlf, working-tree-encoding) would make Git check out other bytes than the signed ones",
 };
 
 /** The outcome of verifying one config. */
@@ -67,4 +70,6 @@ export interface VerifyResult {
   signedAt?: string;
   /** Sequence number of this path's signed version. */
   sequence?: number;
+  /** Something a reviewer should see although it passed (history). */
+  note?: string;
 }

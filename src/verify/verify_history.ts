@@ -43,6 +43,8 @@ import { artifactPath, readIndex, readStatement } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
+import { AttributeCache } from "../git/checkout_attributes.ts";
+import { attributeNotes, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig } from "./verify_config.ts";
 import { VerifyMemo, verifySource } from "./verify_repository.ts";
 
@@ -294,6 +296,7 @@ const KEPT_TREES = 64;
 const KEPT_STATES = 2 * PREFETCH_COMMITS + 32;
 const KEPT_TRUST_LISTS = 16;
 const KEPT_MERGE_BASES = 256;
+const KEPT_ATTRIBUTE_ANSWERS = 32;
 
 class History {
   readonly #repo: Repository;
@@ -313,6 +316,7 @@ class History {
     KEPT_MERGE_BASES,
   );
   readonly #memo = new VerifyMemo();
+  readonly #attributes = new AttributeCache(KEPT_ATTRIBUTE_ANSWERS);
   readonly #allowRoots: boolean | (() => Promise<boolean>);
   readonly #bases: () => Promise<readonly string[]>;
   #adopted: Promise<string[]> | undefined;
@@ -378,12 +382,21 @@ class History {
       failures.set(ALLOWED_SIGNERS_PATH, trustResult);
     }
     const results = await verifySource(
-      snapshotSource(state.snapshot, this.#objects, info.oid),
+      snapshotSource(state.snapshot, this.#objects, info.oid, {
+        repo: this.#repo,
+        source: { kind: "tree", entries: state.snapshot.entries },
+        cache: this.#attributes,
+      }),
       {
         trust: state.trust,
         now: this.#now,
         memo: this.#memo,
       },
+    );
+    const notes = await this.#attributeNotes(
+      state,
+      parents,
+      results.map((result) => result.path),
     );
     for (const result of await this.#verifyNoRollback(state, parents)) {
       if (!failures.has(result.path)) failures.set(result.path, result);
@@ -391,13 +404,27 @@ class History {
     if (failures.get(ALLOWED_SIGNERS_PATH)?.code === "UNTRUSTED_TRUST_CHANGE") {
       this.#trustFailed.add(info.oid);
     }
-    // One result per path: a history failure outranks a pass.
+    // One result per path: a history failure outranks a pass, which keeps
+    // any note on what changed.
     const merged = results.map((result) =>
-      (result.ok && failures.get(result.path)) || result
+      (result.ok && failures.get(result.path)) ||
+      (result.ok && notes.get(result.path)
+        ? { ...result, note: notes.get(result.path)! }
+        : result)
     );
     const seen = new Set(merged.map((result) => result.path));
     for (const [path, failure] of failures) {
       if (!seen.has(path)) merged.push(failure);
+    }
+    for (const [path, note] of notes) {
+      if (!seen.has(path) && !failures.has(path)) {
+        merged.push({
+          path,
+          ok: true,
+          reason: "its Git attributes changed",
+          note,
+        });
+      }
     }
     return {
       commit: info.oid,
@@ -439,6 +466,39 @@ class History {
       if (trustOid !== undefined) this.#trustLists.set(trustOid, trust);
     }
     return { info, snapshot, index, indexBroken, trustBytes, trust };
+  }
+
+  async #attributeNotes(
+    state: CommitState,
+    parents: readonly CommitState[],
+    paths: readonly string[],
+  ): Promise<Map<string, string>> {
+    // Reported even when nothing unsafe came of it: a reviewer should see
+    // that a commit changed how Git checks out a config.
+    const notes = new Map<string, string>();
+    const mine = attributeFiles(state.snapshot);
+    for (const parent of parents) {
+      if (attributeFiles(parent.snapshot) === mine) continue;
+      const check = (snapshot: Snapshot) =>
+        readAttributes(
+          {
+            repo: this.#repo,
+            source: { kind: "tree", entries: snapshot.entries },
+            cache: this.#attributes,
+          },
+          [],
+          paths,
+        );
+      for (
+        const note of attributeNotes(
+          await check(parent.snapshot),
+          await check(state.snapshot),
+        )
+      ) {
+        if (!notes.has(note.path)) notes.set(note.path, note.note!);
+      }
+    }
+    return notes;
   }
 
   async #rootProblem(
@@ -832,6 +892,17 @@ class History {
       now: this.#now,
     };
   }
+}
+
+// The .gitattributes entries of a snapshot, as one string to compare.
+function attributeFiles(snapshot: Snapshot): string {
+  const files: string[] = [];
+  for (const [path, entry] of snapshot.entries) {
+    if (path === ".gitattributes" || path.endsWith("/.gitattributes")) {
+      files.push(`${entry.mode} ${entry.oid} ${path}`);
+    }
+  }
+  return files.sort().join("\n");
 }
 
 /** How a commit's version of a path relates to one parent's. */

@@ -24,6 +24,7 @@ import { readIndex, type StoreReader } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
+import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 
 // The kind of a signed file that no pattern recognises any more.
@@ -306,6 +307,24 @@ export async function verifySource(
     },
   );
   const results = outcomes.filter((result) => result !== undefined);
+  if (source.attributes) {
+    // Attributes that change checked-out bytes outrank every other verdict:
+    // whatever verified, a client would read something else.
+    const listing = (await source.list()).map((entry) => entry.path);
+    const failures = attributeFailures(
+      await readAttributes(
+        source.attributes,
+        listing,
+        targets.map((target) => target.path),
+      ),
+      listing,
+    );
+    for (const failure of failures) {
+      const at = results.findIndex((result) => result.path === failure.path);
+      if (at >= 0) results[at] = { ...results[at]!, ...failure };
+      else results.push(failure);
+    }
+  }
   return results;
 }
 

@@ -6,21 +6,23 @@
  * bytes (`$Id$` becomes `$Id: <blob id> $`), and those are what an MCP
  * client reads.
  *
- * The test is ignored until `verify --rev` refuses such attributes (see
- * src/git/checkout_attributes.ts); run it with the ignore removed to see the
- * attack pass today: every step holds up to the last assertion.
+ * History verification, pre-push, `verify`, `sign` and the pre-commit hook
+ * all refuse such attributes (`UNSAFE_ATTRIBUTES`); an attribute that does
+ * not change checked-out bytes is reported as a note.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { assertCommitFails, assertPushRefused } from "../support/attacks.ts";
 import {
   cliOk,
   commit,
   createFlow,
   forceCommit,
   head,
+  push,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -33,8 +35,7 @@ const SIGNED = JSON.stringify({
 Deno.test({
   name:
     "checkout attributes attack: an unsigned .gitattributes with ident makes a clone read other bytes than the signed ones",
-  // Enable when verify --rev checks checkout attributes (UNSAFE_ATTRIBUTES).
-  ignore: true,
+  ignore: Deno.build.os === "windows",
   async fn() {
     await using flow = await createFlow();
     await write(flow, { "README.md": "hello\n", ".mcp.json": SIGNED });
@@ -42,9 +43,28 @@ Deno.test({
     await commit(flow, "signed config");
     const honest = await verifyHistory(flow, ["--rev", "HEAD"]);
     assert.equal(honest.code, 0, honest.text);
+    await push(flow, "main");
+    const base = await head(flow);
+
+    // Through the hooks, the rule is refused before anything is committed.
+    await write(flow, { ".gitattributes": ".mcp.json ident\n" });
+    await flow.ok(["add", "-A"]);
+    const hooked = await flow.git(["commit", "-q", "-m", "attributes"]);
+    assert.notEqual(hooked.code, 0, "the hook let the attributes through");
+    assert.match(hooked.stderr, /"ident"/);
+    assert.equal(await head(flow), base);
+    // sign and working-tree verify refuse it too.
+    const signed = await flow.cli(["sign"]);
+    assert.notEqual(signed.code, 0, signed.stdout);
+    assert.match(signed.stderr, /\.mcp\.json.*"ident"/);
+    const verified = await flow.cli(["verify", "--json"]);
+    assert.equal(verified.code, 1, verified.stdout);
+    assert.ok(
+      verified.stdout.includes('"UNSAFE_ATTRIBUTES"'),
+      verified.stdout,
+    );
 
     // The attack: one unsigned line, past the hooks.
-    await write(flow, { ".gitattributes": ".mcp.json ident\n" });
     const attack = await forceCommit(flow, "attributes");
     assert.equal(
       await flow.ok(["cat-file", "blob", `${attack}:.mcp.json`]),
@@ -64,16 +84,37 @@ Deno.test({
     );
     assert.equal(await head(flow), attack);
 
-    // THE FIX: history verification must refuse the attributes. Today this
-    // verify passes (exit 0, every result ok): that is the hole.
-    const result = await verifyHistory(flow, ["--rev", "HEAD"]);
-    assert.equal(result.code, 1, result.text);
-    const report = result.report.commits.find((c) => c.commit === attack);
-    assert.ok(
-      report?.results.some((r) =>
-        !r.ok && r.path === ".mcp.json" && r.code === "UNSAFE_ATTRIBUTES"
-      ),
-      `no UNSAFE_ATTRIBUTES for ".mcp.json":\n${result.text}`,
+    // History verification refuses the attributes, and so does pre-push.
+    assertCommitFails(
+      await verifyHistory(flow, ["--rev", "HEAD"]),
+      attack,
+      ".mcp.json",
+      ["UNSAFE_ATTRIBUTES"],
     );
+    assertCommitFails(
+      await verifyHistory(flow, ["--range", `${base}..HEAD`]),
+      attack,
+      ".mcp.json",
+      ["UNSAFE_ATTRIBUTES"],
+    );
+    await assertPushRefused(flow, ["origin", "main"], "main", [
+      { path: ".mcp.json", codes: ["UNSAFE_ATTRIBUTES"] },
+    ]);
+
+    // An attribute that leaves the bytes alone passes, with a note.
+    await flow.ok(["reset", "-q", "--hard", base]);
+    const harmless = await commit(flow, "diff attribute", {
+      ".gitattributes": ".mcp.json -diff\n",
+    });
+    const noted = await verifyHistory(flow, ["--range", `${base}..HEAD`]);
+    assert.equal(noted.code, 0, noted.text);
+    const result = noted.report.commits.find((c) => c.commit === harmless)
+      ?.results.find((r) => r.path === ".mcp.json") as
+        | { ok: boolean; note?: string }
+        | undefined;
+    assert.ok(result?.ok, noted.text);
+    assert.match(result?.note ?? "", /"diff" unspecified → unset/, noted.text);
+    const text = await flow.cli(["verify", "--range", `${base}..HEAD`]);
+    assert.match(text.stdout, /note {2}\.mcp\.json {2}this commit changes/);
   },
 });

@@ -236,15 +236,24 @@ Deno.test({
 
 Deno.test({
   name:
-    "line endings: with core.autocrlf or eol=crlf the signed artifact is the blob git stores",
+    "line endings: with core.autocrlf or eol=lf the signed artifact is the blob git stores; eol=crlf is refused",
   ignore: ON_WINDOWS,
   async fn() {
     await withFlow(async (flow) => {
       await flow.ok(["config", "core.autocrlf", "true"]);
       const crlf = V1.replace("\n", "\r\n");
       const crlf2 = V2.replace("\n", "\r\n");
-      const committed = await commitFiles(flow, "crlf", {
+      // An attribute that makes Git check out other bytes than the blob (a
+      // CR added before each LF) is the repository's own doing: refused.
+      const refused = await commitFiles(flow, "crlf attribute", {
         ".gitattributes": "sub/.mcp.json text eol=crlf\n",
+        ".mcp.json": crlf,
+        "sub/.mcp.json": crlf2,
+      });
+      assert.notEqual(refused.code, 0, "eol=crlf was committed");
+      assert.match(refused.stderr, /sub\/\.mcp\.json.*"eol" set to "crlf"/);
+      const committed = await commitFiles(flow, "crlf", {
+        ".gitattributes": "sub/.mcp.json text eol=lf\n",
         ".mcp.json": crlf,
         "sub/.mcp.json": crlf2,
       });

@@ -440,3 +440,54 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "a repository signed before repository ids: v1 statements verify until init gives it one and re-signs, and history stays valid",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    // Make it a list from before ids: drop the id line, sign again (format
+    // version 1, as earlier releases wrote), commit.
+    const list = await readText(flow, ALLOWED_SIGNERS);
+    await write(flow, {
+      [ALLOWED_SIGNERS]: list.replace(
+        /^# mcp-orchestration-repository .*\n/,
+        "",
+      ),
+    });
+    await cliOk(flow, ["sign"]);
+    assert.match(
+      await readText(
+        flow,
+        `${STORE}/statements/${
+          (await readText(flow, INDEX)).match(
+            /^([0-9a-f]{64}) \.mcp\.json$/m,
+          )![1]
+        }`,
+      ),
+      /^mcp-orchestration-statement v1\n/,
+    );
+    const legacy = await commit(flow, "signed before repository ids");
+    await assertVerifies(flow, ["--rev", legacy]);
+    await push(flow, "main");
+
+    // The upgrade: init gives the list an id and re-signs what it signs.
+    const upgraded = await flow.cli(["init"]);
+    assert.equal(upgraded.code, 0, upgraded.stderr);
+    assert.match(upgraded.stdout, /gave this repository the id [0-9a-f]{32}/);
+    assert.match(
+      await readText(flow, ALLOWED_SIGNERS),
+      /^# mcp-orchestration-repository [0-9a-f]{32}\n/,
+    );
+    await commit(flow, "give the repository an id");
+    assert.match(
+      await statementText(flow, "HEAD", ".mcp.json"),
+      /^mcp-orchestration-statement v2\nrepository [0-9a-f]{32}\n/,
+    );
+    await assertVerifies(flow, ["--range", `${legacy}..HEAD`]);
+    await push(flow, "main");
+  },
+});

@@ -112,9 +112,8 @@ const REFUSED: Case[] = [
     "working-tree-encoding=ISO-8859-1",
   ],
   ["eol=crlf", ".mcp.json eol=crlf", "eol=crlf"],
-  ["eol=lf", ".mcp.json text eol=lf", "eol=lf"],
-  ["crlf set", ".mcp.json crlf", "crlf=set"],
-  ["crlf=input", ".mcp.json crlf=input", "crlf=input"],
+  ["an eol Git does not know", ".mcp.json eol=cr", "eol=cr"],
+  ["a crlf value Git does not know", ".mcp.json crlf=crlf", "crlf=crlf"],
   ["a rule for every file", "* ident", "ident=set"],
   ["a macro", "[attr]evil ident\n.mcp.json evil", "ident=set"],
   [
@@ -193,6 +192,12 @@ REFUSED.push(
 );
 
 const ALLOWED: Case[] = [
+  // eol=lf and crlf=input only stop the conversion to CRLF; crlf set is
+  // the old spelling of text.
+  ".mcp.json text eol=lf",
+  ".mcp.json eol=lf",
+  ".mcp.json crlf=input",
+  ".mcp.json crlf",
   ".mcp.json text",
   ".mcp.json -text",
   ".mcp.json text=auto",
