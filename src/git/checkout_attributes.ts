@@ -440,8 +440,14 @@ function attributeFiles(
  * ```
  */
 export async function hasInfoAttributes(repo: Repository): Promise<boolean> {
-  const out = await git(repo, ["rev-parse", "--git-path", "info/attributes"]);
-  const path = resolve(repo.root, new TextDecoder().decode(out).trimEnd());
+  // Usually found together with the repository: no git process then.
+  const known = repo.gitPaths?.["info/attributes"];
+  const path = known ?? resolve(
+    repo.root,
+    new TextDecoder().decode(
+      await git(repo, ["rev-parse", "--git-path", "info/attributes"]),
+    ).trimEnd(),
+  );
   try {
     await fs.stat(path);
     return true;

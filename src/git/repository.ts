@@ -46,12 +46,16 @@ export const OPERATION_MARKERS: Readonly<Record<string, string>> = Object
   });
 
 /**
- * The files in Git's folder that pre-commit looks at: the
- * {@linkcode OPERATION_MARKERS} and the index the commit is made from.
+ * The files in Git's folder that the tool looks at: the
+ * {@linkcode OPERATION_MARKERS}, the index the commit is made from, and
+ * `info/attributes`.
  */
 export const GIT_PATHS: readonly string[] = Object.freeze([
   ...Object.keys(OPERATION_MARKERS),
   "index",
+  // The clone's own attributes, which apply besides the repository's
+  // .gitattributes (src/git/checkout_attributes.ts).
+  "info/attributes",
 ]);
 
 /**
