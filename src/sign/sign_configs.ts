@@ -146,9 +146,6 @@ export async function signConfigs(
   for (const path of options.paths ?? []) {
     paths.push(await toRepoPath(repo, options.cwd, path));
   }
-  // Signing before anyone is trusted still binds what is signed to this
-  // repository: the trust list starts as its id alone.
-  await ensureRepositoryId(repo, { create: true });
   const objects = GitObjects.open(repo);
   try {
     return await signSource(repo, workingTreeSource(repo), {
@@ -156,6 +153,7 @@ export async function signConfigs(
       now: options.now ?? new Date(),
       ...(paths.length > 0 ? { paths } : {}),
       stage: false,
+      createTrustList: true,
       parents: async () => ParentVersions.read(objects, await mergeHeads(repo)),
     });
   } finally {
@@ -452,6 +450,8 @@ interface SignSourceOptions {
   requireTrust?: boolean;
   /** The versions the next commit's parents hold, which new ones follow. */
   parents: () => Promise<ParentVersions>;
+  /** Start a trust list holding only a repository id when there is none. */
+  createTrustList?: boolean;
   /**
    * Set while a merge, cherry-pick, revert or squash is being committed: the
    * staged content may come from someone else, so nothing new is signed on
@@ -471,6 +471,11 @@ async function signSource(
     kinds,
     ...(named ? { paths: named } : {}),
   });
+  // Signing before anyone is trusted still binds what is signed to this
+  // repository: the trust list starts as its id alone.
+  if (options.createTrustList && targets.length > 0) {
+    await ensureRepositoryId(repo, { create: true });
+  }
   const signTrust = !options.paths ||
     options.paths.includes(ALLOWED_SIGNERS_PATH);
   const planned = await readAndValidate(source, targets, signTrust);

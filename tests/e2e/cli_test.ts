@@ -374,6 +374,16 @@ Deno.test("trust add, list and remove", async () => {
   assert.deepEqual(left.map((entry) => entry.keyId), [bob.fingerprint]);
 });
 
+Deno.test("sign with no config to sign writes nothing, not even a trust list", async () => {
+  await using repo = await createTempRepo();
+  await ok(cli(repo, ["keys", "init"]));
+  const before = await repo.snapshot();
+  const signed = await ok(cli(repo, ["sign"]));
+  assert.match(signed.stdout, /No MCP configs to sign/);
+  assert.deepEqual(snapshotDiff(before, await repo.snapshot()), []);
+  assert.equal(await repo.exists(STORE), false);
+});
+
 Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", async () => {
   await using repo = await createTempRepo();
   const X = '{"mcpServers":{"files":{"command":"npx","args":["server"]}}}\n';
