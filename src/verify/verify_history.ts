@@ -69,6 +69,8 @@ interface CommitState {
   indexBroken: boolean;
   trustBytes: Uint8Array | undefined;
   trust: AllowedSigners | undefined;
+  /** Why a trust list that is there cannot be read (too large, a link). */
+  trustUnreadable?: string;
 }
 
 // How many commits ahead of the one being verified are requested from git.
@@ -453,10 +455,16 @@ class History {
       // verifySource reports a malformed index for every config.
       indexBroken = true;
     }
+    let trustUnreadable: string | undefined;
     const trustBytes = await snapshot.read(
       ALLOWED_SIGNERS_PATH,
       MAX_TRUST_BYTES,
-    ).catch(() => undefined);
+    ).catch((error) => {
+      trustUnreadable = `"${ALLOWED_SIGNERS_PATH}" cannot be read (${
+        errorMessage(error)
+      })`;
+      return undefined;
+    });
     const trustOid = snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid;
     let trust = trustOid === undefined
       ? undefined
@@ -465,7 +473,15 @@ class History {
       trust = await readTrust(snapshot).catch(() => undefined);
       if (trustOid !== undefined) this.#trustLists.set(trustOid, trust);
     }
-    return { info, snapshot, index, indexBroken, trustBytes, trust };
+    return {
+      info,
+      snapshot,
+      index,
+      indexBroken,
+      trustBytes,
+      trust,
+      ...(trustUnreadable ? { trustUnreadable } : {}),
+    };
   }
 
   async #attributeNotes(
@@ -519,8 +535,8 @@ class History {
     // the tool (a branch from an old commit, an orphan) would be a second
     // root of trust. Only the adoption commit itself, which the adopted
     // history contains, may bring one.
-    const first = state.trustBytes !== undefined &&
-      parents.every((parent) => parent.trustBytes === undefined);
+    const first = hasTrustList(state) &&
+      !parents.some(hasTrustList);
     if (!first) return undefined;
     const adopted = await this.#adoptedBases();
     if (adopted.length === 0) return undefined;
@@ -536,10 +552,13 @@ class History {
     this.#adopted ??= (async () => {
       const adopted: string[] = [];
       for (const base of new Set(await this.#bases())) {
+        // A list too large to read is there all the same.
         const list = await this.#objects.read(
           `${base}:${ALLOWED_SIGNERS_PATH}`,
           MAX_TRUST_BYTES,
-        ).catch(() => undefined);
+        ).then(Boolean, (error) =>
+          error instanceof ToolError && error.code === "INVALID_FORMAT"
+        );
         if (list) adopted.push(base);
       }
       return adopted;
@@ -558,7 +577,16 @@ class History {
       code: "UNTRUSTED_TRUST_CHANGE",
       reason,
     });
-    const before = parents.filter((parent) => parent.trustBytes !== undefined);
+    const before = parents.filter(hasTrustList);
+    if (state.trustUnreadable) return fail(state.trustUnreadable);
+    const unreadable = before.find((parent) => parent.trustUnreadable);
+    if (unreadable) {
+      return fail(
+        `${unreadable.trustUnreadable} in ${
+          unreadable.info.oid.slice(0, 12)
+        }, so no change of it can be shown to be approved`,
+      );
+    }
     if (!state.trustBytes) {
       // Removing the list is a change no one can sign, and would make the
       // next list a new root of trust, signed by whoever adds it.
@@ -907,6 +935,11 @@ function attributeFiles(snapshot: Snapshot): string {
 
 /** How a commit's version of a path relates to one parent's. */
 type Side = "same" | "follows" | "kept" | { problem: string };
+
+// Whether a commit has a trust list, readable or not.
+function hasTrustList(state: CommitState): boolean {
+  return state.trustBytes !== undefined || state.trustUnreadable !== undefined;
+}
 
 // A version follows another when it links to its artifact and comes after it.
 function follows(mine: Statement, theirs: Statement): boolean {

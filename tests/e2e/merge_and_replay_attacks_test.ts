@@ -491,3 +491,56 @@ Deno.test({
     await push(flow, "main");
   },
 });
+
+// --- 7: trust-list size -------------------------------------------------------------
+
+Deno.test({
+  name:
+    "a trust list over 1 MiB is refused by verify, trust add and history, and cannot turn into a new root of trust",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      const base = await head(flow);
+      const list = await readText(flow, ALLOWED_SIGNERS);
+      await write(flow, {
+        [ALLOWED_SIGNERS]: list + `# ${"x".repeat(1000)}\n`.repeat(1100),
+      });
+      const verify = await flow.cli(["verify"]);
+      assert.notEqual(verify.code, 0);
+      assert.match(verify.stderr, /allowed_signers.*over the limit of 1048576/);
+      const added = await flow.cli([
+        "trust",
+        "add",
+        flow.mallory.publicPath,
+        "--principal",
+        "mallory@example.com",
+      ]);
+      assert.notEqual(added.code, 0);
+      assert.match(added.stderr, /over the limit of 1048576/);
+      const huge = await forceCommit(flow, "a huge trust list");
+      // The next commit swaps in mallory's own list, self-signed.
+      await write(flow, { [ALLOWED_SIGNERS]: "" });
+      await cliOk(flow, [
+        "trust",
+        "add",
+        flow.mallory.publicPath,
+        "--principal",
+        "mallory@example.com",
+      ]);
+      await write(flow, { ".mcp.json": EVIL });
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      const swapped = await forceCommit(flow, "mallory's list");
+      const range = await verifyHistory(flow, ["--range", `${base}..HEAD`]);
+      assertCommitFails(range, huge, ALLOWED_SIGNERS, [
+        "UNTRUSTED_TRUST_CHANGE",
+      ]);
+      assertCommitFails(range, swapped, ALLOWED_SIGNERS, [
+        "UNTRUSTED_TRUST_CHANGE",
+      ]);
+      const alone = await verifyHistory(flow, ["--range", `${huge}..HEAD`]);
+      assertCommitFails(alone, swapped, ALLOWED_SIGNERS, [
+        "UNTRUSTED_TRUST_CHANGE",
+      ]);
+    });
+  },
+});
