@@ -2,8 +2,8 @@
  * Builds the history benchmark's repository quickly and honestly: every
  * version is signed by the tool's own library (`signConfigs` from mod.ts,
  * the code `sign` runs, so the store files are exactly what the tool
- * writes), and the commits go to Git through one `git fast-import` stream
- * instead of 1,000 `git commit` processes.
+ * writes), and each version is committed before the next is signed, since
+ * a new version follows the one the last commit holds (HEAD).
  *
  * The repository must hold the configs and a trust list naming the key,
  * uncommitted. This signs them all and commits (the root commit), then
@@ -22,7 +22,6 @@ import { join } from "node:path";
 import { findRepository, loadSigningKey, signConfigs } from "../mod.ts";
 
 const STORE = ".mcp-orchestration";
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 async function git(
@@ -54,23 +53,6 @@ async function readIndex(root: string): Promise<Map<string, string>> {
     if (line) entries.set(line.slice(65), line.slice(0, 64));
   }
   return entries;
-}
-
-async function artifactOf(root: string, statement: string): Promise<string> {
-  const text = await Deno.readTextFile(
-    join(root, STORE, "statements", statement),
-  );
-  const artifact = /^artifact ([0-9a-f]{64})$/m.exec(text)?.[1];
-  if (!artifact) throw new Error(`Statement ${statement} names no artifact`);
-  return artifact;
-}
-
-function storeFiles(statement: string, artifact: string): string[] {
-  return [
-    `${STORE}/statements/${statement}`,
-    `${STORE}/statements/${statement}.sig`,
-    `${STORE}/artifacts/${artifact}`,
-  ];
 }
 
 function configText(name: string, version: string): string {
@@ -112,23 +94,8 @@ export async function buildHistory(
   const paths = [...(await readIndex(root)).keys()].filter((p) =>
     !p.startsWith(`${STORE}/`)
   );
-
-  const importer = new Deno.Command("git", {
-    args: ["fast-import", "--quiet", "--done"],
-    cwd: root,
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const writer = importer.stdin.getWriter();
-  const write = (data: string | Uint8Array) =>
-    writer.write(typeof data === "string" ? encoder.encode(data) : data);
-  const head = (await git(root, ["rev-parse", "HEAD"])).trim();
   for (let i = 0; i < commits; i++) {
     const path = paths[i % paths.length]!;
-    const before = await readIndex(root);
-    const oldStatement = before.get(path)!;
-    const oldArtifact = await artifactOf(root, oldStatement);
     const name = path.split("/").at(-2)!;
     await Deno.writeTextFile(
       join(root, path),
@@ -141,43 +108,21 @@ export async function buildHistory(
       paths: [path],
       now: new Date(seconds * 1000),
     });
-    const newStatement = (await readIndex(root)).get(path)!;
-    const changed = new Set([
-      path,
-      `${STORE}/index`,
-      ...storeFiles(oldStatement, oldArtifact),
-      ...storeFiles(newStatement, await artifactOf(root, newStatement)),
-    ]);
-    const message = `Update ${path} (${i + 1})\n`;
-    await write(
-      `commit refs/heads/main\ncommitter Bench <bench@example.com> ${seconds} +0000\n` +
-        `data ${encoder.encode(message).length}\n${message}` +
-        (i === 0 ? `from ${head}\n` : ""),
+    await git(root, ["add", "-A"]);
+    const when = `${seconds} +0000`;
+    await git(
+      root,
+      ["commit", "-q", "--no-verify", "-m", `Update ${path} (${i + 1})`],
+      {
+        GIT_AUTHOR_DATE: when,
+        GIT_COMMITTER_DATE: when,
+        GIT_AUTHOR_NAME: "Bench",
+        GIT_AUTHOR_EMAIL: "bench@example.com",
+        GIT_COMMITTER_NAME: "Bench",
+        GIT_COMMITTER_EMAIL: "bench@example.com",
+      },
     );
-    for (const file of changed) {
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = await Deno.readFile(join(root, file));
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-      if (bytes === undefined) {
-        await write(`D ${file}\n`);
-      } else {
-        await write(`M 100644 inline ${file}\ndata ${bytes.length}\n`);
-        await write(bytes);
-        await write("\n");
-      }
-    }
-    await write("\n");
   }
-  await write("done\n");
-  await writer.close();
-  const status = await importer.output();
-  if (status.code !== 0) {
-    throw new Error(`git fast-import failed: ${decoder.decode(status.stderr)}`);
-  }
-  await git(root, ["reset", "-q"]);
   const dirty = await git(root, ["status", "--porcelain"]);
   if (dirty.trim()) {
     throw new Error(
@@ -186,11 +131,73 @@ export async function buildHistory(
   }
 }
 
+/**
+ * Builds a history whose every commit changes one line of a large trust
+ * list (the memory case of review item 12): `lines` keys besides the
+ * signer's, each commit replacing one of them, each list version signed.
+ *
+ * @param root The repository (a config and a trust list naming the key,
+ * nothing committed).
+ * @param commits How many commits after the root commit.
+ * @param keyPath The private key to sign with.
+ * @param lines How many other keys the list holds.
+ */
+export async function buildTrustHistory(
+  root: string,
+  commits: number,
+  keyPath: string,
+  lines: number,
+): Promise<void> {
+  const repo = await findRepository(root);
+  const key = await loadSigningKey({ keyPath });
+  const listPath = join(root, STORE, "allowed_signers");
+  const own = await Deno.readTextFile(listPath);
+  const keyLine = (i: number, round: number) => {
+    // Any 32 bytes pass for a key in allowed_signers: it is never used.
+    const blob = new Uint8Array(51);
+    blob.set([0, 0, 0, 11], 0);
+    blob.set(new TextEncoder().encode("ssh-ed25519"), 4);
+    blob.set([0, 0, 0, 32], 15);
+    new DataView(blob.buffer).setUint32(19, i);
+    new DataView(blob.buffer).setUint32(23, round);
+    return `member${i}@example.com namespaces="mcp-orchestration" ssh-ed25519 ${
+      btoa(String.fromCharCode(...blob))
+    }`;
+  };
+  const members = Array.from({ length: lines }, (_, i) => keyLine(i, 0));
+  const start = Math.floor(Date.now() / 1000) - commits - 60;
+  const commit = async (seconds: number, message: string) => {
+    await git(root, ["add", "-A"]);
+    const when = `${seconds} +0000`;
+    await git(root, ["commit", "-q", "--no-verify", "-m", message], {
+      GIT_AUTHOR_DATE: when,
+      GIT_COMMITTER_DATE: when,
+    });
+  };
+  for (let i = 0; i <= commits; i++) {
+    if (i > 0) members[i % lines] = keyLine(i % lines, i);
+    await Deno.writeTextFile(listPath, `${own}${members.join("\n")}\n`);
+    await signConfigs(repo, {
+      key,
+      cwd: root,
+      ...(i > 0 ? { paths: [`${STORE}/allowed_signers`] } : {}),
+      now: new Date((start + i) * 1000),
+    });
+    await commit(start + i, i === 0 ? "Signed configs" : `Rotate member ${i}`);
+  }
+}
+
 if (import.meta.main) {
-  const [root, count, keyPath] = Deno.args;
-  if (!root || !count || !keyPath || !/^\d+$/.test(count)) {
-    console.error("usage: build_history.ts REPO COMMITS KEY");
+  const [root, count, keyPath, mode, lines] = Deno.args;
+  if (
+    !root || !count || !keyPath || !/^\d+$/.test(count) ||
+    (mode !== undefined &&
+      (mode !== "--trust-lines" || !/^\d+$/.test(lines ?? "")))
+  ) {
+    console.error("usage: build_history.ts REPO COMMITS KEY [--trust-lines N]");
     Deno.exit(2);
   }
-  await buildHistory(root, Number(count), keyPath);
+  if (mode) {
+    await buildTrustHistory(root, Number(count), keyPath, Number(lines));
+  } else await buildHistory(root, Number(count), keyPath);
 }

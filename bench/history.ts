@@ -2,8 +2,8 @@
  * Benchmark 3, history: `verify --range` over 1,000 commits that each
  * change one of 10 configs (and over the last 100, for the growth), with
  * each launcher. The history is built by bench/build_history.ts: every
- * version signed by the tool's library, the commits written with one
- * `git fast-import` stream.
+ * version signed by the tool's library and committed with `git commit`
+ * before the next is signed (a version follows the one HEAD holds).
  *
  * Run alone: `deno task bench history [--quick] [--keep] [--no-build]`.
  *
@@ -44,6 +44,16 @@ import { updatePerformanceDoc } from "./report.ts";
 const COMMITS = 1000;
 /** Configs in the repository; commit i changes config i mod CONFIGS. */
 const CONFIGS = 10;
+/** Commits of the trust-list case, each changing one line of the list. */
+const TRUST_COMMITS = 50;
+/** Keys in that list besides the signer's: about 0.9 MiB, near its limit. */
+const TRUST_LINES = 7000;
+/**
+ * The memory limit of the trust-list case, MiB. Measured here: 308 MiB over
+ * 100 such commits, where the code before review item 12 kept every parsed
+ * list and took 985 MiB (both on the same machine and repository).
+ */
+const TRUST_MEMORY_MIB = 384;
 
 /**
  * Runs the history benchmark.
@@ -81,7 +91,7 @@ export async function historyBench(
     ], dir);
     await timed(
       fixtures,
-      `${COMMITS} signed commits (library signConfigs + git fast-import)`,
+      `${COMMITS} signed commits (library signConfigs + git commit)`,
       () =>
         run("deno", [
           "run",
@@ -140,7 +150,8 @@ export async function historyBench(
         ),
       );
     }
-    const scaling = fitScaling(cases);
+    cases.push(await trustListCase(workspace, launchers, fixtures, options));
+    const scaling = fitScaling(cases.filter((c) => c.unit === "commits"));
     const result: BenchResult = {
       name: "history",
       title: "3. History",
@@ -151,8 +162,10 @@ export async function historyBench(
         `${CONFIGS} configs (round-robin) and signing it, so each commit adds a statement, ` +
         "a signature and an artifact and updates the index; and over the last 100 of them. " +
         "The history is built with the tool's own library (signConfigs, one call per version, " +
-        "the code `sign` runs) and one `git fast-import` stream; the tree of the last commit is " +
-        "checked to be exactly what the tool wrote.",
+        "the code `sign` runs), each committed before the next is signed; the tree of the last commit is " +
+        "checked to be exactly what the tool wrote. And the memory case of review item 12: " +
+        `${TRUST_COMMITS} commits that each change one line of a ${TRUST_LINES}-key trust list ` +
+        "(0.9 MiB, near its 1 MiB limit), each version signed: every parsed version used to be kept.",
       date: new Date().toISOString(),
       quick: options.quick,
       seconds: 0,
@@ -176,16 +189,103 @@ export async function historyBench(
   }
 }
 
+// Review item 12: every trust-list version parsed used to be kept for the
+// whole run, about 20 MB per commit for a list near its size limit.
+async function trustListCase(
+  workspace: Awaited<ReturnType<typeof createWorkspace>>,
+  launchers: Awaited<ReturnType<typeof toolLaunchers>>,
+  fixtures: Record<string, number>,
+  options: BenchOptions,
+): Promise<CaseResult> {
+  const dir = join(workspace.root, "trust-history");
+  await git(workspace, workspace.root, ["init", "-q", dir]);
+  await Deno.writeTextFile(join(dir, ".mcp.json"), configText("t", "1.0.0"));
+  await tool(workspace, launchers[0]!, [
+    "trust",
+    "add",
+    workspace.publicKey,
+    "--principal",
+    PRINCIPAL,
+  ], dir);
+  await timed(
+    fixtures,
+    `${TRUST_COMMITS} commits, each changing one line of a ${TRUST_LINES}-key trust list`,
+    () =>
+      run("deno", [
+        "run",
+        ...PERMISSION_FLAGS,
+        join(ROOT, "bench", "build_history.ts"),
+        dir,
+        String(TRUST_COMMITS),
+        workspace.key,
+        "--trust-lines",
+        String(TRUST_LINES),
+      ], { env: workspace.env }),
+  );
+  console.log(`verify --range over ${TRUST_COMMITS} trust-list changes`);
+  return await runCase(
+    {
+      id: "trust-list",
+      title:
+        `verify --range over ${TRUST_COMMITS} commits, each changing one line of a ${TRUST_LINES}-key trust list (0.9 MiB)`,
+      n: TRUST_COMMITS,
+      unit: "trust-list commits",
+      contenders: launchers.map((l) => ({
+        id: `tool-${l.id}`,
+        label: `verify --range (${l.label})`,
+        launch: toolLaunch(
+          workspace,
+          l,
+          ["verify", "--range", `HEAD~${TRUST_COMMITS}..HEAD`],
+          dir,
+        ),
+        check: (output) => {
+          if (
+            !new RegExp(
+              `\\b${TRUST_COMMITS} commits: ${TRUST_COMMITS} verified`,
+            )
+              .test(output.stdout)
+          ) {
+            throw new Error(
+              `verify --range did not verify ${TRUST_COMMITS} commits: ${
+                output.stdout.trim().split("\n").at(-1)
+              }`,
+            );
+          }
+        },
+      })),
+      ...(launchers.length > 1 ? { reference: "tool-deno" } : {}),
+    },
+    options.quick
+      ? { runs: 1, warmup: 0 }
+      : { runs: 3, warmup: 1, minRuns: 2, budgetSeconds: 120 },
+  );
+}
+
 function historyTargets(
   cases: readonly CaseResult[],
   scaling: ReturnType<typeof fitScaling>,
   ids: readonly string[],
 ): Target[] {
   const full = cases.find((c) => c.n === COMMITS);
+  const trustCase = cases.find((c) => c.id === "trust-list");
   return ids.flatMap((id) => {
     const mine = full?.contenders.find((c) => c.id === id);
+    const trustRun = trustCase?.contenders.find((c) => c.id === id);
     const slope = scaling.find((s) => s.contender === id)?.slope;
     return [
+      evaluate({
+        description:
+          `peak memory < ${TRUST_MEMORY_MIB} MiB over ${TRUST_COMMITS} changes of a 0.9 MiB trust list`,
+        short: "trust memory",
+        contender: id,
+        case: "trust-list",
+        ...(trustRun ? { value: trustRun.rssMiB.median } : {}),
+        limit: TRUST_MEMORY_MIB,
+        comparison: "<",
+        unit: "MiB",
+        how: "median peak RSS (GNU time)",
+      }),
       evaluate({
         description: "verify --range over 1,000 commits < 3 s",
         short: "time",

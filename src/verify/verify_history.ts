@@ -67,8 +67,13 @@ interface CommitState {
   index: StoreIndex;
   /** The index could not be read: nothing can be shown to follow it. */
   indexBroken: boolean;
-  trustBytes: Uint8Array | undefined;
-  trust: AllowedSigners | undefined;
+  /**
+   * The trust list's blob, when it is there and readable. Its bytes and
+   * parsed form are not kept with the state (a range prefetches dozens of
+   * states, each list up to MAX_TRUST_BYTES): {@linkcode History} reads
+   * them through bounded caches.
+   */
+  trustOid?: string;
   /** Why a trust list that is there cannot be read (too large, a link). */
   trustUnreadable?: string;
 }
@@ -296,7 +301,7 @@ export interface HistoryOptions {
 // needed (its objects are cached by GitObjects).
 const KEPT_TREES = 64;
 const KEPT_STATES = 2 * PREFETCH_COMMITS + 32;
-const KEPT_TRUST_LISTS = 16;
+const KEPT_TRUST_LISTS = 4;
 const KEPT_MERGE_BASES = 256;
 const KEPT_ATTRIBUTE_ANSWERS = 32;
 
@@ -390,7 +395,7 @@ class History {
         cache: this.#attributes,
       }),
       {
-        trust: state.trust,
+        trust: await this.#trust(state),
         now: this.#now,
         memo: this.#memo,
       },
@@ -455,6 +460,8 @@ class History {
       // verifySource reports a malformed index for every config.
       indexBroken = true;
     }
+    // Read once now, so that an unreadable list is known; the bytes stay in
+    // the object cache, the parsed list in #trustLists.
     let trustUnreadable: string | undefined;
     const trustBytes = await snapshot.read(
       ALLOWED_SIGNERS_PATH,
@@ -465,23 +472,33 @@ class History {
       })`;
       return undefined;
     });
-    const trustOid = snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid;
-    let trust = trustOid === undefined
-      ? undefined
-      : this.#trustLists.get(trustOid);
-    if (trust === undefined) {
-      trust = await readTrust(snapshot).catch(() => undefined);
-      if (trustOid !== undefined) this.#trustLists.set(trustOid, trust);
-    }
+    const trustOid = trustBytes
+      ? snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid
+      : undefined;
     return {
       info,
       snapshot,
       index,
       indexBroken,
-      trustBytes,
-      trust,
+      ...(trustOid ? { trustOid } : {}),
       ...(trustUnreadable ? { trustUnreadable } : {}),
     };
+  }
+
+  /** The commit's trust list, parsed (undefined when absent or malformed). */
+  async #trust(state: CommitState): Promise<AllowedSigners | undefined> {
+    const oid = state.trustOid;
+    if (oid === undefined) return undefined;
+    if (this.#trustLists.has(oid)) return this.#trustLists.get(oid);
+    const trust = await readTrust(state.snapshot).catch(() => undefined);
+    this.#trustLists.set(oid, trust);
+    return trust;
+  }
+
+  /** The commit's trust-list bytes (undefined when absent or unreadable). */
+  async #trustBytes(state: CommitState): Promise<Uint8Array | undefined> {
+    if (state.trustOid === undefined) return undefined;
+    return await state.snapshot.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
   }
 
   async #attributeNotes(
@@ -556,8 +573,10 @@ class History {
         const list = await this.#objects.read(
           `${base}:${ALLOWED_SIGNERS_PATH}`,
           MAX_TRUST_BYTES,
-        ).then(Boolean, (error) =>
-          error instanceof ToolError && error.code === "INVALID_FORMAT"
+        ).then(
+          Boolean,
+          (error) =>
+            error instanceof ToolError && error.code === "INVALID_FORMAT",
         );
         if (list) adopted.push(base);
       }
@@ -587,7 +606,8 @@ class History {
         }, so no change of it can be shown to be approved`,
       );
     }
-    if (!state.trustBytes) {
+    const trustBytes = await this.#trustBytes(state);
+    if (!trustBytes) {
       // Removing the list is a change no one can sign, and would make the
       // next list a new root of trust, signed by whoever adds it.
       const had = before[0];
@@ -599,13 +619,14 @@ class History {
         )
         : undefined; // No trust list ever: every config is untrusted anyway.
     }
-    if (!state.trust) return fail(`"${path}" cannot be parsed`);
+    const trust = await this.#trust(state);
+    if (!trust) return fail(`"${path}" cannot be parsed`);
     if (before.length === 0) {
       // The root of trust: the first version must be signed by a key it lists.
       const result = await verifyConfig(
-        this.#context(state, state.trust),
+        this.#context(state, trust),
         path,
-        state.trustBytes,
+        trustBytes,
       );
       return result.ok ? undefined : fail(
         `the first trust list must be signed by a key it lists: ${result.reason}`,
@@ -625,7 +646,7 @@ class History {
       // statement for the same bytes is a change too (it could point at a
       // statement that does not exist, or an older one).
       if (
-        sameBytes(parent.trustBytes!, state.trustBytes) && myId !== undefined &&
+        parent.trustOid === state.trustOid && myId !== undefined &&
         theirId === myId
       ) {
         continue;
@@ -645,11 +666,11 @@ class History {
       }
       const result = await verifyConfig(
         {
-          ...this.#context(state, parent.trust),
-          repository: state.trust.repository,
+          ...this.#context(state, await this.#trust(parent)),
+          repository: trust.repository,
         },
         path,
-        state.trustBytes,
+        trustBytes,
       );
       if (!result.ok) {
         return fail(
@@ -881,7 +902,7 @@ class History {
       MAX_CONFIG_BYTES,
     ).catch(() => undefined);
     const result = await verifyConfig(
-      this.#context(state, state.trust),
+      this.#context(state, await this.#trust(state)),
       path,
       artifact ?? new Uint8Array(),
     );
@@ -938,17 +959,13 @@ type Side = "same" | "follows" | "kept" | { problem: string };
 
 // Whether a commit has a trust list, readable or not.
 function hasTrustList(state: CommitState): boolean {
-  return state.trustBytes !== undefined || state.trustUnreadable !== undefined;
+  return state.trustOid !== undefined || state.trustUnreadable !== undefined;
 }
 
 // A version follows another when it links to its artifact and comes after it.
 function follows(mine: Statement, theirs: Statement): boolean {
   return mine.previous.includes(theirs.artifact) &&
     mine.sequence > theirs.sequence;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** A Map that forgets its oldest entries beyond a number of them. */
