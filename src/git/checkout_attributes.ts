@@ -366,6 +366,28 @@ export function diffCheckoutAttributes(
 }
 
 /**
+ * A path segment as a case-insensitive file system may see it: HFS+
+ * ignores some code points in names (Git's own list, utf8.c), Windows drops
+ * trailing dots and spaces, and upper then lower case folds letters such as
+ * "ſ" to the ASCII they match. Two names that fold alike may be one file.
+ *
+ * @param name One path segment.
+ * @returns Its folded form.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { foldName } from "./checkout_attributes.ts";
+ * equal(foldName(".GitAttributes. "), ".gitattributes");
+ * ```
+ */
+export function foldName(name: string): string {
+  return name.normalize("NFC")
+    .replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, "")
+    .replace(/[. ]+$/, "").toUpperCase().toLowerCase();
+}
+
+/**
  * Lists the entries whose name is not `.gitattributes` but that a
  * case-insensitive file system (macOS, Windows) or HFS+ (which ignores some
  * invisible characters) would open as `.gitattributes`. Git looks
@@ -392,15 +414,7 @@ export function findAttributeFileLookalikes(paths: Iterable<string>): string[] {
   for (const path of paths) {
     const name = path.slice(path.lastIndexOf("/") + 1);
     if (name === ".gitattributes") continue;
-    // HFS+ ignores these code points in names (Git's own list, utf8.c);
-    // Windows drops trailing dots and spaces; upper then lower case folds
-    // letters such as "ſ" to the ASCII they match.
-    const folded = name.replace(
-      /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g,
-      "",
-    )
-      .replace(/[. ]+$/, "").toUpperCase().toLowerCase();
-    if (folded === ".gitattributes") found.push(path);
+    if (foldName(name) === ".gitattributes") found.push(path);
   }
   return found.sort(comparePaths);
 }
@@ -552,15 +566,56 @@ async function checkAttr(
   cached: boolean,
   env: Readonly<Record<string, string>>,
 ): Promise<AttributeMap> {
-  const out = await git(
-    repo,
-    [...CHECK_ATTR, ...(cached ? ["--cached"] : []), "--stdin", "-z", "-a"],
-    {
-      stdin: encoder.encode(paths.map((path) => `${path}\0`).join("")),
-      env: { ...ISOLATED_ENV, ...env },
-    },
+  // Git matches attribute patterns without case when core.ignorecase is
+  // set, as it is in every clone on macOS and Windows: ".MCP.JSON ident"
+  // applies to ".mcp.json" there and not on Linux, and a "-ident" spelled in
+  // another case unsets it there only. So Git is asked both ways, whatever
+  // this clone says, and an attribute counts where either answer has it.
+  const [exact, folded] = await Promise.all(
+    ["false", "true"].map(async (ignorecase) =>
+      parseCheckAttr(
+        await git(
+          repo,
+          [
+            "-c",
+            `core.ignorecase=${ignorecase}`,
+            ...CHECK_ATTR,
+            ...(cached ? ["--cached"] : []),
+            "--stdin",
+            "-z",
+            "-a",
+          ],
+          {
+            stdin: encoder.encode(paths.map((path) => `${path}\0`).join("")),
+            env: { ...ISOLATED_ENV, ...env },
+          },
+        ),
+        paths,
+      )
+    ),
   );
-  return parseCheckAttr(out, paths);
+  return mergeAnswers(exact!, folded!);
+}
+
+// One answer from two: where they differ, the value that changes
+// checked-out bytes wins (so it is refused), else the case-sensitive one.
+function mergeAnswers(exact: AttributeMap, folded: AttributeMap): AttributeMap {
+  const merged = new Map<string, Map<string, string>>();
+  for (const [path, attributes] of exact) {
+    const other = folded.get(path) ?? new Map<string, string>();
+    const values = new Map(attributes);
+    for (const [attribute, value] of other) {
+      const mine = values.get(attribute);
+      if (
+        mine === undefined ||
+        (mine !== value && changesBytes(attribute, value))
+      ) {
+        values.set(attribute, value);
+      }
+    }
+    merged.set(path, values);
+  }
+  return merged;
 }
 
 // "<path>\0<attribute>\0<value>\0", repeated; only paths we asked about,

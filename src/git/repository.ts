@@ -43,6 +43,9 @@ export const OPERATION_MARKERS: Readonly<Record<string, string>> = Object
     SQUASH_MSG: "squash merge",
     "rebase-merge": "rebase",
     "rebase-apply": "rebase",
+    // Left by a merge, cherry-pick or revert that stopped before committing,
+    // "git cherry-pick -n" among them, which leaves no CHERRY_PICK_HEAD.
+    MERGE_MSG: "merge, cherry-pick or revert",
   });
 
 /**

@@ -32,6 +32,8 @@ export interface ParentVersion {
   statementId: string;
   /** The statement. */
   statement: Statement;
+  /** Whether the file is there; false for a deleted config (a tombstone). */
+  live: boolean;
 }
 
 /** The sequence and links of a new version. */
@@ -56,18 +58,21 @@ interface ParentStore {
  * ```ts ignore
  * const parents = await ParentVersions.read(objects, mergeHeads);
  * const versions = await parents.of(".mcp.json");
- * const next = nextVersion(versions);
+ * const next = nextVersion(".mcp.json", versions);
  * ```
  */
 export class ParentVersions {
   readonly #parents: ParentStore[];
+  readonly #amended: ParentStore | undefined;
 
-  private constructor(parents: ParentStore[]) {
+  private constructor(parents: ParentStore[], amended?: ParentStore) {
     this.#parents = parents;
+    this.#amended = amended;
   }
 
   /**
-   * Reads the store of HEAD and of each extra parent.
+   * Reads the store of HEAD, of each extra parent, and of HEAD's first
+   * parent (see {@linkcode ParentVersions.ofAmended}).
    *
    * @param objects The repository's objects.
    * @param mergeHeads The other parents of a merge being completed (the
@@ -87,25 +92,18 @@ export class ParentVersions {
     ];
     const parents: ParentStore[] = [];
     for (const commit of commits) {
-      const reader = commitReader(objects, commit);
-      let index: StoreIndex;
-      try {
-        index = await readIndex(reader);
-      } catch (error) {
-        throw new ToolError(
-          "INVALID_FORMAT",
-          `Cannot sign: the index of commit ${
-            commit.slice(0, 12)
-          } cannot be read (${
-            errorMessage(error)
-          }), so no new version can be shown to follow it`,
-          { cause: error },
-        );
-      }
-      const trust = await readTrust(reader).catch(() => undefined);
-      parents.push({ commit, reader, index, trust });
+      parents.push(await readStore(objects, commit));
     }
-    return new ParentVersions(parents);
+    // "git commit --amend" replaces HEAD: the new commit's parent is then
+    // HEAD's first parent, which a hook cannot tell from a plain commit.
+    const first = head
+      ? await objects.read(`${head.oid}^1^{commit}`, MAX_CONFIG_BYTES)
+        .catch(() => undefined)
+      : undefined;
+    const amended = first
+      ? await readStore(objects, first.oid).catch(() => undefined)
+      : undefined;
+    return new ParentVersions(parents, amended);
   }
 
   /** The parent commits, HEAD first. */
@@ -116,10 +114,11 @@ export class ParentVersions {
   /**
    * Each parent's version of a path, checked: its statement is intact
    * (stored under its hash, strictly parsed), validly signed, for this path
-   * and for the repository that parent names. Its signer may have lost the
-   * parent's trust since (a revoked teammate's version is re-signed by
-   * someone else, continuing its chain): a later version must follow it,
-   * and following it gives it no power (see docs/SECURITY.md).
+   * and for the repository that parent names, and, when the file is there,
+   * signed by a key that parent's trust list trusted at the signing time (a
+   * revoked teammate's config is re-signed while HEAD still lists her). A
+   * deleted config's version (a tombstone) may be signed by a key trusted
+   * no more: it was checked when it was made, and it is only followed.
    *
    * @param path The config's path.
    * @returns One entry per parent that has a version of the path.
@@ -128,52 +127,100 @@ export class ParentVersions {
   async of(path: string): Promise<ParentVersion[]> {
     const versions: ParentVersion[] = [];
     for (const parent of this.#parents) {
-      const id = parent.index.get(path);
-      if (!id) continue;
-      const short = parent.commit.slice(0, 12);
-      const unusable = (problem: string): never => {
-        throw new ToolError(
-          "INVALID_FORMAT",
-          `Cannot sign "${path}": its version in commit ${short} (statement "${id}") ${problem}, ` +
-            "so a new version cannot follow it; restore that commit's store, or ask for help " +
-            `(docs/SECURITY.md, "Rollback")`,
-        );
-      };
-      const stored = await readStatement(parent.reader, id).catch(() =>
-        undefined
-      );
-      if (!stored) unusable("is missing or unreadable");
-      let statement: Statement;
-      try {
-        statement = parseStatement(stored!.bytes, id);
-      } catch (error) {
-        return unusable(`cannot be parsed (${errorMessage(error)})`);
-      }
-      // The stored artifact stands for the file: a deleted config's
-      // version (a tombstone) is followed like any other.
-      const bytes = await parent.reader.read(
-        artifactPath(statement.artifact),
-        MAX_CONFIG_BYTES,
-      ).catch(() => undefined);
-      const result = await verifyConfig(
-        {
-          reader: parent.reader,
-          index: parent.index,
-          trust: parent.trust,
-          now: statement.signedAt,
-        },
-        path,
-        bytes ?? new Uint8Array(),
-      );
-      const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
-        result.code === "EXPIRED_KEY";
-      if (!result.ok && !trustOnly) {
-        unusable(`does not verify (${result.code}: ${result.reason})`);
-      }
-      versions.push({ commit: parent.commit, statementId: id, statement });
+      const version = await checkedVersion(parent, path);
+      if (version) versions.push(version);
     }
     return versions;
   }
+
+  /**
+   * The version of a path that HEAD's first parent holds: the parent of a
+   * commit that amends HEAD. A new version follows it too (besides HEAD's),
+   * so that it fits whether the commit amends HEAD or not; it is only ever
+   * an extra link, never required.
+   *
+   * @param path The config's path.
+   * @returns The version, or undefined when there is none or it does not
+   * pass the checks of {@linkcode ParentVersions.of}.
+   */
+  async ofAmended(path: string): Promise<ParentVersion | undefined> {
+    if (!this.#amended) return undefined;
+    return await checkedVersion(this.#amended, path).catch(() => undefined);
+  }
+}
+
+async function readStore(
+  objects: GitObjects,
+  commit: string,
+): Promise<ParentStore> {
+  const reader = commitReader(objects, commit);
+  let index: StoreIndex;
+  try {
+    index = await readIndex(reader);
+  } catch (error) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Cannot sign: the index of commit ${
+        commit.slice(0, 12)
+      } cannot be read (${
+        errorMessage(error)
+      }), so no new version can be shown to follow it`,
+      { cause: error },
+    );
+  }
+  const trust = await readTrust(reader).catch(() => undefined);
+  return { commit, reader, index, trust };
+}
+
+async function checkedVersion(
+  parent: ParentStore,
+  path: string,
+): Promise<ParentVersion | undefined> {
+  const id = parent.index.get(path);
+  if (!id) return undefined;
+  const short = parent.commit.slice(0, 12);
+  const unusable = (problem: string): never => {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Cannot sign "${path}": its version in commit ${short} (statement "${id}") ${problem}, ` +
+        "so a new version cannot follow it; restore that commit's store, or ask for help " +
+        `(docs/SECURITY.md, "Rollback")`,
+    );
+  };
+  const stored = await readStatement(parent.reader, id).catch(() => undefined);
+  if (!stored) unusable("is missing or unreadable");
+  let statement: Statement;
+  try {
+    statement = parseStatement(stored!.bytes, id);
+  } catch (error) {
+    return unusable(`cannot be parsed (${errorMessage(error)})`);
+  }
+  const live = await parent.reader.read(path, MAX_CONFIG_BYTES).then(
+    (file) => file !== undefined,
+    () => true, // There, but not a readable file: not a tombstone.
+  );
+  // The stored artifact stands for the file, so a tombstone is checked
+  // like any other version.
+  const bytes = await parent.reader.read(
+    artifactPath(statement.artifact),
+    MAX_CONFIG_BYTES,
+  ).catch(() => undefined);
+  const result = await verifyConfig(
+    {
+      reader: parent.reader,
+      index: parent.index,
+      trust: parent.trust,
+      now: statement.signedAt,
+    },
+    path,
+    bytes ?? new Uint8Array(),
+  );
+  const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
+    result.code === "EXPIRED_KEY";
+  if (!result.ok && !(trustOnly && !live)) {
+    unusable(`does not verify there (${result.code}: ${result.reason})`);
+  }
+  return { commit: parent.commit, statementId: id, statement, live };
 }
 
 /**
@@ -212,7 +259,8 @@ export function nextVersion(
 
 /**
  * Whether a statement already follows every parent's version: it is one of
- * them, or links to each and comes after it.
+ * them (a live one: a deleted config that comes back needs a new version),
+ * or links to each and comes after it.
  *
  * @param statementId The statement's id.
  * @param statement The statement.
@@ -229,8 +277,10 @@ export function followsAll(
   statement: Statement,
   versions: readonly ParentVersion[],
 ): boolean {
+  // A tombstone's statement is not the version of a file that is back: that
+  // needs a new version which follows it.
   return versions.every((version) =>
-    version.statementId === statementId ||
+    (version.statementId === statementId && version.live) ||
     (statement.previous.includes(version.statement.artifact) &&
       statement.sequence > version.statement.sequence)
   );

@@ -529,11 +529,21 @@ async function signSource(
         unsignedForeign.push(item.path);
         continue;
       }
-      const statement = newStatement(item, versions, {
-        signer: options.key.keyId,
-        signedAt: now,
-        repository: trust?.repository,
-      });
+      // A version 2 statement can also follow what HEAD's first parent
+      // holds, so that "git commit --amend" of HEAD keeps the chain (not
+      // while a merge is being completed: that is no amend).
+      const amended = trust?.repository && parents.commits.length === 1
+        ? await parents.ofAmended(item.path)
+        : undefined;
+      const statement = newStatement(
+        item,
+        amended ? [...versions, amended] : versions,
+        {
+          signer: options.key.keyId,
+          signedAt: now,
+          repository: trust?.repository,
+        },
+      );
       const signed = await signStatement(statement, options.key);
       changes.artifacts.set(item.artifact, item.bytes);
       changes.statements.set(signed.id, signed);

@@ -23,6 +23,7 @@ import {
   diffCheckoutAttributes,
   findAttributeFileLookalikes,
   findCheckoutAttributeProblems,
+  foldName,
   hasInfoAttributes,
   readCheckoutAttributes,
 } from "../git/checkout_attributes.ts";
@@ -115,6 +116,14 @@ export function attributeFailures(
       reason: problem.message,
     });
   }
+  for (const [path, reason] of foldedFolderFiles(attributes, listing)) {
+    failures.set(path, {
+      path,
+      ok: false,
+      code: "UNSAFE_ATTRIBUTES",
+      reason,
+    });
+  }
   for (const path of findAttributeFileLookalikes(listing)) {
     failures.set(path, {
       path,
@@ -126,6 +135,44 @@ export function attributeFailures(
     });
   }
   return [...failures.values()];
+}
+
+// Attribute files in a folder that only a case-insensitive file system
+// takes for a config's folder (".Cursor/.gitattributes" beside
+// ".cursor/mcp.json"): Git, which matches index paths by their bytes,
+// ignores them when asked, but such a checkout reads them from disk.
+function foldedFolderFiles(
+  attributes: AttributeMap,
+  listing: readonly string[],
+): Map<string, string> {
+  const fold = (folder: string) => folder.split("/").map(foldName).join("/");
+  const folders = new Map<string, { folder: string; path: string }>();
+  for (const path of attributes.keys()) {
+    const segments = path.split("/");
+    for (let end = 1; end < segments.length; end++) {
+      const folder = segments.slice(0, end).join("/");
+      if (!folders.has(fold(folder))) {
+        folders.set(fold(folder), { folder, path });
+      }
+    }
+  }
+  const found = new Map<string, string>();
+  for (const file of listing) {
+    const slash = file.lastIndexOf("/");
+    if (slash < 0 || foldName(file.slice(slash + 1)) !== ".gitattributes") {
+      continue;
+    }
+    const folder = file.slice(0, slash);
+    const twin = folders.get(fold(folder));
+    if (!twin || twin.folder === folder) continue;
+    found.set(
+      file,
+      `"${file}" is in "${folder}", which a case-insensitive file system (macOS, Windows) takes for ` +
+        `"${twin.folder}": its rules would apply to "${twin.path}" there, though Git ignores them here; ` +
+        "rename the folder or remove the file",
+    );
+  }
+  return found;
 }
 
 /**

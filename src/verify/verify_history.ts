@@ -637,7 +637,7 @@ class History {
       ? undefined
       : await this.#statement(state, myId);
     const sides = mine
-      ? await this.#sides(parents, path, myId!, mine)
+      ? await this.#sides(parents, path, myId!, mine, true)
       : undefined;
     for (const parent of before) {
       const short = parent.info.oid.slice(0, 12);
@@ -707,7 +707,13 @@ class History {
         failures.push(tombstone);
         continue;
       }
-      const sides = await this.#sides(parents, path, id, mine);
+      const sides = await this.#sides(
+        parents,
+        path,
+        id,
+        mine,
+        state.snapshot.entries.has(path),
+      );
       const problem = [...sides.values()].find((side) =>
         typeof side === "object"
       ) as { problem: string } | undefined;
@@ -755,6 +761,7 @@ class History {
     path: string,
     id: string,
     mine: Statement,
+    live: boolean,
   ): Promise<Map<string, Side>> {
     const sides = new Map<string, Side>();
     const pending: {
@@ -773,8 +780,20 @@ class History {
       }
       const theirId = parent.index.get(path);
       if (!theirId) continue;
-      if (theirId === id) {
+      // A version is its statement and whether the file is there: deleting
+      // keeps the statement (a tombstone), but bringing the file back is a
+      // new version, which needs a new signature like any other.
+      const theirsLive = parent.snapshot.entries.has(path);
+      if (theirId === id && (theirsLive || !live)) {
         sides.set(parent.info.oid, "same");
+        continue;
+      }
+      if (theirId === id) {
+        sides.set(parent.info.oid, {
+          problem:
+            `it was deleted in ${short} (its line there is a tombstone); bringing the config back needs a new ` +
+            "version, signed anew (sign it), not the old statement",
+        });
         continue;
       }
       const theirs = await this.#statement(parent, theirId);
@@ -799,7 +818,15 @@ class History {
     for (const { parent, theirId, theirs } of pending) {
       let kept = false;
       for (const carrier of carriers) {
-        if (await this.#heldAtFork(parent, carrier, path, theirId)) {
+        if (
+          await this.#heldAtFork(
+            parent,
+            carrier,
+            path,
+            theirId,
+            parent.snapshot.entries.has(path),
+          )
+        ) {
           kept = true;
           break;
         }
@@ -839,15 +866,20 @@ class History {
     other: CommitState,
     path: string,
     id: string,
+    live: boolean,
   ): Promise<boolean> {
     // `side` left the path as it was where it forked from `other` when a
-    // merge base of the two holds the very same statement: every change
-    // since was made on `other`'s side, and verified there.
+    // merge base of the two holds the very same version (statement, and the
+    // file there or not): every change since was made on `other`'s side,
+    // and verified there.
     for (
       const base of await this.#mergeBasesOf(side.info.oid, other.info.oid)
     ) {
       const state = await this.#state(await readCommit(this.#objects, base));
-      if (!state.indexBroken && state.index.get(path) === id) return true;
+      if (
+        !state.indexBroken && state.index.get(path) === id &&
+        state.snapshot.entries.has(path) === live
+      ) return true;
     }
     return false;
   }

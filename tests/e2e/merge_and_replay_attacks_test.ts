@@ -518,8 +518,10 @@ Deno.test({
       assert.notEqual(added.code, 0);
       assert.match(added.stderr, /over the limit of 1048576/);
       const huge = await forceCommit(flow, "a huge trust list");
-      // The next commit swaps in mallory's own list, self-signed.
-      await write(flow, { [ALLOWED_SIGNERS]: "" });
+      // The next commit swaps in mallory's own list and config, self-signed
+      // (made on an orphan branch, where nothing came before).
+      await flow.ok(["checkout", "-q", "--orphan", "mallory"]);
+      await flow.ok(["rm", "-q", "-r", "-f", "."]);
       await cliOk(flow, [
         "trust",
         "add",
@@ -529,6 +531,9 @@ Deno.test({
       ]);
       await write(flow, { ".mcp.json": EVIL });
       await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      await forceCommit(flow, "mallory's own");
+      await flow.ok(["checkout", "-q", "main"]);
+      await flow.ok(["checkout", "mallory", "--", STORE, ".mcp.json"]);
       const swapped = await forceCommit(flow, "mallory's list");
       const range = await verifyHistory(flow, ["--range", `${base}..HEAD`]);
       assertCommitFails(range, huge, ALLOWED_SIGNERS, [
@@ -541,6 +546,31 @@ Deno.test({
       assertCommitFails(alone, swapped, ALLOWED_SIGNERS, [
         "UNTRUSTED_TRUST_CHANGE",
       ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "sign during a merge does not follow a version the other side's trust list does not trust (a sequence near the limit would freeze the path)",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      // Mallory's branch: her own signature on a new version (valid, but by
+      // a key nobody trusts), committed past the hooks.
+      await flow.ok(["checkout", "-q", "-b", "mallory"]);
+      await write(flow, { ".mcp.json": config("mallory") });
+      await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+      await forceCommit(flow, "mallory's version");
+      await flow.ok(["checkout", "-q", "main"]);
+      await commit(flow, "alice's version", { ".mcp.json": config("alice") });
+      assert.notEqual((await flow.git(["merge", "-q", "mallory"])).code, 0);
+      await write(flow, { ".mcp.json": config("merged") });
+      await flow.ok(["checkout", "--ours", "--", INDEX]);
+      const signed = await flow.cli(["sign", ".mcp.json"]);
+      assert.notEqual(signed.code, 0, signed.stdout);
+      assert.match(signed.stderr, /does not verify there \(UNTRUSTED_SIGNER/);
+      await flow.ok(["merge", "--abort"]);
     });
   },
 });

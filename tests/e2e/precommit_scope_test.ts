@@ -23,6 +23,7 @@ import {
   forceCommit,
   head,
   readText,
+  verifyHistory,
   write,
 } from "../support/flow.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
@@ -94,6 +95,34 @@ Deno.test({
       assert.ok(
         (await readText(flow, `${STORE}/allowed_signers`)).includes("bob@"),
       );
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "git commit --amend of a config change keeps the chain: the amended commit verifies against its real parent",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      const base = await head(flow);
+      await commit(flow, "v3", { ".mcp.json": V1.replace("v1", "v3") });
+      // Amended twice: once changing the config again, once only the message.
+      await write(flow, { ".mcp.json": V1.replace("v1", "v3b") });
+      await flow.ok(["add", "-A"]);
+      const amended = await flow.git(["commit", "-q", "--amend", "--no-edit"]);
+      assert.equal(amended.code, 0, amended.stderr);
+      const reworded = await flow.git([
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "v3, reworded",
+      ]);
+      assert.equal(reworded.code, 0, reworded.stderr);
+      const range = await verifyHistory(flow, ["--range", `${base}..HEAD`]);
+      assert.equal(range.code, 0, range.text);
+      assert.equal(range.report.commits.length, 1, range.text);
     });
   },
 });

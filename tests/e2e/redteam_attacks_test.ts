@@ -104,6 +104,31 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "red team 1b: a .gitattributes in a folder that only differs in case from a config's (.Cursor beside .cursor) is UNSAFE_ATTRIBUTES",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      await commit(flow, "cursor config", { ".cursor/mcp.json": V2 });
+      const base = await head(flow);
+      // Git on Linux sees two folders and ignores this file for
+      // ".cursor/mcp.json"; on macOS or Windows they are one folder.
+      await write(flow, { ".Cursor/.gitattributes": "mcp.json ident\n" });
+      const attack = await forceCommit(flow, "attributes");
+      assertCommitFails(
+        await verifyHistory(flow, ["--range", `${base}..HEAD`]),
+        attack,
+        ".Cursor/.gitattributes",
+        ["UNSAFE_ATTRIBUTES"],
+      );
+      const verified = await flow.cli(["verify", "--json"]);
+      assert.equal(verified.code, 1, verified.stdout);
+      assert.ok(verified.stdout.includes('"UNSAFE_ATTRIBUTES"'));
+    });
+  },
+});
+
 // --- 2: a deleted config restored as it was ----------------------------------------
 
 Deno.test({
