@@ -226,3 +226,24 @@ Deno.test("a config that is itself a symbolic link fails verify as UNSIGNED", as
     "UNSIGNED",
   );
 });
+
+Deno.test("a commit with 3,000 folders side by side verifies instead of hanging", async () => {
+  // Reading the tree asks for all 3,000 subtrees in one write, more than a
+  // pipe holds; git answers the first before it has read the last and
+  // waits for them to be read. The reader waited for its write: forever.
+  const { repo, cli } = await signedRepo();
+  await using _ = repo;
+  for (let i = 0; i < 3000; i++) {
+    await repo.write(`d${i}/f${i}`, "x\n");
+  }
+  await repo.git("add", "-A");
+  await repo.git("commit", "-qm", "wide");
+  const out = await runCli(["verify", "--rev", "HEAD"], {
+    cwd: repo.root,
+    home: repo.home,
+    signal: AbortSignal.timeout(60_000),
+  });
+  assert.equal(out.code, 0, `${out.stdout}${out.stderr}`);
+  assert.match(out.stdout, /1 commit: 1 verified, 0 failed/);
+  assert.equal((await cli("verify")).code, 0);
+});
