@@ -227,6 +227,45 @@ Deno.test("a config that is itself a symbolic link fails verify as UNSIGNED", as
   );
 });
 
+Deno.test("thousands of links to a folder of thousands of files are checked in one pass", async () => {
+  // Before, each link listed every path beneath its target: links × files
+  // (here 3,000 × 3,001 paths, minutes of work). bench/links.ts times it.
+  const n = 3000;
+  const { repo, cli } = await signedRepo();
+  await using _ = repo;
+  await Deno.mkdir(join(repo.root, "lib"));
+  await Deno.writeTextFile(join(repo.root, "lib", "mcp.json"), EVIL);
+  const name = (i: number) => String(i).padStart(4, "0");
+  for (let i = 0; i < n; i++) {
+    await Deno.writeTextFile(join(repo.root, "lib", `f${name(i)}.txt`), "x\n");
+    await Deno.mkdir(join(repo.root, `p${name(i)}`));
+    await Deno.symlink("../lib", join(repo.root, `p${name(i)}`, ".cursor"));
+  }
+  await repo.git("add", "-A");
+  await repo.git("commit", "-qm", "many links");
+  const expected = Array.from(
+    { length: n },
+    (_, i) => [`p${name(i)}/.cursor/mcp.json`, "UNSIGNED"],
+  );
+  for (
+    const args of [["verify", "--json"], ["verify", "--rev", "HEAD", "--json"]]
+  ) {
+    const out = await cli(...args);
+    assert.equal(out.code, 1, out.stderr);
+    const report = JSON.parse(out.stdout) as {
+      results?: { path: string; code?: string }[];
+      commits?: { results: { path: string; code?: string }[] }[];
+    };
+    const results = report.results ?? report.commits?.[0]?.results ?? [];
+    assert.deepEqual(
+      results.filter((r) => r.code).map((r) => [r.path, r.code]),
+      expected,
+      args.join(" "),
+    );
+    assert.ok(results.some((r) => r.path === ".mcp.json" && !r.code));
+  }
+});
+
 Deno.test("a commit with 3,000 folders side by side verifies instead of hanging", async () => {
   // Reading the tree asks for all 3,000 subtrees in one write, more than a
   // pipe holds; git answers the first before it has read the last and
