@@ -227,6 +227,24 @@ Deno.test("a config that is itself a symbolic link fails verify as UNSIGNED", as
   );
 });
 
+Deno.test("an untracked nested repository is reported as a submodule, not a crash", async () => {
+  const { repo, cli } = await signedRepo();
+  await using _ = repo;
+  // Git lists it as "vendor/nested/" and never looks inside; a client does.
+  await repo.write("vendor/nested/.mcp.json", EVIL);
+  const nested = await new Deno.Command("git", {
+    args: ["init", "-q", join(repo.root, "vendor/nested")],
+    stdout: "null",
+  }).output();
+  assert.ok(nested.success);
+  const { code, report } = await verifyJson(cli);
+  assert.equal(code, 1);
+  assert.deepEqual(
+    report.results.filter((r) => r.code).map((r) => [r.path, r.code]),
+    [["vendor/nested", "UNSIGNED"]],
+  );
+});
+
 Deno.test("thousands of links to a folder of thousands of files are checked in one pass", async () => {
   // Before, each link listed every path beneath its target: links × files
   // (here 3,000 × 3,001 paths, minutes of work). bench/links.ts times it.
