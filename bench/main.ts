@@ -2,9 +2,10 @@
  * `deno task bench`: runs the benchmarks (all, or those named), writes
  * bench/results/<name>.json and the tables in docs/PERFORMANCE.md.
  *
- * Usage: `deno task bench [commit|verify|history…] [--quick] [--keep]
+ * Usage: `deno task bench [commit|verify|history|links…] [--quick] [--keep]
  * [--no-build]`. Each benchmark also runs alone: `bench/commit.ts`,
- * `bench/verify.ts`, `bench/history.ts` take the same options.
+ * `bench/verify.ts`, `bench/history.ts`, `bench/links.ts` take the same
+ * options.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
 } from "./harness.ts";
 import { commitBench } from "./commit.ts";
 import { historyBench } from "./history.ts";
+import { linksBench } from "./links.ts";
 import { updatePerformanceDoc } from "./report.ts";
 import { verifyBench } from "./verify.ts";
 
@@ -23,6 +25,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   commit: commitBench,
   verify: verifyBench,
   history: historyBench,
+  links: linksBench,
 };
 
 const options = parseBenchArgs(Deno.args);

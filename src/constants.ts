@@ -76,6 +76,28 @@ export const MAX_TRUST_BYTES = 1024 * 1024;
  * how deep the caller's stack already is.
  */
 export const MAX_CONFIG_DEPTH = 64;
+/**
+ * Most entries (files, symbolic links, submodules) of one commit's tree, the
+ * index or the working tree that the check of links and submodules takes
+ * (docs/FORMAT.md, "Links and submodules"). It reads each entry once; the
+ * largest Git repository made public, Windows' (about 3.5 million files),
+ * stays below. Past it, verification stops with an error: nothing is skipped.
+ */
+export const MAX_TREE_ENTRIES = 5_000_000;
+/**
+ * Most symbolic links in one commit's tree, the index or the working tree.
+ * Each costs one read of its target (a Git object, or `readlink`) of at most
+ * {@linkcode MAX_LINK_TARGET_BYTES}, so the limit caps that work at 100,000
+ * reads; trees hold a link per thousands of files, not one per fifty. Past
+ * it, verification stops with an error: nothing is skipped.
+ */
+export const MAX_TREE_LINKS = 100_000;
+/**
+ * Longest symbolic link target read, in bytes (Linux's `PATH_MAX`): a longer
+ * one cannot be followed by the system, and is treated as one whose content
+ * is unknown.
+ */
+export const MAX_LINK_TARGET_BYTES = 4096;
 /** Most entries in the repository config's `configs` list. */
 export const MAX_REPO_CONFIG_PATTERNS = 100;
 /** Longest pattern, server key or client name in the repository config, in characters. */

@@ -202,6 +202,97 @@ export function findConfigKind(
   path: string,
   kinds: readonly ConfigKind[],
 ): ConfigKind | undefined {
+  const segments = repositorySegments(path);
+  if (neverConfig(segments)) return undefined;
+  const names = segments.map((segment) => [...canonical(segment)]);
+  return kinds.find((kind) =>
+    matchPath(compilePattern(kind.pattern).parts, names)
+  );
+}
+
+/**
+ * A config path that a client could read strictly beneath a folder whose
+ * content Git does not show here (a submodule, or a symbolic link whose
+ * target Git does not store), if some pattern can match one there.
+ *
+ * Exact for every pattern: a `**` pattern can match beneath any folder,
+ * `tools/*\/mcp.json` beneath `tools` or `tools/x` but never beneath `docs`
+ * or `tools/x/y`. The folder's names are compared as
+ * {@linkcode findConfigKind} compares them (case, Unicode normalization,
+ * ignored characters, trailing dots and spaces), and nothing inside the
+ * store or a `.git` folder is ever a config.
+ *
+ * @param folder Repository-relative, "/"-separated path of the folder.
+ * @param kinds The kinds to try, in order (built-ins first).
+ * @returns The first kind that can match beneath the folder, with an
+ * example: the shortest path beneath it that the kind matches, wildcards
+ * filled in; undefined when no kind can match anything beneath it.
+ * @throws {ToolError} `BAD_PATH` for a path that is not repository-relative.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { BUILTIN_CONFIG_KINDS, type ConfigKind, configBeneath } from "./config_kinds.ts";
+ * strictEqual(configBeneath("vendor/lib", BUILTIN_CONFIG_KINDS)?.path, "vendor/lib/.mcp.json");
+ * const tools: ConfigKind[] = [{ client: "Our tools", pattern: "tools/*\/mcp.json", format: "json", serversKey: "mcpServers" }];
+ * strictEqual(configBeneath("docs", tools), undefined);
+ * strictEqual(configBeneath("tools", tools)?.path, "tools/x/mcp.json");
+ * ```
+ */
+export function configBeneath(
+  folder: string,
+  kinds: readonly ConfigKind[],
+): { path: string; kind: ConfigKind } | undefined {
+  const segments = repositorySegments(folder);
+  if (neverConfig(segments)) return undefined;
+  const names = segments.map((segment) => [...canonical(segment)]);
+  for (const kind of kinds) {
+    const pattern = compilePattern(kind.pattern);
+    let shortest: string[] | undefined;
+    for (const state of positionsAfter(pattern.parts, names)) {
+      // At the end of the pattern the folder itself would match; beneath it
+      // needs at least one more segment.
+      if (state === pattern.parts.length) continue;
+      const example = exampleSegments(pattern, state);
+      if (!shortest || example.length < shortest.length) shortest = example;
+    }
+    if (shortest) return { kind, path: `${folder}/${shortest.join("/")}` };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a file of this name could be a config at some path: whether it
+ * matches the last segment of some kind's pattern (always, for a pattern
+ * that ends in `**`). Every config path ends in such a name, so a folder
+ * without one holds no config, wherever it is seen from.
+ *
+ * @param name A file name (one path segment).
+ * @param kinds The kinds to try.
+ * @returns True when some pattern's last segment matches the name.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { BUILTIN_CONFIG_KINDS, mayBeConfigName } from "./config_kinds.ts";
+ * strictEqual(mayBeConfigName("MCP.json", BUILTIN_CONFIG_KINDS), true);
+ * strictEqual(mayBeConfigName("README.md", BUILTIN_CONFIG_KINDS), false);
+ * ```
+ */
+export function mayBeConfigName(
+  name: string,
+  kinds: readonly ConfigKind[],
+): boolean {
+  const canonicalName = [...canonical(name)];
+  return kinds.some((kind) => {
+    const last = compilePattern(kind.pattern).parts.at(-1);
+    return last === undefined || last === "**" ||
+      matchSegment(last, canonicalName);
+  });
+}
+
+/** The segments of a repository-relative path; throws for anything else. */
+function repositorySegments(path: string): string[] {
   const segments = path.split("/");
   if (
     segments.some((segment) =>
@@ -213,23 +304,36 @@ export function findConfigKind(
       `Cannot match ${quote(path)}: not a repository-relative path`,
     );
   }
-  if (segments[0] === STORE_DIR || segments.includes(".git")) return undefined;
-  const names = segments.map((segment) => [...canonical(segment)]);
-  return kinds.find((kind) => matchPath(compilePattern(kind.pattern), names));
+  return segments;
+}
+
+/** Whether no path at or beneath these segments can be a config. */
+function neverConfig(segments: readonly string[]): boolean {
+  return segments[0] === STORE_DIR || segments.includes(".git");
 }
 
 // --- Matching ---
 
-/** Compiled patterns: segments of code points, "**" kept as a marker. */
-const compiled = new Map<string, (string[] | "**")[]>();
+/**
+ * A compiled pattern: its segments as code points of their canonical form,
+ * `**` kept as a marker (and `**\/**` as one), with the raw segments beside
+ * them, index for index, to build example paths from.
+ */
+interface CompiledPattern {
+  parts: (string[] | "**")[];
+  raw: string[];
+}
 
-function compilePattern(pattern: string): (string[] | "**")[] {
+const compiled = new Map<string, CompiledPattern>();
+
+function compilePattern(pattern: string): CompiledPattern {
   let result = compiled.get(pattern);
   if (result === undefined) {
-    result = [];
+    result = { parts: [], raw: [] };
     for (const segment of pattern.split("/")) {
-      if (segment !== "**") result.push([...canonical(segment)]);
-      else if (result.at(-1) !== "**") result.push("**"); // "**/**" is "**".
+      if (segment === "**" && result.parts.at(-1) === "**") continue;
+      result.parts.push(segment === "**" ? "**" : [...canonical(segment)]);
+      result.raw.push(segment);
     }
     compiled.set(pattern, result);
   }
@@ -274,6 +378,59 @@ function matchPath(
   return reach.includes(names.length);
 }
 
+/**
+ * The pattern positions that matching all of `names` can leave it at: the
+ * states of the pattern's automaton after reading them, where "**" either
+ * takes a name and stays or is skipped. Position `pattern.length` means the
+ * pattern matched them all.
+ */
+function positionsAfter(
+  pattern: readonly (string[] | "**")[],
+  names: readonly string[][],
+): Set<number> {
+  const close = (states: Set<number>) => {
+    for (const state of states) {
+      if (pattern[state] === "**") states.add(state + 1);
+    }
+    return states;
+  };
+  let states = close(new Set([0]));
+  for (const name of names) {
+    const next = new Set<number>();
+    for (const state of states) {
+      const part = pattern[state];
+      if (part === "**") next.add(state);
+      else if (part !== undefined && matchSegment(part, name)) {
+        next.add(state + 1);
+      }
+    }
+    states = close(next);
+    if (states.size === 0) break;
+  }
+  return states;
+}
+
+/**
+ * The fewest names that a pattern matches from position `state` on, at
+ * least one: "**" matches none, a literal itself, a wildcard segment the
+ * name it spells with "*" dropped and "?" as "x" (or with "x" for each,
+ * when dropping would leave no valid name).
+ */
+function exampleSegments(pattern: CompiledPattern, state: number): string[] {
+  const names: string[] = [];
+  for (let at = state; at < pattern.parts.length; at++) {
+    const part = pattern.parts[at]!;
+    if (part === "**") continue;
+    const raw = pattern.raw[at]!;
+    const dropped = raw.replaceAll("*", "").replaceAll("?", "x");
+    const valid = !["", ".", "..", ".git"].includes(dropped) &&
+      matchSegment(part, [...canonical(dropped)]);
+    names.push(valid ? dropped : raw.replaceAll("*", "x").replaceAll("?", "x"));
+  }
+  // Only "**" left: any one name matches.
+  return names.length > 0 ? names : ["mcp.json"];
+}
+
 /** Wildcard match of one segment; backtracks only to the last "*", so it is O(pattern × name). */
 function matchSegment(
   pattern: readonly string[],
@@ -302,6 +459,149 @@ function matchSegment(
   }
   while (pattern[p] === "*") p++;
   return p === pattern.length;
+}
+
+// --- Paths seen through a link ---
+
+/** One pattern of a {@linkcode PatternAutomaton}. */
+interface AutomatonPattern {
+  /** The compiled segments. */
+  parts: readonly (string[] | "**")[];
+  /** The number of its first state. */
+  offset: number;
+  /** Per position, the positions reachable by skipping "**" segments. */
+  closures: number[][];
+}
+
+/**
+ * The patterns of some kinds as one automaton over path segments, for
+ * telling in one pass over a listing which paths that a client reads
+ * through a symbolic link can be configs (hidden_configs.ts).
+ *
+ * A state is a position in one kind's pattern (a number, the same across
+ * calls of one automaton); the state after a pattern's last segment means
+ * "matched". Names are compared as {@linkcode findConfigKind} compares them.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { BUILTIN_CONFIG_KINDS, PatternAutomaton } from "./config_kinds.ts";
+ * const automaton = new PatternAutomaton(BUILTIN_CONFIG_KINDS);
+ * // ".cursor" then "mcp.json" completes "**\/.cursor/mcp.json":
+ * const after = automaton.statesAfter(".cursor");
+ * strictEqual(automaton.endingIn("mcp.json").some((s) => after.includes(s)), true);
+ * strictEqual(automaton.endingIn("README.md").length, 0);
+ * ```
+ */
+export class PatternAutomaton {
+  readonly #patterns: AutomatonPattern[] = [];
+
+  /**
+   * Builds the automaton.
+   *
+   * @param kinds The kinds whose patterns it runs.
+   */
+  constructor(kinds: readonly ConfigKind[]) {
+    let offset = 0;
+    for (const kind of kinds) {
+      const parts = compilePattern(kind.pattern).parts;
+      // From position q, "**" can be skipped: the positions reachable
+      // without reading a segment.
+      const closures = Array.from({ length: parts.length + 1 }, (_, q) => {
+        const reach = [q];
+        while (parts[reach.at(-1)!] === "**") reach.push(reach.at(-1)! + 1);
+        return reach;
+      });
+      this.#patterns.push({ parts, offset, closures });
+      offset += parts.length + 1;
+    }
+  }
+
+  /**
+   * The states after reading a path's segments from each pattern's start.
+   *
+   * @param path A repository-relative path.
+   * @returns The states, none for a path beneath which nothing is a config.
+   * @throws {ToolError} `BAD_PATH` for a path that is not repository-relative.
+   */
+  statesAfter(path: string): number[] {
+    const segments = repositorySegments(path);
+    if (neverConfig(segments)) return [];
+    const names = segments.map((segment) => [...canonical(segment)]);
+    return this.#patterns.flatMap((pattern) =>
+      [...positionsAfter(pattern.parts, names)].map((q) => pattern.offset + q)
+    );
+  }
+
+  /**
+   * The states from which a file named `name` completes a pattern.
+   *
+   * @param name One path segment.
+   * @returns The states.
+   */
+  endingIn(name: string): number[] {
+    return this.#before(name, (pattern, q) => q === pattern.parts.length);
+  }
+
+  /**
+   * The states from which `name`, then any path or none, can complete a
+   * pattern: what a link or submodule named `name` can hide.
+   *
+   * @param name One path segment.
+   * @returns The states.
+   */
+  through(name: string): number[] {
+    return this.#before(name, () => true);
+  }
+
+  /**
+   * The states from which `name` leads to one of `states`: those of a
+   * folder, given those of one of its folders named `name`.
+   *
+   * @param name One path segment.
+   * @param states States of the inner folder.
+   * @returns The states.
+   */
+  before(name: string, states: readonly number[]): number[] {
+    const wanted = new Set(states);
+    return this.#before(
+      name,
+      (pattern, q) => wanted.has(pattern.offset + q),
+      (pattern) =>
+        states.some((s) =>
+          s >= pattern.offset && s <= pattern.offset + pattern.parts.length
+        ),
+    );
+  }
+
+  // The states q from which reading `name` can reach a state that `hits`.
+  #before(
+    name: string,
+    hits: (pattern: AutomatonPattern, q: number) => boolean,
+    relevant: (pattern: AutomatonPattern) => boolean = () => true,
+  ): number[] {
+    const found: number[] = [];
+    const canonicalName = [...canonical(name)];
+    for (const pattern of this.#patterns) {
+      if (!relevant(pattern)) continue;
+      const { parts, closures } = pattern;
+      for (let q = 0; q < parts.length; q++) {
+        const reaches = closures[q]!.some((from) => {
+          const part = parts[from];
+          if (part === undefined) return false;
+          const to = part === "**"
+            ? from
+            : matchSegment(part, canonicalName)
+            ? from + 1
+            : undefined;
+          return to !== undefined &&
+            closures[to]!.some((next) => hits(pattern, next));
+        });
+        if (reaches) found.push(pattern.offset + q);
+      }
+    }
+    return found;
+  }
 }
 
 // --- Reading .mcp-orchestration/config.json ---

@@ -5,8 +5,12 @@
  * @module
  */
 
-import { join, posix } from "node:path";
-import { MAX_CONFIG_BYTES, REPO_CONFIG_PATH } from "../constants.ts";
+import { join } from "node:path";
+import {
+  MAX_CONFIG_BYTES,
+  MAX_LINK_TARGET_BYTES,
+  REPO_CONFIG_PATH,
+} from "../constants.ts";
 import { fileSystem as fs } from "../fs/file_system.ts";
 import type { GitObjects } from "../git/cat_file.ts";
 import {
@@ -14,7 +18,7 @@ import {
   type Repository,
   type TreeEntry,
 } from "../git/repository.ts";
-import { linkTarget, type Snapshot } from "../git/snapshot.ts";
+import { linkTargets, type Snapshot } from "../git/snapshot.ts";
 import { type StoreReader, workingTreeReader } from "../store/store.ts";
 import type { AttributeCheck } from "../verify/verify_attributes.ts";
 import {
@@ -32,10 +36,11 @@ export interface ConfigSource {
   /** The entries Git sees, sorted. */
   list(): Promise<TreeEntry[]>;
   /**
-   * Paths a client could open beneath a symbolic link or submodule, which
-   * Git lists as one entry.
+   * Where these symbolic links of the listing point: each one's target
+   * text, or `null` when it cannot be read (then nothing is known of what
+   * is beneath it). A path that is no longer a link is left out.
    */
-  beneath(path: string): Promise<string[]>;
+  linkTargets(paths: readonly string[]): Promise<Map<string, string | null>>;
   /** The config kinds this source recognises (built-in and its config.json). */
   kinds(): Promise<ConfigKind[]>;
   /**
@@ -44,14 +49,6 @@ export interface ConfigSource {
    */
   attributes?: AttributeCheck;
 }
-
-// Bounds on the walk beneath a symbolic link or submodule.
-const MAX_LINK_DEPTH = 6;
-const MAX_LINK_ENTRIES = 10_000;
-
-// File names that client folders hold (".cursor/mcp.json", ".zed/settings.json",
-// …): checked beneath a link or submodule whose content we cannot see.
-const CLIENT_FOLDER_FILES = ["mcp.json", "settings.json", "config.toml"];
 
 /**
  * The working tree as a source.
@@ -69,7 +66,7 @@ export function workingTreeSource(repo: Repository): ConfigSource {
     label: "working tree",
     reader: workingTreeReader(repo),
     list: () => listWorkingTreeFiles(repo),
-    beneath: (path) => filesBeneath(repo, path),
+    linkTargets: (paths) => Promise.resolve(readLinks(repo, paths)),
     kinds: () => loadConfigKinds(repo.root),
     attributes: { repo, source: { kind: "worktree" } },
   };
@@ -100,7 +97,7 @@ export function snapshotSource(
     label,
     reader: snapshot,
     list: () => Promise.resolve(snapshot.list()),
-    beneath: (path) => snapshotBeneath(snapshot, objects, path),
+    linkTargets: (paths) => linkTargets(objects, snapshot, paths),
     kinds: async () =>
       await configKindsFrom(
         await snapshot.read(REPO_CONFIG_PATH, MAX_CONFIG_BYTES + 1),
@@ -108,52 +105,28 @@ export function snapshotSource(
   };
 }
 
-async function snapshotBeneath(
-  snapshot: Snapshot,
-  objects: GitObjects,
-  path: string,
-): Promise<string[]> {
-  // A link to a folder inside the same tree shows what a client would read.
-  const target = await linkTarget(objects, snapshot, path);
-  if (target !== undefined && !target.startsWith("/")) {
-    const resolved = posix.normalize(posix.join(posix.dirname(path), target));
-    const onto = snapshot.entries.get(resolved);
-    // Onto tracked files inside the tree: exactly what a client would read.
-    // Onto nothing tracked, another link or a submodule: unknown, below.
-    if (resolved !== "." && !resolved.startsWith("../") && !onto) {
-      const prefix = `${resolved}/`;
-      const inside = [...snapshot.entries.keys()]
-        .filter((entry) => entry.startsWith(prefix))
-        .map((entry) => `${path}/${entry.slice(prefix.length)}`);
-      if (inside.length > 0) return inside;
-    }
-  }
-  // Outside the tree, or a submodule: its content is unknown here, so assume
-  // what a client folder holds (".cursor" → ".cursor/mcp.json").
-  return CLIENT_FOLDER_FILES.map((name) => `${path}/${name}`);
-}
-
-async function filesBeneath(repo: Repository, top: string): Promise<string[]> {
-  // Breadth first, following links (the point is to see what a client
-  // sees), bounded in depth and count so that a link loop cannot hang us.
-  const found: string[] = [];
-  let level = [top];
-  let seen = 0;
-  for (let depth = 0; depth < MAX_LINK_DEPTH && level.length > 0; depth++) {
-    const next: string[] = [];
-    for (const folder of level) {
-      const names = await fs.readdir(join(repo.root, folder)).catch(() => []);
-      for (const name of names) {
-        if (++seen > MAX_LINK_ENTRIES) return found;
-        const path = `${folder}/${name}`;
-        const info = await fs.stat(join(repo.root, path)).catch(() =>
-          undefined
-        );
-        if (info?.isDirectory()) next.push(path);
-        else if (info?.isFile()) found.push(path);
+// One readlink each, nothing followed: what is beneath a link is judged
+// from Git's listing, as for a commit (hidden_configs.ts).
+function readLinks(
+  repo: Repository,
+  paths: readonly string[],
+): Map<string, string | null> {
+  const targets = new Map<string, string | null>();
+  const encoder = new TextEncoder();
+  for (const path of paths) {
+    try {
+      const target = fs.readlinkSync(join(repo.root, path));
+      const long = encoder.encode(target).length > MAX_LINK_TARGET_BYTES;
+      targets.set(path, long ? null : target);
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      // Gone, or no longer a link (a staged link that is now a folder or a
+      // file, whose content Git lists): left out.
+      if (code === "ENOENT" || code === "EINVAL" || code === "ENOTDIR") {
+        continue;
       }
+      targets.set(path, null);
     }
-    level = next;
   }
-  return found;
+  return targets;
 }

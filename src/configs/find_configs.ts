@@ -9,9 +9,14 @@
 
 import { MAX_CONFIG_BYTES, REPO_CONFIG_PATH, TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { comparePaths } from "../git/repository.ts";
+import { comparePaths, type TreeEntry } from "../git/repository.ts";
 import { type ConfigKind, findConfigKind } from "./config_kinds.ts";
 import type { ConfigSource } from "./config_source.ts";
+import {
+  assertTreeLimits,
+  findHiddenConfigs,
+  type HiddenConfig,
+} from "./hidden_configs.ts";
 
 /** A config file the command will act on. */
 export interface ConfigTarget {
@@ -22,11 +27,11 @@ export interface ConfigTarget {
   /** True when the user named it (it must then exist). */
   named: boolean;
   /**
-   * Set when the config is reached through a symbolic link or a submodule
-   * (its path): a client reads it, but Git does not store it here, so it can
-   * be neither signed nor verified, and fails.
+   * Set when the config (or a folder of them) is reached through a symbolic
+   * link or a submodule: a client reads it, but Git does not store it here,
+   * so it can be neither signed nor verified, and fails for this reason.
    */
-  via?: string;
+  hidden?: HiddenConfig;
 }
 
 /**
@@ -60,24 +65,56 @@ export async function findConfigs(
       targets.set(path, { path, kind, named: true });
     }
   } else {
-    for (const entry of await source.list()) {
+    const entries = await source.list();
+    for (const entry of entries) {
       // A link is a target itself too: reading it is refused, so it fails.
       const kind = findConfigKind(entry.path, options.kinds);
       if (kind) {
         targets.set(entry.path, { path: entry.path, kind, named: false });
       }
-      if (entry.type === "file") continue;
-      // Git lists a symlinked folder or a submodule as one entry, yet a
-      // client opening ".cursor/mcp.json" reads straight through it.
-      for (const path of await source.beneath(entry.path)) {
-        const kind = findConfigKind(path, options.kinds);
-        if (kind) {
-          targets.set(path, { path, kind, named: false, via: entry.path });
-        }
-      }
+    }
+    const kinds = options.kinds;
+    for (const hidden of await hiddenConfigs(source, { entries, kinds })) {
+      const { path, kind } = hidden;
+      targets.set(path, { path, kind, named: false, hidden });
     }
   }
   return [...targets.values()].sort((a, b) => comparePaths(a.path, b.path));
+}
+
+/**
+ * The configs a client could read through the links and submodules of a
+ * source's listing (see hidden_configs.ts): the listing's size is checked
+ * first, then every link's target is read once.
+ *
+ * @param source Where the files are.
+ * @param options Its listing (`entries`), and the `kinds` to recognise.
+ * @returns One report per link or submodule that hides a config.
+ * @throws {ToolError} `INVALID_FORMAT` past the limits on entries and links.
+ *
+ * @example
+ * ```ts ignore
+ * const hidden = await hiddenConfigs(source, { entries: await source.list(), kinds });
+ * ```
+ */
+export async function hiddenConfigs(
+  source: ConfigSource,
+  options: { entries: readonly TreeEntry[]; kinds: readonly ConfigKind[] },
+): Promise<HiddenConfig[]> {
+  const { entries, kinds } = options;
+  const limits = { label: source.label };
+  assertTreeLimits(entries, limits);
+  const links = entries.filter((entry) => entry.type === "link");
+  const submodules = entries.some((entry) => entry.type === "submodule");
+  if (links.length === 0 && !submodules) return [];
+  return findHiddenConfigs(
+    {
+      entries,
+      links: await source.linkTargets(links.map((link) => link.path)),
+    },
+    kinds,
+    limits,
+  );
 }
 
 /**

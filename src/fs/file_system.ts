@@ -117,6 +117,11 @@ export interface FileSystem {
   /** {@linkcode FileSystem.lstat}, synchronously. */
   lstatSync(path: string): Stats;
   /**
+   * The target text of a symbolic link, synchronously (one system call);
+   * `EINVAL` when the path is not a link.
+   */
+  readlinkSync(path: string): string;
+  /**
    * Opens a file for reading synchronously, with the numeric flags of
    * {@linkcode FileSystem.open} (the same emulation under Deno).
    */
@@ -150,6 +155,7 @@ type DenoFs = Pick<
   | "stat"
   | "statSync"
   | "lstatSync"
+  | "readLinkSync"
   | "open"
   | "openSync"
   | "readFile"
@@ -198,6 +204,7 @@ function nodeFileSystem(): FileSystem {
     stat: promises.stat,
     open: promises.open,
     lstatSync: fs.lstatSync,
+    readlinkSync: (path) => fs.readlinkSync(path),
     openReadSync(path, flags) {
       const fd = fs.openSync(path, flags);
       return {
@@ -238,6 +245,13 @@ function denoFileSystem(deno: DenoFs): FileSystem {
     lstatSync(path) {
       try {
         return toStats(deno.lstatSync(path));
+      } catch (error) {
+        return nodeCode(error);
+      }
+    },
+    readlinkSync(path) {
+      try {
+        return deno.readLinkSync(path);
       } catch (error) {
         return nodeCode(error);
       }

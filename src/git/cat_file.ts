@@ -116,9 +116,13 @@ export class GitObjects {
     // Requests are written at once (several in one write), and answers read
     // in the same order: git answers one after another, so many requests in
     // flight cost one round trip, not one each.
-    const written = this.#send(name);
+    // The answer is read without waiting for the write to finish: with
+    // thousands of requests in one write (the subtrees of a wide folder),
+    // git answers the first before it has read the last, and stops until
+    // those answers are read (a pipe holds 64 KiB), so waiting would hang.
+    // A failed write means git is gone, which reading its answer reports.
+    this.#send(name).catch(() => {});
     const next = this.#queue.then(async () => {
-      await written;
       const object = await this.#answer(name, maxBytes);
       if (object && OBJECT_ID.test(name)) this.#remember(object);
       return object;

@@ -170,8 +170,9 @@ export interface TreeEntry {
   path: string;
   /**
    * `file` for a regular file; `link` for a symbolic link and `submodule`
-   * for a submodule (Git lists either as one entry, though a client may
-   * read files beneath it).
+   * for a submodule, or in a working tree an untracked nested repository
+   * (Git lists either as one entry, though a client may read files beneath
+   * it).
    */
   type: "file" | "link" | "submodule";
 }
@@ -211,6 +212,13 @@ export async function listWorkingTreeFiles(
     await git(repo, ["ls-files", "-z", "--others", "--exclude-standard"]),
   );
   for (const path of others) {
+    // Git lists a nested repository as "path/" and does not look inside;
+    // `git add` would record it as a submodule.
+    if (path.endsWith("/")) {
+      const folder = path.slice(0, -1);
+      entries.set(folder, { path: folder, type: "submodule" });
+      continue;
+    }
     const info = await fs.lstat(join(repo.root, path)).catch(() => undefined);
     entries.set(path, { path, type: info?.isSymbolicLink() ? "link" : "file" });
   }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { MAX_LINK_TARGET_BYTES } from "../constants.ts";
 import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
 import type { StoreReader } from "../store/store.ts";
@@ -104,34 +105,59 @@ export class Snapshot implements StoreReader {
 }
 
 /**
- * Reads where a symbolic link of a snapshot points.
+ * Reads where symbolic links of a snapshot point: every request sent at once
+ * (git answers them in one stream), each distinct blob read once, however
+ * many links share it.
  *
  * @param objects The repository's objects.
  * @param snapshot The snapshot.
- * @param path The link's path.
- * @returns The link's target text, or undefined when `path` is not a link.
- * @throws {ToolError} `IO` when the blob is missing.
+ * @param paths The links' paths.
+ * @returns Each link's target text, or `null` for one over
+ * {@linkcode MAX_LINK_TARGET_BYTES} (no system follows it); a path that is
+ * not a link is left out.
+ * @throws {ToolError} `IO` when a blob is missing.
  *
  * @example
  * ```ts ignore
- * const target = await linkTarget(objects, snapshot, ".cursor");
+ * const targets = await linkTargets(objects, snapshot, [".cursor"]);
  * ```
  */
-export async function linkTarget(
+export async function linkTargets(
   objects: GitObjects,
   snapshot: Snapshot,
-  path: string,
-): Promise<string | undefined> {
-  const entry = snapshot.entries.get(path);
-  if (!entry || entry.mode !== "120000") return undefined;
-  const object = await objects.read(entry.oid, 4096);
-  if (!object) {
+  paths: readonly string[],
+): Promise<Map<string, string | null>> {
+  const blobs = new Map<string, Promise<string | null>>();
+  const read = async (path: string, oid: string) => {
+    try {
+      const object = await objects.read(oid, MAX_LINK_TARGET_BYTES);
+      if (object) return new TextDecoder().decode(object.bytes);
+    } catch (error) {
+      if (error instanceof ToolError && error.code === "INVALID_FORMAT") {
+        return null;
+      }
+      throw error;
+    }
     throw new ToolError(
       "IO",
-      `Cannot read the link "${path}": object ${entry.oid} is missing`,
+      `Cannot read the link "${path}": object ${oid} is missing`,
     );
+  };
+  const pending: [string, Promise<string | null>][] = [];
+  for (const path of paths) {
+    const entry = snapshot.entries.get(path);
+    if (!entry || entry.mode !== "120000") continue;
+    let blob = blobs.get(entry.oid);
+    if (!blob) {
+      blob = read(path, entry.oid);
+      blob.catch(() => {}); // Awaited below; not an unhandled rejection.
+      blobs.set(entry.oid, blob);
+    }
+    pending.push([path, blob]);
   }
-  return new TextDecoder().decode(object.bytes);
+  const targets = new Map<string, string | null>();
+  for (const [path, blob] of pending) targets.set(path, await blob);
+  return targets;
 }
 
 /**

@@ -19,7 +19,9 @@ import {
 import { ToolError } from "../errors.ts";
 import {
   BUILTIN_CONFIG_KINDS,
+  type ConfigKind,
   findConfigKind,
+  mayBeConfigName,
 } from "../configs/config_kinds.ts";
 import { join } from "node:path";
 import {
@@ -30,6 +32,7 @@ import {
 import {
   type ConfigTarget,
   findConfigs,
+  hiddenConfigs,
   readConfigBytes,
 } from "../configs/find_configs.ts";
 import { validateConfig } from "../configs/validate_config.ts";
@@ -204,22 +207,10 @@ export async function signStaged(
       source: { kind: "index" },
     });
     const kinds = await source.kinds();
-    const paths: string[] = [];
-    for (const { path, mode } of changed) {
-      if (path === ALLOWED_SIGNERS_PATH || findConfigKind(path, kinds)) {
-        paths.push(path);
-      } else if (mode === "120000" || mode === "160000") {
-        for (const beneath of await source.beneath(path)) {
-          if (findConfigKind(beneath, kinds)) {
-            throw new ToolError(
-              "BAD_PATH",
-              `Cannot commit "${path}": a client would read the MCP config "${beneath}" through this ` +
-                "symbolic link or submodule, which cannot be signed; make it a regular file in this repository",
-            );
-          }
-        }
-      }
-    }
+    const paths = changed.map(({ path }) => path).filter((path) =>
+      path === ALLOWED_SIGNERS_PATH || findConfigKind(path, kinds)
+    );
+    await refuseHiddenConfigs(source, changed, kinds);
     // The hook signs only what the commit changes. Every other config in
     // it must verify as it is: re-signing it would put the committer's
     // name on whatever someone else left there (an unsigned config
@@ -325,6 +316,31 @@ async function mergeHeads(repo: Repository): Promise<string[]> {
   return text.split("\n").filter((line) => /^[0-9a-f]{40,64}$/.test(line));
 }
 
+// A commit that adds or changes a link or submodule hiding a config (or the
+// file a link makes a client read as one) is refused, as verify would fail
+// it: the same reports, for what this commit touches.
+async function refuseHiddenConfigs(
+  source: ConfigSource,
+  changed: readonly StagedChange[],
+  kinds: readonly ConfigKind[],
+): Promise<void> {
+  const mayHide = changed.some(({ path, mode }) =>
+    mode === "120000" || mode === "160000" ||
+    mayBeConfigName(fileName(path), kinds)
+  );
+  if (!mayHide) return;
+  const touched = new Set(changed.map(({ path }) => path));
+  const entries = await source.list();
+  const found = (await hiddenConfigs(source, { entries, kinds })).filter((h) =>
+    touched.has(h.via) || (h.source !== undefined && touched.has(h.source))
+  );
+  if (found.length === 0) return;
+  throw new ToolError(
+    "BAD_PATH",
+    found.map((h) => `Cannot commit "${h.via}": ${h.reason}`).join("\n"),
+  );
+}
+
 // What pre-commit needs to know of Git's state: whether Git is completing an
 // operation that brings in other people's commits (it leaves these files
 // meanwhile; a plain commit has none of them), and which index file this
@@ -426,10 +442,15 @@ export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
 
 function mayConcernUs(change: StagedChange): boolean {
   // Cheap, before any object is read: built-in config names, the store, a
-  // link, a submodule or a .gitattributes.
+  // link or a submodule, a .gitattributes, or a file that a link could
+  // show as a config.
   return change.path.startsWith(`${STORE_DIR}/`) || change.mode === "120000" ||
     change.mode === "160000" || isAttributeFileName(change.path) ||
-    findConfigKind(change.path, BUILTIN_CONFIG_KINDS) !== undefined;
+    mayBeConfigName(fileName(change.path), BUILTIN_CONFIG_KINDS);
+}
+
+function fileName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 function isAttributeFileName(path: string): boolean {
@@ -608,12 +629,10 @@ async function readAndValidate(
   let firstError: ToolError | undefined;
   for (const target of targets) {
     try {
-      if (target.via) {
+      if (target.hidden) {
         throw new ToolError(
           "BAD_PATH",
-          `Cannot sign "${target.path}": it is reached through "${target.via}", ` +
-            "a symbolic link or submodule, which Git does not store here; make " +
-            "it a regular file in this repository",
+          `Cannot sign "${target.path}": ${target.hidden.reason}`,
         );
       }
       const bytes = await readConfigBytes(source, target.path);

@@ -249,14 +249,12 @@ export async function verifySource(
     targets,
     VERIFY_CONCURRENCY,
     async (target): Promise<VerifyResult | undefined> => {
-      if (target.via) {
+      if (target.hidden) {
         return {
           path: target.path,
           ok: false,
           code: "UNSIGNED",
-          reason: `it is reached through "${target.via}", a symbolic link or ` +
-            "submodule: Git does not store it in this repository, so it cannot " +
-            "be signed; make it a regular file here",
+          reason: target.hidden.reason,
         };
       }
       let bytes: Uint8Array | undefined;

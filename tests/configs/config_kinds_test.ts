@@ -16,9 +16,12 @@ import {
 import { ToolError } from "../../src/errors.ts";
 import {
   BUILTIN_CONFIG_KINDS,
+  configBeneath,
   type ConfigKind,
   findConfigKind,
   loadConfigKinds,
+  mayBeConfigName,
+  PatternAutomaton,
 } from "../../src/configs/config_kinds.ts";
 import { ConfigError } from "../../src/configs/validate_config.ts";
 
@@ -476,4 +479,149 @@ Deno.test("loadConfigKinds refuses a symbolic link or a non-file at the config p
       BUILTIN_CONFIG_KINDS.length + 2,
     );
   });
+});
+
+// --- What can be a config beneath a folder, or through a link ---
+
+function kind(pattern: string): ConfigKind {
+  return { client: "T", pattern, format: "json", serversKey: "s" };
+}
+
+Deno.test("configBeneath: whether any pattern can match beneath a folder, with an example", () => {
+  const cases: [
+    pattern: string,
+    folder: string,
+    example: string | undefined,
+  ][] = [
+    // "**/" patterns match beneath any folder.
+    ["**/.mcp.json", "vendor/lib", "vendor/lib/.mcp.json"],
+    ["**/.cursor/mcp.json", "vendor/lib", "vendor/lib/.cursor/mcp.json"],
+    ["**/.cursor/mcp.json", "a/.cursor", "a/.cursor/mcp.json"],
+    ["**/.cursor/mcp.json", "a/.CURSOR.", "a/.CURSOR./mcp.json"],
+    // Anchored patterns only beneath their own folders.
+    ["tools/*/mcp.json", "docs", undefined],
+    ["tools/*/mcp.json", "tools", "tools/x/mcp.json"],
+    ["tools/*/mcp.json", "Tools", "Tools/x/mcp.json"],
+    ["tools/*/mcp.json", "tools/search", "tools/search/mcp.json"],
+    ["tools/*/mcp.json", "tools/search/deep", undefined],
+    ["tools/*/mcp.json", "docs/tools", undefined],
+    ["tools/mcp.json", "tools", "tools/mcp.json"],
+    ["tools/mcp.json", "tools/mcp.json", undefined],
+    ["?/x.json", "a", "a/x.json"],
+    ["?/x.json", "ab", undefined],
+    ["a/**/b.json", "a/x/y", "a/x/y/b.json"],
+    ["a/**", "a", "a/mcp.json"],
+    ["a/**", "b", undefined],
+    ["a/*.json", "a", "a/.json"],
+    ["a/.*", "a", "a/.x"],
+    ["a/.git*", "a", "a/.gitx"],
+    // Never a config beneath the store or a .git folder.
+    ["**/.mcp.json", ".mcp-orchestration/x", undefined],
+    ["**/.mcp.json", "a/.git", undefined],
+  ];
+  for (const [pattern, folder, example] of cases) {
+    const kinds = [kind(pattern)];
+    const found = configBeneath(folder, kinds);
+    strictEqual(found?.path, example, `${pattern} beneath ${folder}`);
+    if (found) strictEqual(findConfigKind(found.path, kinds), kinds[0]);
+  }
+  strictEqual(
+    configBeneath("vendor/lib", BUILTIN_CONFIG_KINDS)?.kind.client,
+    "Claude Code",
+  );
+  throws(() => configBeneath("a//b", BUILTIN_CONFIG_KINDS), ToolError);
+});
+
+Deno.test("configBeneath agrees with findConfigKind on every path tried beneath a folder", () => {
+  // Patterns and folders built from a few names; every path of up to three
+  // more names beneath the folder is tried. An example must match, and
+  // "nothing beneath" must mean no path tried matches.
+  const names = ["a", "b", "x.json", "mcp.json", ".cursor", "A.", "ab"];
+  const segments = ["a", "b", "*", "?", "**", "x.json", "*.json", ".cursor"];
+  let random = 7;
+  const pick = <T>(list: readonly T[]): T => {
+    random = (random * 1103515245 + 12345) % 2147483648;
+    return list[random % list.length]!;
+  };
+  for (let round = 0; round < 300; round++) {
+    const length = 1 + (round % 4);
+    const parts = Array.from({ length }, () => pick(segments));
+    if (parts.at(-1) === "**") parts.push(pick(["x.json", "*"]));
+    const kinds = [kind(parts.join("/"))];
+    const folder = Array.from({ length: 1 + (round % 3) }, () => pick(names))
+      .join("/");
+    const found = configBeneath(folder, kinds);
+    let any: string | undefined;
+    const tails = [[""]];
+    for (let depth = 0; depth < 3; depth++) {
+      for (const tail of [...tails]) {
+        for (const name of names) tails.push([...tail, name]);
+      }
+    }
+    for (const tail of tails) {
+      const path = [folder, ...tail.filter((n) => n !== "")].join("/");
+      if (path !== folder && findConfigKind(path, kinds)) {
+        any = path;
+        break;
+      }
+    }
+    const what = `${kinds[0]!.pattern} beneath ${folder}`;
+    if (found) {
+      assert(found.path.startsWith(`${folder}/`), what);
+      strictEqual(findConfigKind(found.path, kinds), kinds[0], what);
+    } else {
+      strictEqual(any, undefined, what);
+    }
+    if (any) assert(found, `${what}: ${any} matches`);
+  }
+});
+
+Deno.test("mayBeConfigName: the names a config path can end in", () => {
+  for (
+    const name of [".mcp.json", "MCP.json", "settings.json", "config.toml"]
+  ) {
+    assert(mayBeConfigName(name, BUILTIN_CONFIG_KINDS), name);
+  }
+  for (const name of ["README.md", "mcp.jsonc", "x.json"]) {
+    assert(!mayBeConfigName(name, BUILTIN_CONFIG_KINDS), name);
+  }
+  assert(mayBeConfigName("x.json", [kind("tools/*.json")]));
+  assert(mayBeConfigName("anything", [kind("tools/**")]));
+});
+
+Deno.test("PatternAutomaton: states through a folder are those of findConfigKind on the whole path", () => {
+  // For a link L to a folder holding rel, L + rel matches exactly when a
+  // state after L is among those rel's names lead back from.
+  const kinds = [...BUILTIN_CONFIG_KINDS, kind("tools/*/mcp.json")];
+  const automaton = new PatternAutomaton(kinds);
+  const statesOf = (rel: string[]) => {
+    let states = automaton.endingIn(rel.at(-1)!);
+    for (const name of rel.slice(0, -1).reverse()) {
+      states = automaton.before(name, states);
+    }
+    return states;
+  };
+  const links = [".cursor", "a", "tools", "tools/x", "a/.cursor", "docs"];
+  const rels = [
+    ["mcp.json"],
+    [".mcp.json"],
+    ["x", "mcp.json"],
+    [".cursor", "mcp.json"],
+    ["search", "mcp.json"],
+    ["a", "b", "settings.json"],
+    [".zed", "settings.json"],
+    ["README.md"],
+  ];
+  for (const link of links) {
+    for (const rel of rels) {
+      const after = new Set(automaton.statesAfter(link));
+      const meets = statesOf(rel).some((state) => after.has(state));
+      const path = `${link}/${rel.join("/")}`;
+      strictEqual(meets, findConfigKind(path, kinds) !== undefined, path);
+    }
+  }
+  // Through a link or submodule named like a client folder, anything.
+  const after = new Set(automaton.statesAfter("docs"));
+  assert(automaton.through("x").some((state) => after.has(state)));
+  strictEqual(automaton.statesAfter(".mcp-orchestration/x").length, 0);
 });

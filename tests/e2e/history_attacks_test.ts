@@ -11,7 +11,8 @@
  *    old (validly signed) statement, then a config signed by her.
  * 3. Removing the pattern that made a file a config, and tampering with it.
  * 4. A symlinked client folder whose target Git does not store (an ignored
- *    or absent folder, or another symlink that leads outside).
+ *    or absent folder, or another symlink that leads outside), a submodule,
+ *    and a link that leaves the repository.
  * 5. A conflicted merge whose commit (pre-commit) would sign, with the
  *    user's key, a trust-list or config change that came from the other
  *    branch.
@@ -27,7 +28,7 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   ALLOWED_SIGNERS,
   assertCommitFails,
@@ -220,7 +221,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a client folder symlinked to an untracked in-repo folder, or to a symlink that leads outside: .cursor/mcp.json UNSIGNED",
+    "a client folder symlinked to an untracked in-repo folder, or to a symlink that leads outside: .cursor itself UNSIGNED",
   ignore: ON_WINDOWS,
   async fn() {
     await withFlow(async (flow) => {
@@ -231,6 +232,8 @@ Deno.test({
       const link = (target: string, path: string) =>
         Deno.symlink(target, join(flow.repo.root, path));
 
+      // Git stores none of what is beneath ".cursor" here: the whole folder
+      // is unverifiable (reported as ".cursor"), not one guessed file.
       const cases: [string, () => Promise<void>][] = [
         ["to an ignored folder", async () => {
           await write(flow, {
@@ -264,12 +267,100 @@ Deno.test({
         );
         const rev = await verifyHistory(flow, ["--rev", "HEAD"]);
         try {
-          assertCommitFails(rev, linked, ".cursor/mcp.json", ["UNSIGNED"]);
+          assertCommitFails(rev, linked, ".cursor", ["UNSIGNED"]);
         } catch (error) {
           passed.push(`.cursor ${name}: ${(error as Error).message}`);
         }
       }
       assert.deepEqual(passed, [], passed.join("\n\n"));
+    });
+  },
+});
+
+/**
+ * Asserts that `path`, which the last commit made a submodule or a link
+ * whose content Git does not store, fails everywhere it is checked: the
+ * working tree's `verify`, `verify --rev HEAD`, and the pre-push hook.
+ */
+async function assertHiddenEverywhere(
+  flow: Flow,
+  commit: string,
+  path: string,
+): Promise<void> {
+  const tree = await flow.cli(["verify", "--json"]);
+  assert.equal(tree.code, 1, tree.stdout + tree.stderr);
+  const results = (JSON.parse(tree.stdout) as {
+    results: { path: string; code?: string; reason?: string }[];
+  }).results;
+  const found = results.find((r) => r.path === path);
+  assert.equal(found?.code, "UNSIGNED", tree.stdout);
+  assert.match(found?.reason ?? "", new RegExp(`"${path}/[^"]*"`));
+  assertCommitFails(
+    await verifyHistory(flow, ["--rev", "HEAD"]),
+    commit,
+    path,
+    ["UNSIGNED"],
+  );
+  await assertPushRefused(flow, ["origin", "main"], "main", [
+    { path, codes: ["UNSIGNED"] },
+  ]);
+}
+
+Deno.test({
+  name:
+    "a submodule at vendor/lib: verify, verify --rev HEAD and pre-push fail on it, and pre-commit refuses it",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      // Another repository, whose .mcp.json a client opens as
+      // vendor/lib/.mcp.json once it is a submodule here.
+      const lib = join(dirname(flow.repo.root), "lib repo");
+      await Deno.mkdir(lib);
+      await flow.ok(["init", "-q", "--initial-branch=main"], { cwd: lib });
+      await Deno.writeTextFile(join(lib, ".mcp.json"), EVIL);
+      await flow.ok(["add", ".mcp.json"], { cwd: lib });
+      await flow.ok(["commit", "-q", "-m", "lib"], { cwd: lib });
+      await flow.ok([
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        lib,
+        "vendor/lib",
+      ]);
+      assert.equal(
+        (await flow.ok(["ls-files", "-s", "vendor/lib"])).slice(0, 6),
+        "160000",
+      );
+      const refused = await flow.git(["commit", "-q", "-m", "vendor lib"]);
+      assert.notEqual(refused.code, 0, "pre-commit let the submodule in");
+      assert.match(refused.stderr, /"vendor\/lib" is a submodule/);
+      const added = await forceCommit(flow, "vendor lib");
+      await assertHiddenEverywhere(flow, added, "vendor/lib");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a link leaving the repository (tools -> ../elsewhere): verify, verify --rev HEAD and pre-push fail on it, and pre-commit refuses it",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withFlow(async (flow) => {
+      const elsewhere = join(dirname(flow.repo.root), "elsewhere");
+      await Deno.mkdir(join(elsewhere, "search"), { recursive: true });
+      await Deno.writeTextFile(join(elsewhere, "search", ".mcp.json"), EVIL);
+      await Deno.symlink("../elsewhere", join(flow.repo.root, "tools"));
+      await flow.ok(["add", "tools"]);
+      const refused = await flow.git(["commit", "-q", "-m", "tools"]);
+      assert.notEqual(refused.code, 0, "pre-commit let the link in");
+      assert.match(
+        refused.stderr,
+        /"tools" is a symbolic link to "\.\.\/elsewhere", outside the repository/,
+      );
+      const added = await forceCommit(flow, "tools");
+      await assertHiddenEverywhere(flow, added, "tools");
     });
   },
 });

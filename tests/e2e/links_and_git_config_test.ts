@@ -226,3 +226,81 @@ Deno.test("a config that is itself a symbolic link fails verify as UNSIGNED", as
     "UNSIGNED",
   );
 });
+
+Deno.test("an untracked nested repository is reported as a submodule, not a crash", async () => {
+  const { repo, cli } = await signedRepo();
+  await using _ = repo;
+  // Git lists it as "vendor/nested/" and never looks inside; a client does.
+  await repo.write("vendor/nested/.mcp.json", EVIL);
+  const nested = await new Deno.Command("git", {
+    args: ["init", "-q", join(repo.root, "vendor/nested")],
+    stdout: "null",
+  }).output();
+  assert.ok(nested.success);
+  const { code, report } = await verifyJson(cli);
+  assert.equal(code, 1);
+  assert.deepEqual(
+    report.results.filter((r) => r.code).map((r) => [r.path, r.code]),
+    [["vendor/nested", "UNSIGNED"]],
+  );
+});
+
+Deno.test("thousands of links to a folder of thousands of files are checked in one pass", async () => {
+  // Before, each link listed every path beneath its target: links × files
+  // (here 3,000 × 3,001 paths, minutes of work). bench/links.ts times it.
+  const n = 3000;
+  const { repo, cli } = await signedRepo();
+  await using _ = repo;
+  await Deno.mkdir(join(repo.root, "lib"));
+  await Deno.writeTextFile(join(repo.root, "lib", "mcp.json"), EVIL);
+  const name = (i: number) => String(i).padStart(4, "0");
+  for (let i = 0; i < n; i++) {
+    await Deno.writeTextFile(join(repo.root, "lib", `f${name(i)}.txt`), "x\n");
+    await Deno.mkdir(join(repo.root, `p${name(i)}`));
+    await Deno.symlink("../lib", join(repo.root, `p${name(i)}`, ".cursor"));
+  }
+  await repo.git("add", "-A");
+  await repo.git("commit", "-qm", "many links");
+  const expected = Array.from(
+    { length: n },
+    (_, i) => [`p${name(i)}/.cursor/mcp.json`, "UNSIGNED"],
+  );
+  for (
+    const args of [["verify", "--json"], ["verify", "--rev", "HEAD", "--json"]]
+  ) {
+    const out = await cli(...args);
+    assert.equal(out.code, 1, out.stderr);
+    const report = JSON.parse(out.stdout) as {
+      results?: { path: string; code?: string }[];
+      commits?: { results: { path: string; code?: string }[] }[];
+    };
+    const results = report.results ?? report.commits?.[0]?.results ?? [];
+    assert.deepEqual(
+      results.filter((r) => r.code).map((r) => [r.path, r.code]),
+      expected,
+      args.join(" "),
+    );
+    assert.ok(results.some((r) => r.path === ".mcp.json" && !r.code));
+  }
+});
+
+Deno.test("a commit with 3,000 folders side by side verifies instead of hanging", async () => {
+  // Reading the tree asks for all 3,000 subtrees in one write, more than a
+  // pipe holds; git answers the first before it has read the last and
+  // waits for them to be read. The reader waited for its write: forever.
+  const { repo, cli } = await signedRepo();
+  await using _ = repo;
+  for (let i = 0; i < 3000; i++) {
+    await repo.write(`d${i}/f${i}`, "x\n");
+  }
+  await repo.git("add", "-A");
+  await repo.git("commit", "-qm", "wide");
+  const out = await runCli(["verify", "--rev", "HEAD"], {
+    cwd: repo.root,
+    home: repo.home,
+    signal: AbortSignal.timeout(60_000),
+  });
+  assert.equal(out.code, 0, `${out.stdout}${out.stderr}`);
+  assert.match(out.stdout, /1 commit: 1 verified, 0 failed/);
+  assert.equal((await cli("verify")).code, 0);
+});

@@ -281,3 +281,35 @@ Deno.test("fileSystem refuses open flags it does not emulate", async () => {
     TypeError,
   );
 });
+
+Deno.test({
+  name: "fileSystem's readlinkSync reads a link's target as node:fs does",
+  ignore: !POSIX,
+  fn: async () => {
+    const nodeSync = await import("node:fs");
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(join(dir, "file"), "x");
+      await Deno.symlink("../elsewhere/x", join(dir, "link"));
+      await Deno.symlink("nowhere", join(dir, "dangling"));
+      const outcomeSync = (read: () => string) => {
+        try {
+          return read();
+        } catch (error) {
+          return `error ${(error as { code?: unknown }).code}`;
+        }
+      };
+      for (const name of ["link", "dangling", "file", "missing", "file/x"]) {
+        const path = join(dir, name);
+        assert.equal(
+          outcomeSync(() => fileSystem.readlinkSync(path)),
+          outcomeSync(() => nodeSync.readlinkSync(path, "utf8")),
+          name,
+        );
+      }
+      assert.equal(
+        fileSystem.readlinkSync(join(dir, "link")),
+        "../elsewhere/x",
+      );
+    });
+  },
+});

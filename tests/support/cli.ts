@@ -51,6 +51,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Written to the tool's standard input, which is then closed; else stdin is empty. */
   stdin?: string | Uint8Array;
+  /** Kills the tool when aborted (its result then has the signal's exit code). */
+  signal?: AbortSignal;
 }
 
 // Passed to a `deno run` child only: where Deno keeps its module cache, and
@@ -122,6 +124,7 @@ export async function runCli(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
+    ...(options.signal ? { signal: options.signal } : {}),
   }).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
