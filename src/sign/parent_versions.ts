@@ -116,18 +116,25 @@ export class ParentVersions {
    * (stored under its hash, strictly parsed), validly signed, for this path
    * and for the repository that parent names, and, when the file is there,
    * signed by a key that parent's trust list trusted at the signing time (a
-   * revoked teammate's config is re-signed while HEAD still lists her). A
+   * revoked teammate's config is re-signed while HEAD still lists her), or
+   * by the key about to sign. A
    * deleted config's version (a tombstone) may be signed by a key trusted
    * no more: it was checked when it was made, and it is only followed.
    *
    * @param path The config's path.
+   * @param options `signer`: the key id about to sign, whose own earlier
+   * versions may be followed although no trust list named it then (signed
+   * before `trust add`).
    * @returns One entry per parent that has a version of the path.
    * @throws {ToolError} `INVALID_FORMAT` for a version that fails a check.
    */
-  async of(path: string): Promise<ParentVersion[]> {
+  async of(
+    path: string,
+    options: { signer?: string } = {},
+  ): Promise<ParentVersion[]> {
     const versions: ParentVersion[] = [];
     for (const parent of this.#parents) {
-      const version = await checkedVersion(parent, path);
+      const version = await checkedVersion(parent, path, options.signer);
       if (version) versions.push(version);
     }
     return versions;
@@ -143,9 +150,14 @@ export class ParentVersions {
    * @returns The version, or undefined when there is none or it does not
    * pass the checks of {@linkcode ParentVersions.of}.
    */
-  async ofAmended(path: string): Promise<ParentVersion | undefined> {
+  async ofAmended(
+    path: string,
+    options: { signer?: string } = {},
+  ): Promise<ParentVersion | undefined> {
     if (!this.#amended) return undefined;
-    return await checkedVersion(this.#amended, path).catch(() => undefined);
+    return await checkedVersion(this.#amended, path, options.signer).catch(
+      () => undefined,
+    );
   }
 }
 
@@ -175,6 +187,7 @@ async function readStore(
 async function checkedVersion(
   parent: ParentStore,
   path: string,
+  signer?: string,
 ): Promise<ParentVersion | undefined> {
   const id = parent.index.get(path);
   if (!id) return undefined;
@@ -217,7 +230,11 @@ async function checkedVersion(
   );
   const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
     result.code === "EXPIRED_KEY";
-  if (!result.ok && !(trustOnly && !live)) {
+  // An untrusted key's live version is followed only by that same key
+  // (signed before it was trusted): anyone else would carry on a chain
+  // whose sequence its author chose, perhaps at the limit.
+  const tolerated = trustOnly && (!live || statement.signer === signer);
+  if (!result.ok && !tolerated) {
     unusable(`does not verify there (${result.code}: ${result.reason})`);
   }
   return { commit: parent.commit, statementId: id, statement, live };

@@ -532,7 +532,9 @@ async function signSource(
     const unsignedForeign: string[] = [];
     for (const item of planned) {
       const currentId = index.get(item.path);
-      const versions = await parents.of(item.path);
+      const versions = await parents.of(item.path, {
+        signer: options.key.keyId,
+      });
       const current = currentId
         ? await keptStatement(
           context,
@@ -554,7 +556,7 @@ async function signSource(
       // holds, so that "git commit --amend" of HEAD keeps the chain (not
       // while a merge is being completed: that is no amend).
       const amended = trust?.repository && parents.commits.length === 1
-        ? await parents.ofAmended(item.path)
+        ? await parents.ofAmended(item.path, { signer: options.key.keyId })
         : undefined;
       const statement = newStatement(
         item,

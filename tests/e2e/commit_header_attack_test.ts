@@ -139,15 +139,18 @@ Deno.test({
     // Main leaves the config alone from here on.
     const tip = await commit(flow, "docs", { "README.md": "more\n" });
     await push(flow, "main");
-    // A stale branch from v1, signed through the hooks: sequences 2 and 3.
+    // A stale branch from v1, signed through the hooks: sequences 2 to 4.
     await flow.ok(["checkout", "-q", "-b", "stale", v1]);
-    const stale2 = await commit(flow, "stale 2", {
-      ".mcp.json": config("stale-2"),
-    });
+    await commit(flow, "stale 2", { ".mcp.json": config("stale-2") });
     const stale3 = await commit(flow, "stale 3", {
       ".mcp.json": config("stale-3"),
     });
-    const tree = await revParse(flow, `${stale3}^{tree}`);
+    // Version 4 follows versions 3 and 2 (the second link is for amends),
+    // not main's v1: on main's tip alone it is not a version that follows.
+    const stale4 = await commit(flow, "stale 4", {
+      ".mcp.json": config("stale-4"),
+    });
+    const tree = await revParse(flow, `${stale4}^{tree}`);
 
     // The control: a real merge of main and the stale branch may take the
     // stale side's change (main kept v1 since they forked); the same tree on
@@ -158,7 +161,7 @@ Deno.test({
       "-p",
       tip,
       "-p",
-      stale2,
+      stale3,
       "-m",
       "merge",
     ])).trim();
@@ -176,7 +179,7 @@ Deno.test({
     const attack = await commitWithLateParent(flow, {
       tree,
       parents: [tip],
-      lateParent: stale2,
+      lateParent: stale3,
     });
     await flow.ok(["branch", "attack", attack]);
     assertCommitFails(

@@ -46,6 +46,7 @@ import {
 import {
   cliOk,
   commit,
+  type Flow,
   forceCommit,
   head,
   push,
