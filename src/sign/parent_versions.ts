@@ -112,6 +112,20 @@ export class ParentVersions {
   }
 
   /**
+   * Whether every parent's index names this very statement for a path (so a
+   * config the commit leaves alone is still the parents' version, with no
+   * statement to read or check).
+   *
+   * @param path The config's path.
+   * @param statementId The statement id the next commit names.
+   * @returns True when each parent names it (and there is a parent).
+   */
+  allName(path: string, statementId: string): boolean {
+    return this.#parents.length > 0 &&
+      this.#parents.every((parent) => parent.index.get(path) === statementId);
+  }
+
+  /**
    * Each parent's version of a path, checked: its statement is intact
    * (stored under its hash, strictly parsed), validly signed, for this path
    * and for the repository that parent names, and, when the file is there,

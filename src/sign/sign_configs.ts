@@ -273,8 +273,11 @@ async function refuseUnrelatedFailures(
       continue;
     }
     // Verifying is not enough: its statement must still be HEAD's, or a
-    // version that follows it (not an older one staged by hand).
-    const versions = await (await parents()).of(result.path);
+    // version that follows it (not an older one staged by hand). A config
+    // the commit leaves alone under HEAD's own line is HEAD's version.
+    const known = await parents();
+    if (known.allName(result.path, result.statementId!)) continue;
+    const versions = await known.of(result.path);
     const stored = await readStatement(source.reader, result.statementId!);
     const statement = parseStatement(stored!.bytes, result.statementId!);
     if (!followsAll(result.statementId!, statement, versions)) {
