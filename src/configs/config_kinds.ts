@@ -65,6 +65,7 @@ import {
 import { errorMessage, ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../fs/file_system.ts";
 import { readFileLimited } from "../fs/files.ts";
+import { canonicalName } from "./path_names.ts";
 import { ConfigError, parseConfig } from "./validate_config.ts";
 
 /**
@@ -204,7 +205,7 @@ export function findConfigKind(
 ): ConfigKind | undefined {
   const segments = repositorySegments(path);
   if (neverConfig(segments)) return undefined;
-  const names = segments.map((segment) => [...canonical(segment)]);
+  const names = segments.map((segment) => [...canonicalName(segment)]);
   return kinds.find((kind) =>
     matchPath(compilePattern(kind.pattern).parts, names)
   );
@@ -245,7 +246,7 @@ export function configBeneath(
 ): { path: string; kind: ConfigKind } | undefined {
   const segments = repositorySegments(folder);
   if (neverConfig(segments)) return undefined;
-  const names = segments.map((segment) => [...canonical(segment)]);
+  const names = segments.map((segment) => [...canonicalName(segment)]);
   for (const kind of kinds) {
     const pattern = compilePattern(kind.pattern);
     let shortest: string[] | undefined;
@@ -283,11 +284,11 @@ export function mayBeConfigName(
   name: string,
   kinds: readonly ConfigKind[],
 ): boolean {
-  const canonicalName = [...canonical(name)];
+  const nameChars = [...canonicalName(name)];
   return kinds.some((kind) => {
     const last = compilePattern(kind.pattern).parts.at(-1);
     return last === undefined || last === "**" ||
-      matchSegment(last, canonicalName);
+      matchSegment(last, nameChars);
   });
 }
 
@@ -332,23 +333,12 @@ function compilePattern(pattern: string): CompiledPattern {
     result = { parts: [], raw: [] };
     for (const segment of pattern.split("/")) {
       if (segment === "**" && result.parts.at(-1) === "**") continue;
-      result.parts.push(segment === "**" ? "**" : [...canonical(segment)]);
+      result.parts.push(segment === "**" ? "**" : [...canonicalName(segment)]);
       result.raw.push(segment);
     }
     compiled.set(pattern, result);
   }
   return result;
-}
-
-/** Characters HFS+ ignores in file names, as Git's `is_hfs_dotgit` lists them. */
-const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
-
-/** The form of a segment that two names a file system treats as one file share. */
-function canonical(segment: string): string {
-  const folded = segment.normalize("NFC").replace(HFS_IGNORED, "").toUpperCase()
-    .toLowerCase();
-  const trimmed = folded.replace(/[. ]+$/, "");
-  return trimmed === "" ? folded : trimmed;
 }
 
 /**
@@ -424,7 +414,7 @@ function exampleSegments(pattern: CompiledPattern, state: number): string[] {
     const raw = pattern.raw[at]!;
     const dropped = raw.replaceAll("*", "").replaceAll("?", "x");
     const valid = !["", ".", "..", ".git"].includes(dropped) &&
-      matchSegment(part, [...canonical(dropped)]);
+      matchSegment(part, [...canonicalName(dropped)]);
     names.push(valid ? dropped : raw.replaceAll("*", "x").replaceAll("?", "x"));
   }
   // Only "**" left: any one name matches.
@@ -527,7 +517,7 @@ export class PatternAutomaton {
   statesAfter(path: string): number[] {
     const segments = repositorySegments(path);
     if (neverConfig(segments)) return [];
-    const names = segments.map((segment) => [...canonical(segment)]);
+    const names = segments.map((segment) => [...canonicalName(segment)]);
     return this.#patterns.flatMap((pattern) =>
       [...positionsAfter(pattern.parts, names)].map((q) => pattern.offset + q)
     );
@@ -581,7 +571,7 @@ export class PatternAutomaton {
     relevant: (pattern: AutomatonPattern) => boolean = () => true,
   ): number[] {
     const found: number[] = [];
-    const canonicalName = [...canonical(name)];
+    const nameChars = [...canonicalName(name)];
     for (const pattern of this.#patterns) {
       if (!relevant(pattern)) continue;
       const { parts, closures } = pattern;
@@ -591,7 +581,7 @@ export class PatternAutomaton {
           if (part === undefined) return false;
           const to = part === "**"
             ? from
-            : matchSegment(part, canonicalName)
+            : matchSegment(part, nameChars)
             ? from + 1
             : undefined;
           return to !== undefined &&
@@ -813,8 +803,8 @@ function patternProblem(pattern: string): string | undefined {
     return '"**" must be a whole path segment';
   }
   if (
-    canonical(segments[0]!) === STORE_DIR ||
-    segments.some((segment) => canonical(segment) === ".git")
+    canonicalName(segments[0]!) === STORE_DIR ||
+    segments.some((segment) => canonicalName(segment) === ".git")
   ) {
     return `nothing inside "${STORE_DIR}/" or ".git/" can be a config`;
   }

@@ -34,6 +34,7 @@
 import { MAX_TREE_ENTRIES, MAX_TREE_LINKS } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import type { TreeEntry } from "../git/repository.ts";
+import { canonicalName } from "./path_names.ts";
 import {
   configBeneath,
   type ConfigKind,
@@ -226,8 +227,14 @@ class Tree {
   readonly parent: number[] = [-1];
   readonly name: string[] = [""];
   readonly type: number[] = [FOLDER];
-  /** Length of each node's path (-1 for the root), to cut paths beneath it. */
-  readonly length: number[] = [-1];
+  /** How many segments each node's path has (0 for the root). */
+  readonly depth: number[] = [0];
+  /**
+   * Nodes where a case-insensitive checkout would put entries of different
+   * kinds in one place (a file and a folder, a link and a file spelled in
+   * another case): which one ends up on disk depends on checkout order.
+   */
+  readonly collided = new Set<number>();
   /** Each entry's path, by node (undefined for a folder). */
   readonly path: (string | undefined)[] = [""];
   /**
@@ -237,6 +244,8 @@ class Tree {
   readonly states: (Map<number, Witness> | undefined)[] = [];
   readonly #children = new Map<string, number>();
   readonly #links = new Map<string, number>();
+  /** Nodes with something beneath them. */
+  readonly #parents = new Set<number>();
 
   constructor(listing: TreeListing) {
     for (const entry of listing.entries) {
@@ -245,6 +254,8 @@ class Tree {
         : entry.type === "link" && listing.links.has(entry.path)
         ? LINK
         : FILE;
+      // Names are folded as a macOS or Windows checkout folds them, so that
+      // "CFG/mcp.json" and "cfg/README.md" are one folder here as there.
       const names = entry.path.split("/");
       let at = 0;
       for (const name of names) {
@@ -254,22 +265,31 @@ class Tree {
           this.parent.push(at);
           this.name.push(name);
           this.type.push(FOLDER);
-          this.length.push(this.length[at]! + 1 + name.length);
+          this.depth.push(this.depth[at]! + 1);
           this.path.push(undefined);
-          this.#children.set(`${at}/${name}`, next);
+          this.#children.set(`${at}/${canonicalName(name)}`, next);
+          this.#parents.add(at);
+        } else if (this.path[next] !== undefined) {
+          this.collided.add(next); // An entry, and now a folder as well.
         }
         at = next;
+      }
+      if (
+        this.path[at] !== undefined && this.type[at] !== type ||
+        this.path[at] === undefined && this.#parents.has(at)
+      ) {
+        this.collided.add(at);
       }
       // A working-tree entry can also hold entries (a staged link that is a
       // folder on disk now): its type wins, so nothing is followed through it.
       this.type[at] = type;
-      this.path[at] = entry.path;
+      this.path[at] ??= entry.path;
       if (type === LINK) this.#links.set(entry.path, at);
     }
   }
 
   child(node: number, name: string): number | undefined {
-    return this.#children.get(`${node}/${name}`);
+    return this.#children.get(`${node}/${canonicalName(name)}`);
   }
 
   /**
@@ -292,6 +312,13 @@ class Tree {
         continue;
       }
       const next = this.child(at, segment);
+      if (next !== undefined && this.collided.has(next)) {
+        return opaque(
+          `to ${shown}, through "${
+            this.path[next] ?? segment
+          }", where a case-insensitive checkout puts a file and a folder (or a link) in one place`,
+        );
+      }
       const type = next === undefined ? undefined : this.type[next];
       if (next === undefined || (type === FILE && i < segments.length - 1)) {
         return opaque(`to ${shown}, under which Git has no file here`);
@@ -429,8 +456,10 @@ function seeThroughReport(
   // beneath the target completes: a config a client reads through the link.
   let other: Witness | undefined;
   const to = `a symbolic link to ${quoteTarget(resolution.target)}`;
+  // By segments: a witness may spell the target's folders in another case
+  // or normalisation, of another length.
   const below = (entry: string) =>
-    `${path}/${entry.slice(tree.length[resolution.node]! + 1)}`;
+    `${path}/${entry.split("/").slice(tree.depth[resolution.node]).join("/")}`;
   for (const state of automaton.statesAfter(path)) {
     const witness = marks.get(state);
     if (!witness) continue;

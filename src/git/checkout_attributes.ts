@@ -44,6 +44,7 @@ import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../fs/file_system.ts";
 import { isErrno } from "../fs/files.ts";
+import { canonicalName } from "../configs/path_names.ts";
 import { comparePaths, git, type Repository } from "./repository.ts";
 import type { SnapshotEntry } from "./snapshot.ts";
 
@@ -366,28 +367,6 @@ export function diffCheckoutAttributes(
 }
 
 /**
- * A path segment as a case-insensitive file system may see it: HFS+
- * ignores some code points in names (Git's own list, utf8.c), Windows drops
- * trailing dots and spaces, and upper then lower case folds letters such as
- * "ſ" to the ASCII they match. Two names that fold alike may be one file.
- *
- * @param name One path segment.
- * @returns Its folded form.
- *
- * @example
- * ```ts
- * import { equal } from "node:assert/strict";
- * import { foldName } from "./checkout_attributes.ts";
- * equal(foldName(".GitAttributes. "), ".gitattributes");
- * ```
- */
-export function foldName(name: string): string {
-  return name.normalize("NFC")
-    .replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, "")
-    .replace(/[. ]+$/, "").toUpperCase().toLowerCase();
-}
-
-/**
  * Lists the entries whose name is not `.gitattributes` but that a
  * case-insensitive file system (macOS, Windows) or HFS+ (which ignores some
  * invisible characters) would open as `.gitattributes`. Git looks
@@ -414,7 +393,7 @@ export function findAttributeFileLookalikes(paths: Iterable<string>): string[] {
   for (const path of paths) {
     const name = path.slice(path.lastIndexOf("/") + 1);
     if (name === ".gitattributes") continue;
-    if (foldName(name) === ".gitattributes") found.push(path);
+    if (canonicalName(name) === ".gitattributes") found.push(path);
   }
   return found.sort(comparePaths);
 }

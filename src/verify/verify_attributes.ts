@@ -23,10 +23,10 @@ import {
   diffCheckoutAttributes,
   findAttributeFileLookalikes,
   findCheckoutAttributeProblems,
-  foldName,
   hasInfoAttributes,
   readCheckoutAttributes,
 } from "../git/checkout_attributes.ts";
+import { canonicalName } from "../configs/path_names.ts";
 import type { Repository } from "../git/repository.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 
@@ -145,7 +145,8 @@ function foldedFolderFiles(
   attributes: AttributeMap,
   listing: readonly string[],
 ): Map<string, string> {
-  const fold = (folder: string) => folder.split("/").map(foldName).join("/");
+  const fold = (folder: string) =>
+    folder.split("/").map(canonicalName).join("/");
   const folders = new Map<string, { folder: string; path: string }>();
   for (const path of attributes.keys()) {
     const segments = path.split("/");
@@ -159,7 +160,9 @@ function foldedFolderFiles(
   const found = new Map<string, string>();
   for (const file of listing) {
     const slash = file.lastIndexOf("/");
-    if (slash < 0 || foldName(file.slice(slash + 1)) !== ".gitattributes") {
+    if (
+      slash < 0 || canonicalName(file.slice(slash + 1)) !== ".gitattributes"
+    ) {
       continue;
     }
     const folder = file.slice(0, slash);

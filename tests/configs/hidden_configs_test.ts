@@ -452,3 +452,33 @@ Deno.test("findHiddenConfigs stops past its limits instead of skipping", () => {
   strictEqual(MAX_TREE_LINKS, 100_000);
   strictEqual(hidden(["a -> b", "b/c", "d -> /x"]).length, 1);
 });
+
+Deno.test("findHiddenConfigs: folders are one where a case-insensitive checkout makes them one", () => {
+  // The folder a link reaches holds, in another spelling, what a macOS or
+  // Windows checkout puts in the same folder.
+  const cases: [string, string[], string][] = [
+    [
+      "case",
+      [".cursor -> cfg", "cfg/README.md", "CFG/mcp.json"],
+      ".cursor/mcp.json",
+    ],
+    ["the link's own folder", [
+      "pkg/.cursor -> cfg",
+      "pkg/cfg/README.md",
+      "PKG/cfg/mcp.json",
+    ], "pkg/.cursor/mcp.json"],
+    ["normalisation", [
+      ".cursor -> caf\u00e9",
+      "caf\u00e9/README.md",
+      "cafe\u0301/mcp.json",
+    ], ".cursor/mcp.json"],
+  ];
+  for (const [name, lines, path] of cases) {
+    assertEquals(hidden(lines).map((h) => h.path), [path], name);
+  }
+  // A file and a folder in one place: which survives a checkout depends on
+  // its order, so the link is opaque.
+  const collided = hidden([".cursor -> Cfg", "Cfg", "cfg/mcp.json"]);
+  assertEquals(collided.map((h) => h.path), [".cursor"]);
+  assert(/case-insensitive checkout/.test(collided[0]!.reason));
+});
