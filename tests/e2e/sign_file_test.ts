@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliResult, runCli } from "../support/cli.ts";
+import { writeStdin } from "../support/process.ts";
 import { createTempRepo, withTempDir } from "../support/repo.ts";
 import { generateKey, sshSign, sshVerify } from "../support/ssh_keygen.ts";
 
@@ -49,9 +50,7 @@ async function sshKeygen(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(stdin).catch(() => {});
-  await writer.close().catch(() => {});
+  await writeStdin(child, stdin);
   const out = await child.output();
   const decoder = new TextDecoder();
   return {

@@ -30,6 +30,7 @@ import {
   shippedStubFiles,
 } from "../../scripts/generate_hooks.ts";
 import { withTempDir } from "../support/repo.ts";
+import { writeStdin } from "../support/process.ts";
 import {
   ALLOWED_SIGNERS_PATH,
   REPO_CONFIG_PATH,
@@ -66,13 +67,7 @@ async function run(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    // A hook may exit without reading its input (a skip, an early failure):
-    // a broken pipe then is its choice, and its exit code tells the rest.
-    await writer.write(new TextEncoder().encode(options.stdin)).catch(() => {});
-    await writer.close().catch(() => {});
-  }
+  if (options.stdin !== undefined) await writeStdin(child, options.stdin);
   const out = await child.output();
   return {
     code: out.code,
