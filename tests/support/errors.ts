@@ -67,6 +67,11 @@ function checked(
  * ```
  */
 export function assertToolError(
+  run: () => never,
+  code: ErrorCode,
+  ...fragments: Fragment[]
+): ToolError;
+export function assertToolError(
   run: Promise<unknown> | (() => Promise<unknown>),
   code: ErrorCode,
   ...fragments: Fragment[]
@@ -143,14 +148,16 @@ export function cliError(
  * @throws {AssertionError} When the run did not stop so.
  */
 export function assertCliError(
-  result: CliResult,
+  result: Pick<CliResult, "code" | "stderr"> & { stdout?: string },
   code: ErrorCode,
   ...fragments: Fragment[]
 ): string {
   const found = cliError(result);
   assert.ok(
     found,
-    `no error line (exit ${result.code}):\n${result.stdout}\n${result.stderr}`,
+    `no error line (exit ${result.code}):\n${
+      result.stdout ?? ""
+    }\n${result.stderr}`,
   );
   assert.equal(found.code, code, result.stderr);
   assert.equal(result.code, code === "USAGE" ? 2 : 1, result.stderr);
