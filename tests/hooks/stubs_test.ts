@@ -37,6 +37,7 @@ import {
   STORE_DIR,
 } from "../../src/constants.ts";
 import { BUILTIN_CONFIG_KINDS } from "../../src/configs/config_kinds.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const decoder = new TextDecoder();
@@ -193,9 +194,9 @@ for (const { name, launch, command } of LAUNCHES) {
 }
 
 Deno.test("launchCommand refuses a runtime path that is not absolute", () => {
-  assert.throws(
+  assertToolError(
     () => launchCommand({ kind: "compiled", execPath: "mcp-orchestration" }),
-    (error: unknown) => (error as { code?: string }).code === "IO",
+    "IO",
   );
 });
 

@@ -133,12 +133,7 @@ Deno.test("formatPrivateKey refuses malformed keys", () => {
       { seed: new Uint8Array(32), publicKey: new Uint8Array(33), comment: "" },
     ]
   ) {
-    try {
-      formatPrivateKey(key);
-      throw new Error("accepted");
-    } catch (error) {
-      assert(error instanceof ToolError && error.code === "INVALID_KEY");
-    }
+    assertToolError(() => formatPrivateKey(key), "INVALID_KEY");
   }
 });
 
