@@ -65,10 +65,7 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
   const name = grouped ? `${first} ${second}` : first;
   const rest = args.slice(grouped ? 2 : 1);
   const wantsHelp = rest.includes("--help") || rest.includes("-h");
-  const ending = rest.indexOf("--");
-  const json = (ending === -1 ? rest : rest.slice(0, ending)).includes(
-    "--json",
-  );
+  const json = wantsJson(rest);
   if (GROUPS.has(first) && !grouped) {
     // "keys" or "trust" alone: show what the group offers; asked for, it is not an error.
     (wantsHelp ? io.out : io.err)(COMMAND_HELP[first] ?? TOOL_HELP);
@@ -149,6 +146,19 @@ function escapingIo(io: Io): Io {
     cwd: io.cwd,
     ...(io.stdin ? { stdin: io.stdin } : {}),
   };
+}
+
+/**
+ * Whether an error prints as JSON: `--json`, or `--format json` (its
+ * spelling in `verify`), among the options (before any `--`).
+ */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  const options = end === -1 ? args : args.slice(0, end);
+  return options.some((arg, index) =>
+    arg === "--json" || arg === "--format=json" ||
+    (arg === "--format" && options[index + 1] === "json")
+  );
 }
 
 function usage(

@@ -68,6 +68,11 @@ Deno.test("an error of the tool prints its code, in text and in JSON, exit 1", a
     const value = JSON.parse(json.stderr);
     assert.equal(value.code, "NOT_A_REPOSITORY");
     assert.equal(value.message, cliError(text)?.message);
+    // verify's --format json asks for JSON too.
+    for (const format of [["--format", "json"], ["--format=json"]]) {
+      const value = JSON.parse((await run(["verify", ...format], dir)).stderr);
+      assert.equal(value.code, "NOT_A_REPOSITORY", format.join(" "));
+    }
     // After "--" it is an argument, not the option.
     const after = await run(["verify", "--", "--json"], dir);
     assert.equal(cliError(after)?.code, "NOT_A_REPOSITORY");
