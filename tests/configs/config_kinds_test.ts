@@ -24,6 +24,7 @@ import {
   PatternAutomaton,
 } from "../../src/configs/config_kinds.ts";
 import { ConfigError } from "../../src/configs/validate_config.ts";
+import { assertToolError } from "../support/errors.ts";
 
 // --- Built-in kinds ---
 
@@ -137,10 +138,10 @@ Deno.test("findConfigKind throws on paths that are not repository-relative", () 
       ".",
     ]
   ) {
-    throws(
+    assertToolError(
       () => findConfigKind(path, BUILTIN_CONFIG_KINDS),
-      (error) => error instanceof ToolError && error.code === "BAD_PATH",
-      JSON.stringify(path),
+      "BAD_PATH",
+      `"${path}"`,
     );
   }
 });
