@@ -11,13 +11,9 @@ import { ToolError } from "../errors.ts";
 import { readConfigBytes } from "../configs/find_configs.ts";
 import { workingTreeSource } from "../configs/config_source.ts";
 import { type Repository, toRepoPath } from "../git/repository.ts";
-import { parseStatement, type Statement } from "../store/statement.ts";
-import {
-  readIndex,
-  readStatement,
-  signaturePath,
-  statementPath,
-} from "../store/store.ts";
+import { loadFailure, loadStatement } from "../store/load_signed.ts";
+import type { Statement } from "../store/statement.ts";
+import { readIndex, signaturePath, statementPath } from "../store/store.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
@@ -71,9 +67,9 @@ export async function inspect(
   if (ID_PATTERN.test(target)) {
     entries = [];
     for (const [path, id] of index) {
-      const stored = await readStatement(reader, id).catch(() => undefined);
-      const statement = stored ? safeParse(stored.bytes, id) : undefined;
-      if (statement?.artifact === target) entries.push([path, id]);
+      // A statement that cannot be loaded names no artifact we could trust.
+      const loaded = await loadStatement(reader, id).catch(() => undefined);
+      if (loaded?.statement.artifact === target) entries.push([path, id]);
     }
     if (entries.length === 0) {
       throw new ToolError(
@@ -103,7 +99,9 @@ export async function inspect(
 
   const inspections: Inspection[] = [];
   for (const [path, id] of entries) {
-    const stored = await readStatement(reader, id);
+    const stored = await loadStatement(reader, id).catch((error) => {
+      throw loadFailure(error, `Cannot inspect "${path}"`);
+    });
     if (!stored) {
       throw new ToolError(
         "INVALID_FORMAT",
@@ -115,9 +113,9 @@ export async function inspect(
       statementId: id,
       statementFile: statementPath(id),
       signatureFile: signaturePath(id),
-      statement: parseStatement(stored.bytes, statementPath(id)),
+      statement: stored.statement,
       statementText: new TextDecoder().decode(stored.bytes),
-      signature: stored.signature ?? "",
+      signature: stored.signatureText ?? "",
     };
     if (bytes) {
       inspection.verification = await verifyConfig(context, path, bytes);
@@ -125,12 +123,4 @@ export async function inspect(
     inspections.push(inspection);
   }
   return inspections;
-}
-
-function safeParse(bytes: Uint8Array, id: string): Statement | undefined {
-  try {
-    return parseStatement(bytes, id);
-  } catch {
-    return undefined;
-  }
 }

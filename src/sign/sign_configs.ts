@@ -54,16 +54,12 @@ import {
   parseSshSignature,
   verifySshSignature,
 } from "../signature/sshsig.ts";
-import {
-  formatStatement,
-  parseStatement,
-  type Statement,
-} from "../store/statement.ts";
+import { loadFailure, loadStatement } from "../store/load_signed.ts";
+import { formatStatement, type Statement } from "../store/statement.ts";
 import {
   applyChanges,
   artifactPath,
   readIndex,
-  readStatement,
   signaturePath,
   statementPath,
   type StoreChanges,
@@ -278,9 +274,11 @@ async function refuseUnrelatedFailures(
     const known = await parents();
     if (known.allName(result.path, result.statementId!)) continue;
     const versions = await known.of(result.path);
-    const stored = await readStatement(source.reader, result.statementId!);
-    const statement = parseStatement(stored!.bytes, result.statementId!);
-    if (!followsAll(result.statementId!, statement, versions)) {
+    const stored = await loadStatement(source.reader, result.statementId!)
+      .catch((error) => {
+        throw loadFailure(error, `Cannot check "${result.path}"`);
+      });
+    if (!stored || !followsAll(stored.id, stored.statement, versions)) {
       problems.push(
         `"${result.path}" (its statement does not follow the version in HEAD)`,
       );
@@ -750,10 +748,13 @@ async function keptStatement(
   if (!current(await verifyConfig(context, item.path, item.bytes))) {
     return undefined;
   }
-  const stored = await readStatement(context.reader, id).catch(() => undefined);
+  const stored = await loadStatement(context.reader, id).catch((error) => {
+    throw loadFailure(error, `Cannot sign "${item.path}"`);
+  });
   if (!stored) return undefined;
-  const statement = parseStatement(stored.bytes, id);
-  return followsAll(id, statement, versions) ? statement : undefined;
+  return followsAll(id, stored.statement, versions)
+    ? stored.statement
+    : undefined;
 }
 
 function newStatement(
@@ -815,29 +816,20 @@ async function pruneStillReferenced(
     changes.obsoleteArtifacts.length === 0 &&
     changes.obsoleteStatements.length === 0
   ) return;
-  const referenced = new Set<string>();
+  // Each new statement's artifact is among the new artifacts.
+  const referenced = new Set<string>(changes.artifacts.keys());
   for (const id of changes.index.values()) {
-    const fresh = changes.statements.get(id);
-    const bytes = fresh?.bytes ??
-      (await readStatement(reader, id).catch(() => undefined))?.bytes;
-    if (!bytes) continue;
-    try {
-      referenced.add(parseStatement(bytes, id).artifact);
-    } catch {
-      // An unreadable statement cannot keep anything alive.
-    }
+    if (changes.statements.has(id)) continue;
+    // An unreadable statement cannot keep anything alive.
+    const artifact = await artifactNamedBy(reader, id);
+    if (artifact) referenced.add(artifact);
   }
   // A statement that goes takes its artifact along (for a dropped config it
   // was the last reference), unless a statement in the new index names it.
   for (const id of changes.obsoleteStatements) {
-    const bytes = (await readStatement(reader, id).catch(() => undefined))
-      ?.bytes;
-    if (!bytes) continue;
-    try {
-      changes.obsoleteArtifacts.push(parseStatement(bytes, id).artifact);
-    } catch {
-      // An unreadable statement names no artifact we could trust.
-    }
+    // An unreadable statement names no artifact we could trust.
+    const artifact = await artifactNamedBy(reader, id);
+    if (artifact) changes.obsoleteArtifacts.push(artifact);
   }
   changes.obsoleteArtifacts = [...new Set(changes.obsoleteArtifacts)].filter((
     id,
@@ -846,6 +838,14 @@ async function pruneStillReferenced(
   changes.obsoleteStatements = [...new Set(changes.obsoleteStatements)].filter((
     id,
   ) => !live.has(id));
+}
+
+async function artifactNamedBy(
+  reader: StoreReader,
+  id: string,
+): Promise<string | undefined> {
+  const loaded = await loadStatement(reader, id).catch(() => undefined);
+  return loaded?.statement.artifact;
 }
 
 function isCurrent(
