@@ -1,30 +1,23 @@
 /**
  * The signing steps that `sign` and the pre-commit hook share, in order:
- * discovery (which configs, read and validated), trust (is our key trusted
- * now), plan (which statements stay, which new versions follow which),
- * signing (each signature verified before anything is written), and
- * writing (and staging) the store's changes under the repository lock.
- * Any failure before the index is written leaves the store as it was.
+ * discovery (which configs, read and validated: `discover_configs.ts`),
+ * trust (is our key trusted now), plan (which statements stay, which new
+ * versions follow which), signing (each signature verified before anything
+ * is written), and writing (and staging) the store's changes
+ * (`write_changes.ts`), all but discovery under the repository lock. Any
+ * failure before the index is written leaves the store as it was.
  *
  * @module
  */
 
 import {
   ALLOWED_SIGNERS_PATH,
-  INDEX_PATH,
-  MAX_TRUST_BYTES,
   SIGNATURE_NAMESPACE,
   STORE_DIR,
   TOOL_NAME,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import type { ConfigSource } from "../configs/config_source.ts";
-import {
-  type ConfigTarget,
-  findConfigs,
-  readConfigBytes,
-} from "../configs/find_configs.ts";
-import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { git, GIT_PATHS, type Repository } from "../git/repository.ts";
 import type { SigningKey } from "../keys/key_store.ts";
@@ -37,11 +30,7 @@ import type { StoreIndex } from "../store/index_file.ts";
 import { loadFailure, loadStatement } from "../store/load_signed.ts";
 import { formatStatement, type Statement } from "../store/statement.ts";
 import {
-  applyChanges,
-  artifactPath,
   readIndex,
-  signaturePath,
-  statementPath,
   type StoreChanges,
   type StoreReader,
   withLock,
@@ -51,19 +40,17 @@ import {
   findSigner,
   type TrustDecision,
 } from "../trust/allowed_signers.ts";
-import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
+import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig, type VerifyContext } from "../verify/verify_config.ts";
-import {
-  attributeFailures,
-  readAttributes,
-} from "../verify/verify_attributes.ts";
+import { discoverConfigs, type Planned } from "./discover_configs.ts";
 import {
   followsAll,
   nextVersion,
   type ParentVersion,
   type ParentVersions,
 } from "./parent_versions.ts";
+import { writeChanges } from "./write_changes.ts";
 
 /** What happened to one config. */
 export interface SignResult {
@@ -85,12 +72,6 @@ export interface SignReport {
   results: SignResult[];
   /** Set when the signing key is not trusted by the repository (verify will fail). */
   untrusted?: string;
-}
-
-interface Planned {
-  path: string;
-  bytes: Uint8Array;
-  artifact: string;
 }
 
 /** Options for {@linkcode signSource}. */
@@ -139,44 +120,26 @@ export async function signSource(
   source: ConfigSource,
   options: SignSourceOptions,
 ): Promise<SignReport> {
-  const planned = await discover(repo, source, options);
+  const planned = await discoverConfigs(repo, source, options);
   const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
   return await withLock(repo, async () => {
     const store = await readStore(source.reader, options, now);
     const plan = await planVersions(store, planned, options, now);
     refuseForeign(plan.foreign, options.refuseNewSignatures);
     const { changes, results } = await signPlan(plan.entries, store, options);
-    await writeChanges(repo, source.reader, changes, results, options);
+    await writeChanges(repo, source.reader, changes, {
+      stage: options.stage,
+      ...(options.indexFile !== undefined
+        ? { indexFile: options.indexFile }
+        : {}),
+      signed: results.filter((r) => r.status === "signed").map((r) => r.path),
+    });
     const report: SignReport = { results };
     if (store.mine.status !== "trusted") {
       report.untrusted = untrustedWarning(options.key, store.mine);
     }
     return report;
   });
-}
-
-// Discovery: the configs to sign, read and validated, and the trust list.
-async function discover(
-  repo: Repository,
-  source: ConfigSource,
-  options: SignSourceOptions,
-): Promise<Planned[]> {
-  const kinds = await source.kinds();
-  const named = options.paths?.filter((path) => path !== ALLOWED_SIGNERS_PATH);
-  const targets = named?.length === 0 ? [] : await findConfigs(source, {
-    kinds,
-    ...(named ? { paths: named } : {}),
-  });
-  // Signing before anyone is trusted still binds what is signed to this
-  // repository: the trust list starts as its id alone.
-  if (options.createTrustList && targets.length > 0) {
-    await ensureRepositoryId(repo, { create: true });
-  }
-  const signTrust = !options.paths ||
-    options.paths.includes(ALLOWED_SIGNERS_PATH);
-  const planned = await readAndValidate(source, targets, signTrust);
-  await refuseUnsafeAttributes(source, planned.map((item) => item.path));
-  return planned;
 }
 
 /** The store as it is under the lock, and what its trust list says of our key. */
@@ -314,156 +277,6 @@ async function signPlan(
   return { changes, results };
 }
 
-// Write: the store's files, then the index; staged too for pre-commit.
-async function writeChanges(
-  repo: Repository,
-  reader: StoreReader,
-  changes: StoreChanges,
-  results: readonly SignResult[],
-  options: SignSourceOptions,
-): Promise<void> {
-  await pruneStillReferenced(reader, changes);
-  if (changes.statements.size === 0) return;
-  if (options.stage) refuseTemporaryIndex(options.indexFile, results);
-  await applyChanges(repo, changes);
-  if (options.stage) await stageChanges(repo, changes);
-}
-
-async function refuseUnsafeAttributes(
-  source: ConfigSource,
-  paths: readonly string[],
-): Promise<void> {
-  // A signature covers the bytes Git stores; if Git checked out other bytes
-  // (ident, a filter, an eol or encoding conversion), a client would read
-  // something nobody signed.
-  if (!source.attributes || paths.length === 0) return;
-  const listing = (await source.list()).map((entry) => entry.path);
-  const failures = attributeFailures(
-    await readAttributes(source.attributes, listing, paths),
-    listing,
-  );
-  if (failures.length === 0) return;
-  throw new ToolError(
-    "INVALID_CONFIG",
-    `Cannot sign: ${failures.map((failure) => failure.reason).join("; ")}`,
-  );
-}
-
-async function readAndValidate(
-  source: ConfigSource,
-  targets: ConfigTarget[],
-  signTrust: boolean,
-): Promise<Planned[]> {
-  const planned: Planned[] = [];
-  const problems: string[] = [];
-  let firstError: ToolError | undefined;
-  for (const target of targets) {
-    try {
-      if (target.hidden) {
-        throw new ToolError(
-          "BAD_PATH",
-          `Cannot sign "${target.path}": ${target.hidden.reason}`,
-        );
-      }
-      const bytes = await readConfigBytes(source, target.path);
-      if (!bytes) {
-        if (target.named) {
-          throw new ToolError(
-            "BAD_PATH",
-            `Cannot sign "${target.path}": no such file in the ${source.label}`,
-          );
-        }
-        continue;
-      }
-      await validateConfig(target.path, bytes, target.kind);
-      planned.push({
-        path: target.path,
-        bytes,
-        artifact: await sha256Hex(bytes),
-      });
-    } catch (error) {
-      if (!(error instanceof ToolError)) throw error;
-      firstError ??= error;
-      problems.push(error.message);
-    }
-  }
-  // The trust list is signed like a config, so that a change to it can be
-  // checked against the keys trusted before the change.
-  const trustList = signTrust && !firstError
-    ? await readTrustList(source)
-    : undefined;
-  if (trustList) planned.push(trustList);
-  // Report every bad file at once, but keep the first error's code.
-  if (firstError) {
-    throw new ToolError(firstError.code, problems.join("\n"), {
-      cause: firstError,
-    });
-  }
-  return planned;
-}
-
-async function readTrustList(
-  source: ConfigSource,
-): Promise<Planned | undefined> {
-  const bytes = await source.reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
-  if (!bytes) return undefined;
-  await readTrust({ read: () => Promise.resolve(bytes) }); // It must parse.
-  return {
-    path: ALLOWED_SIGNERS_PATH,
-    bytes,
-    artifact: await sha256Hex(bytes),
-  };
-}
-
-async function stageChanges(
-  repo: Repository,
-  changes: StoreChanges,
-): Promise<void> {
-  // Stage exactly the store's files (as just written), nothing else the user
-  // has in the working tree; removed ones leave the index too.
-  const added = [
-    INDEX_PATH,
-    ...[...changes.artifacts.keys()].map(artifactPath),
-    ...[...changes.statements.keys()].flatMap((
-      id,
-    ) => [statementPath(id), signaturePath(id)]),
-  ];
-  const removed = [
-    ...changes.obsoleteStatements.flatMap((
-      id,
-    ) => [statementPath(id), signaturePath(id)]),
-    ...changes.obsoleteArtifacts.map(artifactPath),
-  ];
-  // One git process: update-index applies each option to the paths after
-  // it. Every path is under the store folder, so none can pass for an
-  // option.
-  await git(repo, [
-    "update-index",
-    "--add",
-    ...added,
-    ...(removed.length > 0 ? ["--force-remove", ...removed] : []),
-  ]);
-}
-
-function refuseTemporaryIndex(
-  indexFile: string | undefined,
-  results: readonly SignResult[],
-): void {
-  // "git commit PATHS" commits from a temporary index ("next-index-*.lock")
-  // and then updates the real index with PATHS only: signatures staged here
-  // would be in the commit but not in the real index, and the next commit
-  // would quietly revert them.
-  if (!/(^|[\\/])next-index-[^\\/]*\.lock$/.test(indexFile ?? "")) return;
-  const signed = results.filter((result) => result.status === "signed")
-    .map((result) => `"${result.path}"`).join(", ");
-  throw new ToolError(
-    "HOOKS",
-    `Commit refused: "git commit PATHS" commits from a temporary index, so the new signatures of ${signed} ` +
-      `would not reach your index; stage the files with "git add" and run "git commit" without paths ` +
-      `(or "git commit -i PATHS")`,
-  );
-}
-
 async function keptStatement(
   context: VerifyContext,
   item: Planned,
@@ -534,48 +347,6 @@ async function signStatement(
     );
   }
   return { id: await sha256Hex(bytes), bytes, signature };
-}
-
-async function pruneStillReferenced(
-  reader: StoreReader,
-  changes: StoreChanges,
-): Promise<void> {
-  // An artifact may be shared by several paths with identical bytes: keep
-  // every artifact that a statement in the new index still names.
-  if (
-    changes.obsoleteArtifacts.length === 0 &&
-    changes.obsoleteStatements.length === 0
-  ) return;
-  // Each new statement's artifact is among the new artifacts.
-  const referenced = new Set<string>(changes.artifacts.keys());
-  for (const id of changes.index.values()) {
-    if (changes.statements.has(id)) continue;
-    // An unreadable statement cannot keep anything alive.
-    const artifact = await artifactNamedBy(reader, id);
-    if (artifact) referenced.add(artifact);
-  }
-  // A statement that goes takes its artifact along (for a dropped config it
-  // was the last reference), unless a statement in the new index names it.
-  for (const id of changes.obsoleteStatements) {
-    // An unreadable statement names no artifact we could trust.
-    const artifact = await artifactNamedBy(reader, id);
-    if (artifact) changes.obsoleteArtifacts.push(artifact);
-  }
-  changes.obsoleteArtifacts = [...new Set(changes.obsoleteArtifacts)].filter((
-    id,
-  ) => !referenced.has(id));
-  const live = new Set(changes.index.values());
-  changes.obsoleteStatements = [...new Set(changes.obsoleteStatements)].filter((
-    id,
-  ) => !live.has(id));
-}
-
-async function artifactNamedBy(
-  reader: StoreReader,
-  id: string,
-): Promise<string | undefined> {
-  const loaded = await loadStatement(reader, id).catch(() => undefined);
-  return loaded?.statement.artifact;
 }
 
 function isCurrent(
