@@ -189,7 +189,7 @@ async function load(
   reader: StoreReader,
   id: string,
   withSignature: boolean,
-): Promise<CheckedStatement | undefined> {
+): Promise<CheckedStatement | SignedStatement | undefined> {
   try {
     const stored = await readStatement(reader, id);
     if (!stored) return undefined;
@@ -199,13 +199,10 @@ async function load(
         `the statement file "${statementPath(id)}" does not hash to its name`,
       );
     }
+    const statement = parseStatement(stored.bytes, statementPath(id));
+    const checked = { id, bytes: stored.bytes, statement };
     if (!withSignature) {
-      return {
-        id,
-        bytes: stored.bytes,
-        statement: parseStatement(stored.bytes, statementPath(id)),
-        signatureText: stored.signature,
-      };
+      return { ...checked, signatureText: stored.signature };
     }
     if (stored.signature === undefined) {
       throw new VerificationError(
@@ -213,16 +210,11 @@ async function load(
         `the signature "${signaturePath(id)}" is missing`,
       );
     }
-    const statement = parseStatement(stored.bytes, statementPath(id));
-    const signature = parseSshSignature(stored.signature, signaturePath(id));
-    const loaded: SignedStatement = {
-      id,
-      bytes: stored.bytes,
-      statement,
+    return {
+      ...checked,
       signatureText: stored.signature,
-      signature,
+      signature: parseSshSignature(stored.signature, signaturePath(id)),
     };
-    return loaded;
   } catch (error) {
     if (error instanceof VerificationError) throw error;
     throw new VerificationError("MALFORMED", errorMessage(error), {
