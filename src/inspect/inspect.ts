@@ -9,15 +9,15 @@
 import { ID_PATTERN } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { readConfigBytes } from "../configs/find_configs.ts";
-import { workingTreeSource } from "../configs/config_source.ts";
-import { type Repository, toRepoPath } from "../git/repository.ts";
-import { parseStatement, type Statement } from "../store/statement.ts";
 import {
-  readIndex,
-  readStatement,
-  signaturePath,
-  statementPath,
-} from "../store/store.ts";
+  type ConfigSource,
+  workingTreeSource,
+} from "../configs/config_source.ts";
+import { type Repository, toRepoPath } from "../git/repository.ts";
+import type { StoreIndex } from "../store/index_file.ts";
+import { loadFailure, loadStatement } from "../store/load_signed.ts";
+import type { Statement } from "../store/statement.ts";
+import { readIndex, signaturePath, statementPath } from "../store/store.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
@@ -66,44 +66,19 @@ export async function inspect(
   const index = await readIndex(reader);
   const trust = await readTrust(reader);
   const context = { reader, index, trust, now: options.now ?? new Date() };
-
-  let entries: [string, string][];
-  if (ID_PATTERN.test(target)) {
-    entries = [];
-    for (const [path, id] of index) {
-      const stored = await readStatement(reader, id).catch(() => undefined);
-      const statement = stored ? safeParse(stored.bytes, id) : undefined;
-      if (statement?.artifact === target) entries.push([path, id]);
-    }
-    if (entries.length === 0) {
-      throw new ToolError(
-        "BAD_PATH",
-        `No signed config has the artifact id "${target}"`,
-      );
-    }
-  } else if (
-    /^[0-9a-fA-F]{16,}$/.test(target) &&
-    !(await readConfigBytes(source, target).catch(() => undefined))
-  ) {
-    throw new ToolError(
-      "USAGE",
-      `"${target}" is neither a file nor an artifact id (64 lowercase hex digits)`,
-    );
-  } else {
-    const path = await toRepoPath(repo, options.cwd, target);
-    const id = index.get(path);
-    if (!id) {
-      throw new ToolError(
-        "BAD_PATH",
-        `"${path}" is not signed: it has no entry in the index`,
-      );
-    }
-    entries = [[path, id]];
-  }
-
   const inspections: Inspection[] = [];
-  for (const [path, id] of entries) {
-    const stored = await readStatement(reader, id);
+  for (
+    const [path, id] of await findEntries(
+      repo,
+      source,
+      index,
+      target,
+      options.cwd,
+    )
+  ) {
+    const stored = await loadStatement(reader, id).catch((error) => {
+      throw loadFailure(error, `Cannot inspect "${path}"`);
+    });
     if (!stored) {
       throw new ToolError(
         "INVALID_FORMAT",
@@ -115,9 +90,9 @@ export async function inspect(
       statementId: id,
       statementFile: statementPath(id),
       signatureFile: signaturePath(id),
-      statement: parseStatement(stored.bytes, statementPath(id)),
+      statement: stored.statement,
       statementText: new TextDecoder().decode(stored.bytes),
-      signature: stored.signature ?? "",
+      signature: stored.signatureText ?? "",
     };
     if (bytes) {
       inspection.verification = await verifyConfig(context, path, bytes);
@@ -127,10 +102,48 @@ export async function inspect(
   return inspections;
 }
 
-function safeParse(bytes: Uint8Array, id: string): Statement | undefined {
-  try {
-    return parseStatement(bytes, id);
-  } catch {
-    return undefined;
+// The index entries (path, statement id) a target names: every config
+// signed with that artifact id, or the one config at that path.
+async function findEntries(
+  repo: Repository,
+  source: ConfigSource,
+  index: StoreIndex,
+  target: string,
+  cwd: string,
+): Promise<[string, string][]> {
+  if (ID_PATTERN.test(target)) {
+    const entries: [string, string][] = [];
+    for (const [path, id] of index) {
+      // A statement that cannot be loaded names no artifact we could trust.
+      const loaded = await loadStatement(source.reader, id).catch(() =>
+        undefined
+      );
+      if (loaded?.statement.artifact === target) entries.push([path, id]);
+    }
+    if (entries.length === 0) {
+      throw new ToolError(
+        "BAD_PATH",
+        `No signed config has the artifact id "${target}"`,
+      );
+    }
+    return entries;
   }
+  if (
+    /^[0-9a-fA-F]{16,}$/.test(target) &&
+    !(await readConfigBytes(source, target).catch(() => undefined))
+  ) {
+    throw new ToolError(
+      "USAGE",
+      `"${target}" is neither a file nor an artifact id (64 lowercase hex digits)`,
+    );
+  }
+  const path = await toRepoPath(repo, cwd, target);
+  const id = index.get(path);
+  if (!id) {
+    throw new ToolError(
+      "BAD_PATH",
+      `"${path}" is not signed: it has no entry in the index`,
+    );
+  }
+  return [[path, id]];
 }

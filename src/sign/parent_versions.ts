@@ -13,15 +13,12 @@ import { MAX_CONFIG_BYTES, MAX_SEQUENCE } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import type { GitObjects } from "../git/cat_file.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { parseStatement, type Statement } from "../store/statement.ts";
-import {
-  artifactPath,
-  readIndex,
-  readStatement,
-  type StoreReader,
-} from "../store/store.ts";
+import { loadStatement } from "../store/load_signed.ts";
+import type { Statement } from "../store/statement.ts";
+import { artifactPath, readIndex, type StoreReader } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
+import type { CheckedStatement } from "../verify/signed_config.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 
 /** One parent's version of a path. */
@@ -214,14 +211,14 @@ async function checkedVersion(
         `(docs/SECURITY.md, "Rollback")`,
     );
   };
-  const stored = await readStatement(parent.reader, id).catch(() => undefined);
-  if (!stored) unusable("is missing or unreadable");
-  let statement: Statement;
+  let stored: CheckedStatement | undefined;
   try {
-    statement = parseStatement(stored!.bytes, id);
+    stored = await loadStatement(parent.reader, id);
   } catch (error) {
-    return unusable(`cannot be parsed (${errorMessage(error)})`);
+    return unusable(`cannot be read (${errorMessage(error)})`);
   }
+  if (!stored) return unusable("is missing");
+  const statement = stored.statement;
   const live = await parent.reader.read(path, MAX_CONFIG_BYTES).then(
     (file) => file !== undefined,
     () => true, // There, but not a readable file: not a tombstone.

@@ -27,8 +27,9 @@ import { findHooksFolder } from "../hooks/install.ts";
 import { HOOK_NAMES, type HookName, isOurHook } from "../hooks/stubs.ts";
 import { type KeyOptions, loadSigningKey } from "../keys/key_store.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { formatTime, parseStatement } from "../store/statement.ts";
-import { readIndex, readStatement, type StoreReader } from "../store/store.ts";
+import { loadStatement } from "../store/load_signed.ts";
+import { formatTime } from "../store/statement.ts";
+import { readIndex, type StoreReader } from "../store/store.ts";
 import { type AllowedSigners, findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";
@@ -224,7 +225,7 @@ export async function repositoryStatus(
   const tombstones: Tombstone[] = [];
   for (const [path, id] of index) {
     if (present.has(path) || await exists(repo, path)) continue;
-    tombstones.push(await tombstone(source.reader, path, id));
+    tombstones.push(await tombstone(source.reader, path, id, problems));
   }
   return {
     root: repo.root,
@@ -318,12 +319,13 @@ async function tombstone(
   reader: StoreReader,
   path: string,
   id: string,
+  problems: string[],
 ): Promise<Tombstone> {
   const none = { signer: null, signedAt: null, sequence: null };
   try {
-    const stored = await readStatement(reader, id);
+    const stored = await loadStatement(reader, id);
     if (!stored) return { path, statementId: id, ...none };
-    const statement = parseStatement(stored.bytes, id);
+    const statement = stored.statement;
     return {
       path,
       statementId: id,
@@ -331,7 +333,13 @@ async function tombstone(
       signedAt: formatTime(statement.signedAt),
       sequence: statement.sequence,
     };
-  } catch {
+  } catch (error) {
+    // Nothing from a statement that cannot be loaded is shown as its.
+    problems.push(
+      `The statement of the deleted config "${path}" cannot be read: ${
+        errorMessage(error)
+      }`,
+    );
     return { path, statementId: id, ...none };
   }
 }

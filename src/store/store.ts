@@ -159,7 +159,9 @@ export interface StoredStatement {
 }
 
 /**
- * Reads a statement and its signature by id.
+ * Reads a statement and its signature by id, as stored: nothing here checks
+ * that the bytes hash to the id. Read statements with `loadStatement` or
+ * `loadSigned` (`load_signed.ts`), which do; this is their raw read.
  *
  * @param reader Where to read.
  * @param id The statement id.

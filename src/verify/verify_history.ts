@@ -25,7 +25,6 @@ import {
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
 } from "../constants.ts";
-import { sha256Hex } from "../crypto/sha.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../configs/config_source.ts";
 import { GitObjects } from "../git/cat_file.ts";
@@ -38,8 +37,9 @@ import {
   type TreeCache,
 } from "../git/snapshot.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { parseStatement, type Statement } from "../store/statement.ts";
-import { artifactPath, readIndex, readStatement } from "../store/store.ts";
+import { loadStatement } from "../store/load_signed.ts";
+import type { Statement } from "../store/statement.ts";
+import { artifactPath, readIndex } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
@@ -956,13 +956,10 @@ class History {
     state: CommitState,
     id: string,
   ): Promise<Statement | undefined> {
-    try {
-      const stored = await readStatement(state.snapshot, id);
-      if (!stored || await sha256Hex(stored.bytes) !== id) return undefined;
-      return parseStatement(stored.bytes, id);
-    } catch {
-      return undefined;
-    }
+    const loaded = await loadStatement(state.snapshot, id).catch(() =>
+      undefined
+    );
+    return loaded?.statement;
   }
 
   #context(state: CommitState, trust: AllowedSigners | undefined) {

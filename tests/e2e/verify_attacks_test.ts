@@ -1,8 +1,11 @@
 /**
- * One test per attack on a signed repository: each starts from a repository
- * that `verify` accepts (exit 0), applies one attack to the real files, and
- * checks that `verify --json` exits 1 with exactly the expected code for the
- * attacked config, while every other config still verifies.
+ * The CLI's smoke tests for the attack table: at least one attack per code
+ * (and the index attacks, which fail every config), each starting from a
+ * repository that `verify` accepts (exit 0), applying the attack to the real
+ * files, and checking that `verify --json` exits 1 with exactly the expected
+ * code for the attacked config, while every other config still verifies.
+ * Every attack also runs in-process against the pure verifier, with its
+ * reasons: tests/verify/verifier_test.ts.
  *
  * @module
  */
@@ -10,14 +13,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import {
-  findRepository,
-  initKey,
-  loadSigningKey,
-  signConfigs,
-  type VerifyCode,
-  type VerifyResult,
-} from "../../mod.ts";
+import { initKey, type VerifyCode, type VerifyResult } from "../../mod.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
 import { createTempRepo, type TempRepo } from "../support/repo.ts";
 import {
@@ -28,7 +24,6 @@ import {
 
 const STORE = ".mcp-orchestration";
 const INDEX = `${STORE}/index`;
-const ALLOWED_SIGNERS = `${STORE}/allowed_signers`;
 const PRINCIPAL = "alice@example.com";
 
 /** The two configs every fixture signs. */
@@ -166,20 +161,6 @@ async function retrustAlice(f: Fixture, window: string[]): Promise<void> {
   ]);
 }
 
-/** Signs `.mcp.json` (after tampering) in-process, with a chosen signing time. */
-async function signAt(f: Fixture, now: Date): Promise<void> {
-  await tamper(f);
-  const repo = await findRepository(f.repo.root);
-  const key = await loadSigningKey({ home: f.repo.home });
-  const report = await signConfigs(repo, {
-    key,
-    cwd: f.repo.root,
-    paths: [".mcp.json"],
-    now,
-  });
-  assert.equal(report.results[0]?.status, "signed");
-}
-
 interface Attack {
   name: string;
   attack(f: Fixture): Promise<void>;
@@ -200,27 +181,8 @@ const attacks: Attack[] = [
     expect: { ".cursor/mcp.json": "UNSIGNED" },
   },
   {
-    name: "a config whose index line was removed is UNSIGNED",
-    async attack(f) {
-      const text = await readText(f.repo, INDEX);
-      await f.repo.write(
-        INDEX,
-        text.split("\n").filter((l) => !l.endsWith(" sub/.mcp.json")).join(
-          "\n",
-        ),
-      );
-    },
-    expect: { "sub/.mcp.json": "UNSIGNED" },
-  },
-  {
     name: "tampered config bytes are TAMPERED",
     attack: (f) => tamper(f),
-    expect: { ".mcp.json": "TAMPERED" },
-  },
-  {
-    name: "a one-byte change to a config is TAMPERED",
-    attack: (f) =>
-      f.repo.write(".mcp.json", CONFIGS[".mcp.json"]!.replace("npx", "npz")),
     expect: { ".mcp.json": "TAMPERED" },
   },
   {
@@ -228,13 +190,6 @@ const attacks: Attack[] = [
     attack: (f) =>
       Deno.remove(join(f.repo.root, artifactPath(CONFIGS[".mcp.json"]!))),
     expect: { ".mcp.json": "MISSING_ARTIFACT" },
-  },
-  {
-    name: "a damaged artifact is MISSING_ARTIFACT",
-    attack: (f) =>
-      f.repo.write(artifactPath(CONFIGS[".mcp.json"]!), EVIL_CONFIG),
-    expect: { ".mcp.json": "MISSING_ARTIFACT" },
-    reason: () => ["damaged"],
   },
   {
     name: "a statement copied from another path is SUBSTITUTED",
@@ -268,45 +223,6 @@ const attacks: Attack[] = [
     reason: (f) => [f.aliceId, f.mallory.fingerprint],
   },
   {
-    name: "a signature by the same key over another statement is BAD_SIGNATURE",
-    async attack(f) {
-      const victim = statementPath(await f.statementId(".mcp.json"));
-      const donor = statementPath(await f.statementId("sub/.mcp.json"));
-      await f.repo.write(`${victim}.sig`, await f.repo.read(`${donor}.sig`));
-    },
-    expect: { ".mcp.json": "BAD_SIGNATURE" },
-    reason: () => ["does not verify"],
-  },
-  {
-    name:
-      "an edited statement, re-hashed and re-indexed consistently, is BAD_SIGNATURE",
-    async attack(f) {
-      // The attacker swaps in new config bytes, stores them as an artifact,
-      // rewrites the statement to name them, and renames statement and
-      // signature to the new hash: only the signature can catch it.
-      const old = await f.statementId(".mcp.json");
-      const text = (await readText(f.repo, statementPath(old)))
-        .replace(/^artifact .*$/m, `artifact ${sha256(EVIL_CONFIG)}`)
-        .replace(
-          /^size .*$/m,
-          `size ${new TextEncoder().encode(EVIL_CONFIG).length}`,
-        );
-      const id = sha256(text);
-      await tamper(f);
-      await f.repo.write(artifactPath(EVIL_CONFIG), EVIL_CONFIG);
-      await f.repo.write(statementPath(id), text);
-      await f.repo.write(
-        `${statementPath(id)}.sig`,
-        await f.repo.read(`${statementPath(old)}.sig`),
-      );
-      await Deno.remove(join(f.repo.root, statementPath(old)));
-      await Deno.remove(join(f.repo.root, `${statementPath(old)}.sig`));
-      await f.setIndexId(".mcp.json", id);
-    },
-    expect: { ".mcp.json": "BAD_SIGNATURE" },
-    reason: () => ["does not verify"],
-  },
-  {
     name:
       "a correctly signed statement by a key not in allowed_signers is UNTRUSTED_SIGNER",
     async attack(f) {
@@ -317,78 +233,10 @@ const attacks: Attack[] = [
     reason: (f) => [f.mallory.fingerprint],
   },
   {
-    name: 'a key trusted only for namespaces="git" is UNTRUSTED_SIGNER',
-    async attack(f) {
-      const trust = await readText(f.repo, ALLOWED_SIGNERS);
-      await f.repo.write(
-        ALLOWED_SIGNERS,
-        `${trust}mallory@example.com namespaces="git" ${f.mallory.publicLine}\n`,
-      );
-      await cliOk(f, ["trust", "list"]); // The file is still a valid trust list.
-      await tamper(f);
-      await cliOk(f, ["sign", "--key", f.mallory.privatePath]);
-    },
-    expect: { ".mcp.json": "UNTRUSTED_SIGNER" },
-  },
-  {
     name: "a key whose valid-before is in the past is EXPIRED_KEY",
     attack: (f) => retrustAlice(f, ["--valid-before", "2020-01-01T00:00:00Z"]),
     expect: both("EXPIRED_KEY"),
     reason: () => ["2020-01-01"],
-  },
-  {
-    name: "a key whose valid-after is in the future is EXPIRED_KEY",
-    attack: (f) => retrustAlice(f, ["--valid-after", "20990101Z"]),
-    expect: both("EXPIRED_KEY"),
-    reason: () => ["2099-01-01"],
-  },
-  {
-    name:
-      "a key trusted now but not at its signing time (before valid-after) is EXPIRED_KEY",
-    async attack(f) {
-      await signAt(f, new Date("2020-06-01T00:00:00Z"));
-      await retrustAlice(f, ["--valid-after", "2021-01-01T00:00:00Z"]);
-    },
-    expect: { ".mcp.json": "EXPIRED_KEY" },
-    reason: () => ["2020-06-01T00:00:00Z"],
-  },
-  {
-    name:
-      "a key trusted now but not at its signing time (after valid-before) is EXPIRED_KEY",
-    async attack(f) {
-      await signAt(f, new Date("2099-06-01T00:00:00Z"));
-      await retrustAlice(f, ["--valid-before", "2099-01-01T00:00:00Z"]);
-    },
-    expect: { ".mcp.json": "EXPIRED_KEY" },
-    reason: () => ["2099-06-01T00:00:00Z"],
-  },
-  {
-    name: "a corrupted signature file is MALFORMED",
-    async attack(f) {
-      const path = `${statementPath(await f.statementId(".mcp.json"))}.sig`;
-      const text = await readText(f.repo, path);
-      await f.repo.write(path, text.slice(0, text.length / 2));
-    },
-    expect: { ".mcp.json": "MALFORMED" },
-  },
-  {
-    name: "a missing signature file is MALFORMED",
-    attack: async (f) =>
-      await Deno.remove(
-        join(
-          f.repo.root,
-          `${statementPath(await f.statementId(".mcp.json"))}.sig`,
-        ),
-      ),
-    expect: { ".mcp.json": "MALFORMED" },
-  },
-  {
-    name: "a missing statement file is MALFORMED",
-    attack: async (f) =>
-      await Deno.remove(
-        join(f.repo.root, statementPath(await f.statementId(".mcp.json"))),
-      ),
-    expect: { ".mcp.json": "MALFORMED" },
   },
   {
     name:
@@ -437,16 +285,6 @@ const attacks: Attack[] = [
       );
     },
     expect: both("MALFORMED"),
-  },
-  {
-    name: "a key removed with trust remove is UNTRUSTED_SIGNER",
-    attack: (f) => cliOk(f, ["trust", "remove", f.aliceId]).then(() => {}),
-    expect: both("UNTRUSTED_SIGNER"),
-  },
-  {
-    name: "a deleted allowed_signers file is UNTRUSTED_SIGNER",
-    attack: (f) => Deno.remove(join(f.repo.root, ALLOWED_SIGNERS)),
-    expect: both("UNTRUSTED_SIGNER"),
   },
 ];
 

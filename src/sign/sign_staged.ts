@@ -1,0 +1,329 @@
+/**
+ * The pre-commit path: signs what the next commit will contain, after
+ * refusing what the hook must not sign for anyone (hidden configs, configs
+ * the commit leaves failing, a trust-list change by a key not trusted
+ * before it, an operation that brings other people's commits).
+ *
+ * @module
+ */
+
+import {
+  ALLOWED_SIGNERS_PATH,
+  MAX_TRUST_BYTES,
+  REPO_CONFIG_PATH,
+  SIGNATURE_NAMESPACE,
+  STORE_DIR,
+  TOOL_NAME,
+} from "../constants.ts";
+import { ToolError } from "../errors.ts";
+import {
+  BUILTIN_CONFIG_KINDS,
+  type ConfigKind,
+  findConfigKind,
+  mayBeConfigName,
+} from "../configs/config_kinds.ts";
+import { join } from "node:path";
+import { type ConfigSource, snapshotSource } from "../configs/config_source.ts";
+import { hiddenConfigs } from "../configs/find_configs.ts";
+import { fileSystem } from "../fs/file_system.ts";
+import { GitObjects } from "../git/cat_file.ts";
+import { findAttributeFileLookalikes } from "../git/checkout_attributes.ts";
+import { git, OPERATION_MARKERS, type Repository } from "../git/repository.ts";
+import { indexSnapshot } from "../git/snapshot.ts";
+import type { SigningKey } from "../keys/key_store.ts";
+import { loadFailure, loadStatement } from "../store/load_signed.ts";
+import { findSigner } from "../trust/allowed_signers.ts";
+import { readTrust } from "../trust/trust_store.ts";
+import { verifySource } from "../verify/verify_repository.ts";
+import { followsAll, ParentVersions } from "./parent_versions.ts";
+import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
+
+/**
+ * Signs what the next commit will contain (the pre-commit hook): the staged
+ * blobs of the configs and trust list that the commit changes, not the
+ * working-tree files, so partial staging and line-ending conversion sign
+ * exactly what Git stores. The new store files are written to the working
+ * tree and staged into the same commit.
+ *
+ * @param repo The working tree.
+ * @param options Key and time.
+ * @returns What was signed; empty when the commit touches no config.
+ * @throws {ToolError} As {@linkcode signConfigs}; nothing is written or staged then.
+ *
+ * @example
+ * ```ts ignore
+ * await signStaged(repo, { key: await loadSigningKey() });
+ * ```
+ */
+export async function signStaged(
+  repo: Repository,
+  options: { key: () => Promise<SigningKey>; now?: Date },
+): Promise<SignReport> {
+  // The staged changes, the index listing and the object reader are asked
+  // of git at once: the hook's stub starts the tool only when something
+  // staged may concern it, so all three are nearly always needed.
+  const objects = GitObjects.open(repo);
+  const listing = indexSnapshot(repo, objects);
+  listing.catch(() => {}); // Awaited below, or not needed.
+  try {
+    const staged = await stagedConfigs(repo, objects, listing);
+    if (!staged) return { results: [] };
+    const { source, paths } = staged;
+    const now = options.now ?? new Date();
+    let parents: Promise<ParentVersions> | undefined;
+    const readParents = () => parents ??= ParentVersions.read(objects);
+    const staging = await stagingState(repo);
+    await refuseUnrelatedFailures(source, paths, readParents, {
+      now,
+      ...(staging.refuseNewSignatures
+        ? { operation: staging.refuseNewSignatures }
+        : {}),
+    });
+    if (paths.length === 0) return { results: [] };
+    // The key is loaded only now: a commit that signs nothing needs none.
+    const key = await options.key();
+    if (paths.includes(ALLOWED_SIGNERS_PATH)) {
+      await requireTrustedBefore(objects, key, now);
+    }
+    return await signSource(repo, source, {
+      key,
+      requireTrust: true,
+      ...staging,
+      now,
+      paths,
+      stage: true,
+      parents: readParents,
+    });
+  } finally {
+    await objects.close();
+  }
+}
+
+// What the commit changes that concerns us: the index as a source, and the
+// configs (and trust list) it changes; undefined when there is nothing to
+// sign or check. Hidden configs it adds are refused here.
+async function stagedConfigs(
+  repo: Repository,
+  objects: GitObjects,
+  listing: ReturnType<typeof indexSnapshot>,
+): Promise<{ source: ConfigSource; paths: string[] } | undefined> {
+  const changed = (await stagedChanges(repo)).filter((change) =>
+    change.mode !== "000000"
+  );
+  // With repository patterns in config.json, any path may be a config.
+  const anyPathMayBeConfig = changed.length > 0 &&
+    fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
+  if (!anyPathMayBeConfig && !changed.some(mayConcernUs)) return undefined;
+  const snapshot = await listing;
+  const source = snapshotSource(snapshot, objects, "index", {
+    repo,
+    source: { kind: "index" },
+  });
+  const kinds = await source.kinds();
+  const paths = changed.map(({ path }) => path).filter((path) =>
+    path === ALLOWED_SIGNERS_PATH || findConfigKind(path, kinds)
+  );
+  await refuseHiddenConfigs(source, changed, kinds);
+  // The hook signs only what the commit changes. Every other config in
+  // it must verify as it is: re-signing it would put the committer's
+  // name on whatever someone else left there (an unsigned config
+  // committed past the hooks, a store changed by hand or by a merge).
+  const storeChanged = changed.some(({ path }) =>
+    path.startsWith(`${STORE_DIR}/`)
+  );
+  // A .gitattributes (or look-alike) can change what Git checks out for
+  // any config: then every config is checked, although none is signed.
+  const attributesChanged = changed.some(({ path }) =>
+    isAttributeFileName(path)
+  );
+  if (paths.length === 0 && !storeChanged && !attributesChanged) {
+    return undefined;
+  }
+  return { source, paths };
+}
+
+async function refuseUnrelatedFailures(
+  source: ConfigSource,
+  changed: readonly string[],
+  parents: () => Promise<ParentVersions>,
+  options: { now: Date; operation?: string },
+): Promise<void> {
+  const problems: string[] = [];
+  for (const result of await verifySource(source, { now: options.now })) {
+    // A changed config is signed below; its attributes count already.
+    if (changed.includes(result.path) && result.code !== "UNSAFE_ATTRIBUTES") {
+      continue;
+    }
+    if (!result.ok) {
+      problems.push(`"${result.path}" (${result.code}: ${result.reason})`);
+      continue;
+    }
+    // Verifying is not enough: its statement must still be HEAD's, or a
+    // version that follows it (not an older one staged by hand). A config
+    // the commit leaves alone under HEAD's own line is HEAD's version.
+    const known = await parents();
+    if (known.allName(result.path, result.statementId!)) continue;
+    const versions = await known.of(result.path);
+    const stored = await loadStatement(source.reader, result.statementId!)
+      .catch((error) => {
+        throw loadFailure(error, `Cannot check "${result.path}"`);
+      });
+    if (!stored || !followsAll(stored.id, stored.statement, versions)) {
+      problems.push(
+        `"${result.path}" (its statement does not follow the version in HEAD)`,
+      );
+    }
+  }
+  if (problems.length === 0) return;
+  const paths = problems.map((problem) =>
+    problem.slice(0, problem.indexOf(" ("))
+  );
+  const sign = `${TOOL_NAME} sign ${
+    paths.join(" ")
+  } && git add ${STORE_DIR}, and commit again`;
+  throw new ToolError(
+    "TRUST",
+    options.operation
+      ? `Commit refused: this ${options.operation} brings ${
+        paths.join(", ")
+      } without a valid signature (${
+        problems.join("; ")
+      }), and the hook does not sign someone else's changes for you. ` +
+        `Review them, then sign them yourself: ${sign}`
+      : `Commit refused: configs this commit does not change fail verification: ${
+        problems.join("; ")
+      }. The hook signs only the configs a commit changes, never someone else's; ` +
+        `review them, then sign them yourself: ${sign}`,
+  );
+}
+
+// A commit that adds or changes a link or submodule hiding a config (or the
+// file a link makes a client read as one) is refused, as verify would fail
+// it: the same reports, for what this commit touches.
+async function refuseHiddenConfigs(
+  source: ConfigSource,
+  changed: readonly StagedChange[],
+  kinds: readonly ConfigKind[],
+): Promise<void> {
+  const mayHide = changed.some(({ path, mode }) =>
+    mode === "120000" || mode === "160000" ||
+    mayBeConfigName(fileName(path), kinds)
+  );
+  if (!mayHide) return;
+  const touched = new Set(changed.map(({ path }) => path));
+  const entries = await source.list();
+  const found = (await hiddenConfigs(source, { entries, kinds })).filter((h) =>
+    touched.has(h.via) || (h.source !== undefined && touched.has(h.source))
+  );
+  if (found.length === 0) return;
+  throw new ToolError(
+    "BAD_PATH",
+    found.map((h) => `Cannot commit "${h.via}": ${h.reason}`).join("\n"),
+  );
+}
+
+// What pre-commit needs to know of Git's state: whether Git is completing an
+// operation that brings in other people's commits (it leaves these files
+// meanwhile; a plain commit has none of them), and which index file this
+// commit is made from. The paths usually came with the repository.
+async function stagingState(
+  repo: Repository,
+): Promise<{ refuseNewSignatures?: string; indexFile: string }> {
+  const paths = repo.gitPaths ?? await askGitPaths(repo);
+  const indexFile = paths["index"] ?? "";
+  for (const [name, operation] of Object.entries(OPERATION_MARKERS)) {
+    const path = paths[name];
+    if (path && fileSystem.existsSync(path)) {
+      return { refuseNewSignatures: operation, indexFile };
+    }
+  }
+  return { indexFile };
+}
+
+async function requireTrustedBefore(
+  objects: GitObjects,
+  key: SigningKey,
+  now: Date,
+): Promise<void> {
+  // A change to the trust list counts only when signed by a key trusted
+  // before it (history verification applies the same rule), so the staged
+  // list, which may already name the new key, cannot vouch for it.
+  const head = await objects.read(
+    `HEAD:${ALLOWED_SIGNERS_PATH}`,
+    MAX_TRUST_BYTES,
+  ).catch(() => undefined);
+  if (!head) return; // The first trust list is the root of trust.
+  const before = await readTrust({ read: () => Promise.resolve(head.bytes) });
+  const decision = before
+    ? findSigner(before, key.key.publicKey, {
+      namespace: SIGNATURE_NAMESPACE,
+      at: now,
+    })
+    : undefined;
+  if (decision?.status !== "trusted") {
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: "${ALLOWED_SIGNERS_PATH}" changes, and such a change must be signed by a key trusted before it; ` +
+        `${key.keyId} is not trusted in HEAD's list. Ask a trusted signer to make this change`,
+    );
+  }
+}
+
+/** A path a commit changes, with its new mode (`000000` when deleted). */
+export interface StagedChange {
+  /** Repository-relative path. */
+  path: string;
+  /** Git's file mode after the commit. */
+  mode: string;
+}
+
+/**
+ * The paths a commit would change: staged against HEAD (everything staged
+ * before the first commit), renames split into a deletion and an addition.
+ *
+ * @param repo The working tree.
+ * @returns Paths with their new modes.
+ * @throws {ToolError} `IO` when git fails.
+ *
+ * @example
+ * ```ts ignore
+ * const changed = await stagedChanges(repo);
+ * ```
+ */
+export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
+  // "--raw -z": ":<old mode> <new mode> <old id> <new id> <status>\0<path>\0"
+  const out = await git(repo, [
+    "diff",
+    "--cached",
+    "--raw",
+    "--no-renames",
+    "--no-abbrev",
+    "-z",
+  ]);
+  const fields = new TextDecoder().decode(out).split("\0");
+  const changes: StagedChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const mode = fields[i]?.split(" ")[1];
+    const path = fields[i + 1];
+    if (mode && path) changes.push({ path, mode });
+  }
+  return changes;
+}
+
+function mayConcernUs(change: StagedChange): boolean {
+  // Cheap, before any object is read: built-in config names, the store, a
+  // link or a submodule, a .gitattributes, or a file that a link could
+  // show as a config.
+  return change.path.startsWith(`${STORE_DIR}/`) || change.mode === "120000" ||
+    change.mode === "160000" || isAttributeFileName(change.path) ||
+    mayBeConfigName(fileName(change.path), BUILTIN_CONFIG_KINDS);
+}
+
+function fileName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+function isAttributeFileName(path: string): boolean {
+  return path === ".gitattributes" || path.endsWith("/.gitattributes") ||
+    findAttributeFileLookalikes([path]).length > 0;
+}

@@ -1,0 +1,236 @@
+/**
+ * The one way a statement is read from a store: read its bytes (and its
+ * signature), check that they hash to the statement's name (the content
+ * address), and parse both strictly. A store file that does not hash to its
+ * name is MALFORMED wherever it is read, so that no sequence, chain or
+ * display rests on bytes nobody checked.
+ *
+ * @module
+ */
+
+import { MAX_CONFIG_BYTES } from "../constants.ts";
+import { errorMessage, ToolError } from "../errors.ts";
+import { sha256Hex } from "../crypto/sha.ts";
+import { parseSshSignature } from "../signature/sshsig.ts";
+import type { AllowedSigners } from "../trust/allowed_signers.ts";
+import { VerificationError } from "../verify/errors.ts";
+import type {
+  CheckedStatement,
+  SignedConfig,
+  SignedStatement,
+  StoredArtifact,
+} from "../verify/signed_config.ts";
+import type { StoreIndex } from "./index_file.ts";
+import { parseStatement } from "./statement.ts";
+import {
+  artifactPath,
+  readStatement,
+  signaturePath,
+  statementPath,
+  type StoreReader,
+} from "./store.ts";
+
+/**
+ * Loads a statement without parsing its signature (for chaining and display,
+ * where the signature was checked already or is shown as it is).
+ *
+ * @param reader Where to read.
+ * @param id The statement id.
+ * @returns The checked statement, or undefined when its file is absent.
+ * @throws {VerificationError} `MALFORMED` when the file cannot be read, does
+ * not hash to its name, or does not parse.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadStatement } from "./load_signed.ts";
+ * const none = await loadStatement({ read: () => Promise.resolve(undefined) }, "c".repeat(64));
+ * assert.ok(none === undefined);
+ * ```
+ */
+export async function loadStatement(
+  reader: StoreReader,
+  id: string,
+): Promise<CheckedStatement | undefined> {
+  return await load(reader, id, false);
+}
+
+/**
+ * Loads a statement and its signature.
+ *
+ * @param reader Where to read.
+ * @param id The statement id.
+ * @returns The checked statement and signature, or undefined when the
+ * statement file is absent.
+ * @throws {VerificationError} `MALFORMED` when either file cannot be read,
+ * the statement does not hash to its name, the signature is missing, or
+ * either does not parse.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadSigned } from "./load_signed.ts";
+ * const none = await loadSigned({ read: () => Promise.resolve(undefined) }, "c".repeat(64));
+ * assert.ok(none === undefined);
+ * ```
+ */
+export async function loadSigned(
+  reader: StoreReader,
+  id: string,
+): Promise<SignedStatement | undefined> {
+  return await load(reader, id, true);
+}
+
+/** What {@linkcode loadSignedConfig} reads a config's signature from. */
+export interface LoadContext {
+  /** Where the store's files are read from. */
+  reader: StoreReader;
+  /** The index (path → statement id). */
+  index: StoreIndex;
+  /** The trusted signers, or undefined when the repository has none. */
+  trust: AllowedSigners | undefined;
+  /**
+   * The repository id statements must name; by default the trust list's
+   * (`trust.repository`). Set apart from `trust` when a new trust list is
+   * checked against the list before it: the approval comes from the old
+   * list, the binding from the new one.
+   */
+  repository?: string | undefined;
+  /** The verification time. */
+  now: Date;
+}
+
+/**
+ * Loads everything that decides whether one config verifies: the statement
+ * the index names, its signature, and the stored artifact.
+ *
+ * @param context Index, trust list, store reader and time.
+ * @param path The config's repository-relative path.
+ * @param bytes The config's bytes as they are now.
+ * @returns The signed config, for the pure verifier.
+ * @throws {VerificationError} `UNSIGNED` when the index names no statement,
+ * `MALFORMED` when the statement or its signature is missing or damaged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadSignedConfig } from "./load_signed.ts";
+ * const context = { reader: { read: () => Promise.resolve(undefined) }, index: new Map(), trust: undefined, now: new Date() };
+ * await assert.rejects(loadSignedConfig(context, ".mcp.json", new Uint8Array()), { code: "UNSIGNED" });
+ * ```
+ */
+export async function loadSignedConfig(
+  context: LoadContext,
+  path: string,
+  bytes: Uint8Array,
+): Promise<SignedConfig> {
+  const id = context.index.get(path);
+  if (!id) {
+    throw new VerificationError(
+      "UNSIGNED",
+      `"${path}" has no signed statement: sign it with "mcp-orchestration sign"`,
+    );
+  }
+  const signed = await loadSigned(context.reader, id);
+  if (!signed) {
+    throw new VerificationError(
+      "MALFORMED",
+      `the statement "${id}" that the index names is missing`,
+    );
+  }
+  return {
+    path,
+    bytes,
+    signed,
+    artifact: await readArtifact(context.reader, signed.statement.artifact),
+    trust: context.trust,
+    repository: "repository" in context
+      ? context.repository
+      : context.trust?.repository,
+    now: context.now,
+  };
+}
+
+/**
+ * Turns a loader's failure into the error a command reports, naming what
+ * could not be done; any other error passes through unchanged.
+ *
+ * @param error What the loader threw.
+ * @param what What could not be done, e.g. `Cannot sign ".mcp.json"`.
+ * @returns A `ToolError` (`INVALID_FORMAT`) for a loader failure, else `error`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VerificationError } from "../verify/errors.ts";
+ * import { loadFailure } from "./load_signed.ts";
+ * const error = loadFailure(new VerificationError("MALFORMED", "bad"), "Cannot show it");
+ * assert.ok((error as Error).message === "Cannot show it: bad");
+ * ```
+ */
+export function loadFailure(error: unknown, what: string): unknown {
+  if (!(error instanceof VerificationError)) return error;
+  return new ToolError("INVALID_FORMAT", `${what}: ${error.message}`, {
+    cause: error,
+  });
+}
+
+async function load(
+  reader: StoreReader,
+  id: string,
+  withSignature: true,
+): Promise<SignedStatement | undefined>;
+async function load(
+  reader: StoreReader,
+  id: string,
+  withSignature: false,
+): Promise<CheckedStatement | undefined>;
+async function load(
+  reader: StoreReader,
+  id: string,
+  withSignature: boolean,
+): Promise<CheckedStatement | SignedStatement | undefined> {
+  try {
+    const stored = await readStatement(reader, id);
+    if (!stored) return undefined;
+    if (await sha256Hex(stored.bytes) !== id) {
+      throw new VerificationError(
+        "MALFORMED",
+        `the statement file "${statementPath(id)}" does not hash to its name`,
+      );
+    }
+    const statement = parseStatement(stored.bytes, statementPath(id));
+    const checked = { id, bytes: stored.bytes, statement };
+    if (!withSignature) {
+      return { ...checked, signatureText: stored.signature };
+    }
+    if (stored.signature === undefined) {
+      throw new VerificationError(
+        "MALFORMED",
+        `the signature "${signaturePath(id)}" is missing`,
+      );
+    }
+    return {
+      ...checked,
+      signatureText: stored.signature,
+      signature: parseSshSignature(stored.signature, signaturePath(id)),
+    };
+  } catch (error) {
+    if (error instanceof VerificationError) throw error;
+    throw new VerificationError("MALFORMED", errorMessage(error), {
+      cause: error,
+    });
+  }
+}
+
+async function readArtifact(
+  reader: StoreReader,
+  id: string,
+): Promise<StoredArtifact> {
+  try {
+    const bytes = await reader.read(artifactPath(id), MAX_CONFIG_BYTES);
+    return bytes ? { status: "present", bytes } : { status: "missing" };
+  } catch (error) {
+    return { status: "unreadable", reason: errorMessage(error) };
+  }
+}

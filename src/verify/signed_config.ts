@@ -1,0 +1,55 @@
+/**
+ * The internal type that verification works on: one config, parsed once by
+ * the loader (`src/store/load_signed.ts`), with everything the pure verifier
+ * (`verifier.ts`) needs to decide, so that the verifier reads nothing itself.
+ *
+ * @module
+ */
+
+import type { SshSignature } from "../signature/sshsig.ts";
+import type { Statement } from "../store/statement.ts";
+import type { AllowedSigners } from "../trust/allowed_signers.ts";
+
+/** A statement as loaded from a store: hashed to its name, parsed strictly. */
+export interface CheckedStatement {
+  /** The statement id: the SHA-256 (hex) of `bytes`, checked. */
+  id: string;
+  /** The statement file's exact bytes (what the signature covers). */
+  bytes: Uint8Array;
+  /** The parsed statement. */
+  statement: Statement;
+  /** The signature file's text as stored (not parsed), or undefined when absent. */
+  signatureText: string | undefined;
+}
+
+/** A statement with its signature, both parsed strictly. */
+export interface SignedStatement extends CheckedStatement {
+  /** The signature file's armored text, parsed into `signature`. */
+  signatureText: string;
+  /** The parsed SSHSIG signature. */
+  signature: SshSignature;
+}
+
+/** The store's copy of the signed bytes, as the loader found it. */
+export type StoredArtifact =
+  | { status: "present"; bytes: Uint8Array }
+  | { status: "missing" }
+  | { status: "unreadable"; reason: string };
+
+/** One config and everything that decides whether it verifies. */
+export interface SignedConfig {
+  /** The config's repository-relative path. */
+  path: string;
+  /** The config's bytes as they are now. */
+  bytes: Uint8Array;
+  /** The statement the index names for `path`, with its signature. */
+  signed: SignedStatement;
+  /** The stored artifact the statement names. */
+  artifact: StoredArtifact;
+  /** The trusted signers, or undefined when the repository has none. */
+  trust: AllowedSigners | undefined;
+  /** The repository id the statement must name (undefined: none). */
+  repository: string | undefined;
+  /** The verification time. */
+  now: Date;
+}
