@@ -7,9 +7,9 @@
  * @module
  */
 
-import { nodeBuiltin } from "../runtime.ts";
+import { nodeBuiltin } from "../_runtime/runtime.ts";
 import { ToolError } from "../errors.ts";
-import { type FileHandle, fileSystem as fs } from "../fs/file_system.ts";
+import { type FileHandle, fileSystem as fs } from "../_runtime/file_system.ts";
 import { describeErrno, isErrno } from "../fs/files.ts";
 
 // Large enough that the per-read overhead vanishes, small enough to be noise.

@@ -10,7 +10,7 @@ import {
   type FileHandle,
   fileSystem as fs,
   type SyncReadHandle,
-} from "./file_system.ts";
+} from "../_runtime/file_system.ts";
 
 // Whether opening with O_NOFOLLOW refuses a symbolic link (natively under
 // Node on POSIX systems, emulated under Deno).
@@ -136,7 +136,7 @@ function readFileLimitedSync(
   const name = options.displayName ?? path;
   // Where the runtime has no O_NOFOLLOW (Windows), lstat first, and after
   // the open check that we hold the very file lstat saw. Elsewhere the open
-  // refuses a link itself (under Deno, src/fs/file_system.ts emulates
+  // refuses a link itself (under Deno, src/_runtime/file_system.ts emulates
   // O_NOFOLLOW with the same two checks), and a second lstat would only cost
   // a system call per file read.
   let seen: { dev: number; ino: number } | undefined;

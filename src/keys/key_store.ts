@@ -18,7 +18,7 @@ import {
   RETIRED_KEYS_DIR_NAME,
   TOOL_NAME,
 } from "../constants.ts";
-import { currentProcess } from "../current_process.ts";
+import { currentProcess, readEnv } from "../_runtime/current_process.ts";
 import { ToolError } from "../errors.ts";
 import { type FileHandle, fileSystem as fs } from "../fs/file_system.ts";
 import {
@@ -266,12 +266,6 @@ export async function showKey(options: KeyOptions = {}): Promise<KeyInfo> {
       ? path.slice(0, -4) + ".pub"
       : path + ".pub",
   };
-}
-
-// A variable outside Deno's --allow-env reads as unset.
-function readEnv(name: string): string | undefined {
-  const value = currentProcess.env(name);
-  return value === "" ? undefined : value;
 }
 
 // Checked on the open handle, never by path: the file whose type, mode and

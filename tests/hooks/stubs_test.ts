@@ -11,7 +11,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
 import {
-  currentLaunch,
   formatShellCommand,
   type Launch,
   launchCommand,
@@ -211,16 +210,6 @@ Deno.test("launchCommand resolves a relative node script", () => {
     script: "dist/cli.js",
   });
   assert.equal(script, join(Deno.cwd(), "dist", "cli.js"));
-});
-
-Deno.test("currentLaunch under deno test: this deno and this test's module", () => {
-  const launch = currentLaunch();
-  assert.deepEqual(launch, {
-    kind: "deno",
-    execPath: Deno.execPath(),
-    mainModule: Deno.mainModule,
-  });
-  assert.equal(Deno.build.standalone, false);
 });
 
 // --- stub text ----------------------------------------------------------------

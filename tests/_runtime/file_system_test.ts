@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import * as nodeFs from "node:fs/promises";
 import { join } from "node:path";
-import { fileSystem } from "../../src/fs/file_system.ts";
+import { fileSystem } from "../../src/_runtime/file_system.ts";
 import { withTempDir } from "../support/repo.ts";
 
 const POSIX = Deno.build.os !== "windows";
