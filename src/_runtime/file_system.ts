@@ -55,29 +55,20 @@ export interface Stats {
   mtimeMs: number;
 }
 
-/** An open file, as `node:fs/promises`' `FileHandle`. */
+/** A new file open for writing, as `node:fs/promises`' `FileHandle`. */
 export interface FileHandle {
-  /** Reads into `buffer` at `offset`, from the current position. */
-  read(
-    buffer: Uint8Array,
-    offset: number,
-    length: number,
-    position: null,
-  ): Promise<{ bytesRead: number }>;
   /** Writes all of `data` (text as UTF-8). */
   writeFile(data: Uint8Array | string): Promise<void>;
   /** Flushes the file to disk (`fsync`). */
   sync(): Promise<void>;
-  /** The open file's status (`fstat`). */
-  stat(): Promise<Stats>;
   /** Closes the file. */
   close(): Promise<void>;
 }
 
 /**
- * A file open for reading through synchronous calls: for the many small
- * files a verify reads, one system call each instead of a trip through the
- * runtime's thread pool (about five times faster).
+ * A file open for reading. Reads are synchronous calls, on both runtimes:
+ * for the many small files a verify reads, one system call each instead of
+ * a trip through the runtime's thread pool (about five times faster).
  */
 export interface SyncReadHandle {
   /** Reads into `buffer` at `offset` from the current position; 0 at the end. */
@@ -109,11 +100,11 @@ export interface FileSystem {
   /** The status of what the path names, links followed. */
   stat(path: string): Promise<Stats>;
   /**
-   * Opens a file: `"wx"` creates a new one for writing (`EEXIST` if the path
-   * exists, even as a dangling link); a number is `O_RDONLY`, optionally
-   * with `O_NOFOLLOW` and `O_NONBLOCK`.
+   * Creates a new file for writing (`"wx"`: `EEXIST` if the path exists,
+   * even as a dangling link). Files are read through
+   * {@linkcode FileSystem.openReadSync}.
    */
-  open(path: string, flags: number | "wx", mode?: number): Promise<FileHandle>;
+  open(path: string, flags: "wx", mode?: number): Promise<FileHandle>;
   /** {@linkcode FileSystem.lstat}, synchronously. */
   lstatSync(path: string): Stats;
   /**
@@ -122,8 +113,9 @@ export interface FileSystem {
    */
   readlinkSync(path: string): string;
   /**
-   * Opens a file for reading synchronously, with the numeric flags of
-   * {@linkcode FileSystem.open} (the same emulation under Deno).
+   * Opens a file for reading, synchronously: `O_RDONLY`, optionally with
+   * `O_NOFOLLOW` and `O_NONBLOCK` (emulated under Deno, see the module
+   * documentation).
    */
   openReadSync(path: string, flags: number): SyncReadHandle;
   /** Reads a whole file as UTF-8 (a byte order mark is kept). */
@@ -221,8 +213,9 @@ function denoFileSystem(deno: DenoFs): FileSystem {
     },
     lstat: (path) => deno.lstat(path).then(toStats, nodeCode),
     stat: (path) => deno.stat(path).then(toStats, nodeCode),
-    open: (path, flags, mode) =>
-      openWithDeno(deno, path, flags, mode).catch(nodeCode),
+    open: (path, _flags, mode) =>
+      deno.open(path, { write: true, createNew: true, mode: mode ?? 0o666 })
+        .then((file) => new DenoFileHandle(file), nodeCode),
     lstatSync(path) {
       try {
         return toStats(deno.lstatSync(path));
@@ -265,26 +258,6 @@ function denoFileSystem(deno: DenoFs): FileSystem {
   };
 }
 
-async function openWithDeno(
-  deno: DenoFs,
-  path: string,
-  flags: number | "wx",
-  mode: number | undefined,
-): Promise<FileHandle> {
-  if (flags === "wx") {
-    const file = await deno.open(path, {
-      write: true,
-      createNew: true,
-      mode: mode ?? 0o666,
-    });
-    return new DenoFileHandle(file);
-  }
-  const opened = openCheckedWithDeno(deno, path, flags);
-  return "unopened" in opened
-    ? new UnopenedFile(opened.unopened)
-    : new DenoFileHandle(opened.file, opened.kept);
-}
-
 function openReadSyncWithDeno(
   deno: DenoFs,
   path: string,
@@ -316,9 +289,7 @@ function openReadSyncWithDeno(
 }
 
 // Opens for reading with O_NOFOLLOW and O_NONBLOCK emulated (see the module
-// documentation), for both the promise and the synchronous API. Synchronous
-// calls throughout: each is one system call, and neither API is worth a
-// trip through the thread pool for them. Returns the open file with the
+// documentation). Returns the open file with the
 // stat that checked it, or, for a FIFO or device under O_NONBLOCK, its stat
 // without opening it.
 function openCheckedWithDeno(
@@ -405,23 +376,9 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 class DenoFileHandle implements FileHandle {
   #file: Deno.FsFile;
   #closed = false;
-  #kept: Stats | undefined;
 
-  constructor(file: Deno.FsFile, kept?: Stats) {
+  constructor(file: Deno.FsFile) {
     this.#file = file;
-    this.#kept = kept;
-  }
-
-  async read(
-    buffer: Uint8Array,
-    offset: number,
-    length: number,
-    _position: null,
-  ): Promise<{ bytesRead: number }> {
-    const bytesRead = await this.#file.read(
-      buffer.subarray(offset, offset + length),
-    );
-    return { bytesRead: bytesRead ?? 0 };
   }
 
   async writeFile(data: Uint8Array | string): Promise<void> {
@@ -437,48 +394,12 @@ class DenoFileHandle implements FileHandle {
     await this.#file.sync();
   }
 
-  async stat(): Promise<Stats> {
-    const kept = this.#kept;
-    this.#kept = undefined;
-    return kept ?? toStats(await this.#file.stat());
-  }
-
   close(): Promise<void> {
     // Node's close() may be called twice; Deno's throws the second time.
     if (!this.#closed) {
       this.#closed = true;
       this.#file.close();
     }
-    return Promise.resolve();
-  }
-}
-
-// A FIFO or device "opened" under O_NONBLOCK without opening it (see the
-// module's documentation).
-class UnopenedFile implements FileHandle {
-  #stats: Stats;
-
-  constructor(stats: Stats) {
-    this.#stats = stats;
-  }
-
-  read(): Promise<{ bytesRead: number }> {
-    return Promise.resolve({ bytesRead: 0 });
-  }
-
-  writeFile(): Promise<void> {
-    return Promise.reject(errnoError("EBADF", "write", ""));
-  }
-
-  sync(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  stat(): Promise<Stats> {
-    return Promise.resolve(this.#stats);
-  }
-
-  close(): Promise<void> {
     return Promise.resolve();
   }
 }
@@ -531,7 +452,6 @@ function isNotFound(deno: DenoFs, error: unknown): boolean {
 const NODE_MESSAGES: Record<string, string> = {
   ELOOP: "too many symbolic links encountered",
   EISDIR: "illegal operation on a directory",
-  EBADF: "bad file descriptor",
 };
 
 function errnoError(

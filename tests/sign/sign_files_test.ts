@@ -16,6 +16,7 @@ import {
 } from "../../src/constants.ts";
 import { generateSeed, publicKeyFromSeed } from "../../src/crypto/ed25519.ts";
 import { ToolError } from "../../src/errors.ts";
+import { exists } from "../../src/fs/files.ts";
 import { keyId } from "../../src/keys/public_key.ts";
 import type { SigningKey } from "../../src/keys/key_store.ts";
 import {
@@ -43,10 +44,6 @@ function isCode(code: string, pattern?: RegExp) {
     if (pattern) assert.match(error.message, pattern);
     return true;
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
 }
 
 Deno.test("signFiles signs each file in the release namespace, and only there", async () => {
