@@ -18,7 +18,6 @@ import {
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import {
-  BUILTIN_CONFIG_KINDS,
   type ConfigKind,
   findConfigKind,
   mayBeConfigName,
@@ -35,6 +34,7 @@ import {
   hiddenConfigs,
   readConfigBytes,
 } from "../configs/find_configs.ts";
+import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { fileSystem } from "../fs/file_system.ts";
@@ -198,7 +198,7 @@ export async function signStaged(
     // With repository patterns in config.json, any path may be a config.
     const anyPathMayBeConfig = changed.length > 0 &&
       fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
-    if (!anyPathMayBeConfig && !changed.some(mayConcernUs)) {
+    if (!anyPathMayBeConfig && !changed.some(mayConcernPreCommit)) {
       return { results: [] };
     }
     const snapshot = await listing;
@@ -441,15 +441,6 @@ export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
     if (mode && path) changes.push({ path, mode });
   }
   return changes;
-}
-
-function mayConcernUs(change: StagedChange): boolean {
-  // Cheap, before any object is read: built-in config names, the store, a
-  // link or a submodule, a .gitattributes, or a file that a link could
-  // show as a config.
-  return change.path.startsWith(`${STORE_DIR}/`) || change.mode === "120000" ||
-    change.mode === "160000" || isAttributeFileName(change.path) ||
-    mayBeConfigName(fileName(change.path), BUILTIN_CONFIG_KINDS);
 }
 
 function fileName(path: string): string {
