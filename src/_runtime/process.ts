@@ -64,15 +64,7 @@ export async function runProcess(
       ? await runWithDeno(deno, command, args, options)
       : await runWithNode(command, args, options);
   } catch (error) {
-    throw new ToolError(
-      "IO",
-      `Cannot run "${command}": ${
-        error instanceof Error ? error.message : error
-      }`,
-      {
-        cause: error,
-      },
-    );
+    throw cannotRun(command, error);
   }
 }
 
@@ -224,13 +216,7 @@ export function spawnPiped(
       };
     }
   } catch (error) {
-    throw new ToolError(
-      "IO",
-      `Cannot run "${command}": ${
-        error instanceof Error ? error.message : error
-      }`,
-      { cause: error },
-    );
+    throw cannotRun(command, error);
   }
   return spawnPipedWithNode(command, args, options);
 }
@@ -267,4 +253,14 @@ function spawnPipedWithNode(
       );
     }),
   };
+}
+
+function cannotRun(command: string, error: unknown): ToolError {
+  return new ToolError(
+    "IO",
+    `Cannot run "${command}": ${
+      error instanceof Error ? error.message : error
+    }`,
+    { cause: error },
+  );
 }
