@@ -28,6 +28,7 @@ import {
   VERSION,
 } from "../src/constants.ts";
 import { digestFile } from "../src/crypto/digest_file.ts";
+import { exists } from "../src/fs/files.ts";
 import { toHex } from "../src/crypto/sha.ts";
 
 /** The checkout's root folder. */
@@ -730,10 +731,6 @@ async function tryRun(
 
 async function isFile(path: string): Promise<boolean> {
   return await Deno.stat(path).then((info) => info.isFile, () => false);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
 }
 
 function errorText(error: unknown): string {

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { nodeBuiltin } from "../runtime.ts";
+import { nodeBuiltin } from "../_runtime/runtime.ts";
 import { ToolError } from "../errors.ts";
-import { type FileHandle, fileSystem as fs } from "../fs/file_system.ts";
-import { describeErrno, isErrno } from "../fs/files.ts";
+import type { Stats, SyncReadHandle } from "../_runtime/file_system.ts";
+import { describeErrno, openRegularFile } from "../fs/files.ts";
 
 // Large enough that the per-read overhead vanishes, small enough to be noise.
 const CHUNK_BYTES = 1024 * 1024;
@@ -32,7 +32,8 @@ export interface DigestFileOptions {
 }
 
 /**
- * Hashes a regular file as a stream. A file that changes size or
+ * Hashes a regular file as a stream, with synchronous reads (see
+ * `fs/files.ts`). A file that changes size or
  * modification time while it is read is refused, so a digest never mixes
  * two versions of a file that is still being written.
  *
@@ -52,41 +53,23 @@ export interface DigestFileOptions {
  * import { tmpdir } from "node:os";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
  * await writeFile(join(dir, "a"), "abc");
- * const digest = await digestFile(join(dir, "a"));
+ * const digest = digestFile(join(dir, "a"));
  * assert.equal(digest.size, 3);
  * assert.ok(toHex(digest.sha256).startsWith("ba7816bf"));
  * await rm(dir, { recursive: true });
  * ```
  */
-export async function digestFile(
+export function digestFile(
   path: string,
   options: DigestFileOptions = {},
-): Promise<FileDigest> {
+): FileDigest {
   const name = options.displayName ?? path;
-  let handle: FileHandle;
-  try {
-    // O_NONBLOCK: a FIFO at the path must not hang the open; it is refused
-    // below as not a regular file. Regular files ignore the flag.
-    handle = await fs.open(
-      path,
-      fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0),
-    );
-  } catch (error) {
-    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) {
-      throw new ToolError(
-        "BAD_PATH",
-        `Cannot read "${name}": no such file`,
-        { cause: error },
-      );
-    }
-    throw new ToolError(
-      "IO",
-      `Cannot read "${name}": ${describeErrno(error)}`,
-      { cause: error },
-    );
+  const opened = openRegularFile(path, { displayName: name });
+  if (opened === undefined) {
+    throw new ToolError("BAD_PATH", `Cannot read "${name}": no such file`);
   }
   try {
-    return await digestOpenFile(handle, name);
+    return digestOpenFile(opened.handle, opened.stats, name);
   } catch (error) {
     if (error instanceof ToolError) throw error;
     throw new ToolError(
@@ -95,21 +78,15 @@ export async function digestFile(
       { cause: error },
     );
   } finally {
-    await handle.close();
+    opened.handle.close();
   }
 }
 
-async function digestOpenFile(
-  handle: FileHandle,
+function digestOpenFile(
+  handle: SyncReadHandle,
+  before: Stats,
   name: string,
-): Promise<FileDigest> {
-  const before = await handle.stat();
-  if (!before.isFile()) {
-    throw new ToolError(
-      "BAD_PATH",
-      `Cannot read "${name}": not a regular file`,
-    );
-  }
+): FileDigest {
   // Loaded here, not at start-up: under Deno, importing node:crypto starts
   // its Node compatibility layer, which every hook run would pay.
   const { createHash } = nodeBuiltin<typeof import("node:crypto")>(
@@ -120,7 +97,7 @@ async function digestOpenFile(
   const buffer = new Uint8Array(CHUNK_BYTES);
   let size = 0;
   while (true) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+    const bytesRead = handle.read(buffer, 0, buffer.length);
     if (bytesRead === 0) break;
     // update() consumes the bytes before it returns, so the buffer is reused.
     const chunk = buffer.subarray(0, bytesRead);
@@ -128,7 +105,7 @@ async function digestOpenFile(
     sha512.update(chunk);
     size += bytesRead;
   }
-  const after = await handle.stat();
+  const after = handle.stat();
   if (
     size !== before.size || after.size !== before.size ||
     after.mtimeMs !== before.mtimeMs

@@ -1,28 +1,26 @@
 /**
- * SHA-2 digests: @noble/hashes (audited JavaScript, synchronous) for small
- * inputs once a process hashes many, WebCrypto otherwise. A verify hashes
- * four small files per config, and WebCrypto's asynchronous call costs about
- * 29 µs each where noble, once compiled by the JIT, takes 4 µs for a 300-byte
- * statement; its first calls are slow (a pre-commit hook that hashes a few
- * files would pay ~7 ms), and from 64 KiB on native speed wins. Tests hold
- * both to the same digests.
+ * SHA-2 digests, one boundary for two back ends: WebCrypto, and the
+ * JavaScript of `@noble/hashes` for the small inputs of a process that
+ * hashes many, where it is about seven times faster than WebCrypto's
+ * asynchronous call. Which
+ * one hashes an input is `_sha_backends.ts`' rule, from its size and how
+ * many digests this process made; the digests are the same bytes either
+ * way (tests hold the two back ends to each other over random inputs).
  *
  * @module
  */
 
-import { sha256Small, sha512Small } from "../deps.ts";
+import {
+  digestWith,
+  NATIVE_FIRST_DIGESTS,
+  shaBackend,
+  SMALL_INPUT_BYTES,
+} from "./_sha_backends.ts";
 
-/** Inputs up to this size may be hashed by noble, larger ones by WebCrypto. */
-export const SMALL_INPUT_BYTES = 64 * 1024;
+export { NATIVE_FIRST_DIGESTS, SMALL_INPUT_BYTES };
 
-/** How many digests a process makes through WebCrypto before noble takes the small ones. */
-export const NATIVE_FIRST_DIGESTS = 64;
-
+// The one piece of state: how many digests this process has made.
 let digests = 0;
-
-function useNoble(bytes: Uint8Array): boolean {
-  return ++digests > NATIVE_FIRST_DIGESTS && bytes.length <= SMALL_INPUT_BYTES;
-}
 
 const HEX = Array.from(
   { length: 256 },
@@ -42,9 +40,8 @@ const HEX = Array.from(
  * assert.ok((await sha256(new Uint8Array())).length === 32);
  * ```
  */
-export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  if (useNoble(bytes)) return sha256Small(bytes);
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", toBuffer(bytes)));
+export function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return digestWith(shaBackend(bytes.length, digests++), "SHA-256", bytes);
 }
 
 /**
@@ -60,9 +57,8 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
  * assert.ok((await sha512(new Uint8Array())).length === 64);
  * ```
  */
-export async function sha512(bytes: Uint8Array): Promise<Uint8Array> {
-  if (useNoble(bytes)) return sha512Small(bytes);
-  return new Uint8Array(await crypto.subtle.digest("SHA-512", toBuffer(bytes)));
+export function sha512(bytes: Uint8Array): Promise<Uint8Array> {
+  return digestWith(shaBackend(bytes.length, digests++), "SHA-512", bytes);
 }
 
 /**
@@ -101,11 +97,4 @@ export function toHex(bytes: Uint8Array): string {
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return toHex(await sha256(bytes));
-}
-
-// WebCrypto's types refuse views over a SharedArrayBuffer; a plain copy fits.
-function toBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer
-    ? bytes as Uint8Array<ArrayBuffer>
-    : new Uint8Array(bytes);
 }

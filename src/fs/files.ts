@@ -1,22 +1,28 @@
 /**
  * File operations with the guarantees a signing tool owes its users: writes
- * are atomic (temporary file, flush, rename), reads are bounded, and symbolic
- * links are refused where following one would sign or trust the wrong file.
+ * are atomic (temporary file, flush, rename), reads are bounded, a file is
+ * opened one way ({@linkcode openRegularFile}: checked on its handle, never
+ * waiting on a FIFO), and symbolic links are refused where following one
+ * would sign or trust the wrong file.
+ *
+ * Reads are synchronous, and say so: a verify reads three small files per
+ * config, and one system call each is about five times faster than a trip
+ * through the runtime's thread pool per call.
  *
  * @module
  */
 
+import { dirname, join } from "node:path";
 import {
-  type FileHandle,
   fileSystem as fs,
+  type Stats,
   type SyncReadHandle,
-} from "./file_system.ts";
+} from "../_runtime/file_system.ts";
+import { ToolError } from "../errors.ts";
 
 // Whether opening with O_NOFOLLOW refuses a symbolic link (natively under
 // Node on POSIX systems, emulated under Deno).
 const NATIVE_NOFOLLOW = (fs.constants.O_NOFOLLOW ?? 0) !== 0;
-import { dirname, join } from "node:path";
-import { ToolError } from "../errors.ts";
 
 /** Options for {@linkcode writeFileAtomic}. */
 export interface WriteOptions {
@@ -88,7 +94,7 @@ export async function writeFileAtomic(
   }
 }
 
-/** Options for {@linkcode readFileLimited}. */
+/** Options for {@linkcode readFileLimitedSync} and {@linkcode openRegularFile}. */
 export interface ReadOptions {
   /** Refuse a symbolic link at `path` instead of following it. */
   refuseSymlink?: boolean;
@@ -109,6 +115,46 @@ export interface ReadOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { readFileLimitedSync } from "./files.ts";
+ * assert.ok(readFileLimitedSync("/nonexistent/x", 10) === undefined);
+ * ```
+ */
+export function readFileLimitedSync(
+  path: string,
+  maxBytes: number,
+  options: ReadOptions = {},
+): Uint8Array | undefined {
+  const name = options.displayName ?? path;
+  const opened = openRegularFile(path, options);
+  if (opened === undefined) return undefined;
+  const { handle, stats } = opened;
+  try {
+    if (stats.size > maxBytes) {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Cannot read "${name}": ${stats.size} bytes is over the limit of ${maxBytes} bytes`,
+      );
+    }
+    return readToLimit(handle, maxBytes, name, stats.size);
+  } finally {
+    handle.close();
+  }
+}
+
+/**
+ * {@linkcode readFileLimitedSync}, for callers that still `await` it.
+ *
+ * @deprecated The read is synchronous (see the module documentation): call
+ * {@linkcode readFileLimitedSync}, which says so.
+ * @param path File to read.
+ * @param maxBytes Largest size accepted.
+ * @param options Symlink policy and the name used in errors.
+ * @returns The file's bytes, or `undefined` if it does not exist.
+ * @throws {ToolError} As {@linkcode readFileLimitedSync}, as a rejection.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readFileLimited } from "./files.ts";
  * assert.ok((await readFileLimited("/nonexistent/x", 10)) === undefined);
  * ```
@@ -118,9 +164,6 @@ export function readFileLimited(
   maxBytes: number,
   options: ReadOptions = {},
 ): Promise<Uint8Array | undefined> {
-  // Synchronous calls underneath: a verify reads three small files per
-  // config, and one system call each is about five times faster than a
-  // trip through the runtime's thread pool per call.
   try {
     return Promise.resolve(readFileLimitedSync(path, maxBytes, options));
   } catch (error) {
@@ -128,15 +171,54 @@ export function readFileLimited(
   }
 }
 
-function readFileLimitedSync(
+/** Options for {@linkcode openRegularFile}. */
+export interface OpenOptions extends ReadOptions {
+  /**
+   * How errors name the file, whole (e.g. `the key "/x"`); default: the
+   * display name in quotes.
+   */
+  label?: string;
+}
+
+/** A regular file open for reading, and its status taken on the handle. */
+export interface OpenedFile {
+  /** The open file; the caller closes it. */
+  handle: SyncReadHandle;
+  /** Its status, from the handle (`fstat`): a regular file's. */
+  stats: Stats;
+}
+
+/**
+ * Opens a regular file for reading, the one way the tool opens a file it
+ * reads: without waiting on a FIFO or device at the path (`O_NONBLOCK`; it
+ * is refused as not a regular file), optionally refusing a symbolic link
+ * (`O_NOFOLLOW`, or where the runtime has none, an `lstat` and the same
+ * file checked after the open), and with the type checked on the open
+ * handle, so the file checked is the file read.
+ *
+ * @param path The file.
+ * @param options Symlink policy and how errors name the file.
+ * @returns The open file and its status, or `undefined` when the path or a
+ * parent folder does not exist.
+ * @throws {ToolError} `BAD_PATH` for a symbolic link (when refused), a path
+ * replaced while being opened, or a non-file; `IO` when it cannot be opened.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openRegularFile } from "./files.ts";
+ * assert.equal(openRegularFile("/nonexistent/x"), undefined);
+ * assert.throws(() => openRegularFile("/dev/null"), /not a regular file/);
+ * ```
+ */
+export function openRegularFile(
   path: string,
-  maxBytes: number,
-  options: ReadOptions,
-): Uint8Array | undefined {
-  const name = options.displayName ?? path;
+  options: OpenOptions = {},
+): OpenedFile | undefined {
+  const label = options.label ?? `"${options.displayName ?? path}"`;
   // Where the runtime has no O_NOFOLLOW (Windows), lstat first, and after
   // the open check that we hold the very file lstat saw. Elsewhere the open
-  // refuses a link itself (under Deno, src/fs/file_system.ts emulates
+  // refuses a link itself (under Deno, src/_runtime/file_system.ts emulates
   // O_NOFOLLOW with the same two checks), and a second lstat would only cost
   // a system call per file read.
   let seen: { dev: number; ino: number } | undefined;
@@ -146,7 +228,7 @@ function readFileLimitedSync(
       if (info.isSymbolicLink()) {
         throw new ToolError(
           "BAD_PATH",
-          `Refusing "${name}": it is a symbolic link`,
+          `Refusing ${label}: it is a symbolic link`,
         );
       }
       seen = { dev: info.dev, ino: info.ino };
@@ -157,7 +239,7 @@ function readFileLimitedSync(
       }
       throw new ToolError(
         "IO",
-        `Cannot read "${name}": ${describeErrno(error)}`,
+        `Cannot read ${label}: ${describeErrno(error)}`,
         { cause: error },
       );
     }
@@ -175,53 +257,93 @@ function readFileLimitedSync(
     if (isErrno(error, "ELOOP")) {
       throw new ToolError(
         "BAD_PATH",
-        `Refusing "${name}": it is a symbolic link`,
+        `Refusing ${label}: it is a symbolic link`,
         { cause: error },
       );
     }
     throw new ToolError(
       "IO",
-      `Cannot read "${name}": ${describeErrno(error)}`,
+      `Cannot read ${label}: ${describeErrno(error)}`,
       { cause: error },
     );
   }
   try {
-    const stat = handle.stat();
-    if (seen && (stat.dev !== seen.dev || stat.ino !== seen.ino)) {
+    const stats = handle.stat();
+    if (seen && (stats.dev !== seen.dev || stats.ino !== seen.ino)) {
       throw new ToolError(
         "BAD_PATH",
-        `Refusing "${name}": it was replaced (by a symbolic link?) while being read`,
+        `Refusing ${label}: it was replaced (by a symbolic link?) while being read`,
       );
     }
-    if (!stat.isFile()) {
+    if (!stats.isFile()) {
       throw new ToolError(
         "BAD_PATH",
-        `Cannot read "${name}": not a regular file`,
+        `Cannot read ${label}: not a regular file`,
       );
     }
-    if (stat.size > maxBytes) {
-      throw new ToolError(
-        "INVALID_FORMAT",
-        `Cannot read "${name}": ${stat.size} bytes is over the limit of ${maxBytes} bytes`,
-      );
-    }
-    const buffer = new LimitedBuffer(maxBytes, stat.size);
+    return { handle, stats };
+  } catch (error) {
+    handle.close();
+    if (error instanceof ToolError) throw error;
+    throw new ToolError(
+      "IO",
+      `Cannot read ${label}: ${describeErrno(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Reads an open file to its end, refusing more than `maxBytes` bytes: it
+ * reads one byte past the limit, so a file that grew after a size check is
+ * caught too.
+ *
+ * @param handle An open file.
+ * @param maxBytes Largest size accepted.
+ * @param name The file's name in errors.
+ * @param sizeHint The size the file is expected to have (a first buffer
+ * of that size plus one byte is allocated).
+ * @returns The bytes.
+ * @throws {ToolError} `INVALID_FORMAT` when the file is larger; `IO` when
+ * it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openRegularFile, readToLimit } from "./files.ts";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { join } from "node:path";
+ * import { tmpdir } from "node:os";
+ * const dir = await mkdtemp(join(tmpdir(), "doc-"));
+ * await writeFile(join(dir, "a"), "abc");
+ * const opened = openRegularFile(join(dir, "a"));
+ * assert.ok(opened);
+ * assert.throws(() => readToLimit(opened.handle, 2, "a"), /over the limit/);
+ * opened.handle.close();
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export function readToLimit(
+  handle: SyncReadHandle,
+  maxBytes: number,
+  name: string,
+  sizeHint = 64 * 1024,
+): Uint8Array {
+  const buffer = new LimitedBuffer(maxBytes, sizeHint);
+  try {
     for (let free = buffer.free(); free; free = buffer.free()) {
       const bytesRead = handle.read(free, 0, free.length);
       if (bytesRead === 0) break;
       buffer.filled(bytesRead);
     }
-    return buffer.bytes(name);
   } catch (error) {
-    if (error instanceof ToolError) throw error;
     throw new ToolError(
       "IO",
       `Cannot read "${name}": ${describeErrno(error)}`,
       { cause: error },
     );
-  } finally {
-    handle.close();
   }
+  return buffer.bytes(name);
 }
 
 // A buffer for reading a file of unknown length up to a limit: sized from
@@ -271,36 +393,33 @@ class LimitedBuffer {
 }
 
 /**
- * Reads an open file to its end, refusing more than `maxBytes` bytes: it
- * reads one byte past the limit, so a file that grew after a size check is
- * caught too.
+ * Tells whether something is at a path, a symbolic link itself (dangling or
+ * not) included.
  *
- * @param handle An open file.
- * @param maxBytes Largest size accepted.
- * @param name The file's name in errors.
- * @param sizeHint The size the file is expected to have (a first buffer
- * of that size plus one byte is allocated).
- * @returns The bytes.
- * @throws {ToolError} `INVALID_FORMAT` when the file is larger.
+ * @param path The path.
+ * @returns False when the path or a parent folder does not exist.
+ * @throws {ToolError} `IO` when it cannot tell (e.g. `EACCES`).
  *
  * @example
- * ```ts ignore
- * const bytes = await readOpenFile(handle, 1024, "x.json");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exists } from "./files.ts";
+ * assert.equal(await exists("/nonexistent/x"), false);
+ * assert.equal(await exists("/"), true);
  * ```
  */
-export async function readOpenFile(
-  handle: FileHandle,
-  maxBytes: number,
-  name: string,
-  sizeHint = 64 * 1024,
-): Promise<Uint8Array> {
-  const buffer = new LimitedBuffer(maxBytes, sizeHint);
-  for (let free = buffer.free(); free; free = buffer.free()) {
-    const { bytesRead } = await handle.read(free, 0, free.length, null);
-    if (bytesRead === 0) break;
-    buffer.filled(bytesRead);
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch (error) {
+    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return false;
+    throw new ToolError(
+      "IO",
+      `Cannot read "${path}": ${describeErrno(error)}`,
+      { cause: error },
+    );
   }
-  return buffer.bytes(name);
 }
 
 /**

@@ -21,7 +21,12 @@ import { TOOL_NAME } from "../constants.ts";
 import { currentProcess } from "../current_process.ts";
 import { ToolError } from "../errors.ts";
 import { fileSystem as fs, type Stats } from "../fs/file_system.ts";
-import { describeErrno, isErrno, writeFileAtomic } from "../fs/files.ts";
+import {
+  describeErrno,
+  exists,
+  isErrno,
+  writeFileAtomic,
+} from "../fs/files.ts";
 import { withFileLock } from "../fs/lock.ts";
 import { git, type Repository } from "../git/repository.ts";
 import { formatShellCommand } from "./launch.ts";
@@ -611,10 +616,6 @@ async function lstatOrUndefined(
     if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return undefined;
     throw ioError(`Cannot read "${path}"`, error);
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await lstatOrUndefined(path)) !== undefined;
 }
 
 function ioError(message: string, error: unknown): ToolError {

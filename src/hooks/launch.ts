@@ -14,80 +14,9 @@
 import { isAbsolute, resolve } from "node:path";
 import { ToolError } from "../errors.ts";
 import { PERMISSION_FLAGS } from "../permissions.ts";
+import { currentLaunch, type Launch } from "../_runtime/launch.ts";
 
-/** How the running process was started. */
-export type Launch =
-  /** A `deno compile` executable or a Node single executable: the program is the tool. */
-  | { kind: "compiled"; execPath: string }
-  /** `deno run … <mainModule>`: `mainModule` is a URL (`file:`, `https:`, …). */
-  | { kind: "deno"; execPath: string; mainModule: string }
-  /** `node <script>` (an npm bundle): `script` is the script's path. */
-  | { kind: "node"; execPath: string; script: string };
-
-interface DenoLike {
-  build: { standalone?: boolean };
-  execPath(): string;
-  mainModule: string;
-}
-
-interface NodeLike {
-  execPath: string;
-  argv: string[];
-  getBuiltinModule?: (name: string) => unknown;
-}
-
-/**
- * Tells how the running process was started.
- *
- * A `deno compile` executable is recognised by `Deno.build.standalone`
- * (Deno 2.3 and later); on an older Deno, where it is undefined, by the
- * executable's name not being `deno`. Inside such an executable
- * `Deno.execPath()` is the executable itself, and `Deno.mainModule` names
- * the embedded module, which is no use to a hook. A Node single executable
- * application is recognised by `node:sea`'s `isSea()`; its
- * `process.execPath` is the executable itself.
- *
- * @returns The runtime, its executable and the entry module or script.
- * @throws {ToolError} `IO` under a runtime that is neither Deno nor Node, or
- * a Node process without a script (REPL, `node -e`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { currentLaunch } from "./launch.ts";
- * assert.equal(currentLaunch().kind, "deno"); // under `deno test`
- * ```
- */
-export function currentLaunch(): Launch {
-  const deno = (globalThis as { Deno?: DenoLike }).Deno;
-  if (deno) {
-    const execPath = deno.execPath();
-    const standalone = deno.build.standalone ??
-      !/^deno(\.exe)?$/i.test(execPath.split(/[\\/]/).pop() ?? "");
-    if (standalone) return { kind: "compiled", execPath };
-    return { kind: "deno", execPath, mainModule: deno.mainModule };
-  }
-  const node = (globalThis as { process?: NodeLike }).process;
-  if (node?.execPath) {
-    // A Node single executable application (Node 20.12 and later).
-    const sea = node.getBuiltinModule?.("node:sea") as
-      | { isSea?: () => boolean }
-      | undefined;
-    if (sea?.isSea?.()) return { kind: "compiled", execPath: node.execPath };
-    const script = node.argv[1];
-    if (!script) {
-      throw new ToolError(
-        "IO",
-        "Cannot tell which script is running: start the tool as a script (node <path>) to install hooks",
-      );
-    }
-    return { kind: "node", execPath: node.execPath, script: resolve(script) };
-  }
-  throw new ToolError(
-    "IO",
-    "Cannot tell how the tool was started: it runs under Deno or Node only",
-  );
-}
+export { currentLaunch, type Launch } from "../_runtime/launch.ts";
 
 /**
  * Returns the command that starts the tool the way it was started now, for

@@ -18,7 +18,8 @@
  * @module
  */
 
-import { TOOL_NAME } from "../constants.ts";
+import { REPO_CONFIG_PATH, STORE_DIR, TOOL_NAME } from "../constants.ts";
+import { LINK_MODES, PRE_COMMIT_NAMES } from "../configs/pre_commit_filter.ts";
 import { formatShellCommand, shellQuote } from "./launch.ts";
 
 /** The Git hooks the tool installs. */
@@ -109,33 +110,77 @@ export function hookStub(hook: HookName, command: readonly string[]): string {
   return lines.join("\n");
 }
 
+// A regular expression (POSIX ERE, as awk reads it; JavaScript reads it the
+// same) matching any of the texts given, as they are.
+function anyOf(texts: readonly string[]): string {
+  return texts.map((text) => text.replace(/[.[\]()*+?{}|^$\\/]/g, "\\$&"))
+    .join("|");
+}
+
+// The table's file names, without those that contain another (a path that
+// contains "cline_mcp_settings.json" contains "settings.json").
+function shortestNames(): string[] {
+  const names = PRE_COMMIT_NAMES.map((name) => name.toLowerCase());
+  return [...new Set(names)].filter((name) =>
+    !names.some((other) => other !== name && name.includes(other))
+  );
+}
+
 /**
- * What the pre-commit stub's fast path looks for, in each staged path
- * lowercased (ASCII): a commit where no staged path contains one of these
- * words (and nothing else is unclear) cannot change an MCP config, the trust
- * list, the store or how Git checks them out (`.gitattributes`, whose look-
- * alikes such as `.GitAttributes` contain it too), so the tool need not
- * start. Every built-in config name contains one (a test checks it); the
- * tool itself still decides, by the exact rules of
- * src/configs/config_kinds.ts, whenever any path does.
+ * What the pre-commit stub's fast path looks for in each staged path,
+ * lowercased (ASCII), built from the table of `configs/pre_commit_filter.ts`
+ * that the tool's own check uses: a path in the store, or one that contains
+ * a built-in config's file name or `.gitattributes` (so their look-alikes in
+ * another case, or with trailing dots, too). A commit where no staged path
+ * matches (and nothing else is unclear) cannot change an MCP config, the
+ * trust list, the store or how Git checks them out, so the tool need not
+ * start; whenever any path matches, the tool still decides, by the exact
+ * rules of `mayConcernPreCommit` and src/configs/config_kinds.ts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRE_COMMIT_FAST_PATH } from "./stubs.ts";
+ * assert.match("a/.cursor/mcp.json.", PRE_COMMIT_FAST_PATH);
+ * assert.doesNotMatch("src/config.ts", PRE_COMMIT_FAST_PATH);
+ * ```
  */
-export const PRE_COMMIT_FAST_PATH: RegExp = /mcp|settings|config|gitattributes/;
+export const PRE_COMMIT_FAST_PATH: RegExp = new RegExp(
+  `^${anyOf([`${STORE_DIR}/`])}|${anyOf(shortestNames())}`,
+);
+
+/**
+ * The stub's `awk` program over `git diff --cached --raw` (fields split at
+ * tabs): it exits 1 when the tool must start. A line that is not
+ * `<modes…>\t<path>` (a rename, anything unexpected), a link or submodule
+ * before or after, a quoted path (non-ASCII, tab, newline, quote:
+ * `core.quotePath` is forced on) or one that {@linkcode PRE_COMMIT_FAST_PATH}
+ * matches, starts it.
+ */
+export const PRE_COMMIT_AWK: string = [
+  '{ split($1, mode, " "); path = tolower($2) }',
+  '$0 != "" && NF != 2 { found = 1 }',
+  `mode[1] ~ /^:(${LINK_MODES.join("|")})$/ || mode[2] ~ /^(${
+    LINK_MODES.join("|")
+  })$/ { found = 1 }`,
+  `path ~ /^"|${PRE_COMMIT_FAST_PATH.source}/ { found = 1 }`,
+  "END { exit found }",
+].join("\n");
 
 // The stub's fast path (Git runs pre-commit at the working tree's root). It
-// starts the tool unless it is sure: config.json may add any file name; a
-// quoted name (non-ASCII, tab, newline, quote: quotePath is forced on) is
-// not read further; links and submodules may lead to configs; git failing
-// or printing something unexpected starts the tool, never skips it.
+// starts the tool unless it is sure: config.json may add any file name;
+// git failing or printing something unexpected starts the tool, never
+// skips it. The awk program is PRE_COMMIT_AWK.
 function preCommitFastPath(): string[] {
+  // Inside single quotes, where only a single quote would end the program.
+  if (PRE_COMMIT_AWK.includes("'")) throw new Error("Unquotable awk program");
+  const program = PRE_COMMIT_AWK.split("\n").map((line) => `    ${line}`);
+  program.push(`${program.pop()}'; then`);
   return [
-    "if [ ! -e .mcp-orchestration/config.json ] &&",
+    `if [ ! -e ${REPO_CONFIG_PATH} ] &&`,
     "  staged=$(git -c core.quotePath=true diff --cached --raw --no-renames --no-abbrev) &&",
     `  printf '%s\\n' "$staged" | LC_ALL=C awk -F '\\t' '`,
-    '    { split($1, mode, " "); path = tolower($2) }',
-    '    $0 != "" && NF != 2 { found = 1 }',
-    "    mode[1] ~ /^:(120000|160000)$/ || mode[2] ~ /^(120000|160000)$/ { found = 1 }",
-    `    path ~ /^"|${PRE_COMMIT_FAST_PATH.source}/ { found = 1 }`,
-    "    END { exit found }'; then",
+    ...program,
     "  exit 0",
     "fi",
   ];

@@ -30,7 +30,7 @@ import {
   STORE_DIR,
   TOOL_NAME,
 } from "../constants.ts";
-import { currentProcess } from "../current_process.ts";
+import { readEnv } from "../_runtime/current_process.ts";
 import { ToolError } from "../errors.ts";
 import { git, type Repository } from "../git/repository.ts";
 import {
@@ -551,10 +551,4 @@ async function nextCommand(
   return `git add ${paths.map(fromCwd).join(" ")} && git commit -m ${
     shellQuote(`Set up ${TOOL_NAME}: sign MCP configs`)
   }`;
-}
-
-// A variable outside Deno's --allow-env reads as unset.
-function readEnv(name: string): string | undefined {
-  const value = currentProcess.env(name);
-  return value === "" ? undefined : value;
 }

@@ -18,14 +18,16 @@ import {
   RETIRED_KEYS_DIR_NAME,
   TOOL_NAME,
 } from "../constants.ts";
-import { currentProcess } from "../current_process.ts";
+import { currentProcess, readEnv } from "../_runtime/current_process.ts";
 import { ToolError } from "../errors.ts";
-import { type FileHandle, fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../fs/file_system.ts";
 import {
   describeErrno,
   isErrno,
+  type OpenedFile,
+  openRegularFile,
   readFileLimited,
-  readOpenFile,
+  readToLimit,
   writeFileAtomic,
 } from "../fs/files.ts";
 import { withFileLock } from "../fs/lock.ts";
@@ -203,34 +205,20 @@ export async function loadSigningKey(
   const path = explicit
     ? resolve(explicit)
     : join(toolHome(options), KEYS_DIR_NAME, PRIVATE_KEY_NAME);
-  let handle: FileHandle;
-  try {
-    // O_NONBLOCK: a FIFO at the path must not hang the open; it is refused
-    // below. Regular files ignore the flag.
-    handle = await fs.open(
-      path,
-      fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0),
-    );
-  } catch (error) {
-    if (isErrno(error, "ENOENT")) {
-      throw new ToolError(
-        "KEY_NOT_FOUND",
-        explicit
-          ? `No private key at "${path}"`
-          : `No signing key at "${path}": create one with "${TOOL_NAME} keys init", or use --key PATH`,
-      );
-    }
+  const opened = openRegularFile(path, { label: `the key "${path}"` });
+  if (opened === undefined) {
     throw new ToolError(
-      "IO",
-      `Cannot read the key "${path}": ${describeErrno(error)}`,
-      { cause: error },
+      "KEY_NOT_FOUND",
+      explicit
+        ? `No private key at "${path}"`
+        : `No signing key at "${path}": create one with "${TOOL_NAME} keys init", or use --key PATH`,
     );
   }
   let bytes: Uint8Array;
   try {
-    bytes = await readPrivateKeyFile(handle, path);
+    bytes = readPrivateKeyFile(opened, path);
   } finally {
-    await handle.close();
+    opened.handle.close();
   }
   const key = await parsePrivateKey(new TextDecoder().decode(bytes), path);
   return { key, keyId: await keyId(key.publicKey), path };
@@ -268,49 +256,25 @@ export async function showKey(options: KeyOptions = {}): Promise<KeyInfo> {
   };
 }
 
-// A variable outside Deno's --allow-env reads as unset.
-function readEnv(name: string): string | undefined {
-  const value = currentProcess.env(name);
-  return value === "" ? undefined : value;
-}
-
 // Checked on the open handle, never by path: the file whose type, mode and
-// size pass is the file that is read.
-async function readPrivateKeyFile(
-  handle: FileHandle,
-  path: string,
-): Promise<Uint8Array> {
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      throw new ToolError(
-        "BAD_PATH",
-        `Cannot read the key "${path}": not a regular file`,
-      );
-    }
-    if (currentProcess.platform !== "win32" && (stat.mode & 0o077) !== 0) {
-      const octal = (stat.mode & 0o777).toString(8).padStart(4, "0");
-      throw new ToolError(
-        "KEY_PERMISSIONS",
-        `Permissions ${octal} for "${path}" are too open: a private key must not be accessible by group or others; ` +
-          `fix it with: chmod 600 "${path}"`,
-      );
-    }
-    if (stat.size > MAX_METADATA_BYTES) {
-      throw new ToolError(
-        "INVALID_FORMAT",
-        `Cannot read the key "${path}": over the limit of ${MAX_METADATA_BYTES} bytes`,
-      );
-    }
-    return await readOpenFile(handle, MAX_METADATA_BYTES, path);
-  } catch (error) {
-    if (error instanceof ToolError) throw error;
+// size pass is the file that is read (openRegularFile checked the type).
+function readPrivateKeyFile(opened: OpenedFile, path: string): Uint8Array {
+  const { handle, stats } = opened;
+  if (currentProcess.platform !== "win32" && (stats.mode & 0o077) !== 0) {
+    const octal = (stats.mode & 0o777).toString(8).padStart(4, "0");
     throw new ToolError(
-      "IO",
-      `Cannot read the key "${path}": ${describeErrno(error)}`,
-      { cause: error },
+      "KEY_PERMISSIONS",
+      `Permissions ${octal} for "${path}" are too open: a private key must not be accessible by group or others; ` +
+        `fix it with: chmod 600 "${path}"`,
     );
   }
+  if (stats.size > MAX_METADATA_BYTES) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Cannot read the key "${path}": over the limit of ${MAX_METADATA_BYTES} bytes`,
+    );
+  }
+  return readToLimit(handle, MAX_METADATA_BYTES, path, stats.size);
 }
 
 async function pathExists(path: string): Promise<boolean> {

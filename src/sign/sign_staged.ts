@@ -25,6 +25,7 @@ import {
 import { join } from "node:path";
 import { type ConfigSource, snapshotSource } from "../configs/config_source.ts";
 import { hiddenConfigs } from "../configs/find_configs.ts";
+import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
 import { fileSystem } from "../fs/file_system.ts";
 import { GitObjects } from "../git/cat_file.ts";
 import { findAttributeFileLookalikes } from "../git/checkout_attributes.ts";
@@ -113,7 +114,9 @@ async function stagedConfigs(
   // With repository patterns in config.json, any path may be a config.
   const anyPathMayBeConfig = changed.length > 0 &&
     fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
-  if (!anyPathMayBeConfig && !changed.some(mayConcernUs)) return undefined;
+  if (!anyPathMayBeConfig && !changed.some(mayConcernPreCommit)) {
+    return undefined;
+  }
   const snapshot = await listing;
   const source = snapshotSource(snapshot, objects, "index", {
     repo,
@@ -308,15 +311,6 @@ export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
     if (mode && path) changes.push({ path, mode });
   }
   return changes;
-}
-
-function mayConcernUs(change: StagedChange): boolean {
-  // Cheap, before any object is read: built-in config names, the store, a
-  // link or a submodule, a .gitattributes, or a file that a link could
-  // show as a config.
-  return change.path.startsWith(`${STORE_DIR}/`) || change.mode === "120000" ||
-    change.mode === "160000" || isAttributeFileName(change.path) ||
-    mayBeConfigName(fileName(change.path), BUILTIN_CONFIG_KINDS);
 }
 
 function fileName(path: string): string {

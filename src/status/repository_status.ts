@@ -22,6 +22,7 @@ import { errorMessage } from "../errors.ts";
 import { workingTreeSource } from "../configs/config_source.ts";
 import { findConfigs } from "../configs/find_configs.ts";
 import { fileSystem as fs } from "../fs/file_system.ts";
+import { exists } from "../fs/files.ts";
 import type { Repository } from "../git/repository.ts";
 import { findHooksFolder } from "../hooks/install.ts";
 import { HOOK_NAMES, type HookName, isOurHook } from "../hooks/stubs.ts";
@@ -224,7 +225,11 @@ export async function repositoryStatus(
   ]);
   const tombstones: Tombstone[] = [];
   for (const [path, id] of index) {
-    if (present.has(path) || await exists(repo, path)) continue;
+    // A path that cannot be looked at is reported as missing.
+    if (
+      present.has(path) ||
+      await exists(join(repo.root, path)).catch(() => false)
+    ) continue;
     tombstones.push(await tombstone(source.reader, path, id, problems));
   }
   return {
@@ -342,10 +347,6 @@ async function tombstone(
     );
     return { path, statementId: id, ...none };
   }
-}
-
-async function exists(repo: Repository, path: string): Promise<boolean> {
-  return await fs.lstat(join(repo.root, path)).then(() => true, () => false);
 }
 
 async function hooksStatus(repo: Repository): Promise<HooksStatus> {

@@ -27,7 +27,7 @@ Deno.test("digestFile equals one-shot SHA-256 and SHA-512 around chunk boundarie
       const bytes = bytesOf(size);
       const path = join(dir, `f${size}`);
       await Deno.writeFile(path, bytes);
-      const digest = await digestFile(path);
+      const digest = digestFile(path);
       assert.equal(digest.size, size);
       assert.equal(
         toHex(digest.sha256),
@@ -45,13 +45,13 @@ Deno.test("digestFile equals one-shot SHA-256 and SHA-512 around chunk boundarie
 
 Deno.test("digestFile refuses a missing file, a folder and a FIFO, naming them", async () => {
   await withTempDir(async (dir) => {
-    await assertToolError(
-      digestFile(join(dir, "nope"), { displayName: "dist/nope" }),
+    assertToolError(
+      () => digestFile(join(dir, "nope"), { displayName: "dist/nope" }),
       "BAD_PATH",
       /^Cannot read "dist\/nope": no such file$/,
     );
-    await assertToolError(
-      digestFile(dir, { displayName: "dist" }),
+    assertToolError(
+      () => digestFile(dir, { displayName: "dist" }),
       "BAD_PATH",
       /^Cannot read "dist": not a regular file$/,
     );
@@ -60,8 +60,8 @@ Deno.test("digestFile refuses a missing file, a folder and a FIFO, naming them",
       const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
       assert.ok(made.success);
       // Without O_NONBLOCK this open would wait for a writer forever.
-      await assertToolError(
-        digestFile(fifo, { displayName: "fifo" }),
+      assertToolError(
+        () => digestFile(fifo, { displayName: "fifo" }),
         "BAD_PATH",
         /^Cannot read "fifo": not a regular file$/,
       );

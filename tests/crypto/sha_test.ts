@@ -1,6 +1,13 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { sha256, sha256Hex, sha512, toHex } from "../../src/crypto/sha.ts";
-import { runProcess } from "../../src/runtime.ts";
+import { runProcess } from "../../src/_runtime/process.ts";
+import {
+  digestWith,
+  NATIVE_FIRST_DIGESTS,
+  shaBackend,
+  SMALL_INPUT_BYTES,
+} from "../../src/crypto/_sha_backends.ts";
+import { fc } from "../support/deps.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -62,9 +69,6 @@ Deno.test("SHA-256 and SHA-512 agree with OpenSSL", async () => {
 });
 
 Deno.test("noble (small inputs) and WebCrypto (large ones) give the same digests, around the switch", async () => {
-  const { NATIVE_FIRST_DIGESTS, SMALL_INPUT_BYTES } = await import(
-    "../../src/crypto/sha.ts"
-  );
   // Past the first digests, which always go through WebCrypto.
   for (let i = 0; i <= NATIVE_FIRST_DIGESTS; i++) {
     await sha256(new Uint8Array());
@@ -96,4 +100,53 @@ Deno.test("noble (small inputs) and WebCrypto (large ones) give the same digests
       assertEquals(await ours(padded), native, `${name} of ${size} bytes`);
     }
   }
+});
+
+// --- the two back ends, held to each other directly -------------------------
+
+Deno.test("the noble and WebCrypto back ends give the same digests over random inputs", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ maxLength: 4096 }),
+      fc.nat({ max: 16 }),
+      async (data, offset) => {
+        // A view that starts inside its buffer, as a parser's subarray does.
+        const view = new Uint8Array(offset + data.length);
+        view.set(data, offset);
+        const input = view.subarray(offset);
+        for (const algorithm of ["SHA-256", "SHA-512"] as const) {
+          assertEquals(
+            await digestWith("noble", algorithm, input),
+            await digestWith("native", algorithm, input),
+          );
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("the two back ends agree at the padding and switch boundaries, and on shared memory", async () => {
+  const sizes = [0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129];
+  sizes.push(SMALL_INPUT_BYTES - 1, SMALL_INPUT_BYTES, SMALL_INPUT_BYTES + 1);
+  for (const size of sizes) {
+    const data = new Uint8Array(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 31 + 7) & 0xff;
+    const shared = new Uint8Array(new SharedArrayBuffer(size));
+    shared.set(data);
+    for (const algorithm of ["SHA-256", "SHA-512"] as const) {
+      const native = await digestWith("native", algorithm, data);
+      assertEquals(await digestWith("noble", algorithm, data), native);
+      assertEquals(await digestWith("noble", algorithm, shared), native);
+      assertEquals(await digestWith("native", algorithm, shared), native);
+    }
+  }
+});
+
+Deno.test("shaBackend: WebCrypto for a process's first digests and for large inputs, noble after", () => {
+  assertEquals(shaBackend(0, 0), "native");
+  assertEquals(shaBackend(300, NATIVE_FIRST_DIGESTS - 1), "native");
+  assertEquals(shaBackend(300, NATIVE_FIRST_DIGESTS), "noble");
+  assertEquals(shaBackend(SMALL_INPUT_BYTES, NATIVE_FIRST_DIGESTS), "noble");
+  assertEquals(shaBackend(SMALL_INPUT_BYTES + 1, 10_000), "native");
 });

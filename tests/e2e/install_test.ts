@@ -103,9 +103,10 @@ async function commit(
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<GitResult> {
   const cwd = options.cwd ?? repo.root;
-  // "mcp" in the name: the pre-commit stub's fast path then starts the tool,
-  // as these tests want to see it run (it is not a config, so nothing is signed).
-  const name = `mcp-notes-${crypto.randomUUID()}.txt`;
+  // A config's name inside the name: the pre-commit stub's fast path then
+  // starts the tool, as these tests want to see it run (it is not a config,
+  // so nothing is signed).
+  const name = `notes-${crypto.randomUUID()}.mcp.json.txt`;
   await Deno.writeTextFile(join(cwd, name), "x\n");
   const add = await gitRun(repo, ["add", name], { cwd });
   assert.equal(add.code, 0, add.stderr);

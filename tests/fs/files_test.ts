@@ -8,7 +8,14 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readFileLimited, writeFileAtomic } from "../../src/fs/files.ts";
+import {
+  exists,
+  openRegularFile,
+  readFileLimited,
+  readFileLimitedSync,
+  readToLimit,
+  writeFileAtomic,
+} from "../../src/fs/files.ts";
 import { withFileLock } from "../../src/fs/lock.ts";
 import { withTempDir } from "../support/repo.ts";
 import { assertToolError } from "../support/errors.ts";
@@ -129,5 +136,77 @@ Deno.test("withFileLock holds the lock exclusively and removes it", async () => 
       "LOCKED",
       /delete that file$/,
     );
+  });
+});
+
+Deno.test("openRegularFile: one way to open a file to read, checked on its handle", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "a");
+    await Deno.writeTextFile(path, "abc");
+    const opened = openRegularFile(path);
+    assert.ok(opened);
+    assert.equal(opened.stats.size, 3);
+    assert.deepEqual(
+      readToLimit(opened.handle, 3, "a", 0), // a buffer grown as it reads
+      new TextEncoder().encode("abc"),
+    );
+    opened.handle.close();
+    assert.equal(openRegularFile(join(dir, "missing")), undefined);
+    assert.equal(openRegularFile(join(path, "under")), undefined);
+    assertToolError(
+      () => openRegularFile(dir, { label: 'the key "k"' }),
+      "BAD_PATH",
+      /^Cannot read the key "k": not a regular file$/,
+    );
+    if (POSIX) {
+      await Deno.symlink(path, join(dir, "link"));
+      assertToolError(
+        () => openRegularFile(join(dir, "link"), { refuseSymlink: true }),
+        "BAD_PATH",
+        /it is a symbolic link/,
+      );
+      const followed = openRegularFile(join(dir, "link"));
+      assert.ok(followed);
+      followed.handle.close();
+    }
+  });
+});
+
+Deno.test("readToLimit refuses a file that grew past the limit after its size was taken", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "a");
+    await Deno.writeTextFile(path, "ab");
+    const opened = openRegularFile(path);
+    assert.ok(opened);
+    await Deno.writeTextFile(path, "abcdef"); // grows after the fstat
+    assertToolError(
+      () => readToLimit(opened.handle, 4, "a", opened.stats.size),
+      "INVALID_FORMAT",
+      /^Cannot read "a": over the limit of 4 bytes$/,
+    );
+    opened.handle.close();
+    assert.deepEqual(
+      readFileLimitedSync(path, 6),
+      new TextEncoder().encode("abcdef"),
+    );
+  });
+});
+
+Deno.test("exists: links count, missing is false, other failures are thrown", async () => {
+  await withTempDir(async (dir) => {
+    assert.equal(await exists(dir), true);
+    assert.equal(await exists(join(dir, "missing")), false);
+    await Deno.writeTextFile(join(dir, "file"), "");
+    assert.equal(await exists(join(dir, "file", "under")), false);
+    if (POSIX) {
+      await Deno.symlink(join(dir, "nowhere"), join(dir, "dangling"));
+      assert.equal(await exists(join(dir, "dangling")), true);
+      // A name too long for any file system: neither there nor missing.
+      await assertToolError(
+        exists(join(dir, "x".repeat(300))),
+        "IO",
+        /^Cannot read ".*x{300}": /,
+      );
+    }
   });
 });

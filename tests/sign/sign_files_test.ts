@@ -15,6 +15,7 @@ import {
   SIGNATURE_NAMESPACE,
 } from "../../src/constants.ts";
 import { generateSeed, publicKeyFromSeed } from "../../src/crypto/ed25519.ts";
+import { exists } from "../../src/fs/files.ts";
 import { keyId } from "../../src/keys/public_key.ts";
 import type { SigningKey } from "../../src/keys/key_store.ts";
 import {
@@ -34,10 +35,6 @@ async function newKey(): Promise<SigningKey> {
     keyId: await keyId(publicKey),
     path: "(memory)",
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
 }
 
 Deno.test("signFiles signs each file in the release namespace, and only there", async () => {

@@ -8,9 +8,13 @@
  */
 
 import assert from "node:assert/strict";
+import * as nodeSync from "node:fs";
 import * as nodeFs from "node:fs/promises";
 import { join } from "node:path";
-import { fileSystem } from "../../src/fs/file_system.ts";
+import {
+  fileSystem,
+  type SyncReadHandle,
+} from "../../src/_runtime/file_system.ts";
 import { withTempDir } from "../support/repo.ts";
 
 const POSIX = Deno.build.os !== "windows";
@@ -22,6 +26,25 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
     return "ok";
   } catch (error) {
     return String((error as { code?: unknown }).code);
+  }
+}
+
+// The `code` a call throws, or "ok".
+function outcomeSync(call: () => unknown): string {
+  try {
+    call();
+    return "ok";
+  } catch (error) {
+    return String((error as { code?: unknown }).code);
+  }
+}
+
+// A promise for a synchronous open, so the cases below read alike.
+function openRead(path: string, flags: number): Promise<SyncReadHandle> {
+  try {
+    return Promise.resolve(fileSystem.openReadSync(path, flags));
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
@@ -50,8 +73,6 @@ Deno.test("fileSystem fails with node:fs's error codes", async () => {
       ["lstat missing", (fs) => fs.lstat(missing)],
       ["lstat under a file", (fs) => fs.lstat(underFile)],
       ["stat missing", (fs) => fs.stat(missing)],
-      ["open missing", (fs) => fs.open(missing, 0)],
-      ["open under a file", (fs) => fs.open(underFile, 0)],
       ["open wx existing", (fs) => fs.open(file, "wx", 0o600)],
       ["open wx folder", (fs) => fs.open(folder, "wx", 0o600)],
       ["readFile missing", (fs) => fs.readFile(missing, "utf8")],
@@ -92,6 +113,19 @@ Deno.test("fileSystem fails with node:fs's error codes", async () => {
       );
       assert.equal(actual, expected, name);
     }
+    // Reading opens are synchronous: against node:fs's openSync.
+    for (
+      const [name, path] of [
+        ["missing", missing],
+        ["under a file", underFile],
+      ] as const
+    ) {
+      assert.equal(
+        outcomeSync(() => fileSystem.openReadSync(path, 0).close()),
+        outcomeSync(() => nodeSync.closeSync(nodeSync.openSync(path, 0))),
+        `openReadSync ${name}`,
+      );
+    }
     // Nothing above was created or removed by either.
     assert.deepEqual(await fileSystem.readdir(dir), [
       ...(POSIX ? ["dangling"] : []),
@@ -128,13 +162,13 @@ Deno.test("fileSystem's Stats equal node:fs's", async () => {
         assert.equal(Math.floor(actual.mtimeMs), Math.floor(expected.mtimeMs));
       }
     }
-    const handle = await fileSystem.open(file, fileSystem.constants.O_RDONLY);
-    const opened = await handle.stat();
+    const handle = fileSystem.openReadSync(file, fileSystem.constants.O_RDONLY);
+    const opened = handle.stat();
     const seen = await fileSystem.lstat(file);
     assert.deepEqual([opened.dev, opened.ino], [seen.dev, seen.ino]);
     assert.equal(opened.mode & 0o777, 0o640);
-    await handle.close();
-    await handle.close(); // A second close is harmless, as under Node.
+    handle.close();
+    handle.close(); // A second close is harmless.
   });
 });
 
@@ -145,16 +179,17 @@ Deno.test("fileSystem writes, reads and lists as node:fs does", async () => {
     await handle.writeFile("\uFEFFé\n");
     await handle.sync();
     await handle.close();
+    await handle.close(); // A second close is harmless, as under Node.
     if (POSIX) assert.equal((await fileSystem.stat(path)).mode & 0o777, 0o600);
     // Node keeps the byte order mark.
     assert.equal(await fileSystem.readFile(path, "utf8"), "\uFEFFé\n");
-    const reader = await fileSystem.open(path, fileSystem.constants.O_RDONLY);
+    const reader = fileSystem.openReadSync(path, fileSystem.constants.O_RDONLY);
     const buffer = new Uint8Array(16);
-    assert.equal((await reader.read(buffer, 2, 3, null)).bytesRead, 3);
+    assert.equal(reader.read(buffer, 2, 3), 3);
     assert.deepEqual([...buffer.subarray(0, 5)], [0, 0, 0xef, 0xbb, 0xbf]);
-    assert.equal((await reader.read(buffer, 0, 16, null)).bytesRead, 3);
-    assert.equal((await reader.read(buffer, 0, 16, null)).bytesRead, 0);
-    await reader.close();
+    assert.equal(reader.read(buffer, 0, 16), 3);
+    assert.equal(reader.read(buffer, 0, 16), 0);
+    reader.close();
 
     const names = [
       "zeta",
@@ -208,13 +243,13 @@ Deno.test({
       await Deno.symlink(target, join(dir, "link"));
       for (const flags of [O_NOFOLLOW, O_NOFOLLOW | O_NONBLOCK]) {
         assert.equal(
-          await outcome(fileSystem.open(join(dir, "link"), O_RDONLY | flags)),
+          await outcome(openRead(join(dir, "link"), O_RDONLY | flags)),
           "ELOOP",
         );
       }
       // Without the flag, the link is followed.
-      const followed = await fileSystem.open(join(dir, "link"), O_RDONLY);
-      await followed.close();
+      const followed = await openRead(join(dir, "link"), O_RDONLY);
+      followed.close();
 
       // The race: the path becomes a link between the lstat and the open.
       // (The checked open is made of synchronous calls.)
@@ -226,7 +261,7 @@ Deno.test({
       };
       try {
         await assert.rejects(
-          fileSystem.open(path, O_RDONLY | O_NOFOLLOW),
+          openRead(path, O_RDONLY | O_NOFOLLOW),
           (error: Error & { code?: string }) =>
             error.code === "ELOOP" && /changed while being opened/.test(
               error.message,
@@ -255,29 +290,29 @@ Deno.test({
           [join(dir, "link"), O_NONBLOCK],
         ] as const
       ) {
-        const handle = await fileSystem.open(path, O_RDONLY | flags);
-        const stats = await handle.stat();
+        const handle = await openRead(path, O_RDONLY | flags);
+        const stats = handle.stat();
         const expected = await nodeFs.stat(fifo);
         assert.equal(stats.isFile(), false);
         assert.deepEqual([stats.dev, stats.ino], [expected.dev, expected.ino]);
         const buffer = new Uint8Array(4);
-        assert.equal((await handle.read(buffer, 0, 4, null)).bytesRead, 0);
-        await handle.close();
+        assert.equal(handle.read(buffer, 0, 4), 0);
+        handle.close();
       }
       // A character device is not opened either; a folder is.
-      const device = await fileSystem.open("/dev/null", O_RDONLY | O_NONBLOCK);
-      assert.equal((await device.stat()).isFile(), false);
-      await device.close();
-      const folder = await fileSystem.open(dir, O_RDONLY | O_NONBLOCK);
-      assert.equal((await folder.stat()).isDirectory(), true);
-      await folder.close();
+      const device = await openRead("/dev/null", O_RDONLY | O_NONBLOCK);
+      assert.equal(device.stat().isFile(), false);
+      device.close();
+      const folder = await openRead(dir, O_RDONLY | O_NONBLOCK);
+      assert.equal(folder.stat().isDirectory(), true);
+      folder.close();
     });
   },
 });
 
 Deno.test("fileSystem refuses open flags it does not emulate", async () => {
   await assert.rejects(
-    fileSystem.open("/nonexistent", 0o2 /* O_RDWR */),
+    openRead("/nonexistent", 0o2 /* O_RDWR */),
     TypeError,
   );
 });
@@ -286,7 +321,6 @@ Deno.test({
   name: "fileSystem's readlinkSync reads a link's target as node:fs does",
   ignore: !POSIX,
   fn: async () => {
-    const nodeSync = await import("node:fs");
     await withTempDir(async (dir) => {
       await Deno.writeTextFile(join(dir, "file"), "x");
       await Deno.symlink("../elsewhere/x", join(dir, "link"));

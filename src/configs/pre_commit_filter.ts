@@ -1,0 +1,81 @@
+/**
+ * Which staged changes may concern the pre-commit hook, in one table that
+ * both of its checks are built from: the tool's exact rule
+ * ({@linkcode mayConcernPreCommit}, before it reads any object) and the
+ * hook stub's shell test (`hooks/stubs.ts` builds its `awk` pattern from
+ * {@linkcode PRE_COMMIT_NAMES}), which spares a commit that touches no MCP
+ * config a tool start. The stub's test is the same table read coarsely (any
+ * staged path that contains a name, in ASCII lower case, or is quoted by
+ * Git), so it never lets through a change this rule would look at; a test
+ * runs both over every built-in kind and tricky paths.
+ *
+ * @module
+ */
+
+import { STORE_DIR } from "../constants.ts";
+import { BUILTIN_CONFIG_KINDS, mayBeConfigName } from "./config_kinds.ts";
+import { canonicalName } from "./path_names.ts";
+
+/** Git's modes for a symbolic link and a submodule: either may lead to a config. */
+export const LINK_MODES: readonly string[] = Object.freeze([
+  "120000",
+  "160000",
+]);
+
+/** The name of the files that say how Git checks the others out. */
+export const ATTRIBUTES_NAME = ".gitattributes";
+
+/**
+ * The file names a staged change may concern the hook by: every built-in
+ * config's, and `.gitattributes`. (The store, {@linkcode STORE_DIR}, and
+ * {@linkcode LINK_MODES} are the rest of the table.)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PRE_COMMIT_NAMES } from "./pre_commit_filter.ts";
+ * assert.ok(PRE_COMMIT_NAMES.includes("mcp.json"));
+ * ```
+ */
+export const PRE_COMMIT_NAMES: readonly string[] = Object.freeze([
+  ...new Set([
+    ...BUILTIN_CONFIG_KINDS.map((kind) =>
+      kind.pattern.slice(kind.pattern.lastIndexOf("/") + 1)
+    ),
+    ATTRIBUTES_NAME,
+  ]),
+]);
+
+/** A staged change, as `git diff --cached --raw` gives it. */
+export interface StagedPath {
+  /** Repository-relative path. */
+  path: string;
+  /** The staged mode, e.g. `"100644"`. */
+  mode: string;
+}
+
+/**
+ * Whether a staged change may concern the pre-commit hook, before any
+ * object is read: a path in the store, a link or a submodule, a file named
+ * (as a case-insensitive checkout sees names) like a built-in config or
+ * `.gitattributes`. Repository patterns (`config.json`) are the caller's:
+ * with them, any path may be a config.
+ *
+ * @param change The staged path and mode.
+ * @returns False when the change cannot concern the hook.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mayConcernPreCommit } from "./pre_commit_filter.ts";
+ * assert.equal(mayConcernPreCommit({ path: "a/.Cursor/MCP.json", mode: "100644" }), true);
+ * assert.equal(mayConcernPreCommit({ path: "README.md", mode: "100644" }), false);
+ * ```
+ */
+export function mayConcernPreCommit(change: StagedPath): boolean {
+  const name = change.path.slice(change.path.lastIndexOf("/") + 1);
+  return change.path.startsWith(`${STORE_DIR}/`) ||
+    LINK_MODES.includes(change.mode) ||
+    canonicalName(name) === ATTRIBUTES_NAME ||
+    mayBeConfigName(name, BUILTIN_CONFIG_KINDS);
+}
