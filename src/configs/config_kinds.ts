@@ -64,7 +64,7 @@ import {
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../fs/file_system.ts";
-import { readFileLimited } from "../fs/files.ts";
+import { readFileLimitedSync } from "../fs/files.ts";
 import { canonicalName } from "./path_names.ts";
 import { ConfigError, parseConfig } from "./validate_config.ts";
 
@@ -627,7 +627,7 @@ async function readRepoConfig(root: string): Promise<Uint8Array | undefined> {
     // The shared reader refuses a symlink swapped in after the lstat above
     // (it compares device and inode), and reads one byte past the limit so
     // that parseConfig reports an oversized file.
-    return await readFileLimited(file, MAX_CONFIG_BYTES + 1, {
+    return readFileLimitedSync(file, MAX_CONFIG_BYTES + 1, {
       refuseSymlink: true,
       displayName: REPO_CONFIG_PATH,
     });

@@ -141,36 +141,6 @@ export function readFileLimitedSync(
   }
 }
 
-/**
- * {@linkcode readFileLimitedSync}, for callers that still `await` it.
- *
- * @deprecated The read is synchronous (see the module documentation): call
- * {@linkcode readFileLimitedSync}, which says so.
- * @param path File to read.
- * @param maxBytes Largest size accepted.
- * @param options Symlink policy and the name used in errors.
- * @returns The file's bytes, or `undefined` if it does not exist.
- * @throws {ToolError} As {@linkcode readFileLimitedSync}, as a rejection.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { readFileLimited } from "./files.ts";
- * assert.ok((await readFileLimited("/nonexistent/x", 10)) === undefined);
- * ```
- */
-export function readFileLimited(
-  path: string,
-  maxBytes: number,
-  options: ReadOptions = {},
-): Promise<Uint8Array | undefined> {
-  try {
-    return Promise.resolve(readFileLimitedSync(path, maxBytes, options));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
 /** Options for {@linkcode openRegularFile}. */
 export interface OpenOptions extends ReadOptions {
   /**

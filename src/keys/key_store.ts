@@ -26,7 +26,7 @@ import {
   isErrno,
   type OpenedFile,
   openRegularFile,
-  readFileLimited,
+  readFileLimitedSync,
   readToLimit,
   writeFileAtomic,
 } from "../fs/files.ts";
@@ -332,7 +332,7 @@ function withKeyLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 
 async function describeExistingKey(path: string): Promise<string> {
   try {
-    const bytes = await readFileLimited(path, MAX_METADATA_BYTES);
+    const bytes = readFileLimitedSync(path, MAX_METADATA_BYTES);
     const key = bytes
       ? await parsePrivateKey(new TextDecoder().decode(bytes), path)
       : undefined;
@@ -355,8 +355,7 @@ async function retireKey(
     [paths.privateKeyPath, ".key"],
     ...(hasPublicKey ? [[paths.publicKeyPath, ".pub"] as const] : []),
   ]);
-  const publicBytes = await readFileLimited(`${base}.pub`, MAX_METADATA_BYTES)
-    .catch(() => undefined);
+  const publicBytes = readOrUndefined(`${base}.pub`);
   return {
     keyId: id || "(unreadable key)",
     publicKeyLine: publicBytes
@@ -465,10 +464,7 @@ async function writeKeyPair(
   } catch (error) {
     // Our own file, written just now under the lock: checked by content all
     // the same, as it holds a fresh key nobody else could have written.
-    const written = await readFileLimited(
-      paths.publicKeyPath,
-      MAX_METADATA_BYTES,
-    ).catch(() => undefined);
+    const written = readOrUndefined(paths.publicKeyPath);
     if (written && new TextDecoder().decode(written) === publicText) {
       await fs.unlink(paths.publicKeyPath).catch(() => {});
     }
@@ -512,4 +508,13 @@ async function moveBack(from: string, to: string): Promise<boolean> {
   }
   await fs.unlink(from).catch(() => {});
   return true;
+}
+
+/** A small file's bytes, or undefined when it is absent or cannot be read. */
+function readOrUndefined(path: string): Uint8Array | undefined {
+  try {
+    return readFileLimitedSync(path, MAX_METADATA_BYTES);
+  } catch {
+    return undefined;
+  }
 }

@@ -17,7 +17,6 @@ import {
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import {
-  BUILTIN_CONFIG_KINDS,
   type ConfigKind,
   findConfigKind,
   mayBeConfigName,

@@ -22,7 +22,7 @@ import { ToolError } from "../errors.ts";
 import {
   describeErrno,
   isErrno,
-  readFileLimited,
+  readFileLimitedSync,
   writeFileAtomic,
 } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
@@ -65,7 +65,7 @@ export function workingTreeReader(repo: Repository): StoreReader {
       // A symlinked ".mcp-orchestration" or "statements" folder would make
       // the store whatever the link points to.
       await assertRealFolders(repo, path, checked);
-      return await readFileLimited(join(repo.root, path), maxBytes, {
+      return readFileLimitedSync(join(repo.root, path), maxBytes, {
         refuseSymlink: true,
         displayName: path,
       });
@@ -246,9 +246,14 @@ export async function applyChanges(
       // bytes. One that does not was damaged, and is repaired.
       // Bounded and never through a link: a planted "/dev/zero" link must
       // not exhaust memory. Anything unreadable is simply replaced.
-      const existing = await readFileLimited(absolute, MAX_CONFIG_BYTES, {
-        refuseSymlink: true,
-      }).catch(() => undefined);
+      let existing: Uint8Array | undefined;
+      try {
+        existing = readFileLimitedSync(absolute, MAX_CONFIG_BYTES, {
+          refuseSymlink: true,
+        });
+      } catch {
+        existing = undefined;
+      }
       if (
         !existing ||
         !sameBytes(

@@ -16,7 +16,7 @@ import {
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../fs/file_system.ts";
-import { readFileLimited, writeFileAtomic } from "../fs/files.ts";
+import { readFileLimitedSync, writeFileAtomic } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
 import { keyId, parsePublicKeyLine } from "../keys/public_key.ts";
 import {
@@ -126,7 +126,7 @@ export async function addTrustedKey(
       "The validity window is empty: --valid-after must be before --valid-before",
     );
   }
-  const { key, source } = await readPublicKeyArgument(publicKey);
+  const { key, source } = readPublicKeyArgument(publicKey);
   const id = await keyId(key);
   return await withLock(repo, async () => {
     const trust = await readTrustList(repo);
@@ -250,16 +250,16 @@ export async function removeTrustedKeys(
   });
 }
 
-async function readPublicKeyArgument(
+function readPublicKeyArgument(
   argument: string,
-): Promise<{ key: Uint8Array; source: string }> {
+): { key: Uint8Array; source: string } {
   if (/^ssh-[a-z0-9-]+ /.test(argument.trim())) {
     return {
       key: parsePublicKeyLine(argument.trim(), "the command line").key,
       source: "the command line",
     };
   }
-  const bytes = await readFileLimited(argument, MAX_METADATA_BYTES);
+  const bytes = readFileLimitedSync(argument, MAX_METADATA_BYTES);
   if (!bytes) {
     throw new ToolError(
       "BAD_PATH",

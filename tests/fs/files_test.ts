@@ -1,5 +1,5 @@
 /**
- * `readFileLimited` and `withFileLock` on what the file-system adapter
+ * `readFileLimitedSync` and `withFileLock` on what the file-system adapter
  * changes: links refused, FIFOs refused without waiting for a writer, a
  * link swapped in mid-read refused, locks exclusive.
  *
@@ -11,7 +11,6 @@ import { join } from "node:path";
 import {
   exists,
   openRegularFile,
-  readFileLimited,
   readFileLimitedSync,
   readToLimit,
   writeFileAtomic,
@@ -22,26 +21,26 @@ import { assertToolError } from "../support/errors.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
-Deno.test("readFileLimited reads a file, and refuses one over the limit", async () => {
+Deno.test("readFileLimitedSync reads a file, and refuses one over the limit", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "a.json");
     await writeFileAtomic(path, "{}\n", { mode: 0o600 });
     assert.deepEqual(
-      await readFileLimited(path, 3, { refuseSymlink: true }),
+      readFileLimitedSync(path, 3, { refuseSymlink: true }),
       new TextEncoder().encode("{}\n"),
     );
-    assert.equal(await readFileLimited(join(dir, "missing"), 3), undefined);
+    assert.equal(readFileLimitedSync(join(dir, "missing"), 3), undefined);
     assert.equal(
-      await readFileLimited(join(path, "under"), 3, { refuseSymlink: true }),
+      readFileLimitedSync(join(path, "under"), 3, { refuseSymlink: true }),
       undefined,
     );
-    await assertToolError(
-      readFileLimited(path, 2, { displayName: "a.json" }),
+    assertToolError(
+      () => readFileLimitedSync(path, 2, { displayName: "a.json" }),
       "INVALID_FORMAT",
       /^Cannot read "a\.json": 3 bytes is over/,
     );
-    await assertToolError(
-      readFileLimited(dir, 2, { displayName: "dir" }),
+    assertToolError(
+      () => readFileLimitedSync(dir, 2, { displayName: "dir" }),
       "BAD_PATH",
       /^Cannot read "dir": not a regular file$/,
     );
@@ -49,7 +48,8 @@ Deno.test("readFileLimited reads a file, and refuses one over the limit", async 
 });
 
 Deno.test({
-  name: "readFileLimited refuses a link when asked, and a FIFO without waiting",
+  name:
+    "readFileLimitedSync refuses a link when asked, and a FIFO without waiting",
   ignore: !POSIX,
   fn: async () => {
     await withTempDir(async (dir) => {
@@ -57,14 +57,15 @@ Deno.test({
       await Deno.writeTextFile(target, "x");
       await Deno.symlink(target, join(dir, "link"));
       assert.deepEqual(
-        await readFileLimited(join(dir, "link"), 9),
+        readFileLimitedSync(join(dir, "link"), 9),
         new Uint8Array([120]),
       );
-      await assertToolError(
-        readFileLimited(join(dir, "link"), 9, {
-          refuseSymlink: true,
-          displayName: "link",
-        }),
+      assertToolError(
+        () =>
+          readFileLimitedSync(join(dir, "link"), 9, {
+            refuseSymlink: true,
+            displayName: "link",
+          }),
         "BAD_PATH",
         /^Refusing "link": it is a symbolic link$/,
       );
@@ -72,8 +73,12 @@ Deno.test({
       const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
       assert.ok(made.success);
       for (const refuseSymlink of [false, true]) {
-        await assertToolError(
-          readFileLimited(fifo, 9, { refuseSymlink, displayName: "fifo" }),
+        assertToolError(
+          () =>
+            readFileLimitedSync(fifo, 9, {
+              refuseSymlink,
+              displayName: "fifo",
+            }),
           "BAD_PATH",
           /^Cannot read "fifo": not a regular file$/,
         );
@@ -83,7 +88,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "readFileLimited refuses a file replaced by a link after its lstat",
+  name: "readFileLimitedSync refuses a file replaced by a link after its lstat",
   ignore: !POSIX,
   fn: async () => {
     await withTempDir(async (dir) => {
@@ -91,7 +96,7 @@ Deno.test({
       const secret = join(dir, "secret");
       await Deno.writeTextFile(path, "{}");
       await Deno.writeTextFile(secret, "key");
-      // readFileLimited reads through synchronous calls: swap the file for a
+      // readFileLimitedSync reads through synchronous calls: swap the file for a
       // link between the adapter's lstat and its open.
       const realOpen = Deno.openSync;
       Deno.openSync = (...args: Parameters<typeof Deno.openSync>) => {
@@ -100,8 +105,12 @@ Deno.test({
         return realOpen(...args);
       };
       try {
-        await assertToolError(
-          readFileLimited(path, 9, { refuseSymlink: true, displayName: "c" }),
+        assertToolError(
+          () =>
+            readFileLimitedSync(path, 9, {
+              refuseSymlink: true,
+              displayName: "c",
+            }),
           "BAD_PATH",
           /^Refusing "c": it /,
         );
