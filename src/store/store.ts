@@ -8,6 +8,7 @@
  */
 
 import { join } from "node:path";
+import { equalBytes } from "../bytes/equal_bytes.ts";
 import {
   ARTIFACTS_DIR,
   ID_PATTERN,
@@ -249,7 +250,7 @@ export async function applyChanges(
       }).catch(() => undefined);
       if (
         !existing ||
-        !sameBytes(
+        !equalBytes(
           existing,
           typeof data === "string" ? new TextEncoder().encode(data) : data,
         )
@@ -311,10 +312,6 @@ export async function withLock<T>(
     ...options,
     holder: "Another mcp-orchestration run",
   });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function checkId(id: string, what: string): string {
