@@ -290,7 +290,7 @@ export async function applyChanges(
 /**
  * Runs `fn` while holding the repository's lock, a file in the git folder
  * created exclusively, so two runs never interleave their writes. A second
- * run waits for the first, up to `timeoutMs`.
+ * run waits for the first, up to `timeoutMs`, else `repo.lockTimeoutMs`.
  *
  * @param repo The working tree.
  * @param fn The work to do under the lock.
@@ -309,6 +309,9 @@ export async function withLock<T>(
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
   return await withFileLock(join(repo.gitDir, "mcp-orchestration.lock"), fn, {
+    ...(repo.lockTimeoutMs === undefined
+      ? {}
+      : { timeoutMs: repo.lockTimeoutMs }),
     ...options,
     holder: "Another mcp-orchestration run",
   });
