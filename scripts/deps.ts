@@ -1,6 +1,7 @@
 /**
  * Third-party code used by the build scripts (never by the tool itself),
- * with exact versions.
+ * with exact versions: the scripts' one place for it, as src/deps.ts is the
+ * tool's (tests/deps_test.ts).
  *
  * @module
  */

@@ -1,16 +1,22 @@
 /**
- * `deno task test`: the whole test suite, in two runs of `deno test`:
+ * The test tasks, in three tiers:
  *
- * 1. every test (unit, end-to-end, documentation examples), the end-to-end
- *    ones running the tool as `deno run <permission flags> mod.ts`;
- * 2. after `scripts/build.ts compile` has built `dist/mcp-orchestration`,
- *    the end-to-end suite again (tests/e2e), with
- *    `MCP_ORCHESTRATION_TEST_BIN` pointing at that executable: the same
- *    tests, one launcher switch (tests/support/cli.ts).
+ * - `deno task test:fast`: every test but `tests/dist/`, with the
+ *   documentation examples, the end-to-end tests running the tool as
+ *   `deno run <permission flags> mod.ts`. What a developer runs while working.
+ * - `deno task test:dist`: what is shipped. The tests of the other channels
+ *   (`tests/dist/`: npm package, `deno run` from a URL, release, the hook
+ *   managers' files); then, after `scripts/build.ts compile` has built
+ *   `dist/mcp-orchestration`, the end-to-end suite again (tests/e2e), with
+ *   `MCP_ORCHESTRATION_TEST_BIN` pointing at that executable: the same tests,
+ *   one launcher switch (tests/support/cli.ts).
+ * - `deno task test`: both, one after the other: the whole suite, what the
+ *   README names and `.ci/run` runs.
  *
- * Both runs always happen; the exit code is 1 when either failed or the
- * build did. Each run ends with Deno's own summary line, which .ci/run adds
- * up. Arguments (`deno task test tests/keys/`) run only step 1 on them.
+ * Every step of a tier always runs; the exit code is 1 when any failed or the
+ * build did. Each `deno test` run ends with Deno's own summary line, which
+ * .ci/run adds up. Arguments (`deno task test tests/keys/`) run `deno test`
+ * on just those paths, and nothing else.
  *
  * @module
  */
@@ -27,57 +33,111 @@ export const TEST_FLAGS: readonly string[] = [
   "--allow-net=127.0.0.1",
 ];
 
-async function step(
-  title: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<boolean> {
-  console.log(`\n=== ${title}\n+ deno ${args.join(" ")}`);
+/** The tests of the shipped channels, run by `test:dist` and not `test:fast`. */
+export const DIST_TESTS = "tests/dist";
+
+/** A tier of the test tasks. */
+export type Tier = "fast" | "dist" | "all";
+
+/** One step of a tier: a `deno` command and the environment it adds. */
+export interface Step {
+  /** What the step is, for the log and the summary. */
+  title: string;
+  /** Arguments to `deno`. */
+  args: string[];
+  /** Variables added to the environment. */
+  env?: Record<string, string>;
+  /** Whether it runs only when the build before it succeeded. */
+  needsBuild?: boolean;
+}
+
+/**
+ * The steps of a tier, in order.
+ *
+ * @param tier Which tier.
+ * @returns Its steps.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { steps } from "./test.ts";
+ * assert.deepEqual(steps("all").map((s) => s.title), [
+ *   ...steps("fast").map((s) => s.title),
+ *   ...steps("dist").map((s) => s.title),
+ * ]);
+ * ```
+ */
+export function steps(tier: Tier): Step[] {
+  const fast: Step[] = [{
+    title: "every test but tests/dist, the tool run as deno run mod.ts",
+    args: [
+      "test",
+      ...TEST_FLAGS,
+      "--doc",
+      "--parallel",
+      `--ignore=${DIST_TESTS}`,
+    ],
+  }];
+  const dist: Step[] = [
+    {
+      title: "the shipped channels (tests/dist)",
+      args: ["test", ...TEST_FLAGS, "--parallel", DIST_TESTS],
+    },
+    {
+      title: "build the single executable",
+      args: [
+        "run",
+        ...BUILD_FLAGS,
+        join(ROOT, "scripts", "build.ts"),
+        "compile",
+      ],
+    },
+    {
+      title: "end-to-end tests, the tool run as dist/mcp-orchestration",
+      args: ["test", ...TEST_FLAGS, "--parallel", "tests/e2e"],
+      env: { MCP_ORCHESTRATION_TEST_BIN: BINARY_PATH },
+      needsBuild: true,
+    },
+  ];
+  if (tier === "fast") return fast;
+  if (tier === "dist") return dist;
+  return [...fast, ...dist];
+}
+
+async function run(step: Step): Promise<boolean> {
+  console.log(`\n=== ${step.title}\n+ deno ${step.args.join(" ")}`);
   const status = await new Deno.Command(Deno.execPath(), {
-    args,
+    args: step.args,
     cwd: ROOT,
-    env,
+    env: step.env ?? {},
     stdin: "null",
   }).spawn().status;
   return status.success;
 }
 
+function tierOf(flag: string | undefined): Tier | undefined {
+  if (flag === "--fast") return "fast";
+  if (flag === "--dist") return "dist";
+  return undefined;
+}
+
 if (import.meta.main) {
-  if (Deno.args.length > 0) {
-    const ok = await step("tests", [
-      "test",
-      ...TEST_FLAGS,
-      "--parallel",
-      ...Deno.args,
-    ]);
+  const tier = tierOf(Deno.args[0]) ?? "all";
+  const paths = tier === "all" ? Deno.args : Deno.args.slice(1);
+  if (paths.length > 0) {
+    const ok = await run({
+      title: "tests",
+      args: ["test", ...TEST_FLAGS, "--parallel", ...paths],
+    });
     Deno.exit(ok ? 0 : 1);
   }
   const results: [string, boolean][] = [];
-  results.push([
-    "all tests, the tool run as deno run mod.ts",
-    await step("all tests, the tool run as deno run mod.ts", [
-      "test",
-      ...TEST_FLAGS,
-      "--doc",
-      "--parallel",
-    ]),
-  ]);
-  const built = await step("build the single executable", [
-    "run",
-    ...BUILD_FLAGS,
-    join(ROOT, "scripts", "build.ts"),
-    "compile",
-  ]);
-  results.push(["build the single executable", built]);
-  if (built) {
-    results.push([
-      "end-to-end tests, the tool run as dist/mcp-orchestration",
-      await step(
-        "end-to-end tests, the tool run as dist/mcp-orchestration",
-        ["test", ...TEST_FLAGS, "--parallel", "tests/e2e"],
-        { MCP_ORCHESTRATION_TEST_BIN: BINARY_PATH },
-      ),
-    ]);
+  let built = true;
+  for (const step of steps(tier)) {
+    if (step.needsBuild && !built) continue;
+    const ok = await run(step);
+    if (step.args[0] === "run") built = ok;
+    results.push([step.title, ok]);
   }
   console.log("\n=== summary");
   for (const [title, ok] of results) {

@@ -2,6 +2,10 @@
  * Every third-party module the tool uses enters here, with an exact version,
  * so a reader sees all dependencies at a glance. Full `npm:` specifiers (no
  * import map) keep `deno run https://…/mod.ts` working without our deno.json.
+ * The build scripts' and the tests' own dependencies have their own module
+ * (scripts/deps.ts, tests/support/deps.ts), which the tool never loads;
+ * tests/deps_test.ts checks that no other file names a package and that the
+ * versions agree with deno.lock.
  *
  * @module
  */

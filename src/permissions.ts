@@ -1,7 +1,9 @@
 /**
  * The least-privilege Deno permission flags of the tool, in one place: the
- * README quotes them, the demo and tests run with them, and installed Git
- * hooks call `deno run` with exactly these.
+ * demo, the build and the tests run with them, and installed Git hooks call
+ * `deno run` with exactly these. Where they must be spelled out (README,
+ * mod.ts, the cli task, action/verify.sh, hooks/pre-commit-framework),
+ * tests/permissions_test.ts checks every copy against this list.
  *
  * - `--allow-read`, `--allow-write`: the repository (configs,
  *   `.mcp-orchestration/`, a lock in the git folder) and the key folder; the

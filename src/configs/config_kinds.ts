@@ -63,6 +63,7 @@ import {
   STORE_DIR,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
+import { quote } from "../format/quote.ts";
 import { fileSystem as fs } from "../fs/file_system.ts";
 import { readFileLimitedSync } from "../fs/files.ts";
 import { canonicalName } from "./path_names.ts";
@@ -672,17 +673,6 @@ function readError(error: unknown): ToolError {
 }
 
 // --- Validating .mcp-orchestration/config.json ---
-
-/** A value in double quotes, shortened, with control and invisible characters escaped. */
-function quote(value: string): string {
-  const chars = [...value];
-  return JSON.stringify(
-    chars.length > 80 ? `${chars.slice(0, 77).join("")}…` : value,
-  ).replace(
-    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|(?! )\p{Zs}/gu,
-    (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
-  );
-}
 
 const FORMATS: readonly ConfigFormat[] = ["json", "jsonc", "toml"];
 

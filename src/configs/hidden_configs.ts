@@ -33,6 +33,7 @@
 
 import { MAX_TREE_ENTRIES, MAX_TREE_LINKS } from "../constants.ts";
 import { ToolError } from "../errors.ts";
+import { quote as quoteTarget } from "../format/quote.ts";
 import type { TreeEntry } from "../git/repository.ts";
 import { canonicalName } from "./path_names.ts";
 import {
@@ -394,13 +395,6 @@ class Tree {
 
 function opaque(why: string): Resolution {
   return { kind: "opaque", why };
-}
-
-function quoteTarget(target: string): string {
-  const chars = [...target];
-  return JSON.stringify(
-    chars.length > 120 ? `${chars.slice(0, 117).join("")}…` : target,
-  );
 }
 
 // --- Reports ---

@@ -37,6 +37,7 @@ import {
   TomlError,
 } from "../deps.ts";
 import { ToolError } from "../errors.ts";
+import { quote as quoteValue } from "../format/quote.ts";
 import type { ConfigFormat, ConfigKind } from "./config_kinds.ts";
 
 /** Options for {@linkcode ConfigError}. */
@@ -179,20 +180,6 @@ export async function validateConfig(
       offset === undefined ? {} : textPosition(text, offset),
     );
   }
-}
-
-/**
- * Quotes a value for a message: JSON string syntax, with invisible and
- * terminal-control characters escaped and long values shortened, so that a
- * hostile key or path cannot hide in or rewrite the user's terminal.
- */
-function quoteValue(value: string): string {
-  const chars = [...value];
-  const shown = chars.length > 80 ? `${chars.slice(0, 77).join("")}…` : value;
-  return JSON.stringify(shown).replace(
-    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|(?! )\p{Zs}/gu,
-    (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
-  );
 }
 
 /** A parsed document, with what the server-table check needs. */

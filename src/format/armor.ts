@@ -10,6 +10,7 @@
 import { ARMOR_LINE_WIDTH } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { quote } from "./quote.ts";
 
 /**
  * Armors bytes exactly as ssh-keygen does.
@@ -102,9 +103,4 @@ export function dearmor(
     }
   });
   return decodeBase64(body.join(""), `armored file "${source}"`);
-}
-
-function quote(line: string): string {
-  // JSON escapes control characters, so a hostile file cannot forge terminal output.
-  return JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
 }

@@ -29,6 +29,12 @@ export interface Repository {
    * fewer for pre-commit).
    */
   gitPaths?: Readonly<Record<string, string>>;
+  /**
+   * How long a run waits for another run's repository lock, in milliseconds
+   * (default 15 s). Set only by code that builds a Repository itself (tests);
+   * no flag or environment variable reaches it.
+   */
+  lockTimeoutMs?: number;
 }
 
 /**

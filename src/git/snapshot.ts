@@ -8,6 +8,7 @@
  * @module
  */
 
+import { equalBytes } from "../bytes/equal_bytes.ts";
 import { MAX_LINK_TARGET_BYTES } from "../constants.ts";
 import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
@@ -275,7 +276,7 @@ export function commitEdges(
 }
 
 function startsWith(bytes: Uint8Array, at: number, prefix: Uint8Array) {
-  return prefix.every((byte, i) => bytes[at + i] === byte);
+  return equalBytes(bytes.subarray(at, at + prefix.length), prefix);
 }
 
 /** `length` hex digits at `at`, in lowercase (Git reads capitals too), or undefined. */

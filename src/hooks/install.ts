@@ -29,13 +29,13 @@ import {
 } from "../fs/files.ts";
 import { withFileLock } from "../fs/lock.ts";
 import { git, type Repository } from "../git/repository.ts";
+import { MAX_HOOK_BYTES, readHookFile } from "./hook_file.ts";
 import { formatShellCommand } from "./launch.ts";
 import {
   CHAINED_SUFFIX,
   HOOK_NAMES,
   type HookName,
   hookStub,
-  isOurHook,
 } from "./stubs.ts";
 
 /** What `install` or `uninstall` did to one hook. */
@@ -91,9 +91,6 @@ export interface InstallOptions {
 
 /** A hook manager whose files we recognise. */
 type Manager = "husky" | "lefthook" | "pre-commit";
-
-// Hooks larger than this are not ours, and are not read.
-const MAX_STUB_BYTES = 64 * 1024;
 
 // The hook names Git knows (githooks(5)): the files a manager writes.
 const GIT_HOOKS = [
@@ -313,24 +310,18 @@ async function readHookState(
   const path = join(folder, hook);
   const chained = path + CHAINED_SUFFIX;
   const chainedExists = await exists(chained);
-  const info = await lstatOrUndefined(path);
-  if (!info) return { hook, path, chained, target: "missing", chainedExists };
-  // A link or a large file is someone else's: we only ever write small files.
-  if (!info.isFile() || info.size > MAX_STUB_BYTES) {
-    return { hook, path, chained, target: "foreign", chainedExists };
-  }
-  const text = await readText(path);
-  return isOurHook(text)
+  const file = await readHookFile(path);
+  return file.state === "ours"
     ? {
       hook,
       path,
       chained,
       target: "ours",
-      text,
-      mode: info.mode,
+      text: file.text,
+      mode: file.mode,
       chainedExists,
     }
-    : { hook, path, chained, target: "foreign", chainedExists };
+    : { hook, path, chained, target: file.state, chainedExists };
 }
 
 async function installOne(
@@ -514,7 +505,7 @@ async function findManager(folder: string): Promise<Manager | undefined> {
   for (const hook of GIT_HOOKS) {
     const path = join(folder, hook);
     const info = await lstatOrUndefined(path);
-    if (!info?.isFile() || info.size > MAX_STUB_BYTES) continue;
+    if (!info?.isFile() || info.size > MAX_HOOK_BYTES) continue;
     const manager = managerOf(await readText(path));
     if (manager) return manager;
   }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { equalBytes } from "../bytes/equal_bytes.ts";
+import { timingSafeEqual } from "../bytes/timing_safe_equal.ts";
 import {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SEED_BYTES,
@@ -69,7 +71,7 @@ export async function parsePrivateKey(
   const section = outer.bytes("private section");
   outer.end("private section");
   const { seed, comment } = readPrivateSection(section, publicKey, source);
-  if (!equalBytes(await publicKeyFromSeed(seed), publicKey)) {
+  if (!timingSafeEqual(await publicKeyFromSeed(seed), publicKey)) {
     unusable(
       source,
       `its public key does not match its private seed: ${CREATE_HINT}`,
@@ -171,8 +173,8 @@ function readPrivateSection(
     );
   }
   if (
-    !equalBytes(innerPublic, publicKey) ||
-    !equalBytes(secret.subarray(ED25519_SEED_BYTES), publicKey)
+    !timingSafeEqual(innerPublic, publicKey) ||
+    !timingSafeEqual(secret.subarray(ED25519_SEED_BYTES), publicKey)
   ) {
     unusable(
       source,
@@ -252,8 +254,4 @@ function unusable(source: string, detail: string): never {
     "INVALID_KEY",
     `Cannot use private key "${source}": ${detail}`,
   );
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { equalBytes } from "../bytes/equal_bytes.ts";
 import {
   ED25519_SIGNATURE_BYTES,
   SIGNATURE_NAMESPACE,
@@ -293,8 +294,4 @@ function signedDigest(
 
 function isHashAlgorithm(name: string): name is "sha256" | "sha512" {
   return (SSHSIG_HASHES as readonly string[]).includes(name);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

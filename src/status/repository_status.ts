@@ -21,11 +21,11 @@ import {
 import { errorMessage } from "../errors.ts";
 import { workingTreeSource } from "../configs/config_source.ts";
 import { findConfigs } from "../configs/find_configs.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
 import { exists } from "../fs/files.ts";
 import type { Repository } from "../git/repository.ts";
 import { findHooksFolder } from "../hooks/install.ts";
-import { HOOK_NAMES, type HookName, isOurHook } from "../hooks/stubs.ts";
+import { readHookFile } from "../hooks/hook_file.ts";
+import { HOOK_NAMES, type HookName } from "../hooks/stubs.ts";
 import { type KeyOptions, loadSigningKey } from "../keys/key_store.ts";
 import type { StoreIndex } from "../store/index_file.ts";
 import { loadStatement } from "../store/load_signed.ts";
@@ -153,9 +153,6 @@ export interface StatusOptions extends KeyOptions {
   /** Verification time (default: now). */
   now?: Date;
 }
-
-// Hooks larger than this are not ours, and are not read (as install does).
-const MAX_HOOK_BYTES = 64 * 1024;
 
 /**
  * Reads a repository's status. It writes nothing.
@@ -364,13 +361,9 @@ async function hooksStatus(repo: Repository): Promise<HooksStatus> {
   };
 }
 
+// Status reports and never throws: a hook it cannot read is not ours.
 async function hookState(path: string): Promise<HookStatus["state"]> {
-  const info = await fs.lstat(path).catch(() => undefined);
-  if (!info) return "missing";
-  // A link or a large file is someone else's: install only writes small files.
-  if (!info.isFile() || info.size > MAX_HOOK_BYTES) return "foreign";
-  const text = await fs.readFile(path, "utf8").catch(() => "");
-  return isOurHook(text) ? "ours" : "foreign";
+  return await readHookFile(path).then((file) => file.state, () => "foreign");
 }
 
 async function keyStatus(

@@ -8,6 +8,7 @@
  */
 
 import { join } from "node:path";
+import { equalBytes } from "../bytes/equal_bytes.ts";
 import {
   ARTIFACTS_DIR,
   ID_PATTERN,
@@ -256,7 +257,7 @@ export async function applyChanges(
       }
       if (
         !existing ||
-        !sameBytes(
+        !equalBytes(
           existing,
           typeof data === "string" ? new TextEncoder().encode(data) : data,
         )
@@ -296,7 +297,7 @@ export async function applyChanges(
 /**
  * Runs `fn` while holding the repository's lock, a file in the git folder
  * created exclusively, so two runs never interleave their writes. A second
- * run waits for the first, up to `timeoutMs`.
+ * run waits for the first, up to `timeoutMs`, else `repo.lockTimeoutMs`.
  *
  * @param repo The working tree.
  * @param fn The work to do under the lock.
@@ -315,13 +316,12 @@ export async function withLock<T>(
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
   return await withFileLock(join(repo.gitDir, "mcp-orchestration.lock"), fn, {
+    ...(repo.lockTimeoutMs === undefined
+      ? {}
+      : { timeoutMs: repo.lockTimeoutMs }),
     ...options,
     holder: "Another mcp-orchestration run",
   });
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function checkId(id: string, what: string): string {

@@ -27,6 +27,7 @@
  * @module
  */
 
+import { equalBytes } from "../bytes/equal_bytes.ts";
 import {
   KEY_ID_PREFIX,
   REPOSITORY_ID_PATTERN,
@@ -432,7 +433,7 @@ export function findSigner(
 ): TrustDecision {
   const candidates = file.entries.filter((entry) =>
     entry.keyType === SSH_ED25519 && !entry.certAuthority &&
-    entry.key !== undefined && _sameBytes(entry.key, key) &&
+    entry.key !== undefined && equalBytes(entry.key, key) &&
     (entry.namespaces === undefined ||
       matchPatternList(options.namespace, entry.namespaces))
   );
@@ -690,8 +691,4 @@ function _hasControl(text: string, options: { allowTab: boolean }): boolean {
     ) return true;
   }
   return false;
-}
-
-function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -2,7 +2,8 @@
  * Properties of verification over one real signed repository, run in-process
  * through the library API for speed: any single-byte change to the config,
  * its artifact, its statement, its signature or the index makes verification
- * fail, and the untouched repository always verifies. Each run changes one
+ * fail with the code that the changed byte's place calls for, and the
+ * untouched repository always verifies. Each run changes one
  * byte, verifies, and restores the file. fast-check prints the seed and the
  * counterexample of a failing run, so `fc.assert(…, { seed, path })`
  * replays it.
@@ -19,6 +20,7 @@ import {
   loadSigningKey,
   type Repository,
   signConfigs,
+  type VerifyCode,
   verifyRepository,
   type VerifyResult,
 } from "../../mod.ts";
@@ -78,6 +80,94 @@ async function verifyConfig(repo: Repository): Promise<VerifyResult> {
   return results[0]!;
 }
 
+// Where an SSHSIG blob (Ed25519, namespace "mcp-orchestration") can change
+// and still parse: "SSHSIG", version, string public key (string
+// "ssh-ed25519", string key[32]), string namespace, string reserved, string
+// hash algorithm, string signature (string "ssh-ed25519", string raw[64]).
+// A change there is a signature that does not verify; anywhere else in the
+// blob, or in a way the parser refuses, the file is malformed.
+const SSHSIG_KEY = [33, 65] as const;
+const SSHSIG_NAMESPACE = [69, 86] as const;
+const SSHSIG_RAW_SIGNATURE_BYTES = 64;
+
+/** The armored body's bytes, if it is canonical base64 between the two armor lines. */
+function armoredBody(text: string): Uint8Array | undefined {
+  const lines = text.split("\n");
+  if (
+    lines[0] !== "-----BEGIN SSH SIGNATURE-----" ||
+    lines.at(-2) !== "-----END SSH SIGNATURE-----" || lines.at(-1) !== ""
+  ) return undefined;
+  const body = lines.slice(1, -2).join("");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return undefined;
+  let binary: string;
+  try {
+    binary = atob(body);
+  } catch {
+    return undefined;
+  }
+  // Not canonical (padding, unused bits): refused.
+  if (btoa(binary) !== body) return undefined;
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/**
+ * The codes a one-byte change may give, worked out from the file's layout
+ * alone (not from the verifier): one code, except for an index path changed
+ * to a character a path may or may not hold.
+ */
+function expectedCodes(
+  kind: string,
+  original: Uint8Array,
+  offset: number,
+  value: number,
+): VerifyCode[] {
+  switch (kind) {
+    case "config":
+      return ["TAMPERED"];
+    case "artifact":
+      return ["MISSING_ARTIFACT"];
+    case "statement":
+      // It no longer hashes to its name.
+      return ["MALFORMED"];
+    case "index": {
+      // "<header>\n<id> <path>\n": a changed path is another config's line.
+      const text = new TextDecoder().decode(original);
+      const pathStart = text.lastIndexOf(" ") + 1;
+      if (offset < pathStart || offset >= text.length - 1) return ["MALFORMED"];
+      return /^[A-Za-z0-9_-]$/.test(String.fromCharCode(value))
+        ? ["UNSIGNED"]
+        : ["UNSIGNED", "MALFORMED"];
+    }
+    case "signature": {
+      const before = armoredBody(new TextDecoder().decode(original))!;
+      const changed = original.slice();
+      changed[offset] = value;
+      const after = armoredBody(new TextDecoder().decode(changed));
+      if (!after || after.length !== before.length) return ["MALFORMED"];
+      const at = [...before.keys()].filter((i) => before[i] !== after[i]);
+      const within = ([from, to]: readonly [number, number]) =>
+        at.length > 0 && at.every((i) => i >= from && i < to);
+      if (within(SSHSIG_NAMESPACE)) {
+        const namespace = after.subarray(...SSHSIG_NAMESPACE);
+        try {
+          new TextDecoder("utf-8", { fatal: true }).decode(namespace);
+          return ["BAD_SIGNATURE"];
+        } catch {
+          return ["MALFORMED"];
+        }
+      }
+      const raw = [
+        before.length - SSHSIG_RAW_SIGNATURE_BYTES,
+        before.length,
+      ] as const;
+      return within(SSHSIG_KEY) || within(raw)
+        ? ["BAD_SIGNATURE"]
+        : ["MALFORMED"];
+    }
+  }
+  throw new Error(`Unknown file kind "${kind}"`);
+}
+
 /** Writes `bytes` with one byte replaced, runs `fn`, and always restores `bytes`. */
 async function withByte<T>(
   file: string,
@@ -125,7 +215,13 @@ Deno.test("property: every single-byte change to a signed config's files fails v
                 original[offset]
               } to ${value}, yet it verified`,
             );
-            assert.ok(result.code, "a failed result has a code");
+            const expected = expectedCodes(kind, original, offset, value);
+            assert.ok(
+              expected.includes(result.code!),
+              `${kind} byte ${offset} changed from ${
+                original[offset]
+              } to ${value}: ${result.code}, expected ${expected.join(" or ")}`,
+            );
           }),
           { numRuns: RUNS_PER_FILE },
         );

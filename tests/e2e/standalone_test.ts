@@ -3,7 +3,7 @@
  * from `/` with an empty environment (no `PATH`, so no Deno, Node or
  * `node_modules` within reach, and no source tree), it names the commit it
  * was built from and creates a key. Runs when `MCP_ORCHESTRATION_TEST_BIN`
- * names the executable, as the second half of `deno task test` does; the
+ * names the executable, as the last step of `deno task test` does; the
  * rest of the end-to-end suite then runs against it too.
  *
  * @module

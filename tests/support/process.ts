@@ -1,7 +1,7 @@
 /**
  * Runs a program in an environment given in full (nothing leaks in from the
  * test process), for tests that start programs other than the tool itself
- * (npm, sh, pre-commit, a copied binary).
+ * (git, npm, sh, pre-commit, a copied binary): the one way tests run them.
  *
  * @module
  */

@@ -7,9 +7,8 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { dirname, isAbsolute, join } from "node:path";
-import { GitError, type SimpleGit, simpleGit } from "./deps.ts";
+import { runIsolated } from "./process.ts";
 
 /** Author and committer name of every commit made in a test repository. */
 export const TEST_USER_NAME = "Test User";
@@ -141,17 +140,16 @@ export async function createTempRepo(
     await Deno.mkdir(root);
     await Deno.mkdir(home);
     await Deno.writeTextFile(join(home, "gitconfig"), "");
-    const client = _gitClient(root, home);
-    await client.raw(
+    const repo = _tempRepo(root, home, options.bare ?? false);
+    await repo.git(
       "init",
       "--quiet",
       "--initial-branch=main",
       ...(options.bare ? ["--bare"] : []),
     );
-    await client.raw("config", "user.name", TEST_USER_NAME);
-    await client.raw("config", "user.email", TEST_USER_EMAIL);
-    await client.raw("config", "commit.gpgsign", "false");
-    const repo = _tempRepo(root, home, client, options.bare ?? false);
+    await repo.git("config", "user.name", TEST_USER_NAME);
+    await repo.git("config", "user.email", TEST_USER_EMAIL);
+    await repo.git("config", "commit.gpgsign", "false");
     return { ...repo, cleanup, [Symbol.asyncDispose]: cleanup };
   } catch (error) {
     await cleanup();
@@ -183,29 +181,23 @@ export function snapshotDiff(
   return lines;
 }
 
-function _gitClient(root: string, home: string): SimpleGit {
-  return simpleGit({
-    baseDir: root,
-    // simple-git only fails when git also wrote to stderr; a test helper
-    // must fail on any non-zero exit. Errors other than simple-git's own
-    // (git could not start) pass through.
-    errors(error, result) {
-      if (result.exitCode === 0) return error;
-      if (error instanceof Error && !(error instanceof GitError)) return error;
-      const decoder = new TextDecoder();
-      const output = [...result.stdOut, ...result.stdErr]
-        .map((chunk) => decoder.decode(chunk, { stream: true }))
-        .join("").trim();
-      // A Buffer becomes the message of simple-git's GitError as it is.
-      return Buffer.from(`exit ${result.exitCode}: ${output}`);
-    },
-  }).env(gitEnv(home));
+/** Runs git in `root` with {@linkcode gitEnv}; fails on any non-zero exit. */
+async function _runGit(
+  root: string,
+  home: string,
+  args: readonly string[],
+): Promise<string> {
+  const { code, stdout, stderr } = await runIsolated("git", args, {
+    cwd: root,
+    env: gitEnv(home),
+  });
+  if (code !== 0) throw new Error(`exit ${code}: ${(stdout + stderr).trim()}`);
+  return stdout;
 }
 
 function _tempRepo(
   root: string,
   home: string,
-  client: SimpleGit,
   bare: boolean,
 ): TempRepo {
   function resolve(path: string): string {
@@ -216,7 +208,7 @@ function _tempRepo(
   }
   async function git(...args: string[]): Promise<string> {
     try {
-      return await client.raw(...args);
+      return await _runGit(root, home, args);
     } catch (error) {
       throw new Error(
         `Cannot run "git ${args.join(" ")}": ${

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DIST_TESTS, steps } from "../../scripts/test.ts";
 import { VERSION } from "../../src/constants.ts";
 import {
   type CliResult,
@@ -538,6 +539,15 @@ const ciCases: {
     line: "104 passed, 2 failed",
   },
   {
+    name: "the three runs of deno task test add up",
+    log: "ok | 700 passed (9 steps) | 0 failed (1m)\n" +
+      "FAILED | 20 passed | 1 failed (30s)\n" +
+      "ok | 300 passed | 0 failed (40s)\n",
+    status: 1,
+    code: 1,
+    line: "1020 passed, 1 failed",
+  },
+  {
     name: "no summary line",
     log: "error: Import 'file:///x_test.ts' failed, not found.\n",
     status: 1,
@@ -578,3 +588,49 @@ for (const c of ciCases) {
     },
   });
 }
+
+Deno.test({
+  name: ".ci/run runs the README's test command, verbatim",
+  ignore: ON_WINDOWS,
+  async fn() {
+    const output = await new Deno.Command("bash", {
+      args: [
+        "-c",
+        'source "$1"; printf "%s\n" "${TEST_COMMAND[*]}"',
+        "-",
+        CI_SCRIPT,
+      ],
+      stdin: "null",
+      stdout: "piped",
+    }).output();
+    const command = new TextDecoder().decode(output.stdout).trim();
+    assert.equal(command, "npx -y deno@2.9.6 task test");
+    const readme = await Deno.readTextFile(
+      join(dirname(DENO_JSON), "README.md"),
+    );
+    assert.ok(readme.includes(`\n${command} `), "README's quick start");
+  },
+});
+
+Deno.test("deno task test runs every test folder, tests/dist too; test:fast all but tests/dist", async () => {
+  const config = JSON.parse(await Deno.readTextFile(DENO_JSON));
+  assert.match(config.tasks.test, / scripts\/test\.ts$/);
+  assert.match(config.tasks["test:fast"], / scripts\/test\.ts --fast$/);
+  assert.match(config.tasks["test:dist"], / scripts\/test\.ts --dist$/);
+
+  const fast = steps("fast");
+  assert.equal(fast.length, 1);
+  assert.ok(fast[0]!.args.includes("--doc"));
+  assert.ok(fast[0]!.args.includes(`--ignore=${DIST_TESTS}`));
+  // No path: deno test finds every test file but those ignored.
+  assert.ok(!fast[0]!.args.some((arg) => arg.startsWith("tests")));
+
+  const dist = steps("dist");
+  assert.deepEqual(dist[0]!.args.at(-1), DIST_TESTS);
+  const binary = dist.find((step) => step.env?.MCP_ORCHESTRATION_TEST_BIN);
+  assert.ok(binary?.needsBuild);
+  assert.equal(binary.args.at(-1), "tests/e2e");
+
+  assert.deepEqual(steps("all"), [...fast, ...dist]);
+  assert.ok(existsSync(join(dirname(DENO_JSON), DIST_TESTS)));
+});

@@ -102,80 +102,94 @@ async function makeKey(dir: string, name: string, type: string): Promise<Key> {
   };
 }
 
+// Made once for the whole file: three ssh-keygen keys (one RSA) per test
+// cost seconds and tell nothing more. Tests only read the keys; signatures
+// are made once per key and namespace, and each sshVerify writes its own
+// allowed_signers file, so sharing the folder is safe (tests in one file run
+// one after another).
+let shared: Promise<Fixture> | undefined;
+
 async function withFixture(
   test: (fx: Fixture) => void | Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "allowed_signers_test_" });
-  try {
-    await Deno.writeFile(`${dir}/message`, message);
-    const [alice, bob, rsa] = await Promise.all([
-      makeKey(dir, "alice", "ed25519"),
-      makeKey(dir, "bob", "ed25519"),
-      makeKey(dir, "rsa", "rsa"),
-    ]);
-    const signatures = new Map<string, string>();
-    let files = 0;
-    const fx: Fixture = {
-      dir,
-      alice,
-      bob,
-      rsa,
-      async sign(key, namespace) {
-        const sigPath = `${key.path}.${namespace}.sig`;
-        if (!signatures.has(sigPath)) {
-          const signed = await run([
-            "-Y",
-            "sign",
-            "-n",
-            namespace,
-            "-f",
-            key.path,
-          ], message);
-          equal(signed.code, 0, signed.output);
-          await Deno.writeTextFile(
-            sigPath,
-            signed.output.slice(signed.output.indexOf("-----BEGIN")),
-          );
-          signatures.set(sigPath, sigPath);
-        }
-        return sigPath;
-      },
-      async sshVerify(text, options) {
-        const file = `${dir}/allowed_signers.${files++}`;
-        await Deno.writeTextFile(file, text);
-        const namespace = options.namespace ?? NS;
-        const sig = await fx.sign(options.signer ?? alice, namespace);
-        const time = options.at === undefined ? [] : [
-          `-Overify-time=${
-            options.at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(
-              /[-:T]/g,
-              "",
-            )
-          }`,
-        ];
-        const result = await run(
-          [
-            "-Y",
-            "verify",
-            "-f",
-            file,
-            "-I",
-            options.principal,
-            "-n",
-            namespace,
-            "-s",
-            sig,
-            ...time,
-          ],
-          message,
-        );
-        return { ok: result.code === 0, output: result.output };
-      },
-    };
-    await test(fx);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  if (shared === undefined) {
+    const dir = await Deno.makeTempDir({ prefix: "allowed_signers_test_" });
+    // The module's end, whichever test ran last.
+    globalThis.addEventListener("unload", () => {
+      Deno.removeSync(dir, { recursive: true });
+    });
+    shared = makeFixture(dir);
   }
+  await test(await shared);
+}
+
+async function makeFixture(dir: string): Promise<Fixture> {
+  await Deno.writeFile(`${dir}/message`, message);
+  const [alice, bob, rsa] = await Promise.all([
+    makeKey(dir, "alice", "ed25519"),
+    makeKey(dir, "bob", "ed25519"),
+    makeKey(dir, "rsa", "rsa"),
+  ]);
+  const signatures = new Map<string, string>();
+  let files = 0;
+  const fx: Fixture = {
+    dir,
+    alice,
+    bob,
+    rsa,
+    async sign(key, namespace) {
+      const sigPath = `${key.path}.${namespace}.sig`;
+      if (!signatures.has(sigPath)) {
+        const signed = await run([
+          "-Y",
+          "sign",
+          "-n",
+          namespace,
+          "-f",
+          key.path,
+        ], message);
+        equal(signed.code, 0, signed.output);
+        await Deno.writeTextFile(
+          sigPath,
+          signed.output.slice(signed.output.indexOf("-----BEGIN")),
+        );
+        signatures.set(sigPath, sigPath);
+      }
+      return sigPath;
+    },
+    async sshVerify(text, options) {
+      const file = `${dir}/allowed_signers.${files++}`;
+      await Deno.writeTextFile(file, text);
+      const namespace = options.namespace ?? NS;
+      const sig = await fx.sign(options.signer ?? alice, namespace);
+      const time = options.at === undefined ? [] : [
+        `-Overify-time=${
+          options.at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(
+            /[-:T]/g,
+            "",
+          )
+        }`,
+      ];
+      const result = await run(
+        [
+          "-Y",
+          "verify",
+          "-f",
+          file,
+          "-I",
+          options.principal,
+          "-n",
+          namespace,
+          "-s",
+          sig,
+          ...time,
+        ],
+        message,
+      );
+      return { ok: result.code === 0, output: result.output };
+    },
+  };
+  return fx;
 }
 
 /** The fields of an entry, in a form deepEqual can compare. */
