@@ -19,10 +19,10 @@ import {
   configBeneath,
   type ConfigKind,
   findConfigKind,
-  loadConfigKinds,
   mayBeConfigName,
   PatternAutomaton,
 } from "../../src/configs/config_kinds.ts";
+import { loadConfigKinds } from "../../src/configs/repository_patterns.ts";
 import { ConfigError } from "../../src/configs/validate_config.ts";
 
 // --- Built-in kinds ---
