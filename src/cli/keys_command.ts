@@ -4,9 +4,42 @@
  * @module
  */
 
+import { TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { initKey, showKey } from "../keys/key_store.ts";
-import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
+import { type CommandSpec, parseArguments } from "./command_spec.ts";
+import { EXIT, type Io, printJson, stringOption } from "./io.ts";
+
+/** What `keys init` accepts. */
+export const KEYS_INIT_COMMAND: CommandSpec = {
+  name: "keys init",
+  options: {
+    regenerate: {
+      type: "boolean",
+      help: "retire the existing key (moved to keys/retired/, not deleted)\n" +
+        "and create a new one; prints both key ids",
+    },
+    comment: {
+      type: "string",
+      value: "TEXT",
+      help: `the public key's comment (default "${TOOL_NAME}")`,
+    },
+  },
+};
+
+/** What `keys show` accepts. */
+export const KEYS_SHOW_COMMAND: CommandSpec = {
+  name: "keys show",
+  options: {
+    key: {
+      type: "string",
+      value: "PATH",
+      help:
+        "an unencrypted Ed25519 OpenSSH private key to use instead of the\n" +
+        "default (also $MCP_ORCHESTRATION_KEY)",
+    },
+  },
+};
 
 /**
  * Runs `keys <init|show>`.
@@ -28,10 +61,7 @@ export async function keysCommand(
   io: Io,
 ): Promise<number> {
   if (sub === "init") {
-    const { values, positionals } = parseCommand(args, {
-      regenerate: { type: "boolean" },
-      comment: { type: "string" },
-    });
+    const { values, positionals } = parseArguments(args, KEYS_INIT_COMMAND);
     noPositionals(positionals, "keys init");
     const comment = stringOption(values, "comment");
     const { created, retired } = await initKey({
@@ -56,9 +86,7 @@ export async function keysCommand(
     return EXIT.ok;
   }
   if (sub === "show") {
-    const { values, positionals } = parseCommand(args, {
-      key: { type: "string" },
-    });
+    const { values, positionals } = parseArguments(args, KEYS_SHOW_COMMAND);
     noPositionals(positionals, "keys show");
     const keyPath = stringOption(values, "key");
     const info = await showKey(keyPath ? { keyPath } : {});

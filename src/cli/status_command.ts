@@ -6,22 +6,21 @@
  */
 
 import { TOOL_NAME } from "../constants.ts";
-import type { Repository } from "../git/repository.ts";
 import {
   type RepositoryStatus,
   repositoryStatus,
   type SignatureStatus,
 } from "../status/repository_status.ts";
-import { EXIT, type Io, parseCommand, printJson } from "./io.ts";
+import type { CommandContext } from "./command_context.ts";
+import { type CommandSpec, parseArguments } from "./command_spec.ts";
+import { EXIT, type Io, printJson } from "./io.ts";
 import { noPositionals } from "./keys_command.ts";
 
 /** What `status` needs: streams and the repository. */
-export interface StatusContext {
-  /** Streams and working folder. */
-  io: Io;
-  /** Finds the repository (once). */
-  repo: () => Promise<Repository>;
-}
+export type StatusContext = CommandContext;
+
+/** What `status` accepts. */
+export const STATUS_COMMAND: CommandSpec = { name: "status", options: {} };
 
 /**
  * Runs `status [--json]`. The JSON is a {@linkcode RepositoryStatus} as it
@@ -60,7 +59,7 @@ export async function statusCommand(
   args: string[],
   context: StatusContext,
 ): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
+  const { values, positionals } = parseArguments(args, STATUS_COMMAND);
   noPositionals(positionals, "status");
   const status = await repositoryStatus(await context.repo());
   if (values.json) printJson(context.io, status);
