@@ -7,6 +7,7 @@
  */
 
 import { TOOL_NAME } from "../constants.ts";
+import { ToolError } from "../errors.ts";
 import { type OptionSpec, parseCommand } from "./io.ts";
 
 /** One option of a command, as parsed and as documented. */
@@ -171,4 +172,26 @@ function optionFlag(name: string, option: OptionDoc): string {
   return option.type === "string"
     ? `--${name} ${option.value ?? "VALUE"}`
     : `--${name}`;
+}
+
+/**
+ * Refuses stray positional arguments.
+ *
+ * @param positionals The positional arguments.
+ * @param command The command's name, for the message.
+ * @throws {ToolError} `USAGE` when there are any.
+ *
+ * @example
+ * ```ts
+ * import { noPositionals } from "./command_spec.ts";
+ * noPositionals([], "keys init");
+ * ```
+ */
+export function noPositionals(positionals: string[], command: string): void {
+  if (positionals.length > 0) {
+    throw new ToolError(
+      "USAGE",
+      `"${command}" takes no arguments, got "${positionals.join(" ")}"`,
+    );
+  }
 }

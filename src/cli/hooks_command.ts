@@ -13,9 +13,12 @@ import {
 } from "../hooks/install.ts";
 import { formatShellCommand, launchCommand } from "../hooks/launch.ts";
 import type { CommandContext } from "./command_context.ts";
-import { type CommandSpec, parseArguments } from "./command_spec.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
 import { EXIT, type Io, printJson } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
 
 /** What the hooks commands need: streams and the repository. */
 export type HooksContext = CommandContext;

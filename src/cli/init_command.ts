@@ -15,9 +15,12 @@ import {
   type InitStep,
 } from "../init/init_repository.ts";
 import type { CommandContext } from "./command_context.ts";
-import { type CommandSpec, parseArguments } from "./command_spec.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
 import { EXIT, type Io, printJson, stringOption } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
 
 /** What `init` needs: streams and the repository. */
 export type InitContext = CommandContext;

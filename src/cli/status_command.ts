@@ -12,9 +12,12 @@ import {
   type SignatureStatus,
 } from "../status/repository_status.ts";
 import type { CommandContext } from "./command_context.ts";
-import { type CommandSpec, parseArguments } from "./command_spec.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
 import { EXIT, printJson } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
 
 /** What `status` needs: streams and the repository. */
 export type StatusContext = CommandContext;

@@ -13,9 +13,12 @@ import {
   removeTrustedKeys,
 } from "../trust/trust_store.ts";
 import type { CommandContext } from "./command_context.ts";
-import { type CommandSpec, parseArguments } from "./command_spec.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
 import { EXIT, printJson, stringOption } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
 
 /** What `trust add` accepts. */
 export const TRUST_ADD_COMMAND: CommandSpec = {
