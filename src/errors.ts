@@ -34,7 +34,9 @@ export type ErrorCode =
   /** Git hooks cannot be installed where Git would run them (another hook manager, a hook in the way). */
   | "HOOKS"
   /** A file or process operation failed. */
-  | "IO";
+  | "IO"
+  /** Not one of the tool's own errors: a bug, reported with its stack. */
+  | "INTERNAL";
 
 /**
  * An error that stops an operation, with a closed code.
@@ -80,4 +82,37 @@ export class ToolError extends Error {
  */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Gives any thrown value its code, for the CLI's outer edge: a
+ * {@linkcode ToolError} keeps its own; an operating-system error that escaped
+ * unwrapped (it carries an errno name such as `"EACCES"`) is `IO`; anything
+ * else is a bug, `INTERNAL`, its message prefixed with "unexpected failure".
+ *
+ * @param error A caught value.
+ * @returns A `ToolError` whose `cause` is the original value when it was not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toToolError } from "./errors.ts";
+ * const denied = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+ * assert.equal(toToolError(denied).code, "IO");
+ * assert.equal(toToolError(new TypeError("x")).message, "unexpected failure: x");
+ * ```
+ */
+export function toToolError(error: unknown): ToolError {
+  if (error instanceof ToolError) return error;
+  const errno = typeof error === "object" && error !== null
+    ? (error as { code?: unknown }).code
+    : undefined;
+  if (typeof errno === "string" && /^E[A-Z0-9]+$/.test(errno)) {
+    return new ToolError("IO", errorMessage(error), { cause: error });
+  }
+  return new ToolError(
+    "INTERNAL",
+    `unexpected failure: ${errorMessage(error)}`,
+    { cause: error },
+  );
 }

@@ -9,7 +9,7 @@
 import { BUILD_COMMIT } from "../build_info.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import { currentProcess } from "../current_process.ts";
-import { errorMessage, ToolError } from "../errors.ts";
+import { type ErrorCode, toToolError } from "../errors.ts";
 import { findRepository, type Repository } from "../git/repository.ts";
 import {
   inspectCommand,
@@ -65,6 +65,7 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
   const name = grouped ? `${first} ${second}` : first;
   const rest = args.slice(grouped ? 2 : 1);
   const wantsHelp = rest.includes("--help") || rest.includes("-h");
+  const json = wantsJson(rest);
   if (GROUPS.has(first) && !grouped) {
     // "keys" or "trust" alone: show what the group offers; asked for, it is not an error.
     (wantsHelp ? io.out : io.err)(COMMAND_HELP[first] ?? TOOL_HELP);
@@ -72,7 +73,7 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
   }
   if (wantsHelp) {
     const help = COMMAND_HELP[name];
-    if (!help) return usage(io, `Unknown command "${name}"`);
+    if (!help) return usage(io, json, `Unknown command "${name}"`);
     io.out(help);
     return EXIT.ok;
   }
@@ -106,20 +107,16 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
       case "sign-file":
         return await signFileCommand(rest, io);
       default:
-        return usage(io, `Unknown command "${first}"`);
+        return usage(io, json, `Unknown command "${first}"`);
     }
-  } catch (error) {
-    if (error instanceof ToolError) {
-      if (error.code === "USAGE") return usage(io, error.message, name);
-      io.err(`error: ${error.message}\n`);
-      return EXIT.failed;
-    }
+  } catch (caught) {
+    const error = toToolError(caught);
+    if (error.code === "USAGE") return usage(io, json, error.message, name);
     // Not one of ours: a bug. Say so plainly, with the stack for the report.
-    io.err(
-      `error: unexpected failure: ${errorMessage(error)}\n${
-        error instanceof Error ? error.stack ?? "" : ""
-      }\n`,
-    );
+    const stack = error.code === "INTERNAL" && error.cause instanceof Error
+      ? error.cause.stack ?? ""
+      : undefined;
+    printError(io, json, error.code, error.message, stack);
     return EXIT.failed;
   }
 }
@@ -151,10 +148,53 @@ function escapingIo(io: Io): Io {
   };
 }
 
-function usage(io: Io, message: string, command?: string): number {
+/**
+ * Whether an error prints as JSON: `--json`, or `--format json` (its
+ * spelling in `verify`), among the options (before any `--`).
+ */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  const options = end === -1 ? args : args.slice(0, end);
+  return options.some((arg, index) =>
+    arg === "--json" || arg === "--format=json" ||
+    (arg === "--format" && options[index + 1] === "json")
+  );
+}
+
+function usage(
+  io: Io,
+  json: boolean,
+  message: string,
+  command?: string,
+): number {
   const hint = command && COMMAND_HELP[command]
     ? `${TOOL_NAME} ${command} --help`
     : `${TOOL_NAME} --help`;
-  io.err(`error: ${message}\nSee "${hint}".\n`);
+  printError(io, json, "USAGE", message, undefined, `See "${hint}".`);
   return EXIT.usage;
+}
+
+/**
+ * Writes an error to stderr: `error[CODE]: message` and any further lines,
+ * or with `--json` one line holding `{"code", "message"}` (and `stack` for a
+ * bug), so that a program reads the code without parsing prose. Stdout stays
+ * the command's own: `init --json` has already printed its result there.
+ */
+function printError(
+  io: Io,
+  json: boolean,
+  code: ErrorCode,
+  message: string,
+  stack?: string,
+  hint?: string,
+): void {
+  if (json) {
+    const value = stack === undefined
+      ? { code, message }
+      : { code, message, stack };
+    io.err(`${JSON.stringify(value)}\n`);
+    return;
+  }
+  const after = [hint, stack].filter((line) => line !== undefined);
+  io.err([`error[${code}]: ${message}`, ...after].join("\n") + "\n");
 }

@@ -123,16 +123,25 @@ export async function hiddenConfigs(
  * @param source Where the files are.
  * @param path Repository-relative path.
  * @returns The bytes, or undefined when the file does not exist.
- * @throws {ToolError} `BAD_PATH` for a symlink or non-file, `INVALID_FORMAT` over the size limit.
+ * @throws {ToolError} `BAD_PATH` for a symlink or non-file, `INVALID_CONFIG` over the size limit.
  *
  * @example
  * ```ts ignore
  * const bytes = await readConfigBytes(source, ".mcp.json");
  * ```
  */
-export function readConfigBytes(
+export async function readConfigBytes(
   source: ConfigSource,
   path: string,
 ): Promise<Uint8Array | undefined> {
-  return source.reader.read(path, MAX_CONFIG_BYTES);
+  try {
+    return await source.reader.read(path, MAX_CONFIG_BYTES);
+  } catch (error) {
+    // The reader says "a file over the limit"; for a config that is a config
+    // that fails to read, as its other problems are.
+    if (error instanceof ToolError && error.code === "INVALID_FORMAT") {
+      throw new ToolError("INVALID_CONFIG", error.message, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -14,6 +14,7 @@ import {
   mayBeConfigName,
   PatternAutomaton,
 } from "../../src/configs/config_kinds.ts";
+import { assertToolError } from "../support/errors.ts";
 
 // --- Built-in kinds ---
 
@@ -127,10 +128,10 @@ Deno.test("findConfigKind throws on paths that are not repository-relative", () 
       ".",
     ]
   ) {
-    throws(
+    assertToolError(
       () => findConfigKind(path, BUILTIN_CONFIG_KINDS),
-      (error) => error instanceof ToolError && error.code === "BAD_PATH",
-      JSON.stringify(path),
+      "BAD_PATH",
+      `"${path}"`,
     );
   }
 });

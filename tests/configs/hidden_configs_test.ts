@@ -22,8 +22,8 @@ import {
   type HiddenConfig,
 } from "../../src/configs/hidden_configs.ts";
 import { MAX_TREE_ENTRIES, MAX_TREE_LINKS } from "../../src/constants.ts";
-import { ToolError } from "../../src/errors.ts";
 import { comparePaths, type TreeEntry } from "../../src/git/repository.ts";
+import { assertToolError } from "../support/errors.ts";
 
 function kind(pattern: string): ConfigKind {
   return { client: "T", pattern, format: "json", serversKey: "s" };
@@ -425,17 +425,13 @@ Deno.test("findHiddenConfigs: 20,000 links to a folder of 20,000 files, in one p
 Deno.test("findHiddenConfigs stops past its limits instead of skipping", () => {
   const { entries, links } = listing(["a -> b", "b/c", "d -> /x"]);
   const error = (options: { maxEntries?: number; maxLinks?: number }) =>
-    throws(
+    assertToolError(
       () =>
         findHiddenConfigs({ entries, links }, BUILTIN_CONFIG_KINDS, {
           label: "index",
           ...options,
         }),
-      (error: unknown) => {
-        assert(error instanceof ToolError);
-        strictEqual(error.code, "INVALID_FORMAT");
-        return true;
-      },
+      "INVALID_FORMAT",
     );
   error({ maxLinks: 1 });
   error({ maxEntries: 2 });

@@ -10,8 +10,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { digestFile } from "../../src/crypto/digest_file.ts";
 import { toHex } from "../../src/crypto/sha.ts";
-import { ToolError } from "../../src/errors.ts";
 import { withTempDir } from "../support/repo.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const CHUNK = 1024 * 1024;
 
@@ -19,15 +19,6 @@ function bytesOf(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 11)) & 0xff;
   return bytes;
-}
-
-function isCode(code: string, pattern: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ToolError, String(error));
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
 }
 
 Deno.test("digestFile equals one-shot SHA-256 and SHA-512 around chunk boundaries", async () => {
@@ -54,22 +45,25 @@ Deno.test("digestFile equals one-shot SHA-256 and SHA-512 around chunk boundarie
 
 Deno.test("digestFile refuses a missing file, a folder and a FIFO, naming them", async () => {
   await withTempDir(async (dir) => {
-    await assert.rejects(
+    await assertToolError(
       digestFile(join(dir, "nope"), { displayName: "dist/nope" }),
-      isCode("BAD_PATH", /^Cannot read "dist\/nope": no such file$/),
+      "BAD_PATH",
+      /^Cannot read "dist\/nope": no such file$/,
     );
-    await assert.rejects(
+    await assertToolError(
       digestFile(dir, { displayName: "dist" }),
-      isCode("BAD_PATH", /^Cannot read "dist": not a regular file$/),
+      "BAD_PATH",
+      /^Cannot read "dist": not a regular file$/,
     );
     if (Deno.build.os !== "windows") {
       const fifo = join(dir, "fifo");
       const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
       assert.ok(made.success);
       // Without O_NONBLOCK this open would wait for a writer forever.
-      await assert.rejects(
+      await assertToolError(
         digestFile(fifo, { displayName: "fifo" }),
-        isCode("BAD_PATH", /^Cannot read "fifo": not a regular file$/),
+        "BAD_PATH",
+        /^Cannot read "fifo": not a regular file$/,
       );
     }
   });

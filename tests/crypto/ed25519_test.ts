@@ -1,7 +1,6 @@
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
-  rejects as assertRejects,
 } from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -11,7 +10,6 @@ import {
   verifyEd25519,
 } from "../../src/crypto/ed25519.ts";
 import { toHex } from "../../src/crypto/sha.ts";
-import { ToolError } from "../../src/errors.ts";
 import { encodeBase64 } from "../../src/format/base64.ts";
 import { runProcess } from "../../src/runtime.ts";
 import {
@@ -20,6 +18,7 @@ import {
   ed25519VerifyRaw,
 } from "../../src/deps.ts";
 import { fc } from "../support/deps.ts";
+import { assertToolError } from "../support/errors.ts";
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
@@ -100,11 +99,7 @@ Deno.test("seeds of the wrong length are refused with INVALID_KEY", async () => 
     for (
       const fn of [() => publicKeyFromSeed(seed), () => signEd25519(seed, seed)]
     ) {
-      await assertRejects(fn, (error: unknown) => {
-        assert(error instanceof ToolError);
-        assertEquals(error.code, "INVALID_KEY");
-        return true;
-      });
+      await assertToolError(fn, "INVALID_KEY");
     }
   }
 });

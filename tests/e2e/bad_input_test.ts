@@ -11,7 +11,9 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import type { ErrorCode } from "../../src/errors.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
+import { assertCliError } from "../support/errors.ts";
 import {
   createTempRepo,
   snapshotDiff,
@@ -40,7 +42,8 @@ interface BadInputCase {
   /** The CLI's working folder (default: the repository's root). */
   cwd?(c: Context): string;
   env?(c: Context): Record<string, string>;
-  code: 1 | 2;
+  /** The error's code (which sets the exit code: 2 for USAGE, else 1). */
+  error: ErrorCode;
   /** Texts stderr must contain (the file and the problem). */
   stderr(c: Context): string[];
   /** Undoes what `setup` did that would spoil later cases. */
@@ -74,7 +77,7 @@ const cases: BadInputCase[] = [
   {
     name: "a missing file",
     args: () => ["sign", "missing/.mcp.json"],
-    code: 1,
+    error: "BAD_PATH",
     stderr: () => ['"missing/.mcp.json"', "no such file"],
   },
   {
@@ -82,7 +85,7 @@ const cases: BadInputCase[] = [
     setup: (c) =>
       c.repo.write("invalid/.mcp.json", '{\n  "mcpServers": {,}\n}\n'),
     args: () => ["sign", "invalid/.mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr:
       () => ['"invalid/.mcp.json"', "line 2, column 18", "expected a value"],
   },
@@ -94,7 +97,7 @@ const cases: BadInputCase[] = [
         '{\n  "mcpServers": {},\n  "mcpServers": {}\n}\n',
       ),
     args: () => ["sign", "dup/.mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"dup/.mcp.json"', "line 3", 'duplicate key "mcpServers"'],
   },
   {
@@ -105,7 +108,7 @@ const cases: BadInputCase[] = [
         '{\n  // tools\n  "servers": {\n    "a": {"command": "x"},\n    "a": {"command": "y"},\n  },\n}\n',
       ),
     args: () => ["sign", "dup/.vscode/mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"dup/.vscode/mcp.json"', "line 5", 'duplicate key "a"'],
   },
   {
@@ -116,7 +119,7 @@ const cases: BadInputCase[] = [
         '[mcp_servers.a]\ncommand = "x"\ncommand = "y"\n',
       ),
     args: () => ["sign", "dup/.codex/config.toml"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"dup/.codex/config.toml"', "line 3", "duplicate key"],
   },
   {
@@ -124,7 +127,7 @@ const cases: BadInputCase[] = [
     setup: (c) =>
       c.repo.write("noservers/.vscode/mcp.json", '{"mcpServers": {}}\n'),
     args: () => ["sign", "noservers/.vscode/mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"noservers/.vscode/mcp.json"', 'no "servers" table'],
   },
   {
@@ -132,7 +135,7 @@ const cases: BadInputCase[] = [
     setup: (c) =>
       c.repo.write("noservers/.zed/settings.json", '{"theme": "One Dark"}\n'),
     args: () => ["sign", "noservers/.zed/settings.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr:
       () => ['"noservers/.zed/settings.json"', 'no "context_servers" table'],
   },
@@ -144,7 +147,7 @@ const cases: BadInputCase[] = [
         new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(GOOD)]),
       ),
     args: () => ["sign", "bom/.mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"bom/.mcp.json"', "byte-order mark"],
   },
   {
@@ -153,14 +156,14 @@ const cases: BadInputCase[] = [
     setup: (c) =>
       c.repo.write("big/.mcp.json", GOOD.padEnd(1024 * 1024 + 1, " ")),
     args: () => ["sign", "big/.mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"big/.mcp.json"', "over the limit of 1048576 bytes"],
   },
   {
     name: "binary data",
     setup: (c) => c.repo.write("binary/.mcp.json", `${GOOD}\0\x01`),
     args: () => ["sign", "binary/.mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"binary/.mcp.json"', "binary data", "0x00"],
   },
   // --- Paths ---
@@ -170,26 +173,26 @@ const cases: BadInputCase[] = [
     setup: (c) =>
       Deno.symlink("../.mcp.json", join(c.repo.root, "link", ".mcp.json")),
     args: () => ["sign", "link/.mcp.json"],
-    code: 1,
+    error: "BAD_PATH",
     stderr: () => ['"link/.mcp.json"', "symbolic link"],
   },
   {
     name: "a relative path outside the repository",
     args: () => ["sign", "../x/.mcp.json"],
-    code: 1,
+    error: "BAD_PATH",
     stderr: () => ['"../x/.mcp.json"', "outside the repository"],
   },
   {
     name: "an absolute path outside the repository",
     args: (c) => ["sign", join(c.outside, ".mcp.json")],
-    code: 1,
+    error: "BAD_PATH",
     stderr: (c) => [join(c.outside, ".mcp.json"), "outside the repository"],
   },
   {
     name: "a path through a symlinked folder that leads outside",
     setup: (c) => Deno.symlink(c.outside, join(c.repo.root, "linked")),
     args: () => ["sign", "linked/.mcp.json"],
-    code: 1,
+    error: "BAD_PATH",
     stderr: () => [
       '"linked/.mcp.json"',
       'its folder "linked" is a symbolic link',
@@ -199,7 +202,7 @@ const cases: BadInputCase[] = [
     name: "a file that is not a recognised config",
     setup: (c) => c.repo.write("notes/servers.json", GOOD),
     args: () => ["sign", "notes/servers.json"],
-    code: 1,
+    error: "BAD_PATH",
     stderr: () => ['"notes/servers.json"', "not a recognised MCP config"],
   },
   {
@@ -220,44 +223,44 @@ const cases: BadInputCase[] = [
       "mixed/b/.mcp.json",
       "mixed/.vscode/mcp.json",
     ],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"mixed/b/.mcp.json"', "duplicate key"],
   },
   {
     name: "a full sign with bad files anywhere in the tree: nothing is signed",
     args: () => ["sign"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr: () => ['"mixed/b/.mcp.json"', '"dup/.mcp.json"', '"bom/.mcp.json"'],
   },
   {
     name: "an unknown option is a usage error",
     args: () => ["sign", "--bogus", ".mcp.json"],
-    code: 2,
+    error: "USAGE",
     stderr: () => ["bogus", "mcp-orchestration sign --help"],
   },
   // --- inspect with ids that are not artifact ids ---
   {
     name: "inspect with a traversal path",
     args: () => ["inspect", "../../etc/passwd"],
-    code: 1,
+    error: "BAD_PATH",
     stderr: () => ['"../../etc/passwd"', "outside the repository"],
   },
   {
     name: "inspect with 63 hex digits",
     args: () => ["inspect", hex(63)],
-    code: 2,
+    error: "USAGE",
     stderr: () => [hex(63), "neither a file nor an artifact id"],
   },
   {
     name: "inspect with 64 uppercase hex digits",
     args: () => ["inspect", hex(64, "A")],
-    code: 2,
+    error: "USAGE",
     stderr: () => [hex(64, "A"), "64 lowercase hex digits"],
   },
   {
     name: "inspect with an unknown artifact id",
     args: () => ["inspect", hex(64, "0")],
-    code: 1,
+    error: "BAD_PATH",
     stderr: () => [hex(64, "0"), "No signed config has the artifact id"],
   },
   // --- Keys ---
@@ -268,7 +271,7 @@ const cases: BadInputCase[] = [
       await Deno.chmod(c.keyPath, 0o644);
     },
     args: () => ["sign", "keycase/.mcp.json"],
-    code: 1,
+    error: "KEY_PERMISSIONS",
     stderr: (
       c,
     ) => [
@@ -283,7 +286,7 @@ const cases: BadInputCase[] = [
     name: "no signing key at all",
     args: () => ["sign", "keycase/.mcp.json"],
     env: (c) => ({ MCP_ORCHESTRATION_HOME: join(c.outside, "empty home") }),
-    code: 1,
+    error: "KEY_NOT_FOUND",
     stderr: (c) => [
       join(c.outside, "empty home", "keys", "signing.key"),
       '"mcp-orchestration keys init"',
@@ -294,7 +297,7 @@ const cases: BadInputCase[] = [
     args: (
       c,
     ) => ["sign", "--key", join(c.outside, "nope.key"), "keycase/.mcp.json"],
-    code: 1,
+    error: "KEY_NOT_FOUND",
     stderr: (c) => ["No private key", join(c.outside, "nope.key")],
   },
   {
@@ -306,7 +309,7 @@ const cases: BadInputCase[] = [
     args: (
       c,
     ) => ["sign", "--key", join(c.outside, "folder.key"), "keycase/.mcp.json"],
-    code: 1,
+    error: "BAD_PATH",
     stderr: (c) => [join(c.outside, "folder.key"), "not a regular file"],
   },
   {
@@ -326,7 +329,7 @@ const cases: BadInputCase[] = [
     args: (
       c,
     ) => ["sign", "--key", join(c.outside, "encrypted"), "keycase/.mcp.json"],
-    code: 1,
+    error: "INVALID_KEY",
     stderr: (
       c,
     ) => [join(c.outside, "encrypted"), "encrypted keys are not supported"],
@@ -348,7 +351,7 @@ const cases: BadInputCase[] = [
         join(c.outside, "rsa"),
       ]),
     args: (c) => ["sign", "--key", join(c.outside, "rsa"), "keycase/.mcp.json"],
-    code: 1,
+    error: "INVALID_KEY",
     stderr: (
       c,
     ) => [join(c.outside, "rsa"), '"ssh-rsa"', 'only "ssh-ed25519" keys'],
@@ -359,7 +362,7 @@ const cases: BadInputCase[] = [
     setup: (c) =>
       c.repo.write(`${STORE}/config.json`, '{"version": 1, "configs": [}\n'),
     args: () => ["sign", ".mcp.json"],
-    code: 1,
+    error: "INVALID_CONFIG",
     stderr:
       () => ["Invalid repository config", `"${STORE}/config.json"`, "line 1"],
     teardown: (c) => Deno.remove(join(c.repo.root, STORE, "config.json")),
@@ -368,7 +371,7 @@ const cases: BadInputCase[] = [
     name: "not a git repository",
     args: () => ["sign"],
     cwd: (c) => c.outside,
-    code: 1,
+    error: "NOT_A_REPOSITORY",
     stderr: (c) => ["Not inside a Git working tree", c.outside],
   },
 ];
@@ -413,7 +416,7 @@ Deno.test("bad input is refused with a clear message, and nothing is written", a
       });
       const shown =
         `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
-      assert.equal(result.code, bad.code, shown);
+      assertCliError(result, bad.error);
       for (const text of bad.stderr(c)) {
         assert.ok(
           result.stderr.includes(text),

@@ -26,6 +26,7 @@ import {
   verifyHistory,
   write,
 } from "../support/flow.ts";
+import { assertCliError } from "../support/errors.ts";
 
 // A string that ident rewrites on checkout; any JSON string would do.
 const SIGNED = JSON.stringify({
@@ -51,12 +52,12 @@ Deno.test({
     await flow.ok(["add", "-A"]);
     const hooked = await flow.git(["commit", "-q", "-m", "attributes"]);
     assert.notEqual(hooked.code, 0, "the hook let the attributes through");
-    assert.match(hooked.stderr, /"ident"/);
+    assertCliError(hooked, "TRUST", /"ident"/);
     assert.equal(await head(flow), base);
     // sign and working-tree verify refuse it too.
     const signed = await flow.cli(["sign"]);
     assert.notEqual(signed.code, 0, signed.stdout);
-    assert.match(signed.stderr, /\.mcp\.json.*"ident"/);
+    assertCliError(signed, "INVALID_CONFIG", /\.mcp\.json.*"ident"/);
     const verified = await flow.cli(["verify", "--json"]);
     assert.equal(verified.code, 1, verified.stdout);
     assert.ok(

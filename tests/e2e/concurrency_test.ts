@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { type CliResult, runCli } from "../support/cli.ts";
+import { assertCliError } from "../support/errors.ts";
 import {
   createTempRepo,
   snapshotDiff,
@@ -288,10 +289,13 @@ Deno.test("a stale lock makes sign wait, and fail with LOCKED naming the file if
     await Deno.writeTextFile(join(repo.root, LOCK), staleText);
     const before = await repo.snapshot();
     const result = await cli(repo, ["sign"]);
-    assert.equal(result.code, 1, result.stdout + result.stderr);
-    assert.ok(result.stderr.includes(join(repo.root, LOCK)), result.stderr);
-    assert.match(result.stderr, /holds the lock/);
-    assert.match(result.stderr, /delete that file/);
+    assertCliError(
+      result,
+      "LOCKED",
+      join(repo.root, LOCK),
+      /holds the lock/,
+      /delete that file/,
+    );
     assert.equal(result.stdout, "");
     assert.deepEqual(snapshotDiff(before, await repo.snapshot()), []);
     // The lock is not ours: it is left for the user to judge.

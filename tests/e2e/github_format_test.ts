@@ -23,6 +23,7 @@ import {
   verifyHistory,
   write,
 } from "../support/flow.ts";
+import { assertCliError } from "../support/errors.ts";
 import {
   parseWorkflowCommand,
   runnerLines,
@@ -233,8 +234,7 @@ Deno.test({
     ];
     for (const [args, message] of cases) {
       const result = await flow.cli(["verify", ...args]);
-      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-      assert.match(result.stderr, message);
+      assertCliError(result, "USAGE", message);
       assert.equal(result.stdout, "");
     }
     const both = await flow.cli(["verify", "--json", "--format", "json"]);

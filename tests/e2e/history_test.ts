@@ -30,6 +30,7 @@ import {
   sha256,
   write,
 } from "../support/flow.ts";
+import { assertCliError } from "../support/errors.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const STORE = ".mcp-orchestration";
@@ -244,10 +245,10 @@ Deno.test({
       const refused = await flow.git(["commit", "-q", "-m", "evil"], {
         env: asMallory,
       });
-      assert.equal(refused.code, 1, refused.stderr);
-      assert.ok(
-        refused.stderr.includes(`trust add "${flow.mallory.publicPath}"`),
-        refused.stderr,
+      assertCliError(
+        refused,
+        "TRUST",
+        `trust add "${flow.mallory.publicPath}"`,
       );
       assert.deepEqual(await flow.repo.snapshot(), before);
 
@@ -446,7 +447,7 @@ Deno.test({
           0,
           "the hook must not sign a merge's changes by itself",
         );
-        assert.match(refused.stderr, /merge brings "\.mcp\.json"/);
+        assertCliError(refused, "TRUST", /merge brings "\.mcp\.json"/);
         const signed = await flow.cli(["sign", ".mcp.json"]);
         assert.equal(signed.code, 0, signed.stderr);
         await commit(flow, message);

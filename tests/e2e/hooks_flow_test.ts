@@ -27,6 +27,7 @@ import {
   sha256,
   verifyHistory,
 } from "../support/flow.ts";
+import { assertCliError } from "../support/errors.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
@@ -251,7 +252,11 @@ Deno.test({
         "sub/.mcp.json": crlf2,
       });
       assert.notEqual(refused.code, 0, "eol=crlf was committed");
-      assert.match(refused.stderr, /sub\/\.mcp\.json.*"eol" set to "crlf"/);
+      assertCliError(
+        refused,
+        "TRUST",
+        /sub\/\.mcp\.json.*"eol" set to "crlf"/,
+      );
       const committed = await commitFiles(flow, "crlf", {
         ".gitattributes": "sub/.mcp.json text eol=lf\n",
         ".mcp.json": crlf,
@@ -301,8 +306,7 @@ Deno.test({
       const head = await revParse(flow, "HEAD");
       const before = await flow.repo.snapshot();
       const refused = await flow.git(["commit", "-q", "-m", "v2", ".mcp.json"]);
-      assert.equal(refused.code, 1, refused.stderr);
-      assert.match(refused.stderr, /git add/);
+      assertCliError(refused, "HOOKS", /git add/);
       assert.equal(await revParse(flow, "HEAD"), head);
       assert.deepEqual(await flow.repo.snapshot(), before);
 
@@ -385,8 +389,7 @@ Deno.test({
       const refused = await commitFiles(flow, "v1", { ".mcp.json": V1 }, {
         env: { MCP_ORCHESTRATION_HOME: empty },
       });
-      assert.equal(refused.code, 1, refused.stderr);
-      assert.match(refused.stderr, /keys init/);
+      assertCliError(refused, "KEY_NOT_FOUND", /keys init/);
       assert.equal(
         (await flow.git(["rev-parse", "-q", "--verify", "HEAD"])).stdout,
         head.stdout,

@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isOurHook } from "../../src/hooks/stubs.ts";
 import { type CliResult, denoEnv, runCli } from "../support/cli.ts";
+import { assertCliError } from "../support/errors.ts";
 import {
   createTempRepo,
   gitEnv,
@@ -395,8 +396,11 @@ Deno.test({
       "--key",
       join(keysDir, "nonexistent"),
     ]);
-    assert.equal(missing.code, 1, missing.stderr);
-    assert.match(missing.stderr, /No private key at ".*nonexistent"/);
+    assertCliError(
+      missing,
+      "KEY_NOT_FOUND",
+      /No private key at ".*nonexistent"/,
+    );
     assert.equal(await listDir(homeKeys), null, "a key was created");
     assert.deepEqual(snapshotDiff(before, await repo.snapshot()), []);
   },
@@ -412,9 +416,12 @@ Deno.test({
     await repo.git("config", "--unset", "user.email");
     const before = await repo.snapshot();
     const result = await cli(repo, ["init"]);
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /--principal NAME/);
-    assert.match(result.stderr, /git config user\.email/);
+    assertCliError(
+      result,
+      "USAGE",
+      /--principal NAME/,
+      /git config user\.email/,
+    );
     assert.equal(result.stdout, "");
     assert.deepEqual(snapshotDiff(before, await repo.snapshot()), []);
     assert.equal(await listDir(join(repo.home, "keys")), null);
@@ -466,7 +473,7 @@ Deno.test({
     await repo.git("config", "core.hooksPath", ".husky/_");
     await repo.write(".husky/_/h", "#!/bin/sh\n");
     const result = await cli(repo, ["init"]);
-    assert.equal(result.code, 1, result.stderr);
+    assertCliError(result, "HOOKS");
     assert.match(result.stdout, /^1\. key +created SHA256:/m);
     assert.match(result.stdout, /^2\. trust +added SHA256:/m);
     assert.doesNotMatch(result.stdout, /^3\./m);
@@ -512,9 +519,9 @@ Deno.test({
     await using repo = await createTempRepo();
     await repo.write(".mcp.json", '{"mcpServers": {"a": 1,}}\n');
     const result = await cli(repo, ["init"]);
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(
-      result.stderr,
+    assertCliError(
+      result,
+      "INVALID_CONFIG",
       /init stopped at step 4 of 4 \(sign\): .*\.mcp\.json/,
     );
     assert.match(result.stderr, /3\. hooks: installed/);
@@ -763,8 +770,7 @@ Deno.test("status outside a repository exits 1", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const result = await runCli(["status"], { cwd: dir, home: dir });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /Not inside a Git working tree/);
+    assertCliError(result, "NOT_A_REPOSITORY", /Not inside a Git working tree/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

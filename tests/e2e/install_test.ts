@@ -36,6 +36,7 @@ import {
   runCli,
   TEST_BIN_ENV,
 } from "../support/cli.ts";
+import { assertCliError, assertToolError } from "../support/errors.ts";
 import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
@@ -369,12 +370,15 @@ Deno.test({
     // install now refuses rather than lose one of the two foreign hooks.
     const state = await folderState(hooks);
     const refused = await cli(repo, ["install"]);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /already holds a hook moved aside earlier/);
+    assertCliError(
+      refused,
+      "HOOKS",
+      "already holds a hook moved aside earlier",
+    );
     assert.deepEqual(await folderState(hooks), state);
-    await assert.rejects(
+    await assertToolError(
       installHooks(await findRepository(repo.root), { command: ["/x"] }),
-      (error: unknown) => (error as { code?: string }).code === "HOOKS",
+      "HOOKS",
     );
   },
 });
@@ -628,11 +632,12 @@ for (const c of MANAGERS) {
       const gitHooks = await folderState(hooksDir(repo));
 
       const refused = await cli(repo, ["install"]);
-      assert.equal(refused.code, 1, refused.stderr);
+      const message = assertCliError(refused, "HOOKS");
       assert.ok(
-        refused.stderr.startsWith(
-          `error: Not installing into "${folder}": core.hooksPath is "${c.hooksPath}"`,
-        ),
+        refused.stderr.startsWith(`error[HOOKS]: ${message}`) &&
+          message.startsWith(
+            `Not installing into "${folder}": core.hooksPath is "${c.hooksPath}"`,
+          ),
         refused.stderr,
       );
       const tool = formatShellCommand(await expectedCommand());
@@ -642,9 +647,9 @@ for (const c of MANAGERS) {
       assert.match(refused.stderr, /run install again with --force/);
       assert.deepEqual(await folderState(folder), before);
       assert.deepEqual(await folderState(hooksDir(repo)), gitHooks);
-      await assert.rejects(
+      await assertToolError(
         installHooks(await findRepository(repo.root), { command: ["/x"] }),
-        (error: unknown) => (error as { code?: string }).code === "HOOKS",
+        "HOOKS",
       );
 
       const forced = await cliJson(repo, ["install", "--force"]);
@@ -758,11 +763,15 @@ Deno.test("install and uninstall outside a repository fail with NOT_A_REPOSITORY
   await using repo = await createTempRepo();
   for (const command of ["install", "uninstall"]) {
     const result = await cli(repo, [command], { cwd: repo.home });
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /^error: Not inside a Git working tree/);
+    assertCliError(
+      result,
+      "NOT_A_REPOSITORY",
+      /^Not inside a Git working tree/,
+    );
+    assert.match(result.stderr, /^error\[NOT_A_REPOSITORY\]: /);
   }
   const usage = await cli(repo, ["install", "extra"]);
-  assert.equal(usage.code, 2);
+  assertCliError(usage, "USAGE");
   assert.equal(await readOrNull(join(hooksDir(repo), "pre-commit")), null);
 });
 

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { formatStatement, type VerifyResult } from "../../mod.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
+import { writeStdin } from "../support/process.ts";
 import { createTempRepo, type TempRepo } from "../support/repo.ts";
 import { generateKey, sshSign } from "../support/ssh_keygen.ts";
 
@@ -43,11 +44,7 @@ async function sshKeygen(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (options.stdin) {
-    const writer = child.stdin.getWriter();
-    await writer.write(options.stdin).catch(() => {});
-    await writer.close().catch(() => {});
-  }
+  if (options.stdin) await writeStdin(child, options.stdin);
   const output = await child.output();
   const decoder = new TextDecoder();
   return {

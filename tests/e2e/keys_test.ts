@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliResult, runCli } from "../support/cli.ts";
+import { assertCliError } from "../support/errors.ts";
 import { createTempRepo, type TempRepo } from "../support/repo.ts";
 import { generateKey, sshVerify } from "../support/ssh_keygen.ts";
 
@@ -106,11 +107,14 @@ Deno.test({
     const oldPrivate = await Deno.readFile(privatePath);
     const oldPublic = await Deno.readFile(publicPath);
     const again = await cli(repo, ["keys", "init"]);
-    assert.equal(again.code, 1);
-    assert.ok(again.stderr.includes(privatePath), again.stderr);
-    assert.match(again.stderr, /already exists/);
-    assert.match(again.stderr, /--regenerate/);
-    assert.ok(again.stderr.includes(created.keyId), again.stderr);
+    assertCliError(
+      again,
+      "KEY_EXISTS",
+      privatePath,
+      /already exists/,
+      /--regenerate/,
+      created.keyId,
+    );
     assert.deepEqual(await Deno.readFile(privatePath), oldPrivate);
     assert.deepEqual(await Deno.readFile(publicPath), oldPublic);
 
@@ -276,7 +280,7 @@ Deno.test("keys show and sign use --key PATH, else MCP_ORCHESTRATION_KEY, with a
 Deno.test("keys show without a key says how to create one", async () => {
   await using repo = await createTempRepo();
   const result = await cli(repo, ["keys", "show"]);
-  assert.equal(result.code, 1);
+  assertCliError(result, "KEY_NOT_FOUND");
   assert.equal(result.stdout, "");
   assert.ok(
     result.stderr.includes(join(repo.home, "keys", "signing.key")),
@@ -365,14 +369,14 @@ Deno.test({
           const args of [["keys", "init"], ["keys", "init", "--regenerate"]]
         ) {
           const result = await cli(repo, args);
-          assert.equal(result.code, 1, result.stderr);
-          assert.equal(result.stdout, "");
-          assert.ok(result.stderr.includes(`"${folder}"`), result.stderr);
-          assert.ok(
-            result.stderr.includes(`chmod 700 "${folder}"`),
-            result.stderr,
+          assertCliError(
+            result,
+            "KEY_PERMISSIONS",
+            `"${folder}"`,
+            `chmod 700 "${folder}"`,
+            /too open/,
           );
-          assert.match(result.stderr, /too open/);
+          assert.equal(result.stdout, "");
           // Nothing created, moved or repaired behind the user's back.
           assert.deepEqual(await tree(keys), before);
           assert.equal(mode(await Deno.stat(folder)), c.mode);

@@ -37,6 +37,7 @@ import {
   withSignedHistory,
 } from "../support/attacks.ts";
 import { runCli } from "../support/cli.ts";
+import { assertCliError } from "../support/errors.ts";
 import {
   cliOk,
   commit,
@@ -331,8 +332,12 @@ Deno.test({
       await write(flow, { ".mcp.json": config("alice-v3") });
       const signed = await flow.cli(["sign"]);
       assert.notEqual(signed.code, 0, signed.stdout);
-      assert.match(signed.stderr, /\.mcp\.json/);
-      assert.match(signed.stderr, /does not verify/);
+      assertCliError(
+        signed,
+        "INVALID_FORMAT",
+        /\.mcp\.json/,
+        /does not verify/,
+      );
       assert.equal(await indexId(flow, "HEAD", ".mcp.json"), forged);
       assert.ok((await readText(flow, INDEX)).includes(forged));
     });
@@ -507,7 +512,11 @@ Deno.test({
       });
       const verify = await flow.cli(["verify"]);
       assert.notEqual(verify.code, 0);
-      assert.match(verify.stderr, /allowed_signers.*over the limit of 1048576/);
+      assertCliError(
+        verify,
+        "INVALID_FORMAT",
+        /allowed_signers.*over the limit of 1048576/,
+      );
       const added = await flow.cli([
         "trust",
         "add",
@@ -516,7 +525,7 @@ Deno.test({
         "mallory@example.com",
       ]);
       assert.notEqual(added.code, 0);
-      assert.match(added.stderr, /over the limit of 1048576/);
+      assertCliError(added, "INVALID_FORMAT", /over the limit of 1048576/);
       const huge = await forceCommit(flow, "a huge trust list");
       // The next commit swaps in mallory's own list and config, self-signed
       // (made on an orphan branch, where nothing came before).
@@ -569,7 +578,11 @@ Deno.test({
       await flow.ok(["checkout", "--ours", "--", INDEX]);
       const signed = await flow.cli(["sign", ".mcp.json"]);
       assert.notEqual(signed.code, 0, signed.stdout);
-      assert.match(signed.stderr, /does not verify there \(UNTRUSTED_SIGNER/);
+      assertCliError(
+        signed,
+        "INVALID_FORMAT",
+        /does not verify there \(UNTRUSTED_SIGNER/,
+      );
       await flow.ok(["merge", "--abort"]);
     });
   },

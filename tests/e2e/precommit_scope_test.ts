@@ -26,6 +26,7 @@ import {
   verifyHistory,
   write,
 } from "../support/flow.ts";
+import { assertCliError } from "../support/errors.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
@@ -56,14 +57,12 @@ Deno.test({
       await flow.ok(["add", "-A"]);
       const refused = await flow.git(["commit", "-q", "-m", "trust bob"]);
       assert.notEqual(refused.code, 0, "the trust change was committed");
-      assert.ok(
-        refused.stderr.includes(`"${PLANTED}" (UNSIGNED`),
-        refused.stderr,
-      );
-      assert.match(refused.stderr, /signs only the configs a commit changes/);
-      assert.ok(
-        refused.stderr.includes(`mcp-orchestration sign "${PLANTED}"`),
-        refused.stderr,
+      assertCliError(
+        refused,
+        "TRUST",
+        `"${PLANTED}" (UNSIGNED`,
+        /signs only the configs a commit changes/,
+        `mcp-orchestration sign "${PLANTED}"`,
       );
       assert.equal(await head(flow), before);
       assert.ok(!(await readText(flow, INDEX)).includes(PLANTED));
@@ -79,7 +78,7 @@ Deno.test({
       await flow.ok(["add", "-A"]);
       const edit = await flow.git(["commit", "-q", "-m", "v3"]);
       assert.notEqual(edit.code, 0, "the edit was committed");
-      assert.ok(edit.stderr.includes(`"${PLANTED}" (UNSIGNED`), edit.stderr);
+      assertCliError(edit, "TRUST", `"${PLANTED}" (UNSIGNED`);
 
       // Once it is gone (or signed by someone who reviewed it), both pass.
       await flow.ok(["rm", "-q", PLANTED]);

@@ -12,6 +12,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliResult, runCli } from "../support/cli.ts";
+import { writeStdin } from "../support/process.ts";
+import { assertCliError } from "../support/errors.ts";
 import { createTempRepo, withTempDir } from "../support/repo.ts";
 import { generateKey, sshSign, sshVerify } from "../support/ssh_keygen.ts";
 
@@ -49,9 +51,7 @@ async function sshKeygen(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(stdin).catch(() => {});
-  await writer.close().catch(() => {});
+  await writeStdin(child, stdin);
   const out = await child.output();
   const decoder = new TextDecoder();
   return {
@@ -265,9 +265,12 @@ Deno.test("sign-file: refusals name the file and leave signatures alone", async 
     const first = await Deno.readTextFile(join(dir, "a.sig"));
 
     const again = await run(["a"], other.privatePath);
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /Refusing to overwrite "a\.sig": it exists/);
-    assert.match(again.stderr, /--force/);
+    assertCliError(
+      again,
+      "BAD_PATH",
+      /Refusing to overwrite "a\.sig": it exists/,
+      /--force/,
+    );
     assert.equal(await Deno.readTextFile(join(dir, "a.sig")), first);
 
     const forced = await run(["a", "--force"], other.privatePath);
@@ -275,8 +278,7 @@ Deno.test("sign-file: refusals name the file and leave signatures alone", async 
     assert.notEqual(await Deno.readTextFile(join(dir, "a.sig")), first);
 
     const missing = await run(["missing"]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /Cannot read "missing": no such file/);
+    assertCliError(missing, "BAD_PATH", /Cannot read "missing": no such file/);
 
     const usage = [
       [[], /"sign-file" needs at least one file/],
@@ -286,9 +288,12 @@ Deno.test("sign-file: refusals name the file and leave signatures alone", async 
     ] as const;
     for (const [args, pattern] of usage) {
       const result = await run([...args]);
-      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-      assert.match(result.stderr, pattern);
-      assert.match(result.stderr, /mcp-orchestration sign-file --help/);
+      assertCliError(
+        result,
+        "USAGE",
+        pattern,
+        /mcp-orchestration sign-file --help/,
+      );
     }
     assert.equal(
       (await cli(dir, ["sign-file", "--help"])).code,

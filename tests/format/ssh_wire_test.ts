@@ -2,27 +2,11 @@ import {
   deepStrictEqual as assertEquals,
   throws as assertThrows,
 } from "node:assert/strict";
-import { ToolError } from "../../src/errors.ts";
 import { SshReader, SshWriter } from "../../src/format/ssh_wire.ts";
+import { assertToolError } from "../support/errors.ts";
 
 function assertInvalid(fn: () => unknown, ...fragments: string[]): void {
-  const error = assertToolError(fn);
-  assertEquals(error.code, "INVALID_FORMAT");
-  for (const fragment of fragments) {
-    if (!error.message.includes(fragment)) {
-      throw new Error(`"${error.message}" lacks "${fragment}"`);
-    }
-  }
-}
-
-function assertToolError(fn: () => unknown): ToolError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error("Expected a ToolError");
+  assertToolError(fn, "INVALID_FORMAT", ...fragments);
 }
 
 Deno.test("SshWriter and SshReader round-trip every field kind", () => {

@@ -8,21 +8,12 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ToolError } from "../../src/errors.ts";
 import { readFileLimited, writeFileAtomic } from "../../src/fs/files.ts";
 import { withFileLock } from "../../src/fs/lock.ts";
 import { withTempDir } from "../support/repo.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const POSIX = Deno.build.os !== "windows";
-
-function isCode(code: string, pattern: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ToolError, String(error));
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    return true;
-  };
-}
 
 Deno.test("readFileLimited reads a file, and refuses one over the limit", async () => {
   await withTempDir(async (dir) => {
@@ -37,13 +28,15 @@ Deno.test("readFileLimited reads a file, and refuses one over the limit", async 
       await readFileLimited(join(path, "under"), 3, { refuseSymlink: true }),
       undefined,
     );
-    await assert.rejects(
+    await assertToolError(
       readFileLimited(path, 2, { displayName: "a.json" }),
-      isCode("INVALID_FORMAT", /^Cannot read "a\.json": 3 bytes is over/),
+      "INVALID_FORMAT",
+      /^Cannot read "a\.json": 3 bytes is over/,
     );
-    await assert.rejects(
+    await assertToolError(
       readFileLimited(dir, 2, { displayName: "dir" }),
-      isCode("BAD_PATH", /^Cannot read "dir": not a regular file$/),
+      "BAD_PATH",
+      /^Cannot read "dir": not a regular file$/,
     );
   });
 });
@@ -60,20 +53,22 @@ Deno.test({
         await readFileLimited(join(dir, "link"), 9),
         new Uint8Array([120]),
       );
-      await assert.rejects(
+      await assertToolError(
         readFileLimited(join(dir, "link"), 9, {
           refuseSymlink: true,
           displayName: "link",
         }),
-        isCode("BAD_PATH", /^Refusing "link": it is a symbolic link$/),
+        "BAD_PATH",
+        /^Refusing "link": it is a symbolic link$/,
       );
       const fifo = join(dir, "fifo");
       const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
       assert.ok(made.success);
       for (const refuseSymlink of [false, true]) {
-        await assert.rejects(
+        await assertToolError(
           readFileLimited(fifo, 9, { refuseSymlink, displayName: "fifo" }),
-          isCode("BAD_PATH", /^Cannot read "fifo": not a regular file$/),
+          "BAD_PATH",
+          /^Cannot read "fifo": not a regular file$/,
         );
       }
     });
@@ -98,9 +93,10 @@ Deno.test({
         return realOpen(...args);
       };
       try {
-        await assert.rejects(
+        await assertToolError(
           readFileLimited(path, 9, { refuseSymlink: true, displayName: "c" }),
-          isCode("BAD_PATH", /^Refusing "c": it /),
+          "BAD_PATH",
+          /^Refusing "c": it /,
         );
       } finally {
         Deno.openSync = realOpen;
@@ -128,9 +124,10 @@ Deno.test("withFileLock holds the lock exclusively and removes it", async () => 
     ]);
     await assert.rejects(Deno.lstat(lock), Deno.errors.NotFound);
     await Deno.writeTextFile(lock, "stale");
-    await assert.rejects(
+    await assertToolError(
       withFileLock(lock, () => Promise.resolve(), { timeoutMs: 50 }),
-      isCode("LOCKED", /delete that file$/),
+      "LOCKED",
+      /delete that file$/,
     );
   });
 });

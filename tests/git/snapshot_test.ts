@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { GitObjects } from "../../src/git/cat_file.ts";
 import { commitSnapshot, readCommit } from "../../src/git/snapshot.ts";
 import { createTempRepo } from "../support/repo.ts";
+import { writeStdin } from "../support/process.ts";
 
 async function gitWithInput(
   cwd: string,
@@ -22,9 +23,7 @@ async function gitWithInput(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(input);
-  await writer.close();
+  await writeStdin(child, input);
   const out = await child.output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout).trim();

@@ -30,12 +30,14 @@ import {
   shippedStubFiles,
 } from "../../scripts/generate_hooks.ts";
 import { withTempDir } from "../support/repo.ts";
+import { writeStdin } from "../support/process.ts";
 import {
   ALLOWED_SIGNERS_PATH,
   REPO_CONFIG_PATH,
   STORE_DIR,
 } from "../../src/constants.ts";
 import { BUILTIN_CONFIG_KINDS } from "../../src/configs/config_kinds.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const decoder = new TextDecoder();
@@ -66,13 +68,7 @@ async function run(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    // A hook may exit without reading its input (a skip, an early failure):
-    // a broken pipe then is its choice, and its exit code tells the rest.
-    await writer.write(new TextEncoder().encode(options.stdin)).catch(() => {});
-    await writer.close().catch(() => {});
-  }
+  if (options.stdin !== undefined) await writeStdin(child, options.stdin);
   const out = await child.output();
   return {
     code: out.code,
@@ -198,9 +194,9 @@ for (const { name, launch, command } of LAUNCHES) {
 }
 
 Deno.test("launchCommand refuses a runtime path that is not absolute", () => {
-  assert.throws(
+  assertToolError(
     () => launchCommand({ kind: "compiled", execPath: "mcp-orchestration" }),
-    (error: unknown) => (error as { code?: string }).code === "IO",
+    "IO",
   );
 });
 

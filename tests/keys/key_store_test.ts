@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { constants as fsConstants, promises as fs } from "node:fs";
 import { join } from "node:path";
 import { MAX_METADATA_BYTES } from "../../src/constants.ts";
-import { ToolError } from "../../src/errors.ts";
 import { initKey, loadSigningKey, showKey } from "../../src/keys/key_store.ts";
 import { withTempDir } from "../support/repo.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const POSIX = Deno.build.os !== "windows";
 
@@ -84,21 +84,6 @@ Deno.test({
   },
 });
 
-async function assertRefused(
-  run: Promise<unknown>,
-  code: string,
-  ...fragments: string[]
-): Promise<void> {
-  await assert.rejects(run, (error: unknown) => {
-    if (!(error instanceof ToolError)) throw error;
-    assert.equal(error.code, code, error.message);
-    for (const fragment of fragments) {
-      assert.ok(error.message.includes(fragment), error.message);
-    }
-    return true;
-  });
-}
-
 Deno.test({
   name:
     "loadSigningKey refuses a missing, open, non-file or oversized key file",
@@ -112,7 +97,7 @@ Deno.test({
       await t.step("no key: says how to create one", async () => {
         const empty = join(home, "empty");
         await Deno.mkdir(empty);
-        await assertRefused(
+        await assertToolError(
           loadSigningKey({ home: empty }),
           "KEY_NOT_FOUND",
           join(empty, "keys", "signing.key"),
@@ -124,7 +109,7 @@ Deno.test({
         const path = join(home, "open.key");
         await Deno.writeFile(path, goodBytes, { mode: 0o600 });
         await Deno.chmod(path, 0o640);
-        await assertRefused(
+        await assertToolError(
           loadSigningKey({ keyPath: path }),
           "KEY_PERMISSIONS",
           "0640",
@@ -135,7 +120,7 @@ Deno.test({
       await t.step("a folder, even a private one", async () => {
         const path = join(home, "folder.key");
         await Deno.mkdir(path, { mode: 0o700 });
-        await assertRefused(
+        await assertToolError(
           loadSigningKey({ keyPath: path }),
           "BAD_PATH",
           "not a regular file",
@@ -157,7 +142,7 @@ Deno.test({
         });
         const load = loadSigningKey({ keyPath: path });
         try {
-          await assertRefused(
+          await assertToolError(
             Promise.race([load, timeout]),
             "BAD_PATH",
             "not a regular file",
@@ -178,7 +163,7 @@ Deno.test({
         const path = join(home, "big.key");
         const big = new Uint8Array(MAX_METADATA_BYTES + 1).fill(0x41);
         await Deno.writeFile(path, big, { mode: 0o600 });
-        await assertRefused(
+        await assertToolError(
           loadSigningKey({ keyPath: path }),
           "INVALID_FORMAT",
           String(MAX_METADATA_BYTES),

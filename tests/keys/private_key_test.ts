@@ -21,24 +21,7 @@ import {
 } from "../../src/keys/public_key.ts";
 import { runProcess } from "../../src/runtime.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
-
-async function assertRejectsWith(
-  promise: Promise<unknown>,
-  code: string,
-  ...fragments: string[]
-): Promise<void> {
-  await assertRejects(promise, (error: unknown) => {
-    if (!(error instanceof ToolError)) throw error;
-    assertEquals(error.code, code, error.message);
-    for (const fragment of fragments) {
-      assert(
-        error.message.includes(fragment),
-        `"${error.message}" lacks "${fragment}"`,
-      );
-    }
-    return true;
-  });
-}
+import { assertToolError } from "../support/errors.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "private_key_test_" });
@@ -150,12 +133,7 @@ Deno.test("formatPrivateKey refuses malformed keys", () => {
       { seed: new Uint8Array(32), publicKey: new Uint8Array(33), comment: "" },
     ]
   ) {
-    try {
-      formatPrivateKey(key);
-      throw new Error("accepted");
-    } catch (error) {
-      assert(error instanceof ToolError && error.code === "INVALID_KEY");
-    }
+    assertToolError(() => formatPrivateKey(key), "INVALID_KEY");
   }
 });
 
@@ -208,7 +186,7 @@ Deno.test("an encrypted key is refused with advice", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "encrypted");
     await sshKeygen(["-q", "-t", "ed25519", "-N", "pass", "-f", path]);
-    await assertRejectsWith(
+    await assertToolError(
       parsePrivateKey(await Deno.readTextFile(path), path),
       "INVALID_KEY",
       `"${path}"`,
@@ -229,7 +207,7 @@ Deno.test("RSA and ECDSA private keys are refused, naming their type", async () 
     for (const [name, args, type] of cases) {
       const path = join(dir, name);
       await sshKeygen(["-q", "-N", "", "-f", path, ...args]);
-      await assertRejectsWith(
+      await assertToolError(
         parsePrivateKey(await Deno.readTextFile(path), path),
         "INVALID_KEY",
         type,
@@ -243,7 +221,7 @@ Deno.test("a PEM-format key is refused at its armor", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "pem");
     await sshKeygen(["-q", "-t", "ecdsa", "-m", "PEM", "-N", "", "-f", path]);
-    await assertRejectsWith(
+    await assertToolError(
       parsePrivateKey(await Deno.readTextFile(path), path),
       "INVALID_FORMAT",
       "-----BEGIN EC PRIVATE KEY-----",
@@ -388,7 +366,7 @@ for (const { name, change, code, fragment } of BROKEN) {
     // A 6-byte comment makes the section 137 bytes, so 7 padding bytes.
     const layout = layoutOf(await newKey("six ch"));
     change(layout);
-    await assertRejectsWith(
+    await assertToolError(
       parsePrivateKey(build(layout), "dir/signing.key"),
       code,
       '"dir/signing.key"',

@@ -4,7 +4,6 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { publicKeyFromSeed } from "../../src/crypto/ed25519.ts";
-import { ToolError } from "../../src/errors.ts";
 import { encodeBase64 } from "../../src/format/base64.ts";
 import { SshWriter } from "../../src/format/ssh_wire.ts";
 import {
@@ -16,27 +15,7 @@ import {
 } from "../../src/keys/public_key.ts";
 import { runProcess } from "../../src/runtime.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
-
-function assertToolError(
-  fn: () => unknown,
-  code: string,
-  ...fragments: string[]
-): void {
-  try {
-    fn();
-  } catch (error) {
-    if (!(error instanceof ToolError)) throw error;
-    assertEquals(error.code, code, error.message);
-    for (const fragment of fragments) {
-      assert(
-        error.message.includes(fragment),
-        `"${error.message}" lacks "${fragment}"`,
-      );
-    }
-    return;
-  }
-  throw new Error("Expected a ToolError");
-}
+import { assertToolError } from "../support/errors.ts";
 
 async function keygen(
   dir: string,

@@ -15,7 +15,6 @@ import {
   SIGNATURE_NAMESPACE,
 } from "../../src/constants.ts";
 import { generateSeed, publicKeyFromSeed } from "../../src/crypto/ed25519.ts";
-import { ToolError } from "../../src/errors.ts";
 import { keyId } from "../../src/keys/public_key.ts";
 import type { SigningKey } from "../../src/keys/key_store.ts";
 import {
@@ -25,6 +24,7 @@ import {
 } from "../../src/signature/sshsig.ts";
 import { checkNamespace, signFiles } from "../../src/sign/sign_files.ts";
 import { withTempDir } from "../support/repo.ts";
+import { assertToolError } from "../support/errors.ts";
 
 async function newKey(): Promise<SigningKey> {
   const seed = generateSeed();
@@ -33,15 +33,6 @@ async function newKey(): Promise<SigningKey> {
     key: { seed, publicKey, comment: "" },
     keyId: await keyId(publicKey),
     path: "(memory)",
-  };
-}
-
-function isCode(code: string, pattern?: RegExp) {
-  return (error: unknown) => {
-    assert.ok(error instanceof ToolError, String(error));
-    assert.equal(error.code, code, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return true;
   };
 }
 
@@ -107,13 +98,15 @@ Deno.test("signFiles writes nothing when one file is missing or not a file", asy
     const key = await newKey();
     await Deno.writeTextFile(join(dir, "a"), "a");
     await Deno.mkdir(join(dir, "folder"));
-    await assert.rejects(
+    await assertToolError(
       signFiles(["a", "missing"], { key, cwd: dir }),
-      isCode("BAD_PATH", /^Cannot read "missing": no such file$/),
+      "BAD_PATH",
+      /^Cannot read "missing": no such file$/,
     );
-    await assert.rejects(
+    await assertToolError(
       signFiles(["a", "folder"], { key, cwd: dir }),
-      isCode("BAD_PATH", /^Cannot read "folder": not a regular file$/),
+      "BAD_PATH",
+      /^Cannot read "folder": not a regular file$/,
     );
     assert.equal(await exists(join(dir, "a.sig")), false);
   });
@@ -126,12 +119,10 @@ Deno.test("signFiles replaces an existing signature only with force", async () =
     await Deno.writeTextFile(join(dir, "b"), "b");
     await signFiles(["b"], { key: first, cwd: dir });
     const before = await Deno.readTextFile(join(dir, "b.sig"));
-    await assert.rejects(
+    await assertToolError(
       signFiles(["a", "b"], { key: second, cwd: dir }),
-      isCode(
-        "BAD_PATH",
-        /^Refusing to overwrite "b\.sig": it exists; nothing was written\. Pass --force to replace it$/,
-      ),
+      "BAD_PATH",
+      /^Refusing to overwrite "b\.sig": it exists; nothing was written\. Pass --force to replace it$/,
     );
     assert.equal(await exists(join(dir, "a.sig")), false);
     assert.equal(await Deno.readTextFile(join(dir, "b.sig")), before);
@@ -151,11 +142,12 @@ Deno.test("signFiles refuses to sign a file together with the signature it write
     const key = await newKey();
     await Deno.writeTextFile(join(dir, "a"), "a");
     await Deno.writeTextFile(join(dir, "a.sig"), "old");
-    await assert.rejects(
+    await assertToolError(
       signFiles(["a.sig", "a"], { key, cwd: dir, force: true }),
-      isCode("USAGE", /^Cannot sign "a\.sig" along with "a"/),
+      "USAGE",
+      /^Cannot sign "a\.sig" along with "a"/,
     );
-    await assert.rejects(signFiles([], { key, cwd: dir }), isCode("USAGE"));
+    await assertToolError(signFiles([], { key, cwd: dir }), "USAGE");
     assert.equal(await Deno.readTextFile(join(dir, "a.sig")), "old");
   });
 });
@@ -177,14 +169,15 @@ Deno.test("checkNamespace keeps the config namespace and unlistable names out", 
   ];
   for (const [namespace, ok] of table) {
     if (ok) assert.equal(checkNamespace(namespace), namespace);
-    else assert.throws(() => checkNamespace(namespace), isCode("USAGE"));
+    else assertToolError(() => checkNamespace(namespace), "USAGE");
   }
 });
 
 Deno.test("createSshSignatureOfDigest refuses a digest that is not SHA-512", async () => {
   const { key } = await newKey();
-  await assert.rejects(
+  await assertToolError(
     createSshSignatureOfDigest(new Uint8Array(32), key),
-    isCode("INVALID_FORMAT", /SHA-512 digest is 64 bytes, got 32/),
+    "INVALID_FORMAT",
+    /SHA-512 digest is 64 bytes, got 32/,
   );
 });

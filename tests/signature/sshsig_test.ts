@@ -1,7 +1,6 @@
 import {
   deepStrictEqual as assertEquals,
   ok as assert,
-  rejects as assertRejects,
   throws as assertThrows,
 } from "node:assert/strict";
 import { join } from "node:path";
@@ -26,6 +25,7 @@ import {
   verifySshSignature,
 } from "../../src/signature/sshsig.ts";
 import { generateKey, sshSign, sshVerify } from "../support/ssh_keygen.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const NAMESPACE = "mcp-orchestration";
 const MESSAGE = new TextEncoder().encode(
@@ -180,18 +180,12 @@ Deno.test("createSshSignature signs in the namespace given", async () => {
 
 Deno.test("createSshSignature refuses an empty namespace and an inconsistent key", async () => {
   const key = await newKey();
-  await assertRejects(
+  await assertToolError(
     createSshSignature(MESSAGE, key, { namespace: "" }),
-    (e: unknown) => {
-      assert(e instanceof ToolError && e.code === "INVALID_FORMAT");
-      return true;
-    },
+    "INVALID_FORMAT",
   );
   const mismatched = { ...key, publicKey: (await newKey()).publicKey };
-  await assertRejects(createSshSignature(MESSAGE, mismatched), (e: unknown) => {
-    assert(e instanceof ToolError && e.code === "INVALID_KEY", String(e));
-    return true;
-  });
+  await assertToolError(createSshSignature(MESSAGE, mismatched), "INVALID_KEY");
 });
 
 Deno.test("verifySshSignature never throws", async () => {
@@ -385,16 +379,11 @@ Deno.test("an RSA signature made by ssh-keygen is refused, naming the type", asy
     const messagePath = join(dir, "config.json");
     await Deno.writeFile(messagePath, MESSAGE);
     const path = await sshSign({ keyPath, namespace: NAMESPACE, messagePath });
-    assertThrows(
+    assertToolError(
       () => parseSshSignature(Deno.readTextFileSync(path), path),
-      (e: unknown) => {
-        assert(e instanceof ToolError && e.code === "INVALID_FORMAT");
-        assert(
-          e.message.includes('"ssh-rsa"') && e.message.includes(path),
-          e.message,
-        );
-        return true;
-      },
+      "INVALID_FORMAT",
+      '"ssh-rsa"',
+      path,
     );
   });
 });
@@ -482,22 +471,12 @@ for (const { name, change, fragment } of BROKEN) {
     );
     const layout = layoutOf(sig);
     change(layout);
-    assertThrows(
+    assertToolError(
       () =>
         parseSshSignature(build(layout), ".mcp-orchestration/statements/x.sig"),
-      (e: unknown) => {
-        assert(e instanceof ToolError, String(e));
-        assertEquals(e.code, "INVALID_FORMAT");
-        assert(
-          e.message.includes('".mcp-orchestration/statements/x.sig"'),
-          e.message,
-        );
-        assert(
-          e.message.includes(fragment),
-          `"${e.message}" lacks "${fragment}"`,
-        );
-        return true;
-      },
+      "INVALID_FORMAT",
+      '".mcp-orchestration/statements/x.sig"',
+      fragment,
     );
   });
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { formatIndex, parseIndex } from "../../src/store/index_file.ts";
-import { ToolError } from "../../src/errors.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
@@ -61,11 +61,10 @@ const INVALID: [string, string, RegExp][] = [
 
 for (const [name, text, detail] of INVALID) {
   Deno.test(`index: rejects ${name}`, () => {
-    assert.throws(
+    assertToolError(
       () => parseIndex(encode(text), "fixture"),
-      (error: unknown) =>
-        error instanceof ToolError && error.code === "INVALID_FORMAT" &&
-        detail.test(error.message),
+      "INVALID_FORMAT",
+      detail,
     );
   });
 }

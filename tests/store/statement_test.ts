@@ -5,7 +5,7 @@ import {
   pathProblem,
   type Statement,
 } from "../../src/store/statement.ts";
-import { ToolError } from "../../src/errors.ts";
+import { assertToolError } from "../support/errors.ts";
 
 const GOOD: Statement = {
   version: 1,
@@ -54,12 +54,11 @@ previous 3f0c9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d
 const encode = (text: string) => new TextEncoder().encode(text);
 
 function assertInvalid(text: string | Uint8Array, detail: RegExp): void {
-  assert.throws(
+  assertToolError(
     () =>
       parseStatement(typeof text === "string" ? encode(text) : text, "fixture"),
-    (error: unknown) =>
-      error instanceof ToolError && error.code === "INVALID_FORMAT" &&
-      detail.test(error.message),
+    "INVALID_FORMAT",
+    detail,
   );
 }
 

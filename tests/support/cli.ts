@@ -17,6 +17,7 @@
 
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeStdin } from "./process.ts";
 import { gitEnv } from "./repo.ts";
 
 /** The permission flags of `deno run mod.ts`: all the tool may do (one source, shared with the demo). */
@@ -126,16 +127,7 @@ export async function runCli(
     stderr: "piped",
     ...(options.signal ? { signal: options.signal } : {}),
   }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    // The tool may exit without reading everything; its exit code tells.
-    await writer.write(
-      typeof options.stdin === "string"
-        ? new TextEncoder().encode(options.stdin)
-        : options.stdin,
-    ).catch(() => {});
-    await writer.close().catch(() => {});
-  }
+  if (options.stdin !== undefined) await writeStdin(child, options.stdin);
   const output = await child.output();
   const decoder = new TextDecoder();
   return {

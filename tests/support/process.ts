@@ -46,3 +46,24 @@ export async function runIsolated(
     stderr: decoder.decode(out.stderr),
   };
 }
+
+/**
+ * Writes a child's whole standard input, then closes it. A child may exit
+ * without reading it all (a hook that skips, an early failure): the broken
+ * pipe is then its choice, not the test's failure, and its exit code and
+ * output tell the rest.
+ *
+ * @param child A child spawned with `stdin: "piped"`.
+ * @param input The bytes, or text written as UTF-8.
+ * @returns Resolves once the input is written and closed, or refused.
+ */
+export async function writeStdin(
+  child: Deno.ChildProcess,
+  input: string | Uint8Array,
+): Promise<void> {
+  const writer = child.stdin.getWriter();
+  await writer.write(
+    typeof input === "string" ? new TextEncoder().encode(input) : input,
+  ).catch(() => {});
+  await writer.close().catch(() => {});
+}

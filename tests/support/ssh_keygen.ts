@@ -7,6 +7,7 @@
  */
 
 import { join } from "node:path";
+import { writeStdin } from "./process.ts";
 
 /** A key pair made by `ssh-keygen`. */
 export interface GeneratedKey {
@@ -149,15 +150,7 @@ async function _sshKeygen(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      typeof options.stdin === "string"
-        ? new TextEncoder().encode(options.stdin)
-        : options.stdin,
-    ).catch(() => {});
-    await writer.close().catch(() => {});
-  }
+  if (options.stdin !== undefined) await writeStdin(child, options.stdin);
   const output = await child.output();
   const decoder = new TextDecoder();
   const result = {

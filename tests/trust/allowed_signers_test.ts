@@ -16,6 +16,7 @@ import {
   removeAllowedSigners,
   validatePrincipal,
 } from "../../src/trust/allowed_signers.ts";
+import { writeStdin } from "../support/process.ts";
 
 const SOURCE = ".mcp-orchestration/allowed_signers";
 const NS = "mcp-orchestration";
@@ -62,11 +63,7 @@ async function run(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(stdin);
-    await writer.close();
-  }
+  if (stdin !== undefined) await writeStdin(child, stdin);
   const { code, stdout, stderr } = await child.output();
   const decoder = new TextDecoder();
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
@@ -1357,9 +1354,7 @@ Deno.test("times without Z are local time, for us as for ssh-keygen", async () =
       ]] as const
     ) {
       const process = verify(time);
-      const writer = process.stdin.getWriter();
-      await writer.write(message);
-      await writer.close();
+      await writeStdin(process, message);
       equal((await process.status).success, accepted, time);
     }
   });

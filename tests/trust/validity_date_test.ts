@@ -1,5 +1,6 @@
-import { equal, ok, throws } from "node:assert/strict";
+import { equal, ok } from "node:assert/strict";
 import { parseValidityDate } from "../../src/trust/validity_date.ts";
+import { assertToolError } from "../support/errors.ts";
 
 Deno.test("parseValidityDate reads ssh-keygen and ISO 8601 dates", () => {
   const good: [string, Date][] = [
@@ -55,18 +56,13 @@ Deno.test("parseValidityDate reads ssh-keygen and ISO 8601 dates", () => {
     "１２３４５６７８",
   ];
   for (const text of bad) {
-    throws(
+    const error = assertToolError(
       () => parseValidityDate(text, "--valid-before"),
-      (error: unknown) => {
-        const { code, message: text2 } = error as {
-          code: string;
-          message: string;
-        };
-        equal(code, "USAGE");
-        ok(text2.startsWith(`Invalid --valid-before "${text}": `), text2);
-        return true;
-      },
-      JSON.stringify(text),
+      "USAGE",
+    );
+    ok(
+      error.message.startsWith(`Invalid --valid-before "${text}": `),
+      error.message,
     );
   }
 });
