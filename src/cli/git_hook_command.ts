@@ -12,9 +12,30 @@ import { ToolError } from "../errors.ts";
 import { parsePushUpdates, verifyPush } from "../hooks/pre_push.ts";
 import { loadSigningKey } from "../keys/key_store.ts";
 import { signStaged } from "../sign/sign_configs.ts";
-import type { CommandContext } from "./config_commands.ts";
+import type { CommandContext } from "./command_context.ts";
+import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { formatCommitReports } from "./history_report.ts";
-import { EXIT, parseCommand } from "./io.ts";
+import { EXIT } from "./io.ts";
+
+// Git passes no options; --json is parsed for every command, and a hook
+// has nothing for a machine to read (it reports on stderr).
+const HOOK_JSON = "accepted and ignored: a hook reports to people, on stderr";
+
+/** What `hook pre-commit` accepts. */
+export const HOOK_PRE_COMMIT_COMMAND: CommandSpec = {
+  name: "hook pre-commit",
+  options: {},
+  synopsis: ["hook pre-commit"],
+  json: HOOK_JSON,
+};
+
+/** What `hook pre-push` accepts. */
+export const HOOK_PRE_PUSH_COMMAND: CommandSpec = {
+  name: "hook pre-push",
+  options: {},
+  synopsis: ["hook pre-push REMOTE URL < ref-updates"],
+  json: HOOK_JSON,
+};
 
 /**
  * Runs `hook <pre-commit|pre-push>`.
@@ -36,7 +57,10 @@ export async function gitHookCommand(
   context: CommandContext,
 ): Promise<number> {
   const { io } = context;
-  const { positionals } = parseCommand(args, {});
+  const { positionals } = parseArguments(
+    args,
+    name === "pre-push" ? HOOK_PRE_PUSH_COMMAND : HOOK_PRE_COMMIT_COMMAND,
+  );
   if (name === "pre-commit") {
     const report = await signStaged(await context.repo(), {
       key: () => loadSigningKey(),

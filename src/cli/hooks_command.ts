@@ -5,7 +5,6 @@
  */
 
 import { TOOL_NAME } from "../constants.ts";
-import type { Repository } from "../git/repository.ts";
 import {
   type HookAction,
   installHooks,
@@ -13,16 +12,35 @@ import {
   uninstallHooks,
 } from "../hooks/install.ts";
 import { formatShellCommand, launchCommand } from "../hooks/launch.ts";
-import { EXIT, type Io, parseCommand, printJson } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
+import type { CommandContext } from "./command_context.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
+import { EXIT, type Io, printJson } from "./io.ts";
 
 /** What the hooks commands need: streams and the repository. */
-export interface HooksContext {
-  /** Streams and working folder. */
-  io: Io;
-  /** Finds the repository (once). */
-  repo: () => Promise<Repository>;
-}
+export type HooksContext = CommandContext;
+
+/** What `install` accepts. */
+export const INSTALL_COMMAND: CommandSpec = {
+  name: "install",
+  options: {
+    force: {
+      type: "boolean",
+      help:
+        "install into a core.hooksPath folder that is not ours, moving its\n" +
+        "hooks aside and chaining them",
+    },
+  },
+};
+
+/** What `uninstall` accepts. */
+export const UNINSTALL_COMMAND: CommandSpec = {
+  name: "uninstall",
+  options: {},
+};
 
 /**
  * Runs `install [--force] [--json]`: installs the pre-commit and pre-push
@@ -43,9 +61,7 @@ export async function installCommand(
   args: string[],
   context: HooksContext,
 ): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
-    force: { type: "boolean" },
-  });
+  const { values, positionals } = parseArguments(args, INSTALL_COMMAND);
   noPositionals(positionals, "install");
   const command = launchCommand();
   const report = await installHooks(await context.repo(), {
@@ -81,7 +97,7 @@ export async function uninstallCommand(
   args: string[],
   context: HooksContext,
 ): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
+  const { values, positionals } = parseArguments(args, UNINSTALL_COMMAND);
   noPositionals(positionals, "uninstall");
   const report = await uninstallHooks(await context.repo());
   if (values.json) printJson(context.io, report);

@@ -7,7 +7,6 @@
 
 import { TOOL_NAME } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
-import type { Repository } from "../git/repository.ts";
 import { launchCommand } from "../hooks/launch.ts";
 import {
   INIT_STEPS,
@@ -15,16 +14,41 @@ import {
   initRepository,
   type InitStep,
 } from "../init/init_repository.ts";
-import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
+import type { CommandContext } from "./command_context.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
+import { EXIT, type Io, printJson, stringOption } from "./io.ts";
 
 /** What `init` needs: streams and the repository. */
-export interface InitContext {
-  /** Streams and working folder. */
-  io: Io;
-  /** Finds the repository (once). */
-  repo: () => Promise<Repository>;
-}
+export type InitContext = CommandContext;
+
+/** What `init` accepts. */
+export const INIT_COMMAND: CommandSpec = {
+  name: "init",
+  options: {
+    principal: {
+      type: "string",
+      value: "NAME",
+      help: "who the key belongs to in the trust list (default:\n" +
+        "git config user.email; one of the two is needed when the\n" +
+        "key is not trusted yet)",
+    },
+    key: {
+      type: "string",
+      value: "PATH",
+      help: "use this unencrypted Ed25519 OpenSSH private key",
+    },
+    force: {
+      type: "boolean",
+      help: "install the hooks into a core.hooksPath folder that is\n" +
+        `not ours (see "${TOOL_NAME} install --help")`,
+    },
+  },
+  json: "machine-readable report of the steps",
+};
 
 /**
  * Runs `init [--principal NAME] [--key PATH] [--force] [--json]`.
@@ -69,11 +93,7 @@ export async function initCommand(
   context: InitContext,
 ): Promise<number> {
   const { io } = context;
-  const { values, positionals } = parseCommand(args, {
-    principal: { type: "string" },
-    key: { type: "string" },
-    force: { type: "boolean" },
-  });
+  const { values, positionals } = parseArguments(args, INIT_COMMAND);
   noPositionals(positionals, "init");
   const principal = stringOption(values, "principal");
   const keyPath = stringOption(values, "key");

@@ -11,20 +11,18 @@ import { TOOL_NAME, VERSION } from "../constants.ts";
 import { currentProcess } from "../current_process.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
 import { findRepository, type Repository } from "../git/repository.ts";
-import {
-  inspectCommand,
-  signCommand,
-  verifyCommand,
-} from "./config_commands.ts";
 import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
 import { gitHookCommand } from "./git_hook_command.ts";
 import { installCommand, uninstallCommand } from "./hooks_command.ts";
 import { initCommand } from "./init_command.ts";
+import { inspectCommand } from "./inspect_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
+import { signCommand } from "./sign_command.ts";
 import { signFileCommand } from "./sign_file_command.ts";
 import { statusCommand } from "./status_command.ts";
 import { trustCommand } from "./trust_command.ts";
+import { verifyCommand } from "./verify_command.ts";
 
 const GROUPS = new Set(["keys", "trust", "hook"]);
 

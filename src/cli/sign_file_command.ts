@@ -5,11 +5,42 @@
  * @module
  */
 
-import { RELEASE_SIGNATURE_NAMESPACE } from "../constants.ts";
+import {
+  RELEASE_SIGNATURE_NAMESPACE,
+  SIGNATURE_NAMESPACE,
+} from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { loadSigningKey } from "../keys/key_store.ts";
 import { checkNamespace, signFiles } from "../sign/sign_files.ts";
-import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
+import { type CommandSpec, parseArguments } from "./command_spec.ts";
+import { EXIT, type Io, printJson, stringOption } from "./io.ts";
+
+/** What `sign-file` accepts. */
+export const SIGN_FILE_COMMAND: CommandSpec = {
+  name: "sign-file",
+  operands: "<FILE…>",
+  options: {
+    key: {
+      type: "string",
+      value: "PATH",
+      help: "sign with this unencrypted Ed25519 OpenSSH private key\n" +
+        "(default $MCP_ORCHESTRATION_KEY, else ~/.mcp-orchestration/keys/signing.key)",
+    },
+    namespace: {
+      type: "string",
+      value: "NS",
+      help:
+        `the SSHSIG namespace (default "${RELEASE_SIGNATURE_NAMESPACE}"); never\n` +
+        `"${SIGNATURE_NAMESPACE}", which only config statements are signed in`,
+    },
+    force: {
+      type: "boolean",
+      help: "replace an existing FILE.sig (refused otherwise)",
+    },
+  },
+  json: "machine-readable output: signer, namespace, and each file's\n" +
+    "signature path, size and SHA-256",
+};
 
 /**
  * Runs `sign-file <FILE…> [--key PATH] [--namespace NS] [--force]`.
@@ -28,11 +59,7 @@ export async function signFileCommand(
   args: string[],
   io: Io,
 ): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
-    key: { type: "string" },
-    namespace: { type: "string" },
-    force: { type: "boolean" },
-  });
+  const { values, positionals } = parseArguments(args, SIGN_FILE_COMMAND);
   const keyPath = stringOption(values, "key");
   // Checked before the key is loaded, so a typo costs no key access.
   const namespace = checkNamespace(

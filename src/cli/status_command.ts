@@ -6,22 +6,24 @@
  */
 
 import { TOOL_NAME } from "../constants.ts";
-import type { Repository } from "../git/repository.ts";
 import {
   type RepositoryStatus,
   repositoryStatus,
   type SignatureStatus,
 } from "../status/repository_status.ts";
-import { EXIT, type Io, parseCommand, printJson } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
+import type { CommandContext } from "./command_context.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
+import { EXIT, printJson } from "./io.ts";
 
 /** What `status` needs: streams and the repository. */
-export interface StatusContext {
-  /** Streams and working folder. */
-  io: Io;
-  /** Finds the repository (once). */
-  repo: () => Promise<Repository>;
-}
+export type StatusContext = CommandContext;
+
+/** What `status` accepts. */
+export const STATUS_COMMAND: CommandSpec = { name: "status", options: {} };
 
 /**
  * Runs `status [--json]`. The JSON is a {@linkcode RepositoryStatus} as it
@@ -60,7 +62,7 @@ export async function statusCommand(
   args: string[],
   context: StatusContext,
 ): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
+  const { values, positionals } = parseArguments(args, STATUS_COMMAND);
   noPositionals(positionals, "status");
   const status = await repositoryStatus(await context.repo());
   if (values.json) printJson(context.io, status);
@@ -93,6 +95,16 @@ export async function statusCommand(
  * ```
  */
 export function formatStatus(status: RepositoryStatus): string {
+  return [
+    ...summaryLines(status),
+    "",
+    ...configLines(status),
+    ...tombstoneLines(status),
+  ].join("\n") + "\n";
+}
+
+/** Repository, key, hooks, trust list, and the problems found. */
+function summaryLines(status: RepositoryStatus): string[] {
   const lines: string[] = [`Repository:  ${status.root}`];
   const key = status.key;
   lines.push(
@@ -130,46 +142,55 @@ export function formatStatus(status: RepositoryStatus): string {
   for (const problem of status.problems) {
     if (problem !== trust.problem) lines.push(`Problem:     ${problem}`);
   }
-  lines.push("");
+  return lines;
+}
+
+/** The table of configs and the trust list, then their failures. */
+function configLines(status: RepositoryStatus): string[] {
+  const lines: string[] = [];
+  const trust = status.trustList;
   const rows = [
     ...status.configs.map((config) => ({ ...config })),
     ...(trust.present ? [{ ...trust, client: "(trust list)" }] : []),
   ];
   if (status.configs.length === 0) lines.push("No MCP configs found.");
-  if (rows.length > 0) {
-    lines.push(
-      ...table([
-        ["PATH", "CLIENT", "STATUS", "SIGNER", "TRUSTED", "SIGNED AT", "SEQ"],
-        ...rows.map((row) => [
-          row.path,
-          row.client,
-          row.ok ? "ok" : row.code ?? "FAILS",
-          row.signer ? signerText(row, true) : "-",
-          row.signer ? (row.trusted ? "yes" : "NO") : "-",
-          row.signedAt ?? "-",
-          row.sequence === null ? "-" : String(row.sequence),
-        ]),
+  if (rows.length === 0) return lines;
+  lines.push(
+    ...table([
+      ["PATH", "CLIENT", "STATUS", "SIGNER", "TRUSTED", "SIGNED AT", "SEQ"],
+      ...rows.map((row) => [
+        row.path,
+        row.client,
+        row.ok ? "ok" : row.code ?? "FAILS",
+        row.signer ? signerText(row, true) : "-",
+        row.signer ? (row.trusted ? "yes" : "NO") : "-",
+        row.signedAt ?? "-",
+        row.sequence === null ? "-" : String(row.sequence),
       ]),
-    );
-    const failing = rows.filter((row) => !row.ok && row.code !== "UNSIGNED");
-    if (failing.length > 0) {
-      lines.push("", "Failures:");
-      for (const row of failing) {
-        lines.push(`  ${row.path}: ${row.code}: ${row.reason}`);
-      }
+    ]),
+  );
+  const failing = rows.filter((row) => !row.ok && row.code !== "UNSIGNED");
+  if (failing.length > 0) {
+    lines.push("", "Failures:");
+    for (const row of failing) {
+      lines.push(`  ${row.path}: ${row.code}: ${row.reason}`);
     }
   }
-  if (status.tombstones.length > 0) {
-    lines.push("", "Deleted configs still in the index (tombstones):");
-    for (const t of status.tombstones) {
-      lines.push(
-        `  ${t.path}  deleted, last signed ${t.signedAt ?? "(unknown)"}${
-          t.signer ? ` by ${t.signer}` : ""
-        }${t.sequence === null ? "" : ` (sequence ${t.sequence})`}`,
-      );
-    }
-  }
-  return lines.join("\n") + "\n";
+  return lines;
+}
+
+/** The index entries whose file is gone. */
+function tombstoneLines(status: RepositoryStatus): string[] {
+  if (status.tombstones.length === 0) return [];
+  return [
+    "",
+    "Deleted configs still in the index (tombstones):",
+    ...status.tombstones.map((t) =>
+      `  ${t.path}  deleted, last signed ${t.signedAt ?? "(unknown)"}${
+        t.signer ? ` by ${t.signer}` : ""
+      }${t.sequence === null ? "" : ` (sequence ${t.sequence})`}`
+    ),
+  ];
 }
 
 // The table shows a key id's first characters, as git shows short commit

@@ -6,15 +6,60 @@
 
 import { ALLOWED_SIGNERS_PATH } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import type { Repository } from "../git/repository.ts";
 import { parseValidityDate } from "../trust/allowed_signers.ts";
 import {
   addTrustedKey,
   readTrustList,
   removeTrustedKeys,
 } from "../trust/trust_store.ts";
-import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
-import { noPositionals } from "./keys_command.ts";
+import type { CommandContext } from "./command_context.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
+import { EXIT, printJson, stringOption } from "./io.ts";
+
+/** What `trust add` accepts. */
+export const TRUST_ADD_COMMAND: CommandSpec = {
+  name: "trust add",
+  operands: "<PUBLIC_KEY_FILE | KEY_LINE>",
+  options: {
+    principal: {
+      type: "string",
+      value: "NAME",
+      required: true,
+      help: "who the key belongs to, e.g. an email address (required)",
+    },
+    "valid-after": {
+      type: "string",
+      value: "DATE",
+      help: "trust the key only from DATE (YYYYMMDD[HHMM[SS]]Z or ISO 8601)",
+    },
+    "valid-before": {
+      type: "string",
+      value: "DATE",
+      help: "trust the key only until DATE",
+    },
+  },
+};
+
+/** What `trust list` accepts. */
+export const TRUST_LIST_COMMAND: CommandSpec = {
+  name: "trust list",
+  options: {},
+};
+
+/** What `trust remove` accepts. */
+export const TRUST_REMOVE_COMMAND: CommandSpec = {
+  name: "trust remove",
+  operands: "<KEY_ID | PRINCIPAL>",
+  options: {},
+};
+
+const TRUST_SUBCOMMANDS: Readonly<
+  Record<string, (args: string[], context: CommandContext) => Promise<number>>
+> = { add: trustAdd, list: trustList, remove: trustRemove };
 
 /**
  * Runs `trust <add|list|remove>`.
@@ -33,117 +78,172 @@ import { noPositionals } from "./keys_command.ts";
 export async function trustCommand(
   sub: string,
   args: string[],
-  context: { io: Io; repo: () => Promise<Repository> },
+  context: CommandContext,
 ): Promise<number> {
-  const { io } = context;
-  if (sub === "add") {
-    const { values, positionals } = parseCommand(args, {
-      principal: { type: "string" },
-      "valid-after": { type: "string" },
-      "valid-before": { type: "string" },
-    });
-    if (positionals.length !== 1) {
-      throw new ToolError(
-        "USAGE",
-        `"trust add" takes one public key (a .pub file or a quoted key line)`,
-      );
-    }
-    const principal = stringOption(values, "principal");
-    if (!principal) {
-      throw new ToolError(
-        "USAGE",
-        `"trust add" needs --principal NAME (e.g. an email address)`,
-      );
-    }
-    const after = stringOption(values, "valid-after");
-    const before = stringOption(values, "valid-before");
-    const added = await addTrustedKey(
-      await context.repo(),
-      positionals[0] as string,
-      {
-        principal,
-        ...(after
-          ? { validAfter: parseValidityDate(after, "--valid-after") }
-          : {}),
-        ...(before
-          ? { validBefore: parseValidityDate(before, "--valid-before") }
-          : {}),
-      },
-    );
-    if (values.json) printJson(io, { ...added, principal });
-    else {
-      io.out(
-        `Trusted ${added.keyId} as "${principal}" in ${ALLOWED_SIGNERS_PATH}\n`,
-      );
-      if (added.repository) io.out(repositoryNote(added.repository));
-    }
-    return EXIT.ok;
-  }
-  if (sub === "list") {
-    const { values, positionals } = parseCommand(args, {});
-    noPositionals(positionals, "trust list");
-    const trust = await readTrustList(await context.repo());
-    const entries = trust.entries.map((entry) => ({
-      keyId: entry.keyId,
-      principals: entry.principals,
-      keyType: entry.keyType,
-      namespaces: entry.namespaces ?? null,
-      validAfter: entry.validAfter?.toISOString() ?? null,
-      validBefore: entry.validBefore?.toISOString() ?? null,
-      certAuthority: entry.certAuthority,
-      line: entry.line,
-    }));
-    if (values.json) {
-      printJson(io, entries);
-    } else if (entries.length === 0) {
-      io.out(`No trusted keys in ${ALLOWED_SIGNERS_PATH}\n`);
-    } else {
-      for (const entry of entries) {
-        const window = [
-          entry.validAfter ? `from ${entry.validAfter}` : "",
-          entry.validBefore ? `until ${entry.validBefore}` : "",
-        ].filter(Boolean).join(" ");
-        const namespaces = entry.namespaces
-          ? ` namespaces=${entry.namespaces.join(",")}`
-          : "";
-        io.out(
-          `${entry.keyId}  ${entry.principals.join(",")}${namespaces}${
-            window ? `  (${window})` : ""
-          }\n`,
-        );
-      }
-    }
-    return EXIT.ok;
-  }
-  if (sub === "remove") {
-    const { values, positionals } = parseCommand(args, {});
-    if (positionals.length !== 1) {
-      throw new ToolError(
-        "USAGE",
-        `"trust remove" takes one key id or principal`,
-      );
-    }
-    const removed = await removeTrustedKeys(
-      await context.repo(),
-      positionals[0] as string,
-    );
-    if (values.json) {
-      printJson(
-        io,
-        removed.map((entry) => ({
-          keyId: entry.keyId,
-          principals: entry.principals,
-        })),
-      );
-    } else {for (const entry of removed) {
-        io.out(`Removed ${entry.keyId} (${entry.principals.join(",")})\n`);
-      }}
-    return EXIT.ok;
-  }
+  const run = Object.hasOwn(TRUST_SUBCOMMANDS, sub)
+    ? TRUST_SUBCOMMANDS[sub]
+    : undefined;
+  if (run) return await run(args, context);
   throw new ToolError(
     "USAGE",
     `Unknown command "trust ${sub}": expected "trust add", "trust list" or "trust remove"`,
   );
+}
+
+/**
+ * Runs `trust add <PUBLIC_KEY_FILE | KEY_LINE> --principal NAME`.
+ *
+ * @param args The arguments after `trust add`.
+ * @param context Streams, working folder and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage or trust errors.
+ *
+ * @example
+ * ```ts ignore
+ * await trustAdd(["alice.pub", "--principal", "alice@example.com"], context);
+ * ```
+ */
+export async function trustAdd(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
+  const { values, positionals } = parseArguments(args, TRUST_ADD_COMMAND);
+  if (positionals.length !== 1) {
+    throw new ToolError(
+      "USAGE",
+      `"trust add" takes one public key (a .pub file or a quoted key line)`,
+    );
+  }
+  const principal = stringOption(values, "principal");
+  if (!principal) {
+    throw new ToolError(
+      "USAGE",
+      `"trust add" needs --principal NAME (e.g. an email address)`,
+    );
+  }
+  const after = stringOption(values, "valid-after");
+  const before = stringOption(values, "valid-before");
+  const added = await addTrustedKey(
+    await context.repo(),
+    positionals[0] as string,
+    {
+      principal,
+      ...(after
+        ? { validAfter: parseValidityDate(after, "--valid-after") }
+        : {}),
+      ...(before
+        ? { validBefore: parseValidityDate(before, "--valid-before") }
+        : {}),
+    },
+  );
+  if (values.json) printJson(io, { ...added, principal });
+  else {
+    io.out(
+      `Trusted ${added.keyId} as "${principal}" in ${ALLOWED_SIGNERS_PATH}\n`,
+    );
+    if (added.repository) io.out(repositoryNote(added.repository));
+  }
+  return EXIT.ok;
+}
+
+/**
+ * Runs `trust list`.
+ *
+ * @param args The arguments after `trust list`.
+ * @param context Streams, working folder and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage errors, or when the trust list is unreadable.
+ *
+ * @example
+ * ```ts ignore
+ * await trustList(["--json"], context);
+ * ```
+ */
+export async function trustList(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
+  const { values, positionals } = parseArguments(args, TRUST_LIST_COMMAND);
+  noPositionals(positionals, "trust list");
+  const trust = await readTrustList(await context.repo());
+  const entries = trust.entries.map((entry) => ({
+    keyId: entry.keyId,
+    principals: entry.principals,
+    keyType: entry.keyType,
+    namespaces: entry.namespaces ?? null,
+    validAfter: entry.validAfter?.toISOString() ?? null,
+    validBefore: entry.validBefore?.toISOString() ?? null,
+    certAuthority: entry.certAuthority,
+    line: entry.line,
+  }));
+  if (values.json) {
+    printJson(io, entries);
+  } else if (entries.length === 0) {
+    io.out(`No trusted keys in ${ALLOWED_SIGNERS_PATH}\n`);
+  } else {
+    for (const entry of entries) {
+      const window = [
+        entry.validAfter ? `from ${entry.validAfter}` : "",
+        entry.validBefore ? `until ${entry.validBefore}` : "",
+      ].filter(Boolean).join(" ");
+      const namespaces = entry.namespaces
+        ? ` namespaces=${entry.namespaces.join(",")}`
+        : "";
+      io.out(
+        `${entry.keyId}  ${entry.principals.join(",")}${namespaces}${
+          window ? `  (${window})` : ""
+        }\n`,
+      );
+    }
+  }
+  return EXIT.ok;
+}
+
+/**
+ * Runs `trust remove <KEY_ID | PRINCIPAL>`.
+ *
+ * @param args The arguments after `trust remove`.
+ * @param context Streams, working folder and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage or trust errors.
+ *
+ * @example
+ * ```ts ignore
+ * await trustRemove(["alice@example.com"], context);
+ * ```
+ */
+export async function trustRemove(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
+  const { values, positionals } = parseArguments(args, TRUST_REMOVE_COMMAND);
+  if (positionals.length !== 1) {
+    throw new ToolError(
+      "USAGE",
+      `"trust remove" takes one key id or principal`,
+    );
+  }
+  const removed = await removeTrustedKeys(
+    await context.repo(),
+    positionals[0] as string,
+  );
+  if (values.json) {
+    printJson(
+      io,
+      removed.map((entry) => ({
+        keyId: entry.keyId,
+        principals: entry.principals,
+      })),
+    );
+  } else {
+    for (const entry of removed) {
+      io.out(`Removed ${entry.keyId} (${entry.principals.join(",")})\n`);
+    }
+  }
+  return EXIT.ok;
 }
 
 function repositoryNote(id: string): string {

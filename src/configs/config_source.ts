@@ -21,11 +21,8 @@ import {
 import { linkTargets, type Snapshot } from "../git/snapshot.ts";
 import { type StoreReader, workingTreeReader } from "../store/store.ts";
 import type { AttributeCheck } from "../verify/verify_attributes.ts";
-import {
-  type ConfigKind,
-  configKindsFrom,
-  loadConfigKinds,
-} from "./config_kinds.ts";
+import type { ConfigKind } from "./config_kinds.ts";
+import { configKindsFrom, loadConfigKinds } from "./repository_patterns.ts";
 
 /** A set of files to check. */
 export interface ConfigSource {

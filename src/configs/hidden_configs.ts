@@ -23,7 +23,7 @@
  *
  * Whether a path seen through a link can match is decided per folder, not
  * per link: one bottom-up pass gives each folder the pattern states from
- * which something beneath it completes a pattern (config_kinds.ts,
+ * which something beneath it completes a pattern (path_glob.ts,
  * `PatternAutomaton`), and each link then costs a lookup of its own path's
  * states. A link or submodule that is itself a config path is left to the
  * check of that path, which refuses it.
@@ -40,8 +40,8 @@ import {
   configBeneath,
   type ConfigKind,
   findConfigKind,
-  PatternAutomaton,
 } from "./config_kinds.ts";
+import { PatternAutomaton } from "./path_glob.ts";
 
 /** A config, or a folder of them, that a client reads through a link or a submodule. */
 export interface HiddenConfig {

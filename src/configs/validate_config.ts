@@ -213,40 +213,7 @@ async function parseDocument(
       ...(options.label === undefined ? {} : { label: options.label }),
       ...(cause === undefined ? {} : { cause }),
     });
-  if (bytes.length === 0) throw fail("the file is empty");
-  if (bytes.length > MAX_CONFIG_BYTES) {
-    throw fail(
-      `${bytes.length} bytes is over the limit of ${MAX_CONFIG_BYTES} bytes`,
-    );
-  }
-  const control = bytes.findIndex((b) =>
-    b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d
-  );
-  if (control >= 0) {
-    const hex = bytes[control]!.toString(16).padStart(2, "0");
-    throw fail(
-      `binary data at byte ${control} (control character 0x${hex})`,
-      bytePosition(bytes, control),
-    );
-  }
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    throw fail(
-      "UTF-8 byte-order mark: save the file as UTF-8 without a BOM (we sign the exact bytes, and " +
-        "JSON.parse, used by several clients, rejects a BOM)",
-      { line: 1, column: 1 },
-    );
-  }
-  let text: string;
-  try {
-    text = DECODER.decode(bytes);
-  } catch (error) {
-    const bad = firstInvalidUtf8(bytes);
-    throw fail(
-      bad < 0 ? "invalid UTF-8" : `invalid UTF-8 at byte ${bad}`,
-      bad < 0 ? {} : bytePosition(bytes, bad),
-      error,
-    );
-  }
+  const text = decodeText(bytes, fail);
   try {
     if (options.format === "toml") return parseTomlDocument(text, fail);
     return parseJsonDocument(
@@ -270,6 +237,44 @@ type Fail = (
   at?: { line?: number; column?: number },
   cause?: unknown,
 ) => ConfigError;
+
+// The checks every format shares, on the bytes: not empty, not too large,
+// no binary data, no byte-order mark, valid UTF-8.
+function decodeText(bytes: Uint8Array, fail: Fail): string {
+  if (bytes.length === 0) throw fail("the file is empty");
+  if (bytes.length > MAX_CONFIG_BYTES) {
+    throw fail(
+      `${bytes.length} bytes is over the limit of ${MAX_CONFIG_BYTES} bytes`,
+    );
+  }
+  const control = bytes.findIndex((b) =>
+    b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d
+  );
+  if (control >= 0) {
+    const hex = bytes[control]!.toString(16).padStart(2, "0");
+    throw fail(
+      `binary data at byte ${control} (control character 0x${hex})`,
+      bytePosition(bytes, control),
+    );
+  }
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw fail(
+      "UTF-8 byte-order mark: save the file as UTF-8 without a BOM (we sign the exact bytes, and " +
+        "JSON.parse, used by several clients, rejects a BOM)",
+      { line: 1, column: 1 },
+    );
+  }
+  try {
+    return DECODER.decode(bytes);
+  } catch (error) {
+    const bad = firstInvalidUtf8(bytes);
+    throw fail(
+      bad < 0 ? "invalid UTF-8" : `invalid UTF-8 at byte ${bad}`,
+      bad < 0 ? {} : bytePosition(bytes, bad),
+      error,
+    );
+  }
+}
 
 function parseTomlDocument(text: string, fail: Fail): ParsedDocument {
   try {
@@ -348,6 +353,9 @@ interface JsonScan {
   rootOffset: number;
 }
 
+// One visitor over the parser's events, its callbacks sharing the scan's
+// state (open containers, first problem, blanks): long, but split up each
+// callback would need that state passed in.
 function scanJson(
   parser: JsoncParser,
   text: string,

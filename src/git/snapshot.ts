@@ -370,51 +370,9 @@ async function flattenTree(
   if (!object || object.type !== "tree") {
     throw new ToolError("IO", `Tree ${oid} is missing`);
   }
-  const bytes = object.bytes;
-  const idLength = oid.length / 2;
   const flat: [string, SnapshotEntry | Promise<[string, SnapshotEntry][]>][] =
     [];
-  const names = new Set<string>();
-  let at = 0;
-  while (at < bytes.length) {
-    const space = bytes.indexOf(0x20, at);
-    const nul = bytes.indexOf(0x00, space + 1);
-    if (space < 0 || nul < 0 || nul + 1 + idLength > bytes.length) {
-      throw new ToolError("IO", `Tree ${oid} is malformed`);
-    }
-    const mode = new TextDecoder().decode(bytes.subarray(at, space)).padStart(
-      6,
-      "0",
-    );
-    if (!KNOWN_MODES.has(mode)) {
-      throw new ToolError("IO", `Tree ${oid} has an entry with mode "${mode}"`);
-    }
-    // Strict, as git fsck is: two byte-different names must never become
-    // one path here, and no name may walk out of its folder.
-    let name: string;
-    try {
-      name = STRICT_UTF8.decode(bytes.subarray(space + 1, nul));
-    } catch {
-      throw new ToolError(
-        "IO",
-        `Tree ${oid} has an entry name that is not UTF-8`,
-      );
-    }
-    if (
-      name === "" || name === "." || name === ".." || name.includes("/") ||
-      name.toLowerCase() === ".git"
-    ) {
-      throw new ToolError(
-        "IO",
-        `Tree ${oid} has a forbidden entry name "${name}"`,
-      );
-    }
-    if (names.has(name)) {
-      throw new ToolError("IO", `Tree ${oid} lists "${name}" twice`);
-    }
-    names.add(name);
-    const child = toHex(bytes.subarray(nul + 1, nul + 1 + idLength));
-    at = nul + 1 + idLength;
+  for (const { mode, name, child } of treeEntries(oid, object.bytes)) {
     if (mode === "040000") {
       // Requested now, awaited below: git answers the subtrees' requests
       // one after another without a round trip each.
@@ -437,4 +395,70 @@ async function flattenTree(
   }
   cache.set(oid, entries);
   return entries;
+}
+
+/** One entry of a tree object, as parsed. */
+interface TreeObjectEntry {
+  /** Its mode, six digits. */
+  mode: string;
+  /** Its name within the tree. */
+  name: string;
+  /** The object id it points to, in hex. */
+  child: string;
+}
+
+// Parses a tree object's entries ("<mode> <name>\0<binary id>"), as
+// strictly as git fsck does.
+function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
+  const idLength = oid.length / 2;
+  const entries: TreeObjectEntry[] = [];
+  const names = new Set<string>();
+  let at = 0;
+  while (at < bytes.length) {
+    const space = bytes.indexOf(0x20, at);
+    const nul = bytes.indexOf(0x00, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + idLength > bytes.length) {
+      throw new ToolError("IO", `Tree ${oid} is malformed`);
+    }
+    const mode = new TextDecoder().decode(bytes.subarray(at, space)).padStart(
+      6,
+      "0",
+    );
+    if (!KNOWN_MODES.has(mode)) {
+      throw new ToolError("IO", `Tree ${oid} has an entry with mode "${mode}"`);
+    }
+    const name = entryName(oid, bytes.subarray(space + 1, nul));
+    if (names.has(name)) {
+      throw new ToolError("IO", `Tree ${oid} lists "${name}" twice`);
+    }
+    names.add(name);
+    const child = toHex(bytes.subarray(nul + 1, nul + 1 + idLength));
+    at = nul + 1 + idLength;
+    entries.push({ mode, name, child });
+  }
+  return entries;
+}
+
+// Strict, as git fsck is: two byte-different names must never become one
+// path here, and no name may walk out of its folder.
+function entryName(oid: string, bytes: Uint8Array): string {
+  let name: string;
+  try {
+    name = STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new ToolError(
+      "IO",
+      `Tree ${oid} has an entry name that is not UTF-8`,
+    );
+  }
+  if (
+    name === "" || name === "." || name === ".." || name.includes("/") ||
+    name.toLowerCase() === ".git"
+  ) {
+    throw new ToolError(
+      "IO",
+      `Tree ${oid} has a forbidden entry name "${name}"`,
+    );
+  }
+  return name;
 }

@@ -7,7 +7,8 @@
  * - When `core.hooksPath` is set, we write there only when the folder is
  *   ours to write: no other hook manager's files, and no foreign
  *   pre-commit or pre-push hook. Otherwise we refuse and say how to call
- *   the tool from that manager, or to rerun with `--force`.
+ *   the tool from that manager (hook_managers.ts), or to rerun with
+ *   `--force`.
  * - A foreign hook is moved aside to `<hook>.mcp-orchestration-chained`
  *   (never deleted) and our stub runs it first; `uninstall` moves it back.
  * - Our files are recognised by their marker line, so installing twice
@@ -30,7 +31,16 @@ import {
 import { withFileLock } from "../fs/lock.ts";
 import { git, type Repository } from "../git/repository.ts";
 import { MAX_HOOK_BYTES, readHookFile } from "./hook_file.ts";
-import { formatShellCommand } from "./launch.ts";
+import {
+  forceCaveat,
+  forcedWarning,
+  GIT_HOOKS,
+  type HookManager,
+  HUSKY_RUNNERS,
+  managerInstructions,
+  managerOf,
+  ownHooksInstructions,
+} from "./hook_managers.ts";
 import {
   CHAINED_SUFFIX,
   HOOK_NAMES,
@@ -88,36 +98,6 @@ export interface InstallOptions {
   /** How the stubs start the tool (see `launchCommand`). */
   command: string[];
 }
-
-/** A hook manager whose files we recognise. */
-type Manager = "husky" | "lefthook" | "pre-commit";
-
-// The hook names Git knows (githooks(5)): the files a manager writes.
-const GIT_HOOKS = [
-  "applypatch-msg",
-  "pre-applypatch",
-  "post-applypatch",
-  "pre-commit",
-  "pre-merge-commit",
-  "prepare-commit-msg",
-  "commit-msg",
-  "post-commit",
-  "pre-rebase",
-  "post-checkout",
-  "post-merge",
-  "pre-push",
-  "pre-receive",
-  "update",
-  "proc-receive",
-  "post-receive",
-  "post-update",
-  "reference-transaction",
-  "push-to-checkout",
-  "pre-auto-gc",
-  "post-rewrite",
-  "sendemail-validate",
-  "post-index-change",
-];
 
 /**
  * Finds the folder Git runs this repository's hooks from.
@@ -400,7 +380,7 @@ async function uninstallOne(
 async function assertOursToWrite(
   folder: string,
   hooksPath: string,
-  manager: Manager | undefined,
+  manager: HookManager | undefined,
   command: string[],
 ): Promise<void> {
   const where =
@@ -412,11 +392,7 @@ async function assertOursToWrite(
       "HOOKS",
       `${where}, which ${manager} manages. ${
         managerInstructions(manager, folder, command)
-      }\n${force}${
-        manager === "husky"
-          ? " (not advised with husky: its runner finds .husky/<hook> by the file's own name, and husky rewrites that folder on every install)"
-          : ""
-      }`,
+      }\n${force}${forceCaveat(manager)}`,
     );
   }
   for (const hook of HOOK_NAMES) {
@@ -424,81 +400,20 @@ async function assertOursToWrite(
     if (state.target !== "foreign") continue;
     throw new ToolError(
       "HOOKS",
-      `${where}, and its ${hook} hook is not ours. Call ${TOOL_NAME} from your hooks instead: add the line\n  ${
-        formatShellCommand(command)
-      } hook pre-commit "$@"\nto "${
-        join(folder, "pre-commit")
-      }", and the line\n  ${
-        formatShellCommand(command)
-      } hook pre-push "$@"\nto "${
-        join(folder, "pre-push")
-      }" (it reads git's standard input: if your hook reads it too, save a copy for it).\n${force}`,
+      `${where}, and its ${hook} hook is not ours. ${
+        ownHooksInstructions(folder, command)
+      }\n${force}`,
     );
   }
-}
-
-function managerInstructions(
-  manager: Manager,
-  folder: string,
-  command: string[],
-): string {
-  const tool = formatShellCommand(command);
-  if (manager === "husky") {
-    // husky 9 points core.hooksPath at .husky/_ and runs .husky/<hook>.
-    const scripts = folder.endsWith(`${sep}_`) ? folder.slice(0, -2) : folder;
-    return `Call ${TOOL_NAME} from husky's scripts instead: add the line\n  ${tool} hook pre-commit\nto "${
-      join(scripts, "pre-commit")
-    }", and the line\n  ${tool} hook pre-push "$@"\nto "${
-      join(scripts, "pre-push")
-    }" (husky passes git's arguments and standard input on).`;
-  }
-  const yaml = (text: string) => `'${text.replaceAll("'", "''")}'`;
-  if (manager === "lefthook") {
-    return [
-      `Run ${TOOL_NAME} from lefthook instead: add to lefthook.yml`,
-      "pre-commit:",
-      "  commands:",
-      `    ${TOOL_NAME}:`,
-      `      run: ${yaml(`${tool} hook pre-commit`)}`,
-      "pre-push:",
-      "  commands:",
-      `    ${TOOL_NAME}:`,
-      `      run: ${yaml(`${tool} hook pre-push {1} {2}`)}`,
-      "      use_stdin: true",
-      'and run "lefthook install".',
-    ].join("\n");
-  }
-  return [
-    `Run ${TOOL_NAME} from the pre-commit framework instead: add to .pre-commit-config.yaml`,
-    "repos:",
-    "  - repo: local",
-    "    hooks:",
-    `      - id: ${TOOL_NAME}`,
-    `        name: ${TOOL_NAME}`,
-    `        entry: ${yaml(`${tool} hook pre-commit`)}`,
-    "        language: system",
-    "        pass_filenames: false",
-    "        always_run: true",
-    // "commit", not "pre-commit": every pre-commit release accepts it (the
-    // new name needs 3.2, which Debian 12 and Ubuntu 22.04 do not ship).
-    "        stages: [commit]",
-    `(or use the hooks this tool's repository offers, see its README), and check pushes with "${TOOL_NAME} verify --range" in CI (the framework's pre-push hooks see only the first ref of a push).`,
-  ].join("\n");
-}
-
-function forcedWarning(manager: Manager, folder: string): string {
-  return `"${folder}" is managed by ${manager}: its next install may replace our hooks; run "${TOOL_NAME} install --force" again after it${
-    manager === "husky"
-      ? ". husky's runner finds .husky/<hook> by the hook file's own name, so the husky hooks moved aside no longer run your .husky scripts"
-      : ""
-  }`;
 }
 
 // Which manager owns the folder, if any: husky by its runner files,
 // lefthook and the pre-commit framework by the text of their hooks (the
 // same fingerprints they use to recognise their own files).
-async function findManager(folder: string): Promise<Manager | undefined> {
-  for (const name of ["h", "husky.sh", join("_", "h"), join("_", "husky.sh")]) {
+async function findManager(
+  folder: string,
+): Promise<HookManager | undefined> {
+  for (const name of HUSKY_RUNNERS) {
     const info = await lstatOrUndefined(join(folder, name));
     if (info?.isFile()) return "husky";
   }
@@ -508,17 +423,6 @@ async function findManager(folder: string): Promise<Manager | undefined> {
     if (!info?.isFile() || info.size > MAX_HOOK_BYTES) continue;
     const manager = managerOf(await readText(path));
     if (manager) return manager;
-  }
-  return undefined;
-}
-
-function managerOf(text: string): Manager | undefined {
-  if (text.includes("LEFTHOOK")) return "lefthook";
-  if (text.includes("File generated by pre-commit")) return "pre-commit";
-  // husky 9's stubs source its runner: . "${0%/*}/h"; husky 5 to 8 source
-  // _/husky.sh.
-  if (/^\.\s+"[^"\n]*\/h"\s*$/m.test(text) || text.includes("husky.sh")) {
-    return "husky";
   }
   return undefined;
 }

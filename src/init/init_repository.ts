@@ -51,7 +51,11 @@ import {
   type SignReport,
   type SignResult,
 } from "../sign/sign_configs.ts";
-import { findSigner, validatePrincipal } from "../trust/allowed_signers.ts";
+import {
+  findSigner,
+  type TrustDecision,
+  validatePrincipal,
+} from "../trust/allowed_signers.ts";
 import {
   addTrustedKey,
   ensureRepositoryId,
@@ -264,7 +268,44 @@ export async function initRepository(
   options: InitOptions,
 ): Promise<InitReport> {
   const now = options.now ?? new Date();
-  // Plan: everything that can be refused is refused before anything is written.
+  const plan = await planInit(repo, options, now);
+  const steps: InitStep[] = [];
+  const run = stepRunner(steps, options.onStep);
+  const key = await run("key", () => useKey(plan, options.home));
+  await run("trust", () => trustKey(repo, key, plan, options.principal));
+  await run("hooks", () => installRepositoryHooks(repo, options));
+  const results = await run("sign", () => signRepository(repo, key, now));
+  return {
+    root: repo.root,
+    steps,
+    next: await nextCommand(repo, options.cwd ?? repo.root, results),
+  };
+}
+
+/** What init decided before writing anything. */
+interface InitPlan {
+  /** The key given with --key or $MCP_ORCHESTRATION_KEY, if any. */
+  given: string | undefined;
+  /** Where the home's key is, or is created. */
+  defaultKeyPath: string;
+  /** The key to sign with, when there is one already. */
+  existing: SigningKey | undefined;
+  /** Whether the trust list trusts that key now. */
+  decision: TrustDecision;
+  /** The principal of a new trust entry (undefined when trusted already). */
+  principal: string | undefined;
+}
+
+/** A step's record, and what it hands on to the next steps. */
+type StepResult<T> = { done: InitStep; value: T };
+
+// Everything that can be refused is refused before anything is written:
+// an unusable given key, a listed key that has expired, no principal.
+async function planInit(
+  repo: Repository,
+  options: InitOptions,
+  now: Date,
+): Promise<InitPlan> {
   const given = options.keyPath ?? readEnv(KEY_ENV);
   const defaultKeyPath = join(
     toolHome(options.home ? { home: options.home } : {}),
@@ -275,12 +316,12 @@ export async function initRepository(
     ? await loadSigningKey({ keyPath: given })
     : await loadIfPresent(defaultKeyPath);
   const trust = await readTrustList(repo);
-  const decision = existing
+  const decision: TrustDecision = existing
     ? findSigner(trust, existing.key.publicKey, {
       namespace: SIGNATURE_NAMESPACE,
       at: now,
     })
-    : { status: "untrusted" as const };
+    : { status: "untrusted" };
   if (decision.status === "expired") {
     throw new ToolError(
       "TRUST",
@@ -291,14 +332,16 @@ export async function initRepository(
   const principal = decision.status === "trusted"
     ? undefined
     : await resolvePrincipal(repo, options.principal);
+  return { given, defaultKeyPath, existing, decision, principal };
+}
 
-  const steps: InitStep[] = [];
-  // Runs one step: records what it did, or stops with what was done before.
-  const run = async <T>(
-    name: InitStepName,
-    fn: () => Promise<{ done: InitStep; value: T }>,
-  ): Promise<T> => {
-    let result: { done: InitStep; value: T };
+// Runs one step: records what it did, or stops with what was done before.
+function stepRunner(
+  steps: InitStep[],
+  onStep: ((step: InitStep) => void) | undefined,
+): <T>(name: InitStepName, fn: () => Promise<StepResult<T>>) => Promise<T> {
+  return async (name, fn) => {
+    let result;
     try {
       result = await fn();
     } catch (error) {
@@ -306,78 +349,90 @@ export async function initRepository(
       throw error;
     }
     steps.push(result.done);
-    options.onStep?.(result.done);
+    onStep?.(result.done);
     return result.value;
   };
+}
 
-  const key = await run("key", async () => {
-    if (existing) {
-      return {
-        done: keyStep(given ? "given" : "existing", existing),
-        value: existing,
-      };
-    }
-    const created = await createKey(options.home, defaultKeyPath);
-    return { done: keyStep("created", created), value: created };
-  });
-
-  await run("trust", async () => {
-    if (decision.status === "trusted") {
-      const principals = decision.entry.principals;
-      const ignored = options.principal !== undefined &&
-          !principals.includes(options.principal)
-        ? `; --principal "${options.principal}" was not applied`
-        : "";
-      // A list from before repositories had ids gets one now, so that what
-      // the sign step signs is bound to this repository.
-      const id = await ensureRepositoryId(repo);
-      const step = trustStep(
-        "already-trusted",
-        key.keyId,
-        principals,
-        `${key.keyId} is already trusted as "${
-          principals.join(",")
-        }" (line ${decision.entry.line} of ${ALLOWED_SIGNERS_PATH})${ignored}${
-          id ? `; gave this repository the id ${id}` : ""
-        }`,
-      );
-      return { done: id ? { ...step, changed: true } : step, value: undefined };
-    }
-    const name = principal as string;
-    await addTrustedKey(repo, formatPublicKeyLine(key.key.publicKey), {
-      principal: name,
-    });
+// Step 1: the given key, the home's, or a new one in the home.
+async function useKey(
+  plan: InitPlan,
+  home: string | undefined,
+): Promise<StepResult<SigningKey>> {
+  if (plan.existing) {
     return {
-      done: trustStep(
-        "added",
-        key.keyId,
-        [name],
-        `added ${key.keyId} as "${name}" to ${ALLOWED_SIGNERS_PATH}`,
-      ),
-      value: undefined,
+      done: keyStep(plan.given ? "given" : "existing", plan.existing),
+      value: plan.existing,
     };
-  });
+  }
+  const created = await createKey(home, plan.defaultKeyPath);
+  return { done: keyStep("created", created), value: created };
+}
 
-  await run("hooks", async () => ({
-    done: hooksStep(
-      await installHooks(repo, {
-        command: options.command,
-        force: options.force === true,
-      }),
+// Step 2: a trust entry for the key, unless it has one.
+async function trustKey(
+  repo: Repository,
+  key: SigningKey,
+  plan: InitPlan,
+  askedPrincipal: string | undefined,
+): Promise<StepResult<undefined>> {
+  const { decision } = plan;
+  if (decision.status === "trusted") {
+    const principals = decision.entry.principals;
+    const ignored = askedPrincipal !== undefined &&
+        !principals.includes(askedPrincipal)
+      ? `; --principal "${askedPrincipal}" was not applied`
+      : "";
+    // A list from before repositories had ids gets one now, so that what
+    // the sign step signs is bound to this repository.
+    const id = await ensureRepositoryId(repo);
+    const step = trustStep(
+      "already-trusted",
+      key.keyId,
+      principals,
+      `${key.keyId} is already trusted as "${
+        principals.join(",")
+      }" (line ${decision.entry.line} of ${ALLOWED_SIGNERS_PATH})${ignored}${
+        id ? `; gave this repository the id ${id}` : ""
+      }`,
+    );
+    return { done: id ? { ...step, changed: true } : step, value: undefined };
+  }
+  const name = plan.principal as string;
+  await addTrustedKey(repo, formatPublicKeyLine(key.key.publicKey), {
+    principal: name,
+  });
+  return {
+    done: trustStep(
+      "added",
+      key.keyId,
+      [name],
+      `added ${key.keyId} as "${name}" to ${ALLOWED_SIGNERS_PATH}`,
     ),
     value: undefined,
-  }));
-
-  const results = await run("sign", async () => {
-    const report = await signConfigs(repo, { key, cwd: repo.root, now });
-    return { done: signStep(report), value: report.results };
-  });
-
-  return {
-    root: repo.root,
-    steps,
-    next: await nextCommand(repo, options.cwd ?? repo.root, results),
   };
+}
+
+// Step 3: the pre-commit and pre-push hooks, as install does.
+async function installRepositoryHooks(
+  repo: Repository,
+  options: InitOptions,
+): Promise<StepResult<undefined>> {
+  const report = await installHooks(repo, {
+    command: options.command,
+    force: options.force === true,
+  });
+  return { done: hooksStep(report), value: undefined };
+}
+
+// Step 4: the working tree's configs and the trust list.
+async function signRepository(
+  repo: Repository,
+  key: SigningKey,
+  now: Date,
+): Promise<StepResult<SignResult[]>> {
+  const report = await signConfigs(repo, { key, cwd: repo.root, now });
+  return { done: signStep(report), value: report.results };
 }
 
 async function loadIfPresent(path: string): Promise<SigningKey | undefined> {

@@ -122,6 +122,7 @@ function readHeader(outer: SshReader, source: string): Uint8Array {
 
 // Check-ints, the Ed25519 private key, comment and padding. Both copies of
 // the public key must equal the header's; the caller checks the seed.
+// One read of the section's fields in wire order, each checked as it comes.
 function readPrivateSection(
   section: Uint8Array,
   publicKey: Uint8Array,

@@ -552,6 +552,27 @@ function _parseLine(line: string, where: string): _ParsedLine | undefined {
   if (base64 === "") fail("missing key");
   const comment = rest.slice(base64.length).replace(/^[ \t]+/, "");
 
+  const { blob, key } = _decodeKey(keyType, base64, where, fail);
+  return {
+    principals: principalsText.split(","),
+    ...options,
+    keyType,
+    ...(key === undefined ? {} : { key }),
+    comment,
+    blob,
+  };
+}
+
+/**
+ * Decodes a line's key: an Ed25519 key in full, any other type only as far
+ * as its blob's type name, which must match the line's.
+ */
+function _decodeKey(
+  keyType: string,
+  base64: string,
+  where: string,
+  fail: (detail: string, cause?: unknown) => never,
+): { blob: Uint8Array; key?: Uint8Array } {
   let blob: Uint8Array = new Uint8Array();
   let key: Uint8Array | undefined;
   let blobType = SSH_ED25519;
@@ -567,17 +588,14 @@ function _parseLine(line: string, where: string): _ParsedLine | undefined {
   ) {
     fail(`key type "${keyType}" does not match the key's type "${blobType}"`);
   }
-  return {
-    principals: principalsText.split(","),
-    ...options,
-    keyType,
-    ...(key === undefined ? {} : { key }),
-    comment,
-    blob,
-  };
+  return key === undefined ? { blob } : { blob, key };
 }
 
-/** Parses the options field as OpenSSH's sshsigopt_parse() does. */
+/**
+ * Parses the options field as OpenSSH's sshsigopt_parse() does. One
+ * scanning loop with its cursor shared by small closures, kept whole so it
+ * reads beside OpenSSH's C.
+ */
 function _parseOptions(
   text: string,
   fail: (detail: string) => never,

@@ -1,15 +1,12 @@
 /**
- * `sign`, `verify` and `inspect`: the commands that act on configs.
+ * `verify`: the working tree's MCP configs against their signatures and the
+ * trust list, or, with `--rev` and `--range`, whole commits straight from
+ * Git objects.
  *
  * @module
  */
 
 import { ToolError } from "../errors.ts";
-import type { Repository } from "../git/repository.ts";
-import { inspect } from "../inspect/inspect.ts";
-import { loadSigningKey } from "../keys/key_store.ts";
-import { signConfigs } from "../sign/sign_configs.ts";
-import { formatTime } from "../store/statement.ts";
 import { verifyRepository } from "../verify/verify_repository.ts";
 import {
   defaultBranches,
@@ -17,72 +14,53 @@ import {
   rangeBases,
   verifyRevisions,
 } from "../verify/verify_history.ts";
+import type { CommandContext } from "./command_context.ts";
+import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import {
   formatGithubCommitReports,
   formatGithubResults,
 } from "./github_annotations.ts";
 import { formatCommitReports } from "./history_report.ts";
-import { EXIT, type Io, parseCommand, printJson, stringOption } from "./io.ts";
+import { EXIT, printJson, stringOption } from "./io.ts";
 
 /** How `verify` prints its results (`--format`; `--json` is `--format json`). */
 export type VerifyFormat = "text" | "json" | "github";
 
 const VERIFY_FORMATS: readonly VerifyFormat[] = ["text", "json", "github"];
 
-/** What the config commands need. */
-export interface CommandContext {
-  /** Streams and working folder. */
-  io: Io;
-  /** The repository (found on first use). */
-  repo: () => Promise<Repository>;
-}
-
-/**
- * Runs `sign [PATH…]`.
- *
- * @param args The arguments after `sign`.
- * @param context Streams and repository.
- * @returns The exit code.
- * @throws {ToolError} When signing is refused (the dispatcher reports it).
- *
- * @example
- * ```ts ignore
- * await signCommand([".mcp.json"], context);
- * ```
- */
-export async function signCommand(
-  args: string[],
-  context: CommandContext,
-): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
-    key: { type: "string" },
-  });
-  const keyPath = stringOption(values, "key");
-  const repo = await context.repo();
-  const key = await loadSigningKey(keyPath ? { keyPath } : {});
-  const report = await signConfigs(repo, {
-    key,
-    cwd: context.io.cwd,
-    paths: positionals,
-  });
-  if (values.json) {
-    printJson(context.io, {
-      signer: key.keyId,
-      ...report,
-      untrusted: report.untrusted ?? null,
-    });
-  } else {
-    if (report.results.length === 0) context.io.out("No MCP configs to sign\n");
-    for (const result of report.results) {
-      const what = result.status === "signed" ? "signed   " : "unchanged";
-      context.io.out(
-        `${what} ${result.path}  (sequence ${result.sequence}, artifact ${result.artifact})\n`,
-      );
-    }
-  }
-  if (report.untrusted) context.io.err(`warning: ${report.untrusted}\n`);
-  return EXIT.ok;
-}
+/** What `verify` accepts. */
+export const VERIFY_COMMAND: CommandSpec = {
+  name: "verify",
+  synopsis: [
+    "verify [PATH…] [--format FORMAT]",
+    "verify --rev REV [--format FORMAT]",
+    "verify --range A..B [--format FORMAT]",
+  ],
+  options: {
+    rev: {
+      type: "string",
+      value: "REV",
+      help: "verify this commit, against its parents",
+    },
+    range: {
+      type: "string",
+      value: "A..B",
+      help: "verify every commit reachable from B but not from A, oldest\n" +
+        "first (a commit without parents in it fails: it would bring\n" +
+        "its own root of trust)",
+    },
+    format: {
+      type: "string",
+      value: "FORMAT",
+      help: "text (the default); json (machine-readable); or github:\n" +
+        "one GitHub Actions annotation per failure,\n" +
+        '"::error file=PATH,title=CODE::REASON", REASON followed by\n' +
+        '"(commit ID SUBJECT)" with --rev and --range, then a\n' +
+        "summary line that is not an annotation",
+    },
+  },
+  json: "the same as --format json",
+};
 
 /**
  * Runs `verify [PATH…]`.
@@ -101,11 +79,7 @@ export async function verifyCommand(
   args: string[],
   context: CommandContext,
 ): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
-    rev: { type: "string" },
-    range: { type: "string" },
-    format: { type: "string" },
-  });
+  const { values, positionals } = parseArguments(args, VERIFY_COMMAND);
   const format = verifyFormat(values);
   const rev = stringOption(values, "rev");
   const range = stringOption(values, "range");
@@ -154,91 +128,6 @@ export async function verifyCommand(
     );
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
-}
-
-/**
- * Runs `inspect <PATH | ARTIFACT_ID>`.
- *
- * @param args The arguments after `inspect`.
- * @param context Streams and repository.
- * @returns The exit code.
- * @throws {ToolError} When nothing matches.
- *
- * @example
- * ```ts ignore
- * await inspectCommand([".mcp.json"], context);
- * ```
- */
-export async function inspectCommand(
-  args: string[],
-  context: CommandContext,
-): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
-  if (positionals.length !== 1) {
-    throw new ToolError("USAGE", `"inspect" takes one path or artifact id`);
-  }
-  const inspections = await inspect(
-    await context.repo(),
-    positionals[0] as string,
-    { cwd: context.io.cwd },
-  );
-  if (values.json) {
-    printJson(
-      context.io,
-      inspections.map((i) => ({
-        path: i.statement.path,
-        repository: i.statement.repository,
-        artifact: i.statement.artifact,
-        size: i.statement.size,
-        signer: i.statement.signer,
-        principals: i.verification?.principals ?? null,
-        signedAt: formatTime(i.statement.signedAt),
-        sequence: i.statement.sequence,
-        previous: i.statement.previous,
-        statementId: i.statementId,
-        statementFile: i.statementFile,
-        signatureFile: i.signatureFile,
-        statement: i.statementText,
-        signature: i.signature,
-        verification: i.verification ?? null,
-      })),
-    );
-    return EXIT.ok;
-  }
-  for (const i of inspections) {
-    const s = i.statement;
-    const status = i.verification
-      ? i.verification.ok
-        ? "verified"
-        : `FAILS ${i.verification.code}: ${i.verification.reason}`
-      : "the file is not in the working tree";
-    context.io.out(
-      [
-        `path:       ${s.path}`,
-        `repository: ${s.repository ?? "none (statement format version 1)"}`,
-        `artifact:   ${s.artifact}`,
-        `size:       ${s.size} bytes`,
-        `signer:     ${s.signer}${
-          i.verification?.principals
-            ? ` (${i.verification.principals.join(", ")})`
-            : ""
-        }`,
-        `signed at:  ${formatTime(s.signedAt)}`,
-        `sequence:   ${s.sequence}`,
-        `previous:   ${s.previous.join(", ") || "none"}`,
-        `statement:  ${i.statementFile}`,
-        `signature:  ${i.signatureFile}`,
-        `status:     ${status}`,
-        "",
-        "--- signed statement (exact bytes) ---",
-        i.statementText.replace(/\n$/, ""),
-        "--- signature ---",
-        i.signature.replace(/\n$/, ""),
-        "",
-      ].join("\n") + "\n",
-    );
-  }
-  return EXIT.ok;
 }
 
 async function verifyHistory(
