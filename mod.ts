@@ -49,14 +49,9 @@ export {
   parseStatement,
   type Statement,
 } from "./src/store/statement.ts";
-export {
-  signConfigs,
-  type SignOptions,
-  type SignReport,
-  type SignResult,
-  signStaged,
-  stagedChanges,
-} from "./src/sign/sign_configs.ts";
+export { signConfigs, type SignOptions } from "./src/sign/sign_configs.ts";
+export { type SignReport, type SignResult } from "./src/sign/sign_source.ts";
+export { signStaged, stagedChanges } from "./src/sign/sign_staged.ts";
 export {
   type CommitReport,
   listCommits,

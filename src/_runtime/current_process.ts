@@ -8,7 +8,7 @@
  * @module
  */
 
-import { concatBytes } from "./process.ts";
+import { concatBytes } from "../bytes/concat_bytes.ts";
 import { deno, type NodeProcess, nodeProcess } from "./runtime.ts";
 
 /** The running process, the same under Deno and Node. */

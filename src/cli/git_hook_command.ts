@@ -11,7 +11,7 @@ import { TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { parsePushUpdates, verifyPush } from "../hooks/pre_push.ts";
 import { loadSigningKey } from "../keys/key_store.ts";
-import { signStaged } from "../sign/sign_configs.ts";
+import { signStaged } from "../sign/sign_staged.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { formatCommitReports } from "./history_report.ts";

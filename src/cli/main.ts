@@ -8,7 +8,7 @@
 
 import { BUILD_COMMIT } from "../build_info.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
-import { currentProcess } from "../current_process.ts";
+import { currentProcess } from "../_runtime/current_process.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
 import { findRepository, type Repository } from "../git/repository.ts";
 import { COMMAND_HELP, TOOL_HELP } from "./help.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { currentProcess } from "../current_process.ts";
+import { currentProcess } from "../_runtime/current_process.ts";
 import { main } from "./main.ts";
 
 /**

@@ -6,7 +6,7 @@
 
 import { ALLOWED_SIGNERS_PATH } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { parseValidityDate } from "../trust/allowed_signers.ts";
+import { parseValidityDate } from "../trust/validity_date.ts";
 import {
   addTrustedKey,
   readTrustList,

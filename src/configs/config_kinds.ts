@@ -38,9 +38,6 @@ import {
 } from "./path_glob.ts";
 import { canonicalName } from "./path_names.ts";
 
-// Kept here for the modules and tests that found it here first.
-export { PatternAutomaton } from "./path_glob.ts";
-
 /**
  * How a config file is written.
  *

@@ -11,7 +11,7 @@ import {
   MAX_LINK_TARGET_BYTES,
   REPO_CONFIG_PATH,
 } from "../constants.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import type { GitObjects } from "../git/cat_file.ts";
 import {
   listWorkingTreeFiles,

@@ -48,7 +48,7 @@ import {
   STORE_DIR,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { readFileLimitedSync } from "../fs/files.ts";
 import { quote } from "../format/quote.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { fileSystem as fs } from "./file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { ToolError } from "../errors.ts";
 import { describeErrno, isErrno } from "./files.ts";
 

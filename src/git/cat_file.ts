@@ -7,7 +7,7 @@
  */
 
 import { ToolError } from "../errors.ts";
-import { type PipedProcess, spawnPiped } from "../runtime.ts";
+import { type PipedProcess, spawnPiped } from "../_runtime/process.ts";
 import type { Repository } from "./repository.ts";
 
 /** An object's header and bytes. */

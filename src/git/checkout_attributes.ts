@@ -42,7 +42,7 @@
 import { resolve } from "node:path";
 import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { isErrno } from "../fs/files.ts";
 import { canonicalName } from "../configs/path_names.ts";
 import { comparePaths, git, type Repository } from "./repository.ts";
@@ -234,7 +234,7 @@ const ISOLATED_ENV = { GIT_ATTR_NOSYSTEM: "1" };
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { findRepository } from "./repository.ts";
- * import { runProcess } from "../runtime.ts";
+ * import { runProcess } from "../_runtime/process.ts";
  * import { readCheckoutAttributes } from "./checkout_attributes.ts";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
  * await runProcess("git", ["init", "-q", dir]);

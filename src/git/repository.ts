@@ -8,9 +8,9 @@
 
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ToolError } from "../errors.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { describeErrno, isErrno } from "../fs/files.ts";
-import { runProcess } from "../runtime.ts";
+import { runProcess } from "../_runtime/process.ts";
 
 // A repository's own .git/config must not run programs while we inspect it
 // (core.fsmonitor names a command that "git ls-files" would start), and

@@ -6,7 +6,7 @@
  */
 
 import { ToolError } from "../errors.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { describeErrno, isErrno } from "../fs/files.ts";
 import { isOurHook } from "./stubs.ts";
 

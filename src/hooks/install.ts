@@ -19,9 +19,9 @@
 
 import { isAbsolute, join, relative, sep } from "node:path";
 import { TOOL_NAME } from "../constants.ts";
-import { currentProcess } from "../current_process.ts";
+import { currentProcess } from "../_runtime/current_process.ts";
 import { ToolError } from "../errors.ts";
-import { fileSystem as fs, type Stats } from "../fs/file_system.ts";
+import { fileSystem as fs, type Stats } from "../_runtime/file_system.ts";
 import {
   describeErrno,
   exists,
@@ -113,7 +113,7 @@ export interface InstallOptions {
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { findRepository } from "../git/repository.ts";
- * import { runProcess } from "../runtime.ts";
+ * import { runProcess } from "../_runtime/process.ts";
  * import { findHooksFolder } from "./install.ts";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
  * await runProcess("git", ["init", "-q", dir]);
@@ -161,7 +161,7 @@ export async function findHooksFolder(
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { findRepository } from "../git/repository.ts";
- * import { runProcess } from "../runtime.ts";
+ * import { runProcess } from "../_runtime/process.ts";
  * import { installHooks } from "./install.ts";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
  * await runProcess("git", ["init", "-q", dir]);
@@ -232,7 +232,7 @@ export async function installHooks(
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { findRepository } from "../git/repository.ts";
- * import { runProcess } from "../runtime.ts";
+ * import { runProcess } from "../_runtime/process.ts";
  * import { installHooks, uninstallHooks } from "./install.ts";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
  * await runProcess("git", ["init", "-q", dir]);

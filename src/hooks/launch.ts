@@ -16,8 +16,6 @@ import { ToolError } from "../errors.ts";
 import { PERMISSION_FLAGS } from "../permissions.ts";
 import { currentLaunch, type Launch } from "../_runtime/launch.ts";
 
-export { currentLaunch, type Launch } from "../_runtime/launch.ts";
-
 /**
  * Returns the command that starts the tool the way it was started now, for
  * a Git hook to run (the hook appends `hook <name> …`):

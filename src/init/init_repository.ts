@@ -46,11 +46,8 @@ import {
   toolHome,
 } from "../keys/key_store.ts";
 import { formatPublicKeyLine } from "../keys/public_key.ts";
-import {
-  signConfigs,
-  type SignReport,
-  type SignResult,
-} from "../sign/sign_configs.ts";
+import { signConfigs } from "../sign/sign_configs.ts";
+import type { SignReport, SignResult } from "../sign/sign_source.ts";
 import {
   findSigner,
   type TrustDecision,
@@ -245,7 +242,7 @@ export class InitError extends ToolError {
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { findRepository } from "../git/repository.ts";
- * import { runProcess } from "../runtime.ts";
+ * import { runProcess } from "../_runtime/process.ts";
  * import { initRepository } from "./init_repository.ts";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
  * await runProcess("git", ["init", "-q", join(dir, "repo")]);

@@ -20,7 +20,7 @@ import {
 } from "../constants.ts";
 import { currentProcess, readEnv } from "../_runtime/current_process.ts";
 import { ToolError } from "../errors.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import {
   describeErrno,
   isErrno,

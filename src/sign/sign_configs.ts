@@ -4,7 +4,7 @@
  * then write artifacts, statements and the index, under the repository lock
  * (the steps are in `sign_source.ts`). Any failure before the index is
  * written leaves the store as it was. The pre-commit hook's path is
- * `sign_staged.ts`, re-exported here.
+ * `sign_staged.ts`.
  *
  * @module
  */
@@ -13,12 +13,9 @@ import { GitObjects } from "../git/cat_file.ts";
 import { type Repository, toRepoPath } from "../git/repository.ts";
 import type { SigningKey } from "../keys/key_store.ts";
 import { workingTreeSource } from "../configs/config_source.ts";
-import { fileSystem } from "../fs/file_system.ts";
+import { fileSystem } from "../_runtime/file_system.ts";
 import { ParentVersions } from "./parent_versions.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
-
-export type { SignReport, SignResult } from "./sign_source.ts";
-export { signStaged, type StagedChange, stagedChanges } from "./sign_staged.ts";
 
 /** Options for {@linkcode signConfigs}. */
 export interface SignOptions {

@@ -17,7 +17,7 @@ import {
 import { digestFile } from "../crypto/digest_file.ts";
 import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
-import { fileSystem } from "../fs/file_system.ts";
+import { fileSystem } from "../_runtime/file_system.ts";
 import { describeErrno, isErrno, writeFileAtomic } from "../fs/files.ts";
 import type { SigningKey } from "../keys/key_store.ts";
 import {

@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { type ConfigSource, snapshotSource } from "../configs/config_source.ts";
 import { hiddenConfigs } from "../configs/find_configs.ts";
 import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
-import { fileSystem } from "../fs/file_system.ts";
+import { fileSystem } from "../_runtime/file_system.ts";
 import { GitObjects } from "../git/cat_file.ts";
 import { findAttributeFileLookalikes } from "../git/checkout_attributes.ts";
 import { git, OPERATION_MARKERS, type Repository } from "../git/repository.ts";

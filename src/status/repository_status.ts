@@ -170,7 +170,7 @@ export interface StatusOptions extends KeyOptions {
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { findRepository } from "../git/repository.ts";
- * import { runProcess } from "../runtime.ts";
+ * import { runProcess } from "../_runtime/process.ts";
  * import { repositoryStatus } from "./repository_status.ts";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
  * await runProcess("git", ["init", "-q", dir]);

@@ -27,7 +27,7 @@ import {
   writeFileAtomic,
 } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { withFileLock } from "../fs/lock.ts";
 import { formatIndex, parseIndex, type StoreIndex } from "./index_file.ts";
 

@@ -46,8 +46,6 @@ import {
 import { matchPatternList } from "./ssh_pattern.ts";
 import { iso, parseSshTime, sshTime, wholeSeconds } from "./validity_date.ts";
 
-export { parseValidityDate } from "./validity_date.ts";
-
 /** One key line of an allowed_signers file. */
 export interface AllowedSigner {
   /** 1-based line number in the file. */

@@ -15,7 +15,7 @@ import {
   STORE_DIR,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { fileSystem as fs } from "../fs/file_system.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { readFileLimitedSync, writeFileAtomic } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
 import { keyId, parsePublicKeyLine } from "../keys/public_key.ts";

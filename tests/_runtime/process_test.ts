@@ -6,11 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  concatBytes,
-  runProcess,
-  spawnPiped,
-} from "../../src/_runtime/process.ts";
+import { runProcess, spawnPiped } from "../../src/_runtime/process.ts";
 import { withTempDir } from "../support/repo.ts";
 
 const decoder = new TextDecoder();
@@ -76,13 +72,5 @@ Deno.test("spawnPiped fails with IO when the program cannot start", () => {
   assert.throws(
     () => spawnPiped("mcp-orchestration-no-such-program", []),
     (error: unknown) => (error as { code?: string }).code === "IO",
-  );
-});
-
-Deno.test("concatBytes joins chunks in order", () => {
-  assert.deepEqual(concatBytes([]), new Uint8Array());
-  assert.deepEqual(
-    concatBytes([Uint8Array.of(1), new Uint8Array(), Uint8Array.of(2, 3)]),
-    Uint8Array.of(1, 2, 3),
   );
 });

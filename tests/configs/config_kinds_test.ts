@@ -12,8 +12,8 @@ import {
   type ConfigKind,
   findConfigKind,
   mayBeConfigName,
-  PatternAutomaton,
 } from "../../src/configs/config_kinds.ts";
+import { PatternAutomaton } from "../../src/configs/path_glob.ts";
 import { assertToolError } from "../support/errors.ts";
 
 // --- Built-in kinds ---

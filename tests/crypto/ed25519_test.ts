@@ -11,7 +11,7 @@ import {
 } from "../../src/crypto/ed25519.ts";
 import { toHex } from "../../src/crypto/sha.ts";
 import { encodeBase64 } from "../../src/format/base64.ts";
-import { runProcess } from "../../src/runtime.ts";
+import { runProcess } from "../../src/_runtime/process.ts";
 import {
   ed25519GetPublicKey,
   ed25519SignRaw,

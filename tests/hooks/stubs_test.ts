@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { PERMISSION_FLAGS } from "../../src/permissions.ts";
 import {
   formatShellCommand,
-  type Launch,
   launchCommand,
   shellQuote,
 } from "../../src/hooks/launch.ts";
+import type { Launch } from "../../src/_runtime/launch.ts";
 import {
   CHAINED_SUFFIX,
   HOOK_NAMES,

@@ -19,7 +19,7 @@ import {
   formatPublicKeyLine,
   parsePublicKeyLine,
 } from "../../src/keys/public_key.ts";
-import { runProcess } from "../../src/runtime.ts";
+import { runProcess } from "../../src/_runtime/process.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
 import { assertToolError } from "../support/errors.ts";
 

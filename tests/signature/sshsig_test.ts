@@ -17,7 +17,7 @@ import {
   encodePublicKeyBlob,
   formatPublicKeyLine,
 } from "../../src/keys/public_key.ts";
-import { runProcess } from "../../src/runtime.ts";
+import { runProcess } from "../../src/_runtime/process.ts";
 import {
   createSshSignature,
   parseSshSignature,
