@@ -32,18 +32,18 @@ export {
   formatPublicKeyLine,
   keyId,
   parsePublicKeyLine,
-} from "./src/keys/public_key.ts";
+} from "./src/format/public_key.ts";
 export {
   formatPrivateKey,
   parsePrivateKey,
   type PrivateKey,
-} from "./src/keys/private_key.ts";
+} from "./src/format/private_key.ts";
 export {
   createSshSignature,
   parseSshSignature,
   type SshSignature,
   verifySshSignature,
-} from "./src/signature/sshsig.ts";
+} from "./src/format/sshsig.ts";
 export {
   formatStatement,
   parseStatement,
@@ -61,7 +61,7 @@ export {
   parsePushUpdates,
   type PushUpdate,
   verifyPush,
-} from "./src/hooks/pre_push.ts";
+} from "./src/verify/verify_push.ts";
 export {
   installHooks,
   type InstallReport,
@@ -76,7 +76,7 @@ export {
   type VerifyCode,
   type VerifyResult,
 } from "./src/verify/verify_codes.ts";
-export { inspect, type Inspection } from "./src/inspect/inspect.ts";
+export { inspect, type Inspection } from "./src/app/inspect.ts";
 export {
   INIT_STEPS,
   InitError,
@@ -85,7 +85,7 @@ export {
   initRepository,
   type InitStep,
   type InitStepName,
-} from "./src/init/init_repository.ts";
+} from "./src/app/init_repository.ts";
 export {
   type ConfigStatus,
   type RepositoryStatus,
@@ -93,7 +93,7 @@ export {
   type StatusOptions,
   type Tombstone,
   type TrustListStatus,
-} from "./src/status/repository_status.ts";
+} from "./src/app/repository_status.ts";
 export {
   addTrustedKey,
   readTrustList,

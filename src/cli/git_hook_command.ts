@@ -9,7 +9,7 @@
 
 import { TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { parsePushUpdates, verifyPush } from "../hooks/pre_push.ts";
+import { parsePushUpdates, verifyPush } from "../verify/verify_push.ts";
 import { loadSigningKey } from "../keys/key_store.ts";
 import { signStaged } from "../sign/sign_staged.ts";
 import type { CommandContext } from "./command_context.ts";

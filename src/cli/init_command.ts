@@ -13,7 +13,7 @@ import {
   InitError,
   initRepository,
   type InitStep,
-} from "../init/init_repository.ts";
+} from "../app/init_repository.ts";
 import type { CommandContext } from "./command_context.ts";
 import {
   type CommandSpec,

@@ -6,7 +6,7 @@
  */
 
 import { ToolError } from "../errors.ts";
-import { inspect, type Inspection } from "../inspect/inspect.ts";
+import { inspect, type Inspection } from "../app/inspect.ts";
 import { formatTime } from "../store/statement.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";

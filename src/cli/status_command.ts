@@ -10,7 +10,7 @@ import {
   type RepositoryStatus,
   repositoryStatus,
   type SignatureStatus,
-} from "../status/repository_status.ts";
+} from "../app/repository_status.ts";
 import type { CommandContext } from "./command_context.ts";
 import {
   type CommandSpec,

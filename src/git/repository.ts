@@ -63,7 +63,7 @@ export const GIT_PATHS: readonly string[] = Object.freeze([
   ...Object.keys(OPERATION_MARKERS),
   "index",
   // The clone's own attributes, which apply besides the repository's
-  // .gitattributes (src/git/checkout_attributes.ts).
+  // .gitattributes (src/source/checkout_attributes.ts).
   "info/attributes",
 ]);
 

@@ -36,8 +36,8 @@ import {
   formatPrivateKey,
   parsePrivateKey,
   type PrivateKey,
-} from "./private_key.ts";
-import { formatPublicKeyLine, keyId } from "./public_key.ts";
+} from "../format/private_key.ts";
+import { formatPublicKeyLine, keyId } from "../format/public_key.ts";
 
 // In the key folder while a run creates a key; see withKeyLock.
 const KEY_LOCK_NAME = ".lock";

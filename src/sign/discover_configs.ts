@@ -7,12 +7,12 @@
 
 import { ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import type { ConfigSource } from "../configs/config_source.ts";
+import type { ConfigSource } from "../source/config_source.ts";
 import {
   type ConfigTarget,
   findConfigs,
   readConfigBytes,
-} from "../configs/find_configs.ts";
+} from "../source/find_configs.ts";
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import type { Repository } from "../git/repository.ts";

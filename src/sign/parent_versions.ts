@@ -11,11 +11,12 @@
 
 import { MAX_CONFIG_BYTES, MAX_SEQUENCE } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
-import type { GitObjects } from "../git/cat_file.ts";
+import type { GitObjects } from "../source/cat_file.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { loadStatement } from "../store/load_signed.ts";
+import { loadStatement } from "../verify/load_signed.ts";
 import type { Statement } from "../store/statement.ts";
-import { artifactPath, readIndex, type StoreReader } from "../store/store.ts";
+import { artifactPath, readIndex } from "../store/store.ts";
+import type { StoreReader } from "../source/store_reader.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { CheckedStatement } from "../verify/signed_config.ts";

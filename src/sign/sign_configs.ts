@@ -9,10 +9,10 @@
  * @module
  */
 
-import { GitObjects } from "../git/cat_file.ts";
+import { GitObjects } from "../source/cat_file.ts";
 import { type Repository, toRepoPath } from "../git/repository.ts";
 import type { SigningKey } from "../keys/key_store.ts";
-import { workingTreeSource } from "../configs/config_source.ts";
+import { workingTreeSource } from "../source/config_source.ts";
 import { fileSystem } from "../_runtime/file_system.ts";
 import { ParentVersions } from "./parent_versions.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";

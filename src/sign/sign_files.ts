@@ -23,7 +23,7 @@ import type { SigningKey } from "../keys/key_store.ts";
 import {
   createSshSignatureOfDigest,
   parseSshSignature,
-} from "../signature/sshsig.ts";
+} from "../format/sshsig.ts";
 
 // A namespace is written into allowed_signers as namespaces="a,b", so it may
 // hold neither a comma, a quote nor a space; nor "*" or "?", which ssh reads

@@ -17,7 +17,7 @@ import {
   TOOL_NAME,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import type { ConfigSource } from "../configs/config_source.ts";
+import type { ConfigSource } from "../source/config_source.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { git, GIT_PATHS, type Repository } from "../git/repository.ts";
 import type { SigningKey } from "../keys/key_store.ts";
@@ -25,16 +25,12 @@ import {
   createSshSignature,
   parseSshSignature,
   verifySshSignature,
-} from "../signature/sshsig.ts";
+} from "../format/sshsig.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { loadFailure, loadStatement } from "../store/load_signed.ts";
+import { loadFailure, loadStatement } from "../verify/load_signed.ts";
 import { formatStatement, type Statement } from "../store/statement.ts";
-import {
-  readIndex,
-  type StoreChanges,
-  type StoreReader,
-  withLock,
-} from "../store/store.ts";
+import { readIndex, type StoreChanges, withLock } from "../store/store.ts";
+import type { StoreReader } from "../source/store_reader.ts";
 import {
   type AllowedSigners,
   findSigner,

@@ -22,16 +22,16 @@ import {
   mayBeConfigName,
 } from "../configs/config_kinds.ts";
 import { join } from "node:path";
-import { type ConfigSource, snapshotSource } from "../configs/config_source.ts";
-import { hiddenConfigs } from "../configs/find_configs.ts";
+import { type ConfigSource, snapshotSource } from "../source/config_source.ts";
+import { hiddenConfigs } from "../source/find_configs.ts";
 import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
 import { fileSystem } from "../_runtime/file_system.ts";
-import { GitObjects } from "../git/cat_file.ts";
-import { findAttributeFileLookalikes } from "../git/checkout_attributes.ts";
+import { GitObjects } from "../source/cat_file.ts";
+import { findAttributeFileLookalikes } from "../source/checkout_attributes.ts";
 import { git, OPERATION_MARKERS, type Repository } from "../git/repository.ts";
-import { indexSnapshot } from "../git/snapshot.ts";
+import { indexSnapshot } from "../source/snapshot.ts";
 import type { SigningKey } from "../keys/key_store.ts";
-import { loadFailure, loadStatement } from "../store/load_signed.ts";
+import { loadFailure, loadStatement } from "../verify/load_signed.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import { verifySource } from "../verify/verify_repository.ts";

@@ -9,15 +9,15 @@
 import { INDEX_PATH } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { git, type Repository } from "../git/repository.ts";
-import { loadStatement } from "../store/load_signed.ts";
+import { loadStatement } from "../verify/load_signed.ts";
 import {
   applyChanges,
   artifactPath,
   signaturePath,
   statementPath,
   type StoreChanges,
-  type StoreReader,
 } from "../store/store.ts";
+import type { StoreReader } from "../source/store_reader.ts";
 
 /**
  * Writes a signing run's changes to the store: drops what nothing names any

@@ -1,8 +1,8 @@
 /**
  * The `.mcp-orchestration/` store: where artifacts, statements, signatures
- * and the index live, how they are read (through a {@linkcode StoreReader}, so
- * the same checks run on the working tree and, later, on Git objects), and
- * how a set of changes is written so that a failure leaves the store as it was.
+ * and the index live, how they are read (through a `StoreReader`,
+ * source/store_reader.ts, so the same checks run on the working tree and on
+ * Git objects), and how a set of changes is written so that a failure leaves the store as it was.
  *
  * @module
  */
@@ -27,52 +27,10 @@ import {
   writeFileAtomic,
 } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
+import type { StoreReader } from "../source/store_reader.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { withFileLock } from "../fs/lock.ts";
 import { formatIndex, parseIndex, type StoreIndex } from "./index_file.ts";
-
-/** Reads repository-relative files from somewhere: a working tree, a commit. */
-export interface StoreReader {
-  /**
-   * Reads a file.
-   *
-   * @param path Repository-relative path.
-   * @param maxBytes Largest size accepted.
-   * @returns Its bytes, or undefined when absent.
-   */
-  read(path: string, maxBytes: number): Promise<Uint8Array | undefined>;
-}
-
-/**
- * A reader over a working tree; it never follows a symbolic link.
- *
- * @param repo The working tree.
- * @returns A reader of its files.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { workingTreeReader } from "./store.ts";
- * const reader = workingTreeReader({ root: "/nonexistent", gitDir: "/nonexistent/.git" });
- * assert.ok((await reader.read("x", 10)) === undefined);
- * ```
- */
-export function workingTreeReader(repo: Repository): StoreReader {
-  // Each folder is checked once per reader (one command's run), not once per
-  // file: a verify reads three files per config from the same two folders.
-  const checked = new Set<string>();
-  return {
-    read: async (path, maxBytes) => {
-      // A symlinked ".mcp-orchestration" or "statements" folder would make
-      // the store whatever the link points to.
-      await assertRealFolders(repo, path, checked);
-      return readFileLimitedSync(join(repo.root, path), maxBytes, {
-        refuseSymlink: true,
-        displayName: path,
-      });
-    },
-  };
-}
 
 /**
  * The path of an artifact, after checking the id so that no value can reach

@@ -42,7 +42,7 @@ import {
   decodePublicKeyBlob,
   formatPublicKeyLine,
   keyId,
-} from "../keys/public_key.ts";
+} from "../format/public_key.ts";
 import { matchPatternList } from "./ssh_pattern.ts";
 import { iso, parseSshTime, sshTime, wholeSeconds } from "./validity_date.ts";
 

@@ -18,12 +18,9 @@ import { ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { readFileLimitedSync, writeFileAtomic } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
-import { keyId, parsePublicKeyLine } from "../keys/public_key.ts";
-import {
-  type StoreReader,
-  withLock,
-  workingTreeReader,
-} from "../store/store.ts";
+import { keyId, parsePublicKeyLine } from "../format/public_key.ts";
+import { withLock } from "../store/store.ts";
+import { type StoreReader, workingTreeReader } from "../source/store_reader.ts";
 import { toHex } from "../crypto/sha.ts";
 import {
   addAllowedSigner,

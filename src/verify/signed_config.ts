@@ -1,12 +1,12 @@
 /**
  * The internal type that verification works on: one config, parsed once by
- * the loader (`src/store/load_signed.ts`), with everything the pure verifier
+ * the loader (`src/verify/load_signed.ts`), with everything the pure verifier
  * (`verifier.ts`) needs to decide, so that the verifier reads nothing itself.
  *
  * @module
  */
 
-import type { SshSignature } from "../signature/sshsig.ts";
+import type { SshSignature } from "../format/sshsig.ts";
 import type { Statement } from "../store/statement.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 

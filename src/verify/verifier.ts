@@ -2,7 +2,7 @@
  * The pure verifier: decides whether one {@linkcode SignedConfig} verifies,
  * as a list of named steps in order of cheapness (bytes, artifact, path,
  * repository, signature, trust). It reads nothing: the loader
- * (`src/store/load_signed.ts`) has parsed everything once, so this module
+ * (`src/verify/load_signed.ts`) has parsed everything once, so this module
  * imports only formats, crypto, the trust list and the type it works on.
  * A step that fails throws a {@linkcode VerificationError} (crypto or
  * integrity) or a {@linkcode PolicyError} (a valid signature whose signer is
@@ -17,8 +17,8 @@ import {
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { sha256Hex } from "../crypto/sha.ts";
-import { keyId } from "../keys/public_key.ts";
-import { verifySshSignature } from "../signature/sshsig.ts";
+import { keyId } from "../format/public_key.ts";
+import { verifySshSignature } from "../format/sshsig.ts";
 import { formatTime } from "../store/statement.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
 import { PolicyError, VerificationError } from "./errors.ts";

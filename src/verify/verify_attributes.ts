@@ -5,7 +5,7 @@
  * bytes `verify` trusts as they are), and `.gitattributes` look-alikes that a
  * case-insensitive file system would read. Each is a failure with code
  * `UNSAFE_ATTRIBUTES`, in the working tree, the index and every commit.
- * Git answers which attributes apply (src/git/checkout_attributes.ts); we
+ * Git answers which attributes apply (src/source/checkout_attributes.ts); we
  * never parse `.gitattributes` ourselves.
  *
  * @module
@@ -17,28 +17,16 @@ import {
   REPO_CONFIG_PATH,
 } from "../constants.ts";
 import {
-  type AttributeCache,
+  type AttributeCheck,
   type AttributeMap,
-  type AttributeSource,
   diffCheckoutAttributes,
   findAttributeFileLookalikes,
   findCheckoutAttributeProblems,
   hasInfoAttributes,
   readCheckoutAttributes,
-} from "../git/checkout_attributes.ts";
+} from "../source/checkout_attributes.ts";
 import { canonicalName } from "../configs/path_names.ts";
-import type { Repository } from "../git/repository.ts";
 import type { VerifyResult } from "./verify_codes.ts";
-
-/** Where and how a source's attributes are asked for. */
-export interface AttributeCheck {
-  /** The repository Git runs in. */
-  repo: Repository;
-  /** Which `.gitattributes` files apply. */
-  source: AttributeSource;
-  /** Answers kept across commits (history verification). */
-  cache?: AttributeCache;
-}
 
 /** Files of the store whose checked-out bytes are used as they are. */
 const READ_AS_CHECKED_OUT = [

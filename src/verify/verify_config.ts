@@ -1,6 +1,6 @@
 /**
  * Verifies one config against the store: the thin driver that loads it
- * (`src/store/load_signed.ts`) and hands it to the pure verifier
+ * (`src/verify/load_signed.ts`) and hands it to the pure verifier
  * (`verifier.ts`), then turns the outcome into a {@linkcode VerifyResult}.
  * Everything trusted comes from the signed statement; the index only says
  * where to look.
@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type LoadContext, loadSignedConfig } from "../store/load_signed.ts";
+import { type LoadContext, loadSignedConfig } from "./load_signed.ts";
 import { formatTime } from "../store/statement.ts";
 import { isVerifyFailure } from "./errors.ts";
 import { verifySignedConfig } from "./verifier.ts";

@@ -26,8 +26,8 @@ import {
   MAX_TRUST_BYTES,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
-import { snapshotSource } from "../configs/config_source.ts";
-import { GitObjects } from "../git/cat_file.ts";
+import { snapshotSource } from "../source/config_source.ts";
+import { GitObjects } from "../source/cat_file.ts";
 import { git, type Repository } from "../git/repository.ts";
 import {
   type CommitInfo,
@@ -35,15 +35,15 @@ import {
   readCommit,
   type Snapshot,
   type TreeCache,
-} from "../git/snapshot.ts";
+} from "../source/snapshot.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { loadStatement } from "../store/load_signed.ts";
+import { loadStatement } from "./load_signed.ts";
 import type { Statement } from "../store/statement.ts";
 import { artifactPath, readIndex } from "../store/store.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
-import { AttributeCache } from "../git/checkout_attributes.ts";
+import { AttributeCache } from "../source/checkout_attributes.ts";
 import { attributeNotes, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig } from "./verify_config.ts";
 import { VerifyMemo, verifySource } from "./verify_repository.ts";

@@ -10,8 +10,8 @@ import { errorMessage, ToolError } from "../errors.ts";
 import {
   type ConfigSource,
   workingTreeSource,
-} from "../configs/config_source.ts";
-import { findConfigs, readConfigBytes } from "../configs/find_configs.ts";
+} from "../source/config_source.ts";
+import { findConfigs, readConfigBytes } from "../source/find_configs.ts";
 import {
   comparePaths,
   type Repository,
@@ -19,8 +19,9 @@ import {
 } from "../git/repository.ts";
 import { ALLOWED_SIGNERS_PATH } from "../constants.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
-import { Snapshot } from "../git/snapshot.ts";
-import { readIndex, type StoreReader } from "../store/store.ts";
+import { Snapshot } from "../source/snapshot.ts";
+import { readIndex } from "../store/store.ts";
+import type { StoreReader } from "../source/store_reader.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";

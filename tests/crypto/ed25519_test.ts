@@ -149,7 +149,7 @@ Deno.test("verifyEd25519 returns false, never throws, on bad input", async () =>
 
 Deno.test("a signature whose S is replaced by S + L is rejected (strict RFC 8032)", async () => {
   // RFC 8032 §5.1.7 requires 0 <= S < L; ZIP-215 and OpenSSH 9.2 skip that
-  // check (see tests/signature/sshsig_test.ts for ssh-keygen accepting it).
+  // check (see tests/format/sshsig_test.ts for ssh-keygen accepting it).
   const seed = generateSeed();
   const message = new TextEncoder().encode("malleable?");
   const signature = await signEd25519(seed, message);

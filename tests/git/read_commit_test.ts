@@ -18,8 +18,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ToolError } from "../../src/errors.ts";
-import { GitObjects } from "../../src/git/cat_file.ts";
-import { commitEdges, readCommit } from "../../src/git/snapshot.ts";
+import { GitObjects } from "../../src/source/cat_file.ts";
+import { commitEdges, readCommit } from "../../src/source/snapshot.ts";
 import { fc } from "../support/deps.ts";
 import { runIsolated } from "../support/process.ts";
 import { gitEnv, withTempDir } from "../support/repo.ts";

@@ -16,13 +16,13 @@ import {
 } from "../../src/constants.ts";
 import { generateSeed, publicKeyFromSeed } from "../../src/crypto/ed25519.ts";
 import { exists } from "../../src/fs/files.ts";
-import { keyId } from "../../src/keys/public_key.ts";
+import { keyId } from "../../src/format/public_key.ts";
 import type { SigningKey } from "../../src/keys/key_store.ts";
 import {
   createSshSignatureOfDigest,
   parseSshSignature,
   verifySshSignature,
-} from "../../src/signature/sshsig.ts";
+} from "../../src/format/sshsig.ts";
 import { checkNamespace, signFiles } from "../../src/sign/sign_files.ts";
 import { withTempDir } from "../support/repo.ts";
 import { assertToolError } from "../support/errors.ts";

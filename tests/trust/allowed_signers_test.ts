@@ -6,7 +6,7 @@ import {
   ok,
   throws,
 } from "node:assert/strict";
-import { parsePublicKeyLine } from "../../src/keys/public_key.ts";
+import { parsePublicKeyLine } from "../../src/format/public_key.ts";
 import {
   addAllowedSigner,
   type AllowedSigner,
@@ -1309,8 +1309,12 @@ Deno.test("times without Z are local time, for us as for ssh-keygen", async () =
   // Asia/Kolkata is UTC+05:30 all year: 12:00 local is 06:30Z.
   const env = { TZ: "Asia/Kolkata" };
   const script = `
-    import { parseAllowedSigners, parseValidityDate } from "${new URL(
+    import { parseAllowedSigners } from "${new URL(
     "../../src/trust/allowed_signers.ts",
+    import.meta.url,
+  )}";
+    import { parseValidityDate } from "${new URL(
+    "../../src/trust/validity_date.ts",
     import.meta.url,
   )}";
     const line = Deno.args[0];

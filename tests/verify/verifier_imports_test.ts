@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FORBIDDEN =
-  /\/src\/(store\/(store|load_signed|index_file)\.ts|git\/|fs\/|sign\/|hooks\/|cli\/|configs\/|.*runtime|current_process\.ts|permissions\.ts)/;
+  /\/src\/(store\/(store|load_signed|index_file)\.ts|git\/|source\/|app\/|fs\/|sign\/|hooks\/|cli\/|configs\/|.*runtime|current_process\.ts|permissions\.ts)/;
 
 Deno.test("verifier: imports nothing that reads, writes, runs git or signs", async () => {
   const output = await new Deno.Command(Deno.execPath(), {

@@ -18,11 +18,11 @@ import {
 } from "../../src/constants.ts";
 import { generateSeed, publicKeyFromSeed } from "../../src/crypto/ed25519.ts";
 import { sha256Hex } from "../../src/crypto/sha.ts";
-import type { PrivateKey } from "../../src/keys/private_key.ts";
-import { formatPublicKeyLine, keyId } from "../../src/keys/public_key.ts";
-import { createSshSignature } from "../../src/signature/sshsig.ts";
+import type { PrivateKey } from "../../src/format/private_key.ts";
+import { formatPublicKeyLine, keyId } from "../../src/format/public_key.ts";
+import { createSshSignature } from "../../src/format/sshsig.ts";
 import { formatIndex } from "../../src/store/index_file.ts";
-import { loadSignedConfig } from "../../src/store/load_signed.ts";
+import { loadSignedConfig } from "../../src/verify/load_signed.ts";
 import { formatStatement } from "../../src/store/statement.ts";
 import { readIndex } from "../../src/store/store.ts";
 import {

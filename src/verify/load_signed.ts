@@ -11,24 +11,24 @@
 import { MAX_CONFIG_BYTES } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { sha256Hex } from "../crypto/sha.ts";
-import { parseSshSignature } from "../signature/sshsig.ts";
+import { parseSshSignature } from "../format/sshsig.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
-import { VerificationError } from "../verify/errors.ts";
+import { VerificationError } from "./errors.ts";
 import type {
   CheckedStatement,
   SignedConfig,
   SignedStatement,
   StoredArtifact,
-} from "../verify/signed_config.ts";
-import type { StoreIndex } from "./index_file.ts";
-import { parseStatement } from "./statement.ts";
+} from "./signed_config.ts";
+import type { StoreIndex } from "../store/index_file.ts";
+import { parseStatement } from "../store/statement.ts";
 import {
   artifactPath,
   readStatement,
   signaturePath,
   statementPath,
-  type StoreReader,
-} from "./store.ts";
+} from "../store/store.ts";
+import type { StoreReader } from "../source/store_reader.ts";
 
 /**
  * Loads a statement without parsing its signature (for chaining and display,
@@ -162,7 +162,7 @@ export async function loadSignedConfig(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { VerificationError } from "../verify/errors.ts";
+ * import { VerificationError } from "./errors.ts";
  * import { loadFailure } from "./load_signed.ts";
  * const error = loadFailure(new VerificationError("MALFORMED", "bad"), "Cannot show it");
  * assert.ok((error as Error).message === "Cannot show it: bad");

@@ -8,7 +8,7 @@
 
 import { ToolError } from "../errors.ts";
 import { type PipedProcess, spawnPiped } from "../_runtime/process.ts";
-import type { Repository } from "./repository.ts";
+import type { Repository } from "../git/repository.ts";
 
 /** An object's header and bytes. */
 export interface GitObject {

@@ -12,18 +12,18 @@ import { SshWriter } from "../../src/format/ssh_wire.ts";
 import {
   parsePrivateKey,
   type PrivateKey,
-} from "../../src/keys/private_key.ts";
+} from "../../src/format/private_key.ts";
 import {
   encodePublicKeyBlob,
   formatPublicKeyLine,
-} from "../../src/keys/public_key.ts";
+} from "../../src/format/public_key.ts";
 import { runProcess } from "../../src/_runtime/process.ts";
 import {
   createSshSignature,
   parseSshSignature,
   type SshSignature,
   verifySshSignature,
-} from "../../src/signature/sshsig.ts";
+} from "../../src/format/sshsig.ts";
 import { generateKey, sshSign, sshVerify } from "../support/ssh_keygen.ts";
 import { assertToolError } from "../support/errors.ts";
 

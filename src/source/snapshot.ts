@@ -12,14 +12,14 @@ import { equalBytes } from "../bytes/equal_bytes.ts";
 import { MAX_LINK_TARGET_BYTES } from "../constants.ts";
 import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
-import type { StoreReader } from "../store/store.ts";
+import type { StoreReader } from "./store_reader.ts";
 import type { GitObjects } from "./cat_file.ts";
 import {
   comparePaths,
   git,
   type Repository,
   type TreeEntry,
-} from "./repository.ts";
+} from "../git/repository.ts";
 
 /** One file of a snapshot. */
 export interface SnapshotEntry {

@@ -45,7 +45,7 @@ import { ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { isErrno } from "../fs/files.ts";
 import { canonicalName } from "../configs/path_names.ts";
-import { comparePaths, git, type Repository } from "./repository.ts";
+import { comparePaths, git, type Repository } from "../git/repository.ts";
 import type { SnapshotEntry } from "./snapshot.ts";
 
 /** Where Git reads `.gitattributes` from. */
@@ -233,7 +233,7 @@ const ISOLATED_ENV = { GIT_ATTR_NOSYSTEM: "1" };
  * import { mkdtemp, rm, writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { findRepository } from "./repository.ts";
+ * import { findRepository } from "../git/repository.ts";
  * import { runProcess } from "../_runtime/process.ts";
  * import { readCheckoutAttributes } from "./checkout_attributes.ts";
  * const dir = await mkdtemp(join(tmpdir(), "doc-"));
@@ -658,4 +658,14 @@ function problemMessage(
     ? `add the line "/${name} -${attribute}" at the end of "${folder}.gitattributes"`
     : `unset "${attribute}" for it at the end of "${folder}.gitattributes"`;
   return `".gitattributes" makes Git check out "${path}" with ${setting}, so a client would read other bytes than the signed ones; remove that rule, or ${fix}`;
+}
+
+/** Where and how a source's attributes are asked for. */
+export interface AttributeCheck {
+  /** The repository Git runs in. */
+  repo: Repository;
+  /** Which `.gitattributes` files apply. */
+  source: AttributeSource;
+  /** Answers kept across commits (history verification). */
+  cache?: AttributeCache;
 }

@@ -21,8 +21,8 @@ import {
 } from "../constants.ts";
 import { publicKeyFromSeed } from "../crypto/ed25519.ts";
 import { ToolError } from "../errors.ts";
-import { armor, dearmor } from "../format/armor.ts";
-import { SshReader, SshWriter } from "../format/ssh_wire.ts";
+import { armor, dearmor } from "./armor.ts";
+import { SshReader, SshWriter } from "./ssh_wire.ts";
 import { decodePublicKeyBlob, encodePublicKeyBlob } from "./public_key.ts";
 
 /** An Ed25519 private key. */

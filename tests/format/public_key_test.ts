@@ -12,7 +12,7 @@ import {
   formatPublicKeyLine,
   keyId,
   parsePublicKeyLine,
-} from "../../src/keys/public_key.ts";
+} from "../../src/format/public_key.ts";
 import { runProcess } from "../../src/_runtime/process.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
 import { assertToolError } from "../support/errors.ts";

@@ -19,8 +19,8 @@ import {
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { errorMessage } from "../errors.ts";
-import { workingTreeSource } from "../configs/config_source.ts";
-import { findConfigs } from "../configs/find_configs.ts";
+import { workingTreeSource } from "../source/config_source.ts";
+import { findConfigs } from "../source/find_configs.ts";
 import { exists } from "../fs/files.ts";
 import type { Repository } from "../git/repository.ts";
 import { findHooksFolder } from "../hooks/install.ts";
@@ -28,9 +28,10 @@ import { readHookFile } from "../hooks/hook_file.ts";
 import { HOOK_NAMES, type HookName } from "../hooks/stubs.ts";
 import { type KeyOptions, loadSigningKey } from "../keys/key_store.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { loadStatement } from "../store/load_signed.ts";
+import { loadStatement } from "../verify/load_signed.ts";
 import { formatTime } from "../store/statement.ts";
-import { readIndex, type StoreReader } from "../store/store.ts";
+import { readIndex } from "../store/store.ts";
+import type { StoreReader } from "../source/store_reader.ts";
 import { type AllowedSigners, findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";

@@ -13,8 +13,8 @@ import {
 } from "../constants.ts";
 import { sha256 } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
-import { decodeBase64, encodeBase64 } from "../format/base64.ts";
-import { SshReader, SshWriter } from "../format/ssh_wire.ts";
+import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { SshReader, SshWriter } from "./ssh_wire.ts";
 
 /** A parsed public key line. */
 export interface PublicKeyLine {

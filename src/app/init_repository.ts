@@ -45,7 +45,7 @@ import {
   type SigningKey,
   toolHome,
 } from "../keys/key_store.ts";
-import { formatPublicKeyLine } from "../keys/public_key.ts";
+import { formatPublicKeyLine } from "../format/public_key.ts";
 import { signConfigs } from "../sign/sign_configs.ts";
 import type { SignReport, SignResult } from "../sign/sign_source.ts";
 import {

@@ -8,14 +8,14 @@
 
 import { ID_PATTERN } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { readConfigBytes } from "../configs/find_configs.ts";
+import { readConfigBytes } from "../source/find_configs.ts";
 import {
   type ConfigSource,
   workingTreeSource,
-} from "../configs/config_source.ts";
+} from "../source/config_source.ts";
 import { type Repository, toRepoPath } from "../git/repository.ts";
 import type { StoreIndex } from "../store/index_file.ts";
-import { loadFailure, loadStatement } from "../store/load_signed.ts";
+import { loadFailure, loadStatement } from "../verify/load_signed.ts";
 import type { Statement } from "../store/statement.ts";
 import { readIndex, signaturePath, statementPath } from "../store/store.ts";
 import { readTrust } from "../trust/trust_store.ts";

@@ -21,13 +21,10 @@ import {
 import { signEd25519, verifyEd25519 } from "../crypto/ed25519.ts";
 import { sha256, sha512 } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
-import { armor, dearmor } from "../format/armor.ts";
-import { SshReader, SshWriter } from "../format/ssh_wire.ts";
-import type { PrivateKey } from "../keys/private_key.ts";
-import {
-  decodePublicKeyBlob,
-  encodePublicKeyBlob,
-} from "../keys/public_key.ts";
+import { armor, dearmor } from "./armor.ts";
+import { SshReader, SshWriter } from "./ssh_wire.ts";
+import type { PrivateKey } from "./private_key.ts";
+import { decodePublicKeyBlob, encodePublicKeyBlob } from "./public_key.ts";
 
 /** A parsed SSHSIG signature. Its reserved field is always empty. */
 export interface SshSignature {

@@ -12,17 +12,20 @@ import {
   REPO_CONFIG_PATH,
 } from "../constants.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
-import type { GitObjects } from "../git/cat_file.ts";
+import type { GitObjects } from "./cat_file.ts";
 import {
   listWorkingTreeFiles,
   type Repository,
   type TreeEntry,
 } from "../git/repository.ts";
-import { linkTargets, type Snapshot } from "../git/snapshot.ts";
-import { type StoreReader, workingTreeReader } from "../store/store.ts";
-import type { AttributeCheck } from "../verify/verify_attributes.ts";
-import type { ConfigKind } from "./config_kinds.ts";
-import { configKindsFrom, loadConfigKinds } from "./repository_patterns.ts";
+import { linkTargets, type Snapshot } from "./snapshot.ts";
+import { type StoreReader, workingTreeReader } from "./store_reader.ts";
+import type { AttributeCheck } from "./checkout_attributes.ts";
+import type { ConfigKind } from "../configs/config_kinds.ts";
+import {
+  configKindsFrom,
+  loadConfigKinds,
+} from "../configs/repository_patterns.ts";
 
 /** A set of files to check. */
 export interface ConfigSource {

@@ -13,12 +13,12 @@ import {
   formatPrivateKey,
   parsePrivateKey,
   type PrivateKey,
-} from "../../src/keys/private_key.ts";
+} from "../../src/format/private_key.ts";
 import {
   encodePublicKeyBlob,
   formatPublicKeyLine,
   parsePublicKeyLine,
-} from "../../src/keys/public_key.ts";
+} from "../../src/format/public_key.ts";
 import { runProcess } from "../../src/_runtime/process.ts";
 import { generateKey } from "../support/ssh_keygen.ts";
 import { assertToolError } from "../support/errors.ts";

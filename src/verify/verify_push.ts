@@ -15,7 +15,7 @@ import {
   listCommits,
   verifyReplacement,
   verifyRevisions,
-} from "../verify/verify_history.ts";
+} from "./verify_history.ts";
 
 /** One ref update, as git announces it on the hook's standard input. */
 export interface PushUpdate {
@@ -42,7 +42,7 @@ const ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parsePushUpdates } from "./pre_push.ts";
+ * import { parsePushUpdates } from "./verify_push.ts";
  * const zero = "0".repeat(40);
  * const [update] = parsePushUpdates(`refs/heads/main ${"a".repeat(40)} refs/heads/main ${zero}\n`);
  * assert.equal(update?.remoteId, zero);

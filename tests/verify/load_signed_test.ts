@@ -17,7 +17,7 @@ import {
   signConfigs,
 } from "../../mod.ts";
 import { ToolError } from "../../src/errors.ts";
-import { loadSigned, loadStatement } from "../../src/store/load_signed.ts";
+import { loadSigned, loadStatement } from "../../src/verify/load_signed.ts";
 import { VerificationError } from "../../src/verify/errors.ts";
 import { createTempRepo, type TempRepo } from "../support/repo.ts";
 

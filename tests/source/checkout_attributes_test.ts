@@ -14,10 +14,10 @@ import {
   findAttributeFileLookalikes,
   findCheckoutAttributeProblems,
   readCheckoutAttributes,
-} from "../../src/git/checkout_attributes.ts";
-import { GitObjects } from "../../src/git/cat_file.ts";
+} from "../../src/source/checkout_attributes.ts";
+import { GitObjects } from "../../src/source/cat_file.ts";
 import type { Repository } from "../../src/git/repository.ts";
-import { commitSnapshot, readCommit } from "../../src/git/snapshot.ts";
+import { commitSnapshot, readCommit } from "../../src/source/snapshot.ts";
 import { createTempRepo, type TempRepo } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";

@@ -10,13 +10,13 @@
 import { MAX_CONFIG_BYTES, REPO_CONFIG_PATH, TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { comparePaths, type TreeEntry } from "../git/repository.ts";
-import { type ConfigKind, findConfigKind } from "./config_kinds.ts";
+import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import type { ConfigSource } from "./config_source.ts";
 import {
   assertTreeLimits,
   findHiddenConfigs,
   type HiddenConfig,
-} from "./hidden_configs.ts";
+} from "../configs/hidden_configs.ts";
 
 /** A config file the command will act on. */
 export interface ConfigTarget {

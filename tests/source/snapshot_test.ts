@@ -6,8 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { GitObjects } from "../../src/git/cat_file.ts";
-import { commitSnapshot, readCommit } from "../../src/git/snapshot.ts";
+import { GitObjects } from "../../src/source/cat_file.ts";
+import { commitSnapshot, readCommit } from "../../src/source/snapshot.ts";
 import { createTempRepo } from "../support/repo.ts";
 import { writeStdin } from "../support/process.ts";
 
