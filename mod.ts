@@ -4,9 +4,8 @@
  * OpenSSH-compatible Ed25519 signatures, and verifies who signed exactly
  * which bytes.
  *
- * As a command: `deno run --allow-read --allow-write --allow-run=git
- * --allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY mod.ts <command>`.
- * As a library: the exports below.
+ * This module is the library: the exports below. The command line is
+ * `main.ts`.
  *
  * @example
  * ```ts
@@ -101,7 +100,13 @@ export {
 } from "./src/trust/trust_store.ts";
 export { main } from "./src/cli/main.ts";
 
+// Hooks installed by earlier versions start `mod.ts` itself. A library
+// module that did nothing would let their commits and pushes through
+// unchecked, so it refuses, loudly, and says how to move the hooks.
 if (import.meta.main) {
-  const { runProcessMain } = await import("./src/cli/process_main.ts");
-  await runProcessMain();
+  const { currentProcess } = await import("./src/_runtime/current_process.ts");
+  currentProcess.writeErr(
+    'error[USAGE]: mod.ts is the library; the command line is main.ts beside it. Hooks that start mod.ts were installed by an older version: run "mcp-orchestration install" again\n',
+  );
+  currentProcess.setExitCode(2);
 }

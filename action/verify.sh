@@ -54,4 +54,4 @@ fi
 printf 'mcp-orchestration: verifying the commits %s\n' "$range"
 run_deno run --quiet --allow-read --allow-write --allow-run=git \
   --allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY \
-  "$root/mod.ts" verify --range "$range" --format github
+  "$root/main.ts" verify --range "$range" --format github

@@ -185,7 +185,7 @@ async function createRepos(
           "hooks/pre-commit",
         ])).trim(),
       );
-      const calls = launcher.id === "deno" ? "mod.ts" : launcher.command;
+      const calls = launcher.id === "deno" ? "main.ts" : launcher.command;
       if (!hook.includes(calls)) {
         throw new Error(
           `The hook installed by ${launcher.label} does not call it`,

@@ -1,7 +1,7 @@
 /**
  * Fixtures shared by the benchmarks: a temporary workspace (its own tool
  * home, key, Git configuration; never the real home), the tool's launchers
- * (`deno run mod.ts` and `dist/mcp-orchestration`, built when missing or
+ * (`deno run main.ts` and `dist/mcp-orchestration`, built when missing or
  * older than the sources), and repositories of N signed configs.
  *
  * @module
@@ -124,7 +124,7 @@ export interface Launcher {
 export const BINARY = join(ROOT, "dist", "mcp-orchestration");
 
 /**
- * The tool's launchers: `deno run <PERMISSION_FLAGS> mod.ts` always, and
+ * The tool's launchers: `deno run <PERMISSION_FLAGS> main.ts` always, and
  * the compiled executable when it exists or can be built.
  *
  * @param options `noBuild` uses the executable as it is.
@@ -138,7 +138,7 @@ export async function toolLaunchers(
   notes: string[],
 ): Promise<Launcher[]> {
   const env = { env: workspace.env };
-  const prefix = ["run", ...PERMISSION_FLAGS, join(ROOT, "mod.ts")];
+  const prefix = ["run", ...PERMISSION_FLAGS, join(ROOT, "main.ts")];
   const head = (await run("git", ["rev-parse", "HEAD"], { cwd: ROOT })).trim();
   const dirty =
     (await run("git", ["--no-optional-locks", "status", "--porcelain"], {
@@ -147,7 +147,7 @@ export async function toolLaunchers(
       .trim();
   const launchers: Launcher[] = [{
     id: "deno",
-    label: "deno run mod.ts",
+    label: "deno run main.ts",
     command: "deno",
     prefix,
     version: `${
@@ -237,7 +237,7 @@ async function newestSource(): Promise<number> {
       }
     }
   };
-  for (const name of ["mod.ts", "src", "deno.json", "deno.lock"]) {
+  for (const name of ["mod.ts", "main.ts", "src", "deno.json", "deno.lock"]) {
     await visit(join(ROOT, name));
   }
   return newest;

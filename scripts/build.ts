@@ -131,7 +131,7 @@ export async function sourceCommit(): Promise<string> {
 }
 
 /**
- * Copies what the tool is built from (mod.ts, src/, deno.json, deno.lock)
+ * Copies what the tool is built from (mod.ts, main.ts, src/, deno.json, deno.lock)
  * into a new temporary folder and stamps src/build_info.ts there.
  *
  * @param commit What `--version` will name.
@@ -139,7 +139,7 @@ export async function sourceCommit(): Promise<string> {
  */
 export async function stageSources(commit: string): Promise<string> {
   const stage = await mkdtemp(join(tmpdir(), "mcp-orchestration-build-"));
-  for (const name of ["mod.ts", "src", "deno.json", "deno.lock"]) {
+  for (const name of ["mod.ts", "main.ts", "src", "deno.json", "deno.lock"]) {
     await cp(join(ROOT, name), join(stage, name), { recursive: true });
   }
   await writeFile(
@@ -312,7 +312,7 @@ function denoCompile(stage: string, out: string): Promise<Output> {
     ...PERMISSION_FLAGS,
     "--output",
     out,
-    join(stage, "mod.ts"),
+    join(stage, "main.ts"),
   ], { cwd: stage });
 }
 

@@ -14,7 +14,7 @@
 
 import { PERMISSION_FLAGS } from "./permissions.ts";
 
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const MOD = new URL("../main.ts", import.meta.url).pathname;
 const keep = Deno.args.includes("--keep");
 const root = await Deno.makeTempDir({ prefix: "mcp-orchestration-demo-" });
 const home = `${root}/home`;

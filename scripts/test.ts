@@ -3,7 +3,7 @@
  *
  * - `deno task test:fast`: every test but `tests/dist/`, with the
  *   documentation examples, the end-to-end tests running the tool as
- *   `deno run <permission flags> mod.ts`. What a developer runs while working.
+ *   `deno run <permission flags> main.ts`. What a developer runs while working.
  * - `deno task test:dist`: what is shipped. The tests of the other channels
  *   (`tests/dist/`: npm package, `deno run` from a URL, release, the hook
  *   managers' files); then, after `scripts/build.ts compile` has built
@@ -69,7 +69,7 @@ export interface Step {
  */
 export function steps(tier: Tier): Step[] {
   const fast: Step[] = [{
-    title: "every test but tests/dist, the tool run as deno run mod.ts",
+    title: "every test but tests/dist, the tool run as deno run main.ts",
     args: [
       "test",
       ...TEST_FLAGS,

@@ -2,7 +2,7 @@
  * The least-privilege Deno permission flags of the tool, in one place: the
  * demo, the build and the tests run with them, and installed Git hooks call
  * `deno run` with exactly these. Where they must be spelled out (README,
- * mod.ts, the cli task, action/verify.sh, hooks/pre-commit-framework),
+ * main.ts, the cli task, action/verify.sh, hooks/pre-commit-framework),
  * tests/permissions_test.ts checks every copy against this list.
  *
  * - `--allow-read`, `--allow-write`: the repository (configs,

@@ -1,6 +1,6 @@
 /**
  * The tool's permission flags are written once, in src/permissions.ts; the
- * places that must spell them out (the cli task, the README, mod.ts's doc,
+ * places that must spell them out (the cli task, the README, main.ts's doc,
  * the Action, the pre-commit framework entry, the hook launcher's example)
  * are checked against it here, wherever they are: any run of two or more
  * `--allow-…` flags that names `--allow-run=git` or `--allow-env=HOME,…`
@@ -48,7 +48,7 @@ function isTheTools(run: string[]): boolean {
 const KNOWN: Record<string, number> = {
   "deno.json": 1,
   "README.md": 2,
-  "mod.ts": 1,
+  "main.ts": 1,
   "action/verify.sh": 1,
   "hooks/pre-commit-framework": 1,
   "src/hooks/launch.ts": 1,

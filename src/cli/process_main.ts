@@ -1,7 +1,7 @@
 /**
  * The tool as a process: arguments, standard streams, working folder and
  * exit code, through `current_process.ts`, which serves Deno and Node. The
- * entry points (mod.ts under Deno, src/cli/node_main.ts in the npm bundle
+ * entry points (main.ts under Deno, src/cli/node_main.ts in the npm bundle
  * and the Node single executable) only call {@linkcode runProcessMain}.
  *
  * @module

@@ -35,9 +35,9 @@ import { currentLaunch, type Launch } from "../_runtime/launch.ts";
  * import assert from "node:assert/strict";
  * import { launchCommand } from "./launch.ts";
  * assert.deepEqual(
- *   launchCommand({ kind: "deno", execPath: "/usr/bin/deno", mainModule: "file:///opt/m%20o/mod.ts" }),
+ *   launchCommand({ kind: "deno", execPath: "/usr/bin/deno", mainModule: "file:///opt/m%20o/main.ts" }),
  *   ["/usr/bin/deno", "run", "--quiet", "--allow-read", "--allow-write", "--allow-run=git",
- *    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY", "/opt/m o/mod.ts"],
+ *    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY", "/opt/m o/main.ts"],
  * );
  * assert.deepEqual(launchCommand({ kind: "compiled", execPath: "/opt/bin/mcp-orchestration" }), [
  *   "/opt/bin/mcp-orchestration",

@@ -455,7 +455,7 @@ Deno.test("action: verify.sh runs the tool with exactly the permission flags of 
     script.includes(
       `run --quiet ${
         PERMISSION_FLAGS.join(" ")
-      } "$root/mod.ts" verify --range "$range" --format github`,
+      } "$root/main.ts" verify --range "$range" --format github`,
     ),
     script,
   );

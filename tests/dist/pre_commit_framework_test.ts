@@ -427,7 +427,7 @@ Deno.test("hooks/pre-commit-framework runs the tool with exactly the permission 
     script.includes(
       `"$mcp_deno" run --quiet ${
         PERMISSION_FLAGS.join(" ")
-      } "$root/mod.ts" "$@"`,
+      } "$root/main.ts" "$@"`,
     ),
     script,
   );

@@ -1,5 +1,5 @@
 /**
- * `deno run PERMISSION_FLAGS <URL>/mod.ts <command>`, end to end, with no
+ * `deno run PERMISSION_FLAGS <URL>/main.ts <command>`, end to end, with no
  * checkout: the test serves this checkout's `.ts` files over loopback HTTP
  * and runs the tool from that URL, in a temporary repository outside the
  * checkout (so our deno.json, its lock and its import map are never found).
@@ -207,12 +207,12 @@ Deno.test({
   async fn() {
     await using server = await serveCheckout();
     await using repo = await createTempRepo();
-    const url = `${server.origin}ts/mod.ts`;
+    const url = `${server.origin}ts/main.ts`;
     const cliEnv = await freshDenoEnv(join(repo.home, "deno cache"));
     const tool = (...args: string[]) => runFromUrl(repo, url, args, cliEnv);
 
     // --version, from a TypeScript-typed URL and from a GitHub-like one.
-    for (const base of [url, `${server.origin}plain/mod.ts`]) {
+    for (const base of [url, `${server.origin}plain/main.ts`]) {
       const version = await runFromUrl(repo, base, ["--version"], cliEnv);
       const [, name, number] = /^(\S+) (\S+)/.exec(version.stdout) ?? [];
       assert.deepEqual(
@@ -258,7 +258,7 @@ Deno.test({
     );
     assert.equal(commit.code, 0, `git commit: ${describe(commit)}`);
     assert.ok(
-      server.log.slice(before).includes("200 /ts/mod.ts"),
+      server.log.slice(before).includes("200 /ts/main.ts"),
       `the hook did not fetch "${url}": ${server.log.slice(before).join(", ")}`,
     );
     const index = await repo.git("show", `HEAD:${STORE}/index`);
@@ -294,14 +294,14 @@ Deno.test({
     // The server serves the checkout's .ts files and nothing else.
     for (
       const [path, status] of [
-        ["ts/mod.ts", 200],
-        ["ts/src/..%2fmod.ts", 403],
+        ["ts/main.ts", 200],
+        ["ts/src/..%2fmain.ts", 403],
         ["ts/..%2f..%2fetc%2fpasswd", 403],
         ["ts/.git/HEAD", 403],
         ["ts/deno.json", 404],
-        ["json/mod.ts", 404],
+        ["json/main.ts", 404],
         ["ts/missing.ts", 404],
-        ["ts/mod.ts/x.ts", 404],
+        ["ts/main.ts/x.ts", 404],
       ] as const
     ) {
       const response = await fetch(server.origin + path);

@@ -142,7 +142,7 @@ Deno.test("--help and -h for the tool and every command; --version", async () =>
   for (const flag of ["--version", "-V"]) {
     const version = await cli(repo, [flag]);
     assert.equal(version.code, 0);
-    // A build names its commit; `deno run mod.ts` runs from source.
+    // A build names its commit; `deno run main.ts` runs from source.
     const origin = Deno.env.get(TEST_BIN_ENV)
       ? "commit [0-9a-f]{40}(-dirty)?"
       : "from source";

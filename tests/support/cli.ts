@@ -2,7 +2,7 @@
  * How end-to-end tests run the tool: as a child process, exactly as a user
  * would, with the permission flags the README documents.
  *
- * By default the child is `deno run PERMISSION_FLAGS <checkout>/mod.ts …`,
+ * By default the child is `deno run PERMISSION_FLAGS <checkout>/main.ts …`,
  * using the Deno that runs the tests. Set `MCP_ORCHESTRATION_TEST_BIN` to an
  * executable (for example a `deno compile` output) to run that instead, with
  * the same arguments, environment and working folder; the whole end-to-end
@@ -20,16 +20,16 @@ import { fileURLToPath } from "node:url";
 import { writeStdin } from "./process.ts";
 import { gitEnv } from "./repo.ts";
 
-/** The permission flags of `deno run mod.ts`: all the tool may do (one source, shared with the demo). */
+/** The permission flags of `deno run main.ts`: all the tool may do (one source, shared with the demo). */
 export { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
 import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
 
-/** Environment variable naming an executable to test instead of `deno run mod.ts`. */
+/** Environment variable naming an executable to test instead of `deno run main.ts`. */
 export const TEST_BIN_ENV = "MCP_ORCHESTRATION_TEST_BIN";
 
-/** Absolute path of the checkout's `mod.ts`, the CLI's entry point. */
+/** Absolute path of the checkout's `main.ts`, the CLI's entry point. */
 export const MOD_PATH: string = fileURLToPath(
-  new URL("../../mod.ts", import.meta.url),
+  new URL("../../main.ts", import.meta.url),
 );
 
 /** What a finished run of the tool left. */

@@ -302,12 +302,12 @@ Deno.test("PERMISSION_FLAGS match the deno.json cli task", async () => {
   const config = JSON.parse(await Deno.readTextFile(DENO_JSON));
   assert.equal(
     config.tasks.cli,
-    ["deno", "run", ...PERMISSION_FLAGS, "mod.ts"].join(" "),
+    ["deno", "run", ...PERMISSION_FLAGS, "main.ts"].join(" "),
   );
 });
 
-Deno.test("cliInvocation runs deno run mod.ts, or MCP_ORCHESTRATION_TEST_BIN", async () => {
-  assert.equal(MOD_PATH, join(dirname(DENO_JSON), "mod.ts"));
+Deno.test("cliInvocation runs deno run main.ts, or MCP_ORCHESTRATION_TEST_BIN", async () => {
+  assert.equal(MOD_PATH, join(dirname(DENO_JSON), "main.ts"));
   const code =
     'console.log(JSON.stringify(cli.cliInvocation(["sign", "a b"])));';
   assert.deepEqual(
@@ -401,8 +401,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "runCli runs the real tool (deno run mod.ts, or the test binary)",
-  // Until mod.ts exists there is nothing to run.
+  name: "runCli runs the real tool (deno run main.ts, or the test binary)",
+  // Until main.ts exists there is nothing to run.
   ignore: !existsSync(MOD_PATH),
   async fn() {
     await using repo = await createTempRepo();

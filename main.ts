@@ -1,0 +1,11 @@
+/**
+ * The command line: `deno run --allow-read --allow-write --allow-run=git
+ * --allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY main.ts
+ * <command>`, from a checkout or a URL. The library is `mod.ts`.
+ *
+ * @module
+ */
+
+import { runProcessMain } from "./src/cli/process_main.ts";
+
+await runProcessMain();
