@@ -79,11 +79,13 @@ export function dearmor(
   }
   const lines = (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
   if (lines[0] !== begin) {
-    fail(`line 1 is ${quote(lines[0] ?? "")}, expected "${begin}"`);
+    fail(`line 1 is ${describeLine(lines[0] ?? "")}, expected "${begin}"`);
   }
   const last = lines.length - 1;
   if (last < 1 || lines[last] !== end) {
-    fail(`the last line is ${quote(lines[last] ?? "")}, expected "${end}"`);
+    fail(
+      `the last line is ${describeLine(lines[last] ?? "")}, expected "${end}"`,
+    );
   }
   const body = lines.slice(1, last);
   if (body.length === 0) {
@@ -103,4 +105,15 @@ export function dearmor(
     }
   });
   return decodeBase64(body.join(""), `armored file "${source}"`);
+}
+
+/**
+ * A line for an error message without its content, unless it is an armor
+ * header or footer: armored files include private keys, and a file cut
+ * short ends in a line of key material that must not reach a log.
+ */
+function describeLine(line: string): string {
+  return /^-----(BEGIN|END) [A-Z0-9 ]{1,40}-----$/.test(line)
+    ? quote(line)
+    : `a line of ${line.length} characters`;
 }

@@ -1,6 +1,7 @@
 import {
   deepStrictEqual as assertEquals,
   notDeepStrictEqual as assertNotDeepEqual,
+  ok as assertOk,
 } from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -11,6 +12,7 @@ import {
 } from "../../src/constants.ts";
 import { ToolError } from "../../src/errors.ts";
 import { armor, dearmor } from "../../src/format/armor.ts";
+import { assertToolError } from "../support/errors.ts";
 import { generateKey, sshSign } from "../support/ssh_keygen.ts";
 
 const BEGIN = "-----BEGIN X-----";
@@ -155,5 +157,25 @@ Deno.test("dearmor reads what ssh-keygen writes, and armor writes it back byte f
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dearmor never quotes a line of the body: a private key cut short must not print its seed", () => {
+  const begin = "-----BEGIN X-----";
+  const end = "-----END X-----";
+  const secret = "c2VjcmV0IHNlZWQgYnl0ZXMgdGhhdCBtdXN0IG5vdCBiZSBsb2dnZWQ=";
+  for (
+    const text of [
+      `${begin}\n${secret}\n`, // cut before its footer
+      `${secret}\n${end}\n`, // no header
+      `${begin}\n${secret}\n-----END OTHER-----\n`, // another footer: shown
+    ]
+  ) {
+    const error = assertToolError(
+      () => dearmor(text, begin, end, "k"),
+      "INVALID_FORMAT",
+      /a line of \d+ characters|END OTHER/,
+    );
+    assertOk(!error.message.includes(secret.slice(0, 16)), error.message);
   }
 });
