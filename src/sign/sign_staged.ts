@@ -34,6 +34,7 @@ import type { SigningKey } from "../keys/key_store.ts";
 import { loadFailure, loadStatement } from "../verify/load_signed.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
+import { workingTreeReader } from "../source/store_reader.ts";
 import { verifySource } from "../verify/verify_repository.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
@@ -85,15 +86,19 @@ export async function signStaged(
     if (paths.includes(ALLOWED_SIGNERS_PATH)) {
       await requireTrustedBefore(objects, key, now);
     }
-    return await signSource(repo, source, {
-      key,
-      requireTrust: true,
-      ...staging,
-      now,
-      paths,
-      stage: true,
-      parents: readParents,
-    });
+    try {
+      return await signSource(repo, source, {
+        key,
+        requireTrust: true,
+        ...staging,
+        now,
+        paths,
+        stage: true,
+        parents: readParents,
+      });
+    } catch (error) {
+      throw await unstagedTrustHint(repo, source, key, now, error);
+    }
   } finally {
     await objects.close();
   }
@@ -269,6 +274,42 @@ async function requireTrustedBefore(
         `${key.keyId} is not trusted in HEAD's list. Ask a trusted signer to make this change`,
     );
   }
+}
+
+// Right after `init`, a commit that stages a config but not the trust list
+// init wrote is signed against the index, which has no list yet: the key
+// is trusted, in a file the commit leaves out. Say so, and the one command
+// that fixes it. The hook does not stage the list itself: it is the
+// repository's root of trust, and goes into a commit only when its author
+// stages it.
+async function unstagedTrustHint(
+  repo: Repository,
+  source: ConfigSource,
+  key: SigningKey,
+  now: Date,
+  error: unknown,
+): Promise<unknown> {
+  if (!(error instanceof ToolError) || error.code !== "TRUST") return error;
+  const staged = await source.reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES)
+    .catch(() => undefined);
+  if (staged) return error;
+  const unstaged = await readTrust(workingTreeReader(repo)).catch(() =>
+    undefined
+  );
+  const decision = unstaged
+    ? findSigner(unstaged, key.key.publicKey, {
+      namespace: SIGNATURE_NAMESPACE,
+      at: now,
+    })
+    : undefined;
+  if (decision?.status !== "trusted") return error;
+  return new ToolError(
+    "TRUST",
+    `Commit refused: the signing key ${key.keyId} is trusted in "${ALLOWED_SIGNERS_PATH}", ` +
+      `but that file is not staged, and this commit has no trust list yet (the index holds none). ` +
+      `Stage what init wrote, then commit again: git add ${STORE_DIR}`,
+    { cause: error },
+  );
 }
 
 /** A path a commit changes, with its new mode (`000000` when deleted). */
