@@ -37,6 +37,7 @@ import { readTrust } from "../trust/trust_store.ts";
 import { workingTreeReader } from "../source/store_reader.ts";
 import { verifySource } from "../verify/verify_repository.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
+import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
 
 /**
@@ -83,8 +84,9 @@ export async function signStaged(
     if (paths.length === 0) return { results: [] };
     // The key is loaded only now: a commit that signs nothing needs none.
     const key = await options.key();
-    if (paths.includes(ALLOWED_SIGNERS_PATH)) {
-      await requireTrustedBefore(objects, key, now);
+    const steering = paths.filter(isStoreSigned);
+    if (steering.length > 0) {
+      await requireTrustedBefore(objects, key, now, steering);
     }
     try {
       return await signSource(repo, source, {
@@ -112,9 +114,16 @@ async function stagedConfigs(
   objects: GitObjects,
   listing: ReturnType<typeof indexSnapshot>,
 ): Promise<{ source: ConfigSource; paths: string[] } | undefined> {
-  const changed = (await stagedChanges(repo)).filter((change) =>
-    change.mode !== "000000"
-  );
+  const all = await stagedChanges(repo);
+  if (all.some((c) => c.path === REPO_CONFIG_PATH && c.mode === "000000")) {
+    // A deletion cannot be signed, and would drop patterns unapproved.
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: it deletes "${REPO_CONFIG_PATH}", and a change to it must be signed by a key trusted before it; ` +
+        `a deletion cannot be. Instead, leave it with no patterns ({"version": 1, "configs": []}): the hook signs that change`,
+    );
+  }
+  const changed = all.filter((change) => change.mode !== "000000");
   // With repository patterns in config.json, any path may be a config.
   const anyPathMayBeConfig = changed.length > 0 &&
     fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
@@ -128,7 +137,7 @@ async function stagedConfigs(
   });
   const kinds = await source.kinds();
   const paths = changed.map(({ path }) => path).filter((path) =>
-    path === ALLOWED_SIGNERS_PATH || findConfigKind(path, kinds)
+    isStoreSigned(path) || findConfigKind(path, kinds)
   );
   await refuseHiddenConfigs(source, changed, kinds);
   // The hook signs only what the commit changes. Every other config in
@@ -251,6 +260,7 @@ async function requireTrustedBefore(
   objects: GitObjects,
   key: SigningKey,
   now: Date,
+  changed: readonly string[],
 ): Promise<void> {
   // A change to the trust list counts only when signed by a key trusted
   // before it (history verification applies the same rule), so the staged
@@ -270,7 +280,9 @@ async function requireTrustedBefore(
   if (decision?.status !== "trusted") {
     throw new ToolError(
       "TRUST",
-      `Commit refused: "${ALLOWED_SIGNERS_PATH}" changes, and such a change must be signed by a key trusted before it; ` +
+      `Commit refused: ${changed.map((path) => `"${path}"`).join(" and ")} ${
+        changed.length > 1 ? "change" : "changes"
+      }, and such a change must be signed by a key trusted before it; ` +
         `${key.keyId} is not trusted in HEAD's list. Ask a trusted signer to make this change`,
     );
   }

@@ -24,6 +24,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  REPO_CONFIG_PATH,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../source/config_source.ts";
@@ -448,6 +449,8 @@ class History {
     if (trustResult && !failures.has(ALLOWED_SIGNERS_PATH)) {
       failures.set(ALLOWED_SIGNERS_PATH, trustResult);
     }
+    const patternsResult = await this.#verifyPatternsChange(state, parents);
+    if (patternsResult) failures.set(REPO_CONFIG_PATH, patternsResult);
     const results = await verifySource(
       snapshotSource(state.snapshot, this.#objects, info.oid, {
         repo: this.#repo,
@@ -876,6 +879,94 @@ class History {
         return fail(
           `it changed since ${short} without a signature by a key trusted there ` +
             `(${result.code}: ${result.reason})`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * `config.json` decides which files are configs, so a change to it
+   * (adding, editing, removing) must be approved like a trust-list change:
+   * against every parent that has a trust list, the file and its statement
+   * are the parent's, or that side kept them, or the commit's statement is
+   * a new version of the parent's (when it has one) signed by a key the
+   * parent trusts. A removal cannot be signed, so it fails; a file another
+   * parent brings unchanged was approved on that side. Rule 2 checks it
+   * against the commit's own list as well.
+   */
+  async #verifyPatternsChange(
+    state: CommitState,
+    parents: CommitState[],
+  ): Promise<VerifyResult | undefined> {
+    const path = REPO_CONFIG_PATH;
+    const fail = (reason: string): VerifyResult => ({
+      path,
+      ok: false,
+      code: "UNTRUSTED_TRUST_CHANGE",
+      reason,
+    });
+    const mine = state.snapshot.entries.get(path);
+    const myId = state.index.get(path);
+    const same = (parent: CommitState) =>
+      parent.snapshot.entries.get(path)?.oid === mine?.oid &&
+      parent.snapshot.entries.get(path)?.mode === mine?.mode &&
+      parent.index.get(path) === myId;
+    if (!mine) {
+      const had = parents.find((parent) => parent.snapshot.entries.has(path));
+      return had
+        ? fail(
+          `it was removed since ${
+            had.info.oid.slice(0, 12)
+          }; a change to it must be signed by a key trusted before it, which a removal cannot be: ` +
+            `leave it with no patterns ({"version": 1, "configs": []}) and sign that`,
+        )
+        : undefined;
+    }
+    const judged = parents.filter(hasTrustList);
+    if (judged.every(same)) return undefined;
+    const statement = myId === undefined
+      ? undefined
+      : await this.#statement(state, myId);
+    const sides = statement
+      ? await this.#sides(parents, path, myId!, statement, true)
+      : undefined;
+    const bytes = await state.snapshot.read(path, MAX_CONFIG_BYTES)
+      .catch(() => undefined);
+    for (const parent of judged) {
+      const short = parent.info.oid.slice(0, 12);
+      if (same(parent)) continue;
+      const side = sides?.get(parent.info.oid);
+      if (side === "kept") continue;
+      // Added on another side of a merge, where it was approved: this side
+      // had none, and the merge takes that side's file as it is.
+      if (
+        !parent.snapshot.entries.has(path) &&
+        parent.index.get(path) === undefined &&
+        parents.some((other) => other !== parent && same(other))
+      ) continue;
+      const theirId = parent.index.get(path);
+      if (theirId !== undefined && side !== "follows" && side !== "same") {
+        return fail(
+          `it changed since ${short}, and its statement is not a new version of the one there: ` +
+            `a change must be signed anew by a key trusted in ${short}`,
+        );
+      }
+      const trust = await this.#trust(state);
+      const result = bytes
+        ? await verifyConfig(
+          {
+            ...this.#context(state, await this.#trust(parent)),
+            ...(trust ? { repository: trust.repository } : {}),
+          },
+          path,
+          bytes,
+        )
+        : undefined;
+      if (!result?.ok) {
+        return fail(
+          `it changed since ${short} without a signature by a key trusted there` +
+            (result ? ` (${result.code}: ${result.reason})` : ""),
         );
       }
     }
