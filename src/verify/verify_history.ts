@@ -552,12 +552,18 @@ class History {
     // history before adoption.
     if (witnesses.length === 0) return [...reports];
     const settled = [...reports];
+    let adoptions: Promise<string[]> | undefined;
     for (const { tip, info } of pending) {
       const at = settled.findIndex((report) => report.commit === info.oid);
       if (at >= 0 && !settled[at]!.beforeAdoption) continue; // Fails already.
+      // Old history is what the adoption itself built on: an ancestor of a
+      // commit that added the trust list. (Merely being an ancestor of an
+      // adopted commit is not enough: "git merge -s ours" would make any new
+      // commit one, without bringing its configs anywhere verified.)
       let inHistory = false;
-      for (const witness of tip.history ? witnesses : []) {
-        if (await this.#isAncestor(info.oid, witness)) {
+      adoptions ??= tip.history ? this.#adoptionCommits(witnesses) : undefined;
+      for (const adoption of tip.history ? await adoptions! : []) {
+        if (await this.#isAncestor(info.oid, adoption)) {
           inHistory = true;
           break;
         }
@@ -568,6 +574,25 @@ class History {
       else settled.push(failure);
     }
     return settled;
+  }
+
+  // The commits that added a trust list, in the history of the adopted
+  // witnesses: the adoption commit (rule 5 refuses any other first list),
+  // and any re-adding (which rule 1 refuses in its own commit).
+  async #adoptionCommits(witnesses: readonly string[]): Promise<string[]> {
+    const out = await git(this.#repo, [
+      "log",
+      "--full-history",
+      "--no-renames",
+      "--diff-filter=A",
+      "--format=%H",
+      ...witnesses,
+      "--",
+      ALLOWED_SIGNERS_PATH,
+    ]);
+    return new TextDecoder().decode(out).split("\n").filter((line) =>
+      line !== ""
+    );
   }
 
   // A tip before adoption in an adopted repository: it fails, with what

@@ -235,6 +235,25 @@ Deno.test({
     await assertPushRefused(flow, ["origin", "evil-tag"], "evil-tag", [
       { path: ALLOWED_SIGNERS, codes: ["UNTRUSTED_TRUST_CHANGE"] },
     ]);
+    // A new commit from before adoption that an adopted commit merged
+    // without its content ("merge -s ours"): its tag is refused, and so is
+    // verify --rev of it, while the merge itself passes.
+    await flow.ok(["checkout", "-q", "main"]);
+    await flow.ok(["merge", "-q", "-s", "ours", "--no-edit", old]);
+    await flow.ok(["tag", "evil-merged", old]);
+    await assertPushRefused(
+      flow,
+      ["origin", "main", "evil-merged"],
+      "evil-merged",
+      [{ path: ".mcp.json", codes: ["UNSIGNED"] }],
+    );
+    assertCommitFails(
+      await verifyHistory(flow, ["--rev", old]),
+      old,
+      ALLOWED_SIGNERS,
+      ["UNTRUSTED_TRUST_CHANGE"],
+    );
+    await push(flow, "main");
     // An old commit of the adopted history passes as such.
     const h1Rev = await verifyHistory(flow, ["--rev", h1]);
     assert.equal(h1Rev.code, 0, h1Rev.text);
