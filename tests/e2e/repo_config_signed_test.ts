@@ -231,3 +231,37 @@ Deno.test({
     assert.notEqual(await head(flow), both);
   },
 });
+
+Deno.test({
+  name:
+    "config.json: a merge that takes one side's signed change (an edit, or an addition) passes",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await write(flow, { ".mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    await push(flow, "main");
+    // The side branch adds config.json; main changes something else.
+    await flow.ok(["checkout", "-q", "-b", "patterns"]);
+    await commit(flow, "add patterns", {
+      [CONFIG_JSON]: patterns("tools/*/mcp.json"),
+    });
+    await flow.ok(["checkout", "-q", "main"]);
+    await commit(flow, "docs", { "README.md": "docs\n" });
+    await flow.ok(["merge", "-q", "--no-edit", "patterns"]);
+    await assertVerifies(flow, ["--range", "origin/main..main"]);
+    await push(flow, "main");
+    // And again with an edit on the side branch.
+    await flow.ok(["checkout", "-q", "patterns"]);
+    await flow.ok(["merge", "-q", "--no-edit", "main"]);
+    await commit(flow, "edit patterns", {
+      [CONFIG_JSON]: patterns("tools/*/mcp.json", "more/mcp.json"),
+    });
+    await flow.ok(["checkout", "-q", "main"]);
+    await commit(flow, "more docs", { "README.md": "more docs\n" });
+    await flow.ok(["merge", "-q", "--no-edit", "patterns"]);
+    await assertVerifies(flow, ["--range", "origin/main..main"]);
+    await push(flow, "main");
+  },
+});
