@@ -540,9 +540,10 @@ class History {
       );
       if (!info) continue;
       const known = this.#run.get(info.oid);
-      const adopted = known
-        ? known.adopted
-        : await this.#adoptedHistory(await this.#state(info));
+      // A ref set to a commit outside the run: its list alone says
+      // "adopted", without reading its whole tree.
+      const adopted = known ? known.adopted : await this.#hasListAt(info.oid) ||
+        await this.#adoptedHistory(await this.#state(info));
       if (adopted) adoptedTips.push(info.oid);
       else pending.push({ tip, info });
     }
@@ -793,20 +794,23 @@ class History {
     }); this commit brings a first trust list of its own on a history from before it, which no trusted key approved`;
   }
 
+  // Whether a commit's tree has a trust list (a list too large to read is
+  // there all the same).
+  async #hasListAt(commit: string): Promise<boolean> {
+    return await this.#objects.read(
+      `${commit}:${ALLOWED_SIGNERS_PATH}`,
+      MAX_TRUST_BYTES,
+    ).then(
+      Boolean,
+      (error) => error instanceof ToolError && error.code === "INVALID_FORMAT",
+    );
+  }
+
   #adoptedBases(): Promise<string[]> {
     this.#adopted ??= (async () => {
       const adopted: string[] = [];
       for (const base of new Set(await this.#bases())) {
-        // A list too large to read is there all the same.
-        const list = await this.#objects.read(
-          `${base}:${ALLOWED_SIGNERS_PATH}`,
-          MAX_TRUST_BYTES,
-        ).then(
-          Boolean,
-          (error) =>
-            error instanceof ToolError && error.code === "INVALID_FORMAT",
-        );
-        if (list) adopted.push(base);
+        if (await this.#hasListAt(base)) adopted.push(base);
       }
       return adopted;
     })();
