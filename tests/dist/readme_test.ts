@@ -12,6 +12,12 @@
  *   `npx -y deno@2.9.6 task demo`, with no `deno` on `PATH`, Deno coming
  *   from npm as it would on a machine with only Node.js (npm's cache is
  *   shared, so it is downloaded at most once).
+ * - `pre-commit-framework` and `pre-commit-local`: each written as a
+ *   `.pre-commit-config.yaml` (the first naming a committed copy of this
+ *   checkout and its commit instead of GitHub and a tag), installed with the
+ *   README's `pre-commit install …`, and run by the real framework: a new
+ *   config is signed into the commit, a tampered commit's push is refused.
+ *   Skipped without the `pre-commit` program, except in CI.
  * - `run-from-url`: `deno run <flags> <URL>/main.ts init`, the URL this
  *   checkout served over loopback as raw.githubusercontent.com serves it,
  *   with an empty module cache; then `verify` from the same URL passes, and
@@ -109,7 +115,13 @@ Deno.test("tests/dist/readme_test.ts runs the blocks README_BLOCKS gives it", ()
       .filter(([, plan]) => "runBy" in plan && plan.runBy === HERE)
       .map(([name]) => name)
       .sort(),
-    ["npm-pack", "quick-start", "run-from-url"],
+    [
+      "npm-pack",
+      "pre-commit-framework",
+      "pre-commit-local",
+      "quick-start",
+      "run-from-url",
+    ],
   );
 });
 
@@ -215,3 +227,146 @@ Deno.test({
     assert.deepEqual(server.log.filter((line) => !line.startsWith("200 ")), []);
   },
 });
+
+// --- the pre-commit framework ---------------------------------------------------
+
+const PRE_COMMIT = ON_WINDOWS ? undefined : await preCommitVersion();
+const IN_CI = (Deno.env.get("CI") ?? "") !== "";
+const NO_PRE_COMMIT =
+  'the pre-commit framework is not installed (no "pre-commit" on PATH): install it with "apt-get install -y pre-commit" (Debian, Ubuntu) or "pipx install pre-commit"';
+if (!ON_WINDOWS && PRE_COMMIT === undefined && !IN_CI) {
+  console.warn(
+    `readme_test: the pre-commit blocks are skipped, as ${NO_PRE_COMMIT}`,
+  );
+}
+
+async function preCommitVersion(): Promise<number[] | undefined> {
+  try {
+    const out = await new Deno.Command("pre-commit", {
+      args: ["--version"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const match = /(\d+)\.(\d+)/.exec(text);
+    return out.success && match
+      ? [Number(match[1]), Number(match[2])]
+      : undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** The user's side before any hook: a key, trusted, the trust list signed and committed, and a remote. */
+const TRUSTED_REPO = `git remote add origin "$README_REMOTE"
+mcp-orchestration keys init
+mcp-orchestration trust add "$MCP_ORCHESTRATION_HOME/keys/signing.pub" --principal test@example.com
+mcp-orchestration sign
+git add -A && git commit -qm "Trust"`;
+
+Deno.test({
+  name:
+    "README.md, pre-commit-framework and pre-commit-local: the real framework runs them as written",
+  ignore: ON_WINDOWS || (PRE_COMMIT === undefined && !IN_CI),
+  async fn() {
+    if (PRE_COMMIT === undefined) {
+      assert.fail(`CI is set, but ${NO_PRE_COMMIT}`);
+    }
+    // What the framework clones: this checkout, committed, at that commit.
+    await using hooksRepo = await createTempRepo();
+    await copyCheckout(hooksRepo);
+    const rev = (await hooksRepo.git("rev-parse", "HEAD")).trim();
+
+    // The framework's own hooks, from the clone: a new config is signed
+    // into the commit, the push goes through, a tampered commit's is refused.
+    {
+      await using repo = await createTempRepo();
+      await using remote = await createTempRepo({ bare: true });
+      const at = {
+        cwd: repo.root,
+        home: repo.home,
+        env: { README_REMOTE: remote.root },
+      };
+      await sh(TRUSTED_REPO, at);
+      await repo.write(
+        ".pre-commit-config.yaml",
+        fillPlaceholders(await readmeBlock("pre-commit-framework"), [
+          [
+            "https://github.com/<owner>/mcp-orchestration",
+            JSON.stringify(hooksRepo.root),
+          ],
+          ["<tag>", rev],
+        ]),
+      );
+      await sh(
+        `git add .pre-commit-config.yaml && git commit -qm "Hooks"
+pre-commit install --hook-type pre-commit --hook-type pre-push`,
+        at,
+      );
+      await repo.write(".mcp.json", CONFIG);
+      await sh(`git add .mcp.json && git commit -qm "Add a config"`, at);
+      await assertSignedAtHead(repo);
+      await sh("git push -q origin main", at);
+      await repo.write(".mcp.json", CONFIG.replace("mcp-fs", "curl-evil"));
+      await sh(`git commit -q --no-verify -am "Tamper"`, at);
+      const pushed = await runShell("git push -q origin main", at);
+      assert.notEqual(pushed.code, 0, describeRun(pushed));
+      assert.match(pushed.stdout + pushed.stderr, /TAMPERED/);
+      assert.equal(
+        await remote.git("rev-parse", "main"),
+        await repo.git("rev-parse", "HEAD~1"),
+      );
+    }
+
+    // The local hook, with the tool on PATH: a new config is signed into
+    // the commit. Before pre-commit 3.2 its stage is named "commit", as the
+    // block's own comment says.
+    {
+      await using repo = await createTempRepo();
+      await using remote = await createTempRepo({ bare: true });
+      const at = {
+        cwd: repo.root,
+        home: repo.home,
+        env: { README_REMOTE: remote.root },
+      };
+      await sh(TRUSTED_REPO, at);
+      const [major = 0, minor = 0] = PRE_COMMIT;
+      const old = major < 3 || (major === 3 && minor < 2);
+      let local = fillPlaceholders(await readmeBlock("pre-commit-local"), []);
+      const stage = "stages: [pre-commit] # [commit] before pre-commit 3.2";
+      assert.ok(local.includes(stage), local);
+      if (old) local = local.replace(stage, "stages: [commit]");
+      await repo.write(".pre-commit-config.yaml", local);
+      await sh(
+        `git add .pre-commit-config.yaml && git commit -qm "Hooks"
+pre-commit install --hook-type pre-commit`,
+        at,
+      );
+      await repo.write(".mcp.json", CONFIG);
+      await sh(`git add .mcp.json && git commit -qm "Add a config"`, at);
+      await assertSignedAtHead(repo);
+      // The hook refuses a config it cannot sign: the commit does not happen.
+      await repo.write(".mcp.json", '{"mcpServers":{"a":{},"a":{}}}\n');
+      const refused = await runShell(`git commit -qam "Duplicate keys"`, at);
+      assert.notEqual(refused.code, 0, describeRun(refused));
+      assert.match(await repo.git("log", "-1", "--format=%s"), /Add a config/);
+    }
+  },
+});
+
+/** Fails unless HEAD carries a signed statement for its .mcp.json, and `verify --rev HEAD` passes. */
+async function assertSignedAtHead(
+  repo: { root: string; home: string; git(...args: string[]): Promise<string> },
+): Promise<void> {
+  const index = await repo.git("show", "HEAD:.mcp-orchestration/index");
+  const id = /^([0-9a-f]{64}) \.mcp\.json$/m.exec(index)?.[1];
+  assert.ok(id, `HEAD has no statement for .mcp.json:\n${index}`);
+  const tree = await repo.git("ls-tree", "-r", "--name-only", "HEAD");
+  assert.ok(tree.includes(`.mcp-orchestration/statements/${id}.sig\n`), tree);
+  await sh("mcp-orchestration verify --rev HEAD", {
+    cwd: repo.root,
+    home: repo.home,
+  });
+}

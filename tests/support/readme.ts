@@ -6,7 +6,8 @@
  * - `<!-- runnable: NAME -->`: a test runs the block, as a user would type
  *   it, in a temporary repository with a temporary `HOME` and
  *   `MCP_ORCHESTRATION_HOME`, with `mcp-orchestration` on `PATH` started
- *   the way tests/support/cli.ts starts the tool;
+ *   the way tests/support/cli.ts starts the tool (a YAML block: written
+ *   into the file the README names, and run by its program);
  * - `<!-- not-runnable: NAME -->`: it cannot run here (a GitHub workflow, a
  *   registry install, the test suite itself): {@linkcode README_BLOCKS}
  *   says why.
@@ -61,14 +62,8 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
     notRunnable:
       "a lefthook.yml: lefthook is not installed where the tests run; the commands it runs are the husky blocks', which are run",
   },
-  "pre-commit-framework": {
-    notRunnable:
-      "names a GitHub repository and a release tag; tests/dist/pre_commit_framework_test.ts runs the real framework on the same hooks from a local snapshot of this checkout",
-  },
-  "pre-commit-local": {
-    notRunnable:
-      "a .pre-commit-config.yaml; its entry is the husky pre-commit block's command, which is run",
-  },
+  "pre-commit-framework": { runBy: "tests/dist/readme_test.ts" },
+  "pre-commit-local": { runBy: "tests/dist/readme_test.ts" },
   "release-verify": { runBy: "tests/docs/readme_test.ts" },
   "release-verify-file": { runBy: "tests/docs/readme_test.ts" },
   "development": {
