@@ -18,6 +18,12 @@
  *   README's `pre-commit install …`, and run by the real framework: a new
  *   config is signed into the commit, a tampered commit's push is refused.
  *   Skipped without the `pre-commit` program, except in CI.
+ * - `lefthook`: written as `lefthook.yml`, installed with the README's
+ *   `lefthook install`, lefthook itself installed by `npm ci` from
+ *   tests/support/lefthook/package-lock.json: a new config is signed into
+ *   the commit, and the push of a tampered commit is refused (git's
+ *   arguments and input reach our pre-push hook through `{1} {2}` and
+ *   `use_stdin`).
  * - `run-from-url`: `deno run <flags> <URL>/main.ts init`, the URL this
  *   checkout served over loopback as raw.githubusercontent.com serves it,
  *   with an empty module cache; then `verify` from the same URL passes, and
@@ -44,6 +50,7 @@ import { createTempRepo } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const HERE = "tests/dist/readme_test.ts";
+const LEFTHOOK_LOCK = join(CHECKOUT, "tests", "support", "lefthook");
 const CONFIG = '{"mcpServers":{"files":{"command":"mcp-fs","args":["."]}}}\n';
 
 /** Lines of a runnable block that a test leaves out, and why. */
@@ -116,6 +123,7 @@ Deno.test("tests/dist/readme_test.ts runs the blocks README_BLOCKS gives it", ()
       .map(([name]) => name)
       .sort(),
     [
+      "lefthook",
       "npm-pack",
       "pre-commit-framework",
       "pre-commit-local",
@@ -370,3 +378,64 @@ async function assertSignedAtHead(
     home: repo.home,
   });
 }
+
+// --- lefthook -----------------------------------------------------------------
+
+Deno.test({
+  name:
+    "README.md, lefthook: lefthook runs it as written, signing a commit and refusing a tampered push",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using repo = await createTempRepo();
+    await using remote = await createTempRepo({ bare: true });
+    // lefthook from npm, its sha512 pinned by the lock; --ignore-scripts,
+    // since its install script would install hooks into the checkout.
+    const tool = join(repo.home, "lefthook");
+    await Deno.mkdir(tool);
+    for (const file of ["package.json", "package-lock.json"]) {
+      await Deno.copyFile(join(LEFTHOOK_LOCK, file), join(tool, file));
+    }
+    await shareNpmCache(repo.home);
+    const npm = { cwd: tool, home: repo.home };
+    await sh(
+      "npm ci --ignore-scripts --no-audit --no-fund --loglevel=error",
+      npm,
+    );
+    const at = {
+      cwd: repo.root,
+      home: repo.home,
+      env: {
+        README_REMOTE: remote.root,
+        PATH: [
+          join(repo.home, "bin"),
+          join(tool, "node_modules", ".bin"),
+          dirname(Deno.execPath()),
+          Deno.env.get("PATH") ?? "",
+        ].join(":"),
+      },
+    };
+    await sh(TRUSTED_REPO, at);
+    await repo.write(
+      "lefthook.yml",
+      fillPlaceholders(await readmeBlock("lefthook"), []),
+    );
+    await sh(
+      `git add lefthook.yml && git commit -qm "Hooks"\nlefthook install`,
+      at,
+    );
+
+    await repo.write(".mcp.json", CONFIG);
+    await sh(`git add .mcp.json && git commit -qm "Add a config"`, at);
+    await assertSignedAtHead(repo);
+    await sh("git push -q origin main", at);
+    await repo.write(".mcp.json", CONFIG.replace("mcp-fs", "curl-evil"));
+    await sh(`git commit -q --no-verify -am "Tamper"`, at);
+    const pushed = await runShell("git push -q origin main", at);
+    assert.notEqual(pushed.code, 0, describeRun(pushed));
+    assert.match(pushed.stdout + pushed.stderr, /TAMPERED/);
+    assert.equal(
+      await remote.git("rev-parse", "main"),
+      await repo.git("rev-parse", "HEAD~1"),
+    );
+  },
+});

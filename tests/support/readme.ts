@@ -58,10 +58,7 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-commit": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-push": { runBy: "tests/docs/readme_test.ts" },
-  "lefthook": {
-    notRunnable:
-      "a lefthook.yml: lefthook is not installed where the tests run; the commands it runs are the husky blocks', which are run",
-  },
+  "lefthook": { runBy: "tests/dist/readme_test.ts" },
   "pre-commit-framework": { runBy: "tests/dist/readme_test.ts" },
   "pre-commit-local": { runBy: "tests/dist/readme_test.ts" },
   "release-verify": { runBy: "tests/docs/readme_test.ts" },
