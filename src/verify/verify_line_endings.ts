@@ -11,6 +11,7 @@
  */
 
 import type { ConfigSource } from "../source/config_source.ts";
+import { type ConfigTarget, readConfigBytes } from "../source/find_configs.ts";
 import {
   hasCrlf,
   lineBreaksAreOutsideValues,
@@ -98,4 +99,46 @@ export async function verifyAsStored(
     );
   }
   return redone;
+}
+
+/**
+ * Verifies a source's `TAMPERED` configs again as Git stores them (see
+ * {@linkcode verifyAsStored}), reading each one again: the bytes verified
+ * are the bytes read here. Run it after the attribute check, so that no
+ * config with a `filter` is left `TAMPERED` (it is `UNSAFE_ATTRIBUTES`).
+ *
+ * @param source The working tree.
+ * @param context What the configs were verified with.
+ * @param targets The configs, for their formats.
+ * @param results Their results.
+ * @returns The results, those that changed replaced, in the same order.
+ * @throws {ToolError} `IO` when git fails.
+ *
+ * @example
+ * ```ts ignore
+ * results = await reverifyAsStored(source, context, targets, results);
+ * ```
+ */
+export async function reverifyAsStored(
+  source: ConfigSource,
+  context: VerifyContext,
+  targets: readonly ConfigTarget[],
+  results: readonly VerifyResult[],
+): Promise<VerifyResult[]> {
+  const formats = new Map(
+    targets.map((target) => [target.path, target.kind.format as string]),
+  );
+  const files: TamperedFile[] = [];
+  for (const result of results) {
+    if (result.code !== "TAMPERED") continue;
+    // Unreadable now, or gone: the first verdict stands.
+    const bytes = await readConfigBytes(source, result.path).catch(() =>
+      undefined
+    );
+    if (!bytes) continue;
+    files.push({ result, bytes, format: formats.get(result.path) ?? "" });
+  }
+  if (files.length === 0) return [...results];
+  const redone = await verifyAsStored(source, context, files);
+  return results.map((result) => redone.get(result.path) ?? result);
 }

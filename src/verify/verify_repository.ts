@@ -27,7 +27,7 @@ import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
-import { verifyAsStored } from "./verify_line_endings.ts";
+import { reverifyAsStored } from "./verify_line_endings.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -245,8 +245,6 @@ export async function verifySource(
     }
     targets.sort((a, b) => comparePaths(a.path, b.path));
   }
-  // The bytes read, for configs read again as Git stores them.
-  const read = new Map<string, Uint8Array>();
   // Configs are independent: verifying several at once overlaps their file
   // reads (or git object reads, which GitObjects queues on its one pipe).
   const outcomes = await mapInOrder(
@@ -284,7 +282,6 @@ export async function verifySource(
         }
         return undefined; // Tracked but deleted in the working tree: nothing a client would load.
       }
-      read.set(target.path, bytes);
       if (indexError) {
         return {
           path: target.path,
@@ -309,11 +306,12 @@ export async function verifySource(
         );
     },
   );
-  let results = outcomes.filter((result) => result !== undefined);
-  let failures: VerifyResult[] = [];
+  const results = outcomes.filter((result) => result !== undefined);
   if (source.attributes) {
+    // Attributes that change checked-out bytes outrank every other verdict:
+    // whatever verified, a client would read something else.
     const listing = (await source.list()).map((entry) => entry.path);
-    failures = attributeFailures(
+    const failures = attributeFailures(
       await readAttributes(
         source.attributes,
         listing,
@@ -321,31 +319,17 @@ export async function verifySource(
       ),
       listing,
     );
+    for (const failure of failures) {
+      const at = results.findIndex((result) => result.path === failure.path);
+      if (at >= 0) results[at] = { ...results[at]!, ...failure };
+      else results.push(failure);
+    }
   }
   if (source.storedForms) {
     // A working-tree file checked out with CRLF is compared as Git stores
-    // it; never one whose attributes Git would run a filter for.
-    const unsafe = new Set(failures.map((failure) => failure.path));
-    const formats = new Map(targets.map((t) => [t.path, t.kind.format]));
-    const redone = await verifyAsStored(
-      source,
-      context,
-      results.filter((result) =>
-        result.code === "TAMPERED" && !unsafe.has(result.path)
-      ).map((result) => ({
-        result,
-        bytes: read.get(result.path)!,
-        format: formats.get(result.path) ?? "",
-      })),
-    );
-    results = results.map((result) => redone.get(result.path) ?? result);
-  }
-  // Attributes that change checked-out bytes outrank every other verdict:
-  // whatever verified, a client would read something else.
-  for (const failure of failures) {
-    const at = results.findIndex((result) => result.path === failure.path);
-    if (at >= 0) results[at] = { ...results[at]!, ...failure };
-    else results.push(failure);
+    // it. Only TAMPERED results are: one whose attributes would make Git
+    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now.
+    return await reverifyAsStored(source, context, targets, results);
   }
   return results;
 }
