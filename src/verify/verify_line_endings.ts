@@ -26,7 +26,10 @@ export interface TamperedFile {
   result: VerifyResult;
   /** Its bytes as read from disk. */
   bytes: Uint8Array;
-  /** Its format (`json`, `jsonc`, `toml`…), or `lines` for the trust list. */
+  /**
+   * Its format (`json`, `jsonc`, `toml`…), `lines` for the trust list, or
+   * `""` when unknown (then only its exact bytes verify).
+   */
   format: string;
 }
 
@@ -69,7 +72,11 @@ export async function verifyAsStored(
       redone.set(file.result.path, {
         ...file.result,
         reason:
-          `${file.result.reason}; it differs from them only by CRLF line endings, but a ${file.format} multi-line string can keep a CR as part of its value, so a client may read another value than the signed one: save it with LF line endings`,
+          `${file.result.reason}; it differs from them only by CRLF line endings, but ${
+            file.format === ""
+              ? "no config pattern recognises it any more, so its format (and what a CR means in it) is unknown"
+              : `a ${file.format} multi-line string can keep a CR as part of its value, so a client may read another value than the signed one`
+          }: save it with LF line endings (the attribute "text eol=lf" makes Git check it out so)`,
       });
       continue;
     }
@@ -125,8 +132,10 @@ export async function reverifyAsStored(
   targets: readonly ConfigTarget[],
   results: readonly VerifyResult[],
 ): Promise<VerifyResult[]> {
+  // A signed file that no pattern recognises any more (the only kind
+  // without a pattern) has no known format: judged by its bytes.
   const formats = new Map(
-    targets.map((target) => [target.path, target.kind.format as string]),
+    targets.map((t) => [t.path, t.kind.pattern === "" ? "" : t.kind.format]),
   );
   const files: TamperedFile[] = [];
   for (const result of results) {

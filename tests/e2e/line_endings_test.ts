@@ -271,3 +271,33 @@ Deno.test({
     await assert.rejects(Deno.stat(marker), Deno.errors.NotFound);
   },
 });
+
+Deno.test({
+  name:
+    "line endings: a signed file that no pattern recognises any more has no known format, so its CRLF copy is TAMPERED",
+  ignore: ON_WINDOWS,
+  async fn() {
+    const patterns = (configs: unknown[]) =>
+      JSON.stringify({ version: 1, configs }, null, 2) + "\n";
+    const ours = {
+      pattern: "tools/*/mcp.json",
+      format: "json",
+      servers: "mcpServers",
+      client: "Our tools",
+    };
+    await using flow = await signedFlow({
+      ".mcp-orchestration/config.json": patterns([ours]),
+      "tools/a/mcp.json": CURSOR_JSON,
+    });
+    const root = await clone(flow, ["core.autocrlf=true"]);
+    const recognised = await verify(flow, root);
+    assert.equal(byPath(recognised.results)["tools/a/mcp.json"], "ok");
+
+    await write(root, { ".mcp-orchestration/config.json": patterns([]) });
+    const { results } = await verify(flow, root);
+    const tools = results.find((result) => result.path === "tools/a/mcp.json");
+    assert.equal(tools?.code, "TAMPERED", JSON.stringify(results));
+    assert.match(tools.reason, /no config pattern recognises it any more/);
+    assert.equal(byPath(results)[".mcp.json"], "ok");
+  },
+});
