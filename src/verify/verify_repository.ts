@@ -32,6 +32,7 @@ import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
+import { reverifyAsStored } from "./verify_line_endings.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -241,6 +242,12 @@ export async function verifySource(
   const results = outcomes.filter((result) => result !== undefined);
   if (source.attributes) {
     await applyAttributeFailures(source, source.attributes, targets, results);
+  }
+  if (source.storedForms) {
+    // A working-tree file checked out with CRLF is compared as Git stores
+    // it. Only TAMPERED results are: one whose attributes would make Git
+    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now.
+    return await reverifyAsStored(source, context, targets, results);
   }
   return results;
 }
