@@ -12,9 +12,11 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { PERMISSION_FLAGS } from "./permissions.ts";
 
-const MOD = new URL("../main.ts", import.meta.url).pathname;
+// Not URL.pathname, which keeps "%20" for a space in the checkout's path.
+const MOD = fileURLToPath(new URL("../main.ts", import.meta.url));
 const keep = Deno.args.includes("--keep");
 const root = await Deno.makeTempDir({ prefix: "mcp-orchestration-demo-" });
 const home = `${root}/home`;

@@ -20,6 +20,7 @@
 
 import { chmod, copyFile, mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   RELEASE_SIGNATURE_NAMESPACE,
@@ -33,7 +34,7 @@ import { toHex } from "../src/crypto/sha.ts";
 
 /** The checkout's root folder. */
 export const ROOT: string = resolve(
-  dirname(new URL(import.meta.url).pathname),
+  dirname(fileURLToPath(import.meta.url)),
   "..",
 );
 /** The checksum list's file name. */

@@ -19,7 +19,10 @@ import {
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { errorMessage } from "../errors.ts";
-import { workingTreeSource } from "../source/config_source.ts";
+import {
+  type ConfigSource,
+  workingTreeSource,
+} from "../source/config_source.ts";
 import { findConfigs } from "../source/find_configs.ts";
 import { exists } from "../fs/files.ts";
 import type { Repository } from "../git/repository.ts";
@@ -37,6 +40,7 @@ import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 import { verifySource } from "../verify/verify_repository.ts";
+import { verifyAsStored } from "../verify/verify_line_endings.ts";
 
 /** The signature facts of one signed file: a config or the trust list. */
 export interface SignatureStatus {
@@ -212,10 +216,16 @@ export async function repositoryStatus(
     ...signatureStatus(result, index, trust, now),
     client: clients.get(result.path) ?? "MCP client",
   }));
+  // An unsafe attribute on the list is reported among the results; Git
+  // must not convert (or filter) it then.
+  const unsafe = results.some((result) =>
+    result.path === ALLOWED_SIGNERS_PATH && result.code === "UNSAFE_ATTRIBUTES"
+  );
   const trustList = await trustListStatus(
-    source.reader,
+    source,
     { index, trust, now },
     trustProblem,
+    unsafe,
   );
   const present = new Set([
     ...configs.map((c) => c.path),
@@ -275,10 +285,12 @@ function signatureStatus(
 }
 
 async function trustListStatus(
-  reader: StoreReader,
+  source: ConfigSource,
   context: { index: StoreIndex; trust: AllowedSigners | undefined; now: Date },
   problem: string | null,
+  unsafe: boolean,
 ): Promise<TrustListStatus> {
+  const reader = source.reader;
   let bytes: Uint8Array | undefined;
   try {
     bytes = await reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
@@ -305,11 +317,18 @@ async function trustListStatus(
   }
   // The list vouches for its own signer here; history checks (verify --rev,
   // --range) also require a signer trusted before each change.
-  const result = await verifyConfig(
+  let result = await verifyConfig(
     { reader, ...context },
     ALLOWED_SIGNERS_PATH,
     bytes,
   );
+  if (!unsafe) {
+    // Checked out with CRLF (core.autocrlf), it is compared as Git stores it.
+    const redone = await verifyAsStored(source, { reader, ...context }, [
+      { result, bytes, format: "lines" },
+    ]);
+    result = redone.get(ALLOWED_SIGNERS_PATH) ?? result;
+  }
   return {
     ...signatureStatus(result, context.index, context.trust, context.now),
     present: true,

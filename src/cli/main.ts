@@ -16,6 +16,7 @@ import { gitHookCommand } from "./git_hook_command.ts";
 import { installCommand, uninstallCommand } from "./hooks_command.ts";
 import { initCommand } from "./init_command.ts";
 import { inspectCommand } from "./inspect_command.ts";
+import type { CommandContext } from "./command_context.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
 import { signCommand } from "./sign_command.ts";
@@ -58,12 +59,57 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
     io.out(`${versionLine()}\n`);
     return EXIT.ok;
   }
+  const call = parseCall(first, second, args);
+  const answered = answerHelp(io, call);
+  if (answered !== undefined) return answered;
+  let repository: Repository | undefined;
+  const context: CommandContext = {
+    io,
+    repo: async () => (repository ??= await findRepository(io.cwd)),
+  };
+  try {
+    return await runCommand(call, context);
+  } catch (caught) {
+    return reportFailure(io, call, caught);
+  }
+}
+
+// A command line split into the command and its arguments.
+interface Call {
+  first: string;
+  second: string | undefined;
+  /** Whether `first` is a group and `second` its subcommand. */
+  grouped: boolean;
+  /** The command's name for help and errors, e.g. `keys new`. */
+  name: string;
+  rest: string[];
+  wantsHelp: boolean;
+  json: boolean;
+}
+
+function parseCall(
+  first: string,
+  second: string | undefined,
+  args: string[],
+): Call {
   const grouped = GROUPS.has(first) && second !== undefined &&
     !second.startsWith("-");
-  const name = grouped ? `${first} ${second}` : first;
   const rest = args.slice(grouped ? 2 : 1);
-  const wantsHelp = rest.includes("--help") || rest.includes("-h");
-  const json = wantsJson(rest);
+  return {
+    first,
+    second,
+    grouped,
+    name: grouped ? `${first} ${second}` : first,
+    rest,
+    wantsHelp: rest.includes("--help") || rest.includes("-h"),
+    json: wantsJson(rest),
+  };
+}
+
+// Prints a group's or a command's help when that is what was asked, and
+// returns the exit code; undefined when the command is to run.
+function answerHelp(io: Io, call: Call): number | undefined {
+  const { first, grouped, name, wantsHelp, json } = call;
   if (GROUPS.has(first) && !grouped) {
     // "keys" or "trust" alone: show what the group offers; asked for, it is not an error.
     (wantsHelp ? io.out : io.err)(COMMAND_HELP[first] ?? TOOL_HELP);
@@ -75,48 +121,55 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
     io.out(help);
     return EXIT.ok;
   }
-  let repository: Repository | undefined;
-  const context = {
-    io,
-    repo: async () => (repository ??= await findRepository(io.cwd)),
-  };
-  try {
-    switch (first) {
-      case "keys":
-        return await keysCommand(second as string, rest, io);
-      case "trust":
-        return await trustCommand(second as string, rest, context);
-      case "sign":
-        return await signCommand(rest, context);
-      case "verify":
-        return await verifyCommand(rest, context);
-      case "inspect":
-        return await inspectCommand(rest, context);
-      case "hook":
-        return await gitHookCommand(second, rest, context);
-      case "install":
-        return await installCommand(rest, context);
-      case "uninstall":
-        return await uninstallCommand(rest, context);
-      case "init":
-        return await initCommand(rest, context);
-      case "status":
-        return await statusCommand(rest, context);
-      case "sign-file":
-        return await signFileCommand(rest, io);
-      default:
-        return usage(io, json, `Unknown command "${first}"`);
-    }
-  } catch (caught) {
-    const error = toToolError(caught);
-    if (error.code === "USAGE") return usage(io, json, error.message, name);
-    // Not one of ours: a bug. Say so plainly, with the stack for the report.
-    const stack = error.code === "INTERNAL" && error.cause instanceof Error
-      ? error.cause.stack ?? ""
-      : undefined;
-    printError(io, json, error.code, error.message, stack);
-    return EXIT.failed;
+  return undefined;
+}
+
+async function runCommand(
+  call: Call,
+  context: CommandContext,
+): Promise<number> {
+  const { first, second, rest } = call;
+  const io = context.io;
+  switch (first) {
+    case "keys":
+      return await keysCommand(second as string, rest, io);
+    case "trust":
+      return await trustCommand(second as string, rest, context);
+    case "sign":
+      return await signCommand(rest, context);
+    case "verify":
+      return await verifyCommand(rest, context);
+    case "inspect":
+      return await inspectCommand(rest, context);
+    case "hook":
+      return await gitHookCommand(second, rest, context);
+    case "install":
+      return await installCommand(rest, context);
+    case "uninstall":
+      return await uninstallCommand(rest, context);
+    case "init":
+      return await initCommand(rest, context);
+    case "status":
+      return await statusCommand(rest, context);
+    case "sign-file":
+      return await signFileCommand(rest, io);
+    default:
+      return usage(io, call.json, `Unknown command "${first}"`);
   }
+}
+
+// Turns what a command threw into a message and an exit code.
+function reportFailure(io: Io, call: Call, caught: unknown): number {
+  const error = toToolError(caught);
+  if (error.code === "USAGE") {
+    return usage(io, call.json, error.message, call.name);
+  }
+  // Not one of ours: a bug. Say so plainly, with the stack for the report.
+  const stack = error.code === "INTERNAL" && error.cause instanceof Error
+    ? error.cause.stack ?? ""
+    : undefined;
+  printError(io, call.json, error.code, error.message, stack);
+  return EXIT.failed;
 }
 
 /**

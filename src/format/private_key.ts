@@ -122,12 +122,22 @@ function readHeader(outer: SshReader, source: string): Uint8Array {
 
 // Check-ints, the Ed25519 private key, comment and padding. Both copies of
 // the public key must equal the header's; the caller checks the seed.
-// One read of the section's fields in wire order, each checked as it comes.
 function readPrivateSection(
   section: Uint8Array,
   publicKey: Uint8Array,
   source: string,
 ): { seed: Uint8Array; comment: string } {
+  const { innerPublic, secret, comment } = readSectionFields(section, source);
+  const seed = checkKeyHalves(innerPublic, secret, publicKey, source);
+  return { seed, comment };
+}
+
+// The section's wire syntax: its length, check-ints, key type, the two key
+// fields as they stand, comment and padding, in wire order.
+function readSectionFields(
+  section: Uint8Array,
+  source: string,
+): { innerPublic: Uint8Array; secret: Uint8Array; comment: string } {
   if (section.length % OPENSSH_KEY_BLOCK_SIZE !== 0) {
     invalid(
       source,
@@ -160,6 +170,17 @@ function readPrivateSection(
       "padding must be the bytes 1, 2, 3… up to the next 8-byte block",
     );
   }
+  return { innerPublic, secret, comment };
+}
+
+// The key fields' sizes, and both copies of the public key against the
+// header's; returns the seed.
+function checkKeyHalves(
+  innerPublic: Uint8Array,
+  secret: Uint8Array,
+  publicKey: Uint8Array,
+  source: string,
+): Uint8Array {
   if (innerPublic.length !== ED25519_PUBLIC_KEY_BYTES) {
     invalid(
       source,
@@ -182,7 +203,7 @@ function readPrivateSection(
       `its public key does not match its private seed: ${CREATE_HINT}`,
     );
   }
-  return { seed: secret.slice(0, ED25519_SEED_BYTES), comment };
+  return secret.slice(0, ED25519_SEED_BYTES);
 }
 
 /**

@@ -191,37 +191,63 @@ export function openRegularFile(
   // refuses a link itself (under Deno, src/_runtime/file_system.ts emulates
   // O_NOFOLLOW with the same two checks), and a second lstat would only cost
   // a system call per file read.
-  let seen: { dev: number; ino: number } | undefined;
+  let seen: FileIdentity | undefined;
   if (options.refuseSymlink && !NATIVE_NOFOLLOW) {
-    try {
-      const info = fs.lstatSync(path);
-      if (info.isSymbolicLink()) {
-        throw new ToolError(
-          "BAD_PATH",
-          `Refusing ${label}: it is a symbolic link`,
-        );
-      }
-      seen = { dev: info.dev, ino: info.ino };
-    } catch (error) {
-      if (error instanceof ToolError) throw error;
-      if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) {
-        return undefined;
-      }
+    const identity = lstatNotLink(path, label);
+    if (identity === null) return undefined;
+    seen = identity;
+  }
+  const handle = openForReading(path, label, options.refuseSymlink === true);
+  if (!handle) return undefined;
+  return checkOpened(handle, label, seen);
+}
+
+// Which file a path named: device and inode.
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+// The identity of the file at `path`, null when it or a parent folder does
+// not exist; refuses a symbolic link.
+function lstatNotLink(path: string, label: string): FileIdentity | null {
+  try {
+    const info = fs.lstatSync(path);
+    if (info.isSymbolicLink()) {
       throw new ToolError(
-        "IO",
-        `Cannot read ${label}: ${describeErrno(error)}`,
-        { cause: error },
+        "BAD_PATH",
+        `Refusing ${label}: it is a symbolic link`,
       );
     }
+    return { dev: info.dev, ino: info.ino };
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) {
+      return null;
+    }
+    throw new ToolError(
+      "IO",
+      `Cannot read ${label}: ${describeErrno(error)}`,
+      { cause: error },
+    );
   }
-  let handle: SyncReadHandle;
+}
+
+// Opens read-only without blocking, and without following a link when
+// `refuseSymlink`; undefined when the path or a parent folder does not exist.
+function openForReading(
+  path: string,
+  label: string,
+  refuseSymlink: boolean,
+): SyncReadHandle | undefined {
   try {
-    // O_NOFOLLOW where the runtime has it; the inode check below covers the
-    // others. O_NONBLOCK: a FIFO at the path must not hang the open; it is
-    // refused below as not a regular file. Regular files ignore the flag.
+    // O_NOFOLLOW where the runtime has it; the inode check in checkOpened
+    // covers the others. O_NONBLOCK: a FIFO at the path must not hang the
+    // open; checkOpened refuses it as not a regular file. Regular files
+    // ignore the flag.
     const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) |
-      (options.refuseSymlink ? fs.constants.O_NOFOLLOW ?? 0 : 0);
-    handle = fs.openReadSync(path, flags);
+      (refuseSymlink ? fs.constants.O_NOFOLLOW ?? 0 : 0);
+    return fs.openReadSync(path, flags);
   } catch (error) {
     if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return undefined;
     if (isErrno(error, "ELOOP")) {
@@ -237,6 +263,15 @@ export function openRegularFile(
       { cause: error },
     );
   }
+}
+
+// Checks on the open handle that it is the file lstat saw (when it looked)
+// and a regular file; closes the handle when it is not.
+function checkOpened(
+  handle: SyncReadHandle,
+  label: string,
+  seen: FileIdentity | undefined,
+): OpenedFile {
   try {
     const stats = handle.stat();
     if (seen && (stats.dev !== seen.dev || stats.ino !== seen.ino)) {

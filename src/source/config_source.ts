@@ -21,6 +21,7 @@ import {
 import { linkTargets, type Snapshot } from "./snapshot.ts";
 import { type StoreReader, workingTreeReader } from "./store_reader.ts";
 import type { AttributeCheck } from "./checkout_attributes.ts";
+import { checkedOutStoreReader, gitStoredForms } from "./line_endings.ts";
 import type { ConfigKind } from "../configs/config_kinds.ts";
 import {
   configKindsFrom,
@@ -48,6 +49,15 @@ export interface ConfigSource {
    * checked for attributes that change checked-out bytes.
    */
   attributes?: AttributeCheck;
+  /**
+   * What Git would store for these files, when it stores them with LF
+   * where the source holds CRLF (the working tree, under `core.autocrlf`
+   * or a `text` attribute); a file Git stores as it is, is left out. Only
+   * the working tree has this: a commit or the index holds what Git stores.
+   */
+  storedForms?(
+    files: ReadonlyMap<string, Uint8Array>,
+  ): Promise<Map<string, Uint8Array>>;
 }
 
 /**
@@ -64,11 +74,13 @@ export interface ConfigSource {
 export function workingTreeSource(repo: Repository): ConfigSource {
   return {
     label: "working tree",
-    reader: workingTreeReader(repo),
+    // Under core.autocrlf the store's own files are checked out with CRLF.
+    reader: checkedOutStoreReader(workingTreeReader(repo)),
     list: () => listWorkingTreeFiles(repo),
     linkTargets: (paths) => Promise.resolve(readLinks(repo, paths)),
     kinds: () => loadConfigKinds(repo.root),
     attributes: { repo, source: { kind: "worktree" } },
+    storedForms: (files) => gitStoredForms(repo, files),
   };
 }
 

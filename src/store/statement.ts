@@ -167,17 +167,36 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
     );
   };
   const lines = splitStrictLines(bytes, fail);
-  const version = lines[0] === STATEMENT_HEADER
+  const version = parseVersion(lines[0], fail);
+  const field = readFields(lines, version, fail);
+  // Each group checks its fields in line order, so the first bad line is
+  // the one reported.
+  const subject = parseSubject(field, version, fail);
+  const signing = parseSigning(field, fail);
+  const chain = parseChain(field, version, fail);
+  return { version, ...subject, ...signing, ...chain };
+}
+
+type Fail = (detail: string) => never;
+type Field = (name: string) => string;
+
+function parseVersion(header: string | undefined, fail: Fail): 1 | 2 {
+  return header === STATEMENT_HEADER
     ? 2
-    : lines[0] === STATEMENT_HEADER_V1
+    : header === STATEMENT_HEADER_V1
     ? 1
     : fail(
       `line 1 must be "${STATEMENT_HEADER}"${
-        lines[0]?.startsWith("mcp-orchestration-statement ")
+        header?.startsWith("mcp-orchestration-statement ")
           ? " (an unsupported version)"
           : ""
       }`,
     );
+}
+
+// Checks the line count and each line's field name; returns a lookup of
+// the values.
+function readFields(lines: string[], version: 1 | 2, fail: Fail): Field {
   const fields = version === 2 ? FIELDS_V2 : FIELDS_V1;
   if (lines.length !== fields.length + 1) {
     fail(`expected ${fields.length + 1} lines, found ${lines.length}`);
@@ -190,7 +209,15 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
     }
     values.set(name, line.slice(name.length + 1));
   });
-  const field = (name: string) => values.get(name) ?? "";
+  return (name) => values.get(name) ?? "";
+}
+
+// What was signed: repository, path, artifact and size.
+function parseSubject(
+  field: Field,
+  version: 1 | 2,
+  fail: Fail,
+): Pick<Statement, "repository" | "path" | "artifact" | "size"> {
   const repository = version === 2 ? field("repository") : null;
   if (repository !== null && !REPOSITORY_ID_PATTERN.test(repository)) {
     fail("repository must be 32 lowercase hex digits");
@@ -206,6 +233,14 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
   if (!DECIMAL_PATTERN.test(size) || !Number.isSafeInteger(Number(size))) {
     fail("size must be a decimal number without leading zeros");
   }
+  return { repository, path, artifact, size: Number(size) };
+}
+
+// Who signed, and when.
+function parseSigning(
+  field: Field,
+  fail: Fail,
+): Pick<Statement, "signer" | "signedAt"> {
   const signer = field("signer");
   if (!KEY_ID_PATTERN.test(signer)) {
     fail(
@@ -219,6 +254,15 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
       `signed-at "${signedAt}" must be a UTC time like "2026-11-24T10:00:00Z"`,
     );
   }
+  return { signer, signedAt: time as Date };
+}
+
+// Where this version sits in the path's history: sequence and previous.
+function parseChain(
+  field: Field,
+  version: 1 | 2,
+  fail: Fail,
+): Pick<Statement, "sequence" | "previous"> {
   const sequence = field("sequence");
   if (
     !DECIMAL_PATTERN.test(sequence) || sequence === "0" ||
@@ -230,23 +274,13 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
   if ((Number(sequence) === 1) !== (previous.length === 0)) {
     fail(`previous must be "none" exactly when sequence is 1`);
   }
-  return {
-    version,
-    repository,
-    path,
-    artifact,
-    size: Number(size),
-    signer,
-    signedAt: time as Date,
-    sequence: Number(sequence),
-    previous,
-  };
+  return { sequence: Number(sequence), previous };
 }
 
 function parsePrevious(
   text: string,
   version: 1 | 2,
-  fail: (detail: string) => never,
+  fail: Fail,
 ): string[] {
   if (text === "none") return [];
   const ids = text.split(" ");

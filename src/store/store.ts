@@ -193,56 +193,92 @@ export async function applyChanges(
   repo: Repository,
   changes: StoreChanges,
 ): Promise<void> {
+  // Every file this call created, so a failure before the index is written
+  // can remove them again.
   const created: string[] = [];
-  const put = async (path: string, data: Uint8Array | string) => {
-    const absolute = join(repo.root, path);
-    try {
-      await writeFileAtomic(absolute, data, { noReplace: true });
-      created.push(absolute);
-    } catch (error) {
-      if (!isErrno(error, "EEXIST")) throw error;
-      // Content-addressed: a file with this name should already hold these
-      // bytes. One that does not was damaged, and is repaired.
-      // Bounded and never through a link: a planted "/dev/zero" link must
-      // not exhaust memory. Anything unreadable is simply replaced.
-      let existing: Uint8Array | undefined;
-      try {
-        existing = readFileLimitedSync(absolute, MAX_CONFIG_BYTES, {
-          refuseSymlink: true,
-        });
-      } catch {
-        existing = undefined;
-      }
-      if (
-        !existing ||
-        !equalBytes(
-          existing,
-          typeof data === "string" ? new TextEncoder().encode(data) : data,
-        )
-      ) {
-        await writeFileAtomic(absolute, data);
-      }
-    }
-  };
   try {
-    await mkdirs(repo, [ARTIFACTS_DIR, STATEMENTS_DIR]);
-    for (const [id, bytes] of changes.artifacts) {
-      await put(artifactPath(id), bytes);
-    }
-    for (const [id, { bytes, signature }] of changes.statements) {
-      await put(statementPath(id), bytes);
-      await put(signaturePath(id), signature);
-    }
-    await writeFileAtomic(
-      join(repo.root, INDEX_PATH),
-      formatIndex(changes.index),
-    );
+    await writeNewFilesThenIndex(repo, changes, created);
   } catch (error) {
     for (const path of created) {
       await fs.rm(path, { force: true }).catch(() => {});
     }
     throw error;
   }
+  await removeObsolete(repo, changes);
+}
+
+// New files first (folders, artifacts, each statement then its signature),
+// then the index in one atomic rename: the moment the change takes effect.
+async function writeNewFilesThenIndex(
+  repo: Repository,
+  changes: StoreChanges,
+  created: string[],
+): Promise<void> {
+  await mkdirs(repo, [ARTIFACTS_DIR, STATEMENTS_DIR]);
+  for (const [id, bytes] of changes.artifacts) {
+    await putStoreFile(repo, artifactPath(id), bytes, created);
+  }
+  for (const [id, { bytes, signature }] of changes.statements) {
+    await putStoreFile(repo, statementPath(id), bytes, created);
+    await putStoreFile(repo, signaturePath(id), signature, created);
+  }
+  await writeFileAtomic(
+    join(repo.root, INDEX_PATH),
+    formatIndex(changes.index),
+  );
+}
+
+// Writes a content-addressed store file unless it exists, and records it in
+// `created`; an existing file with other bytes is repaired.
+async function putStoreFile(
+  repo: Repository,
+  path: string,
+  data: Uint8Array | string,
+  created: string[],
+): Promise<void> {
+  const absolute = join(repo.root, path);
+  try {
+    await writeFileAtomic(absolute, data, { noReplace: true });
+    created.push(absolute);
+  } catch (error) {
+    if (!isErrno(error, "EEXIST")) throw error;
+    await repairIfDamaged(absolute, data);
+  }
+}
+
+// Content-addressed: a file with this name should already hold these
+// bytes. One that does not was damaged, and is repaired.
+async function repairIfDamaged(
+  absolute: string,
+  data: Uint8Array | string,
+): Promise<void> {
+  // Bounded and never through a link: a planted "/dev/zero" link must
+  // not exhaust memory. Anything unreadable is simply replaced.
+  let existing: Uint8Array | undefined;
+  try {
+    existing = readFileLimitedSync(absolute, MAX_CONFIG_BYTES, {
+      refuseSymlink: true,
+    });
+  } catch {
+    existing = undefined;
+  }
+  if (
+    !existing ||
+    !equalBytes(
+      existing,
+      typeof data === "string" ? new TextEncoder().encode(data) : data,
+    )
+  ) {
+    await writeFileAtomic(absolute, data);
+  }
+}
+
+// After the index: removes what the new index no longer needs, statements
+// (and their signatures) before the artifacts they name.
+async function removeObsolete(
+  repo: Repository,
+  changes: StoreChanges,
+): Promise<void> {
   for (const id of changes.obsoleteStatements) {
     await removeQuietly(repo, statementPath(id));
     await removeQuietly(repo, signaturePath(id));

@@ -152,43 +152,46 @@ export async function verifyPush(
     {
       tips,
       allowRoots: async () => (await remoteHolds()).length === 0,
-      bases: async () => {
-        const tips = await remoteHolds();
-        const missing: string[] = [];
-        for (const tip of tips) {
-          if (!await hasCommit(repo, tip)) missing.push(tip);
-        }
-        if (missing.length > 0) {
-          throw new ToolError(
-            "IO",
-            `The remote holds ${
-              missing[0]!.slice(0, 12)
-            }, which is not here, so this push cannot be checked against the remote's trust list: ` +
-              "fetch, then push again",
-          );
-        }
-        return tips;
-      },
+      bases: () => heldBases(repo, remoteHolds),
     },
   );
+  reports.push(...await rewriteReports(repo, updates));
+  return reports;
+}
+
+// The remote's tips, as bases for its trust list; every one must be here.
+async function heldBases(
+  repo: Repository,
+  remoteHolds: () => Promise<string[]>,
+): Promise<string[]> {
+  const tips = await remoteHolds();
+  const missing: string[] = [];
+  for (const tip of tips) {
+    if (!await hasCommit(repo, tip)) missing.push(tip);
+  }
+  if (missing.length > 0) {
+    throw new ToolError(
+      "IO",
+      `The remote holds ${
+        missing[0]!.slice(0, 12)
+      }, which is not here, so this push cannot be checked against the remote's trust list: ` +
+        "fetch, then push again",
+    );
+  }
+  return tips;
+}
+
+// A report for each update that replaces what the remote holds without
+// following it (a force push or rewind), or that cannot be shown to follow.
+async function rewriteReports(
+  repo: Repository,
+  updates: readonly PushUpdate[],
+): Promise<CommitReport[]> {
+  const reports: CommitReport[] = [];
   for (const update of updates) {
     if (ZERO.test(update.localId) || ZERO.test(update.remoteId)) continue;
     if (!await hasCommit(repo, update.remoteId)) {
-      reports.push({
-        commit: update.localId,
-        subject: `(pushed to ${update.remoteRef})`,
-        ok: false,
-        results: [{
-          path: update.remoteRef,
-          ok: false,
-          code: "ROLLED_BACK",
-          reason:
-            `the remote holds ${
-              update.remoteId.slice(0, 12)
-            }, which is not here, so this push cannot be ` +
-            "shown not to roll it back: fetch, then push again",
-        }],
-      });
+      reports.push(unknownTipReport(update));
       continue;
     }
     // A force push or rewind: the new tip must follow what the remote held.
@@ -198,6 +201,24 @@ export async function verifyPush(
     );
   }
   return reports;
+}
+
+function unknownTipReport(update: PushUpdate): CommitReport {
+  return {
+    commit: update.localId,
+    subject: `(pushed to ${update.remoteRef})`,
+    ok: false,
+    results: [{
+      path: update.remoteRef,
+      ok: false,
+      code: "ROLLED_BACK",
+      reason:
+        `the remote holds ${
+          update.remoteId.slice(0, 12)
+        }, which is not here, so this push cannot be ` +
+        "shown not to roll it back: fetch, then push again",
+    }],
+  };
 }
 
 /**

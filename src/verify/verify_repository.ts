@@ -11,7 +11,12 @@ import {
   type ConfigSource,
   workingTreeSource,
 } from "../source/config_source.ts";
-import { findConfigs, readConfigBytes } from "../source/find_configs.ts";
+import {
+  type ConfigTarget,
+  findConfigs,
+  readConfigBytes,
+} from "../source/find_configs.ts";
+import type { AttributeCheck } from "../source/checkout_attributes.ts";
 import {
   comparePaths,
   type Repository,
@@ -27,6 +32,7 @@ import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
+import { reverifyAsStored } from "./verify_line_endings.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -217,123 +223,175 @@ export async function verifySource(
     kinds,
     ...(options.paths ? { paths: options.paths } : {}),
   });
-  // A malformed index fails every config (MALFORMED) rather than the run, so
-  // the report still lists each config.
-  let indexError: string | undefined;
-  const index = await readIndex(reader).catch((error) => {
-    indexError = errorMessage(error);
-    return new Map<string, string>();
-  });
+  const { index, indexError } = await readIndexOrError(reader);
   const context: VerifyContext = {
     reader,
     index,
     trust: "trust" in options ? options.trust : await readTrust(reader),
     now: options.now ?? new Date(),
   };
-  if (!options.paths) {
-    // A path with an index line is verified whatever the patterns say: an
-    // edit of config.json that drops a pattern must not switch checks off.
-    const known = new Set(targets.map((target) => target.path));
-    for (const path of index.keys()) {
-      if (known.has(path) || path === ALLOWED_SIGNERS_PATH) continue;
-      targets.push({
-        path,
-        kind: findConfigKind(path, kinds) ?? SIGNED_FILE_KIND,
-        named: false,
-      });
-    }
-    // config.json decides which files are configs, so it is signed like
-    // one (docs/SECURITY.md, "config.json is signed"); verified when there.
-    if (!index.has(REPO_CONFIG_PATH)) {
-      targets.push({
-        path: REPO_CONFIG_PATH,
-        kind: SIGNED_FILE_KIND,
-        named: false,
-      });
-    }
-    targets.sort((a, b) => comparePaths(a.path, b.path));
-  }
+  if (!options.paths) addIndexedTargets(targets, index, kinds);
   // Configs are independent: verifying several at once overlaps their file
   // reads (or git object reads, which GitObjects queues on its one pipe).
   const outcomes = await mapInOrder(
     targets,
     VERIFY_CONCURRENCY,
-    async (target): Promise<VerifyResult | undefined> => {
-      if (target.hidden) {
-        return {
-          path: target.path,
-          ok: false,
-          code: "UNSIGNED",
-          reason: target.hidden.reason,
-        };
-      }
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = await readConfigBytes(source, target.path);
-      } catch (error) {
-        // A symbolic link (or a path through one) can never have been signed;
-        // anything else unreadable, such as an oversized file, is malformed.
-        const link = error instanceof ToolError && error.code === "BAD_PATH";
-        return {
-          path: target.path,
-          ok: false,
-          code: link ? "UNSIGNED" : "MALFORMED",
-          reason: errorMessage(error),
-        };
-      }
-      if (!bytes) {
-        if (target.named) {
-          throw new ToolError(
-            "BAD_PATH",
-            `Cannot verify "${target.path}": no such file in the ${source.label}`,
-          );
-        }
-        return undefined; // Tracked but deleted in the working tree: nothing a client would load.
-      }
-      if (indexError) {
-        return {
-          path: target.path,
-          ok: false,
-          code: "MALFORMED",
-          reason: indexError,
-        };
-      }
-      const memo = options.memo;
-      const key = memo && reader instanceof Snapshot
-        ? memo.key(reader, target.path, context)
-        : undefined;
-      if (!memo || !key || !(reader instanceof Snapshot)) {
-        return await verifyConfig(context, target.path, bytes);
-      }
-      return memo.lookup(key, reader) ??
-        await memo.remember(
-          key,
-          reader,
-          (recording) =>
-            verifyConfig({ ...context, reader: recording }, target.path, bytes),
-        );
-    },
+    (target) =>
+      verifyTarget(source, target, { context, indexError, memo: options.memo }),
   );
   const results = outcomes.filter((result) => result !== undefined);
   if (source.attributes) {
-    // Attributes that change checked-out bytes outrank every other verdict:
-    // whatever verified, a client would read something else.
-    const listing = (await source.list()).map((entry) => entry.path);
-    const failures = attributeFailures(
-      await readAttributes(
-        source.attributes,
-        listing,
-        targets.map((target) => target.path),
-      ),
-      listing,
-    );
-    for (const failure of failures) {
-      const at = results.findIndex((result) => result.path === failure.path);
-      if (at >= 0) results[at] = { ...results[at]!, ...failure };
-      else results.push(failure);
-    }
+    await applyAttributeFailures(source, source.attributes, targets, results);
+  }
+  if (source.storedForms) {
+    // A working-tree file checked out with CRLF is compared as Git stores
+    // it. Only TAMPERED results are: one whose attributes would make Git
+    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now.
+    return await reverifyAsStored(source, context, targets, results);
   }
   return results;
+}
+
+// A malformed index fails every config (MALFORMED) rather than the run, so
+// the report still lists each config.
+async function readIndexOrError(
+  reader: StoreReader,
+): Promise<{ index: Map<string, string>; indexError: string | undefined }> {
+  let indexError: string | undefined;
+  const index = await readIndex(reader).catch((error) => {
+    indexError = errorMessage(error);
+    return new Map<string, string>();
+  });
+  return { index, indexError };
+}
+
+// A path with an index line is verified whatever the patterns say: an
+// edit of config.json that drops a pattern must not switch checks off.
+function addIndexedTargets(
+  targets: ConfigTarget[],
+  index: ReadonlyMap<string, string>,
+  kinds: readonly ConfigKind[],
+): void {
+  const known = new Set(targets.map((target) => target.path));
+  for (const path of index.keys()) {
+    if (known.has(path) || path === ALLOWED_SIGNERS_PATH) continue;
+    targets.push({
+      path,
+      kind: findConfigKind(path, kinds) ?? SIGNED_FILE_KIND,
+      named: false,
+    });
+  }
+  // config.json decides which files are configs, so it is signed like one
+  // (docs/SECURITY.md, "config.json is signed like the trust list");
+  // verified when it is there.
+  if (!index.has(REPO_CONFIG_PATH)) {
+    targets.push({
+      path: REPO_CONFIG_PATH,
+      kind: SIGNED_FILE_KIND,
+      named: false,
+    });
+  }
+  targets.sort((a, b) => comparePaths(a.path, b.path));
+}
+
+// Verifies one target; undefined for a tracked config deleted in the
+// working tree.
+async function verifyTarget(
+  source: ConfigSource,
+  target: ConfigTarget,
+  run: {
+    context: VerifyContext;
+    indexError: string | undefined;
+    memo: VerifyMemo | undefined;
+  },
+): Promise<VerifyResult | undefined> {
+  if (target.hidden) {
+    return {
+      path: target.path,
+      ok: false,
+      code: "UNSIGNED",
+      reason: target.hidden.reason,
+    };
+  }
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readConfigBytes(source, target.path);
+  } catch (error) {
+    // A symbolic link (or a path through one) can never have been signed;
+    // anything else unreadable, such as an oversized file, is malformed.
+    const link = error instanceof ToolError && error.code === "BAD_PATH";
+    return {
+      path: target.path,
+      ok: false,
+      code: link ? "UNSIGNED" : "MALFORMED",
+      reason: errorMessage(error),
+    };
+  }
+  if (!bytes) {
+    if (target.named) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Cannot verify "${target.path}": no such file in the ${source.label}`,
+      );
+    }
+    return undefined; // Tracked but deleted in the working tree: nothing a client would load.
+  }
+  if (run.indexError) {
+    return {
+      path: target.path,
+      ok: false,
+      code: "MALFORMED",
+      reason: run.indexError,
+    };
+  }
+  return await verifyMaybeRemembered(run.context, run.memo, target.path, bytes);
+}
+
+// Verifies a config's bytes, through the memo when the source is a snapshot.
+async function verifyMaybeRemembered(
+  context: VerifyContext,
+  memo: VerifyMemo | undefined,
+  path: string,
+  bytes: Uint8Array,
+): Promise<VerifyResult> {
+  const reader = context.reader;
+  const key = memo && reader instanceof Snapshot
+    ? memo.key(reader, path, context)
+    : undefined;
+  if (!memo || !key || !(reader instanceof Snapshot)) {
+    return await verifyConfig(context, path, bytes);
+  }
+  return memo.lookup(key, reader) ??
+    await memo.remember(
+      key,
+      reader,
+      (recording) =>
+        verifyConfig({ ...context, reader: recording }, path, bytes),
+    );
+}
+
+// Attributes that change checked-out bytes outrank every other verdict:
+// whatever verified, a client would read something else.
+async function applyAttributeFailures(
+  source: ConfigSource,
+  attributes: AttributeCheck,
+  targets: readonly ConfigTarget[],
+  results: VerifyResult[],
+): Promise<void> {
+  const listing = (await source.list()).map((entry) => entry.path);
+  const failures = attributeFailures(
+    await readAttributes(
+      attributes,
+      listing,
+      targets.map((target) => target.path),
+    ),
+    listing,
+  );
+  for (const failure of failures) {
+    const at = results.findIndex((result) => result.path === failure.path);
+    if (at >= 0) results[at] = { ...results[at]!, ...failure };
+    else results.push(failure);
+  }
 }
 
 // How many configs are verified at once.

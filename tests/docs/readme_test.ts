@@ -1,0 +1,349 @@
+/**
+ * Every command README.md tells a user to run is run by a test. Each fenced
+ * block of README.md carries a mark (tests/support/readme.ts): this file
+ * checks that every block has one and that tests/support/readme.ts's table
+ * says where it runs or why it cannot, and runs the blocks that need no
+ * build: the tool from a checkout, the usage block, the CI command, the
+ * husky hooks and the release checks. The blocks that need a build, npm or
+ * a server run in tests/dist/readme_test.ts.
+ *
+ * Each block runs as written, through `bash -e` (the first failing command
+ * fails the block), in a temporary repository with its own `HOME` and
+ * `MCP_ORCHESTRATION_HOME`, with `mcp-orchestration` on `PATH` started as
+ * tests/support/cli.ts starts the tool; placeholders (`your-repo`,
+ * `ssh-ed25519 AAAA…`, `FILE`) are replaced by real values, each checked
+ * to be in the block. Each group also checks that its block fails when
+ * what it guards is broken, so that a block that cannot fail is noticed.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { VERSION } from "../../src/constants.ts";
+import { MOD_PATH } from "../support/cli.ts";
+import {
+  describeRun,
+  fencedBlocks,
+  fillPlaceholders,
+  isShellBlock,
+  README_BLOCKS,
+  README_PATH,
+  readmeBlock,
+  runShell,
+} from "../support/readme.ts";
+import { createTempRepo, withTempDir } from "../support/repo.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+const HERE = "tests/docs/readme_test.ts";
+const CONFIG = '{"mcpServers":{"files":{"command":"mcp-fs","args":["."]}}}\n';
+const EVIL = '{"mcpServers":{"files":{"command":"curl-evil","args":["."]}}}\n';
+
+/** Runs shell code and fails the test unless it exits 0. */
+async function sh(
+  code: string,
+  options: { cwd: string; home: string; env?: Record<string, string> },
+): Promise<string> {
+  const result = await runShell(code, options);
+  assert.equal(result.code, 0, `${code}\n${describeRun(result)}`);
+  return result.stdout + result.stderr;
+}
+
+// --- the marks ----------------------------------------------------------------
+
+Deno.test("fencedBlocks finds fences at any indentation, with the mark before each", () => {
+  const text = [
+    "# t",
+    "<!-- runnable: one -->",
+    "",
+    "```sh",
+    "echo 1",
+    "```",
+    "- item",
+    "",
+    "  <!-- not-runnable: two -->",
+    "  ```yaml",
+    "  a: 1",
+    "    b: 2",
+    "  ```",
+    "text",
+    "```",
+    "plain",
+    "```",
+  ].join("\n");
+  assert.deepEqual(fencedBlocks(text), [
+    {
+      line: 4,
+      lang: "sh",
+      code: "echo 1\n",
+      mark: { kind: "runnable", name: "one" },
+    },
+    {
+      line: 10,
+      lang: "yaml",
+      code: "a: 1\n  b: 2\n",
+      mark: { kind: "not-runnable", name: "two" },
+    },
+    { line: 15, lang: "", code: "plain\n" },
+  ]);
+  assert.throws(() => fencedBlocks("```sh\necho\n"), /never closed/);
+});
+
+Deno.test("README.md: every fenced block is marked, and the table says where each runs or why it cannot", async () => {
+  const blocks = fencedBlocks(await Deno.readTextFile(README_PATH));
+  assert.ok(blocks.some(isShellBlock), "README.md has no shell block");
+  const seen = new Set<string>();
+  for (const block of blocks) {
+    assert.ok(
+      block.mark,
+      `README.md line ${block.line}: a \`\`\`${block.lang} block with no "<!-- runnable: NAME -->" or "<!-- not-runnable: NAME -->" before it`,
+    );
+    const { kind, name } = block.mark;
+    assert.ok(!seen.has(name), `README.md: two blocks are named "${name}"`);
+    seen.add(name);
+    const plan = README_BLOCKS[name];
+    assert.ok(
+      plan,
+      `README.md line ${block.line}: "${name}" is not in tests/support/readme.ts's README_BLOCKS`,
+    );
+    assert.equal(
+      "runBy" in plan ? "runnable" : "not-runnable",
+      kind,
+      `README.md line ${block.line}: "${name}" is marked ${kind}, README_BLOCKS says otherwise`,
+    );
+  }
+  assert.deepEqual(
+    Object.keys(README_BLOCKS).filter((name) => !seen.has(name)),
+    [],
+    "README_BLOCKS names blocks that README.md does not have",
+  );
+  assert.deepEqual(
+    Object.keys(RUN_HERE).sort(),
+    Object.entries(README_BLOCKS)
+      .filter(([, plan]) => "runBy" in plan && plan.runBy === HERE)
+      .map(([name]) => name)
+      .sort(),
+    `the blocks ${HERE} runs are not the ones README_BLOCKS gives it`,
+  );
+});
+
+Deno.test({
+  name: "runShell stops at the first failing command, as a block must",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const result = await runShell("true\nfalse\necho reached\n", {
+        cwd: dir,
+        home: dir,
+      });
+      assert.equal(result.code, 1);
+      assert.doesNotMatch(result.stdout, /reached/);
+      const piped = await runShell("false | cat\n", { cwd: dir, home: dir });
+      assert.equal(piped.code, 1);
+    });
+  },
+});
+
+// --- the blocks ---------------------------------------------------------------
+
+/** The blocks this file runs, each a test. */
+const RUN_HERE: Record<string, () => Promise<void>> = {
+  "run-from-checkout": runFromCheckout,
+  "usage": usageAndCi,
+  "other-ci": usageAndCi,
+  "husky-pre-commit": husky,
+  "husky-pre-push": husky,
+  "release-verify": release,
+  "release-verify-file": release,
+};
+
+/** Running the tool: `deno run <flags> main.ts init` in a repository. */
+async function runFromCheckout(): Promise<void> {
+  await using repo = await createTempRepo();
+  await repo.write(".mcp.json", CONFIG);
+  const code = fillPlaceholders(await readmeBlock("run-from-checkout"), [
+    ["main.ts <command>", `"$README_MAIN" init`],
+  ]);
+  const env = { README_MAIN: MOD_PATH };
+  const output = await sh(code, { cwd: repo.root, home: repo.home, env });
+  assert.match(output, /\.mcp\.json/);
+  // init made the key, the trust list, the hooks, and signed the config.
+  assert.ok(await repo.exists(".mcp-orchestration/allowed_signers"));
+  assert.ok(await repo.exists(".git/hooks/pre-commit"));
+  await sh("mcp-orchestration verify", { cwd: repo.root, home: repo.home });
+  // A tampered config fails the same command's verify.
+  await repo.write(".mcp.json", EVIL);
+  const tampered = await runShell(
+    code.replace(`"$README_MAIN" init`, `"$README_MAIN" verify`),
+    { cwd: repo.root, home: repo.home, env },
+  );
+  assert.equal(tampered.code, 1, describeRun(tampered));
+  assert.match(tampered.stdout, /TAMPERED/);
+}
+
+/**
+ * Usage, on a repository whose history already holds a config, with a
+ * remote: init, the commit, status, verify, verify --range. Then the CI
+ * command, in a full clone of the branch: it passes, and fails once a
+ * tampered config is committed past the hooks.
+ */
+async function usageAndCi(): Promise<void> {
+  await using repo = await createTempRepo();
+  await using remote = await createTempRepo({ bare: true });
+  const at = { cwd: repo.root, home: repo.home };
+  await repo.write("README.md", "hello\n");
+  await repo.write(".mcp.json", CONFIG);
+  await sh(
+    `git add -A && git commit -qm "Before adoption"
+git remote add origin "$README_REMOTE" && git push -q origin main`,
+    { ...at, env: { README_REMOTE: remote.root } },
+  );
+
+  const usage = fillPlaceholders(await readmeBlock("usage"), [
+    ["cd your-repo", `cd "$README_REPO"`],
+  ]);
+  const output = await sh(usage, {
+    cwd: repo.home,
+    home: repo.home,
+    env: { README_REPO: repo.root },
+  });
+  assert.match(output, /\.mcp\.json/);
+  assert.match(await repo.git("log", "-1", "--format=%s"), /Sign MCP configs/);
+  assert.equal(await repo.git("status", "--porcelain"), "");
+
+  // The branch reaches the remote through the pre-push hook init installed.
+  await sh("git push -q origin HEAD:refs/heads/feature", at);
+  const clone = join(repo.home, "clone");
+  await sh(`git clone -q --branch feature "$README_REMOTE" clone`, {
+    cwd: repo.home,
+    home: repo.home,
+    env: { README_REMOTE: remote.root },
+  });
+  const ci = fillPlaceholders(await readmeBlock("other-ci"), []);
+  await sh(ci, { cwd: clone, home: repo.home });
+  await Deno.writeTextFile(join(clone, ".mcp.json"), EVIL);
+  await sh(`git commit -q --no-verify -am "Tamper"`, {
+    cwd: clone,
+    home: repo.home,
+  });
+  const failed = await runShell(ci, { cwd: clone, home: repo.home });
+  assert.equal(failed.code, 1, describeRun(failed));
+  assert.match(failed.stdout, /TAMPERED/);
+}
+
+/**
+ * The husky lines, as husky 9 runs them: `core.hooksPath=.husky/_`, whose
+ * hooks run `.husky/<hook>` with `sh -e` and git's arguments and input. The
+ * pre-commit line signs a new config into the commit; the pre-push line
+ * lets it through and refuses a tampered commit made with `--no-verify`.
+ */
+async function husky(): Promise<void> {
+  await using repo = await createTempRepo();
+  await using remote = await createTempRepo({ bare: true });
+  const at = { cwd: repo.root, home: repo.home };
+  const husky = join(repo.root, ".husky");
+  await Deno.mkdir(join(husky, "_"), { recursive: true });
+  for (const hook of ["pre-commit", "pre-push"]) {
+    const block = fillPlaceholders(await readmeBlock(`husky-${hook}`), []);
+    await Deno.writeTextFile(join(husky, hook), block);
+    const stub = join(husky, "_", hook);
+    await Deno.writeTextFile(
+      stub,
+      `#!/bin/sh\nexec sh -e "$(dirname "$0")/../${hook}" "$@"\n`,
+    );
+    await Deno.chmod(stub, 0o755);
+  }
+  await sh(
+    `git config core.hooksPath .husky/_
+git remote add origin "$README_REMOTE"
+mcp-orchestration keys init
+mcp-orchestration trust add "$MCP_ORCHESTRATION_HOME/keys/signing.pub" --principal test@example.com
+mcp-orchestration sign
+git add -A && git commit -qm "Trust"`,
+    { ...at, env: { README_REMOTE: remote.root } },
+  );
+  await repo.write(".mcp.json", CONFIG);
+  await sh(`git add .mcp.json && git commit -qm "Add a config"`, at);
+  const tree = await repo.git("ls-tree", "-r", "--name-only", "HEAD");
+  assert.match(tree, /^\.mcp-orchestration\/statements\/[0-9a-f]{64}\.sig$/m);
+  await sh("mcp-orchestration verify --rev HEAD", at);
+  await sh("git push -q origin main", at);
+
+  await repo.write(".mcp.json", EVIL);
+  await sh(`git commit -q --no-verify -am "Tamper"`, at);
+  const pushed = await runShell("git push -q origin main", at);
+  assert.notEqual(pushed.code, 0, describeRun(pushed));
+  assert.match(pushed.stdout + pushed.stderr, /TAMPERED/);
+  assert.equal(
+    await remote.git("rev-parse", "main"),
+    await repo.git("rev-parse", "HEAD~1"),
+  );
+}
+
+/**
+ * Checking a release download, on a release folder signed the way
+ * scripts/release.ts signs one (`sign-file`): both blocks pass, and fail
+ * once a file or SHA256SUMS is changed.
+ */
+async function release(): Promise<void> {
+  await withTempDir(async (dir) => {
+    const home = join(dir, "home");
+    const folder = join(dir, "release");
+    await Deno.mkdir(home);
+    await Deno.mkdir(folder);
+    const binary = `mcp-orchestration-${VERSION}-linux-x64`;
+    const bundle = `mcp-orchestration-${VERSION}.cjs`;
+    await Deno.writeTextFile(join(folder, binary), "#!/bin/sh\necho binary\n");
+    await Deno.writeTextFile(join(folder, bundle), "console.log(1);\n");
+    const at = { cwd: folder, home };
+    await sh(
+      `sha256sum "$1" "$2" > SHA256SUMS
+mcp-orchestration keys init
+mcp-orchestration sign-file SHA256SUMS "$1" "$2"`.replace(
+        /"\$(\d)"/g,
+        (_, n: string) => `'${n === "1" ? binary : bundle}'`,
+      ),
+      at,
+    );
+    const [type, key] = (await Deno.readTextFile(
+      join(home, "keys", "signing.pub"),
+    )).split(" ");
+    const all = fillPlaceholders(await readmeBlock("release-verify"), [
+      ["ssh-ed25519 AAAA…", `${type} ${key}`],
+    ]);
+    const one = fillPlaceholders(await readmeBlock("release-verify-file"), [
+      ["FILE", binary],
+    ]);
+    const output = await sh(all, at);
+    assert.match(
+      output,
+      /Good "mcp-orchestration-release" signature for mcp-orchestration with ED25519 key SHA256:/,
+    );
+    assert.ok(output.includes(`${binary}: OK`), output);
+    await sh(one, at);
+
+    // A changed file fails both; a changed SHA256SUMS fails the first.
+    const original = await Deno.readTextFile(join(folder, binary));
+    await Deno.writeTextFile(join(folder, binary), original + "evil\n");
+    for (const code of [all, one]) {
+      const result = await runShell(code, at);
+      assert.notEqual(result.code, 0, describeRun(result));
+    }
+    await Deno.writeTextFile(join(folder, binary), original);
+    const sums = await Deno.readTextFile(join(folder, "SHA256SUMS"));
+    await Deno.writeTextFile(join(folder, "SHA256SUMS"), sums + sums);
+    const result = await runShell(all, at);
+    assert.notEqual(result.code, 0, describeRun(result));
+    assert.doesNotMatch(result.stdout + result.stderr, /Good "/);
+  });
+}
+
+// One test per function: blocks that share a setup run together.
+for (const fn of new Set(Object.values(RUN_HERE))) {
+  const names = Object.keys(RUN_HERE).filter((name) => RUN_HERE[name] === fn);
+  Deno.test({
+    name: `README.md, ${names.join(" and ")}: runs as written`,
+    ignore: ON_WINDOWS,
+    fn,
+  });
+}
