@@ -16,6 +16,7 @@ import { gitHookCommand } from "./git_hook_command.ts";
 import { installCommand, uninstallCommand } from "./hooks_command.ts";
 import { initCommand } from "./init_command.ts";
 import { inspectCommand } from "./inspect_command.ts";
+import { execCommand, splitExecArguments } from "./exec_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
 import { signCommand } from "./sign_command.ts";
@@ -62,8 +63,10 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
     !second.startsWith("-");
   const name = grouped ? `${first} ${second}` : first;
   const rest = args.slice(grouped ? 2 : 1);
-  const wantsHelp = rest.includes("--help") || rest.includes("-h");
-  const json = wantsJson(rest);
+  // exec's arguments from COMMAND on are COMMAND's own ("exec -- code --help").
+  const own = first === "exec" ? splitExecArguments(rest).options : rest;
+  const wantsHelp = own.includes("--help") || own.includes("-h");
+  const json = wantsJson(own);
   if (GROUPS.has(first) && !grouped) {
     // "keys" or "trust" alone: show what the group offers; asked for, it is not an error.
     (wantsHelp ? io.out : io.err)(COMMAND_HELP[first] ?? TOOL_HELP);
@@ -104,6 +107,8 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
         return await statusCommand(rest, context);
       case "sign-file":
         return await signFileCommand(rest, io);
+      case "exec":
+        return await execCommand(rest, context);
       default:
         return usage(io, json, `Unknown command "${first}"`);
     }
