@@ -1,6 +1,7 @@
 /**
  * `exec [--] COMMAND [ARGS…]`: verifies the MCP configs of the repository
- * it runs in, and only then runs COMMAND (an MCP client: `claude`,
+ * it runs in (the working tree and the history checked out, see
+ * used_configs.ts), and only then runs COMMAND (an MCP client: `claude`,
  * `cursor .`, `code .`) in its place: standard streams passed through,
  * SIGINT and SIGTERM passed on, its exit status returned. On any failure
  * COMMAND is not started: the report names each config, why it fails and

@@ -128,9 +128,11 @@ ${
       ).join("\n")
     }`,
   "exec":
-    `Verifies the MCP configs of the repository it runs in, as "verify" does for
-the working tree and "verify --rev HEAD" for the commit checked out (rollback,
-trust-list changes), and only then runs COMMAND with its ARGS in its place:
+    `Verifies the MCP configs of the repository it runs in: the working tree as
+"verify" does, and the history checked out (rollback, trust-list changes):
+every commit of HEAD that the remotes' default branches (refs/remotes/*/HEAD)
+lack, as "verify --range" does, else HEAD as "verify --rev HEAD" does. Only
+then it runs COMMAND with its ARGS in its place:
 standard streams passed through, SIGINT and SIGTERM passed on, COMMAND's exit
 status returned (127 when it cannot be started). On any failure COMMAND is not
 started: the report names each config, why it fails and what an MCP client

@@ -2,9 +2,12 @@
  * The check of the configs an MCP client is about to use, shared by the
  * checkout hooks (post-checkout, post-merge, post-rewrite) and `exec`: the
  * working tree's configs, as `verify` checks them, and for `exec` also the
- * commit checked out (`verify --rev HEAD`: rollback and trust changes). On
- * a failure, the report names each config, why it fails and what a client
- * would run from it, because that is what the user must not start.
+ * history checked out (rollback and trust changes): every commit of HEAD
+ * that the remotes' default branches lack, as `verify --range` checks
+ * them, or HEAD alone (`verify --rev HEAD`) when it has none or no default
+ * branch is known. On a failure, the report names each config, why it
+ * fails and what a client would run from it, because that is what the
+ * user must not start.
  *
  * @module
  */
@@ -25,6 +28,8 @@ import type { VerifyResult } from "../verify/verify_codes.ts";
 import {
   type CommitReport,
   defaultBranches,
+  listCommits,
+  rangeBases,
   verifyRevisions,
 } from "../verify/verify_history.ts";
 import { verifyRepository } from "../verify/verify_repository.ts";
@@ -36,8 +41,8 @@ export interface UsedConfigsCheck {
   ok: boolean;
   /** The working tree's results, one per config. */
   results: VerifyResult[];
-  /** HEAD's report, when it was checked and there is a HEAD. */
-  head?: CommitReport;
+  /** The history's reports (HEAD's alone, or a range), when checked. */
+  history?: CommitReport[];
 }
 
 /**
@@ -45,8 +50,8 @@ export interface UsedConfigsCheck {
  * load, and with `head` also the commit checked out.
  *
  * @param repo The working tree.
- * @param options `head`: also verify HEAD as `verify --rev HEAD` does
- * (skipped on a branch with no commit yet, which has no history to check).
+ * @param options `head`: also verify the history checked out (see the
+ * module documentation; skipped on a branch with no commit yet).
  * @returns The results.
  * @throws {ToolError} When verification cannot run at all (a malformed
  * trust list, git failing).
@@ -60,15 +65,23 @@ export async function checkUsedConfigs(
   repo: Repository,
   options: { head: boolean },
 ): Promise<UsedConfigsCheck> {
-  const [results, head] = await Promise.all([
+  const [results, history] = await Promise.all([
     verifyRepository(repo, { cwd: repo.root }),
     options.head ? verifyHead(repo) : Promise.resolve(undefined),
   ]);
-  const ok = results.every((result) => result.ok) && (head?.ok ?? true);
-  return { ok, results, ...(head ? { head } : {}) };
+  const ok = results.every((result) => result.ok) &&
+    (history ?? []).every((report) => report.ok);
+  return { ok, results, ...(history ? { history } : {}) };
 }
 
-async function verifyHead(repo: Repository): Promise<CommitReport | undefined> {
+// HEAD's commits that no remote default branch holds, as "verify --range"
+// checks them: a trust list swapped deep in a colleague's branch, with
+// commits on top, is judged where it changed. The default branches are
+// what CI gates; with none known, or none of HEAD's commits beyond them,
+// HEAD alone as "verify --rev HEAD".
+async function verifyHead(
+  repo: Repository,
+): Promise<CommitReport[] | undefined> {
   let id: string;
   try {
     id = new TextDecoder().decode(
@@ -82,16 +95,25 @@ async function verifyHead(repo: Repository): Promise<CommitReport | undefined> {
     }
     throw error;
   }
-  const [report] = await verifyRevisions(repo, [id], {
+  const tips = await defaultBranches(repo);
+  const range = [id, "--not", ...tips];
+  const commits = tips.length > 0 ? await listCommits(repo, range) : [];
+  if (commits.length > 0) {
+    return await verifyRevisions(repo, commits, {
+      allowRoots: false,
+      bases: () => rangeBases(repo, range),
+    });
+  }
+  return await verifyRevisions(repo, [id], {
     allowRoots: true,
-    bases: () => defaultBranches(repo),
+    bases: () => Promise.resolve(tips),
   });
-  return report;
 }
 
 // Bounds on what the report prints from a config nobody signed: it is
 // attacker-controlled text.
 const MAX_SERVERS_SHOWN = 20;
+const MAX_COMMITS_SHOWN = 20;
 const MAX_LINE = 240;
 
 /**
@@ -116,7 +138,7 @@ export async function formatUsedConfigsReport(
   options: { after?: string; exec?: readonly string[]; status: number },
 ): Promise<string> {
   const failed = check.results.filter((result) => !result.ok);
-  const headFailed = check.head && !check.head.ok ? check.head : undefined;
+  const commitsFailed = (check.history ?? []).filter((report) => !report.ok);
   const rule = `${TOOL_NAME}: ${"!".repeat(64)}`;
   const lines = [rule];
   const where = options.after ? ` after ${options.after}` : "";
@@ -132,7 +154,11 @@ export async function formatUsedConfigsReport(
     );
   } else {
     lines.push(
-      `${TOOL_NAME}: DANGER${where}: the commit checked out fails verification:`,
+      `${TOOL_NAME}: DANGER${where}: ${commitsFailed.length} commit${
+        commitsFailed.length === 1 ? "" : "s"
+      } checked out fail${
+        commitsFailed.length === 1 ? "s" : ""
+      } verification (their configs or trust list):`,
     );
   }
   const kinds = failed.length > 0 ? await loadKinds(repo) : undefined;
@@ -142,18 +168,23 @@ export async function formatUsedConfigsReport(
       lines.push(`        ${clip(line)}`);
     }
   }
-  if (headFailed) {
+  for (const report of commitsFailed.slice(0, MAX_COMMITS_SHOWN)) {
     lines.push(
-      `  FAIL  HEAD ${headFailed.commit.slice(0, 12)} ${
-        clip(headFailed.subject)
-      }`,
+      `  FAIL  commit ${report.commit.slice(0, 12)} ${clip(report.subject)}`,
     );
-    for (const result of headFailed.results) {
+    for (const result of report.results) {
       if (result.ok) continue;
       lines.push(
         `        FAIL  ${result.path}  ${result.code}: ${result.reason}`,
       );
     }
+  }
+  if (commitsFailed.length > MAX_COMMITS_SHOWN) {
+    lines.push(
+      `  … and ${
+        commitsFailed.length - MAX_COMMITS_SHOWN
+      } more failing commits ("${TOOL_NAME} verify --range" lists them all)`,
+    );
   }
   if (options.exec) {
     lines.push(

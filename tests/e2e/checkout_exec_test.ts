@@ -20,12 +20,14 @@ import {
 import { EXEC_PERMISSION_FLAGS } from "../../src/permissions.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
 import {
+  cliOk,
   commit,
   createFlow,
   type Flow,
   forceCommit,
   installHooks,
   push,
+  write,
 } from "../support/flow.ts";
 import { assertCliError } from "../support/errors.ts";
 
@@ -260,10 +262,60 @@ Deno.test({
       const run = marker(flow);
       const refused = await exec(flow, run.args);
       assert.equal(refused.code, 1, refused.stderr);
-      assert.match(refused.stderr, /FAIL {2}HEAD [0-9a-f]{12} rollback/);
+      assert.match(refused.stderr, /FAIL {2}commit [0-9a-f]{12} rollback/);
       assert.match(refused.stderr, /FAIL {2}\.mcp\.json {2}ROLLED_BACK/);
       assert.equal(await run.ran(), false);
     });
+  },
+});
+
+Deno.test({
+  name:
+    "a colleague's branch whose trust list was swapped commits ago: the hooks cannot see it, exec checks every commit the default branch lacks",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow({ keys: ["mallory"] });
+    await installHooks(flow, PRINCIPAL);
+    await commit(flow, "honest config", { ".mcp.json": HONEST });
+    await push(flow, "main");
+    await flow.ok(["remote", "set-head", "origin", "main"]);
+
+    // Mallory's branch: her own trust list and config, signed by her alone,
+    // then an innocent commit on top.
+    await flow.ok(["switch", "-q", "-c", "feature"]);
+    await flow.ok(["rm", "-q", ".mcp-orchestration/allowed_signers"]);
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.mallory.publicPath,
+      "--principal",
+      "mallory@example.com",
+    ]);
+    await write(flow, { ".mcp.json": EVIL });
+    await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+    const swap = await forceCommit(flow, "swap the trust list");
+    await write(flow, { "notes.txt": "nothing to see\n" });
+    await forceCommit(flow, "on top");
+    await flow.ok(["switch", "-q", "main"]);
+
+    // The working tree is consistent with itself: the hook is quiet.
+    const switched = await flow.git(["switch", "-q", "feature"]);
+    assert.equal(switched.code, 0, switched.stderr);
+    assert.equal(switched.stderr, "");
+
+    const run = marker(flow);
+    const refused = await exec(flow, run.args);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.ok(
+      refused.stderr.includes(
+        `FAIL  commit ${swap.slice(0, 12)} swap the trust list`,
+      ),
+      refused.stderr,
+    );
+    assert.match(refused.stderr, /UNTRUSTED_TRUST_CHANGE/);
+    assert.equal(await run.ran(), false);
+    // "verify --rev HEAD" alone passes: the change is one commit down.
+    assert.equal((await flow.cli(["verify", "--rev", "HEAD"])).code, 0);
   },
 });
 
