@@ -172,7 +172,7 @@ aside. A hook that has replaced ours since is left alone, with a warning.`,
             ~/.mcp-orchestration/keys/signing.key, created when there is none
   2. trust  adds its public key to .mcp-orchestration/allowed_signers, unless
             it is trusted already
-  3. hooks  installs the pre-commit and pre-push hooks (as "install" does)
+  3. hooks  installs the Git hooks (as "install" does)
   4. sign   signs the MCP configs in the working tree, and the trust list
 Then it prints the git command that commits the result; from then on the
 pre-commit hook signs the configs you commit.
