@@ -37,3 +37,18 @@ export function loadJsoncParser(): Promise<JsoncParser> {
   // deno-lint-ignore no-import-prefix
   return import("npm:jsonc-parser@3.3.1");
 }
+
+/** The YAML parser's module (`parseDocument`, `visit`, `LineCounter`, node guards). */
+export type YamlParser = typeof import("npm:yaml@2.9.1");
+
+/**
+ * Loads the YAML parser on first use, as {@linkcode loadJsoncParser} does:
+ * only Continue's `.continue/mcpServers/*.yaml` blocks (and repository
+ * patterns of format "yaml") need it, never start-up or a plain commit.
+ *
+ * @returns The module.
+ */
+export function loadYamlParser(): Promise<YamlParser> {
+  // deno-lint-ignore no-import-prefix
+  return import("npm:yaml@2.9.1");
+}

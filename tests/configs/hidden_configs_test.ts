@@ -155,7 +155,7 @@ Deno.test("findHiddenConfigs: what each kind of link or submodule reports", () =
     ], [["app/src/.vscode/mcp.json", "app", /as "app\/src\/\.vscode/]]],
     ["a link to a folder whose files a client does not read as configs", [
       "app -> packages/app",
-      "packages/app/.vscode/settings.json",
+      "packages/app/.vscode/extensions.json",
       "packages/app/config.toml",
       "packages/app/mcp.json",
       "docs -> site",
