@@ -41,7 +41,9 @@ import {
   loadJsoncParser,
   loadYamlParser,
   parseToml,
+  parseYamlDocument as parseYamlText,
   TomlError,
+  type YamlDocument,
   type YamlParser,
 } from "../deps.ts";
 import { ToolError } from "../errors.ts";
@@ -420,7 +422,7 @@ function parseYamlDocument(
   fail: Fail,
 ): ParsedDocument {
   const lines = new yaml.LineCounter();
-  const doc = yaml.parseDocument(text, {
+  const doc = parseYamlText(yaml, text, {
     version: "1.2",
     schema: "core",
     merge: false,
@@ -483,7 +485,7 @@ function parseYamlDocument(
 // small file stand for a huge value.
 function refuseYamlFeatures(
   yaml: YamlParser,
-  doc: ReturnType<YamlParser["parseDocument"]>,
+  doc: YamlDocument,
   at: (offset: number) => { line: number; column: number },
   fail: Fail,
 ): void {
