@@ -461,7 +461,7 @@ function parseYamlDocument(
       { line: 1, column: 1 },
     );
   }
-  refuseYamlFeatures(yaml, doc, at, fail);
+  refuseYamlFeatures(yaml, text, doc, at, fail);
   const root: unknown = doc.toJS({ maxAliasCount: 0 });
   if (!isTable(root)) {
     throw fail(
@@ -485,6 +485,7 @@ function parseYamlDocument(
 // small file stand for a huge value.
 function refuseYamlFeatures(
   yaml: YamlParser,
+  text: string,
   doc: YamlDocument,
   at: (offset: number) => { line: number; column: number },
   fail: Fail,
@@ -514,10 +515,15 @@ function refuseYamlFeatures(
     },
     Node(_key, node, path) {
       const start = node.range?.[0] ?? 0;
+      // A node's range starts at its value; its anchor or tag comes before.
+      const back = (token: string) => {
+        const found = text.lastIndexOf(token, start);
+        return found >= 0 ? found : start;
+      };
       if (node.anchor) {
         throw fail(
           `anchor "&${node.anchor}": anchors and aliases are refused (they let readers expand one value many times)`,
-          at(start),
+          at(back(`&${node.anchor}`)),
         );
       }
       if (node.tag) {
@@ -525,7 +531,7 @@ function refuseYamlFeatures(
           `explicit tag ${
             quoteValue(node.tag)
           }: tags are refused (readers resolve them differently)`,
-          at(start),
+          at(tagStart(text, back("!"))),
         );
       }
       if (yaml.isCollection(node)) {
@@ -541,6 +547,14 @@ function refuseYamlFeatures(
       }
     },
   });
+}
+
+// The first character of the tag whose last "!" is at `offset` ("!!str",
+// "!e!x", "!<tag:x>"): tags run to the preceding space or flow indicator.
+function tagStart(text: string, offset: number): number {
+  let start = offset;
+  while (start > 0 && !/[\s[\]{},]/.test(text[start - 1]!)) start--;
+  return start;
 }
 
 function parseJsonDocument(
