@@ -108,7 +108,11 @@ Deno.test({
     const files = Object.fromEntries(
       SETTINGS_WITHOUT_MCP.map(({ path, text }) => [path, text]),
     );
-    await commit(flow, "editor and agent settings", files);
+    // Committed by someone without a signing key: nothing to sign, so the
+    // hook needs none (a key is loaded only when a config changes).
+    await commit(flow, "editor and agent settings", files, {
+      MCP_ORCHESTRATION_KEY: `${flow.repo.home}/no such key`,
+    });
     const signed = await signedPaths(flow);
     for (const path of Object.keys(files)) {
       assert.ok(!signed.includes(path), `${path} was signed`);
