@@ -101,10 +101,12 @@ depth): .mcp.json (mcpServers or servers), .cursor/mcp.json, .vscode/mcp.json
 (JSONC), claude_desktop_config.json, .gemini/settings.json (JSONC),
 .zed/settings.json (JSONC), .codex/config.toml, mcp_config.json,
 cline_mcp_settings.json, .roo/mcp.json, .kiro/settings/mcp.json,
-.amazonq/mcp.json, .junie/mcp/mcp.json, .continue/mcpServers/*.yaml|yml|json,
+.amazonq/mcp.json, .junie/mcp/mcp.json, .github/mcp.json,
+.continue/mcpServers/*.yaml|yml|json,
 plus the patterns in .mcp-orchestration/config.json. These settings files count
 only while a key names MCP: .claude/settings.json, .claude/settings.local.json,
-.vscode/settings.json, opencode.json(c), .kiro/agents/*.json,
+.vscode/settings.json, .qwen/settings(.local).json, opencode.json(c),
+.kiro/agents/*.json,
 .amazonq/cli-agents/*.json.`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes

@@ -134,13 +134,32 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
   builtin("Continue", ".continue/mcpServers/*.json", "json", "mcpServers", {
     serversList: true,
   }),
-  builtin("Claude Code", ".claude/settings.json", "json", "mcpServers", {
-    settings: true,
-  }),
-  builtin("Claude Code", ".claude/settings.local.json", "json", "mcpServers", {
-    settings: true,
-  }),
+  builtin(
+    "Claude Code",
+    ".claude/settings.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Claude Code",
+    ".claude/settings.local.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
   builtin("VS Code", ".vscode/settings.json", "jsonc", "mcp", SETTINGS),
+  builtin("Copilot CLI", ".github/mcp.json", "json", "mcpServers", {
+    otherServersKeys: ["servers"],
+  }),
+  builtin("Qwen Code", ".qwen/settings.json", "json", "mcpServers", SETTINGS),
+  builtin(
+    "Qwen Code",
+    ".qwen/settings.local.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
 ]);
 
 function builtin(

@@ -52,6 +52,9 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       ["Claude Code", "**/.claude/settings.json", "json", "mcpServers"],
       ["Claude Code", "**/.claude/settings.local.json", "json", "mcpServers"],
       ["VS Code", "**/.vscode/settings.json", "jsonc", "mcp"],
+      ["Copilot CLI", "**/.github/mcp.json", "json", "mcpServers"],
+      ["Qwen Code", "**/.qwen/settings.json", "json", "mcpServers"],
+      ["Qwen Code", "**/.qwen/settings.local.json", "json", "mcpServers"],
     ],
   );
   // The other keys of a table, list tables and settings files.
@@ -60,7 +63,7 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       k.pattern,
       k.otherServersKeys,
     ]),
-    [["**/.mcp.json", ["servers"]]],
+    [["**/.mcp.json", ["servers"]], ["**/.github/mcp.json", ["servers"]]],
   );
   assertEquals(
     BUILTIN_CONFIG_KINDS.filter((k) => k.serversList).map((k) => k.pattern),
@@ -80,6 +83,8 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       "**/.claude/settings.json",
       "**/.claude/settings.local.json",
       "**/.vscode/settings.json",
+      "**/.qwen/settings.json",
+      "**/.qwen/settings.local.json",
     ],
   );
 });
@@ -95,7 +100,7 @@ Deno.test("the built-in kinds cannot be changed at run time", () => {
   throws(() => {
     (BUILTIN_CONFIG_KINDS[0]!.otherServersKeys as string[]).push("x");
   }, TypeError);
-  strictEqual(BUILTIN_CONFIG_KINDS.length, 23);
+  strictEqual(BUILTIN_CONFIG_KINDS.length, 26);
 });
 
 Deno.test("findConfigKind recognises every built-in file at the root and at any depth", () => {
@@ -123,6 +128,9 @@ Deno.test("findConfigKind recognises every built-in file at the root and at any 
     [".claude/settings.json", "Claude Code"],
     [".claude/settings.local.json", "Claude Code"],
     [".vscode/settings.json", "VS Code"],
+    [".github/mcp.json", "Copilot CLI"],
+    [".qwen/settings.json", "Qwen Code"],
+    [".qwen/settings.local.json", "Qwen Code"],
   ];
   for (const [path, client] of cases) {
     for (const prefix of ["", "packages/api/", "a/b/c/d/"]) {

@@ -211,6 +211,45 @@ mcpServers:
 }
 `,
   },
+  {
+    path: ".github/mcp.json",
+    text: `{
+  "mcpServers": {
+    "playwright": {
+      "type": "local",
+      "command": "npx",
+      "args": ["-y", "@playwright/mcp@latest"],
+      "tools": ["*"]
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".qwen/settings.json",
+    text: `{
+  "mcpServers": {
+    "pythonTools": {
+      "command": "python",
+      "args": ["-m", "my_mcp_server", "--port", "8080"],
+      "cwd": "./mcp-servers/python",
+      "env": { "API_KEY": "\${EXTERNAL_API_KEY}" },
+      "timeout": 15000
+    }
+  },
+  "mcp": { "allowed": ["pythonTools"] }
+}
+`,
+  },
+  {
+    path: ".qwen/settings.local.json",
+    text: `{
+  "mcpServers": {
+    "team-tools": { "httpUrl": "https://mcp.example.com/mcp" }
+  }
+}
+`,
+  },
 ];
 
 /** Visual Studio's `.mcp.json`: the same name as Claude Code's, table `servers`. */
@@ -252,6 +291,11 @@ export const SETTINGS_WITHOUT_MCP: readonly ClientFixture[] = [
     path: "opencode.json",
     text:
       `{ "$schema": "https://opencode.ai/config.json", "theme": "opencode", "autoupdate": true }
+`,
+  },
+  {
+    path: ".qwen/settings.json",
+    text: `{ "general": { "vimMode": true }, "ui": { "theme": "GitHub" } }
 `,
   },
   {
