@@ -103,10 +103,17 @@ namespaces="mcp-orchestration"), so configs it signs verify.`,
     `Signs MCP configs: every recognised config in the working tree, or the PATHs
 given. Each file must parse in its format, hold its client's server table and
 have no duplicate keys; otherwise nothing is written. Recognised files (at any
-depth): .mcp.json, .cursor/mcp.json, .vscode/mcp.json (JSONC),
-claude_desktop_config.json, .gemini/settings.json (JSONC), .zed/settings.json
-(JSONC), .codex/config.toml, mcp_config.json, cline_mcp_settings.json, plus the
-patterns in .mcp-orchestration/config.json.`,
+depth): .mcp.json (mcpServers or servers), .cursor/mcp.json, .vscode/mcp.json
+(JSONC), claude_desktop_config.json, .gemini/settings.json (JSONC),
+.zed/settings.json (JSONC), .codex/config.toml, mcp_config.json,
+cline_mcp_settings.json, .roo/mcp.json, .kiro/settings/mcp.json,
+.amazonq/mcp.json, .junie/mcp/mcp.json, .github/mcp.json,
+.continue/mcpServers/*.yaml|yml|json,
+plus the patterns in .mcp-orchestration/config.json. These settings files count
+only while a key names MCP: .claude/settings.json, .claude/settings.local.json,
+.vscode/settings.json, .qwen/settings(.local).json, opencode.json(c),
+.kiro/agents/*.json,
+.amazonq/cli-agents/*.json.`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes
 FILE.sig next to it: an armored SSHSIG signature, as "ssh-keygen -Y sign"
