@@ -1,5 +1,6 @@
 /**
- * Writes the hook stubs shipped in `hooks/` (`pre-commit`, `pre-push`) from
+ * Writes the hook stubs shipped in `hooks/` (`pre-commit`, `pre-push` and
+ * the checkout hooks `post-checkout`, `post-merge`, `post-rewrite`) from
  * the same function that `install` uses, with the placeholder command
  * `mcp-orchestration` (looked up on `PATH`). `install` writes the same text
  * with the absolute command the tool was started with.

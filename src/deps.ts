@@ -10,6 +10,8 @@
  * @module
  */
 
+import process from "node:process";
+
 export {
   getPublicKeyAsync as ed25519GetPublicKey,
   Point as Ed25519Point,
@@ -36,4 +38,49 @@ export function loadJsoncParser(): Promise<JsoncParser> {
   // resolves it without our deno.json.
   // deno-lint-ignore no-import-prefix
   return import("npm:jsonc-parser@3.3.1");
+}
+
+/** The YAML parser's module (`parseDocument`, `visit`, `LineCounter`, node guards). */
+export type YamlParser = typeof import("npm:yaml@2.9.1");
+
+/** A YAML document as the parser returns it. */
+export type YamlDocument = ReturnType<YamlParser["parseDocument"]>;
+
+/**
+ * Loads the YAML parser on first use, as {@linkcode loadJsoncParser} does:
+ * only Continue's `.continue/mcpServers/*.yaml` blocks need it, never
+ * start-up or a plain commit. Parse with {@linkcode parseYamlDocument}.
+ *
+ * @returns The module.
+ */
+export function loadYamlParser(): Promise<YamlParser> {
+  // deno-lint-ignore no-import-prefix
+  return import("npm:yaml@2.9.1");
+}
+
+/**
+ * Parses one YAML text with the parser's `parseDocument`, while
+ * `process.env` is an empty object. yaml 2.9.1 reads `LOG_TOKENS` and
+ * `LOG_STREAM` from the environment as it parses, to print the tokens of
+ * the text on standard output: under Deno that read fails (the tool may read
+ * only its own variables), and anywhere it would print a config's contents
+ * into a report. Parsing is synchronous, so nothing else runs meanwhile.
+ *
+ * @param yaml The module from {@linkcode loadYamlParser}.
+ * @param text The YAML text.
+ * @param options The parser's options.
+ * @returns The document.
+ */
+export function parseYamlDocument(
+  yaml: YamlParser,
+  text: string,
+  options: Parameters<YamlParser["parseDocument"]>[1],
+): YamlDocument {
+  const env = process.env;
+  process.env = {};
+  try {
+    return yaml.parseDocument(text, options);
+  } finally {
+    process.env = env;
+  }
 }

@@ -13,6 +13,11 @@
  *   the whole environment (hooks need `GIT_INDEX_FILE`), which the tool
  *   itself cannot read.
  *
+ * `exec` runs a program the user names (an MCP client) after verifying, so
+ * it needs {@linkcode EXEC_PERMISSION_FLAGS}: the same, with `--allow-run`
+ * for any program. Only a user typing `exec` grants it; the hooks and every
+ * other command keep `--allow-run=git`.
+ *
  * @module
  */
 
@@ -32,3 +37,20 @@ export const PERMISSION_FLAGS: readonly string[] = Object.freeze([
   "--allow-run=git",
   "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY",
 ]);
+
+/**
+ * The flags of `exec`: {@linkcode PERMISSION_FLAGS} with `--allow-run` for
+ * any program, since the program to run is the user's to name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EXEC_PERMISSION_FLAGS } from "./permissions.ts";
+ * assert.ok(EXEC_PERMISSION_FLAGS.includes("--allow-run"));
+ * ```
+ */
+export const EXEC_PERMISSION_FLAGS: readonly string[] = Object.freeze(
+  PERMISSION_FLAGS.map((flag) =>
+    flag === "--allow-run=git" ? "--allow-run" : flag
+  ),
+);

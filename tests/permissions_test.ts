@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { PERMISSION_FLAGS } from "../src/permissions.ts";
+import { EXEC_PERMISSION_FLAGS, PERMISSION_FLAGS } from "../src/permissions.ts";
 import { readTree } from "./support/tree.ts";
 
 const FLAG = /--allow-[a-z]+(?:=[^\s"'`\\)]+)?/g;
@@ -68,11 +68,25 @@ Deno.test("flagRuns groups one command line's flags, however it is written", () 
   );
 });
 
+// The places that spell out exec's wider flags, and how many times: only
+// the README's exec section, never a hook or the tool's other commands.
+const KNOWN_EXEC: Record<string, number> = {
+  "README.md": 1,
+};
+
+const sameFlags = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((flag, i) => flag === b[i]);
+
 Deno.test("every place that spells out the tool's permission flags has exactly PERMISSION_FLAGS", async () => {
   const found = new Map<string, number>();
+  const foundExec = new Map<string, number>();
   for (const [path, text] of await readTree()) {
     for (const run of flagRuns(text)) {
       if (!isTheTools(run)) continue;
+      if (sameFlags(run, EXEC_PERMISSION_FLAGS)) {
+        foundExec.set(path, (foundExec.get(path) ?? 0) + 1);
+        continue;
+      }
       assert.deepEqual(
         run,
         [...PERMISSION_FLAGS],
@@ -84,4 +98,19 @@ Deno.test("every place that spells out the tool's permission flags has exactly P
   for (const [path, count] of Object.entries(KNOWN)) {
     assert.equal(found.get(path) ?? 0, count, `${path}: the flags not found`);
   }
+  assert.deepEqual(
+    Object.fromEntries(foundExec),
+    KNOWN_EXEC,
+    "exec's wider flags are spelled out only where KNOWN_EXEC says",
+  );
+});
+
+Deno.test("exec's flags are the tool's, with --allow-run for any program instead of git only", () => {
+  assert.deepEqual(
+    EXEC_PERMISSION_FLAGS,
+    PERMISSION_FLAGS.map((flag) =>
+      flag === "--allow-run=git" ? "--allow-run" : flag
+    ),
+  );
+  assert.ok(!PERMISSION_FLAGS.includes("--allow-run"));
 });

@@ -1,13 +1,18 @@
 /**
- * `hook pre-commit` and `hook pre-push`: what the installed Git hook stubs
- * call. pre-commit signs the staged configs and stages the signatures into
- * the same commit; pre-push verifies every commit the remote does not have
- * yet, and refuses the push with a per-commit, per-file report.
+ * `hook pre-commit`, `hook pre-push` and the checkout hooks: what the
+ * installed Git hook stubs call. pre-commit signs the staged configs and
+ * stages the signatures into the same commit; pre-push verifies every
+ * commit the remote does not have yet, and refuses the push with a
+ * per-commit, per-file report. post-checkout, post-merge and post-rewrite
+ * verify the working tree git has just changed and, on any failure, print
+ * a loud report (they cannot undo the checkout) and exit 1.
  *
  * @module
  */
 
 import { TOOL_NAME } from "../constants.ts";
+import { exists } from "../fs/files.ts";
+import { OPERATION_MARKERS, type Repository } from "../git/repository.ts";
 import { ToolError } from "../errors.ts";
 import { parsePushUpdates, verifyPush } from "../verify/verify_push.ts";
 import { loadSigningKey } from "../keys/key_store.ts";
@@ -16,6 +21,7 @@ import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { formatCommitReports } from "./history_report.ts";
 import { EXIT } from "./io.ts";
+import { checkUsedConfigs, formatUsedConfigsReport } from "./used_configs.ts";
 
 // Git passes no options; --json is parsed for every command, and a hook
 // has nothing for a machine to read (it reports on stderr).
@@ -37,8 +43,39 @@ export const HOOK_PRE_PUSH_COMMAND: CommandSpec = {
   json: HOOK_JSON,
 };
 
+/** What `hook post-checkout` accepts. */
+export const HOOK_POST_CHECKOUT_COMMAND: CommandSpec = {
+  name: "hook post-checkout",
+  options: {},
+  synopsis: ["hook post-checkout OLD NEW FLAG"],
+  json: HOOK_JSON,
+};
+
+/** What `hook post-merge` accepts. */
+export const HOOK_POST_MERGE_COMMAND: CommandSpec = {
+  name: "hook post-merge",
+  options: {},
+  synopsis: ["hook post-merge SQUASH"],
+  json: HOOK_JSON,
+};
+
+/** What `hook post-rewrite` accepts. */
+export const HOOK_POST_REWRITE_COMMAND: CommandSpec = {
+  name: "hook post-rewrite",
+  options: {},
+  synopsis: ["hook post-rewrite amend|rebase < rewritten-commits"],
+  json: HOOK_JSON,
+};
+
+// What each checkout hook reports having followed.
+const CHECKOUT_HOOKS: Readonly<Record<string, CommandSpec>> = {
+  "post-checkout": HOOK_POST_CHECKOUT_COMMAND,
+  "post-merge": HOOK_POST_MERGE_COMMAND,
+  "post-rewrite": HOOK_POST_REWRITE_COMMAND,
+};
+
 /**
- * Runs `hook <pre-commit|pre-push>`.
+ * Runs `hook <pre-commit|pre-push|post-checkout|post-merge|post-rewrite>`.
  *
  * @param name The hook.
  * @param args Its arguments (pre-push: the remote's name and URL).
@@ -57,6 +94,9 @@ export async function gitHookCommand(
   context: CommandContext,
 ): Promise<number> {
   const { io } = context;
+  if (name !== undefined && Object.hasOwn(CHECKOUT_HOOKS, name)) {
+    return await checkoutHook(name, args, context);
+  }
   const { positionals } = parseArguments(
     args,
     name === "pre-push" ? HOOK_PRE_PUSH_COMMAND : HOOK_PRE_COMMIT_COMMAND,
@@ -104,6 +144,57 @@ export async function gitHookCommand(
     "USAGE",
     `Unknown hook "${
       name ?? ""
-    }": expected "hook pre-commit" or "hook pre-push REMOTE URL"`,
+    }": expected "hook pre-commit", "hook pre-push REMOTE URL", "hook post-checkout OLD NEW FLAG", "hook post-merge SQUASH" or "hook post-rewrite amend|rebase"`,
   );
+}
+
+// After git has changed the working tree: verify it as "verify" does, and
+// on any failure (or when verification cannot run) say so loudly. The exit
+// status cannot stop git; post-checkout's becomes git switch's.
+async function checkoutHook(
+  name: string,
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { positionals } = parseArguments(args, CHECKOUT_HOOKS[name]!);
+  // An amend rewrites a commit, never the working tree (the stub stops
+  // first; this is for a hook manager that calls us directly).
+  if (name === "post-rewrite" && positionals[0] === "amend") return EXIT.ok;
+  const fileCheckout = name === "post-checkout" && positionals[2] === "0";
+  const repo = await context.repo();
+  // "git checkout --ours -- PATH" while a merge, rebase or cherry-pick waits
+  // for its conflicts to be resolved: the tree is half-done by design, and
+  // the commit that completes it goes through pre-commit.
+  if (fileCheckout && await operationUnderWay(repo)) return EXIT.ok;
+  const after = name === "post-checkout"
+    ? fileCheckout ? "a file checkout" : "git checkout"
+    : name === "post-merge"
+    ? "git merge or pull"
+    : "git rebase";
+  let check;
+  try {
+    check = await checkUsedConfigs(repo, { head: false });
+  } catch (error) {
+    context.io.err(
+      `${TOOL_NAME}: DANGER after ${after}: the MCP configs in this working tree could NOT be verified. Do not start an MCP client here until "${TOOL_NAME} verify" passes.\n`,
+    );
+    throw error;
+  }
+  if (check.ok) return EXIT.ok;
+  context.io.err(
+    await formatUsedConfigsReport(repo, check, {
+      after,
+      status: EXIT.failed,
+    }),
+  );
+  return EXIT.failed;
+}
+
+// Whether git is in the middle of a merge, rebase, cherry-pick or revert.
+async function operationUnderWay(repo: Repository): Promise<boolean> {
+  for (const name of Object.keys(OPERATION_MARKERS)) {
+    const path = repo.gitPaths?.[name];
+    if (path && await exists(path)) return true;
+  }
+  return false;
 }

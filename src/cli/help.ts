@@ -19,7 +19,11 @@ import {
   usageLines,
   usageText,
 } from "./command_spec.ts";
+import { EXEC_COMMAND } from "./exec_command.ts";
 import {
+  HOOK_POST_CHECKOUT_COMMAND,
+  HOOK_POST_MERGE_COMMAND,
+  HOOK_POST_REWRITE_COMMAND,
   HOOK_PRE_COMMIT_COMMAND,
   HOOK_PRE_PUSH_COMMAND,
 } from "./git_hook_command.ts";
@@ -60,7 +64,9 @@ Commands:
   verify        verify MCP configs against their signatures and the trust list
   inspect       show the signed statement and signature of a config or artifact
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
-  install       install the Git hooks: sign on commit, verify on push
+  exec          verify the configs, then run an MCP client: exec -- claude
+  install       install the Git hooks: sign on commit, verify on push and
+                after checkout, merge and rebase
   uninstall     remove the Git hooks and put back the ones that were there
 
 Options:
@@ -97,10 +103,17 @@ namespaces="mcp-orchestration"), so configs it signs verify.`,
     `Signs MCP configs: every recognised config in the working tree, or the PATHs
 given. Each file must parse in its format, hold its client's server table and
 have no duplicate keys; otherwise nothing is written. Recognised files (at any
-depth): .mcp.json, .cursor/mcp.json, .vscode/mcp.json (JSONC),
-claude_desktop_config.json, .gemini/settings.json (JSONC), .zed/settings.json
-(JSONC), .codex/config.toml, mcp_config.json, cline_mcp_settings.json, plus the
-patterns in .mcp-orchestration/config.json.`,
+depth): .mcp.json (mcpServers or servers), .cursor/mcp.json, .vscode/mcp.json
+(JSONC), claude_desktop_config.json, .gemini/settings.json (JSONC),
+.zed/settings.json (JSONC), .codex/config.toml, mcp_config.json,
+cline_mcp_settings.json, .roo/mcp.json, .kiro/settings/mcp.json,
+.amazonq/mcp.json, .junie/mcp/mcp.json, .github/mcp.json,
+.continue/mcpServers/*.yaml|yml|json,
+plus the patterns in .mcp-orchestration/config.json. These settings files count
+only while a key names MCP: .claude/settings.json, .claude/settings.local.json,
+.vscode/settings.json, .qwen/settings(.local).json, opencode.json(c),
+.kiro/agents/*.json,
+.amazonq/cli-agents/*.json.`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes
 FILE.sig next to it: an armored SSHSIG signature, as "ssh-keygen -Y sign"
@@ -121,10 +134,30 @@ ${
         `  ${code.padEnd(17)} ${text}`
       ).join("\n")
     }`,
+  "exec":
+    `Verifies the MCP configs of the repository it runs in: the working tree as
+"verify" does, and the history checked out (rollback, trust-list changes):
+every commit of HEAD that the remotes' default branches (refs/remotes/*/HEAD)
+lack, as "verify --range" does, else HEAD as "verify --rev HEAD" does. Only
+then it runs COMMAND with its ARGS in its place:
+standard streams passed through, SIGINT and SIGTERM passed on, COMMAND's exit
+status returned (127 when it cannot be started). On any failure COMMAND is not
+started: the report names each config, why it fails and what an MCP client
+would run from it (each server's command and arguments, or URL), and the exit
+status is 1. Everything after COMMAND is COMMAND's own, options included.
+
+  ${TOOL_NAME} exec -- claude
+  ${TOOL_NAME} exec -- cursor .
+  ${TOOL_NAME} exec -- code .
+
+Under "deno run", exec needs --allow-run (any program) instead of
+--allow-run=git; the hooks keep the narrow flags.`,
   "install":
-    `Installs the pre-commit hook (signs the MCP configs being committed) and the
-pre-push hook (verifies the commits being pushed) into the folder Git runs
-hooks from (git rev-parse --git-path hooks: linked worktrees share it,
+    `Installs the pre-commit hook (signs the MCP configs being committed), the
+pre-push hook (verifies the commits being pushed) and the post-checkout,
+post-merge and post-rewrite hooks (verify the working tree after git switch,
+checkout, pull, merge and rebase, and report loudly what an MCP client would
+run from a config that fails) into the folder Git runs hooks from (git rev-parse --git-path hooks: linked worktrees share it,
 core.hooksPath moves it). The hooks call the tool by absolute path, the way
 it was started now: this executable, or deno with the same permission flags
 and module. A hook already there is moved aside to
@@ -146,7 +179,7 @@ aside. A hook that has replaced ours since is left alone, with a warning.`,
             ~/.mcp-orchestration/keys/signing.key, created when there is none
   2. trust  adds its public key to .mcp-orchestration/allowed_signers, unless
             it is trusted already
-  3. hooks  installs the pre-commit and pre-push hooks (as "install" does)
+  3. hooks  installs the Git hooks (as "install" does)
   4. sign   signs the MCP configs in the working tree, and the trust list
 Then it prints the git command that commits the result; from then on the
 pre-commit hook signs the configs you commit.
@@ -176,6 +209,20 @@ trusted by the repository, or a config does not validate.`,
 and verifies every commit the remote does not have yet (new branches
 included, deletions skipped), as "verify --range" would. Refuses the push
 with a per-commit, per-file report when any fails.`,
+  "hook post-checkout":
+    `Verifies the working tree's MCP configs after git checkout or switch (and a
+file checkout, FLAG 0), as "verify" does. Prints nothing when they pass; on any
+failure prints a loud report on stderr (each config, the reason, what an MCP
+client would run from it) and exits 1, which becomes git's exit status. It
+cannot undo the checkout.`,
+  "hook post-merge":
+    `Verifies the working tree's MCP configs after git merge or pull, as
+"hook post-checkout" does. Git ignores its exit status; the report is the
+warning.`,
+  "hook post-rewrite":
+    `Verifies the working tree's MCP configs after git rebase, as
+"hook post-checkout" does; after "git commit --amend" (which changes no file)
+it does nothing.`,
   "inspect":
     `Shows the artifact id, path, signer key id and principal, signing time,
 sequence, previous artifact, and the exact signed statement and armored
@@ -199,10 +246,14 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   VERIFY_COMMAND,
   INSPECT_COMMAND,
   SIGN_FILE_COMMAND,
+  EXEC_COMMAND,
   INSTALL_COMMAND,
   UNINSTALL_COMMAND,
   HOOK_PRE_COMMIT_COMMAND,
   HOOK_PRE_PUSH_COMMAND,
+  HOOK_POST_CHECKOUT_COMMAND,
+  HOOK_POST_MERGE_COMMAND,
+  HOOK_POST_REWRITE_COMMAND,
 ];
 
 /**
@@ -232,7 +283,9 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   ),
   "keys": groupHelp("keys", "init|show"),
   "trust": groupHelp("trust", "add|list|remove"),
-  "hook": `Usage: ${TOOL_NAME} hook <pre-commit | pre-push REMOTE URL>
+  "hook": `Usage: ${TOOL_NAME} hook <pre-commit | pre-push REMOTE URL |
+         post-checkout OLD NEW FLAG | post-merge SQUASH |
+         post-rewrite amend|rebase>
 
 What the installed Git hooks call (see "${TOOL_NAME} install --help").
 `,

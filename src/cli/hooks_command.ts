@@ -43,8 +43,9 @@ export const UNINSTALL_COMMAND: CommandSpec = {
 };
 
 /**
- * Runs `install [--force] [--json]`: installs the pre-commit and pre-push
- * hooks, calling the tool the way it was started now.
+ * Runs `install [--force] [--json]`: installs the Git hooks (pre-commit,
+ * pre-push, post-checkout, post-merge, post-rewrite), calling the tool the
+ * way it was started now.
  *
  * @param args The arguments after `install`.
  * @param context Streams and the repository.

@@ -17,6 +17,7 @@ import { installCommand, uninstallCommand } from "./hooks_command.ts";
 import { initCommand } from "./init_command.ts";
 import { inspectCommand } from "./inspect_command.ts";
 import type { CommandContext } from "./command_context.ts";
+import { execCommand, splitExecArguments } from "./exec_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
 import { signCommand } from "./sign_command.ts";
@@ -95,14 +96,16 @@ function parseCall(
   const grouped = GROUPS.has(first) && second !== undefined &&
     !second.startsWith("-");
   const rest = args.slice(grouped ? 2 : 1);
+  // exec's arguments from COMMAND on are COMMAND's own ("exec -- code --help").
+  const own = first === "exec" ? splitExecArguments(rest).options : rest;
   return {
     first,
     second,
     grouped,
     name: grouped ? `${first} ${second}` : first,
     rest,
-    wantsHelp: rest.includes("--help") || rest.includes("-h"),
-    json: wantsJson(rest),
+    wantsHelp: own.includes("--help") || own.includes("-h"),
+    json: wantsJson(own),
   };
 }
 
@@ -153,6 +156,8 @@ async function runCommand(
       return await statusCommand(rest, context);
     case "sign-file":
       return await signFileCommand(rest, io);
+    case "exec":
+      return await execCommand(rest, context);
     default:
       return usage(io, call.json, `Unknown command "${first}"`);
   }

@@ -38,6 +38,8 @@ import {
 } from "./path_glob.ts";
 import { canonicalName } from "./path_names.ts";
 
+const SETTINGS = { settings: true } as const;
+
 /**
  * How a config file is written.
  *
@@ -47,7 +49,7 @@ import { canonicalName } from "./path_names.ts";
  * const format: ConfigFormat = "jsonc";
  * ```
  */
-export type ConfigFormat = "json" | "jsonc" | "toml";
+export type ConfigFormat = "json" | "jsonc" | "toml" | "yaml";
 
 /**
  * A kind of MCP config file: which client reads it, where, and how.
@@ -67,6 +69,23 @@ export interface ConfigKind {
   format: ConfigFormat;
   /** Top-level key of the server table: "mcpServers", "servers", "context_servers", "mcp_servers". */
   serversKey: string;
+  /**
+   * Other top-level keys that clients read the same file's server table
+   * from (`.mcp.json`: Visual Studio reads `servers`). A file holds exactly
+   * one of {@linkcode serversKey} and these: with two, two clients would
+   * run different servers from one signed file.
+   */
+  otherServersKeys?: readonly string[];
+  /** The server table may be a list (Continue's YAML blocks), not only a table. */
+  serversList?: boolean;
+  /**
+   * A settings file that carries other things too (`.vscode/settings.json`,
+   * `.claude/settings.json`, `opencode.json`): it is a config only when it
+   * holds an MCP section ({@linkcode holdsMcpSection}), and then its server
+   * table is optional (a switch such as `enableAllProjectMcpServers` is
+   * enough to make it matter).
+   */
+  settings?: boolean;
 }
 
 /**
@@ -81,7 +100,9 @@ export interface ConfigKind {
  * ```
  */
 export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
-  builtin("Claude Code", ".mcp.json", "json", "mcpServers"),
+  builtin("Claude Code", ".mcp.json", "json", "mcpServers", {
+    otherServersKeys: ["servers"],
+  }),
   builtin("Cursor", ".cursor/mcp.json", "json", "mcpServers"),
   builtin("VS Code", ".vscode/mcp.json", "jsonc", "servers"),
   builtin("Claude Desktop", "claude_desktop_config.json", "json", "mcpServers"),
@@ -90,6 +111,55 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
   builtin("Codex", ".codex/config.toml", "toml", "mcp_servers"),
   builtin("Windsurf", "mcp_config.json", "json", "mcpServers"),
   builtin("Cline", "cline_mcp_settings.json", "json", "mcpServers"),
+  builtin("Roo Code", ".roo/mcp.json", "json", "mcpServers"),
+  builtin("Kiro", ".kiro/settings/mcp.json", "json", "mcpServers"),
+  builtin("Kiro", ".kiro/agents/*.json", "json", "mcpServers", SETTINGS),
+  builtin("Amazon Q Developer", ".amazonq/mcp.json", "json", "mcpServers"),
+  builtin(
+    "Amazon Q Developer",
+    ".amazonq/cli-agents/*.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin("JetBrains Junie", ".junie/mcp/mcp.json", "json", "mcpServers"),
+  builtin("opencode", "opencode.json", "jsonc", "mcp", SETTINGS),
+  builtin("opencode", "opencode.jsonc", "jsonc", "mcp", SETTINGS),
+  builtin("Continue", ".continue/mcpServers/*.yaml", "yaml", "mcpServers", {
+    serversList: true,
+  }),
+  builtin("Continue", ".continue/mcpServers/*.yml", "yaml", "mcpServers", {
+    serversList: true,
+  }),
+  builtin("Continue", ".continue/mcpServers/*.json", "json", "mcpServers", {
+    serversList: true,
+  }),
+  builtin(
+    "Claude Code",
+    ".claude/settings.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Claude Code",
+    ".claude/settings.local.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin("VS Code", ".vscode/settings.json", "jsonc", "mcp", SETTINGS),
+  builtin("Copilot CLI", ".github/mcp.json", "json", "mcpServers", {
+    otherServersKeys: ["servers"],
+  }),
+  builtin("Qwen Code", ".qwen/settings.json", "json", "mcpServers", SETTINGS),
+  builtin(
+    "Qwen Code",
+    ".qwen/settings.local.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
 ]);
 
 function builtin(
@@ -97,8 +167,16 @@ function builtin(
   file: string,
   format: ConfigFormat,
   serversKey: string,
+  extra: Pick<ConfigKind, "otherServersKeys" | "serversList" | "settings"> = {},
 ): ConfigKind {
-  return Object.freeze({ client, pattern: `**/${file}`, format, serversKey });
+  if (extra.otherServersKeys) Object.freeze(extra.otherServersKeys);
+  return Object.freeze({
+    client,
+    pattern: `**/${file}`,
+    format,
+    serversKey,
+    ...extra,
+  });
 }
 
 /**

@@ -26,7 +26,7 @@
  *     into `.mcp-orchestration/` or `.git/`, and uses none of `[ ] { }` or a
  *     leading `!` (other tools give them a meaning this one does not). No two
  *     entries have the same pattern.
- *   - `format` (required): `"json"`, `"jsonc"` or `"toml"`.
+ *   - `format` (required): `"json"`, `"jsonc"`, `"toml"` or `"yaml"`.
  *   - `servers` (required): the top-level key of the server table, e.g.
  *     `"mcpServers"`.
  *   - `client` (optional): the name shown to users (default `MCP client`).
@@ -191,7 +191,7 @@ function readError(error: unknown): ToolError {
 
 // --- Validating .mcp-orchestration/config.json ---
 
-const FORMATS: readonly ConfigFormat[] = ["json", "jsonc", "toml"];
+const FORMATS: readonly ConfigFormat[] = ["json", "jsonc", "toml", "yaml"];
 
 async function repoConfigKinds(bytes: Uint8Array): Promise<ConfigKind[]> {
   const root = await parseConfig(REPO_CONFIG_PATH, bytes, {
@@ -242,7 +242,9 @@ async function repoConfigKinds(bytes: Uint8Array): Promise<ConfigKind[]> {
     const format = requiredString(fields, where, "format");
     if (!(FORMATS as readonly string[]).includes(format)) {
       throw invalid(
-        `${where}.format is ${quote(format)}: use "json", "jsonc" or "toml"`,
+        `${where}.format is ${
+          quote(format)
+        }: use "json", "jsonc", "toml" or "yaml"`,
       );
     }
     const serversKey = requiredString(fields, where, "servers");

@@ -18,6 +18,12 @@
  *   disagree on where that comment ends;
  * - TOML is TOML 1.0 as smol-toml reads it (duplicate keys and tables are
  *   errors by the spec);
+ * - YAML (Continue's `.continue/mcpServers/*.yaml`) is one YAML 1.2 document
+ *   as the `yaml` package reads it (the parser Continue's own config reader
+ *   uses), with no anchor, alias, merge key (`<<`), explicit tag, directive
+ *   or non-scalar key: each is a place where two YAML readers can build
+ *   different values from one signed text (and aliases are how a small file
+ *   expands into a huge one);
  * - no duplicate key in any object, at any depth (clients differ on which
  *   copy wins), nesting at most `MAX_CONFIG_DEPTH` deep, a top-level object,
  *   and the client's server table at the top level.
@@ -33,8 +39,12 @@ import { MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from "../constants.ts";
 import {
   type JsoncParser,
   loadJsoncParser,
+  loadYamlParser,
   parseToml,
+  parseYamlDocument as parseYamlText,
   TomlError,
+  type YamlDocument,
+  type YamlParser,
 } from "../deps.ts";
 import { ToolError } from "../errors.ts";
 import { quote as quoteValue } from "../format/quote.ts";
@@ -162,24 +172,127 @@ export async function validateConfig(
   const { root, text, topKeyOffsets } = await parseDocument(path, bytes, {
     format: kind.format,
   });
-  const key = kind.serversKey;
-  if (!Object.hasOwn(root, key)) {
+  const keys = [kind.serversKey, ...(kind.otherServersKeys ?? [])];
+  const present = keys.filter((key) => Object.hasOwn(root, key));
+  const at = (key: string) => {
+    const offset = topKeyOffsets.get(key);
+    return offset === undefined ? {} : textPosition(text, offset);
+  };
+  if (present.length > 1) {
+    // Named in file order, the later one pointed at.
+    const offset = (key: string) => topKeyOffsets.get(key) ?? 0;
+    present.sort((a, b) => offset(a) - offset(b));
+    const [first, second] = present as [string, string];
     throw new ConfigError(
       path,
-      `no ${quoteValue(key)} table (${kind.client} keeps its servers there)`,
+      `both a ${quoteValue(first)} and a ${quoteValue(second)} table: ` +
+        `clients read one or the other, so they would run different servers; keep one`,
+      at(second),
+    );
+  }
+  const key = present[0];
+  if (key === undefined) {
+    // A settings file matters by any MCP key (a switch such as
+    // "enableAllProjectMcpServers"), not only by a server table.
+    if (kind.settings) return;
+    throw new ConfigError(
+      path,
+      keys.length > 1
+        ? `no ${
+          keys.map(quoteValue).join(" or ")
+        } table (MCP clients read their servers from one of them)`
+        : `no ${
+          quoteValue(key ?? kind.serversKey)
+        } table (${kind.client} keeps its servers there)`,
     );
   }
   const servers = root[key];
-  if (!isTable(servers)) {
-    const offset = topKeyOffsets.get(key);
+  if (!isTable(servers) && !(kind.serversList && Array.isArray(servers))) {
     throw new ConfigError(
       path,
-      `${quoteValue(key)} is ${
-        describeValue(servers)
-      }, not a table (${kind.client} keeps its servers there)`,
-      offset === undefined ? {} : textPosition(text, offset),
+      `${quoteValue(key)} is ${describeValue(servers)}, not a ${
+        kind.serversList ? "table or list" : "table"
+      } (${kind.client} keeps its servers there)`,
+      at(key),
     );
   }
+}
+
+/**
+ * Whether a file of this kind is an MCP config: always, but for a settings
+ * kind ({@linkcode ConfigKind.settings}) only when it holds an MCP section
+ * ({@linkcode holdsMcpSection}), or when it cannot be read strictly: a file
+ * that fails to parse is a config, which then fails validation, rather than
+ * a file that is let through unseen.
+ *
+ * @param path Repository-relative path, named in errors.
+ * @param bytes The file's exact bytes.
+ * @param kind The client kind the path belongs to.
+ * @returns False only for a well-formed settings file without MCP section.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { BUILTIN_CONFIG_KINDS, findConfigKind } from "./config_kinds.ts";
+ * import { isMcpConfig } from "./validate_config.ts";
+ * const kind = findConfigKind(".vscode/settings.json", BUILTIN_CONFIG_KINDS)!;
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"editor.tabSize": 2}'), kind), false);
+ * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"mcp": {"servers": {}}}'), kind), true);
+ * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"editor.tabSize": 2,,}'), kind), true);
+ * ```
+ */
+export async function isMcpConfig(
+  path: string,
+  bytes: Uint8Array,
+  kind: ConfigKind,
+): Promise<boolean> {
+  if (!kind.settings) return true;
+  let root: Record<string, unknown>;
+  try {
+    root = (await parseDocument(path, bytes, { format: kind.format })).root;
+  } catch (error) {
+    if (error instanceof ConfigError) return true;
+    throw error;
+  }
+  return holdsMcpSection(root);
+}
+
+/**
+ * Whether a parsed document holds an MCP section: a key, at any depth,
+ * whose name contains "mcp" in any case (`mcpServers`, `mcp`,
+ * `enableAllProjectMcpServers`, `chat.mcp.discovery.enabled`,
+ * `"mcp\u0053ervers"` once parsed). Deliberately wide: it decides on the
+ * parsed keys (after escapes, and after the strict parser refused duplicate
+ * keys), and a false positive only means one more file to sign.
+ *
+ * @param value A parsed document, or any value in it.
+ * @returns True when some key names MCP.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { holdsMcpSection } from "./validate_config.ts";
+ * strictEqual(holdsMcpSection({ enableAllProjectMcpServers: true }), true);
+ * strictEqual(holdsMcpSection({ "[python]": { "chat.MCP.autostart": "never" } }), true);
+ * strictEqual(holdsMcpSection({ permissions: { allow: ["Bash(ls)"] } }), false);
+ * ```
+ */
+export function holdsMcpSection(value: unknown): boolean {
+  // Iterative: the parsers bound nesting, but no recursion is cheaper still.
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (Array.isArray(next)) {
+      pending.push(...next);
+    } else if (isTable(next)) {
+      for (const key of Object.keys(next)) {
+        if (key.toLowerCase().includes("mcp")) return true;
+        pending.push(next[key]);
+      }
+    }
+  }
+  return false;
 }
 
 /** A parsed document, with what the server-table check needs. */
@@ -216,6 +329,9 @@ async function parseDocument(
   const text = decodeText(bytes, fail);
   try {
     if (options.format === "toml") return parseTomlDocument(text, fail);
+    if (options.format === "yaml") {
+      return parseYamlDocument(await loadYamlParser(), text, fail);
+    }
     return parseJsonDocument(
       await loadJsoncParser(),
       text,
@@ -298,6 +414,147 @@ function parseTomlDocument(text: string, fail: Fail): ParsedDocument {
       error,
     );
   }
+}
+
+function parseYamlDocument(
+  yaml: YamlParser,
+  text: string,
+  fail: Fail,
+): ParsedDocument {
+  const lines = new yaml.LineCounter();
+  const doc = parseYamlText(yaml, text, {
+    version: "1.2",
+    schema: "core",
+    merge: false,
+    uniqueKeys: true,
+    strict: true,
+    prettyErrors: false,
+    lineCounter: lines,
+  });
+  const at = (offset: number) => textPosition(text, offset);
+  const [problem] = [...doc.errors, ...doc.warnings];
+  if (problem) {
+    const detail = (problem.message.split("\n")[0] ?? "").replace(/\.$/, "");
+    throw fail(
+      problem.code === "DUPLICATE_KEY"
+        ? "duplicate key (clients differ on which copy wins)"
+        : problem.code === "MULTIPLE_DOCS"
+        ? "more than one YAML document (clients read only the first)"
+        : /call stack/i.test(detail)
+        ? "nesting is too deep"
+        : problem.code === "TAG_RESOLVE_FAILED"
+        ? `${detail}: custom tags are refused`
+        : detail,
+      at(problem.pos[0]),
+      problem,
+    );
+  }
+  const directives = doc.directives;
+  if (
+    directives?.yaml.explicit ||
+    Object.keys(directives?.tags ?? {}).some((handle) =>
+      handle !== "!" && handle !== "!!"
+    )
+  ) {
+    throw fail(
+      "a YAML directive (%YAML or %TAG): it changes how other readers parse the file",
+      { line: 1, column: 1 },
+    );
+  }
+  refuseYamlFeatures(yaml, text, doc, at, fail);
+  const root: unknown = doc.toJS({ maxAliasCount: 0 });
+  if (!isTable(root)) {
+    throw fail(
+      `the top level is ${describeValue(root)}, not a mapping`,
+      at(doc.contents?.range?.[0] ?? 0),
+    );
+  }
+  const topKeyOffsets = new Map<string, number>();
+  if (yaml.isMap(doc.contents)) {
+    for (const pair of doc.contents.items) {
+      if (yaml.isScalar(pair.key) && pair.key.range) {
+        topKeyOffsets.set(String(pair.key.value), pair.key.range[0]);
+      }
+    }
+  }
+  return { root, text, topKeyOffsets };
+}
+
+// Anchors, aliases, merge keys, explicit tags, non-scalar keys and nesting
+// past the limit: the features where YAML readers part ways, or that let a
+// small file stand for a huge value.
+function refuseYamlFeatures(
+  yaml: YamlParser,
+  text: string,
+  doc: YamlDocument,
+  at: (offset: number) => { line: number; column: number },
+  fail: Fail,
+): void {
+  const depths = new Map<unknown, number>([[doc.contents, 1]]);
+  yaml.visit(doc, {
+    Alias(_key, node) {
+      throw fail(
+        `alias "*${node.source}": anchors and aliases are refused (they let readers expand one value many times)`,
+        at(node.range?.[0] ?? 0),
+      );
+    },
+    Pair(_key, pair) {
+      const key = pair.key;
+      if (key !== null && !yaml.isScalar(key)) {
+        throw fail(
+          "a key that is a mapping or a list: keys must be plain values",
+          at(yaml.isNode(key) ? key.range?.[0] ?? 0 : 0),
+        );
+      }
+      if (yaml.isScalar(key) && key.value === "<<") {
+        throw fail(
+          'merge key "<<": YAML 1.1 readers merge a mapping there, YAML 1.2 readers keep a key; refused',
+          at(key.range?.[0] ?? 0),
+        );
+      }
+    },
+    Node(_key, node, path) {
+      const start = node.range?.[0] ?? 0;
+      // A node's range starts at its value; its anchor or tag comes before.
+      const back = (token: string) => {
+        const found = text.lastIndexOf(token, start);
+        return found >= 0 ? found : start;
+      };
+      if (node.anchor) {
+        throw fail(
+          `anchor "&${node.anchor}": anchors and aliases are refused (they let readers expand one value many times)`,
+          at(back(`&${node.anchor}`)),
+        );
+      }
+      if (node.tag) {
+        throw fail(
+          `explicit tag ${
+            quoteValue(node.tag)
+          }: tags are refused (readers resolve them differently)`,
+          at(tagStart(text, back("!"))),
+        );
+      }
+      if (yaml.isCollection(node)) {
+        const parent = [...path].reverse().find((p) => yaml.isCollection(p));
+        const depth = (parent === undefined ? 0 : depths.get(parent) ?? 0) + 1;
+        if (depth > MAX_CONFIG_DEPTH) {
+          throw fail(
+            `nesting deeper than ${MAX_CONFIG_DEPTH} levels`,
+            at(start),
+          );
+        }
+        depths.set(node, depth);
+      }
+    },
+  });
+}
+
+// The first character of the tag whose last "!" is at `offset` ("!!str",
+// "!e!x", "!<tag:x>"): tags run to the preceding space or flow indicator.
+function tagStart(text: string, offset: number): number {
+  let start = offset;
+  while (start > 0 && !/[\s[\]{},]/.test(text[start - 1]!)) start--;
+  return start;
 }
 
 function parseJsonDocument(

@@ -132,7 +132,9 @@ export function managerInstructions(
       join(scripts, "pre-commit")
     }", and the line\n  ${tool} hook pre-push "$@"\nto "${
       join(scripts, "pre-push")
-    }" (husky passes git's arguments and standard input on).`;
+    }" (husky passes git's arguments and standard input on). To verify the configs after a checkout, merge or rebase, add the line\n  ${tool} hook <name> "$@"\nto "${
+      join(scripts, "post-checkout")
+    }", "post-merge" and "post-rewrite" beside it, with <name> the file's name.`;
   }
   const yaml = (text: string) => `'${text.replaceAll("'", "''")}'`;
   if (manager === "lefthook") {
@@ -147,6 +149,12 @@ export function managerInstructions(
       `    ${TOOL_NAME}:`,
       `      run: ${yaml(`${tool} hook pre-push {1} {2}`)}`,
       "      use_stdin: true",
+      ...["post-checkout", "post-merge", "post-rewrite"].flatMap((hook) => [
+        `${hook}:`,
+        "  commands:",
+        `    ${TOOL_NAME}:`,
+        `      run: ${yaml(`${tool} hook ${hook} {0}`)}`,
+      ]),
       'and run "lefthook install".',
     ].join("\n");
   }

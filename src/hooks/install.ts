@@ -1,12 +1,14 @@
 /**
- * `install` and `uninstall`: put our hook stubs where Git runs them, and
- * take them away again, never losing a hook that was there before.
+ * `install` and `uninstall`: put our hook stubs where Git runs them (the
+ * pre-commit and pre-push hooks, and the checkout hooks post-checkout,
+ * post-merge and post-rewrite), and take them away again, never losing a
+ * hook that was there before.
  *
  * - The folder is whatever `git rev-parse --git-path hooks` says (linked
  *   worktrees share the main one; `core.hooksPath` moves it).
  * - When `core.hooksPath` is set, we write there only when the folder is
- *   ours to write: no other hook manager's files, and no foreign
- *   pre-commit or pre-push hook. Otherwise we refuse and say how to call
+ *   ours to write: no other hook manager's files, and no foreign hook
+ *   of a name we install. Otherwise we refuse and say how to call
  *   the tool from that manager (hook_managers.ts), or to rerun with
  *   `--force`.
  * - A foreign hook is moved aside to `<hook>.mcp-orchestration-chained`
@@ -144,7 +146,7 @@ export async function findHooksFolder(
 }
 
 /**
- * Installs our pre-commit and pre-push stubs where Git runs hooks.
+ * Installs our stubs ({@linkcode HOOK_NAMES}) where Git runs hooks.
  *
  * @param repo The working tree.
  * @param options The command the stubs run, and `force`.
@@ -168,9 +170,10 @@ export async function findHooksFolder(
  * const repo = await findRepository(dir);
  * const command = ["/usr/local/bin/mcp-orchestration"];
  * const first = await installHooks(repo, { command });
- * assert.deepEqual(first.hooks.map((h) => h.action), ["installed", "installed"]);
+ * assert.deepEqual(first.hooks.map((h) => h.hook), ["pre-commit", "pre-push", "post-checkout", "post-merge", "post-rewrite"]);
+ * assert.ok(first.hooks.every((h) => h.action === "installed"));
  * const again = await installHooks(repo, { command });
- * assert.deepEqual(again.hooks.map((h) => h.action), ["unchanged", "unchanged"]);
+ * assert.ok(again.hooks.every((h) => h.action === "unchanged"));
  * assert.match(await readFile(join(first.hooksFolder, "pre-commit"), "utf8"), /^#!\/bin\/sh\n/);
  * await rm(dir, { recursive: true });
  * ```
@@ -241,7 +244,7 @@ export async function installHooks(
  * await writeFile(theirs, "#!/bin/sh\nmake lint\n", { mode: 0o755 });
  * await installHooks(repo, { command: ["/usr/local/bin/mcp-orchestration"] });
  * const report = await uninstallHooks(repo);
- * assert.deepEqual(report.hooks.map((h) => h.action), ["restored", "removed"]);
+ * assert.deepEqual(report.hooks.map((h) => h.action), ["restored", "removed", "removed", "removed", "removed"]);
  * assert.equal(await readFile(theirs, "utf8"), "#!/bin/sh\nmake lint\n");
  * await rm(dir, { recursive: true });
  * ```

@@ -6,14 +6,24 @@
  * A stub, in order:
  * 1. runs the hook that was there before us (moved aside to
  *    `<hook>.mcp-orchestration-chained`) with the same arguments and, for
- *    pre-push, the same standard input, and stops with its exit code if it
- *    fails;
+ *    pre-push and post-rewrite, the same standard input, and stops with its
+ *    exit code if it fails (a checkout hook only remembers it);
  * 2. with `MCP_ORCHESTRATION_SKIP=1`, warns loudly and exits 0;
  * 3. fails closed, saying how to reinstall, when the tool is gone;
  * 4. pre-commit only: exits 0 without starting the tool when nothing staged
  *    could concern it (see {@linkcode PRE_COMMIT_FAST_PATH}), so a commit
  *    that touches no MCP config costs one `git diff`, not a tool start;
- * 5. `exec`s `<command> hook <name> "$@"`.
+ *    post-checkout and post-rewrite: exit 0 when git changed no file (a
+ *    switch to the same commit, an amend);
+ * 5. `exec`s `<command> hook <name> "$@"`; a checkout hook instead runs it
+ *    and exits with its failure, else with the chained hook's.
+ *
+ * After a checkout, a merge or a rebase nothing can be stopped any more, so
+ * a checkout hook ({@linkcode CHECKOUT_HOOKS}) runs the tool even when the
+ * chained hook failed.
+ *
+ * pre-push and post-rewrite get git's lines on standard input, which the
+ * chained hook and the tool both read.
  *
  * @module
  */
@@ -23,13 +33,59 @@ import { LINK_MODES, PRE_COMMIT_NAMES } from "../configs/pre_commit_filter.ts";
 import { formatShellCommand, shellQuote } from "./launch.ts";
 
 /** The Git hooks the tool installs. */
-export type HookName = "pre-commit" | "pre-push";
+export type HookName =
+  | "pre-commit"
+  | "pre-push"
+  | "post-checkout"
+  | "post-merge"
+  | "post-rewrite";
 
 /** Every hook the tool installs, in install order. */
 export const HOOK_NAMES: readonly HookName[] = Object.freeze([
   "pre-commit",
   "pre-push",
+  "post-checkout",
+  "post-merge",
+  "post-rewrite",
 ]);
+
+/**
+ * The hooks that run after Git has changed the working tree (a checkout, a
+ * merge or pull, a rebase): they verify the working tree's configs and
+ * report loudly, but cannot undo what Git did.
+ */
+export const CHECKOUT_HOOKS: readonly HookName[] = Object.freeze([
+  "post-checkout",
+  "post-merge",
+  "post-rewrite",
+]);
+
+// Per hook: what skipping it leaves unchecked, and the git command the
+// "skip this once" advice names.
+const HOOK_TEXTS: Readonly<
+  Record<HookName, { skipped: string; command: string }>
+> = Object.freeze({
+  "pre-commit": {
+    skipped: "the MCP configs in this commit are NOT signed",
+    command: "git commit",
+  },
+  "pre-push": {
+    skipped: "the pushed MCP configs are NOT verified",
+    command: "git push",
+  },
+  "post-checkout": {
+    skipped: "the checked-out MCP configs are NOT verified",
+    command: "git switch",
+  },
+  "post-merge": {
+    skipped: "the merged MCP configs are NOT verified",
+    command: "git pull",
+  },
+  "post-rewrite": {
+    skipped: "the rebased MCP configs are NOT verified",
+    command: "git rebase",
+  },
+});
 
 /** The environment variable that skips our hooks (set to `1`). */
 export const SKIP_ENV = "MCP_ORCHESTRATION_SKIP";
@@ -73,42 +129,70 @@ export function hookStub(hook: HookName, command: readonly string[]): string {
   const say = (...texts: string[]) =>
     [`  printf >&2 '%s\\n'`, ...texts.map((text) => shellQuote(text))]
       .join(" \\\n    ");
+  // A failing chained pre-commit or pre-push hook stops git, so ours need
+  // not run; after a checkout nothing stops, so ours runs whatever the
+  // chained hook did, and the stub exits with the chained hook's failure
+  // when ours passes.
+  const after = CHECKOUT_HOOKS.includes(hook);
+  const onChainedFailure = after ? "status=$?" : "exit $?";
+  const done = after ? 'exit "$status"' : "exit 0";
   const lines = [
     "#!/bin/sh",
     `# ${TOOL_NAME} hook v${STUB_VERSION} (${hook}): installed by "${TOOL_NAME} install"; "${TOOL_NAME} uninstall" restores what was here`,
     `chained="\${0%/*}/${hook}${CHAINED_SUFFIX}"`,
+    ...(after ? ["status=0"] : []),
     'if [ -x "$chained" ]; then',
-    ...(hook === "pre-push" ? chainWithInput() : [
-      '  "$chained" "$@" || exit $?',
-    ]),
+    ...(hook === "pre-push" || hook === "post-rewrite"
+      ? chainWithInput(onChainedFailure)
+      : [`  "$chained" "$@" || ${onChainedFailure}`]),
     "fi",
     `if [ "\${${SKIP_ENV}-}" = 1 ]; then`,
     say(
       `${TOOL_NAME}: WARNING: ${SKIP_ENV}=1, so the ${hook} hook did NOT run: ${
-        hook === "pre-push"
-          ? "the pushed MCP configs are NOT verified"
-          : "the MCP configs in this commit are NOT signed"
+        HOOK_TEXTS[hook].skipped
       }`,
     ),
-    "  exit 0",
+    `  ${done}`,
     "fi",
     `if ${toolMissing(command)}; then`,
     say(
       `${TOOL_NAME}: cannot run the ${hook} hook: the tool is gone (moved, upgraded or uninstalled); the hook runs:`,
       `  ${formatShellCommand(command)}`,
       `Reinstall ${TOOL_NAME}, then run "${TOOL_NAME} install" in this repository again (or "${TOOL_NAME} uninstall" to remove its hooks).`,
-      `To skip the hook this once: ${SKIP_ENV}=1 ${
-        hook === "pre-push" ? "git push" : "git commit"
-      }`,
+      `To skip the hook this once: ${SKIP_ENV}=1 ${HOOK_TEXTS[hook].command}`,
     ),
     "  exit 1",
     "fi",
     ...(hook === "pre-commit" ? preCommitFastPath() : []),
-    `exec ${formatShellCommand(command)} hook ${hook} "$@"`,
+    ...(NOTHING_CHANGED[hook] ?? []),
+    ...(after
+      ? [
+        `${formatShellCommand(command)} hook ${hook} "$@" || exit $?`,
+        done,
+      ]
+      : [`exec ${formatShellCommand(command)} hook ${hook} "$@"`]),
     "",
   ];
   return lines.join("\n");
 }
+
+// The checkout hooks' quick exits, when git has changed no file: a
+// post-checkout from a commit to the same commit (git switch -c, git
+// checkout of the branch already out: flag 1, old = new; a file checkout,
+// flag 0, did change files), and post-rewrite after "git commit --amend"
+// (it rewrites a commit, never the working tree).
+const NOTHING_CHANGED: Partial<Record<HookName, readonly string[]>> = {
+  "post-checkout": [
+    'if [ "${3-}" = 1 ] && [ "${1-}" = "${2-}" ]; then',
+    '  exit "$status"',
+    "fi",
+  ],
+  "post-rewrite": [
+    'if [ "${1-}" = amend ]; then',
+    '  exit "$status"',
+    "fi",
+  ],
+};
 
 // A regular expression (POSIX ERE, as awk reads it; JavaScript reads it the
 // same) matching any of the texts given, as they are.
@@ -204,10 +288,11 @@ export function isOurHook(text: string): boolean {
   return second !== undefined && MARKER_PATTERN.test(second);
 }
 
-// pre-push: git writes the refs being pushed to standard input, which both
+// pre-push and post-rewrite: git writes lines to standard input (the refs
+// being pushed, the rewritten commits), which both
 // hooks must read; keep a copy, give it to the chained hook, then make it
 // our standard input and delete it before exec (exec would skip the trap).
-function chainWithInput(): string[] {
+function chainWithInput(onFailure: string): string[] {
   return [
     "  input=$(mktemp) || exit 1",
     `  trap 'rm -f "$input"' EXIT`,
@@ -215,7 +300,7 @@ function chainWithInput(): string[] {
     "  trap 'exit 130' INT",
     "  trap 'exit 143' TERM",
     '  cat >"$input" || exit 1',
-    '  "$chained" "$@" <"$input" || exit $?',
+    `  "$chained" "$@" <"$input" || ${onFailure}`,
     '  exec <"$input"',
     '  rm -f "$input"',
   ];

@@ -21,6 +21,7 @@ import {
 } from "../source/find_configs.ts";
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
+import { readIndex } from "../store/store.ts";
 import type { Repository } from "../git/repository.ts";
 import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
 import {
@@ -62,9 +63,13 @@ export async function discoverConfigs(
 ): Promise<Planned[]> {
   const kinds = await source.kinds();
   const named = options.paths?.filter((path) => !isStoreSigned(path));
+  let index: Promise<ReadonlyMap<string, string>> | undefined;
   const targets = named?.length === 0 ? [] : await findConfigs(source, {
     kinds,
     ...(named ? { paths: named } : {}),
+    // Read only for a settings file without MCP section: was it signed?
+    signed: async (path) =>
+      (await (index ??= readIndex(source.reader))).has(path),
   });
   // Signing before anyone is trusted still binds what is signed to this
   // repository: the trust list starts as its id alone.

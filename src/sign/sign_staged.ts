@@ -23,7 +23,8 @@ import {
 } from "../configs/config_kinds.ts";
 import { join } from "node:path";
 import { type ConfigSource, snapshotSource } from "../source/config_source.ts";
-import { hiddenConfigs } from "../source/find_configs.ts";
+import { findConfigs, hiddenConfigs } from "../source/find_configs.ts";
+import { readIndex } from "../store/store.ts";
 import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
 import { fileSystem } from "../_runtime/file_system.ts";
 import { GitObjects } from "../source/cat_file.ts";
@@ -136,8 +137,10 @@ async function stagedConfigs(
     source: { kind: "index" },
   });
   const kinds = await source.kinds();
-  const paths = changed.map(({ path }) => path).filter((path) =>
-    isStoreSigned(path) || findConfigKind(path, kinds)
+  const paths = await configPaths(
+    source,
+    kinds,
+    changed.map(({ path }) => path),
   );
   await refuseHiddenConfigs(source, changed, kinds);
   // The hook signs only what the commit changes. Every other config in
@@ -156,6 +159,26 @@ async function stagedConfigs(
     return undefined;
   }
   return { source, paths };
+}
+
+// The changed paths that are configs, and the trust list. A settings file
+// without MCP section (an editor setting changed) is none: such a commit
+// needs no key and signs nothing, unless the store signs that file already.
+async function configPaths(
+  source: ConfigSource,
+  kinds: readonly ConfigKind[],
+  changed: readonly string[],
+): Promise<string[]> {
+  const named = changed.filter((path) => findConfigKind(path, kinds));
+  let index: Promise<ReadonlyMap<string, string>> | undefined;
+  const configs = named.length === 0 ? [] : await findConfigs(source, {
+    kinds,
+    paths: named,
+    signed: async (path) =>
+      (await (index ??= readIndex(source.reader))).has(path),
+  });
+  const kept = new Set(configs.map((target) => target.path));
+  return changed.filter((path) => isStoreSigned(path) || kept.has(path));
 }
 
 async function refuseUnrelatedFailures(

@@ -11,6 +11,7 @@ import { MAX_CONFIG_BYTES, REPO_CONFIG_PATH, TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { comparePaths, type TreeEntry } from "../git/repository.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
+import { isMcpConfig } from "../configs/validate_config.ts";
 import type { ConfigSource } from "./config_source.ts";
 import {
   assertTreeLimits,
@@ -34,11 +35,28 @@ export interface ConfigTarget {
   hidden?: HiddenConfig;
 }
 
+/** Options for {@linkcode findConfigs}. */
+export interface FindConfigsOptions {
+  /** The kinds to recognise. */
+  kinds: readonly ConfigKind[];
+  /** Repository-relative paths the user named (default: every config). */
+  paths?: readonly string[];
+  /**
+   * Whether the store signs a path already. A settings file once signed
+   * stays a config after it loses its MCP section, so that the removal is
+   * a change that is signed too (verify checks every signed path anyway).
+   */
+  signed?: (path: string) => Promise<boolean>;
+}
+
 /**
- * Resolves the configs a command acts on.
+ * Resolves the configs a command acts on. A settings file (`.vscode/settings.json`,
+ * `.claude/settings.json`, …) is one only when it holds an MCP section or
+ * is signed already: it is read, and left out otherwise, named or not.
  *
  * @param source Where the files are.
- * @param options `kinds` to recognise, and the repository-relative `paths` the user named (if any).
+ * @param options `kinds` to recognise, the repository-relative `paths` the
+ * user named (if any), and which paths are `signed`.
  * @returns Targets sorted by path, without duplicates.
  * @throws {ToolError} `BAD_PATH` for a named path that is not a recognised config.
  *
@@ -49,7 +67,7 @@ export interface ConfigTarget {
  */
 export async function findConfigs(
   source: ConfigSource,
-  options: { kinds: readonly ConfigKind[]; paths?: readonly string[] },
+  options: FindConfigsOptions,
 ): Promise<ConfigTarget[]> {
   const targets = new Map<string, ConfigTarget>();
   if (options.paths && options.paths.length > 0) {
@@ -79,7 +97,32 @@ export async function findConfigs(
       targets.set(path, { path, kind, named: false, hidden });
     }
   }
-  return [...targets.values()].sort((a, b) => comparePaths(a.path, b.path));
+  const found: ConfigTarget[] = [];
+  for (const target of targets.values()) {
+    if (await isConfig(source, target, options.signed)) found.push(target);
+  }
+  return found.sort((a, b) => comparePaths(a.path, b.path));
+}
+
+// A settings file without MCP section is no config. Anything unclear (it
+// cannot be read, is too large, does not parse) keeps it one, so that it
+// fails where it is checked instead of being passed over.
+async function isConfig(
+  source: ConfigSource,
+  target: ConfigTarget,
+  signed: FindConfigsOptions["signed"],
+): Promise<boolean> {
+  if (!target.kind.settings || target.hidden) return true;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readConfigBytes(source, target.path);
+  } catch (error) {
+    if (error instanceof ToolError) return true;
+    throw error;
+  }
+  if (bytes === undefined) return true; // Missing: the caller says so.
+  if (await isMcpConfig(target.path, bytes, target.kind)) return true;
+  return signed ? await signed(target.path) : false;
 }
 
 /**

@@ -33,6 +33,58 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       ["Codex", "**/.codex/config.toml", "toml", "mcp_servers"],
       ["Windsurf", "**/mcp_config.json", "json", "mcpServers"],
       ["Cline", "**/cline_mcp_settings.json", "json", "mcpServers"],
+      ["Roo Code", "**/.roo/mcp.json", "json", "mcpServers"],
+      ["Kiro", "**/.kiro/settings/mcp.json", "json", "mcpServers"],
+      ["Kiro", "**/.kiro/agents/*.json", "json", "mcpServers"],
+      ["Amazon Q Developer", "**/.amazonq/mcp.json", "json", "mcpServers"],
+      [
+        "Amazon Q Developer",
+        "**/.amazonq/cli-agents/*.json",
+        "json",
+        "mcpServers",
+      ],
+      ["JetBrains Junie", "**/.junie/mcp/mcp.json", "json", "mcpServers"],
+      ["opencode", "**/opencode.json", "jsonc", "mcp"],
+      ["opencode", "**/opencode.jsonc", "jsonc", "mcp"],
+      ["Continue", "**/.continue/mcpServers/*.yaml", "yaml", "mcpServers"],
+      ["Continue", "**/.continue/mcpServers/*.yml", "yaml", "mcpServers"],
+      ["Continue", "**/.continue/mcpServers/*.json", "json", "mcpServers"],
+      ["Claude Code", "**/.claude/settings.json", "json", "mcpServers"],
+      ["Claude Code", "**/.claude/settings.local.json", "json", "mcpServers"],
+      ["VS Code", "**/.vscode/settings.json", "jsonc", "mcp"],
+      ["Copilot CLI", "**/.github/mcp.json", "json", "mcpServers"],
+      ["Qwen Code", "**/.qwen/settings.json", "json", "mcpServers"],
+      ["Qwen Code", "**/.qwen/settings.local.json", "json", "mcpServers"],
+    ],
+  );
+  // The other keys of a table, list tables and settings files.
+  assertEquals(
+    BUILTIN_CONFIG_KINDS.filter((k) => k.otherServersKeys).map((k) => [
+      k.pattern,
+      k.otherServersKeys,
+    ]),
+    [["**/.mcp.json", ["servers"]], ["**/.github/mcp.json", ["servers"]]],
+  );
+  assertEquals(
+    BUILTIN_CONFIG_KINDS.filter((k) => k.serversList).map((k) => k.pattern),
+    [
+      "**/.continue/mcpServers/*.yaml",
+      "**/.continue/mcpServers/*.yml",
+      "**/.continue/mcpServers/*.json",
+    ],
+  );
+  assertEquals(
+    BUILTIN_CONFIG_KINDS.filter((k) => k.settings).map((k) => k.pattern),
+    [
+      "**/.kiro/agents/*.json",
+      "**/.amazonq/cli-agents/*.json",
+      "**/opencode.json",
+      "**/opencode.jsonc",
+      "**/.claude/settings.json",
+      "**/.claude/settings.local.json",
+      "**/.vscode/settings.json",
+      "**/.qwen/settings.json",
+      "**/.qwen/settings.local.json",
     ],
   );
 });
@@ -45,7 +97,10 @@ Deno.test("the built-in kinds cannot be changed at run time", () => {
   throws(() => {
     (BUILTIN_CONFIG_KINDS[0] as ConfigKind).pattern = "nothing";
   }, TypeError);
-  strictEqual(BUILTIN_CONFIG_KINDS.length, 9);
+  throws(() => {
+    (BUILTIN_CONFIG_KINDS[0]!.otherServersKeys as string[]).push("x");
+  }, TypeError);
+  strictEqual(BUILTIN_CONFIG_KINDS.length, 26);
 });
 
 Deno.test("findConfigKind recognises every built-in file at the root and at any depth", () => {
@@ -59,6 +114,23 @@ Deno.test("findConfigKind recognises every built-in file at the root and at any 
     [".codex/config.toml", "Codex"],
     ["mcp_config.json", "Windsurf"],
     ["cline_mcp_settings.json", "Cline"],
+    [".roo/mcp.json", "Roo Code"],
+    [".kiro/settings/mcp.json", "Kiro"],
+    [".kiro/agents/reviewer.json", "Kiro"],
+    [".amazonq/mcp.json", "Amazon Q Developer"],
+    [".amazonq/cli-agents/dev.json", "Amazon Q Developer"],
+    [".junie/mcp/mcp.json", "JetBrains Junie"],
+    ["opencode.json", "opencode"],
+    [".opencode/opencode.jsonc", "opencode"],
+    [".continue/mcpServers/db.yaml", "Continue"],
+    [".continue/mcpServers/db.yml", "Continue"],
+    [".continue/mcpServers/db.json", "Continue"],
+    [".claude/settings.json", "Claude Code"],
+    [".claude/settings.local.json", "Claude Code"],
+    [".vscode/settings.json", "VS Code"],
+    [".github/mcp.json", "Copilot CLI"],
+    [".qwen/settings.json", "Qwen Code"],
+    [".qwen/settings.local.json", "Qwen Code"],
   ];
   for (const [path, client] of cases) {
     for (const prefix of ["", "packages/api/", "a/b/c/d/"]) {
@@ -80,7 +152,12 @@ Deno.test("findConfigKind ignores other files, the store and .git folders", () =
     ".mcp.json/x",
     ".cursor/mcp.json5",
     ".cursor/x/mcp.json",
-    ".vscode/settings.json",
+    ".vscode/extensions.json",
+    ".claude/commands.json",
+    ".kiro/agents/x/y.json",
+    ".kiro/agents.json",
+    ".continue/mcpServers/notes.md",
+    ".continue/config.yaml",
     "vscode/mcp.json",
     ".codex/config.json",
     "settings.json",
@@ -329,7 +406,12 @@ Deno.test("mayBeConfigName: the names a config path can end in", () => {
   ) {
     assert(mayBeConfigName(name, BUILTIN_CONFIG_KINDS), name);
   }
-  for (const name of ["README.md", "mcp.jsonc", "x.json"]) {
+  // Folders of configs (".kiro/agents/*.json", ".continue/mcpServers/*.yaml")
+  // make any JSON or YAML name a possible config name.
+  for (const name of ["x.json", "x.YAML", "x.yml"]) {
+    assert(mayBeConfigName(name, BUILTIN_CONFIG_KINDS), name);
+  }
+  for (const name of ["README.md", "mcp.jsonc", "x.toml", "x.json5"]) {
     assert(!mayBeConfigName(name, BUILTIN_CONFIG_KINDS), name);
   }
   assert(mayBeConfigName("x.json", [kind("tools/*.json")]));

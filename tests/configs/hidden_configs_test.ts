@@ -153,9 +153,21 @@ Deno.test("findHiddenConfigs: what each kind of link or submodule reports", () =
       "app -> packages/app",
       "packages/app/src/.vscode/mcp.json",
     ], [["app/src/.vscode/mcp.json", "app", /as "app\/src\/\.vscode/]]],
+    // Whether a settings file holds an MCP section is read from its bytes,
+    // which a link hides: reported like any config seen through it.
+    ["a link to a folder holding a settings file or a folder of configs", [
+      ".vscode -> editor",
+      "editor/settings.json",
+      "agents -> shared/agents",
+      ".kiro/agents -> ../agents",
+      "shared/agents/reviewer.json",
+    ], [
+      [".kiro/agents", ".kiro/agents", /itself a symbolic link/],
+      [".vscode/settings.json", ".vscode", /as "\.vscode\/settings\.json"/],
+    ]],
     ["a link to a folder whose files a client does not read as configs", [
       "app -> packages/app",
-      "packages/app/.vscode/settings.json",
+      "packages/app/.vscode/extensions.json",
       "packages/app/config.toml",
       "packages/app/mcp.json",
       "docs -> site",

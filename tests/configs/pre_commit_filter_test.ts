@@ -90,6 +90,13 @@ const CASES: [StagedPath, boolean, boolean][] = [
   [file("docs/mcp.md"), false, false],
   [file("mcp.json.bak"), false, true], // the stub reads names as substrings
   [file("docs/Settings.JSON"), true, true],
+  // A folder of configs: its files, not every JSON or YAML file.
+  [file("package.json"), false, false],
+  [file(".github/workflows/ci.yml"), false, false],
+  [file("pkg/.Kiro/Agents. /reviewer.JSON"), true, true],
+  [file(".continue/mcpServers/db.yaml"), true, true],
+  [file(".continue/mcpServers/notes.md"), false, true], // the stub reads names as substrings
+  [file(".kiro/agents/README.md"), false, true],
   [file(".gitattributes"), true, true],
   [file("a/b/.GitAttributes. "), true, true],
   [file(".mcp-orchestration/index"), true, true],
@@ -108,8 +115,11 @@ const CASES: [StagedPath, boolean, boolean][] = [
 
 Deno.test("the stub's table is the tool's: every built-in config name is in it", () => {
   for (const kind of BUILTIN_CONFIG_KINDS) {
-    const name = kind.pattern.slice(kind.pattern.lastIndexOf("/") + 1);
-    assert.ok(PRE_COMMIT_NAMES.includes(name), name);
+    const segments = kind.pattern.split("/");
+    const name = segments.at(-1)!;
+    // A folder of configs (".kiro/agents/*.json") is known by the folder.
+    const stubName = name.includes("*") ? segments.at(-2)! : name;
+    assert.ok(PRE_COMMIT_NAMES.includes(stubName), stubName);
   }
 });
 

@@ -110,6 +110,16 @@ Deno.test("loadConfigKinds adds the repository's patterns after the built-ins", 
     strictEqual(findConfigKind("a/b/agents.toml", kinds)?.format, "toml");
     strictEqual(findConfigKind(".mcp.json", kinds)?.client, "Claude Code");
   });
+  // YAML too, read as strictly as Continue's blocks.
+  await withRepo({
+    [REPO_CONFIG_PATH]: JSON.stringify({
+      version: 1,
+      configs: [{ pattern: "agents/*.yaml", format: "yaml", servers: "mcp" }],
+    }),
+  }, async (root) => {
+    const kinds = await loadConfigKinds(root);
+    strictEqual(findConfigKind("agents/a.yaml", kinds)?.format, "yaml");
+  });
   // An empty list is allowed.
   await withRepo(
     { [REPO_CONFIG_PATH]: '{"version": 1, "configs": []}' },
@@ -149,7 +159,8 @@ Deno.test("loadConfigKinds refuses every malformed config.json field", async () 
     ['"pattern"', withEntry({}, "pattern")],
     ['"format"', withEntry({}, "format")],
     ['"servers"', withEntry({}, "servers")],
-    ["configs[0].format", withEntry({ format: "yaml" })],
+    ["configs[0].format", withEntry({ format: "yml" })],
+    ["configs[0].format", withEntry({ format: "YAML" })],
     ["configs[0].format", withEntry({ format: "JSON" })],
     ["configs[0].pattern", withEntry({ pattern: "" })],
     ["configs[0].pattern", withEntry({ pattern: 7 })],

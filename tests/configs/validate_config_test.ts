@@ -15,6 +15,7 @@ import {
   parseConfig,
   validateConfig,
 } from "../../src/configs/validate_config.ts";
+import { NEW_CLIENT_FIXTURES } from "../support/client_fixtures.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -194,6 +195,8 @@ args = ["search-mcp"]
 `,
   },
 ];
+
+REALISTIC.push(...NEW_CLIENT_FIXTURES);
 
 Deno.test("validateConfig accepts a realistic config of every built-in client", async () => {
   assertEquals(
@@ -418,7 +421,19 @@ Deno.test("validateConfig requires a top-level object with the client's server t
     [".mcp.json", '\n  "mcpServers"', [2, 3]],
     [".mcp.json", "null", [1, 1]],
     [".mcp.json", "{}", undefined],
-    [".mcp.json", '{"servers": {}}', undefined],
+    // Claude Code reads "mcpServers", Visual Studio "servers": never both.
+    [".mcp.json", '{"mcpServers": {}, "servers": {}}', [1, 20]],
+    [".mcp.json", '{"servers": {}, "x": 1, "mcpServers": {}}', [1, 25]],
+    [".mcp.json", '{"mcpservers": {}}', undefined],
+    [".mcp.json", '{"servers": []}', [1, 2]],
+    // A settings file's MCP section has the client's shape.
+    [".vscode/settings.json", '{"mcp": []}', [1, 2]],
+    ["opencode.json", '{"mcp": "on"}', [1, 2]],
+    [".claude/settings.json", '{"mcpServers": true}', [1, 2]],
+    // Continue's blocks list their servers; a file holds one block.
+    [".continue/mcpServers/a.yaml", "name: x\n", undefined],
+    [".continue/mcpServers/a.yaml", "mcpServers: 1\n", [1, 1]],
+    [".continue/mcpServers/a.json", '{"mcpServers": "x"}', [1, 2]],
     [".vscode/mcp.json", '{"mcpServers": {}}', undefined],
     [".zed/settings.json", '{"mcpServers": {}}', undefined],
     [".mcp.json", '{\n  "mcpServers": []\n}', [2, 3]],

@@ -61,6 +61,20 @@ async function adoptedHistory(
   return { h1, h2, adopt };
 }
 
+/**
+ * Checks out a new branch at a commit from before adoption. The checkout
+ * hooks report its unsigned configs loudly and exit 1 (they cannot undo a
+ * checkout); the checkout itself is done.
+ */
+async function checkoutOld(flow: Flow, branch: string, at: string) {
+  const result = await flow.git(["checkout", "-q", "-b", branch, at]);
+  assert.match(result.stderr + `exit ${result.code}`, /UNSIGNED|exit 0/);
+  assert.equal(
+    (await flow.ok(["rev-parse", "--abbrev-ref", "HEAD"])).trim(),
+    branch,
+  );
+}
+
 Deno.test({
   name:
     "adoption: init on a history with configs, then the first push to an empty remote; old commits are reported before adoption",
@@ -178,7 +192,7 @@ Deno.test({
     await using flow = await createFlow();
     const { h1 } = await adoptedHistory(flow);
     await push(flow, "main");
-    await flow.ok(["checkout", "-q", "-b", "side", h1]);
+    await checkoutOld(flow, "side", h1);
     await write(flow, { ".cursor/mcp.json": config("curl-evil") });
     const side = await forceCommit(flow, "side: an unsigned config");
     await flow.ok(["checkout", "-q", "main"]);
@@ -212,7 +226,7 @@ Deno.test({
     const { h1, h2 } = await adoptedHistory(flow);
     await push(flow, "main");
     await flow.ok(["remote", "set-head", "origin", "main"]);
-    await flow.ok(["checkout", "-q", "-b", "old", h1]);
+    await checkoutOld(flow, "old", h1);
     await write(flow, { ".mcp.json": EVIL });
     const old = await forceCommit(
       flow,

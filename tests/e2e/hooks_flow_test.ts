@@ -472,7 +472,12 @@ Deno.test({
 
       // A new branch with a bad commit of its own is refused, naming that
       // commit and not the one the remote already has.
-      await flow.ok(["checkout", "-q", "-b", "bad", "main"]);
+      // main holds the tampered config: the post-checkout hook says so (and
+      // cannot undo the checkout).
+      const toBad = await flow.git(["checkout", "-q", "-b", "bad", "main"]);
+      assert.equal(toBad.code, 1);
+      assert.match(toBad.stderr, /FAIL {2}\.mcp\.json {2}TAMPERED/);
+      assert.equal(await revParse(flow, "bad"), tampered);
       await flow.repo.write(".mcp.json", V3);
       await flow.ok(["commit", "-q", "-a", "--no-verify", "-m", "bad"]);
       const bad = await revParse(flow, "HEAD");

@@ -556,6 +556,9 @@ Deno.test({
     assert.deepEqual(before.hooks.hooks.map((h) => [h.hook, h.state]), [
       ["pre-commit", "missing"],
       ["pre-push", "missing"],
+      ["post-checkout", "missing"],
+      ["post-merge", "missing"],
+      ["post-rewrite", "missing"],
     ]);
     assert.equal(before.key.keyId, null);
     assert.match(before.key.problem ?? "", /keys init/);
@@ -741,6 +744,9 @@ Deno.test({
     assert.deepEqual(value.hooks.hooks.map((h) => h.state), [
       "ours",
       "foreign",
+      "ours",
+      "ours",
+      "ours",
     ]);
     assert.deepEqual(
       value.configs.map((

@@ -24,6 +24,7 @@ import {
 import { formatShellCommand } from "../../src/hooks/launch.ts";
 import {
   CHAINED_SUFFIX,
+  CHECKOUT_HOOKS,
   type HookName,
   hookStub,
   isOurHook,
@@ -164,6 +165,12 @@ function actions(report: InstallReport): string[] {
   return report.hooks.map((line) => `${line.hook} ${line.action}`);
 }
 
+// The checkout hooks, which these tests leave to git alone: one action
+// line each, after pre-commit's and pre-push's.
+function checkoutHooks(action: string): string[] {
+  return CHECKOUT_HOOKS.map((hook) => `${hook} ${action}`);
+}
+
 // A recording "tool" or foreign hook: writes its arguments and standard
 // input next to itself ("<path>.args", "<path>.stdin"), then exits with
 // the number in "<path>.exit" if there is one.
@@ -241,6 +248,11 @@ Deno.test({
         path: join(hooks, "pre-push"),
         chained: join(hooks, "pre-push" + CHAINED_SUFFIX),
       },
+      ...CHECKOUT_HOOKS.map((hook) => ({
+        hook,
+        action: "installed",
+        path: join(hooks, hook),
+      })),
     ]);
     for (const hook of ["pre-commit", "pre-push"] as const) {
       const path = join(hooks, hook);
@@ -261,11 +273,16 @@ Deno.test({
     assert.deepEqual(actions(removed), [
       "pre-commit restored",
       "pre-push restored",
+      ...checkoutHooks("removed"),
     ]);
     assert.deepEqual(await folderState(hooks), before);
 
     const again = await cliJson(repo, ["uninstall"]);
-    assert.deepEqual(actions(again), ["pre-commit absent", "pre-push absent"]);
+    assert.deepEqual(actions(again), [
+      "pre-commit absent",
+      "pre-push absent",
+      ...checkoutHooks("absent"),
+    ]);
     assert.deepEqual(await folderState(hooks), before);
   },
 });
@@ -281,6 +298,7 @@ Deno.test({
     assert.deepEqual(actions(first), [
       "pre-commit installed",
       "pre-push chained",
+      ...checkoutHooks("installed"),
     ]);
     const state = await folderState(hooks);
 
@@ -288,6 +306,7 @@ Deno.test({
     assert.deepEqual(actions(second), [
       "pre-commit unchanged",
       "pre-push unchanged",
+      ...checkoutHooks("unchanged"),
     ]);
     assert.equal(
       second.hooks[1]?.chained,
@@ -302,6 +321,7 @@ Deno.test({
     assert.deepEqual(actions(other), [
       "pre-commit updated",
       "pre-push updated",
+      ...checkoutHooks("updated"),
     ]);
     assert.equal(
       await Deno.readTextFile(join(hooks, "pre-push")),
@@ -314,7 +334,11 @@ Deno.test({
     );
 
     const back = await cliJson(repo, ["install"]);
-    assert.deepEqual(actions(back), ["pre-commit updated", "pre-push updated"]);
+    assert.deepEqual(actions(back), [
+      "pre-commit updated",
+      "pre-push updated",
+      ...checkoutHooks("updated"),
+    ]);
 
     // A stub that lost its execute bits is repaired, not "unchanged".
     await Deno.chmod(join(hooks, "pre-commit"), 0o644);
@@ -322,6 +346,7 @@ Deno.test({
     assert.deepEqual(actions(repaired), [
       "pre-commit updated",
       "pre-push unchanged",
+      ...checkoutHooks("unchanged"),
     ]);
     const after = await folderState(hooks);
     for (
@@ -352,6 +377,7 @@ Deno.test({
     assert.deepEqual(actions(report), [
       "pre-commit kept-foreign",
       "pre-push removed",
+      ...checkoutHooks("removed"),
     ]);
     assert.equal(report.warnings.length, 1);
     assert.match(
@@ -403,6 +429,7 @@ Deno.test({
       assert.deepEqual(actions(report), [
         "pre-commit chained",
         "pre-push chained",
+        ...checkoutHooks("installed"),
       ]);
 
       const committed = await commit(repo);
@@ -697,6 +724,7 @@ Deno.test({
     assert.deepEqual(actions(report), [
       "pre-commit installed",
       "pre-push installed",
+      ...checkoutHooks("installed"),
     ]);
     // The folder is in the working tree: a reminder not to commit it.
     assert.equal(report.warnings.length, 1);
@@ -714,6 +742,7 @@ Deno.test({
     assert.deepEqual(actions(removed), [
       "pre-commit removed",
       "pre-push removed",
+      ...checkoutHooks("removed"),
     ]);
     assert.deepEqual([...(await folderState(folder)).keys()], []);
   },
@@ -733,6 +762,7 @@ Deno.test({
     assert.deepEqual(actions(report), [
       "pre-commit installed",
       "pre-push installed",
+      ...checkoutHooks("installed"),
     ]);
     assert.ok(
       isOurHook(await Deno.readTextFile(join(hooksDir(repo), "pre-commit"))),
@@ -751,11 +781,13 @@ Deno.test({
     assert.deepEqual(actions(again), [
       "pre-commit unchanged",
       "pre-push unchanged",
+      ...checkoutHooks("unchanged"),
     ]);
     const removed = await cliJson(repo, ["uninstall"], { cwd: worktree });
     assert.deepEqual(actions(removed), [
       "pre-commit removed",
       "pre-push removed",
+      ...checkoutHooks("removed"),
     ]);
   },
 });
@@ -780,7 +812,11 @@ Deno.test("uninstall without a hooks folder has nothing to do", async () => {
   await using repo = await createTempRepo();
   await Deno.remove(hooksDir(repo), { recursive: true });
   const report = await uninstallHooks(await findRepository(repo.root));
-  assert.deepEqual(actions(report), ["pre-commit absent", "pre-push absent"]);
+  assert.deepEqual(actions(report), [
+    "pre-commit absent",
+    "pre-push absent",
+    ...checkoutHooks("absent"),
+  ]);
   assert.equal(await readOrNull(hooksDir(repo)), null);
   // install creates it.
   const installed = await installHooks(await findRepository(repo.root), {
@@ -789,6 +825,7 @@ Deno.test("uninstall without a hooks folder has nothing to do", async () => {
   assert.deepEqual(actions(installed), [
     "pre-commit installed",
     "pre-push installed",
+    ...checkoutHooks("installed"),
   ]);
 });
 

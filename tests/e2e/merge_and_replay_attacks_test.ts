@@ -541,8 +541,22 @@ Deno.test({
       await write(flow, { ".mcp.json": EVIL });
       await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
       await forceCommit(flow, "mallory's own");
-      await flow.ok(["checkout", "-q", "main"]);
-      await flow.ok(["checkout", "mallory", "--", STORE, ".mcp.json"]);
+      // The post-checkout hook says so, loudly, at each step (it cannot
+      // stop either checkout).
+      const toMain = await flow.git(["checkout", "-q", "main"]);
+      assert.equal(toMain.code, 1);
+      assert.match(toMain.stderr, /could NOT be verified/);
+      assertCliError(toMain, "INVALID_FORMAT", /over the limit of 1048576/);
+      const taken = await flow.git([
+        "checkout",
+        "mallory",
+        "--",
+        STORE,
+        ".mcp.json",
+      ]);
+      // Mallory's list and config agree with each other: the working tree
+      // alone cannot tell whose list it is, history can (below).
+      assert.equal(taken.code, 0, taken.stderr);
       const swapped = await forceCommit(flow, "mallory's list");
       const range = await verifyHistory(flow, ["--range", `${base}..HEAD`]);
       assertCommitFails(range, huge, ALLOWED_SIGNERS, [

@@ -256,7 +256,7 @@ if [ ! -e .mcp-orchestration/config.json ] &&
     { split($1, mode, " "); path = tolower($2) }
     $0 != "" && NF != 2 { found = 1 }
     mode[1] ~ /^:(120000|160000)$/ || mode[2] ~ /^(120000|160000)$/ { found = 1 }
-    path ~ /^"|^\\.mcp-orchestration\\/|mcp\\.json|claude_desktop_config\\.json|settings\\.json|config\\.toml|mcp_config\\.json|\\.gitattributes/ { found = 1 }
+    path ~ /^"|^\\.mcp-orchestration\\/|mcp\\.json|claude_desktop_config\\.json|settings\\.json|config\\.toml|mcp_config\\.json|agents|opencode\\.json|mcpservers|settings\\.local\\.json|\\.gitattributes/ { found = 1 }
     END { exit found }'; then
   exit 0
 fi
@@ -477,9 +477,14 @@ Deno.test({
   },
 });
 
+const SHA_A = "a".repeat(40);
+const SHA_B = "b".repeat(40);
+
 const OUTCOMES: {
   name: string;
   hook: HookName;
+  /** The hook's arguments (default ["a1"]). */
+  args?: string[];
   chained?: string;
   env?: Record<string, string>;
   code: number;
@@ -551,6 +556,81 @@ const OUTCOMES: {
     code: 0,
     toolRuns: true,
   },
+  {
+    name:
+      "post-checkout to the same commit changed no file: the tool does not start",
+    hook: "post-checkout",
+    args: [SHA_A, SHA_A, "1"],
+    code: 0,
+    toolRuns: false,
+  },
+  {
+    name: "post-checkout to another commit starts the tool",
+    hook: "post-checkout",
+    args: [SHA_A, SHA_B, "1"],
+    code: 0,
+    toolRuns: true,
+  },
+  {
+    name: "a file checkout (flag 0) starts the tool, even on the same commit",
+    hook: "post-checkout",
+    args: [SHA_A, SHA_A, "0"],
+    code: 0,
+    toolRuns: true,
+  },
+  {
+    name:
+      "post-rewrite after an amend changed no file: the tool does not start",
+    hook: "post-rewrite",
+    args: ["amend"],
+    code: 0,
+    toolRuns: false,
+  },
+  {
+    name: "post-rewrite after a rebase starts the tool",
+    hook: "post-rewrite",
+    args: ["rebase"],
+    code: 0,
+    toolRuns: true,
+  },
+  {
+    name:
+      "a failing chained checkout hook does not stop ours, and its status is kept",
+    hook: "post-merge",
+    args: ["0"],
+    chained: CHAINED_RECORDER,
+    env: { CHAINED_EXIT: "5" },
+    code: 5,
+    toolRuns: true,
+  },
+  {
+    name: "after a failing chained checkout hook, our failure is the status",
+    hook: "post-checkout",
+    args: [SHA_A, SHA_B, "1"],
+    chained: CHAINED_RECORDER,
+    env: { CHAINED_EXIT: "5", TOOL_EXIT: "1" },
+    code: 1,
+    toolRuns: true,
+  },
+  {
+    name: "a checkout hook's own failure is its status",
+    hook: "post-merge",
+    args: ["0"],
+    env: { TOOL_EXIT: "1" },
+    code: 1,
+    toolRuns: true,
+  },
+  {
+    name: "MCP_ORCHESTRATION_SKIP=1 in post-merge keeps the chained status",
+    hook: "post-merge",
+    args: ["0"],
+    chained: CHAINED_RECORDER,
+    env: { MCP_ORCHESTRATION_SKIP: "1", CHAINED_EXIT: "4" },
+    code: 4,
+    toolRuns: false,
+    stderr:
+      /WARNING: .*post-merge hook did NOT run: the merged MCP configs are NOT verified/,
+  },
 ];
 
 for (const c of OUTCOMES) {
@@ -563,7 +643,7 @@ for (const c of OUTCOMES) {
         if (c.chained === "#!/bin/sh\nexit 9\n") {
           await Deno.chmod(join(b.hooksDir, c.hook + CHAINED_SUFFIX), 0o644);
         }
-        const out = await run(join(b.hooksDir, c.hook), ["a1"], {
+        const out = await run(join(b.hooksDir, c.hook), c.args ?? ["a1"], {
           stdin: PUSH_INPUT,
           cwd: b.repo,
           ...(c.env ? { env: c.env } : {}),

@@ -54,6 +54,8 @@ export interface CliOptions {
   stdin?: string | Uint8Array;
   /** Kills the tool when aborted (its result then has the signal's exit code). */
   signal?: AbortSignal;
+  /** Deno's permission flags for `deno run` (default PERMISSION_FLAGS; `exec` needs EXEC_PERMISSION_FLAGS). */
+  permissions?: readonly string[];
 }
 
 // Passed to a `deno run` child only: where Deno keeps its module cache, and
@@ -79,6 +81,7 @@ let denoDir: Promise<string> | undefined;
  */
 export function cliInvocation(
   args: readonly string[],
+  permissions: readonly string[] = PERMISSION_FLAGS,
 ): { command: string; args: string[] } {
   const bin = Deno.env.get(TEST_BIN_ENV);
   if (bin) {
@@ -89,7 +92,7 @@ export function cliInvocation(
   }
   return {
     command: Deno.execPath(),
-    args: ["run", ...PERMISSION_FLAGS, MOD_PATH, ...args],
+    args: ["run", ...permissions, MOD_PATH, ...args],
   };
 }
 
@@ -106,7 +109,7 @@ export async function runCli(
   args: string[],
   options: CliOptions,
 ): Promise<CliResult> {
-  const invocation = cliInvocation(args);
+  const invocation = cliInvocation(args, options.permissions);
   const env: Record<string, string> = {
     ...gitEnv(options.home),
     ...(Deno.env.get(TEST_BIN_ENV) ? {} : await denoEnv()),

@@ -55,6 +55,14 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
     notRunnable:
       "a GitHub Actions workflow: only GitHub runs it; tests/dist/github_action_test.ts runs the action it uses",
   },
+  "checkout-report": {
+    notRunnable:
+      "what a checkout hook prints, not a command; tests/e2e/checkout_exec_test.ts checks the real report",
+  },
+  "exec-permissions": {
+    notRunnable:
+      "starts Claude Code, which no test machine has; tests/e2e/checkout_exec_test.ts runs exec with these flags, and tests/permissions_test.ts checks them",
+  },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-commit": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-push": { runBy: "tests/docs/readme_test.ts" },

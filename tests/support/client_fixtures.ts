@@ -1,0 +1,307 @@
+/**
+ * One realistic config per client kind added for issue 11, in the shape
+ * that client's documentation shows (docs/FORMAT.md, "Config kinds", names
+ * the page), and the settings files that hold no MCP section. Shared by the
+ * unit tests (tests/configs/) and the per-client end-to-end test.
+ *
+ * @module
+ */
+
+/** A config file's path and text. */
+export interface ClientFixture {
+  /** Repository-relative path. */
+  path: string;
+  /** Its text, as a user would write it. */
+  text: string;
+}
+
+/** One fixture per new built-in kind, in BUILTIN_CONFIG_KINDS order. */
+export const NEW_CLIENT_FIXTURES: readonly ClientFixture[] = [
+  {
+    path: ".roo/mcp.json",
+    text: `{
+  "mcpServers": {
+    "cognee": { "type": "sse", "url": "http://localhost:8000/sse", "disabled": false },
+    "files": {
+      "command": "npx",
+      "args": ["-y", "@modelcontextprotocol/server-filesystem", "."],
+      "alwaysAllow": ["read_file"]
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".kiro/settings/mcp.json",
+    text: `{
+  "mcpServers": {
+    "aws-docs": {
+      "command": "uvx",
+      "args": ["awslabs.aws-documentation-mcp-server@latest"],
+      "env": { "FASTMCP_LOG_LEVEL": "ERROR" },
+      "disabled": false,
+      "autoApprove": [],
+      "disabledTools": ["search_documentation"]
+    },
+    "api-server": {
+      "url": "https://api.example.com/mcp",
+      "headers": { "Authorization": "Bearer \${API_TOKEN}" }
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".kiro/agents/reviewer.json",
+    text: `{
+  "name": "reviewer",
+  "description": "Reviews pull requests",
+  "prompt": "You review code for security problems.",
+  "mcpServers": {
+    "fetch": { "command": "uvx", "args": ["mcp-server-fetch"] }
+  },
+  "tools": ["read", "@fetch"],
+  "allowedTools": ["read"],
+  "includeMcpJson": false
+}
+`,
+  },
+  {
+    path: ".amazonq/mcp.json",
+    text: `{
+  "mcpServers": {
+    "aws-docs": {
+      "command": "uvx",
+      "args": ["awslabs.aws-documentation-mcp-server@latest"],
+      "env": { "FASTMCP_LOG_LEVEL": "ERROR" },
+      "timeout": 60000,
+      "disabled": false
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".amazonq/cli-agents/dev.json",
+    text: `{
+  "$schema": "https://raw.githubusercontent.com/aws/amazon-q-developer-cli/refs/heads/main/schemas/agent-v1.json",
+  "name": "dev",
+  "description": "Everyday development",
+  "mcpServers": {
+    "git": { "command": "uvx", "args": ["mcp-server-git", "--repository", "."] }
+  },
+  "tools": ["*"],
+  "allowedTools": ["fs_read", "@git/git_status"],
+  "resources": ["file://README.md"],
+  "useLegacyMcpJson": true
+}
+`,
+  },
+  {
+    path: ".junie/mcp/mcp.json",
+    text: `{
+  "mcpServers": {
+    "playwright": { "command": "npx", "args": ["@playwright/mcp@latest"] }
+  }
+}
+`,
+  },
+  {
+    path: "opencode.json",
+    text: `{
+  "$schema": "https://opencode.ai/config.json",
+  "model": "anthropic/claude-sonnet-4-5",
+  "mcp": {
+    "my-local-mcp-server": {
+      "type": "local",
+      "command": ["bun", "x", "my-mcp-command"],
+      "enabled": true,
+      "environment": { "MY_ENV_VAR": "my_env_var_value" }
+    },
+    "my-remote-mcp": {
+      "type": "remote",
+      "url": "https://my-mcp-server.com",
+      "headers": { "Authorization": "Bearer MY_API_KEY" }
+    }
+  }
+}
+`,
+  },
+  {
+    path: "opencode.jsonc",
+    text: `{
+  "$schema": "https://opencode.ai/config.json",
+  // Servers the whole team uses
+  "mcp": {
+    "jira": {
+      "type": "remote",
+      "url": "https://jira.example.com/mcp",
+      "enabled": true,
+    },
+  },
+}
+`,
+  },
+  {
+    path: ".continue/mcpServers/playwright-mcp.yaml",
+    text: `name: Playwright mcpServer
+version: 0.0.1
+schema: v1
+mcpServers:
+  - name: Browser search
+    command: npx
+    args:
+      - "@playwright/mcp@latest"
+`,
+  },
+  {
+    path: ".continue/mcpServers/docs.yml",
+    text: `# Continue's documentation, as a remote server
+name: Continue docs
+version: 0.0.1
+schema: v1
+mcpServers:
+  - name: Continue docs
+    type: streamable-http
+    url: https://docs.continue.dev/mcp
+`,
+  },
+  {
+    path: ".continue/mcpServers/sqlite.json",
+    text: `{
+  "mcpServers": {
+    "sqlite": {
+      "command": "uvx",
+      "args": ["mcp-server-sqlite", "--db-path", "./test.db"]
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".claude/settings.json",
+    text: `{
+  "permissions": {
+    "allow": ["Bash(npm run lint)", "Read(~/.zshrc)"],
+    "deny": ["Read(./.env)"]
+  },
+  "enableAllProjectMcpServers": true
+}
+`,
+  },
+  {
+    path: ".claude/settings.local.json",
+    text: `{
+  "enabledMcpjsonServers": ["memory", "github"],
+  "disabledMcpjsonServers": ["filesystem"]
+}
+`,
+  },
+  {
+    path: ".vscode/settings.json",
+    text: `{
+  "editor.formatOnSave": true,
+  // Servers for Copilot's agent mode (the older place for them)
+  "mcp": {
+    "servers": {
+      "fetch": { "type": "stdio", "command": "uvx", "args": ["mcp-server-fetch"] }
+    }
+  },
+  "chat.mcp.discovery.enabled": false,
+}
+`,
+  },
+  {
+    path: ".github/mcp.json",
+    text: `{
+  "mcpServers": {
+    "playwright": {
+      "type": "local",
+      "command": "npx",
+      "args": ["-y", "@playwright/mcp@latest"],
+      "tools": ["*"]
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".qwen/settings.json",
+    text: `{
+  "mcpServers": {
+    "pythonTools": {
+      "command": "python",
+      "args": ["-m", "my_mcp_server", "--port", "8080"],
+      "cwd": "./mcp-servers/python",
+      "env": { "API_KEY": "\${EXTERNAL_API_KEY}" },
+      "timeout": 15000
+    }
+  },
+  "mcp": { "allowed": ["pythonTools"] }
+}
+`,
+  },
+  {
+    path: ".qwen/settings.local.json",
+    text: `{
+  "mcpServers": {
+    "team-tools": { "httpUrl": "https://mcp.example.com/mcp" }
+  }
+}
+`,
+  },
+];
+
+/** Visual Studio's `.mcp.json`: the same name as Claude Code's, table `servers`. */
+export const VISUAL_STUDIO_FIXTURE: ClientFixture = {
+  path: ".mcp.json",
+  text: `{
+  "servers": {
+    "github": { "url": "https://api.githubcopilot.com/mcp/" }
+  }
+}
+`,
+};
+
+/** Settings files without MCP section: no config, never signed or reported. */
+export const SETTINGS_WITHOUT_MCP: readonly ClientFixture[] = [
+  {
+    path: ".vscode/settings.json",
+    text: `{
+  "editor.tabSize": 2,
+  // Keep generated files out of search
+  "search.exclude": { "dist": true },
+}
+`,
+  },
+  {
+    path: ".claude/settings.json",
+    text: `{
+  "permissions": { "allow": ["Bash(npm test)"] },
+  "env": { "NODE_ENV": "development" }
+}
+`,
+  },
+  {
+    path: ".claude/settings.local.json",
+    text: `{ "model": "claude-sonnet-4-5" }
+`,
+  },
+  {
+    path: "opencode.json",
+    text:
+      `{ "$schema": "https://opencode.ai/config.json", "theme": "opencode", "autoupdate": true }
+`,
+  },
+  {
+    path: ".qwen/settings.json",
+    text: `{ "general": { "vimMode": true }, "ui": { "theme": "GitHub" } }
+`,
+  },
+  {
+    path: ".kiro/agents/writer.json",
+    text:
+      `{ "name": "writer", "prompt": "You write docs.", "tools": ["read", "write"] }
+`,
+  },
+];
