@@ -30,7 +30,11 @@ export function formatCommitReports(
     lines.push(
       `${report.ok ? "ok  " : "FAIL"}  ${
         report.commit.slice(0, 12)
-      } ${report.subject}`,
+      } ${report.subject}${
+        report.beforeAdoption
+          ? "  (before adoption: no trust list in its history, nothing to verify)"
+          : ""
+      }`,
     );
     for (const result of report.results) {
       if (result.note) {

@@ -157,6 +157,9 @@ async function verifyHistory(
   const reports = await verifyRevisions(repo, commits, {
     allowRoots: "rev" in what,
     bases,
+    // One commit may be an old one of the adopted history (a release tag);
+    // a range's end is a branch, which must be adopted once its base is.
+    ...("rev" in what ? { tips: [{ rev: commits[0]!, history: true }] } : {}),
   });
   const failed = reports.filter((report) => !report.ok);
   if (format === "json") {

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES } from "../constants.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  MAX_CONFIG_BYTES,
+  MAX_TRUST_BYTES,
+  REPO_CONFIG_PATH,
+} from "../constants.ts";
+import { configKindsFrom } from "../configs/repository_patterns.ts";
 import { ToolError } from "../errors.ts";
 import type { ConfigSource } from "../source/config_source.ts";
 import {
@@ -56,7 +62,7 @@ export async function discoverConfigs(
   options: { paths?: readonly string[]; createTrustList?: boolean },
 ): Promise<Planned[]> {
   const kinds = await source.kinds();
-  const named = options.paths?.filter((path) => path !== ALLOWED_SIGNERS_PATH);
+  const named = options.paths?.filter((path) => !isStoreSigned(path));
   let index: Promise<ReadonlyMap<string, string>> | undefined;
   const targets = named?.length === 0 ? [] : await findConfigs(source, {
     kinds,
@@ -73,6 +79,18 @@ export async function discoverConfigs(
   const signTrust = !options.paths ||
     options.paths.includes(ALLOWED_SIGNERS_PATH);
   const planned = await readAndValidate(source, targets, signTrust);
+  // config.json steers which files are verified, so it is signed like the
+  // trust list: a change to it must be approved by a key trusted before it.
+  if (!options.paths || options.paths.includes(REPO_CONFIG_PATH)) {
+    const repoConfig = await readRepoConfig(source);
+    if (repoConfig) planned.push(repoConfig);
+    else if (options.paths) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Cannot sign "${REPO_CONFIG_PATH}": no such file in the ${source.label}`,
+      );
+    }
+  }
   await refuseUnsafeAttributes(source, planned.map((item) => item.path));
   return planned;
 }
@@ -148,6 +166,37 @@ async function readAndValidate(
     });
   }
   return planned;
+}
+
+/**
+ * Whether a path is one of the store's own files that are signed like a
+ * config: the trust list and the repository's patterns (`config.json`).
+ *
+ * @param path A repository-relative path.
+ * @returns True for `allowed_signers` and `config.json`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isStoreSigned } from "./discover_configs.ts";
+ * assert.equal(isStoreSigned(".mcp-orchestration/config.json"), true);
+ * ```
+ */
+export function isStoreSigned(path: string): boolean {
+  return path === ALLOWED_SIGNERS_PATH || path === REPO_CONFIG_PATH;
+}
+
+async function readRepoConfig(
+  source: ConfigSource,
+): Promise<Planned | undefined> {
+  const bytes = await source.reader.read(REPO_CONFIG_PATH, MAX_CONFIG_BYTES);
+  if (!bytes) return undefined;
+  await configKindsFrom(bytes); // It must parse, as every command reads it.
+  return {
+    path: REPO_CONFIG_PATH,
+    bytes,
+    artifact: await sha256Hex(bytes),
+  };
 }
 
 async function readTrustList(

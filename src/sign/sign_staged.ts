@@ -35,8 +35,10 @@ import type { SigningKey } from "../keys/key_store.ts";
 import { loadFailure, loadStatement } from "../verify/load_signed.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
+import { workingTreeReader } from "../source/store_reader.ts";
 import { verifySource } from "../verify/verify_repository.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
+import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
 
 /**
@@ -83,18 +85,23 @@ export async function signStaged(
     if (paths.length === 0) return { results: [] };
     // The key is loaded only now: a commit that signs nothing needs none.
     const key = await options.key();
-    if (paths.includes(ALLOWED_SIGNERS_PATH)) {
-      await requireTrustedBefore(objects, key, now);
+    const steering = paths.filter(isStoreSigned);
+    if (steering.length > 0) {
+      await requireTrustedBefore(objects, key, now, steering);
     }
-    return await signSource(repo, source, {
-      key,
-      requireTrust: true,
-      ...staging,
-      now,
-      paths,
-      stage: true,
-      parents: readParents,
-    });
+    try {
+      return await signSource(repo, source, {
+        key,
+        requireTrust: true,
+        ...staging,
+        now,
+        paths,
+        stage: true,
+        parents: readParents,
+      });
+    } catch (error) {
+      throw await unstagedTrustHint(repo, source, key, now, error);
+    }
   } finally {
     await objects.close();
   }
@@ -108,9 +115,16 @@ async function stagedConfigs(
   objects: GitObjects,
   listing: ReturnType<typeof indexSnapshot>,
 ): Promise<{ source: ConfigSource; paths: string[] } | undefined> {
-  const changed = (await stagedChanges(repo)).filter((change) =>
-    change.mode !== "000000"
-  );
+  const all = await stagedChanges(repo);
+  if (all.some((c) => c.path === REPO_CONFIG_PATH && c.mode === "000000")) {
+    // A deletion cannot be signed, and would drop patterns unapproved.
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: it deletes "${REPO_CONFIG_PATH}", and a change to it must be signed by a key trusted before it; ` +
+        `a deletion cannot be. Instead, leave it with no patterns ({"version": 1, "configs": []}): the hook signs that change`,
+    );
+  }
+  const changed = all.filter((change) => change.mode !== "000000");
   // With repository patterns in config.json, any path may be a config.
   const anyPathMayBeConfig = changed.length > 0 &&
     fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
@@ -164,9 +178,7 @@ async function configPaths(
       (await (index ??= readIndex(source.reader))).has(path),
   });
   const kept = new Set(configs.map((target) => target.path));
-  return changed.filter((path) =>
-    path === ALLOWED_SIGNERS_PATH || kept.has(path)
-  );
+  return changed.filter((path) => isStoreSigned(path) || kept.has(path));
 }
 
 async function refuseUnrelatedFailures(
@@ -271,6 +283,7 @@ async function requireTrustedBefore(
   objects: GitObjects,
   key: SigningKey,
   now: Date,
+  changed: readonly string[],
 ): Promise<void> {
   // A change to the trust list counts only when signed by a key trusted
   // before it (history verification applies the same rule), so the staged
@@ -290,10 +303,48 @@ async function requireTrustedBefore(
   if (decision?.status !== "trusted") {
     throw new ToolError(
       "TRUST",
-      `Commit refused: "${ALLOWED_SIGNERS_PATH}" changes, and such a change must be signed by a key trusted before it; ` +
+      `Commit refused: ${changed.map((path) => `"${path}"`).join(" and ")} ${
+        changed.length > 1 ? "change" : "changes"
+      }, and such a change must be signed by a key trusted before it; ` +
         `${key.keyId} is not trusted in HEAD's list. Ask a trusted signer to make this change`,
     );
   }
+}
+
+// Right after `init`, a commit that stages a config but not the trust list
+// init wrote is signed against the index, which has no list yet: the key
+// is trusted, in a file the commit leaves out. Say so, and the one command
+// that fixes it. The hook does not stage the list itself: it is the
+// repository's root of trust, and goes into a commit only when its author
+// stages it.
+async function unstagedTrustHint(
+  repo: Repository,
+  source: ConfigSource,
+  key: SigningKey,
+  now: Date,
+  error: unknown,
+): Promise<unknown> {
+  if (!(error instanceof ToolError) || error.code !== "TRUST") return error;
+  const staged = await source.reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES)
+    .catch(() => undefined);
+  if (staged) return error;
+  const unstaged = await readTrust(workingTreeReader(repo)).catch(() =>
+    undefined
+  );
+  const decision = unstaged
+    ? findSigner(unstaged, key.key.publicKey, {
+      namespace: SIGNATURE_NAMESPACE,
+      at: now,
+    })
+    : undefined;
+  if (decision?.status !== "trusted") return error;
+  return new ToolError(
+    "TRUST",
+    `Commit refused: the signing key ${key.keyId} is trusted in "${ALLOWED_SIGNERS_PATH}", ` +
+      `but that file is not staged, and this commit has no trust list yet (the index holds none). ` +
+      `Stage what init wrote, then commit again: git add ${STORE_DIR}`,
+    { cause: error },
+  );
 }
 
 /** A path a commit changes, with its new mode (`000000` when deleted). */

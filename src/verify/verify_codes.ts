@@ -45,7 +45,7 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
   ROLLED_BACK:
     "along history, the path's signed version went back: a lower sequence, or a previous-artifact link that does not match what the path held before",
   UNTRUSTED_TRUST_CHANGE:
-    "allowed_signers changed without a signature by a key trusted before the change (the first version must be signed by a key it lists)",
+    "allowed_signers or config.json changed without a signature by a key trusted before the change (the first trust list must be signed by a key it lists)",
   UNSAFE_ATTRIBUTES:
     "a .gitattributes rule (ident, filter, eol, crlf, working-tree-encoding) would make Git check out other bytes than the signed ones",
 };

@@ -24,6 +24,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  REPO_CONFIG_PATH,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../source/config_source.ts";
@@ -58,6 +59,28 @@ export interface CommitReport {
   ok: boolean;
   /** One result per config (and the trust list when it is signed or changed). */
   results: VerifyResult[];
+  /**
+   * True for a commit before adoption: neither it nor any commit in its
+   * history holds a trust list, so it has nothing to verify against. It
+   * passes (with no results) only as history that an adopted tip builds on,
+   * or while nothing is adopted (docs/SECURITY.md, "Adoption").
+   */
+  beforeAdoption?: true;
+}
+
+/**
+ * A commit a run ends at: a pushed ref's new value, a range's end, a
+ * verified revision. A tip before adoption fails once the repository has
+ * adopted the tool, unless `history` allows it to be part of the adopted
+ * history (a tag or `verify --rev` of an old commit).
+ */
+export interface Tip {
+  /** Any revision naming the commit. */
+  rev: string;
+  /** May point into adopted history (an ancestor of an adopted commit). */
+  history: boolean;
+  /** How to name it in a report (a ref), when not the commit's subject. */
+  name?: string;
 }
 
 /** A commit's state, kept while its children are checked. */
@@ -120,7 +143,10 @@ export async function verifyRevisions(
       for (let next = at; next < at + PREFETCH_COMMITS; next++) ahead(next);
       reports.push(await history.verifyCommit(await commits[at]!));
     }
-    return reports;
+    return await history.settleAdoption(
+      reports,
+      options.tips ?? runTips(reports, history),
+    );
   } finally {
     await objects.close();
   }
@@ -293,6 +319,21 @@ export interface HistoryOptions {
    * list may only be its own adoption commit (an ancestor of such a base).
    */
   bases?: () => Promise<readonly string[]>;
+  /**
+   * Where the run ends (default: its commits that no other commit of the
+   * run has as a parent, which may not point into adopted history).
+   */
+  tips?: readonly Tip[];
+}
+
+// A range's ends: its commits that no commit of the run builds on.
+function runTips(reports: readonly CommitReport[], history: History): Tip[] {
+  const parents = new Set(
+    reports.flatMap((report) => history.parentsOf(report.commit)),
+  );
+  return reports.filter((report) => !parents.has(report.commit)).map((
+    report,
+  ) => ({ rev: report.commit, history: false }));
 }
 
 // How many commits' states, trees and parsed trust lists are kept: a long
@@ -329,6 +370,12 @@ class History {
   #adopted: Promise<string[]> | undefined;
   /** Commits of this run whose trust list was not approved. */
   readonly #trustFailed = new Set<string>();
+  /** This run's commits: their parents, and whether they are adopted. */
+  readonly #run = new Map<string, { parents: string[]; adopted: boolean }>();
+  /** Whether a commit outside the run has a trust list in its history. */
+  readonly #adoptedOutside = new BoundedMap<string, Promise<boolean>>(
+    KEPT_MERGE_BASES,
+  );
 
   constructor(
     repo: Repository,
@@ -384,10 +431,26 @@ class History {
         ),
       );
     }
+    // Before adoption (no trust list in its history) there is nothing to
+    // verify against: the commit passes for now, and settleAdoption decides
+    // whether it may (an adopted tip builds on it, or nothing is adopted).
+    const adopted = await this.#isAdopted(state, parents);
+    this.#run.set(info.oid, { parents: info.parents, adopted });
+    if (!adopted && failures.size === 0) {
+      return {
+        commit: info.oid,
+        subject: info.subject,
+        ok: true,
+        results: [],
+        beforeAdoption: true,
+      };
+    }
     const trustResult = await this.#verifyTrustChange(state, parents);
     if (trustResult && !failures.has(ALLOWED_SIGNERS_PATH)) {
       failures.set(ALLOWED_SIGNERS_PATH, trustResult);
     }
+    const patternsResult = await this.#verifyPatternsChange(state, parents);
+    if (patternsResult) failures.set(REPO_CONFIG_PATH, patternsResult);
     const results = await verifySource(
       snapshotSource(state.snapshot, this.#objects, info.oid, {
         repo: this.#repo,
@@ -439,6 +502,172 @@ class History {
       ok: merged.every((r) => r.ok),
       results: merged,
     };
+  }
+
+  /**
+   * The parents of a commit of this run.
+   *
+   * @param oid The commit.
+   * @returns Its parents' ids (none when it is not of this run).
+   */
+  parentsOf(oid: string): readonly string[] {
+    return this.#run.get(oid)?.parents ?? [];
+  }
+
+  /**
+   * Applies the adoption rule to a finished run (docs/SECURITY.md,
+   * "Adoption"): once the repository has adopted the tool (a tip or a base
+   * holds a trust list in its history), a tip from before adoption fails,
+   * unless it may be part of the adopted history and is (a tag on an old
+   * release). Commits before adoption that are not tips pass: each is
+   * history that a tip builds on, and an adopted tip is verified in full.
+   *
+   * @param reports The run's reports, oldest first.
+   * @param tips Where the run ends.
+   * @returns The reports, with failing tips replaced (or added, for a tip
+   * outside the run).
+   */
+  async settleAdoption(
+    reports: readonly CommitReport[],
+    tips: readonly Tip[],
+  ): Promise<CommitReport[]> {
+    const adoptedTips: string[] = [];
+    const pending: { tip: Tip; info: CommitInfo }[] = [];
+    for (const tip of tips) {
+      // A tag on a tree or a blob is nothing a client checks out.
+      const info = await readCommit(this.#objects, tip.rev).catch(() =>
+        undefined
+      );
+      if (!info) continue;
+      const known = this.#run.get(info.oid);
+      // A ref set to a commit outside the run: its list alone says
+      // "adopted", without reading its whole tree.
+      const adopted = known ? known.adopted : await this.#hasListAt(info.oid) ||
+        await this.#adoptedHistory(await this.#state(info));
+      if (adopted) adoptedTips.push(info.oid);
+      else pending.push({ tip, info });
+    }
+    if (pending.length === 0) return [...reports];
+    const witnesses = [...adoptedTips, ...await this.#adoptedBases()];
+    // Nothing adopted yet, here or where this run builds: all of it is
+    // history before adoption.
+    if (witnesses.length === 0) return [...reports];
+    const settled = [...reports];
+    let adoptions: Promise<string[]> | undefined;
+    for (const { tip, info } of pending) {
+      const at = settled.findIndex((report) => report.commit === info.oid);
+      if (at >= 0 && !settled[at]!.beforeAdoption) continue; // Fails already.
+      // Old history is what the adoption itself built on: an ancestor of a
+      // commit that added the trust list. (Merely being an ancestor of an
+      // adopted commit is not enough: "git merge -s ours" would make any new
+      // commit one, without bringing its configs anywhere verified.)
+      let inHistory = false;
+      adoptions ??= tip.history ? this.#adoptionCommits(witnesses) : undefined;
+      for (const adoption of tip.history ? await adoptions! : []) {
+        if (await this.#isAncestor(info.oid, adoption)) {
+          inHistory = true;
+          break;
+        }
+      }
+      if (inHistory) continue;
+      const failure = await this.#notAdopted(info, tip, witnesses[0]!);
+      if (at >= 0) settled[at] = failure;
+      else settled.push(failure);
+    }
+    return settled;
+  }
+
+  // The commits that added a trust list, in the history of the adopted
+  // witnesses: the adoption commit (rule 5 refuses any other first list),
+  // and any re-adding (which rule 1 refuses in its own commit).
+  async #adoptionCommits(witnesses: readonly string[]): Promise<string[]> {
+    const out = await git(this.#repo, [
+      "log",
+      "--full-history",
+      "--no-renames",
+      "--diff-filter=A",
+      "--format=%H",
+      ...witnesses,
+      "--",
+      ALLOWED_SIGNERS_PATH,
+    ]);
+    return new TextDecoder().decode(out).split("\n").filter((line) =>
+      line !== ""
+    );
+  }
+
+  // A tip before adoption in an adopted repository: it fails, with what
+  // its configs are (unsigned, as nothing in its history can sign them).
+  async #notAdopted(
+    info: CommitInfo,
+    tip: Tip,
+    witness: string,
+  ): Promise<CommitReport> {
+    const state = await this.#state(info);
+    const results = await verifySource(
+      snapshotSource(state.snapshot, this.#objects, info.oid, {
+        repo: this.#repo,
+        source: { kind: "tree", entries: state.snapshot.entries },
+        cache: this.#attributes,
+      }),
+      { now: this.#now, memo: this.#memo },
+    );
+    const where = tip.history
+      ? "and it is not part of the adopted history (no adopted commit builds on it)"
+      : "and a branch must build on the adopted history";
+    return {
+      commit: info.oid,
+      subject: tip.name ? `${info.subject} (${tip.name})` : info.subject,
+      ok: false,
+      results: [
+        {
+          path: ALLOWED_SIGNERS_PATH,
+          ok: false,
+          code: "UNTRUSTED_TRUST_CHANGE",
+          reason:
+            `this commit is from before adoption (no trust list in its history), while ${
+              witness.slice(0, 12)
+            } has adopted the tool, ${where}: merge the adopted branch into it, sign its configs, and commit`,
+        },
+        ...results.filter((result) => result.path !== ALLOWED_SIGNERS_PATH),
+      ],
+    };
+  }
+
+  // A commit is adopted when it or a commit in its history holds a trust
+  // list; "parents" are the ones it is verified against.
+  async #isAdopted(
+    state: CommitState,
+    parents: readonly CommitState[],
+  ): Promise<boolean> {
+    if (hasTrustList(state)) return true;
+    for (const parent of parents) {
+      if (await this.#adoptedHistory(parent)) return true;
+    }
+    return false;
+  }
+
+  #adoptedHistory(state: CommitState): Promise<boolean> {
+    if (hasTrustList(state)) return Promise.resolve(true);
+    const known = this.#run.get(state.info.oid);
+    if (known) return Promise.resolve(known.adopted);
+    let adopted = this.#adoptedOutside.get(state.info.oid);
+    if (!adopted) {
+      // Asked of git only for a commit outside the run without a list of
+      // its own. --full-history follows every parent of a merge, so any
+      // commit that added the list (a root that has one included) shows.
+      adopted = git(this.#repo, [
+        "rev-list",
+        "--full-history",
+        "-n",
+        "1",
+        state.info.oid,
+        "--",
+        ALLOWED_SIGNERS_PATH,
+      ]).then((out) => out.some((byte) => byte > 0x20));
+      this.#adoptedOutside.set(state.info.oid, adopted);
+    }
+    return adopted;
   }
 
   #state(info: CommitInfo): Promise<CommitState> {
@@ -565,20 +794,23 @@ class History {
     }); this commit brings a first trust list of its own on a history from before it, which no trusted key approved`;
   }
 
+  // Whether a commit's tree has a trust list (a list too large to read is
+  // there all the same).
+  async #hasListAt(commit: string): Promise<boolean> {
+    return await this.#objects.read(
+      `${commit}:${ALLOWED_SIGNERS_PATH}`,
+      MAX_TRUST_BYTES,
+    ).then(
+      Boolean,
+      (error) => error instanceof ToolError && error.code === "INVALID_FORMAT",
+    );
+  }
+
   #adoptedBases(): Promise<string[]> {
     this.#adopted ??= (async () => {
       const adopted: string[] = [];
       for (const base of new Set(await this.#bases())) {
-        // A list too large to read is there all the same.
-        const list = await this.#objects.read(
-          `${base}:${ALLOWED_SIGNERS_PATH}`,
-          MAX_TRUST_BYTES,
-        ).then(
-          Boolean,
-          (error) =>
-            error instanceof ToolError && error.code === "INVALID_FORMAT",
-        );
-        if (list) adopted.push(base);
+        if (await this.#hasListAt(base)) adopted.push(base);
       }
       return adopted;
     })();
@@ -676,6 +908,94 @@ class History {
         return fail(
           `it changed since ${short} without a signature by a key trusted there ` +
             `(${result.code}: ${result.reason})`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * `config.json` decides which files are configs, so a change to it
+   * (adding, editing, removing) must be approved like a trust-list change:
+   * against every parent that has a trust list, the file and its statement
+   * are the parent's, or that side kept them, or the commit's statement is
+   * a new version of the parent's (when it has one) signed by a key the
+   * parent trusts. A removal cannot be signed, so it fails; a file another
+   * parent brings unchanged was approved on that side. Rule 2 checks it
+   * against the commit's own list as well.
+   */
+  async #verifyPatternsChange(
+    state: CommitState,
+    parents: CommitState[],
+  ): Promise<VerifyResult | undefined> {
+    const path = REPO_CONFIG_PATH;
+    const fail = (reason: string): VerifyResult => ({
+      path,
+      ok: false,
+      code: "UNTRUSTED_TRUST_CHANGE",
+      reason,
+    });
+    const mine = state.snapshot.entries.get(path);
+    const myId = state.index.get(path);
+    const same = (parent: CommitState) =>
+      parent.snapshot.entries.get(path)?.oid === mine?.oid &&
+      parent.snapshot.entries.get(path)?.mode === mine?.mode &&
+      parent.index.get(path) === myId;
+    if (!mine) {
+      const had = parents.find((parent) => parent.snapshot.entries.has(path));
+      return had
+        ? fail(
+          `it was removed since ${
+            had.info.oid.slice(0, 12)
+          }; a change to it must be signed by a key trusted before it, which a removal cannot be: ` +
+            `leave it with no patterns ({"version": 1, "configs": []}) and sign that`,
+        )
+        : undefined;
+    }
+    const judged = parents.filter(hasTrustList);
+    if (judged.every(same)) return undefined;
+    const statement = myId === undefined
+      ? undefined
+      : await this.#statement(state, myId);
+    const sides = statement
+      ? await this.#sides(parents, path, myId!, statement, true)
+      : undefined;
+    const bytes = await state.snapshot.read(path, MAX_CONFIG_BYTES)
+      .catch(() => undefined);
+    for (const parent of judged) {
+      const short = parent.info.oid.slice(0, 12);
+      if (same(parent)) continue;
+      const side = sides?.get(parent.info.oid);
+      if (side === "kept") continue;
+      // Added on another side of a merge, where it was approved: this side
+      // had none, and the merge takes that side's file as it is.
+      if (
+        !parent.snapshot.entries.has(path) &&
+        parent.index.get(path) === undefined &&
+        parents.some((other) => other !== parent && same(other))
+      ) continue;
+      const theirId = parent.index.get(path);
+      if (theirId !== undefined && side !== "follows" && side !== "same") {
+        return fail(
+          `it changed since ${short}, and its statement is not a new version of the one there: ` +
+            `a change must be signed anew by a key trusted in ${short}`,
+        );
+      }
+      const trust = await this.#trust(state);
+      const result = bytes
+        ? await verifyConfig(
+          {
+            ...this.#context(state, await this.#trust(parent)),
+            ...(trust ? { repository: trust.repository } : {}),
+          },
+          path,
+          bytes,
+        )
+        : undefined;
+      if (!result?.ok) {
+        return fail(
+          `it changed since ${short} without a signature by a key trusted there` +
+            (result ? ` (${result.code}: ${result.reason})` : ""),
         );
       }
     }

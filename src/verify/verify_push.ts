@@ -13,6 +13,7 @@ import { git, type Repository } from "../git/repository.ts";
 import {
   type CommitReport,
   listCommits,
+  type Tip,
   verifyReplacement,
   verifyRevisions,
 } from "./verify_history.ts";
@@ -137,10 +138,19 @@ export async function verifyPush(
   // "git push URL" has no remote-tracking refs, and those can be stale.
   let held: Promise<string[]> | undefined;
   const remoteHolds = () => held ??= remoteTips(repo, remote, updates);
-  const reports = commits.length === 0 ? [] : await verifyRevisions(
+  // Every ref pushed is a tip: a branch must be adopted once the remote is
+  // (docs/SECURITY.md, "Adoption"), even one set to a commit it holds.
+  const tips: Tip[] = updates.filter((update) => !ZERO.test(update.localId))
+    .map((update) => ({
+      rev: update.localId,
+      history: !update.remoteRef.startsWith("refs/heads/"),
+      name: `pushed to ${update.remoteRef}`,
+    }));
+  const reports = tips.length === 0 ? [] : await verifyRevisions(
     repo,
     commits,
     {
+      tips,
       allowRoots: async () => (await remoteHolds()).length === 0,
       bases: () => heldBases(repo, remoteHolds),
     },

@@ -22,7 +22,7 @@ import {
   type Repository,
   toRepoPath,
 } from "../git/repository.ts";
-import { ALLOWED_SIGNERS_PATH } from "../constants.ts";
+import { ALLOWED_SIGNERS_PATH, REPO_CONFIG_PATH } from "../constants.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import { Snapshot } from "../source/snapshot.ts";
 import { readIndex } from "../store/store.ts";
@@ -278,6 +278,16 @@ function addIndexedTargets(
     targets.push({
       path,
       kind: findConfigKind(path, kinds) ?? SIGNED_FILE_KIND,
+      named: false,
+    });
+  }
+  // config.json decides which files are configs, so it is signed like one
+  // (docs/SECURITY.md, "config.json is signed like the trust list");
+  // verified when it is there.
+  if (!index.has(REPO_CONFIG_PATH)) {
+    targets.push({
+      path: REPO_CONFIG_PATH,
+      kind: SIGNED_FILE_KIND,
       named: false,
     });
   }
