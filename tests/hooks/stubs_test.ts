@@ -29,7 +29,7 @@ import {
   shippedStubFiles,
 } from "../../scripts/generate_hooks.ts";
 import { withTempDir } from "../support/repo.ts";
-import { writeStdin } from "../support/process.ts";
+import { writeExecutable, writeStdin } from "../support/process.ts";
 import {
   ALLOWED_SIGNERS_PATH,
   REPO_CONFIG_PATH,
@@ -376,14 +376,10 @@ async function bench(
   await Deno.mkdir(hooksDir);
   await Deno.mkdir(toolDir);
   const tool = join(toolDir, "tool");
-  await Deno.writeTextFile(tool, RECORDER);
-  await Deno.chmod(tool, 0o755);
-  await Deno.writeTextFile(join(hooksDir, hook), hookStub(hook, [tool]));
-  await Deno.chmod(join(hooksDir, hook), 0o755);
+  await writeExecutable(tool, RECORDER);
+  await writeExecutable(join(hooksDir, hook), hookStub(hook, [tool]));
   if (chained !== undefined) {
-    const path = join(hooksDir, hook + CHAINED_SUFFIX);
-    await Deno.writeTextFile(path, chained);
-    await Deno.chmod(path, 0o755);
+    await writeExecutable(join(hooksDir, hook + CHAINED_SUFFIX), chained);
   }
   const repo = join(dir, "repo");
   await git(dir, ["init", "--quiet", repo]);

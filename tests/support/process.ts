@@ -67,3 +67,32 @@ export async function writeStdin(
   ).catch(() => {});
   await writer.close().catch(() => {});
 }
+
+/**
+ * Writes an executable script (mode 0755) through a child process, so that
+ * no write handle on it is ever open in this process. Tests run in parallel
+ * in one process: one that forks a child while another test holds a script
+ * open for writing hands that handle to the child until it execs, and
+ * running the script in that moment fails with ETXTBSY ("Text file busy").
+ *
+ * @param path Where the script goes.
+ * @param text Its text.
+ */
+export async function writeExecutable(
+  path: string,
+  text: string,
+): Promise<void> {
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'cat >"$1" && chmod 755 "$1"', "sh", path],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  await writeStdin(child, text);
+  const { code, stderr } = await child.output();
+  if (code !== 0) {
+    throw new Error(
+      `cannot write "${path}": ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+}
