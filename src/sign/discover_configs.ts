@@ -29,7 +29,7 @@ import {
 export interface Planned {
   /** Repository-relative path. */
   path: string;
-  /** Its bytes, as validated. */
+  /** Its bytes as Git would store them (without a CRLF checkout's CRs), as validated. */
   bytes: Uint8Array;
   /** SHA-256 (hex) of the bytes. */
   artifact: string;
@@ -39,13 +39,17 @@ export interface Planned {
  * Finds the configs to sign (the named ones, or every recognised one, and
  * the trust list), reads and validates each, and refuses checkout
  * attributes that would make Git check out other bytes than those signed.
+ * A working-tree file with CRLF line endings that Git would store as LF is
+ * planned with the LF bytes Git would store.
  *
  * @param repo The working tree (where a trust list may be started).
  * @param source Where configs are read.
  * @param options `paths` to sign (default: every config and the trust
  * list); `createTrustList` to start one holding only a repository id.
  * @returns The configs to sign, with their bytes and artifact ids.
- * @throws {ToolError} `INVALID_CONFIG` (every bad file at once), `BAD_PATH`.
+ * @throws {ToolError} `INVALID_CONFIG` (every bad file at once; a CRLF
+ * that Git would remove but the format could read as part of a value),
+ * `BAD_PATH`.
  *
  * @example
  * ```ts ignore
