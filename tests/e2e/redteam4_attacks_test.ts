@@ -168,6 +168,7 @@ Deno.test({
         2,
       ) + "\n";
       // The bytes hold no control character: JSON escapes spell them.
+      // deno-lint-ignore no-control-regex
       assert.ok(!/[\u0000-\u0009\u000b-\u001f]/.test(evil));
       await attackerPush(flow, { ".cursor/mcp.json": evil });
 
