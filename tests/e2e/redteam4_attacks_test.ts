@@ -26,6 +26,10 @@
  *    (`mcpServers` inline), and `.claude/settings.json` turns the plugin on
  *    with `extraKnownMarketplaces` and `enabledPlugins`, keys without "mcp":
  *    neither file counts as a config.
+ * 6. VS Code's dev container schema has `customizations.vscode.mcp`: the
+ *    servers VS Code configures in the container it opens the repository
+ *    in. `.devcontainer/devcontainer.json` is no kind, so an unsigned one
+ *    passes.
  * 7. `exec` takes every `refs/remotes/REMOTE/HEAD` as verified, an attacker's fork
  *    added as a remote to review its branch included (Git 2.48+ `git fetch`
  *    creates that ref itself; `git remote set-head --auto` on older Git).
@@ -48,10 +52,6 @@
  *    `<workspace>/.env` (LocalPlatformClient.findSecretInEnvFiles). A signed
  *    block that names a secret (the documented way to pass a token) is then
  *    rewritten by an unsigned `.env`: a value with newlines adds a server.
- * 6. VS Code's dev container schema has `customizations.vscode.mcp`: the
- *    servers VS Code configures in the container it opens the repository
- *    in. `.devcontainer/devcontainer.json` is no kind, so an unsigned one
- *    passes.
  *
  * @module
  */
@@ -164,7 +164,7 @@ const HOST = "tools.example.com";
 
 Deno.test({
   name:
-    "red team 4: a pulled unsigned config whose command, arguments and URL hold escapes and newlines cannot forge the post-merge report",
+    "red team 4: a pulled unsigned config whose command, arguments and URL hold newlines and bidi controls cannot forge the post-merge report",
   ignore: ON_WINDOWS,
   async fn() {
     await withAdopted(async (flow) => {
