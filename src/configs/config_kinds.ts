@@ -39,6 +39,15 @@ import {
 import { canonicalName } from "./path_names.ts";
 
 const SETTINGS = { settings: true } as const;
+// Claude Code's plugin switches: a marketplace added and a plugin enabled
+// start the plugin's MCP servers as surely as an `mcpServers` entry.
+const CLAUDE_SETTINGS = {
+  settings: true,
+  mcpKeys: ["enabledPlugins", "extraKnownMarketplaces"],
+} as const;
+// A folder of full Continue configs (local assistants): `mcpServers` is a
+// list there, and optional.
+const CONTINUE_ASSISTANT = { settings: true, serversList: true } as const;
 
 /**
  * How a config file is written.
@@ -86,6 +95,13 @@ export interface ConfigKind {
    * enough to make it matter).
    */
   settings?: boolean;
+  /**
+   * Top-level keys without "mcp" in their name that still make a settings
+   * file a config, because they switch on servers defined elsewhere (Claude
+   * Code's `enabledPlugins` and `extraKnownMarketplaces`: a plugin's
+   * `mcpServers` start once it is enabled).
+   */
+  mcpKeys?: readonly string[];
 }
 
 /**
@@ -139,14 +155,14 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
     ".claude/settings.json",
     "json",
     "mcpServers",
-    SETTINGS,
+    CLAUDE_SETTINGS,
   ),
   builtin(
     "Claude Code",
     ".claude/settings.local.json",
     "json",
     "mcpServers",
-    SETTINGS,
+    CLAUDE_SETTINGS,
   ),
   builtin("VS Code", ".vscode/settings.json", "jsonc", "mcp", SETTINGS),
   builtin("Copilot CLI", ".github/mcp.json", "json", "mcpServers", {
@@ -160,6 +176,102 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
     "mcpServers",
     SETTINGS,
   ),
+  // Red team 4's findings: files that clients load servers from, found
+  // after the first list (docs/FORMAT.md names each client's page).
+  builtin(
+    "Qwen Code",
+    ".qwen/extensions/*/qwen-extension.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Qwen Code",
+    ".qwen/extensions/*/gemini-extension.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Gemini CLI",
+    ".gemini/extensions/*/gemini-extension.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Claude Code",
+    ".claude-plugin/plugin.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Claude Code",
+    ".claude-plugin/marketplace.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  // A dev container's `customizations.vscode.mcp` (VS Code's dev container
+  // schema): the servers VS Code starts in the container. Spec locations.
+  builtin(
+    "VS Code",
+    ".devcontainer/devcontainer.json",
+    "jsonc",
+    "mcp",
+    SETTINGS,
+  ),
+  builtin(
+    "VS Code",
+    ".devcontainer/*/devcontainer.json",
+    "jsonc",
+    "mcp",
+    SETTINGS,
+  ),
+  builtin("VS Code", ".devcontainer.json", "jsonc", "mcp", SETTINGS),
+  builtin(
+    "Continue",
+    ".continue/assistants/*.yaml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Continue",
+    ".continue/assistants/*.yml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Continue",
+    ".continue/agents/*.yaml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Continue",
+    ".continue/agents/*.yml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Amazon Q Developer",
+    ".amazonq/default.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Amazon Q Developer",
+    ".amazonq/agents/*.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
 ]);
 
 function builtin(
@@ -167,9 +279,13 @@ function builtin(
   file: string,
   format: ConfigFormat,
   serversKey: string,
-  extra: Pick<ConfigKind, "otherServersKeys" | "serversList" | "settings"> = {},
+  extra: Pick<
+    ConfigKind,
+    "otherServersKeys" | "serversList" | "settings" | "mcpKeys"
+  > = {},
 ): ConfigKind {
   if (extra.otherServersKeys) Object.freeze(extra.otherServersKeys);
+  if (extra.mcpKeys) Object.freeze(extra.mcpKeys);
   return Object.freeze({
     client,
     pattern: `**/${file}`,

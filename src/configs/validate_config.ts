@@ -221,7 +221,9 @@ export async function validateConfig(
 /**
  * Whether a file of this kind is an MCP config: always, but for a settings
  * kind ({@linkcode ConfigKind.settings}) only when it holds an MCP section
- * ({@linkcode holdsMcpSection}), or when it cannot be read strictly: a file
+ * ({@linkcode holdsMcpSection}) or one of the kind's top-level
+ * {@linkcode ConfigKind.mcpKeys} (`enabledPlugins` in `.claude/settings.json`),
+ * or when it cannot be read strictly: a file
  * that fails to parse is a config, which then fails validation, rather than
  * a file that is let through unseen.
  *
@@ -240,6 +242,8 @@ export async function validateConfig(
  * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"editor.tabSize": 2}'), kind), false);
  * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"mcp": {"servers": {}}}'), kind), true);
  * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"editor.tabSize": 2,,}'), kind), true);
+ * const claude = findConfigKind(".claude/settings.json", BUILTIN_CONFIG_KINDS)!;
+ * strictEqual(await isMcpConfig(".claude/settings.json", bytes('{"enabledPlugins": {"x@y": true}}'), claude), true);
  * ```
  */
 export async function isMcpConfig(
@@ -255,7 +259,8 @@ export async function isMcpConfig(
     if (error instanceof ConfigError) return true;
     throw error;
   }
-  return holdsMcpSection(root);
+  return holdsMcpSection(root) ||
+    (kind.mcpKeys ?? []).some((key) => Object.hasOwn(root, key));
 }
 
 /**
