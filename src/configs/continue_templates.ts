@@ -119,8 +119,24 @@ export async function checkTemplateFill(
   path: string,
   text: string,
   values: ReadonlyMap<string, TemplateValue>,
+  options: TemplateFillOptions = {},
 ): Promise<TemplateVerdict> {
-  const used = templateSecrets(text).filter((name) =>
+  const json = options.format === "json";
+  // Fast path: a block that names no secret needs no parser.
+  if (json ? !text.includes("${") : templateSecrets(text).length === 0) {
+    return { ok: true, filled: [] };
+  }
+  const yaml = await loadYamlParser();
+  const parsed = await parseConfig(path, new TextEncoder().encode(text), {
+    format: json ? "json" : "yaml",
+  });
+  // The text Continue fills: its own YAML.stringify of the parsed block.
+  // No folding, so that every template stays whole (a folded one would
+  // not be filled: seeing it filled is the safe side).
+  const written = yaml.stringify(json ? withEnvTemplates(parsed) : parsed, {
+    lineWidth: 0,
+  });
+  const used = templateSecrets(json ? written : text).filter((name) =>
     (values.get(name)?.value ?? "") !== ""
   );
   if (used.length === 0) return { ok: true, filled: [] };
@@ -135,30 +151,60 @@ export async function checkTemplateFill(
       };
     }
   }
-  const signed = await parseConfig(path, new TextEncoder().encode(text), {
-    format: "yaml",
-  });
-  const yaml = await loadYamlParser();
-  // The text Continue fills: its own YAML.stringify of the parsed block.
-  // No folding, so that every template stays whole (a folded one would
-  // not be filled: seeing it filled is the safe side).
-  const written = yaml.stringify(signed, { lineWidth: 0 });
-  for (
-    const [form, source] of [["", text], [" as Continue rewrites it", written]]
-  ) {
-    const problem = await compareFill(path, source!, values);
+  // A JSON block is filled only as Continue rewrites it, in YAML.
+  const forms: [string, string][] = json
+    ? [[" as Continue rewrites it in YAML", written]]
+    : [["", text], [" as Continue rewrites it", written]];
+  for (const [form, source] of forms) {
+    const problem = await compareFill(path, source, values);
     if (problem) {
       const names = used.map((name) =>
         `${quote(name)} from ${quote(values.get(name)!.from)}`
       ).join(", ");
       return {
         ok: false,
-        problem:
-          `filled with secret ${names}, the block${form} ${problem}: Continue would load other servers than were signed`,
+        problem: `filled with secret${
+          used.length > 1 ? "s" : ""
+        } ${names}, the block${form} ${problem}: Continue would load other servers than were signed`,
       };
     }
   }
   return { ok: true, filled: used };
+}
+
+/** Options for {@linkcode checkTemplateFill}. */
+export interface TemplateFillOptions {
+  /**
+   * How the block is written (default `yaml`). Continue turns a JSON file
+   * (Claude Desktop's shape) into YAML blocks, each server's `env` values'
+   * `${VAR}` becoming `${{ secrets.VAR }}` (config-yaml,
+   * `convertJsonEnvToYamlEnv`), and fills those.
+   */
+  format?: "yaml" | "json";
+}
+
+// A JSON block with each server's env values as Continue converts them.
+function withEnvTemplates(
+  root: Record<string, unknown>,
+): Record<string, unknown> {
+  const servers = root["mcpServers"];
+  if (!isMapping(servers)) return root;
+  const converted: Record<string, unknown> = {};
+  for (const [name, server] of Object.entries(servers)) {
+    const env = isMapping(server) ? server["env"] : undefined;
+    converted[name] = !isMapping(env) ? server : {
+      ...(server as Record<string, unknown>),
+      env: Object.fromEntries(
+        Object.entries(env).map(([key, value]) => [
+          key,
+          typeof value === "string"
+            ? value.replace(/\$\{([^}]+)\}/g, "$${{ secrets.$1 }}")
+            : value,
+        ]),
+      ),
+    };
+  }
+  return { ...root, mcpServers: converted };
 }
 
 // The problem with filling `text`, or undefined when the filled document

@@ -1,6 +1,7 @@
 /**
  * Continue blocks checked as Continue loads them: with each
- * `${{ secrets.NAME }}` (or `${{ inputs.NAME }}`) filled from the
+ * `${{ secrets.NAME }}` (or `${{ inputs.NAME }}`, or in a JSON block an env
+ * value's `${NAME}`) filled from the
  * workspace's `.continue/.env` or `.env`, files nobody signs. A block that
  * verified is `TAMPERED` when a value from those files holds a line break
  * or changes the block's structure (`src/configs/continue_templates.ts`).
@@ -24,11 +25,11 @@ import type { ConfigSource } from "../source/config_source.ts";
 import { type ConfigTarget, readConfigBytes } from "../source/find_configs.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 
-// Continue's workspace config folder, and the block kinds it fills.
+// Continue's workspace config folder.
 const CONTINUE_DIR = ".continue/";
 
 /**
- * Fails each verified Continue YAML block that the workspace's `.env`
+ * Fails each verified Continue block (YAML or JSON) that the workspace's `.env`
  * files would rewrite when Continue fills its templates.
  *
  * @param source The working tree.
@@ -48,12 +49,16 @@ export async function checkContinueTemplates(
 ): Promise<void> {
   const workspaces = new Map<string, Promise<Map<string, TemplateValue>>>();
   for (const target of targets) {
-    if (target.kind.client !== "Continue" || target.kind.format !== "yaml") {
+    const format = target.kind.format;
+    if (
+      target.kind.client !== "Continue" ||
+      (format !== "yaml" && format !== "json")
+    ) {
       continue;
     }
     const at = results.findIndex((result) => result.path === target.path);
     if (at < 0 || !results[at]!.ok) continue;
-    const failed = await checkBlock(source, target.path, workspaces);
+    const failed = await checkBlock(source, target.path, format, workspaces);
     if (failed) {
       results[at] = {
         ...results[at]!,
@@ -69,13 +74,15 @@ export async function checkContinueTemplates(
 async function checkBlock(
   source: ConfigSource,
   path: string,
+  format: "yaml" | "json",
   workspaces: Map<string, Promise<Map<string, TemplateValue>>>,
 ): Promise<string | undefined> {
   const bytes = await readConfigBytes(source, path);
   if (!bytes) return undefined;
   const text = new TextDecoder().decode(bytes);
-  // Cheap first: most blocks name no secret, and need no YAML parser.
-  if (templateSecrets(text).length === 0) return undefined;
+  // Cheap first: most blocks name no secret (every template starts with
+  // "${"), and then need neither a YAML parser nor a .env file.
+  if (!text.includes("${")) return undefined;
   const workspace = path.slice(0, path.lastIndexOf(CONTINUE_DIR));
   let values = workspaces.get(workspace);
   if (!values) {
@@ -83,7 +90,9 @@ async function checkBlock(
     workspaces.set(workspace, values);
   }
   try {
-    const verdict = await checkTemplateFill(path, text, await values);
+    const verdict = await checkTemplateFill(path, text, await values, {
+      format,
+    });
     return verdict.ok ? undefined : verdict.problem;
   } catch (error) {
     return `cannot check the secrets Continue fills into this block from ${

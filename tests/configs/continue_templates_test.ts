@@ -216,3 +216,42 @@ Deno.test("parseDotenv: values as dotenv 16 reads them", () => {
     ]),
   );
 });
+
+Deno.test("checkTemplateFill: a JSON block's env ${VAR} is filled as Continue converts it", async () => {
+  const json = JSON.stringify({
+    mcpServers: {
+      github: {
+        command: "npx",
+        args: ["-y", "${ARG}"],
+        env: { GITHUB_TOKEN: "${GITHUB_TOKEN}" },
+      },
+    },
+  });
+  const fill = async (values: Record<string, string>) =>
+    await checkTemplateFill(
+      ".continue/mcpServers/github.json",
+      json,
+      new Map(
+        Object.entries(values).map((
+          [name, value],
+        ) => [name, { value, from: FROM }]),
+      ),
+      { format: "json" },
+    );
+  deepStrictEqual(await fill({ GITHUB_TOKEN: "ghp_1" }), {
+    ok: true,
+    filled: ["GITHUB_TOKEN"],
+  });
+  // Only env values are converted: "${ARG}" in args stays as it is.
+  deepStrictEqual(await fill({ ARG: "x\n- evil" }), { ok: true, filled: [] });
+  assertRefused(
+    await fill({ GITHUB_TOKEN: "x\n- evil" }),
+    /holds a line break/,
+    "evil",
+  );
+  assertRefused(
+    await fill({ GITHUB_TOKEN: "{command: sh}" }),
+    /as Continue rewrites it in YAML changes structure at "mcpServers" > "github" > "env" > "GITHUB_TOKEN"/,
+    "command: sh",
+  );
+});
