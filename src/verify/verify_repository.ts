@@ -31,6 +31,7 @@ import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
+import { checkContinueTemplates } from "./verify_continue_templates.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 import { reverifyAsStored } from "./verify_line_endings.ts";
 
@@ -243,13 +244,18 @@ export async function verifySource(
   if (source.attributes) {
     await applyAttributeFailures(source, source.attributes, targets, results);
   }
-  if (source.storedForms) {
+  const verified = source.storedForms
     // A working-tree file checked out with CRLF is compared as Git stores
     // it. Only TAMPERED results are: one whose attributes would make Git
     // run a filter while hashing it is UNSAFE_ATTRIBUTES by now.
-    return await reverifyAsStored(source, context, targets, results);
+    ? await reverifyAsStored(source, context, targets, results)
+    : results;
+  // Last, on what verified: a signed Continue block as Continue loads it,
+  // its secrets filled from the workspace's unsigned .env files.
+  if (source.loadedInPlace) {
+    await checkContinueTemplates(source, targets, verified);
   }
-  return results;
+  return verified;
 }
 
 // A malformed index fails every config (MALFORMED) rather than the run, so
