@@ -16,6 +16,8 @@ import {
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { readIndex } from "../store/store.ts";
+import type { ServerFileId } from "../store/statement.ts";
+import { serverFileIds } from "./server_file_ids.ts";
 import type { Repository } from "../git/repository.ts";
 import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
 import {
@@ -31,6 +33,8 @@ export interface Planned {
   bytes: Uint8Array;
   /** SHA-256 (hex) of the bytes. */
   artifact: string;
+  /** The repository files its servers run, hashed (none for the trust list). */
+  files: readonly ServerFileId[];
 }
 
 /**
@@ -128,6 +132,7 @@ async function readAndValidate(
         path: target.path,
         bytes,
         artifact: await sha256Hex(bytes),
+        files: await serverFileIds(source, { ...target, bytes }),
       });
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
@@ -160,5 +165,6 @@ async function readTrustList(
     path: ALLOWED_SIGNERS_PATH,
     bytes,
     artifact: await sha256Hex(bytes),
+    files: [],
   };
 }
