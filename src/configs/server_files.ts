@@ -270,6 +270,17 @@ function launched(words: readonly string[], depth: number): Launched[] {
   const found: Launched[] = [];
   if (command.includes("/")) found.push({ path: command, folder: false });
   if (depth >= MAX_LAUNCH_DEPTH) return found;
+  // `bun x PKG` and `bunx PKG` run a package, like npx; `bun run X` runs X.
+  if (name === "bunx" || (name === "bun" && args[0] === "x")) {
+    return [
+      ...found,
+      ...viaLauncher(name === "bunx" ? args : args.slice(1), NPX_VALUED, depth),
+    ];
+  }
+  if (name === "bun" && args[0] === "run") {
+    const script = firstOperand(args.slice(1), NODE);
+    return script ? [...found, { path: script.word, folder: false }] : found;
+  }
   const interpreter = INTERPRETERS.get(name) ??
     (/^python3\.[0-9]+$/.test(name) ? PYTHON : undefined);
   if (interpreter) {
@@ -394,6 +405,8 @@ function resolve(
     return undefined;
   }
   if (text.includes("$") || text.startsWith("~")) return undefined;
+  // A specifier such as "npm:pkg", "jsr:@x/y" or "https://…" names no file.
+  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(text)) return undefined;
   const base = text.startsWith("\0") ? [] : cwd;
   const segments = normalise([
     ...base,

@@ -63,6 +63,16 @@ const CASES: [string, unknown, string[]][] = [
     command: "deno",
     args: ["run", "-A", "--config", "deno.json", "main.ts"],
   }, ["main.ts"]],
+  ["deno run npm:", { command: "deno", args: ["run", "-A", "npm:srv"] }, []],
+  ["deno run a URL", {
+    command: "deno",
+    args: ["run", "https://x.example/s.ts"],
+  }, []],
+  ["bun x (a package)", { command: ["bun", "x", "my-mcp-command"] }, []],
+  ["bunx ./local", { command: "bunx", args: ["./pkg"] }, ["pkg"]],
+  ["bun run a file", { command: "bun", args: ["run", "src/s.ts"] }, [
+    "src/s.ts",
+  ]],
   ["deno (not run)", { command: "deno", args: ["task", "serve"] }, []],
   ["npx package", { command: "npx", args: ["-y", "@scope/server", "."] }, []],
   ["npx local path", { command: "npx", args: ["-y", "./packages/srv"] }, [
