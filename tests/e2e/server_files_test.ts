@@ -103,6 +103,9 @@ Deno.test({
   ignore: ON_WINDOWS,
   async fn() {
     await withSigned(async (flow) => {
+      // A commit in the range that leaves the config and script alone: its
+      // verified result must not be reused for the tampered commit.
+      await commit(flow, "docs", { "README.md": "hello\n" });
       await write(flow, { [SCRIPT]: SCRIPT_EVIL });
       const working = await flow.cli(["verify"]);
       assert.equal(working.code, 1, working.stdout);
@@ -116,6 +119,19 @@ Deno.test({
       assert.deepEqual(await verifyCodes(flow, ["--rev", "HEAD"]), [
         ".mcp.json TAMPERED",
       ]);
+      const range = await flow.cli([
+        "verify",
+        "--range",
+        "origin/main..HEAD",
+        "--json",
+      ]);
+      const report = JSON.parse(range.stdout);
+      assert.deepEqual(
+        report.commits.map((c: { subject: string; ok: boolean }) =>
+          `${c.subject} ${c.ok}`
+        ),
+        ["docs true", "edit the script false"],
+      );
       assert.deepEqual(
         await verifyCodes(flow, ["--range", "origin/main..HEAD"]),
         [".mcp.json TAMPERED"],
@@ -246,3 +262,50 @@ for (
     },
   });
 }
+
+Deno.test({
+  name:
+    "server files: uv run --directory signs the folder's files, and two configs naming one file both fail when it changes",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await installHooks(flow, "alice@example.com");
+    await commit(flow, "uv", {
+      ".mcp.json": JSON.stringify({
+        mcpServers: {
+          py: {
+            command: "uv",
+            args: ["run", "--directory", "./srv", "server.py"],
+          },
+        },
+      }),
+      ".cursor/mcp.json": JSON.stringify({
+        mcpServers: { py: { command: "python3", args: ["srv/server.py"] } },
+      }),
+      "srv/server.py": "print('mcp')\n",
+      "srv/pyproject.toml": '[project]\nname = "srv"\n',
+    });
+    const statement = await currentStatement(flow, ".mcp.json");
+    assert.match(statement, /\nfile [0-9a-f]{64} srv\/pyproject\.toml\n/);
+    assert.match(statement, /\nfile [0-9a-f]{64} srv\/server\.py\n/);
+    await cliOk(flow, ["verify"]);
+
+    await write(flow, {
+      "srv/pyproject.toml":
+        '[project]\nname = "srv"\ndependencies = ["evil"]\n',
+    });
+    assert.deepEqual(await verifyCodes(flow, []), [".mcp.json TAMPERED"]);
+    await write(flow, { "srv/server.py": "import evil\n" });
+    assert.deepEqual(await verifyCodes(flow, []), [
+      ".cursor/mcp.json TAMPERED",
+      ".mcp.json TAMPERED",
+    ]);
+    // The hook signs both again in the commit that changes the folder.
+    await commit(flow, "new server", {});
+    await cliOk(flow, ["verify"]);
+    assert.match(
+      await currentStatement(flow, ".cursor/mcp.json"),
+      /sequence 2/,
+    );
+  },
+});
