@@ -33,6 +33,7 @@ import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 import { reverifyAsStored } from "./verify_line_endings.ts";
+import { serverFilesAsStored } from "./server_files_as_stored.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -246,8 +247,15 @@ export async function verifySource(
   if (source.storedForms) {
     // A working-tree file checked out with CRLF is compared as Git stores
     // it. Only TAMPERED results are: one whose attributes would make Git
-    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now.
-    return await reverifyAsStored(source, context, targets, results);
+    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now. Server
+    // files first, so that a config with CRLF is then checked with them.
+    const asStored = await serverFilesAsStored(source, context, results);
+    return await reverifyAsStored(
+      source,
+      asStored.context,
+      targets,
+      asStored.results,
+    );
   }
   return results;
 }

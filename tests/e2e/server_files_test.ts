@@ -25,6 +25,7 @@ import {
   sha256,
   write,
 } from "../support/flow.ts";
+import { runCli } from "../support/cli.ts";
 import { assertCliError } from "../support/errors.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
@@ -307,5 +308,63 @@ Deno.test({
       await currentStatement(flow, ".cursor/mcp.json"),
       /sequence 2/,
     );
+  },
+});
+
+Deno.test({
+  name:
+    "server files: in an autocrlf=true clone the CRLF checkout of a signed script verifies; a real edit, or CRLF Git would keep, stays TAMPERED",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSigned(async (flow) => {
+      const root = join(flow.repo.root, "..", "crlf clone");
+      await flow.ok([
+        "clone",
+        "-q",
+        "-c",
+        "core.autocrlf=true",
+        flow.repo.root,
+        root,
+      ]);
+      const script = await Deno.readTextFile(join(root, SCRIPT));
+      assert.ok(
+        script.includes("\r\n"),
+        "Git checked the script out with CRLF",
+      );
+      const verifyIn = async () => {
+        const run = await runCli(["verify", "--json"], {
+          cwd: root,
+          home: flow.repo.home,
+        });
+        return JSON.parse(run.stdout).results as {
+          path: string;
+          ok: boolean;
+          code?: string;
+          reason: string;
+        }[];
+      };
+      const clean = await verifyIn();
+      assert.deepEqual(clean.map((r) => `${r.path} ${r.code ?? "ok"}`), [
+        ".mcp.json ok",
+      ]);
+      assert.match(clean[0]!.reason, /as Git stores it/);
+
+      // A real edit, with CRLF like the rest.
+      await Deno.writeTextFile(
+        join(root, SCRIPT),
+        SCRIPT_EVIL.replaceAll("\n", "\r\n"),
+      );
+      assert.equal((await verifyIn())[0]!.code, "TAMPERED");
+      // The signed bytes with CRLF, where Git would store them as they are.
+      await Deno.writeTextFile(
+        join(root, SCRIPT),
+        SCRIPT_V1.replaceAll("\n", "\r\n"),
+      );
+      await Deno.writeTextFile(
+        join(root, ".gitattributes"),
+        `${SCRIPT} -text\n`,
+      );
+      assert.equal((await verifyIn())[0]!.code, "TAMPERED");
+    });
   },
 });
