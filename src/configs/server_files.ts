@@ -10,7 +10,8 @@
  * - the script of a known interpreter: the first word after its options for
  *   `node`, `nodejs`, `bun`, `tsx`, `ts-node`, `python`, `python3[.N]`,
  *   `bash`, `sh`, `zsh`, `dash`, `ruby`, `perl`, `php`, and `deno run`;
- *   nothing when the code comes from an option (`-c`, `-e`, `-m`, …);
+ *   nothing when the code comes from an option (`-c`, `-e`, `-m`, …); for
+ *   the Node family also a module preloaded from a local path (`-r ./x.js`);
  * - `npx`/`uvx` (and `uv run`) with a local path (`./x`, `../x`), and what
  *   `npx`/`uv run` start in turn; `uv run --directory DIR`, `uvx --from DIR`
  *   name a folder, which signing expands to its files.
@@ -286,6 +287,7 @@ function launched(words: readonly string[], depth: number): Launched[] {
   if (interpreter) {
     const script = firstOperand(args, interpreter);
     if (script) found.push({ path: script.word, folder: false });
+    if (interpreter === NODE) found.push(...preloads(args, script?.at));
   } else if (name === "deno" && args[0] === "run") {
     const script = firstOperand(args.slice(1), DENO_RUN);
     if (script) found.push({ path: script.word, folder: false });
@@ -369,6 +371,26 @@ function viaLauncher(
 function isLocalPath(word: string): boolean {
   return word.startsWith("./") || word.startsWith("../") || word === "." ||
     word === "..";
+}
+
+// Node's preloaded modules given as local paths (`-r ./env.js`,
+// `--import=./hooks.mjs`): they run before the script, so they count too.
+// A package name (`-r dotenv/config`) is nothing from here.
+const PRELOADS = ["-r", "--require", "--import", "--loader"];
+
+function preloads(args: readonly string[], end = args.length): Launched[] {
+  const found: Launched[] = [];
+  for (let i = 0; i < end; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf("=");
+    const [flag, value] = eq > 0 && arg.startsWith("--")
+      ? [arg.slice(0, eq), arg.slice(eq + 1)]
+      : [arg, PRELOADS.includes(arg) ? args[++i] : undefined];
+    if (PRELOADS.includes(flag) && value && isLocalPath(value)) {
+      found.push({ path: value, folder: false });
+    }
+  }
+  return found;
 }
 
 // The first word that is no option nor an option's value; undefined when an

@@ -45,6 +45,21 @@ const CASES: [string, unknown, string[]][] = [
     },
     ["srv/index.mjs"],
   ],
+  [
+    "node preloads from local paths, not packages",
+    {
+      command: "node",
+      args: [
+        "-r",
+        "./env.js",
+        "--import=./hooks.mjs",
+        "-r",
+        "dotenv/config",
+        "s.js",
+      ],
+    },
+    ["env.js", "hooks.mjs", "s.js"],
+  ],
   ["node -e (inline code)", { command: "node", args: ["-e", "x.js"] }, []],
   ["python3 script", { command: "python3", args: ["-u", "server.py"] }, [
     "server.py",
