@@ -23,6 +23,8 @@ import type { ConfigKind } from "../configs/config_kinds.ts";
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { readIndex } from "../store/store.ts";
+import type { ServerFileId } from "../store/statement.ts";
+import { serverFileIds } from "./server_file_ids.ts";
 import type { Repository } from "../git/repository.ts";
 import { hasCrlf, lineBreaksAreOutsideValues } from "../source/line_endings.ts";
 import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
@@ -39,6 +41,8 @@ export interface Planned {
   bytes: Uint8Array;
   /** SHA-256 (hex) of the bytes. */
   artifact: string;
+  /** The repository files its servers run, hashed (none for the trust list). */
+  files: readonly ServerFileId[];
 }
 
 /**
@@ -151,7 +155,8 @@ async function asGitStores(
     if (item.path === ALLOWED_SIGNERS_PATH) {
       await readTrust({ read: () => Promise.resolve(lf) });
     } else if (kind) await validateConfig(item.path, lf, kind);
-    signed.push({ path: item.path, bytes: lf, artifact: await sha256Hex(lf) });
+    // The same servers: a parser reads CRLF and LF alike in this format.
+    signed.push({ ...item, bytes: lf, artifact: await sha256Hex(lf) });
   }
   if (problems.length > 0) {
     throw new ToolError("INVALID_CONFIG", problems.join("\n"));
@@ -210,6 +215,7 @@ async function readAndValidate(
         path: target.path,
         bytes,
         artifact: await sha256Hex(bytes),
+        files: await serverFileIds(source, { ...target, bytes }),
       });
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
@@ -260,6 +266,7 @@ async function readRepoConfig(
     path: REPO_CONFIG_PATH,
     bytes,
     artifact: await sha256Hex(bytes),
+    files: [],
   };
 }
 
@@ -273,5 +280,6 @@ async function readTrustList(
     path: ALLOWED_SIGNERS_PATH,
     bytes,
     artifact: await sha256Hex(bytes),
+    files: [],
   };
 }

