@@ -190,8 +190,8 @@ export function requestText(request: TrustRequest): string {
     `and to commit and push the result. Before they run it, compare the key id ` +
     `${request.keyId} with them over another channel (in person, by phone): ` +
     `whoever can change that line in transit could put their own key in its place.\n` +
-    `Once you have pulled their commit, the pre-commit hook signs the MCP configs you commit ` +
-    `with a trusted key; until then they fail verification.\n`;
+    `Until you have pulled their commit, the pre-commit hook refuses your commits that change an MCP config; ` +
+    `from then on it signs them.\n`;
 }
 
 function printStep(io: Io, step: InitStep): void {

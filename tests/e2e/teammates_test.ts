@@ -176,6 +176,18 @@ Deno.test({
     const statusJson = JSON.parse((await bob.cli(["status", "--json"])).stdout);
     assert.deepEqual(statusJson.key.request, report.request);
 
+    // Until then, the hook refuses Bob's config changes, as init said.
+    assert.match(init.stdout, /pre-commit hook refuses your commits/);
+    await Deno.writeTextFile(
+      join(bob.root, ".mcp.json"),
+      CONFIG.replace("server", "early"),
+    );
+    assert.equal((await bob.git(["add", ".mcp.json"])).code, 0);
+    const early = await bob.git(["commit", "-q", "-m", "Too early"]);
+    assert.equal(early.code, 1, early.stderr);
+    assert.match(early.stderr, /is not trusted by this repository/);
+    assert.equal((await bob.git(["reset", "-q", "--hard"])).code, 0);
+
     // Alice runs the line as printed; trust add says how to commit.
     const added = await shell(expected, flow.repo.root, flow.repo.home);
     assert.equal(added.code, 0, added.stderr);
