@@ -241,3 +241,24 @@ Deno.test({
     assert.equal(await run.ran(), false);
   },
 });
+
+Deno.test({
+  name:
+    "exec without origin's default branch starts the client in a repository adopted on an existing history",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    // Configs committed before anyone used the tool, then init.
+    await write(flow, { ".mcp.json": HONEST });
+    await forceCommit(flow, "before adoption");
+    await write(flow, { ".mcp.json": HONEST.replace("fs", "fs2") });
+    await forceCommit(flow, "still before adoption");
+    await cliOk(flow, ["init", "--principal", PRINCIPAL]);
+    await commit(flow, "adopt mcp-orchestration");
+
+    const run = marker(flow);
+    const started = await exec(flow, run.args);
+    assert.equal(started.code, 0, started.stderr);
+    assert.equal(await run.ran(), true);
+  },
+});
