@@ -88,6 +88,13 @@ export interface ConfigKind {
   /** The server table may be a list (Continue's YAML blocks), not only a table. */
   serversList?: boolean;
   /**
+   * Keys inside the top-level value that lead to the server table, when
+   * that value is a section rather than the table itself (VS Code's
+   * `settings.json`: `["servers"]`, for `"mcp": {"servers": {…}}`).
+   * See server_entries.ts.
+   */
+  serversPath?: readonly string[];
+  /**
    * A settings file that carries other things too (`.vscode/settings.json`,
    * `.claude/settings.json`, `opencode.json`): it is a config only when it
    * holds an MCP section ({@linkcode holdsMcpSection}), and then its server
@@ -164,7 +171,10 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
     "mcpServers",
     CLAUDE_SETTINGS,
   ),
-  builtin("VS Code", ".vscode/settings.json", "jsonc", "mcp", SETTINGS),
+  builtin("VS Code", ".vscode/settings.json", "jsonc", "mcp", {
+    ...SETTINGS,
+    serversPath: ["servers"],
+  }),
   builtin("Copilot CLI", ".github/mcp.json", "json", "mcpServers", {
     otherServersKeys: ["servers"],
   }),
@@ -281,10 +291,11 @@ function builtin(
   serversKey: string,
   extra: Pick<
     ConfigKind,
-    "otherServersKeys" | "serversList" | "settings" | "mcpKeys"
+    "otherServersKeys" | "serversList" | "serversPath" | "settings" | "mcpKeys"
   > = {},
 ): ConfigKind {
   if (extra.otherServersKeys) Object.freeze(extra.otherServersKeys);
+  if (extra.serversPath) Object.freeze(extra.serversPath);
   if (extra.mcpKeys) Object.freeze(extra.mcpKeys);
   return Object.freeze({
     client,

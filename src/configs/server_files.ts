@@ -26,6 +26,7 @@
 
 import { ToolError } from "../errors.ts";
 import type { ConfigKind } from "./config_kinds.ts";
+import { serverTable } from "./server_entries.ts";
 
 /** One repository path that a server runs. */
 export interface ServerFile {
@@ -164,29 +165,16 @@ function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-// The server entries, by name: a table's values, a list's items (Continue),
-// and VS Code settings' `mcp.servers`.
+// The server entries, by name, read as validation and the reports read
+// them (server_entries.ts): one reading for every kind.
 function serverEntries(
   root: Record<string, unknown>,
   kind: ConfigKind,
 ): [string, Record<string, unknown>][] {
   const entries: [string, Record<string, unknown>][] = [];
-  for (const key of [kind.serversKey, ...(kind.otherServersKeys ?? [])]) {
-    let table = root[key];
-    if (isTable(table) && isTable(table.servers) && !("command" in table)) {
-      table = table.servers;
-    }
-    const items: [string, unknown][] = Array.isArray(table)
-      ? table.map((item, i) => [
-        isTable(item) && typeof item.name === "string" ? item.name : `#${i}`,
-        item,
-      ])
-      : isTable(table)
-      ? Object.entries(table)
-      : [];
-    for (const [name, item] of items.slice(0, MAX_SERVERS)) {
-      if (isTable(item)) entries.push([name, item]);
-    }
+  for (const { name, entry } of serverTable(root, kind)?.servers ?? []) {
+    if (entries.length === MAX_SERVERS) break;
+    if (isTable(entry)) entries.push([name, entry]);
   }
   return entries;
 }

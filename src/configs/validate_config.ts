@@ -49,6 +49,7 @@ import {
 import { ToolError } from "../errors.ts";
 import { quote as quoteValue } from "../format/quote.ts";
 import type { ConfigFormat, ConfigKind } from "./config_kinds.ts";
+import { serverTable, serverTableKeys } from "./server_entries.ts";
 
 /** Options for {@linkcode ConfigError}. */
 export interface ConfigErrorOptions {
@@ -172,7 +173,7 @@ export async function validateConfig(
   const { root, text, topKeyOffsets } = await parseDocument(path, bytes, {
     format: kind.format,
   });
-  const keys = [kind.serversKey, ...(kind.otherServersKeys ?? [])];
+  const keys = serverTableKeys(kind);
   const present = keys.filter((key) => Object.hasOwn(root, key));
   const at = (key: string) => {
     const offset = topKeyOffsets.get(key);
@@ -207,15 +208,45 @@ export async function validateConfig(
     );
   }
   const servers = root[key];
-  if (!isTable(servers) && !(kind.serversList && Array.isArray(servers))) {
+  const inner = kind.serversPath ?? [];
+  if (
+    !isTable(servers) &&
+    !(inner.length === 0 && kind.serversList && Array.isArray(servers))
+  ) {
     throw new ConfigError(
       path,
       `${quoteValue(key)} is ${describeValue(servers)}, not a ${
-        kind.serversList ? "table or list" : "table"
+        kind.serversList && inner.length === 0 ? "table or list" : "table"
       } (${kind.client} keeps its servers there)`,
       at(key),
     );
   }
+  // A section that nests the table (VS Code's "mcp": {"servers": …}): the
+  // table, when there, must be what serverTable reads, so that what the
+  // report shows is what was checked.
+  if (inner.length > 0 && serverTable(root, kind) === undefined) {
+    const nested = [key, ...inner].map(quoteValue).join(".");
+    const missing = !hasPath(servers, inner);
+    if (missing && kind.settings) return;
+    throw new ConfigError(
+      path,
+      missing
+        ? `no ${nested} table (${kind.client} keeps its servers there)`
+        : `${nested} is not a ${
+          kind.serversList ? "table or list" : "table"
+        } (${kind.client} keeps its servers there)`,
+      at(key),
+    );
+  }
+}
+
+// Whether every key of the path is there, table inside table.
+function hasPath(value: unknown, keys: readonly string[]): boolean {
+  for (const key of keys) {
+    if (!isTable(value) || !Object.hasOwn(value, key)) return false;
+    value = value[key];
+  }
+  return true;
 }
 
 /**
