@@ -131,7 +131,11 @@ export function serverFiles(
   const project = projectFolder(configPath, kind);
   const found = new Map<string, ServerFile>();
   for (const [name, entry] of serverEntries(root, kind)) {
-    const run = commandOf(entry);
+    const run = commandOf(entry)?.map((word) =>
+      EXTENSION_MANIFEST.test(configPath)
+        ? word.replaceAll(/\$\{(\/|pathSeparator)\}/g, "/")
+        : word
+    );
     if (!run) continue;
     const cwd = resolveCwd(configPath, name, project, entry);
     if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
@@ -209,7 +213,7 @@ function resolveCwd(
   const cwd = entry.cwd;
   if (cwd === undefined) return project;
   if (typeof cwd !== "string") return unresolvable(configPath, server, cwd);
-  const text = withWorkspace(cwd);
+  const text = withWorkspace(cwd, configPath);
   if (text.includes("$") || text.startsWith("~")) {
     return unresolvable(configPath, server, cwd);
   }
@@ -241,9 +245,20 @@ function unresolvable(
 
 // `${workspaceFolder}` (VS Code, Cursor) is the project folder: marked with
 // a NUL, which no path may hold, so the caller can tell it apart.
-function withWorkspace(text: string): string {
-  return text.replace(/^\$\{(workspaceFolder|workspaceRoot)\}/, "\0");
+function withWorkspace(text: string, configPath: string): string {
+  const start = text.replace(/^\$\{(workspaceFolder|workspaceRoot)\}/, "\0");
+  if (!EXTENSION_MANIFEST.test(configPath)) return start;
+  // Gemini CLI and Qwen Code extensions: ${extensionPath} is the folder of
+  // the manifest, ${workspacePath} the project, ${/} the path separator.
+  const folder = configPath.slice(0, configPath.lastIndexOf("/"));
+  return start
+    .replace(/^\$\{extensionPath\}/, `\0/${folder}`)
+    .replace(/^\$\{workspacePath\}/, "\0")
+    .replaceAll(/\$\{(\/|pathSeparator)\}/g, "/");
 }
+
+// The manifests whose commands may name ${extensionPath}.
+const EXTENSION_MANIFEST = /(^|\/)(qwen|gemini)-extension\.json$/;
 
 /** A word that names a repository file or folder, relative to the server's folder. */
 interface Launched {
@@ -410,12 +425,12 @@ function resolve(
   cwd: readonly string[],
   word: string,
 ): string | undefined {
-  const text = withWorkspace(word);
+  const text = withWorkspace(word, configPath);
   if (text === "" || text.startsWith("/") || /^[A-Za-z]:[\\/]/.test(text)) {
     return undefined;
   }
   if (text.includes("$") || text.startsWith("~")) return undefined;
-  // A specifier such as "npm:pkg", "jsr:@x/y" or "https://…" names no file.
+  // A specifier such as npm:pkg, jsr:@x/y or https://… names no file.
   if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(text)) return undefined;
   const base = text.startsWith("\0") ? [] : cwd;
   const segments = normalise([

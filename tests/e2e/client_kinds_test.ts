@@ -67,9 +67,12 @@ Deno.test({
   async fn() {
     await using flow = await adoptedFlow();
     for (
-      const { path, text } of [...NEW_CLIENT_FIXTURES, VISUAL_STUDIO_FIXTURE]
+      const { path, text, files } of [
+        ...NEW_CLIENT_FIXTURES,
+        VISUAL_STUDIO_FIXTURE,
+      ]
     ) {
-      await commit(flow, `add ${path}`, { [path]: text });
+      await commit(flow, `add ${path}`, { ...files, [path]: text });
       assert.ok((await signedPaths(flow)).includes(path), path);
       const clean = await verifyTree(flow);
       assert.deepEqual(

@@ -12,6 +12,7 @@
  */
 
 import assert from "node:assert/strict";
+import { escapeInvisible } from "../../src/format/quote.ts";
 import {
   commit,
   createFlow,
@@ -113,13 +114,16 @@ Deno.test({
           commit: true,
         })),
       );
-      // Each annotation's message is the reason the text format gives.
+      // Each annotation's message is the reason the text format gives
+      // (which shows a line break or an invisible character escaped).
       const text = await flow.cli(["verify", "--range", `${base}..HEAD`]);
       assert.equal(text.code, 1);
       for (const c of commands) {
         const reason = c.data.slice(0, c.data.indexOf(` (commit ${short}`));
         assert.ok(
-          text.stdout.includes(`${c.properties.title}: ${reason}\n`),
+          text.stdout.includes(
+            `${c.properties.title}: ${escapeInvisible(reason)}\n`,
+          ),
           text.stdout,
         );
       }

@@ -13,6 +13,8 @@ export interface ClientFixture {
   path: string;
   /** Its text, as a user would write it. */
   text: string;
+  /** Repository files its servers run, committed beside it (path → text). */
+  files?: Readonly<Record<string, string>>;
 }
 
 /** One fixture per new built-in kind, in BUILTIN_CONFIG_KINDS order. */
@@ -267,6 +269,10 @@ mcpServers:
   "excludeTools": ["run_shell_command"]
 }
 `,
+    files: {
+      ".qwen/extensions/team-tools/dist/server.js":
+        'console.log("tickets server");\n',
+    },
   },
   {
     path: ".qwen/extensions/legacy/gemini-extension.json",
