@@ -6,7 +6,12 @@
  * @module
  */
 
-import { ToolError } from "../errors.ts";
+import { currentProcess } from "../_runtime/current_process.ts";
+import { rangeFromCi } from "../app/ci_range.ts";
+import { errorMessage, ToolError } from "../errors.ts";
+import { readFileLimitedSync } from "../fs/files.ts";
+import { git, type Repository } from "../git/repository.ts";
+import { CI_ENV_VARIABLES, CI_PERMISSION_FLAGS } from "../permissions.ts";
 import { verifyRepository } from "../verify/verify_repository.ts";
 import {
   defaultBranches,
@@ -34,7 +39,8 @@ export const VERIFY_COMMAND: CommandSpec = {
   synopsis: [
     "verify [PATH…] [--format FORMAT]",
     "verify --rev REV [--format FORMAT]",
-    "verify --range A..B [--format FORMAT]",
+    "verify --range A..B [--allow-empty] [--format FORMAT]",
+    "verify --ci [--allow-empty] [--format FORMAT]",
   ],
   options: {
     rev: {
@@ -47,7 +53,19 @@ export const VERIFY_COMMAND: CommandSpec = {
       value: "A..B",
       help: "verify every commit reachable from B but not from A, oldest\n" +
         "first (a commit without parents in it fails: it would bring\n" +
-        "its own root of trust)",
+        "its own root of trust). A range without commits is a usage\n" +
+        "error (exit 2), not a pass: see --allow-empty",
+    },
+    ci: {
+      type: "boolean",
+      help: "verify the commits this CI run brings, read from the CI's\n" +
+        "variables (GitHub, Gitea and Forgejo Actions, GitLab CI,\n" +
+        "Bitbucket Pipelines, Jenkins); exit 2, naming what is missing,\n" +
+        "when they do not tell",
+    },
+    "allow-empty": {
+      type: "boolean",
+      help: "with --range or --ci: a range without commits passes (exit 0)",
     },
     format: {
       type: "string",
@@ -83,19 +101,47 @@ export async function verifyCommand(
   const format = verifyFormat(values);
   const rev = stringOption(values, "rev");
   const range = stringOption(values, "range");
-  if (rev !== undefined || range !== undefined) {
-    if (rev !== undefined && range !== undefined) {
-      throw new ToolError("USAGE", `Give either --rev or --range, not both`);
-    }
+  const ci = values.ci === true;
+  const allowEmpty = values["allow-empty"] === true;
+  const chosen = [
+    ...(rev !== undefined ? ["--rev"] : []),
+    ...(range !== undefined ? ["--range"] : []),
+    ...(ci ? ["--ci"] : []),
+  ];
+  if (chosen.length > 1) {
+    throw new ToolError(
+      "USAGE",
+      `Give one of --rev, --range and --ci, not ${chosen.join(" and ")}`,
+    );
+  }
+  if (allowEmpty && range === undefined && !ci) {
+    throw new ToolError(
+      "USAGE",
+      `--allow-empty goes with --range or --ci (a range of commits)`,
+    );
+  }
+  if (chosen.length === 1) {
     if (positionals.length > 0) {
       throw new ToolError(
         "USAGE",
-        `--rev and --range check whole commits; they take no paths`,
+        `--rev, --range and --ci check whole commits; they take no paths`,
+      );
+    }
+    if (rev !== undefined) return await verifyHistory(context, { rev }, format);
+    const found = ci ? await ciRange() : undefined;
+    if (found && format !== "json") {
+      // Not an annotation: the log says which commits, before the report.
+      context.io.out(
+        `${found.provider} (${found.from}): verifying --range ${found.range}\n`,
       );
     }
     return await verifyHistory(
       context,
-      rev !== undefined ? { rev } : { range: range as string },
+      {
+        range: found?.range ?? range as string,
+        allowEmpty,
+        ...(found ? { ci: `${found.provider}, ${found.from}` } : {}),
+      },
       format,
     );
   }
@@ -130,9 +176,16 @@ export async function verifyCommand(
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
+/** Which commits: one, or a range (and where `--ci` found it). */
+type History = { rev: string } | {
+  range: string;
+  allowEmpty: boolean;
+  ci?: string;
+};
+
 async function verifyHistory(
   context: CommandContext,
-  what: { rev: string } | { range: string },
+  what: History,
   format: VerifyFormat,
 ): Promise<number> {
   const repo = await context.repo();
@@ -149,6 +202,9 @@ async function verifyHistory(
       );
     }
     commits = await listCommits(repo, [what.range]);
+    if (commits.length === 0 && !what.allowEmpty) {
+      throw await emptyRangeError(repo, what.range, what.ci);
+    }
     const range = what.range;
     bases = () => rangeBases(repo, [range]);
   }
@@ -180,6 +236,94 @@ async function verifyHistory(
     );
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Reads the range of `--ci` from the CI's variables: refuses when Deno's
+ * permissions hide them (they would read as unset, and the answer would be
+ * "no CI" instead of "not permitted").
+ */
+async function ciRange(): Promise<{
+  provider: string;
+  from: string;
+  range: string;
+}> {
+  const hidden = CI_ENV_VARIABLES.filter((name) =>
+    !currentProcess.envReadable(name)
+  );
+  if (hidden.length > 0) {
+    throw new ToolError(
+      "USAGE",
+      `--ci reads the CI's variables, and Deno's permissions hide ${
+        hidden.length === CI_ENV_VARIABLES.length
+          ? "all of them"
+          : `"${hidden.join('", "')}"`
+      }: run it with ${
+        CI_PERMISSION_FLAGS.join(" ")
+      } (or the compiled executable, or the npm package)`,
+    );
+  }
+  try {
+    return await rangeFromCi({
+      env: (name) => currentProcess.env(name),
+      readEvent: (path) => {
+        const bytes = readFileLimitedSync(path, EVENT_FILE_LIMIT);
+        if (bytes === undefined) throw new Error("it does not exist");
+        return Promise.resolve(JSON.parse(new TextDecoder().decode(bytes)));
+      },
+    });
+  } catch (error) {
+    throw new ToolError("USAGE", `--ci: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+// GitHub caps a webhook payload at 25 MB; an event file is one.
+const EVENT_FILE_LIMIT = 25 * 1024 * 1024;
+
+/**
+ * The refusal of a range without commits: in CI that is a gate that
+ * checks nothing (`origin/main..HEAD` on a push to main), so it says which
+ * two revisions it compared and what to give instead.
+ */
+async function emptyRangeError(
+  repo: Repository,
+  range: string,
+  ci: string | undefined,
+): Promise<ToolError> {
+  const at = range.indexOf("..");
+  const ends = [range.slice(0, at), range.slice(at + 2).replace(/^\./, "")]
+    .map((end) => end === "" ? "HEAD" : end);
+  const ids = await Promise.all(ends.map((end) => shortId(repo, end)));
+  const [from, to] = ends.map((end, i) =>
+    `"${end}"${ids[i] && ids[i] !== end ? ` (${ids[i]})` : ""}`
+  );
+  return new ToolError(
+    "USAGE",
+    `No commits in "${range}"${
+      ci ? ` (${ci})` : ""
+    }: ${to} is already in ${from}, so there is nothing to verify, and a gate that verifies nothing must not pass. Give the commits this run brings: for a pull request --range <base>..<head>; for a push --range <before>..<after> (the first push of a branch: origin/<default branch>..<after>); or --ci, which reads them from the CI's variables. If an empty range is expected, add --allow-empty`,
+  );
+}
+
+async function shortId(
+  repo: Repository,
+  rev: string,
+): Promise<string | undefined> {
+  try {
+    const out = await git(repo, [
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      "--short=12",
+      "--end-of-options",
+      `${rev}^{commit}`,
+    ]);
+    return new TextDecoder().decode(out).trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads `--format` and `--json`, its alias. */
