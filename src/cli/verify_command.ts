@@ -223,6 +223,9 @@ async function verifyHistory(
       ok: failed.length === 0,
       verified: reports.length - failed.length,
       failed: failed.length,
+      // With --ci, which commits it found, and where: the report says what
+      // it checked.
+      ...("ci" in what && what.ci ? { ci: what.ci, range: what.range } : {}),
       commits: reports,
     });
   } else {

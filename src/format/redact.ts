@@ -32,14 +32,13 @@ const B64 = "[A-Za-z0-9+/]";
 const SEPARATOR = String.raw`(?:\s|\\+[nrt]|%0[AD])+`;
 const B64_RUN = `${B64}+={0,2}(?:${SEPARATOR}${B64}+={0,2})*`;
 // Dashes optional: a header split into words, or half-copied, still counts.
-const HEADER = String.raw`-*\s*BEGIN [A-Z0-9 ]*PRIVATE KEY\s*-*`;
-const FOOTER = String.raw`-{2,}\s*END [A-Z0-9 ]*PRIVATE KEY\s*-{2,}`;
-// A header up to its footer when there is one (lazily, so two keys stay two
-// blocks); else the header and the base64 lines (or hex seed) after it.
-const ARMORED = new RegExp(
-  `${HEADER}(?:[\\s\\S]*?${FOOTER}|(?:${SEPARATOR})?(?:${B64_RUN})?)`,
-  "g",
-);
+const HEADER = String.raw`-*\s*BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY\s*-*`;
+const FOOTER = String.raw`-{2,}\s*END [A-Z0-9 ]{0,40}PRIVATE KEY\s*-{2,}`;
+// Bounded, so that a long line of capitals cannot make the search quadratic.
+const HEADER_RE = new RegExp(HEADER, "g");
+const FOOTER_RE = new RegExp(FOOTER, "g");
+// Without a footer: the separator and base64 lines (or hex seed) after it.
+const TAIL_RE = new RegExp(`(?:${SEPARATOR})?(?:${B64_RUN})?`, "y");
 // "openssh-key-v1\0" encoded from the start of a line: b3BlbnNzaC1rZXktdjEA.
 const OPENSSH_MAGIC = "b3BlbnNzaC1rZXktdjE";
 // An OpenSSH body wherever it starts, even glued to a path ("dir/b3Bl…") or
@@ -74,7 +73,7 @@ const MAYBE_DER = /(?:^|[^A-Za-z0-9+/])M[A-Za-z0-9+/]{15}/;
 export function redactPrivateKeys(text: string): string {
   let result = text;
   if (MAYBE_ARMORED.test(result)) {
-    result = result.replace(ARMORED, REDACTED_PRIVATE_KEY);
+    result = redactArmored(result);
   }
   if (result.includes(OPENSSH_MAGIC)) {
     result = result.replace(OPENSSH_BODY, REDACTED_PRIVATE_KEY);
@@ -83,12 +82,45 @@ export function redactPrivateKeys(text: string): string {
   return result;
 }
 
+// Each header up to the first footer after it (so two keys stay two
+// blocks), or, without one, the base64 lines after it. Footers are searched
+// forward only, once each: linear however many headers there are.
+function redactArmored(text: string): string {
+  let out = "";
+  let at = 0;
+  let footer: RegExpExecArray | null | undefined;
+  HEADER_RE.lastIndex = 0;
+  for (let header; (header = HEADER_RE.exec(text)) !== null;) {
+    const start = header.index;
+    let end = start + header[0].length;
+    if (footer !== null && (footer === undefined || footer.index < end)) {
+      FOOTER_RE.lastIndex = end;
+      footer = FOOTER_RE.exec(text);
+    }
+    if (footer) {
+      end = footer.index + footer[0].length;
+    } else {
+      TAIL_RE.lastIndex = end;
+      end += TAIL_RE.exec(text)?.[0].length ?? 0;
+    }
+    out += text.slice(at, start) + REDACTED_PRIVATE_KEY;
+    at = end;
+    HEADER_RE.lastIndex = end;
+  }
+  return out + text.slice(at);
+}
+
 // A run may join other words before the key's first line ("AAAA… MIIE…"):
 // the key starts at the first chunk from which the rest reads as one.
 function redactBody(run: string): string {
   const chunk = new RegExp(`${B64}+={0,2}`, "g");
   for (const match of run.matchAll(chunk)) {
-    if (isPrivateKeyBody(run.slice(match.index))) {
+    // Only the first 12 characters matter: a bounded slice keeps a long run
+    // of ordinary words linear.
+    if (
+      match[0].startsWith("M") &&
+      isPrivateKeyBody(run.slice(match.index, match.index + 256))
+    ) {
       return run.slice(0, match.index) + REDACTED_PRIVATE_KEY;
     }
   }

@@ -223,6 +223,16 @@ Deno.test("verify --ci: GitLab CI merge request and push pipelines", async () =>
       await ci(flow, { ...mr, CI_COMMIT_SHA: bad }),
       `${base}..${bad}`,
     );
+    // With --json, the report says which range and where it came from.
+    const json = await ci(flow, { ...mr, CI_COMMIT_SHA: good }, ["--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.range, `${base}..${good}`);
+    assert.equal(
+      report.ci,
+      "GitLab CI, merge request: CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA",
+    );
+    assert.equal(report.verified, 1);
     // A merged results pipeline: the merge request's own head, not GitLab's merge commit.
     assertTampered(
       await ci(flow, {

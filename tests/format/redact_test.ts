@@ -127,3 +127,20 @@ Deno.test("redactPrivateKeys: leaves public keys, key ids, commit ids and prose 
     assert.equal(redactPrivateKeys(text), text);
   }
 });
+
+Deno.test("redactPrivateKeys stays linear on hostile text (headers without footers, long runs)", () => {
+  const started = performance.now();
+  const headers = "-----BEGIN PRIVATE KEY----- ".repeat(20_000);
+  assert.ok(redactPrivateKeys(headers).includes(REDACTED_PRIVATE_KEY));
+  redactPrivateKeys("BEGIN AAAA ".repeat(50_000));
+  redactPrivateKeys(`${"M".repeat(16)} ${"Mabcdefgh ".repeat(50_000)}`);
+  // Quadratic work on any of these takes minutes.
+  assert.ok(performance.now() - started < 5_000);
+});
+
+Deno.test("redactPrivateKeys: two keys are two blocks, and the text between them stays", () => {
+  assert.equal(
+    redactPrivateKeys(`${OPENSSH} and ${OPENSSH}`),
+    `${REDACTED_PRIVATE_KEY} and ${REDACTED_PRIVATE_KEY}`,
+  );
+});
