@@ -47,7 +47,11 @@ function assertNoKey(result: CliResult, body: string, what: string): void {
  * label that names the place without the key.
  */
 function commandLines(key: string): string[][] {
-  const lines: string[][] = [];
+  // The key as the command, and as a group's subcommand.
+  const lines: string[][] = [
+    [key],
+    ...["keys", "trust", "hook"].map((group) => [group, key]),
+  ];
   for (const spec of COMMAND_SPECS) {
     const name = spec.name.split(" ");
     // exec runs what follows "--": the key as the program to run.
