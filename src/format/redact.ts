@@ -10,6 +10,8 @@
  *   `RSA`, `EC`, `ENCRYPTED`, …), with whatever follows the header up to its
  *   `END` line, or, without one, every base64 run after it (a raw 32- or
  *   64-byte seed in hex or base64 included);
+ * - a raw Ed25519 seed, 32 or 64 bytes in hex or base64, after a key type
+ *   (`ed25519 <seed>`, `ssh-ed25519:<seed>`);
  * - the base64 body of such a block without its header: text that decodes
  *   to `openssh-key-v1\0`, or to a DER sequence that opens with a version
  *   number (PKCS#1, SEC1 and PKCS#8 private keys do; public keys do not).
@@ -49,6 +51,14 @@ const OPENSSH_BODY = new RegExp(
 );
 // A header-less DER body: a base64 run long enough to hold a key's first bytes.
 const BODY = new RegExp(`${B64}{16,}={0,2}(?:${SEPARATOR}${B64}+={0,2})*`, "g");
+// A raw Ed25519 seed (32 bytes) or seed and public key (64 bytes), in hex
+// or base64, after a key type: "ed25519 <seed>", "ssh-ed25519:<seed>". A
+// public key line ("ssh-ed25519 AAAAC3Nz…", 68 characters) is neither size.
+const RAW_SEED = new RegExp(
+  String
+    .raw`((?:ssh-)?ed25519[:=\s]+)(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64}|${B64}{86}(?:==)?|${B64}{43}=?)(?![A-Za-z0-9+/=])`,
+  "gi",
+);
 // Cheap tests that let text without any key pass untouched.
 const MAYBE_ARMORED = /PRIVATE KEY/;
 const MAYBE_DER = /(?:^|[^A-Za-z0-9+/])M[A-Za-z0-9+/]{15}/;
@@ -79,6 +89,9 @@ export function redactPrivateKeys(text: string): string {
     result = result.replace(OPENSSH_BODY, REDACTED_PRIVATE_KEY);
   }
   if (MAYBE_DER.test(result)) result = result.replace(BODY, redactBody);
+  if (/ed25519/i.test(result)) {
+    result = result.replace(RAW_SEED, `$1${REDACTED_PRIVATE_KEY}`);
+  }
   return result;
 }
 

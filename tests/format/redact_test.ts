@@ -114,6 +114,18 @@ Deno.test("redactPrivateKeys: a raw seed in hex or base64 after a private key he
   }
 });
 
+Deno.test("redactPrivateKeys: a raw Ed25519 seed after its key type", () => {
+  const hex = "3c".repeat(32);
+  const b64 = btoa(String.fromCharCode(...new Uint8Array(32).fill(9)));
+  const b64Long = btoa(String.fromCharCode(...new Uint8Array(64).fill(9)));
+  for (const seed of [hex, hex + hex, b64, b64.replace("=", ""), b64Long]) {
+    for (const prefix of ["ed25519 ", "ssh-ed25519 ", "ED25519:", "ed25519="]) {
+      const out = redactPrivateKeys(`Invalid key "${prefix}${seed}"`);
+      assert.equal(out, `Invalid key "${prefix}${REDACTED_PRIVATE_KEY}"`);
+    }
+  }
+});
+
 Deno.test("redactPrivateKeys: leaves public keys, key ids, commit ids and prose alone", () => {
   for (
     const text of [
