@@ -1,7 +1,8 @@
 /**
  * `verify`: the working tree's MCP configs against their signatures and the
- * trust list, or, with `--rev` and `--range`, whole commits straight from
- * Git objects.
+ * trust list, or, with `--rev`, `--range` and `--ci`, whole commits straight
+ * from Git objects. A range without commits is refused unless
+ * `--allow-empty`: in CI it would be a gate that checks nothing.
  *
  * @module
  */
@@ -81,12 +82,14 @@ export const VERIFY_COMMAND: CommandSpec = {
 };
 
 /**
- * Runs `verify [PATH…]`.
+ * Runs `verify [PATH…]`, `verify --rev`, `--range` or `--ci`.
  *
  * @param args The arguments after `verify`.
  * @param context Streams and repository.
- * @returns 0 when every config verifies, 1 otherwise.
- * @throws {ToolError} When verification cannot run at all.
+ * @returns 0 when every config (or commit) verifies, 1 otherwise.
+ * @throws {ToolError} When verification cannot run at all; `USAGE` for a
+ *   range without commits (without `--allow-empty`), or a `--ci` whose
+ *   variables name no range.
  *
  * @example
  * ```ts ignore
@@ -99,52 +102,8 @@ export async function verifyCommand(
 ): Promise<number> {
   const { values, positionals } = parseArguments(args, VERIFY_COMMAND);
   const format = verifyFormat(values);
-  const rev = stringOption(values, "rev");
-  const range = stringOption(values, "range");
-  const ci = values.ci === true;
-  const allowEmpty = values["allow-empty"] === true;
-  const chosen = [
-    ...(rev !== undefined ? ["--rev"] : []),
-    ...(range !== undefined ? ["--range"] : []),
-    ...(ci ? ["--ci"] : []),
-  ];
-  if (chosen.length > 1) {
-    throw new ToolError(
-      "USAGE",
-      `Give one of --rev, --range and --ci, not ${chosen.join(" and ")}`,
-    );
-  }
-  if (allowEmpty && range === undefined && !ci) {
-    throw new ToolError(
-      "USAGE",
-      `--allow-empty goes with --range or --ci (a range of commits)`,
-    );
-  }
-  if (chosen.length === 1) {
-    if (positionals.length > 0) {
-      throw new ToolError(
-        "USAGE",
-        `--rev, --range and --ci check whole commits; they take no paths`,
-      );
-    }
-    if (rev !== undefined) return await verifyHistory(context, { rev }, format);
-    const found = ci ? await ciRange() : undefined;
-    if (found && format !== "json") {
-      // Not an annotation: the log says which commits, before the report.
-      context.io.out(
-        `${found.provider} (${found.from}): verifying --range ${found.range}\n`,
-      );
-    }
-    return await verifyHistory(
-      context,
-      {
-        range: found?.range ?? range as string,
-        allowEmpty,
-        ...(found ? { ci: `${found.provider}, ${found.from}` } : {}),
-      },
-      format,
-    );
-  }
+  const history = await historyToVerify(values, positionals, context, format);
+  if (history) return await verifyHistory(context, history, format);
   const results = await verifyRepository(await context.repo(), {
     cwd: context.io.cwd,
     paths: positionals,
@@ -174,6 +133,60 @@ export async function verifyCommand(
     );
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Reads `--rev`, `--range`, `--ci` and `--allow-empty`: the commits to
+ * verify, or undefined for the working tree. With `--ci`, says which range
+ * the CI named before the report (not as an annotation).
+ */
+async function historyToVerify(
+  values: Record<string, string | boolean | string[] | undefined>,
+  positionals: readonly string[],
+  context: CommandContext,
+  format: VerifyFormat,
+): Promise<History | undefined> {
+  const rev = stringOption(values, "rev");
+  const range = stringOption(values, "range");
+  const ci = values.ci === true;
+  const allowEmpty = values["allow-empty"] === true;
+  const chosen = [
+    ...(rev !== undefined ? ["--rev"] : []),
+    ...(range !== undefined ? ["--range"] : []),
+    ...(ci ? ["--ci"] : []),
+  ];
+  if (chosen.length > 1) {
+    throw new ToolError(
+      "USAGE",
+      `Give one of --rev, --range and --ci, not ${chosen.join(" and ")}`,
+    );
+  }
+  if (allowEmpty && range === undefined && !ci) {
+    throw new ToolError(
+      "USAGE",
+      `--allow-empty goes with --range or --ci (a range of commits)`,
+    );
+  }
+  if (chosen.length === 0) return undefined;
+  if (positionals.length > 0) {
+    throw new ToolError(
+      "USAGE",
+      `--rev, --range and --ci check whole commits; they take no paths`,
+    );
+  }
+  if (rev !== undefined) return { rev };
+  if (range !== undefined) return { range, allowEmpty };
+  const found = await ciRange();
+  if (format !== "json") {
+    context.io.out(
+      `${found.provider} (${found.from}): verifying --range ${found.range}\n`,
+    );
+  }
+  return {
+    range: found.range,
+    allowEmpty,
+    ci: `${found.provider}, ${found.from}`,
+  };
 }
 
 /** Which commits: one, or a range (and where `--ci` found it). */
