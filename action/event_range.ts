@@ -19,12 +19,14 @@
  * ```
  *
  * It prints the range; or, when it cannot tell, an `::error` annotation that
- * says why, and exits 2 (a usage error, as the tool's own).
+ * says why, and exits 2 (a usage error, as the tool's own). The logic is
+ * shared with `verify --ci` (`src/app/ci_range.ts`).
  *
  * @module
  */
 
 import { escapeGithubData } from "../src/cli/github_annotations.ts";
+import { rangeFromGithubEvent } from "../src/app/ci_range.ts";
 
 /** What {@linkcode rangeFromEvent} reads. */
 export interface EventRangeOptions {
@@ -36,20 +38,10 @@ export interface EventRangeOptions {
   sha?: string;
 }
 
-const PULL_REQUEST_EVENTS = new Set([
-  "pull_request",
-  "pull_request_target",
-  "pull_request_review",
-  "pull_request_review_comment",
-]);
-const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-const ZERO = /^0+$/;
-// Enough for a branch name on a command line and in a log line; a name with
-// other characters gets the error that asks for the range input.
-const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
-
 /**
- * Tells which commits to verify for a GitHub event.
+ * Tells which commits to verify for a GitHub event: the logic of
+ * `verify --ci` on GitHub Actions (`src/app/ci_range.ts`), whose messages
+ * here ask for the action's "range" input.
  *
  * @param options The event's name and payload, and `GITHUB_SHA`.
  * @returns A range for `verify --range`, e.g. `"<base sha>..<head sha>"`.
@@ -72,62 +64,12 @@ const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
  * ```
  */
 export function rangeFromEvent(options: EventRangeOptions): string {
-  const { eventName, event } = options;
-  if (PULL_REQUEST_EVENTS.has(eventName)) {
-    return `${commitId(event, ["pull_request", "base", "sha"])}..${
-      commitId(event, ["pull_request", "head", "sha"])
-    }`;
-  }
-  if (eventName === "merge_group") {
-    return `${commitId(event, ["merge_group", "base_sha"])}..${
-      commitId(event, ["merge_group", "head_sha"])
-    }`;
-  }
-  if (eventName === "push") {
-    const head = options.sha || commitId(event, ["after"]);
-    if (!COMMIT_ID.test(head)) throw new Error(`Invalid GITHUB_SHA "${head}"`);
-    const before = field(event, ["before"]);
-    if (
-      typeof before === "string" && COMMIT_ID.test(before) &&
-      !ZERO.test(before) && field(event, ["forced"]) !== true
-    ) {
-      return `${before}..${head}`;
-    }
-    const branch = field(event, ["repository", "default_branch"]);
-    if (
-      typeof branch !== "string" || !BRANCH.test(branch) ||
-      branch.includes("..") || field(event, ["ref"]) === `refs/heads/${branch}`
-    ) {
-      throw new Error(
-        `Cannot tell which commits this push brings (a new or force-pushed branch, and no default branch to compare with): give the action a "range" input (A..B)`,
-      );
-    }
-    return `origin/${branch}..${head}`;
-  }
-  throw new Error(
-    `Cannot tell which commits to verify for a "${eventName}" event: give the action a "range" input (A..B), or run it on pull_request, merge_group or push`,
-  );
-}
-
-function field(value: unknown, path: readonly string[]): unknown {
-  let at = value;
-  for (const key of path) {
-    if (typeof at !== "object" || at === null) return undefined;
-    at = (at as Record<string, unknown>)[key];
-  }
-  return at;
-}
-
-function commitId(event: unknown, path: readonly string[]): string {
-  const id = field(event, path);
-  if (typeof id !== "string" || !COMMIT_ID.test(id)) {
-    throw new Error(
-      `The event has no commit id at "${
-        path.join(".")
-      }": give the action a "range" input (A..B)`,
-    );
-  }
-  return id;
+  const found = rangeFromGithubEvent({
+    ...options,
+    remedy: 'give the action a "range" input (A..B)',
+  });
+  if (found.reason !== undefined) throw new Error(found.reason);
+  return found.range;
 }
 
 if (import.meta.main) {

@@ -41,7 +41,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
 import { VERSION } from "../src/constants.ts";
-import { PERMISSION_FLAGS } from "./permissions.ts";
+import { CI_PERMISSION_FLAGS } from "./permissions.ts";
 
 /** The checkout's root folder. */
 export const ROOT: string = resolve(
@@ -309,7 +309,9 @@ function denoCompile(stage: string, out: string): Promise<Output> {
     "compile",
     "--quiet",
     "--frozen",
-    ...PERMISSION_FLAGS,
+    // The tool's flags and the CI variables of "verify --ci": the one
+    // executable serves hooks and CI alike.
+    ...CI_PERMISSION_FLAGS,
     "--output",
     out,
     join(stage, "main.ts"),

@@ -4,4 +4,4 @@
  * @module
  */
 
-export { PERMISSION_FLAGS } from "../src/permissions.ts";
+export { CI_PERMISSION_FLAGS, PERMISSION_FLAGS } from "../src/permissions.ts";

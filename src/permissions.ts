@@ -13,6 +13,12 @@
  *   the whole environment (hooks need `GIT_INDEX_FILE`), which the tool
  *   itself cannot read.
  *
+ * `verify --ci` reads the variables CI systems set, to tell which commits a
+ * run brings: {@linkcode CI_PERMISSION_FLAGS}, the same with those
+ * variables (named one by one: never `GITHUB_*`, which would cover
+ * `GITHUB_TOKEN`) added to `--allow-env`. The hooks never need them; the
+ * compiled executable has them baked in.
+ *
  * `exec` runs a program the user names (an MCP client) after verifying, so
  * it needs {@linkcode EXEC_PERMISSION_FLAGS}: the same, with `--allow-run`
  * for any program. Only a user typing `exec` grants it; the hooks and every
@@ -52,5 +58,61 @@ export const PERMISSION_FLAGS: readonly string[] = Object.freeze([
 export const EXEC_PERMISSION_FLAGS: readonly string[] = Object.freeze(
   PERMISSION_FLAGS.map((flag) =>
     flag === "--allow-run=git" ? "--allow-run" : flag
+  ),
+);
+
+/**
+ * The variables `verify --ci` reads (see `src/app/ci_range.ts`): each CI's
+ * marker, event and commit ids. None is a secret.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CI_ENV_VARIABLES } from "./permissions.ts";
+ * assert.ok(CI_ENV_VARIABLES.includes("GITHUB_EVENT_PATH"));
+ * ```
+ */
+export const CI_ENV_VARIABLES: readonly string[] = Object.freeze([
+  "GITHUB_ACTIONS",
+  "GITEA_ACTIONS",
+  "FORGEJO_ACTIONS",
+  "GITHUB_EVENT_NAME",
+  "GITHUB_EVENT_PATH",
+  "GITHUB_SHA",
+  "GITLAB_CI",
+  "CI_PIPELINE_SOURCE",
+  "CI_COMMIT_SHA",
+  "CI_COMMIT_BEFORE_SHA",
+  "CI_COMMIT_BRANCH",
+  "CI_DEFAULT_BRANCH",
+  "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+  "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
+  "BITBUCKET_BUILD_NUMBER",
+  "BITBUCKET_COMMIT",
+  "BITBUCKET_PR_ID",
+  "BITBUCKET_PR_DESTINATION_COMMIT",
+  "JENKINS_URL",
+  "GIT_COMMIT",
+  "GIT_PREVIOUS_SUCCESSFUL_COMMIT",
+  "CHANGE_ID",
+  "CHANGE_TARGET",
+]);
+
+/**
+ * The flags of `verify --ci`: {@linkcode PERMISSION_FLAGS} with
+ * {@linkcode CI_ENV_VARIABLES} added to `--allow-env`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CI_PERMISSION_FLAGS } from "./permissions.ts";
+ * assert.ok(CI_PERMISSION_FLAGS.some((flag) => flag.endsWith(",CHANGE_TARGET")));
+ * ```
+ */
+export const CI_PERMISSION_FLAGS: readonly string[] = Object.freeze(
+  PERMISSION_FLAGS.map((flag) =>
+    flag.startsWith("--allow-env=")
+      ? `${flag},${CI_ENV_VARIABLES.join(",")}`
+      : flag
   ),
 );

@@ -10,7 +10,11 @@
  */
 
 import assert from "node:assert/strict";
-import { EXEC_PERMISSION_FLAGS, PERMISSION_FLAGS } from "../src/permissions.ts";
+import {
+  CI_PERMISSION_FLAGS,
+  EXEC_PERMISSION_FLAGS,
+  PERMISSION_FLAGS,
+} from "../src/permissions.ts";
 import { readTree } from "./support/tree.ts";
 
 const FLAG = /--allow-[a-z]+(?:=[^\s"'`\\)]+)?/g;
@@ -74,17 +78,28 @@ const KNOWN_EXEC: Record<string, number> = {
   "README.md": 1,
 };
 
+// The places that spell out verify --ci's flags (the CI variables added to
+// --allow-env): only the README's CI section.
+const KNOWN_CI: Record<string, number> = {
+  "README.md": 1,
+};
+
 const sameFlags = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((flag, i) => flag === b[i]);
 
 Deno.test("every place that spells out the tool's permission flags has exactly PERMISSION_FLAGS", async () => {
   const found = new Map<string, number>();
   const foundExec = new Map<string, number>();
+  const foundCi = new Map<string, number>();
   for (const [path, text] of await readTree()) {
     for (const run of flagRuns(text)) {
       if (!isTheTools(run)) continue;
       if (sameFlags(run, EXEC_PERMISSION_FLAGS)) {
         foundExec.set(path, (foundExec.get(path) ?? 0) + 1);
+        continue;
+      }
+      if (sameFlags(run, CI_PERMISSION_FLAGS)) {
+        foundCi.set(path, (foundCi.get(path) ?? 0) + 1);
         continue;
       }
       assert.deepEqual(
@@ -103,6 +118,11 @@ Deno.test("every place that spells out the tool's permission flags has exactly P
     KNOWN_EXEC,
     "exec's wider flags are spelled out only where KNOWN_EXEC says",
   );
+  assert.deepEqual(
+    Object.fromEntries(foundCi),
+    KNOWN_CI,
+    "verify --ci's flags are spelled out only where KNOWN_CI says",
+  );
 });
 
 Deno.test("exec's flags are the tool's, with --allow-run for any program instead of git only", () => {
@@ -113,4 +133,16 @@ Deno.test("exec's flags are the tool's, with --allow-run for any program instead
     ),
   );
   assert.ok(!PERMISSION_FLAGS.includes("--allow-run"));
+});
+
+Deno.test("verify --ci's flags are the tool's, with the CI variables added to --allow-env", () => {
+  assert.deepEqual(
+    CI_PERMISSION_FLAGS.filter((flag) => !flag.startsWith("--allow-env=")),
+    PERMISSION_FLAGS.filter((flag) => !flag.startsWith("--allow-env=")),
+  );
+  const base = PERMISSION_FLAGS.find((flag) => flag.startsWith("--allow-env="));
+  const ci = CI_PERMISSION_FLAGS.find((flag) =>
+    flag.startsWith("--allow-env=")
+  );
+  assert.ok(base && ci?.startsWith(`${base},`));
 });

@@ -22,6 +22,12 @@ export interface CurrentProcess {
    * permissions (`--allow-env=…`) do not cover it.
    */
   env(name: string): string | undefined;
+  /**
+   * Whether {@linkcode CurrentProcess.env} may read a variable: false only
+   * under Deno, for a variable outside `--allow-env`, so that a caller can
+   * tell "not permitted" from "not set".
+   */
+  envReadable(name: string): boolean;
   /** The operating system, by Node's names: `"linux"`, `"darwin"`, `"win32"`, … */
   platform: string;
   /** The runtime and its version, e.g. `"deno 2.1.4"` or `"node 22.12.0"`. */
@@ -76,6 +82,9 @@ function fromDeno(deno: typeof Deno): CurrentProcess {
         return undefined;
       }
     },
+    envReadable: (name) =>
+      deno.permissions.querySync({ name: "env", variable: name }).state ===
+        "granted",
     platform: NODE_PLATFORMS[deno.build.os] ?? deno.build.os,
     runtime: `deno ${deno.version.deno}`,
     writeOut: (text) => writeAll(deno.stdout, encoder.encode(text)),
@@ -100,6 +109,7 @@ function fromNode(node: NodeProcess): CurrentProcess {
     args: () => node.argv.slice(2),
     cwd: () => node.cwd(),
     env: (name) => node.env[name],
+    envReadable: () => true,
     platform: node.platform,
     runtime: `node ${node.versions.node}`,
     writeOut: (text) => void node.stdout.write(text),

@@ -132,7 +132,9 @@ against its signed statement, its stored artifact, its SSHSIG signature and
 the trust list. With --rev or --range it verifies commits instead, straight
 from Git objects (no checkout): each commit's configs, its trust-list change
 (signed by a key trusted before it) and that no config went back to an older
-signed version. --range is the check CI runs on a branch or pull request.
+signed version. --range is the check CI runs: the commits a pull request or
+push brings (base..head, before..after), or --ci, which reads them from the
+CI's variables. A range without commits exits 2 unless --allow-empty.
 Any failure exits 1. Failure codes:
 ${
       Object.entries(VERIFY_CODES).map(([code, text]) =>

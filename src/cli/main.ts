@@ -10,6 +10,7 @@ import { BUILD_COMMIT } from "../build_info.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import { currentProcess } from "../_runtime/current_process.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
+import { redactPrivateKeys } from "../format/redact.ts";
 import { findRepository, type Repository } from "../git/repository.ts";
 import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
 import { gitHookCommand } from "./git_hook_command.ts";
@@ -31,7 +32,10 @@ const GROUPS = new Set(["keys", "trust", "hook"]);
 /**
  * Runs the tool with command-line arguments. Everything it writes has its
  * control characters escaped (see {@linkcode escapeControls}): paths come
- * from git and file names, and must not drive the terminal.
+ * from git and file names, and must not drive the terminal. And everything
+ * it writes has any private key in it redacted (see
+ * {@linkcode redactPrivateKeys}): a message that quotes an argument must not
+ * echo a pasted private key into a terminal or a CI log.
  *
  * @param args The arguments (without the program name).
  * @param rawIo Streams and working folder.
@@ -195,10 +199,13 @@ export function versionLine(): string {
   return `${TOOL_NAME} ${VERSION} (${origin}, ${currentProcess.runtime})`;
 }
 
+// Redaction happens here, on the only streams a command is given, rather
+// than where messages are built: no message, report or future command can
+// then print a private key by forgetting to call it.
 function escapingIo(io: Io): Io {
   return {
-    out: (text) => io.out(escapeControls(text)),
-    err: (text) => io.err(escapeControls(text)),
+    out: (text) => io.out(escapeControls(redactPrivateKeys(text))),
+    err: (text) => io.err(escapeControls(redactPrivateKeys(text))),
     cwd: io.cwd,
     ...(io.stdin ? { stdin: io.stdin } : {}),
   };

@@ -63,6 +63,10 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
     notRunnable:
       "starts Claude Code, which no test machine has; tests/e2e/checkout_exec_test.ts runs exec with these flags, and tests/permissions_test.ts checks them",
   },
+  "ci-flags": {
+    notRunnable:
+      "needs a CI's variables; tests/e2e/verify_ci_test.ts runs verify --ci with these flags as each CI sets them, and tests/permissions_test.ts checks them",
+  },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-commit": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-push": { runBy: "tests/docs/readme_test.ts" },
