@@ -30,7 +30,7 @@ export type VerifyCode =
  * ```
  */
 export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
-  UNSIGNED: "the config has no signed statement in the index",
+  UNSIGNED: "the config has no signed statement in the signature index",
   TAMPERED: "the config's bytes differ from the bytes that were signed",
   MISSING_ARTIFACT: "the stored copy of the signed bytes is missing or damaged",
   SUBSTITUTED: "the signed statement belongs to a different path or repository",
@@ -41,7 +41,7 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
   EXPIRED_KEY:
     "the signing key is trusted only outside the current time or the signing time",
   MALFORMED:
-    "a statement, signature, index or the config itself cannot be read or parsed",
+    "a statement, signature, the signature index or the config itself cannot be read or parsed",
   ROLLED_BACK:
     "along history, the path's signed version went back: a lower sequence, or a previous-artifact link that does not match what the path held before",
   UNTRUSTED_TRUST_CHANGE:

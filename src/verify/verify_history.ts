@@ -1017,7 +1017,7 @@ class History {
           ok: false,
           code: "MALFORMED",
           reason:
-            `its index line names the statement ${id}, which is missing or unreadable`,
+            `its signature-index line names the statement ${id}, which is missing or unreadable`,
           statementId: id,
         });
         continue;
@@ -1059,7 +1059,7 @@ class History {
           path,
           ok: false,
           code: "ROLLED_BACK",
-          reason: `its index line, which ${
+          reason: `its signature-index line, which ${
             parent.info.oid.slice(0, 12)
           } held, was removed; a deleted config keeps its line, so that an older version cannot return`,
         });
@@ -1094,7 +1094,7 @@ class History {
       if (parent.indexBroken) {
         sides.set(parent.info.oid, {
           problem:
-            `the index of ${short} cannot be read, so this version cannot be shown to follow it`,
+            `the signature index of ${short} cannot be read, so this version cannot be shown to follow it`,
         });
         continue;
       }
