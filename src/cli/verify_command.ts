@@ -7,7 +7,7 @@
  */
 
 import { ToolError } from "../errors.ts";
-import { verifyRepository } from "../verify/verify_repository.ts";
+import { verifyWorkingTree } from "../verify/verify_working_tree.ts";
 import {
   defaultBranches,
   listCommits,
@@ -99,7 +99,7 @@ export async function verifyCommand(
       format,
     );
   }
-  const results = await verifyRepository(await context.repo(), {
+  const results = await verifyWorkingTree(await context.repo(), {
     cwd: context.io.cwd,
     paths: positionals,
   });

@@ -197,6 +197,45 @@ export async function verifyReplacement(
 }
 
 /**
+ * Verifies a version of the repository that is not a commit (the working
+ * tree) against the commits it builds on, as a commit is verified against
+ * its parents (see {@linkcode verifyRevisions}), so that a trust-list change
+ * signed by a key the parents do not trust, or a config rolled back to an
+ * older signed version, fails before it is committed.
+ *
+ * @param repo The repository.
+ * @param objects Where the commits' objects are read.
+ * @param version What it is (`label`) and how to build its snapshot from
+ * the first parent's.
+ * @param parents The commits it builds on.
+ * @param options Verification time.
+ * @returns The failures, at most one per path (none before adoption), and
+ * whether the trust list holds a change not signed yet.
+ * @throws {ToolError} `BAD_PATH` when a parent names no commit.
+ *
+ * @example
+ * ```ts ignore
+ * const failures = await verifyVersion(repo, { label: "working tree", snapshot }, [head]);
+ * ```
+ */
+export async function verifyVersion(
+  repo: Repository,
+  objects: GitObjects,
+  version: {
+    label: string;
+    snapshot: (parent: Snapshot) => Promise<Snapshot>;
+  },
+  parents: readonly CommitInfo[],
+  options: Pick<HistoryOptions, "now"> = {},
+): Promise<VersionReport> {
+  return await new History(repo, objects, options).verifyVersion(
+    version.label,
+    parents,
+    version.snapshot,
+  );
+}
+
+/**
  * Lists the commits of a range, oldest first, each after its parents.
  *
  * @param repo The repository.
@@ -299,6 +338,18 @@ export async function defaultBranches(repo: Repository): Promise<string[]> {
   return new TextDecoder().decode(out).split("\n").filter((line) =>
     line !== ""
   );
+}
+
+/** What {@linkcode verifyVersion} found. */
+export interface VersionReport {
+  /** The failures against the parents, at most one per path. */
+  failures: VerifyResult[];
+  /**
+   * Set when the trust list's bytes changed under the parent's statement: a
+   * change not signed yet, which approves nothing. `trust` is the parent's
+   * list (undefined when it cannot be parsed), to verify configs against.
+   */
+  unsignedTrustChange?: { since: string; trust: AllowedSigners | undefined };
 }
 
 /** Options for {@linkcode verifyRevisions}. */
@@ -505,6 +556,71 @@ class History {
   }
 
   /**
+   * Judges a version that is not a commit (the working tree) against the
+   * commits it would have as parents, with the checks a commit gets against
+   * its parents: the trust list's change, `config.json`'s change, and each
+   * config's chain (no rollback, no removed line). Nothing is judged before
+   * adoption, and a broken index is left to the working tree's own report
+   * (MALFORMED), rather than reported as every line removed.
+   *
+   * A trust list whose bytes changed under the parent's statement is a
+   * change not signed yet (`trust add` leaves it so; `sign`, or the
+   * pre-commit hook, signs it): it is no failure, and the parent's list is
+   * returned, for the version's configs to be verified against.
+   *
+   * @param label What the version is, for its state.
+   * @param parents The commits it builds on (HEAD, and MERGE_HEAD in a merge).
+   * @param snapshot Makes the version's snapshot, given the first parent's.
+   * @returns The failures, at most one per path, and, for a trust-list
+   * change not signed yet, the parent's list (`unsignedTrustChange`).
+   */
+  async verifyVersion(
+    label: string,
+    parents: readonly CommitInfo[],
+    snapshot: (parent: Snapshot) => Promise<Snapshot>,
+  ): Promise<VersionReport> {
+    const states: CommitState[] = [];
+    for (const parent of parents) states.push(await this.#state(parent));
+    const state = await this.#stateOf(
+      {
+        oid: label,
+        tree: "",
+        parents: parents.map((parent) => parent.oid),
+        subject: label,
+      },
+      await snapshot(states[0]!.snapshot),
+    );
+    if (!(await this.#isAdopted(state, states))) return { failures: [] };
+    const failures: VerifyResult[] = [];
+    const report: VersionReport = { failures };
+    const [parent] = states;
+    const listId = state.index.get(ALLOWED_SIGNERS_PATH);
+    if (
+      states.length === 1 && parent && hasTrustList(parent) &&
+      state.trustOid !== undefined && state.trustOid !== parent.trustOid &&
+      listId !== undefined && listId === parent.index.get(ALLOWED_SIGNERS_PATH)
+    ) {
+      report.unsignedTrustChange = {
+        since: parent.info.oid,
+        trust: await this.#trust(parent),
+      };
+    } else {
+      const trust = await this.#verifyTrustChange(state, states);
+      if (trust) failures.push(trust);
+    }
+    const patterns = await this.#verifyPatternsChange(state, states);
+    if (patterns) failures.push(patterns);
+    if (!state.indexBroken) {
+      for (const result of await this.#verifyNoRollback(state, states)) {
+        if (!failures.some((f) => f.path === result.path)) {
+          failures.push(result);
+        }
+      }
+    }
+    return report;
+  }
+
+  /**
    * The parents of a commit of this run.
    *
    * @param oid The commit.
@@ -680,7 +796,14 @@ class History {
   }
 
   async #readState(info: CommitInfo): Promise<CommitState> {
-    const snapshot = await commitSnapshot(this.#objects, info, this.#trees);
+    return await this.#stateOf(
+      info,
+      await commitSnapshot(this.#objects, info, this.#trees),
+    );
+  }
+
+  // A version's state: its snapshot, index and trust list's blob.
+  async #stateOf(info: CommitInfo, snapshot: Snapshot): Promise<CommitState> {
     let index: StoreIndex = new Map();
     let indexBroken = false;
     try {
