@@ -43,9 +43,9 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
   MALFORMED:
     "a statement, signature, the signature index or the config itself cannot be read or parsed",
   ROLLED_BACK:
-    "along history, the path's signed version went back: a lower sequence, or a previous-artifact link that does not match what the path held before",
+    "against the version before it (a commit's parents; HEAD for the working tree), the path's signed version went back: a lower sequence, a previous-artifact link that does not match what the path held before, or a removed signature-index line",
   UNTRUSTED_TRUST_CHANGE:
-    "allowed_signers or config.json changed without a signature by a key trusted before the change (the first trust list must be signed by a key it lists)",
+    "allowed_signers or config.json changed without a signature by a key trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
   UNSAFE_ATTRIBUTES:
     "a .gitattributes rule (ident, filter, eol, crlf, working-tree-encoding) would make Git check out other bytes than the signed ones",
 };
