@@ -22,6 +22,7 @@ import {
 } from "./github_annotations.ts";
 import { formatCommitReports } from "./history_report.ts";
 import { EXIT, printJson, stringOption } from "./io.ts";
+import { explainMissingRevision } from "./revision_hint.ts";
 
 /** How `verify` prints its results (`--format`; `--json` is `--format json`). */
 export type VerifyFormat = "text" | "json" | "github";
@@ -93,11 +94,10 @@ export async function verifyCommand(
         `--rev and --range check whole commits; they take no paths`,
       );
     }
-    return await verifyHistory(
-      context,
-      rev !== undefined ? { rev } : { range: range as string },
-      format,
-    );
+    const what = rev !== undefined ? { rev } : { range: range as string };
+    return await verifyHistory(context, what, format).catch(async (error) => {
+      throw await explainMissingRevision(await context.repo(), what, error);
+    });
   }
   const results = await verifyWorkingTree(await context.repo(), {
     cwd: context.io.cwd,
