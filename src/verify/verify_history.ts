@@ -566,7 +566,9 @@ class History {
    * A trust list whose bytes changed under the parent's statement is a
    * change not signed yet (`trust add` leaves it so; `sign`, or the
    * pre-commit hook, signs it): it is no failure, and the parent's list is
-   * returned, for the version's configs to be verified against.
+   * returned, for the version's configs to be verified against. A first
+   * list without a signature-index line is not judged either: it replaces
+   * no trusted list, nor does one that follows a parent list trusting no key.
    *
    * @param label What the version is, for its state.
    * @param parents The commits it builds on (HEAD, and MERGE_HEAD in a merge).
@@ -595,7 +597,22 @@ class History {
     const report: VersionReport = { failures };
     const [parent] = states;
     const listId = state.index.get(ALLOWED_SIGNERS_PATH);
-    if (
+    const parentList = states.length === 1 && parent && hasTrustList(parent)
+      ? await this.#trust(parent)
+      : undefined;
+    if (parentList?.entries.length === 0) {
+      // A parent list that trusts no key (what "sign" leaves before anyone
+      // is trusted) protects nothing and can approve nothing: the version's
+      // list is a first list, as in a repository without one, and once
+      // signed it must be signed by a key it lists.
+      if (
+        listId !== undefined &&
+        listId !== parent!.index.get(ALLOWED_SIGNERS_PATH)
+      ) {
+        const root = await this.#verifyTrustChange(state, []);
+        if (root) failures.push(root);
+      }
+    } else if (
       states.length === 1 && parent && hasTrustList(parent) &&
       state.trustOid !== undefined && state.trustOid !== parent.trustOid &&
       listId !== undefined && listId === parent.index.get(ALLOWED_SIGNERS_PATH)
@@ -604,7 +621,9 @@ class History {
         since: parent.info.oid,
         trust: await this.#trust(parent),
       };
-    } else {
+    } else if (listId !== undefined || states.some(hasTrustList)) {
+      // (A first list that nothing signed yet replaces no trusted list: the
+      // working tree's own verification treats it as before.)
       const trust = await this.#verifyTrustChange(state, states);
       if (trust) failures.push(trust);
     }
