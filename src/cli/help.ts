@@ -124,7 +124,11 @@ every file could be signed. A user checks a file with:
   "verify":
     `Verifies every recognised config in the working tree (or the PATHs given)
 against its signed statement, its stored artifact, its SSHSIG signature and
-the trust list. With --rev or --range it verifies commits instead, straight
+the trust list, and the working tree against HEAD as a commit against its
+parent: a trust-list change must be signed by a key HEAD trusts (one not
+signed yet approves nothing: configs are then checked against HEAD's list),
+and no config may go back to an older signed version. With --rev or --range
+it verifies commits instead, straight
 from Git objects (no checkout): each commit's configs, its trust-list change
 (signed by a key trusted before it) and that no config went back to an older
 signed version. --range is the check CI runs on a branch or pull request.
