@@ -93,6 +93,7 @@ export {
   type Tombstone,
   type TrustListStatus,
 } from "./src/app/repository_status.ts";
+export { type TrustRequest } from "./src/app/trust_request.ts";
 export {
   addTrustedKey,
   readTrustList,

@@ -13,6 +13,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { throwawayLauncher } from "../src/hooks/launch.ts";
 import { PERMISSION_FLAGS } from "./permissions.ts";
 
 // Not URL.pathname, which keeps "%20" for a space in the checkout's path.
@@ -127,7 +128,16 @@ try {
   say(
     "Set the repository up in one step: a key, trust in it, Git hooks, and the existing config signed",
   );
-  await tool(["init"]);
+  // Under the quick start's `npx -y deno@… task demo`, Deno itself is in
+  // npx's throwaway cache, and init refuses hooks that call it there. This
+  // repository is gone before that cache is: force them here, and say so.
+  const cached = throwawayLauncher([Deno.execPath()]);
+  if (cached) {
+    console.log(
+      `  (Deno runs from the throwaway cache of ${cached.cache}: init refuses such hooks in a real repository and says how to install the tool for good; this throwaway one takes --force)`,
+    );
+  }
+  await tool(cached ? ["init", "--force"] : ["init"]);
 
   say("Commit what init signed");
   await git(["add", "-A"]);

@@ -156,6 +156,16 @@ export const STATEMENT_HEADER_V1 = "mcp-orchestration-statement v1";
 /** First line of a statement of format version 2, which names its repository. */
 export const STATEMENT_HEADER = "mcp-orchestration-statement v2";
 /**
+ * First line of a statement of format version 3: version 2 plus the
+ * repository files the config's servers run (docs/FORMAT.md, "Server
+ * files"). Written only for a config that runs such files.
+ */
+export const STATEMENT_HEADER_V3 = "mcp-orchestration-statement v3";
+/** Most server files one statement may name. */
+export const MAX_SERVER_FILES = 64;
+/** Largest server file (script) that is signed. */
+export const MAX_SERVER_FILE_BYTES = 16 * 1024 * 1024;
+/**
  * Largest sequence number a statement may carry (2^31 - 1): a config signed
  * ten times a day for 500,000 years stays below it, and every implementation
  * holds it in a 32-bit integer.

@@ -6,12 +6,17 @@
  *    `$MCP_ORCHESTRATION_KEY`, never created), else the home's, created
  *    when there is none;
  * 2. `trust`: that key in `.mcp-orchestration/allowed_signers`, unless it is
- *    trusted already;
+ *    trusted already; in an adopted repository (one with a trust list
+ *    already, see `trust_request.ts`) never: there only a trusted signer
+ *    may add a key, so init reports the `trust add` line to ask one for;
  * 3. `hooks`: the pre-commit and pre-push hooks;
- * 4. `sign`: the configs already in the working tree, and the trust list.
+ * 4. `sign`: the configs already in the working tree, and the trust list
+ *    (skipped while the key is not trusted: its signatures would not
+ *    verify).
  *
  * Everything that can be refused without writing (no principal, an
- * unusable given key, a key whose entry has expired) is checked before the
+ * unusable given key, a key whose entry has expired, hooks that would run
+ * the tool from a package manager's throwaway cache) is checked before the
  * first step. A step that fails stops the run with an {@linkcode InitError} naming the
  * steps already done; each step is idempotent, so running `init` again after
  * the fix finishes the job, and running it on a set-up repository changes
@@ -38,7 +43,7 @@ import {
   installHooks,
   type InstallReport,
 } from "../hooks/install.ts";
-import { shellQuote } from "../hooks/launch.ts";
+import { assertDurableLauncher, shellQuote } from "../hooks/launch.ts";
 import {
   initKey,
   loadSigningKey,
@@ -49,6 +54,7 @@ import { formatPublicKeyLine } from "../format/public_key.ts";
 import { signConfigs } from "../sign/sign_configs.ts";
 import type { SignReport, SignResult } from "../sign/sign_source.ts";
 import {
+  type AllowedSigners,
   findSigner,
   type TrustDecision,
   validatePrincipal,
@@ -58,6 +64,7 @@ import {
   ensureRepositoryId,
   readTrustList,
 } from "../trust/trust_store.ts";
+import { isAdopted, type TrustRequest, trustRequest } from "./trust_request.ts";
 
 /** The steps of `init`, in the order they run. */
 export type InitStepName = "key" | "trust" | "hooks" | "sign";
@@ -90,8 +97,12 @@ export interface KeyStep {
 export interface TrustStep {
   /** The step. */
   step: "trust";
-  /** `added`: a new line in the trust list; `already-trusted`: nothing to do. */
-  status: "added" | "already-trusted";
+  /**
+   * `added`: a new line in the trust list; `already-trusted`: nothing to
+   * do; `not-trusted`: an adopted repository, where only a trusted signer
+   * may add the key (the report's `request` says what to ask for).
+   */
+  status: "added" | "already-trusted" | "not-trusted";
   /** Whether anything was written. */
   changed: boolean;
   /** One line for people. */
@@ -124,8 +135,8 @@ export interface HooksStep {
 export interface SignStep {
   /** The step. */
   step: "sign";
-  /** `signed` when any file got a new signature, `unchanged` when all were current, `none` when there was nothing to sign. */
-  status: "signed" | "unchanged" | "none";
+  /** `signed` when any file got a new signature, `unchanged` when all were current, `none` when there was nothing to sign, `skipped` when the key is not trusted. */
+  status: "signed" | "unchanged" | "none" | "skipped";
   /** Whether anything was written. */
   changed: boolean;
   /** One line for people. */
@@ -145,9 +156,16 @@ export interface InitReport {
   steps: InitStep[];
   /**
    * The shell command that commits the result (run from `cwd`), or null
-   * when Git has nothing to commit in the store and the signed configs.
+   * when Git has nothing to commit in the store and the signed configs,
+   * or when the key is not trusted (then see `request`).
    */
   next: string | null;
+  /**
+   * In an adopted repository that does not trust the key: the `trust add`
+   * line a trusted signer runs, and the key id to compare out of band;
+   * else null.
+   */
+  request: TrustRequest | null;
 }
 
 /** Options for {@linkcode initRepository}. */
@@ -156,7 +174,7 @@ export interface InitOptions {
   command: string[];
   /** The principal of the trust entry (default: `git config user.email`). */
   principal?: string;
-  /** Install the hooks into a `core.hooksPath` folder that is not ours. */
+  /** Install the hooks into a `core.hooksPath` folder that is not ours, or run from a throwaway cache. */
   force?: boolean;
   /** A private key to use; never created (default `$MCP_ORCHESTRATION_KEY`, else the home's, created when absent). */
   keyPath?: string;
@@ -230,8 +248,10 @@ export class InitError extends ToolError {
  * @param options The hooks' command; principal, key, home, `force`, time.
  * @returns The steps done, and the command that commits the result.
  * @throws {ToolError} `USAGE` (nothing done) when the key is not trusted
- * yet and there is neither `principal` nor `git config user.email`, or the
- * principal is invalid; `TRUST` (nothing done) when the key is listed but
+ * yet, the repository has no trust list, and there is neither `principal`
+ * nor `git config user.email`, or the principal is invalid; `HOOKS`
+ * (nothing done) when `command` runs from a package manager's throwaway
+ * cache, without `force`; `TRUST` (nothing done) when the key is listed but
  * not valid now; the key's errors (nothing done) for an unusable given key;
  * {@linkcode InitError} when a step fails.
  *
@@ -269,13 +289,21 @@ export async function initRepository(
   const steps: InitStep[] = [];
   const run = stepRunner(steps, options.onStep);
   const key = await run("key", () => useKey(plan, options.home));
-  await run("trust", () => trustKey(repo, key, plan, options.principal));
+  const request = await run(
+    "trust",
+    () => trustKey(repo, key, plan, options.principal),
+  );
   await run("hooks", () => installRepositoryHooks(repo, options));
+  if (request) {
+    await run("sign", () => Promise.resolve(skippedSignStep()));
+    return { root: repo.root, steps, next: null, request };
+  }
   const results = await run("sign", () => signRepository(repo, key, now));
   return {
     root: repo.root,
     steps,
     next: await nextCommand(repo, options.cwd ?? repo.root, results),
+    request: null,
   };
 }
 
@@ -289,6 +317,10 @@ interface InitPlan {
   existing: SigningKey | undefined;
   /** Whether the trust list trusts that key now. */
   decision: TrustDecision;
+  /** The trust list (of the working tree). */
+  trust: AllowedSigners;
+  /** Whether the repository is adopted and does not trust the key: then no trust entry is added. */
+  adopted: boolean;
   /** The principal of a new trust entry (undefined when trusted already). */
   principal: string | undefined;
 }
@@ -303,6 +335,9 @@ async function planInit(
   options: InitOptions,
   now: Date,
 ): Promise<InitPlan> {
+  // Hooks that would break when a package manager cleans its cache are
+  // refused before the key is made, not at step 3.
+  if (!options.force) assertDurableLauncher(options.command);
   const given = options.keyPath ?? readEnv(KEY_ENV);
   const defaultKeyPath = join(
     toolHome(options.home ? { home: options.home } : {}),
@@ -326,10 +361,26 @@ async function planInit(
         `a trusted signer must renew its entry, or use another key with --key`,
     );
   }
-  const principal = decision.status === "trusted"
+  // Trusting one's own key is how a repository is adopted, and only then:
+  // once it has a trust list, the hooks and CI accept a new key only when
+  // a key trusted before signs it in.
+  const adopted = decision.status !== "trusted" &&
+    await isAdopted(repo, trust);
+  if (adopted && options.principal !== undefined) {
+    validatePrincipal(options.principal);
+  }
+  const principal = decision.status === "trusted" || adopted
     ? undefined
     : await resolvePrincipal(repo, options.principal);
-  return { given, defaultKeyPath, existing, decision, principal };
+  return {
+    given,
+    defaultKeyPath,
+    existing,
+    decision,
+    trust,
+    adopted,
+    principal,
+  };
 }
 
 // Runs one step: records what it did, or stops with what was done before.
@@ -366,14 +417,31 @@ async function useKey(
   return { done: keyStep("created", created), value: created };
 }
 
-// Step 2: a trust entry for the key, unless it has one.
+// Step 2: a trust entry for the key, unless it has one; in an adopted
+// repository, the request for one instead.
 async function trustKey(
   repo: Repository,
   key: SigningKey,
   plan: InitPlan,
   askedPrincipal: string | undefined,
-): Promise<StepResult<undefined>> {
+): Promise<StepResult<TrustRequest | undefined>> {
   const { decision } = plan;
+  if (plan.adopted) {
+    const request = await trustRequest(
+      repo,
+      { publicKey: formatPublicKeyLine(key.key.publicKey), keyId: key.keyId },
+      { principal: askedPrincipal, trust: plan.trust },
+    );
+    return {
+      done: trustStep(
+        "not-trusted",
+        key.keyId,
+        [],
+        `${key.keyId} is not in ${ALLOWED_SIGNERS_PATH}, and in a repository with a trust list only a key trusted there may add it: not added`,
+      ),
+      value: request,
+    };
+  }
   if (decision.status === "trusted") {
     const principals = decision.entry.principals;
     const ignored = askedPrincipal !== undefined &&
@@ -487,6 +555,20 @@ function trustStep(
     summary,
     keyId,
     principals: [...principals],
+  };
+}
+
+function skippedSignStep(): StepResult<undefined> {
+  return {
+    done: {
+      step: "sign",
+      status: "skipped",
+      changed: false,
+      summary:
+        "nothing signed: your key is not trusted here yet, so its signatures would not verify",
+      results: [],
+    },
+    value: undefined,
   };
 }
 

@@ -41,6 +41,8 @@ import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 import { verifySource } from "../verify/verify_repository.ts";
 import { verifyAsStored } from "../verify/verify_line_endings.ts";
+import { formatPublicKeyLine } from "../format/public_key.ts";
+import { isAdopted, type TrustRequest, trustRequest } from "./trust_request.ts";
 
 /** The signature facts of one signed file: a config or the trust list. */
 export interface SignatureStatus {
@@ -130,6 +132,12 @@ export interface KeyStatus {
   principals: string[];
   /** Why there is no usable key (not found, permissions, format), else null. */
   problem: string | null;
+  /**
+   * When the key is not trusted and the repository has a trust list (it
+   * cannot trust itself then): the `trust add` line a trusted signer runs,
+   * and the key id to compare out of band; else null.
+   */
+  request: TrustRequest | null;
 }
 
 /**
@@ -246,7 +254,7 @@ export async function repositoryStatus(
     trustList,
     tombstones,
     hooks: await hooksStatus(repo),
-    key: await keyStatus(options, trust, now),
+    key: await keyStatus(repo, options, trust, now),
     problems,
   };
 }
@@ -387,30 +395,17 @@ async function hookState(path: string): Promise<HookStatus["state"]> {
 }
 
 async function keyStatus(
+  repo: Repository,
   options: KeyOptions,
   trust: AllowedSigners | undefined,
   now: Date,
 ): Promise<KeyStatus> {
+  let key;
   try {
-    const key = await loadSigningKey({
+    key = await loadSigningKey({
       ...(options.home ? { home: options.home } : {}),
       ...(options.keyPath ? { keyPath: options.keyPath } : {}),
     });
-    const decision = trust
-      ? findSigner(trust, key.key.publicKey, {
-        namespace: SIGNATURE_NAMESPACE,
-        at: now,
-      })
-      : undefined;
-    return {
-      keyId: key.keyId,
-      path: key.path,
-      trusted: decision?.status === "trusted",
-      principals: decision?.status === "trusted"
-        ? decision.entry.principals
-        : [],
-      problem: null,
-    };
   } catch (error) {
     return {
       keyId: null,
@@ -418,6 +413,30 @@ async function keyStatus(
       trusted: false,
       principals: [],
       problem: errorMessage(error),
+      request: null,
     };
   }
+  const decision = trust
+    ? findSigner(trust, key.key.publicKey, {
+      namespace: SIGNATURE_NAMESPACE,
+      at: now,
+    })
+    : undefined;
+  const trusted = decision?.status === "trusted";
+  // An expired entry is renewed, not added: no request for it.
+  const request = decision?.status !== "trusted" &&
+      decision?.status !== "expired" && await isAdopted(repo, trust)
+    ? await trustRequest(repo, {
+      publicKey: formatPublicKeyLine(key.key.publicKey),
+      keyId: key.keyId,
+    }, { trust })
+    : null;
+  return {
+    keyId: key.keyId,
+    path: key.path,
+    trusted,
+    principals: decision?.status === "trusted" ? decision.entry.principals : [],
+    problem: null,
+    request,
+  };
 }

@@ -112,8 +112,13 @@ cline_mcp_settings.json, .roo/mcp.json, .kiro/settings/mcp.json,
 plus the patterns in .mcp-orchestration/config.json. These settings files count
 only while a key names MCP: .claude/settings.json, .claude/settings.local.json,
 .vscode/settings.json, .qwen/settings(.local).json, opencode.json(c),
-.kiro/agents/*.json,
-.amazonq/cli-agents/*.json.`,
+.kiro/agents/*.json, .amazonq/cli-agents/*.json, .amazonq/agents/*.json,
+.amazonq/default.json, .qwen/extensions/*/qwen-extension.json (or
+gemini-extension.json), .gemini/extensions/*/gemini-extension.json,
+.claude-plugin/plugin.json, .claude-plugin/marketplace.json,
+.devcontainer/devcontainer.json, .devcontainer/*/devcontainer.json,
+.devcontainer.json, .continue/assistants|agents/*.yaml|yml; Claude Code's
+settings also count with enabledPlugins or extraKnownMarketplaces.`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes
 FILE.sig next to it: an armored SSHSIG signature, as "ssh-keygen -Y sign"

@@ -5,6 +5,8 @@
  */
 
 import type { CommitReport } from "../verify/verify_history.ts";
+import { escapeInvisible } from "../format/quote.ts";
+import { displayPath } from "./io.ts";
 
 /**
  * Formats commit reports as text.
@@ -38,15 +40,18 @@ export function formatCommitReports(
     );
     for (const result of report.results) {
       if (result.note) {
-        lines.push(`        note  ${result.path}  ${result.note}`);
+        lines.push(`        note  ${displayPath(result.path)}  ${result.note}`);
       }
       if (result.ok && options.only === "failures") continue;
       lines.push(
         result.ok
-          ? `        ok    ${result.path}`
-          : `        FAIL  ${result.path}  ${result.code}: ${result.reason}`,
+          ? `        ok    ${displayPath(result.path)}`
+          : `        FAIL  ${
+            displayPath(result.path)
+          }  ${result.code}: ${result.reason}`,
       );
     }
   }
-  return lines.map((line) => line + "\n").join("");
+  // A reason or a subject may quote a path raw: no line may end inside one.
+  return lines.map((line) => escapeInvisible(line) + "\n").join("");
 }

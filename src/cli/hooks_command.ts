@@ -31,7 +31,9 @@ export const INSTALL_COMMAND: CommandSpec = {
       type: "boolean",
       help:
         "install into a core.hooksPath folder that is not ours, moving its\n" +
-        "hooks aside and chaining them",
+        "hooks aside and chaining them; or install hooks that run the tool\n" +
+        "from a package manager's throwaway cache (npx, pnpm dlx, yarn dlx,\n" +
+        "bunx), which break when it is cleaned",
     },
   },
 };

@@ -14,6 +14,7 @@ import {
   initRepository,
   type InitStep,
 } from "../app/init_repository.ts";
+import type { TrustRequest } from "../app/trust_request.ts";
 import type { CommandContext } from "./command_context.ts";
 import {
   type CommandSpec,
@@ -44,7 +45,8 @@ export const INIT_COMMAND: CommandSpec = {
     force: {
       type: "boolean",
       help: "install the hooks into a core.hooksPath folder that is\n" +
-        `not ours (see "${TOOL_NAME} install --help")`,
+        "not ours, or while the tool runs from a package manager's\n" +
+        `throwaway cache (see "${TOOL_NAME} install --help")`,
     },
   },
   json: "machine-readable report of the steps",
@@ -67,15 +69,22 @@ export const INIT_COMMAND: CommandSpec = {
  *   ],
  *   "failed": null,
  *   "next": "git add .mcp-orchestration .mcp.json && git commit -m '…'",
+ *   "request": null,
  *   "command": ["/usr/bin/deno", "run", "…"]
  * }
  * ```
  *
- * `next` is null when Git has nothing to commit. When a step fails, `ok` is
+ * `next` is null when Git has nothing to commit. In a repository that
+ * already has a trust list without your key, the trust step's status is
+ * `not-trusted`, the sign step's `skipped`, `next` null, and `request` is
+ * `{ "keyId", "publicKey", "principal", "command", "signers" }`: the
+ * `trust add` command a trusted signer runs (`principal` null and `NAME`
+ * in the command when neither --principal nor user.email gives one), and
+ * the principals of the trust list. When a step fails, `ok` is
  * false, `steps` holds the steps done before it, `failed` is
  * `{ "step", "code", "message" }` (`step` null when refused before the
- * first step, e.g. for want of a principal) and `next` is null; the error
- * also goes to stderr and sets the exit code.
+ * first step, e.g. for want of a principal), `next` and `request` are
+ * null; the error also goes to stderr and sets the exit code.
  *
  * @param args The arguments after `init`.
  * @param context Streams and the repository.
@@ -115,7 +124,9 @@ export async function initCommand(
       printJson(io, { ok: true, ...report, failed: null, command });
       return EXIT.ok;
     }
-    if (report.next === null) {
+    if (report.request !== null) {
+      io.out(requestText(report.request));
+    } else if (report.next === null) {
       io.out(
         `\nNothing to commit: the signatures and configs are committed already.\n`,
       );
@@ -140,11 +151,47 @@ export async function initCommand(
           message: failed ? errorMessage(error.cause) : error.message,
         },
         next: null,
+        request: null,
         command,
       });
     }
     throw error;
   }
+}
+
+/**
+ * What a newcomer to an adopted repository is told: the exact line a
+ * trusted signer runs, the key id to compare out of band, and why.
+ *
+ * @param request The request {@linkcode initRepository} reported.
+ * @returns The text, starting with a blank line and ending in a newline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestText } from "./init_command.ts";
+ * const text = requestText({ keyId: "SHA256:x", publicKey: "ssh-ed25519 AAAA", principal: null,
+ *   command: 'mcp-orchestration trust add "ssh-ed25519 AAAA" --principal NAME', signers: ["a@example.com"] });
+ * assert.match(text, /^  mcp-orchestration trust add "ssh-ed25519 AAAA" --principal NAME$/m);
+ * assert.match(text, /replace NAME/);
+ * ```
+ */
+export function requestText(request: TrustRequest): string {
+  const whom = request.signers.length > 0
+    ? ` (${request.signers.join(", ")})`
+    : "";
+  return `\nYour key is not trusted in this repository, and you cannot add it yourself: ` +
+    `a change to its trust list counts only when a key it already trusts signs it. ` +
+    `Ask a trusted signer${whom} to run, in their clone:\n` +
+    `  ${request.command}\n` +
+    (request.principal === null
+      ? `(replace NAME by who you are, e.g. your email address)\n`
+      : "") +
+    `and to commit and push the result. Before they run it, compare the key id ` +
+    `${request.keyId} with them over another channel (in person, by phone): ` +
+    `whoever can change that line in transit could put their own key in its place.\n` +
+    `Until you have pulled their commit, the pre-commit hook refuses your commits that change an MCP config; ` +
+    `from then on it signs them.\n`;
 }
 
 function printStep(io: Io, step: InitStep): void {

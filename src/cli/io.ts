@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import { ToolError } from "../errors.ts";
+import { escapeInvisible, hasInvisible } from "../format/quote.ts";
 import { nearestOption } from "./nearest_option.ts";
 
 /** Standard streams and working folder of one CLI invocation. */
@@ -185,6 +186,31 @@ export function escapeControls(text: string): string {
     CONTROL_CHARACTERS,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+}
+
+/**
+ * Shows a repository path in a line of text output: as it is, or, when it
+ * holds a line break, a control, a format character (a bidi override, a
+ * zero width), a `"` or a `\`, as a JSON string whose invisible characters
+ * are `\u{…}` escapes. Git allows a newline in a file name; printed raw,
+ * `a\nok    .mcp.json` would add a line of its own to a report.
+ *
+ * @param path A repository-relative path.
+ * @returns Text that stays on its line and shows every character.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { displayPath } from "./io.ts";
+ * assert.equal(displayPath("tools/.mcp.json"), "tools/.mcp.json");
+ * assert.equal(displayPath("a\nok    .mcp.json"), '"a\\nok    .mcp.json"');
+ * assert.equal(displayPath("\u202enosj.pcm."), '"\\u{202e}nosj.pcm."');
+ * ```
+ */
+export function displayPath(path: string): string {
+  return hasInvisible(path) || /["\\]/.test(path)
+    ? escapeInvisible(JSON.stringify(path))
+    : path;
 }
 
 /**

@@ -43,10 +43,15 @@ export const STATUS_COMMAND: CommandSpec = { name: "status", options: {} };
  *   "hooks": { "folder": "/path/to/repo/.git/hooks", "hooksPath": null, "installed": true,
  *     "hooks": [{ "hook": "pre-commit", "path": "…", "state": "ours" }, { "hook": "pre-push", "path": "…", "state": "ours" }] },
  *   "key": { "keyId": "SHA256:…", "path": "…/signing.key", "trusted": true,
- *     "principals": ["you@example.com"], "problem": null },
+ *     "principals": ["you@example.com"], "problem": null, "request": null },
  *   "problems": []
  * }
  * ```
+ *
+ * `key.request` is null unless your key is not trusted in a repository
+ * that has a trust list: then it is `{ "keyId", "publicKey", "principal",
+ * "command", "signers" }`, the `trust add` command a trusted signer runs
+ * (as `init` reports it).
  *
  * @param args The arguments after `status`.
  * @param context Streams and the repository.
@@ -88,7 +93,7 @@ export async function statusCommand(
  *     ok: false, code: null, reason: "", signer: null, principals: [], trusted: false, signedAt: null, sequence: null },
  *   tombstones: [],
  *   hooks: { folder: "/r/.git/hooks", hooksPath: null, installed: false, hooks: [] },
- *   key: { keyId: null, path: null, trusted: false, principals: [], problem: "none" },
+ *   key: { keyId: null, path: null, trusted: false, principals: [], problem: "none", request: null },
  *   problems: [],
  * });
  * assert.match(text, /No MCP configs found/);
@@ -114,10 +119,22 @@ function summaryLines(status: RepositoryStatus): string[] {
         : `${key.keyId} ${
           key.trusted
             ? `(trusted as ${key.principals.join(",")})`
+            : key.request
+            ? "(NOT trusted here, and only a trusted signer can add it)"
             : `(NOT trusted here: ${TOOL_NAME} init adds it)`
         }`
     }`,
   );
+  if (key.request) {
+    const whom = key.request.signers.length > 0
+      ? ` (${key.request.signers.join(", ")})`
+      : "";
+    lines.push(
+      `             Ask a trusted signer${whom} to run, in their clone:`,
+      `               ${key.request.command}`,
+      `             and compare the key id ${key.request.keyId} with them over another channel first`,
+    );
+  }
   const hooks = status.hooks;
   const names = hooks.hooks.map((hook) => hook.hook).join(", ");
   const missing = hooks.hooks.filter((hook) => hook.state !== "ours")

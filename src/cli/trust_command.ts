@@ -4,7 +4,9 @@
  * @module
  */
 
-import { ALLOWED_SIGNERS_PATH } from "../constants.ts";
+import { join, relative, sep } from "node:path";
+import { ALLOWED_SIGNERS_PATH, STORE_DIR, TOOL_NAME } from "../constants.ts";
+import { shellQuote } from "../hooks/launch.ts";
 import { ToolError } from "../errors.ts";
 import { parseValidityDate } from "../trust/validity_date.ts";
 import {
@@ -124,8 +126,9 @@ export async function trustAdd(
   }
   const after = stringOption(values, "valid-after");
   const before = stringOption(values, "valid-before");
+  const repo = await context.repo();
   const added = await addTrustedKey(
-    await context.repo(),
+    repo,
     positionals[0] as string,
     {
       principal,
@@ -137,14 +140,29 @@ export async function trustAdd(
         : {}),
     },
   );
-  if (values.json) printJson(io, { ...added, principal });
+  const next = commitCommand(repo.root, io.cwd, principal);
+  if (values.json) printJson(io, { ...added, principal, next });
   else {
     io.out(
       `Trusted ${added.keyId} as "${principal}" in ${ALLOWED_SIGNERS_PATH}\n`,
     );
     if (added.repository) io.out(repositoryNote(added.repository));
+    io.out(
+      `Next, commit it:\n  ${next}\n` +
+        `The pre-commit hook signs the trust-list change with your key, which the trust list ` +
+        `already committed, if there is one, must trust (install the hooks with "${TOOL_NAME} install" if you have not); ` +
+        `then push it: the new key counts in a clone once it has this commit\n`,
+    );
   }
   return EXIT.ok;
+}
+
+// The store is committed whole: the hook adds the list's signature to it.
+function commitCommand(root: string, cwd: string, principal: string): string {
+  const rel = relative(cwd, join(root, STORE_DIR)).split(sep).join("/");
+  return `git add ${shellQuote(rel === "" ? "." : rel)} && git commit -m ${
+    shellQuote(`Trust ${principal} to sign MCP configs`)
+  }`;
 }
 
 /**

@@ -3,11 +3,14 @@
  * checkout hooks (post-checkout, post-merge, post-rewrite) and `exec`: the
  * working tree's configs, as `verify` checks them, and for `exec` also the
  * history checked out (rollback and trust changes): every commit of HEAD
- * that the remotes' default branches lack, as `verify --range` checks
- * them, or HEAD alone (`verify --rev HEAD`) when it has none or no default
- * branch is known. On a failure, the report names each config, why it
- * fails and what a client would run from it, because that is what the
- * user must not start.
+ * that origin's default branch (`refs/remotes/origin/HEAD`, the only
+ * history taken as verified) lacks, as `verify --range` checks them, HEAD
+ * alone (`verify --rev HEAD`) when it has none, and HEAD's whole history
+ * when origin's default branch is not known. On a failure, the report names
+ * each config, why it fails and what a client would run from it (read
+ * through each kind's own server table, as validation reads it), because
+ * that is what the user must not start; everything it prints from a config
+ * or from git is escaped so that it can neither add a line nor reorder one.
  *
  * @module
  */
@@ -27,13 +30,14 @@ import { readConfigBytes } from "../source/find_configs.ts";
 import type { VerifyResult } from "../verify/verify_codes.ts";
 import {
   type CommitReport,
-  defaultBranches,
   listCommits,
-  rangeBases,
   verifyRevisions,
 } from "../verify/verify_history.ts";
 import { verifyRepository } from "../verify/verify_repository.ts";
-import { formatShellCommand } from "../hooks/launch.ts";
+import { serverTable, serverTableKeys } from "../configs/server_entries.ts";
+import { escapeInvisible, hasInvisible } from "../format/quote.ts";
+import { shellQuote } from "../hooks/launch.ts";
+import { displayPath } from "./io.ts";
 
 /** What {@linkcode checkUsedConfigs} found. */
 export interface UsedConfigsCheck {
@@ -74,40 +78,72 @@ export async function checkUsedConfigs(
   return { ok, results, ...(history ? { history } : {}) };
 }
 
-// HEAD's commits that no remote default branch holds, as "verify --range"
-// checks them: a trust list swapped deep in a colleague's branch, with
-// commits on top, is judged where it changed. The default branches are
-// what CI gates; with none known, or none of HEAD's commits beyond them,
-// HEAD alone as "verify --rev HEAD".
+// HEAD's commits that origin's default branch lacks, as "verify --range
+// origin/HEAD..HEAD" checks them: a trust list swapped deep in a
+// colleague's branch, with commits on top, is judged where it changed.
+// Only origin's default branch counts as verified history (see
+// verifiedBase); without it, HEAD's whole history is checked. With no
+// commit beyond it, HEAD alone, as "verify --rev HEAD".
 async function verifyHead(
   repo: Repository,
 ): Promise<CommitReport[] | undefined> {
-  let id: string;
+  const id = await commitOf(repo, "HEAD");
+  // An unborn branch: nothing is checked out of the history yet.
+  if (id === undefined) return undefined;
+  const base = await verifiedBase(repo);
+  const bases = () => Promise.resolve(base === undefined ? [] : [base]);
+  const commits = await listCommits(
+    repo,
+    base === undefined ? [id] : [id, "--not", base],
+  );
+  if (base !== undefined && commits.length === 0) {
+    return await verifyRevisions(repo, [id], { allowRoots: true, bases });
+  }
+  // The whole history (no base) starts at the repository's own roots,
+  // which may bring its first trust list; above a base, no root may.
+  return await verifyRevisions(repo, commits, {
+    allowRoots: base === undefined,
+    bases,
+  });
+}
+
+/**
+ * The one history `exec` takes as already verified: the default branch of
+ * the remote named `origin` (`refs/remotes/origin/HEAD`, which `git clone`
+ * records), the branch that CI gates with `verify --range` and that the
+ * pre-push hook checks. Never another remote's: a remote added to look at
+ * someone's fork is that someone's history, and its `HEAD` (which
+ * `git fetch` records since Git 2.48) is whatever they pushed. Nor the
+ * current branch's upstream: a branch checked out from that fork tracks it.
+ */
+async function verifiedBase(repo: Repository): Promise<string | undefined> {
+  return await commitOf(repo, "refs/remotes/origin/HEAD");
+}
+
+// The commit a full ref name (or HEAD) points at; undefined when there is
+// none (an unborn branch, a missing ref).
+async function commitOf(
+  repo: Repository,
+  ref: string,
+): Promise<string | undefined> {
   try {
-    id = new TextDecoder().decode(
-      await git(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]),
+    return new TextDecoder().decode(
+      await git(repo, [
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        `${ref}^{commit}`,
+      ]),
     ).trim();
   } catch (error) {
-    // --quiet: an unborn branch fails with exit code 1 and says nothing;
+    // --quiet: a missing ref fails with exit code 1 and says nothing;
     // anything else git says is a real failure.
     if (error instanceof ToolError && /: exit code 1$/.test(error.message)) {
       return undefined;
     }
     throw error;
   }
-  const tips = await defaultBranches(repo);
-  const range = [id, "--not", ...tips];
-  const commits = tips.length > 0 ? await listCommits(repo, range) : [];
-  if (commits.length > 0) {
-    return await verifyRevisions(repo, commits, {
-      allowRoots: false,
-      bases: () => rangeBases(repo, range),
-    });
-  }
-  return await verifyRevisions(repo, [id], {
-    allowRoots: true,
-    bases: () => Promise.resolve(tips),
-  });
 }
 
 // Bounds on what the report prints from a config nobody signed: it is
@@ -163,7 +199,9 @@ export async function formatUsedConfigsReport(
   }
   const kinds = failed.length > 0 ? await loadKinds(repo) : undefined;
   for (const result of failed) {
-    lines.push(`  FAIL  ${result.path}  ${result.code}: ${result.reason}`);
+    lines.push(
+      `  FAIL  ${displayPath(result.path)}  ${result.code}: ${result.reason}`,
+    );
     for (const line of await describeServers(repo, result.path, kinds)) {
       lines.push(`        ${clip(line)}`);
     }
@@ -175,7 +213,9 @@ export async function formatUsedConfigsReport(
     for (const result of report.results) {
       if (result.ok) continue;
       lines.push(
-        `        FAIL  ${result.path}  ${result.code}: ${result.reason}`,
+        `        FAIL  ${
+          displayPath(result.path)
+        }  ${result.code}: ${result.reason}`,
       );
     }
   }
@@ -188,7 +228,12 @@ export async function formatUsedConfigsReport(
   }
   if (options.exec) {
     lines.push(
-      `${TOOL_NAME}: NOT started: ${clip(formatShellCommand(options.exec))}`,
+      `${TOOL_NAME}: NOT started: ${
+        clip(
+          options.exec.map((word, index) => displayShellWord(word, index === 0))
+            .join(" "),
+        )
+      }`,
     );
   } else {
     lines.push(
@@ -200,7 +245,9 @@ export async function formatUsedConfigsReport(
     `${TOOL_NAME}: exit status ${options.status}`,
     rule,
   );
-  return lines.map((line) => `${line}\n`).join("");
+  // Whatever slipped through above (a reason, a commit subject) still
+  // cannot end its line or turn text around: the report is read as proof.
+  return lines.map((line) => `${escapeInvisible(line)}\n`).join("");
 }
 
 async function loadKinds(repo: Repository): Promise<readonly ConfigKind[]> {
@@ -210,8 +257,11 @@ async function loadKinds(repo: Repository): Promise<readonly ConfigKind[]> {
 
 /**
  * What an MCP client would start from a config in the working tree: one
- * line per server, its command and arguments or its URL. A file that cannot
- * be read or parsed says so instead (a client may still read it its own way).
+ * line per server, its command and arguments or its URL, read through the
+ * kind's own server table ({@linkcode serverTable}, as validation reads
+ * it). A file that cannot be read or parsed says so instead (a client may
+ * still read it its own way); a settings file without servers names its
+ * MCP switches, which change what a client runs just as well.
  */
 async function describeServers(
   repo: Repository,
@@ -228,26 +278,58 @@ async function describeServers(
   } catch (error) {
     return [`(cannot show its servers: ${errorMessage(error)})`];
   }
-  const table = root[kind.serversKey];
-  if (!isTable(table)) {
-    return [
-      `(no "${kind.serversKey}" table: ${kind.client} may read it otherwise)`,
-    ];
-  }
-  const names = Object.keys(table);
-  if (names.length === 0) return [`(no servers)`];
-  const lines = names.slice(0, MAX_SERVERS_SHOWN).map((name) =>
-    `server ${JSON.stringify(name)}: ${describeServer(table[name])}`
+  const table = serverTable(root, kind);
+  const lines = table ? [] : [
+    `(no ${
+      serverTableKeys(kind).map((key) =>
+        displayText([key, ...(kind.serversPath ?? [])].join("."))
+      ).join(" or ")
+    } table: ${kind.client} may read it otherwise)`,
+  ];
+  if (kind.settings) lines.push(...describeSwitches(root, table?.key));
+  if (!table) return lines;
+  const servers = table.servers;
+  if (servers.length === 0) return [...lines, `(no servers)`];
+  lines.push(
+    ...servers.slice(0, MAX_SERVERS_SHOWN).map(({ name, entry }) =>
+      `server ${displayText(name)}: ${describeServer(entry)}`
+    ),
   );
-  if (names.length > MAX_SERVERS_SHOWN) {
-    lines.push(`… and ${names.length - MAX_SERVERS_SHOWN} more servers`);
+  if (servers.length > MAX_SERVERS_SHOWN) {
+    lines.push(`… and ${servers.length - MAX_SERVERS_SHOWN} more servers`);
+  }
+  return lines;
+}
+
+// A settings file's top-level MCP keys other than its server table
+// ("enableAllProjectMcpServers": true approves every project server).
+function describeSwitches(
+  root: Record<string, unknown>,
+  tableKey: string | undefined,
+): string[] {
+  const keys = Object.keys(root).filter((key) =>
+    key !== tableKey && key.toLowerCase().includes("mcp")
+  );
+  const lines = keys.slice(0, MAX_SERVERS_SHOWN).map((key) =>
+    `setting ${displayText(key)}: ${
+      clip(escapeInvisible(String(JSON.stringify(root[key]))))
+    }`
+  );
+  if (keys.length > MAX_SERVERS_SHOWN) {
+    lines.push(`… and ${keys.length - MAX_SERVERS_SHOWN} more MCP settings`);
   }
   return lines;
 }
 
 /**
  * One server entry, as a client would use it: `runs CMD ARGS…` (command as
- * a string or a list; Zed's `{"path", "args"}`), or `connects to URL`.
+ * a string or a list; Zed's `{"path", "args"}`), or `connects to "URL"`.
+ * Every word and the URL come from a config nobody may have signed: a word
+ * with a line break, a control or a format character (a bidi override)
+ * is written in `$'…'` quotes with that character escaped
+ * ({@linkcode displayShellWord}), and the URL as a JSON string with them
+ * escaped, so that no server can add a line to the report or reorder
+ * what it shows.
  *
  * @param entry A server table's value.
  * @returns One line of text, quoted for a POSIX shell where it runs something.
@@ -257,11 +339,16 @@ async function describeServers(
  * import assert from "node:assert/strict";
  * import { describeServer } from "./used_configs.ts";
  * assert.equal(describeServer({ command: "npx", args: ["-y", "a b"] }), "runs npx -y 'a b'");
- * assert.equal(describeServer({ url: "https://x.example/mcp" }), "connects to https://x.example/mcp");
+ * assert.equal(describeServer({ command: "sh", args: ["-c", "x\nok"] }), "runs sh -c $'x\\nok'");
+ * assert.equal(describeServer({ url: "https://x.example/mcp" }), 'connects to "https://x.example/mcp"');
  * ```
  */
 export function describeServer(entry: unknown): string {
-  if (!isTable(entry)) return `(not a table: ${clip(JSON.stringify(entry))})`;
+  if (!isTable(entry)) {
+    return `(not a table: ${
+      clip(escapeInvisible(String(JSON.stringify(entry))))
+    })`;
+  }
   const url = ["url", "serverUrl", "httpUrl", "uri"].map((key) => entry[key])
     .find((value) => typeof value === "string");
   let command: unknown = entry.command;
@@ -279,17 +366,73 @@ export function describeServer(entry: unknown): string {
     ...(Array.isArray(args) ? args : []),
   ].map((word) => typeof word === "string" ? word : JSON.stringify(word));
   const parts = [];
-  if (words.length > 0) parts.push(`runs ${formatShellCommand(words)}`);
-  if (url !== undefined) parts.push(`connects to ${url}`);
+  if (words.length > 0) {
+    parts.push(
+      `runs ${
+        words.map((word, index) => displayShellWord(word, index === 0)).join(
+          " ",
+        )
+      }`,
+    );
+  }
+  if (url !== undefined) parts.push(`connects to ${displayText(url)}`);
   return parts.length > 0
     ? parts.join("; ")
-    : `(no command or URL: ${clip(JSON.stringify(entry))})`;
+    : `(no command or URL: ${clip(escapeInvisible(JSON.stringify(entry)))})`;
+}
+
+/**
+ * One word of a command, for the report: as {@linkcode shellQuote} writes
+ * it, or, when it holds a character that {@linkcode escapeInvisible} would
+ * escape (a line break, a tab, a control, a bidi or other format
+ * character), in `$'…'` quotes (bash, zsh, ksh, and POSIX.1-2024 `sh`)
+ * with each such character, `\` and `'` escaped: the line shows every
+ * character and stays one line.
+ *
+ * @param word A word of the command.
+ * @param first Whether it is the command's first word.
+ * @returns The word, quoted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { displayShellWord } from "./used_configs.ts";
+ * assert.equal(displayShellWord("a b"), "'a b'");
+ * assert.equal(displayShellWord("it's\n\u202e"), "$'it\\'s\\n\\u202e'");
+ * ```
+ */
+export function displayShellWord(word: string, first = false): string {
+  if (!hasInvisible(word)) return shellQuote(word, first);
+  let out = "";
+  for (const char of word) {
+    const code = char.codePointAt(0)!;
+    if (char === "\\" || char === "'") out += `\\${char}`;
+    else if (char === "\n") out += "\\n";
+    else if (char === "\t") out += "\\t";
+    else if (char === "\r") out += "\\r";
+    else if (!hasInvisible(char)) out += char;
+    else if (code < 0x80) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else if (code <= 0xffff) {
+      out += `\\u${code.toString(16).padStart(4, "0")}`;
+    } else out += `\\U${code.toString(16).padStart(8, "0")}`;
+  }
+  return `$'${out}'`;
+}
+
+// Text from a config (a name, a URL, a key) as a JSON string with every
+// invisible character escaped: one line, every character shown.
+function displayText(text: string): string {
+  return escapeInvisible(JSON.stringify(text));
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+// Cut by code points, so that no surrogate pair is split.
 function clip(text: string): string {
-  return text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}…` : text;
+  const chars = [...text];
+  return chars.length > MAX_LINE
+    ? `${chars.slice(0, MAX_LINE).join("")}…`
+    : text;
 }

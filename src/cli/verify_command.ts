@@ -21,7 +21,8 @@ import {
   formatGithubResults,
 } from "./github_annotations.ts";
 import { formatCommitReports } from "./history_report.ts";
-import { EXIT, printJson, stringOption } from "./io.ts";
+import { escapeInvisible } from "../format/quote.ts";
+import { displayPath, EXIT, printJson, stringOption } from "./io.ts";
 import { explainMissingRevision } from "./revision_hint.ts";
 
 /** How `verify` prints its results (`--format`; `--json` is `--format json`). */
@@ -118,8 +119,12 @@ export async function verifyCommand(
       for (const result of results) {
         context.io.out(
           result.ok
-            ? `ok    ${result.path}  ${result.reason}\n`
-            : `FAIL  ${result.path}  ${result.code}: ${result.reason}\n`,
+            ? `ok    ${displayPath(result.path)}  ${
+              escapeInvisible(result.reason)
+            }\n`
+            : `FAIL  ${displayPath(result.path)}  ${result.code}: ${
+              escapeInvisible(result.reason)
+            }\n`,
         );
       }
     }

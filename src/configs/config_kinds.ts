@@ -39,6 +39,15 @@ import {
 import { canonicalName } from "./path_names.ts";
 
 const SETTINGS = { settings: true } as const;
+// Claude Code's plugin switches: a marketplace added and a plugin enabled
+// start the plugin's MCP servers as surely as an `mcpServers` entry.
+const CLAUDE_SETTINGS = {
+  settings: true,
+  mcpKeys: ["enabledPlugins", "extraKnownMarketplaces"],
+} as const;
+// A folder of full Continue configs (local assistants): `mcpServers` is a
+// list there, and optional.
+const CONTINUE_ASSISTANT = { settings: true, serversList: true } as const;
 
 /**
  * How a config file is written.
@@ -79,6 +88,13 @@ export interface ConfigKind {
   /** The server table may be a list (Continue's YAML blocks), not only a table. */
   serversList?: boolean;
   /**
+   * Keys inside the top-level value that lead to the server table, when
+   * that value is a section rather than the table itself (VS Code's
+   * `settings.json`: `["servers"]`, for `"mcp": {"servers": {…}}`).
+   * See server_entries.ts.
+   */
+  serversPath?: readonly string[];
+  /**
    * A settings file that carries other things too (`.vscode/settings.json`,
    * `.claude/settings.json`, `opencode.json`): it is a config only when it
    * holds an MCP section ({@linkcode holdsMcpSection}), and then its server
@@ -86,6 +102,13 @@ export interface ConfigKind {
    * enough to make it matter).
    */
   settings?: boolean;
+  /**
+   * Top-level keys without "mcp" in their name that still make a settings
+   * file a config, because they switch on servers defined elsewhere (Claude
+   * Code's `enabledPlugins` and `extraKnownMarketplaces`: a plugin's
+   * `mcpServers` start once it is enabled).
+   */
+  mcpKeys?: readonly string[];
 }
 
 /**
@@ -139,16 +162,19 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
     ".claude/settings.json",
     "json",
     "mcpServers",
-    SETTINGS,
+    CLAUDE_SETTINGS,
   ),
   builtin(
     "Claude Code",
     ".claude/settings.local.json",
     "json",
     "mcpServers",
-    SETTINGS,
+    CLAUDE_SETTINGS,
   ),
-  builtin("VS Code", ".vscode/settings.json", "jsonc", "mcp", SETTINGS),
+  builtin("VS Code", ".vscode/settings.json", "jsonc", "mcp", {
+    ...SETTINGS,
+    serversPath: ["servers"],
+  }),
   builtin("Copilot CLI", ".github/mcp.json", "json", "mcpServers", {
     otherServersKeys: ["servers"],
   }),
@@ -160,6 +186,102 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
     "mcpServers",
     SETTINGS,
   ),
+  // Red team 4's findings: files that clients load servers from, found
+  // after the first list (docs/FORMAT.md names each client's page).
+  builtin(
+    "Qwen Code",
+    ".qwen/extensions/*/qwen-extension.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Qwen Code",
+    ".qwen/extensions/*/gemini-extension.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Gemini CLI",
+    ".gemini/extensions/*/gemini-extension.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Claude Code",
+    ".claude-plugin/plugin.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Claude Code",
+    ".claude-plugin/marketplace.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  // A dev container's `customizations.vscode.mcp` (VS Code's dev container
+  // schema): the servers VS Code starts in the container. Spec locations.
+  builtin(
+    "VS Code",
+    ".devcontainer/devcontainer.json",
+    "jsonc",
+    "mcp",
+    SETTINGS,
+  ),
+  builtin(
+    "VS Code",
+    ".devcontainer/*/devcontainer.json",
+    "jsonc",
+    "mcp",
+    SETTINGS,
+  ),
+  builtin("VS Code", ".devcontainer.json", "jsonc", "mcp", SETTINGS),
+  builtin(
+    "Continue",
+    ".continue/assistants/*.yaml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Continue",
+    ".continue/assistants/*.yml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Continue",
+    ".continue/agents/*.yaml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Continue",
+    ".continue/agents/*.yml",
+    "yaml",
+    "mcpServers",
+    CONTINUE_ASSISTANT,
+  ),
+  builtin(
+    "Amazon Q Developer",
+    ".amazonq/default.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
+  builtin(
+    "Amazon Q Developer",
+    ".amazonq/agents/*.json",
+    "json",
+    "mcpServers",
+    SETTINGS,
+  ),
 ]);
 
 function builtin(
@@ -167,9 +289,14 @@ function builtin(
   file: string,
   format: ConfigFormat,
   serversKey: string,
-  extra: Pick<ConfigKind, "otherServersKeys" | "serversList" | "settings"> = {},
+  extra: Pick<
+    ConfigKind,
+    "otherServersKeys" | "serversList" | "serversPath" | "settings" | "mcpKeys"
+  > = {},
 ): ConfigKind {
   if (extra.otherServersKeys) Object.freeze(extra.otherServersKeys);
+  if (extra.serversPath) Object.freeze(extra.serversPath);
+  if (extra.mcpKeys) Object.freeze(extra.mcpKeys);
   return Object.freeze({
     client,
     pattern: `**/${file}`,

@@ -32,8 +32,15 @@ export const ATTRIBUTES_NAME = ".gitattributes";
 // Kinds named by their file name (`.cursor/mcp.json`), and kinds of a
 // folder of files (`.kiro/agents/*.json`): for those, "any .json file" is
 // too wide a net for a commit's fast path, so the folder's name is used.
+// So it is for a file name that many projects use for other things
+// (node-config's `config/default.json`): known by its folder too.
+const COMMON_NAMES: readonly string[] = [
+  "default.json",
+  "plugin.json",
+  "marketplace.json",
+];
 const NAMED_KINDS = BUILTIN_CONFIG_KINDS.filter((kind) =>
-  !/[*?]/.test(lastSegment(kind.pattern))
+  !byFolder(lastSegment(kind.pattern))
 );
 const FOLDER_KINDS = BUILTIN_CONFIG_KINDS.filter((kind) =>
   !NAMED_KINDS.includes(kind)
@@ -43,13 +50,17 @@ function lastSegment(pattern: string): string {
   return pattern.slice(pattern.lastIndexOf("/") + 1);
 }
 
+function byFolder(name: string): boolean {
+  return /[*?]/.test(name) || COMMON_NAMES.includes(name);
+}
+
 // The text every path of a kind contains (as a case-insensitive checkout
 // names it, lowercased): its file name, or for a folder of files the
 // folder's name.
 function stubName(pattern: string): string {
   const segments = pattern.split("/");
   const last = segments.at(-1)!;
-  if (!/[*?]/.test(last)) return last;
+  if (!byFolder(last)) return last;
   const folder = segments.at(-2);
   if (folder === undefined || folder === "**" || /[*?]/.test(folder)) {
     throw new Error(`No fixed folder name in the pattern "${pattern}"`);
@@ -60,7 +71,8 @@ function stubName(pattern: string): string {
 /**
  * The names a staged change may concern the hook by: every built-in
  * config's file name (or, for a folder of configs such as
- * `.kiro/agents/*.json`, the folder's name), and `.gitattributes`. (The
+ * `.kiro/agents/*.json` and for a common file name such as
+ * `.amazonq/default.json`, the folder's name), and `.gitattributes`. (The
  * store, {@linkcode STORE_DIR}, and {@linkcode LINK_MODES} are the rest of
  * the table.)
  *
@@ -92,7 +104,8 @@ export interface StagedPath {
  * object is read: a path in the store, a link or a submodule, a file named
  * (as a case-insensitive checkout sees names) like a built-in config or
  * `.gitattributes`, or a file of a built-in folder of configs
- * (`.kiro/agents/x.json`). Repository patterns (`config.json`) are the
+ * (`.kiro/agents/x.json`) or a built-in config known by its folder
+ * (`.amazonq/default.json`). Repository patterns (`config.json`) are the
  * caller's: with them, any path may be a config.
  *
  * A file that a client reads as `.kiro/agents/x.json` only through a

@@ -49,6 +49,7 @@ import {
 import { ToolError } from "../errors.ts";
 import { quote as quoteValue } from "../format/quote.ts";
 import type { ConfigFormat, ConfigKind } from "./config_kinds.ts";
+import { serverTable, serverTableKeys } from "./server_entries.ts";
 
 /** Options for {@linkcode ConfigError}. */
 export interface ConfigErrorOptions {
@@ -172,7 +173,7 @@ export async function validateConfig(
   const { root, text, topKeyOffsets } = await parseDocument(path, bytes, {
     format: kind.format,
   });
-  const keys = [kind.serversKey, ...(kind.otherServersKeys ?? [])];
+  const keys = serverTableKeys(kind);
   const present = keys.filter((key) => Object.hasOwn(root, key));
   const at = (key: string) => {
     const offset = topKeyOffsets.get(key);
@@ -207,21 +208,53 @@ export async function validateConfig(
     );
   }
   const servers = root[key];
-  if (!isTable(servers) && !(kind.serversList && Array.isArray(servers))) {
+  const inner = kind.serversPath ?? [];
+  if (
+    !isTable(servers) &&
+    !(inner.length === 0 && kind.serversList && Array.isArray(servers))
+  ) {
     throw new ConfigError(
       path,
       `${quoteValue(key)} is ${describeValue(servers)}, not a ${
-        kind.serversList ? "table or list" : "table"
+        kind.serversList && inner.length === 0 ? "table or list" : "table"
       } (${kind.client} keeps its servers there)`,
+      at(key),
+    );
+  }
+  // A section that nests the table (VS Code's "mcp": {"servers": …}): the
+  // table, when there, must be what serverTable reads, so that what the
+  // report shows is what was checked.
+  if (inner.length > 0 && serverTable(root, kind) === undefined) {
+    const nested = [key, ...inner].map(quoteValue).join(".");
+    const missing = !hasPath(servers, inner);
+    if (missing && kind.settings) return;
+    throw new ConfigError(
+      path,
+      missing
+        ? `no ${nested} table (${kind.client} keeps its servers there)`
+        : `${nested} is not a ${
+          kind.serversList ? "table or list" : "table"
+        } (${kind.client} keeps its servers there)`,
       at(key),
     );
   }
 }
 
+// Whether every key of the path is there, table inside table.
+function hasPath(value: unknown, keys: readonly string[]): boolean {
+  for (const key of keys) {
+    if (!isTable(value) || !Object.hasOwn(value, key)) return false;
+    value = value[key];
+  }
+  return true;
+}
+
 /**
  * Whether a file of this kind is an MCP config: always, but for a settings
  * kind ({@linkcode ConfigKind.settings}) only when it holds an MCP section
- * ({@linkcode holdsMcpSection}), or when it cannot be read strictly: a file
+ * ({@linkcode holdsMcpSection}) or one of the kind's top-level
+ * {@linkcode ConfigKind.mcpKeys} (`enabledPlugins` in `.claude/settings.json`),
+ * or when it cannot be read strictly: a file
  * that fails to parse is a config, which then fails validation, rather than
  * a file that is let through unseen.
  *
@@ -240,6 +273,8 @@ export async function validateConfig(
  * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"editor.tabSize": 2}'), kind), false);
  * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"mcp": {"servers": {}}}'), kind), true);
  * strictEqual(await isMcpConfig(".vscode/settings.json", bytes('{"editor.tabSize": 2,,}'), kind), true);
+ * const claude = findConfigKind(".claude/settings.json", BUILTIN_CONFIG_KINDS)!;
+ * strictEqual(await isMcpConfig(".claude/settings.json", bytes('{"enabledPlugins": {"x@y": true}}'), claude), true);
  * ```
  */
 export async function isMcpConfig(
@@ -255,7 +290,8 @@ export async function isMcpConfig(
     if (error instanceof ConfigError) return true;
     throw error;
   }
-  return holdsMcpSection(root);
+  return holdsMcpSection(root) ||
+    (kind.mcpKeys ?? []).some((key) => Object.hasOwn(root, key));
 }
 
 /**

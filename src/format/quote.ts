@@ -14,6 +14,8 @@ export const QUOTED_PREFIX_CHARS = 77;
 // paragraph separators, private-use and unassigned code points, and every
 // space but the plain one: what could hide in, or rewrite, a terminal line.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|(?! )\p{Zs}/gu;
+// The same, without the global flag's state, for a test.
+const ANY_INVISIBLE = new RegExp(INVISIBLE.source, "u");
 
 /**
  * Quotes a value for a message: JSON string syntax, invisible and
@@ -40,8 +42,49 @@ export function quote(value: string): string {
   const shown = chars.length > MAX_QUOTED_CHARS
     ? `${chars.slice(0, QUOTED_PREFIX_CHARS).join("")}…`
     : value;
-  return JSON.stringify(shown).replace(
+  return escapeInvisible(JSON.stringify(shown));
+}
+
+/**
+ * Escapes, as `\u{…}`, every character that {@linkcode quote} escapes:
+ * controls (line breaks and tabs included), format characters (bidi
+ * overrides, zero widths), line and paragraph separators, private-use and
+ * unassigned code points, and every space but the plain one. Whatever the
+ * text holds, the result is one line that shows every character it prints.
+ * Unlike {@linkcode quote} it neither adds quotes nor shortens the text.
+ *
+ * @param text Any text.
+ * @returns The text with those characters escaped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { escapeInvisible } from "./quote.ts";
+ * assert.equal(escapeInvisible("a\nb\u202ec"), "a\\u{a}b\\u{202e}c");
+ * ```
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(
     INVISIBLE,
     (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
   );
+}
+
+/**
+ * Whether the text holds a character that {@linkcode escapeInvisible}
+ * escapes.
+ *
+ * @param text Any text.
+ * @returns True when some character is invisible or a control.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasInvisible } from "./quote.ts";
+ * assert.equal(hasInvisible("a b"), false);
+ * assert.equal(hasInvisible("a\u00a0b"), true);
+ * ```
+ */
+export function hasInvisible(text: string): boolean {
+  return ANY_INVISIBLE.test(text);
 }

@@ -33,6 +33,7 @@ import {
 import { withFileLock } from "../fs/lock.ts";
 import { git, type Repository } from "../git/repository.ts";
 import { MAX_HOOK_BYTES, readHookFile } from "./hook_file.ts";
+import { assertDurableLauncher, throwawayLauncher } from "./launch.ts";
 import {
   forceCaveat,
   forcedWarning,
@@ -151,7 +152,9 @@ export async function findHooksFolder(
  * @param repo The working tree.
  * @param options The command the stubs run, and `force`.
  * @returns What was done per hook, and warnings.
- * @throws {ToolError} `HOOKS` when `core.hooksPath` names a folder that is
+ * @throws {ToolError} `HOOKS` when the command starts the tool from a
+ * package manager's throwaway cache (`npx`, `pnpm dlx`, `yarn dlx`, `bunx`;
+ * without `force`), when `core.hooksPath` names a folder that is
  * not ours to write (without `force`), or when a foreign hook is in the way
  * and an earlier one already sits where it would be moved; `IO` when a
  * file cannot be written (nothing is lost: a moved hook is moved back).
@@ -182,8 +185,18 @@ export async function installHooks(
   repo: Repository,
   options: InstallOptions,
 ): Promise<InstallReport> {
-  const { folder, hooksPath } = await findHooksFolder(repo);
   const warnings: string[] = [];
+  // Refused before git is even asked: nothing to undo.
+  if (!options.force) assertDurableLauncher(options.command);
+  else {
+    const cached = throwawayLauncher(options.command);
+    if (cached) {
+      warnings.push(
+        `the hooks run "${cached.path}", in the throwaway cache of ${cached.cache}: they fail once it is cleaned (${cached.durable})`,
+      );
+    }
+  }
+  const { folder, hooksPath } = await findHooksFolder(repo);
   if (hooksPath !== undefined) {
     const manager = await findManager(folder);
     if (!options.force) {

@@ -12,9 +12,11 @@
  */
 
 import { isAbsolute, resolve } from "node:path";
+import { TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { PERMISSION_FLAGS } from "../permissions.ts";
 import { currentLaunch, type Launch } from "../_runtime/launch.ts";
+import { deno } from "../_runtime/runtime.ts";
 
 /**
  * Returns the command that starts the tool the way it was started now, for
@@ -129,4 +131,132 @@ function filePath(url: string): string {
   return /^\/[A-Za-z]:\//.test(path)
     ? path.slice(1).replaceAll("/", "\\")
     : path;
+}
+
+/** A package manager's throwaway cache that a hook's launcher sits in. */
+export interface ThrowawayLauncher {
+  /** The word of the hook's command that lies in the cache. */
+  path: string;
+  /** The package manager, and how it ran the tool (`npx`, `pnpm dlx`, …). */
+  cache: string;
+  /** What installs the tool where it stays, then installs the hooks again. */
+  durable: string;
+}
+
+// Folders that package managers run a package from once and may delete at
+// any time (`npm cache clean`, a reboot's /tmp, an age limit): a hook that
+// calls a program inside one breaks, and fails closed, when it goes. Each
+// is matched as whole path segments, with "/" and "\\" alike.
+const THROWAWAY_CACHES: readonly { cache: string; pattern: RegExp }[] = [
+  // npm 7+ `npx`/`npm exec`: <npm cache>/_npx/<hash>/node_modules/…
+  { cache: "npx (npm exec)", pattern: /(^|\/)_npx\// },
+  // pnpm 8+ `pnpm dlx`: <pnpm cache>/dlx/<hash>/… (~/.cache/pnpm, pnpm-cache)
+  { cache: "pnpm dlx", pattern: /(^|\/)pnpm(-cache)?\/dlx\// },
+  // yarn 2+ `yarn dlx` (<tmp>/xfs-<id>/dlx-<pid>/) and older pnpm dlx (<tmp>/dlx-<pid>/)
+  { cache: "yarn dlx or pnpm dlx", pattern: /(^|\/)dlx-\d+\// },
+  // `bunx`: <tmp>/bunx-<uid>-<package>@<version>/node_modules/…
+  { cache: "bunx", pattern: /(^|\/)bunx-[^/]*\// },
+];
+
+/**
+ * Tells whether a hook command starts a program or module from a package
+ * manager's throwaway cache (`npx`'s `~/.npm/_npx/…`, `pnpm dlx`,
+ * `yarn dlx`, `bunx`), which the hooks would stop finding once the cache
+ * is cleaned. Deno's own module cache is not one: a module run from a URL
+ * is fetched again when it is gone.
+ *
+ * @param command A hook command, as {@linkcode launchCommand} returns it.
+ * @returns The cached word, the cache, and the durable way to install; or
+ * undefined when every word lies elsewhere.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { throwawayLauncher } from "./launch.ts";
+ * const found = throwawayLauncher(["/usr/bin/node", "/home/a/.npm/_npx/1f2e/node_modules/mcp-orchestration/cli.cjs"]);
+ * assert.equal(found?.cache, "npx (npm exec)");
+ * assert.match(found?.durable ?? "", /npm install --global mcp-orchestration/);
+ * assert.equal(throwawayLauncher(["/usr/local/bin/mcp-orchestration"]), undefined);
+ * ```
+ */
+export function throwawayLauncher(
+  command: readonly string[],
+): ThrowawayLauncher | undefined {
+  for (const word of command) {
+    if (!isAbsolute(word) && !/^[A-Za-z]:[\\/]/.test(word)) continue;
+    const path = word.replaceAll("\\", "/");
+    const found = THROWAWAY_CACHES.find((cache) => cache.pattern.test(path));
+    if (found) {
+      return {
+        path: word,
+        cache: found.cache,
+        durable: durable(command),
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a hook command that starts the tool from a package manager's
+ * throwaway cache (see {@linkcode throwawayLauncher}).
+ *
+ * @param command A hook command.
+ * @throws {ToolError} `HOOKS` naming the cached path and the durable
+ * install, and `--force`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertDurableLauncher } from "./launch.ts";
+ * assert.throws(() => assertDurableLauncher(["/tmp/bunx-1000-mcp-orchestration@1.0.0/node_modules/.bin/mcp-orchestration"]), /bunx/);
+ * assertDurableLauncher(["/usr/local/bin/mcp-orchestration"]);
+ * ```
+ */
+export function assertDurableLauncher(command: readonly string[]): void {
+  const found = throwawayLauncher(command);
+  if (!found) return;
+  throw new ToolError(
+    "HOOKS",
+    `Cannot install hooks that run "${found.path}": it is in the throwaway cache of ${found.cache}, ` +
+      `and every commit and push would fail once that cache is cleaned. Install the tool where it stays, then install the hooks from there:\n` +
+      `  ${found.durable}\n` +
+      `Or run again with --force to install these hooks anyway`,
+  );
+}
+
+// What installs the tool durably, given which word of the command is cached.
+function durable(command: readonly string[]): string {
+  const [program, ...rest] = command;
+  const cached = (word: string) =>
+    THROWAWAY_CACHES.some((cache) =>
+      cache.pattern.test(word.replaceAll("\\", "/"))
+    );
+  if (program !== undefined && rest[0] === "run" && rest.length > 1) {
+    // deno run … MODULE: Deno from npm's registry installed for good, and
+    // the module (a checkout or a pinned URL) where it stays.
+    const module = rest[rest.length - 1] as string;
+    const version = deno?.version.deno;
+    const steps = cached(program)
+      ? [`npm install --global deno${version ? `@${version}` : ""}`]
+      : [];
+    steps.push(formatShellCommand([
+      cached(program) ? "deno" : program,
+      ...rest.slice(0, -1),
+      cached(module)
+        ? `https://raw.githubusercontent.com/<owner>/${TOOL_NAME}/<tag or commit>/main.ts`
+        : module,
+      "install",
+    ]));
+    return steps.join(" && ");
+  }
+  // node SCRIPT: the npm package, installed.
+  if (command.length === 2) {
+    return `npm install --global ${TOOL_NAME} && ${TOOL_NAME} install` +
+      ` (or, for this project only: npm install --save-dev ${TOOL_NAME} && npx ${TOOL_NAME} install)`;
+  }
+  // A single executable: kept where it stays.
+  return `cp ${
+    shellQuote(program ?? "")
+  } ~/.local/bin/${TOOL_NAME} && ~/.local/bin/${TOOL_NAME} install`;
 }

@@ -11,7 +11,8 @@
  * 2. with `MCP_ORCHESTRATION_SKIP=1`, warns loudly and exits 0;
  * 3. fails closed, saying how to reinstall, when the tool is gone;
  * 4. pre-commit only: exits 0 without starting the tool when nothing staged
- *    could concern it (see {@linkcode PRE_COMMIT_FAST_PATH}), so a commit
+ *    could concern it (see {@linkcode PRE_COMMIT_FAST_PATH}) and no signed
+ *    config runs repository files (a version 3 statement), so a commit
  *    that touches no MCP config costs one `git diff`, not a tool start;
  *    post-checkout and post-rewrite: exit 0 when git changed no file (a
  *    switch to the same commit, an amend);
@@ -28,7 +29,13 @@
  * @module
  */
 
-import { REPO_CONFIG_PATH, STORE_DIR, TOOL_NAME } from "../constants.ts";
+import {
+  REPO_CONFIG_PATH,
+  STATEMENT_HEADER_V3,
+  STATEMENTS_DIR,
+  STORE_DIR,
+  TOOL_NAME,
+} from "../constants.ts";
 import { LINK_MODES, PRE_COMMIT_NAMES } from "../configs/pre_commit_filter.ts";
 import { formatShellCommand, shellQuote } from "./launch.ts";
 
@@ -262,6 +269,12 @@ function preCommitFastPath(): string[] {
   program.push(`${program.pop()}'; then`);
   return [
     `if [ ! -e ${REPO_CONFIG_PATH} ] &&`,
+    // A statement that names the files its config's servers run (version
+    // 3): then a change to any file may concern the hook (a script), and
+    // the tool decides which.
+    `  ! grep -qs ${
+      shellQuote(`^${STATEMENT_HEADER_V3}`)
+    } ${STATEMENTS_DIR}/* 2>/dev/null &&`,
     "  staged=$(git -c core.quotePath=true diff --cached --raw --no-renames --no-abbrev) &&",
     `  printf '%s\\n' "$staged" | LC_ALL=C awk -F '\\t' '`,
     ...program,

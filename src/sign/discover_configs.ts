@@ -19,10 +19,14 @@ import {
   findConfigs,
   readConfigBytes,
 } from "../source/find_configs.ts";
+import type { ConfigKind } from "../configs/config_kinds.ts";
 import { validateConfig } from "../configs/validate_config.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { readIndex } from "../store/store.ts";
+import type { ServerFileId } from "../store/statement.ts";
+import { serverFileIds } from "./server_file_ids.ts";
 import type { Repository } from "../git/repository.ts";
+import { hasCrlf, lineBreaksAreOutsideValues } from "../source/line_endings.ts";
 import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
 import {
   attributeFailures,
@@ -33,23 +37,29 @@ import {
 export interface Planned {
   /** Repository-relative path. */
   path: string;
-  /** Its bytes, as validated. */
+  /** Its bytes as Git would store them (without a CRLF checkout's CRs), as validated. */
   bytes: Uint8Array;
   /** SHA-256 (hex) of the bytes. */
   artifact: string;
+  /** The repository files its servers run, hashed (none for the trust list). */
+  files: readonly ServerFileId[];
 }
 
 /**
  * Finds the configs to sign (the named ones, or every recognised one, and
  * the trust list), reads and validates each, and refuses checkout
  * attributes that would make Git check out other bytes than those signed.
+ * A working-tree file with CRLF line endings that Git would store as LF is
+ * planned with the LF bytes Git would store.
  *
  * @param repo The working tree (where a trust list may be started).
  * @param source Where configs are read.
  * @param options `paths` to sign (default: every config and the trust
  * list); `createTrustList` to start one holding only a repository id.
  * @returns The configs to sign, with their bytes and artifact ids.
- * @throws {ToolError} `INVALID_CONFIG` (every bad file at once), `BAD_PATH`.
+ * @throws {ToolError} `INVALID_CONFIG` (every bad file at once; a CRLF
+ * that Git would remove but the format could read as part of a value),
+ * `BAD_PATH`.
  *
  * @example
  * ```ts ignore
@@ -92,7 +102,66 @@ export async function discoverConfigs(
     }
   }
   await refuseUnsafeAttributes(source, planned.map((item) => item.path));
-  return planned;
+  return await asGitStores(
+    source,
+    planned,
+    new Map(targets.map((target) => [target.path, target.kind])),
+  );
+}
+
+// What is signed is the blob Git would store, as the pre-commit hook signs
+// the index: a working-tree config with CRLF line endings that Git's clean
+// conversion (core.autocrlf, a "text" attribute) turns into LF is signed as
+// LF, so that the commit's blob verifies. The verifier's rule, read the
+// other way (src/verify/verify_line_endings.ts): Git must confirm the
+// conversion (one process for all such files, only when some file has a
+// CRLF), and the format must read a CRLF as an LF; otherwise what a client
+// reads here is not what would be signed, and signing is refused. Run it
+// after the attribute check: Git would run a filter while hashing.
+async function asGitStores(
+  source: ConfigSource,
+  planned: Planned[],
+  kinds: ReadonlyMap<string, ConfigKind>,
+): Promise<Planned[]> {
+  const crlf = planned.filter((item) => hasCrlf(item.bytes));
+  if (crlf.length === 0 || !source.storedForms) return planned;
+  const stored = await source.storedForms(
+    new Map(crlf.map((item) => [item.path, item.bytes])),
+  );
+  const problems: string[] = [];
+  const signed: Planned[] = [];
+  for (const item of planned) {
+    const lf = stored.get(item.path);
+    if (!lf) {
+      signed.push(item); // Git stores these bytes as they are.
+      continue;
+    }
+    const kind = kinds.get(item.path);
+    const format = item.path === ALLOWED_SIGNERS_PATH ? "lines" : kind?.format;
+    if (!format || !lineBreaksAreOutsideValues(format, lf)) {
+      problems.push(
+        `Cannot sign "${item.path}": it has CRLF line endings, which Git would store as LF (core.autocrlf or a "text" attribute), but ${
+          format === "toml"
+            ? "a TOML multi-line string can keep a CR as part of its value"
+            : `its format (${
+              format ?? "unknown"
+            }) may read a CR as part of a value`
+        }, so a client reading this file could read another value than the one signed: ` +
+          `save it with LF line endings, and give it the attribute "text eol=lf" in .gitattributes so that Git checks it out so`,
+      );
+      continue;
+    }
+    // The stored form must be a config too (it parses as the bytes on disk did).
+    if (item.path === ALLOWED_SIGNERS_PATH) {
+      await readTrust({ read: () => Promise.resolve(lf) });
+    } else if (kind) await validateConfig(item.path, lf, kind);
+    // The same servers: a parser reads CRLF and LF alike in this format.
+    signed.push({ ...item, bytes: lf, artifact: await sha256Hex(lf) });
+  }
+  if (problems.length > 0) {
+    throw new ToolError("INVALID_CONFIG", problems.join("\n"));
+  }
+  return signed;
 }
 
 async function refuseUnsafeAttributes(
@@ -146,6 +215,7 @@ async function readAndValidate(
         path: target.path,
         bytes,
         artifact: await sha256Hex(bytes),
+        files: await serverFileIds(source, { ...target, bytes }),
       });
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;
@@ -196,6 +266,7 @@ async function readRepoConfig(
     path: REPO_CONFIG_PATH,
     bytes,
     artifact: await sha256Hex(bytes),
+    files: [],
   };
 }
 
@@ -209,5 +280,6 @@ async function readTrustList(
     path: ALLOWED_SIGNERS_PATH,
     bytes,
     artifact: await sha256Hex(bytes),
+    files: [],
   };
 }

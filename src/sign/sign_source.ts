@@ -28,7 +28,11 @@ import {
 } from "../format/sshsig.ts";
 import type { StoreIndex } from "../store/index_file.ts";
 import { loadFailure, loadStatement } from "../verify/load_signed.ts";
-import { formatStatement, type Statement } from "../store/statement.ts";
+import {
+  formatStatement,
+  type ServerFileId,
+  type Statement,
+} from "../store/statement.ts";
 import { readIndex, type StoreChanges, withLock } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import {
@@ -291,9 +295,22 @@ async function keptStatement(
     throw loadFailure(error, `Cannot sign "${item.path}"`);
   });
   if (!stored) return undefined;
-  return followsAll(id, stored.statement, versions)
+  // A statement that names other server files than the config runs now
+  // (one from before version 3, or a rule that changed) is signed again.
+  return followsAll(id, stored.statement, versions) &&
+      sameFiles(stored.statement.files ?? [], item.files)
     ? stored.statement
     : undefined;
+}
+
+function sameFiles(
+  a: readonly ServerFileId[],
+  b: readonly ServerFileId[],
+): boolean {
+  return a.length === b.length &&
+    a.every((file, i) =>
+      file.path === b[i]!.path && file.sha256 === b[i]!.sha256
+    );
 }
 
 function newStatement(
@@ -310,12 +327,21 @@ function newStatement(
         `"${TOOL_NAME} init" (then commits it)`,
     );
   }
+  if (by.repository === undefined && item.files.length > 0) {
+    throw new ToolError(
+      "TRUST",
+      `Cannot sign "${item.path}": its servers run repository files, and a statement that names them ` +
+        `needs a repository id, which "${ALLOWED_SIGNERS_PATH}" does not have yet; a trusted signer adds one with ` +
+        `"${TOOL_NAME} init" (then commits it)`,
+    );
+  }
   return {
-    version: by.repository === undefined ? 1 : 2,
+    version: by.repository === undefined ? 1 : item.files.length > 0 ? 3 : 2,
     repository: by.repository ?? null,
     path: item.path,
     artifact: item.artifact,
     size: item.bytes.length,
+    ...(item.files.length > 0 ? { files: item.files } : {}),
     signer: by.signer,
     signedAt: by.signedAt,
     sequence: next.sequence,

@@ -9,9 +9,13 @@
 
 import {
   ALLOWED_SIGNERS_PATH,
+  MAX_METADATA_BYTES,
   MAX_TRUST_BYTES,
   REPO_CONFIG_PATH,
   SIGNATURE_NAMESPACE,
+  SIGNATURE_SUFFIX,
+  STATEMENT_HEADER_V3,
+  STATEMENTS_DIR,
   STORE_DIR,
   TOOL_NAME,
 } from "../constants.ts";
@@ -27,6 +31,7 @@ import { findConfigs, hiddenConfigs } from "../source/find_configs.ts";
 import { readIndex } from "../store/store.ts";
 import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
 import { fileSystem } from "../_runtime/file_system.ts";
+import { readFileLimitedSync } from "../fs/files.ts";
 import { GitObjects } from "../source/cat_file.ts";
 import { findAttributeFileLookalikes } from "../source/checkout_attributes.ts";
 import { git, OPERATION_MARKERS, type Repository } from "../git/repository.ts";
@@ -125,10 +130,17 @@ async function stagedConfigs(
     );
   }
   const changed = all.filter((change) => change.mode !== "000000");
+  // A deleted server file concerns its config as much as a changed one.
+  const touched = all.map(({ path }) => path);
   // With repository patterns in config.json, any path may be a config.
   const anyPathMayBeConfig = changed.length > 0 &&
     fileSystem.existsSync(join(repo.root, REPO_CONFIG_PATH));
-  if (!anyPathMayBeConfig && !changed.some(mayConcernPreCommit)) {
+  // The stub starts the tool for a script change only when some statement
+  // names server files; the same test here spares every other commit.
+  if (
+    !anyPathMayBeConfig && !changed.some(mayConcernPreCommit) &&
+    !(touched.length > 0 && await mayNameServerFiles(repo))
+  ) {
     return undefined;
   }
   const snapshot = await listing;
@@ -137,11 +149,11 @@ async function stagedConfigs(
     source: { kind: "index" },
   });
   const kinds = await source.kinds();
-  const paths = await configPaths(
-    source,
-    kinds,
-    changed.map(({ path }) => path),
-  );
+  const changedPaths = changed.map(({ path }) => path);
+  const paths = await configPaths(source, kinds, [
+    ...changedPaths,
+    ...await configsRunning(source, touched),
+  ]);
   await refuseHiddenConfigs(source, changed, kinds);
   // The hook signs only what the commit changes. Every other config in
   // it must verify as it is: re-signing it would put the committer's
@@ -159,6 +171,55 @@ async function stagedConfigs(
     return undefined;
   }
   return { source, paths };
+}
+
+// Whether the working tree's store holds a statement that names server
+// files (version 3): what the stub tests too, without starting git.
+async function mayNameServerFiles(repo: Repository): Promise<boolean> {
+  const folder = join(repo.root, STATEMENTS_DIR);
+  const names = await fileSystem.readdir(folder).catch(() => []);
+  return names.some((name) => {
+    if (name.endsWith(SIGNATURE_SUFFIX)) return false;
+    try {
+      const bytes = readFileLimitedSync(
+        join(folder, name),
+        MAX_METADATA_BYTES,
+        {
+          refuseSymlink: true,
+        },
+      );
+      return bytes !== undefined &&
+        new TextDecoder().decode(
+            bytes.subarray(0, STATEMENT_HEADER_V3.length),
+          ) ===
+          STATEMENT_HEADER_V3;
+    } catch {
+      return false;
+    }
+  });
+}
+
+// The configs whose staged statements name a changed path among the files
+// their servers run: a commit that changes only a script must sign its
+// config again (or be refused), or the config would verify as TAMPERED.
+async function configsRunning(
+  source: ConfigSource,
+  changed: readonly string[],
+): Promise<string[]> {
+  const wanted = new Set(changed);
+  const index = await readIndex(source.reader).catch(() => new Map());
+  const found: string[] = [];
+  for (const [path, id] of index) {
+    if (path === ALLOWED_SIGNERS_PATH || wanted.has(path)) continue;
+    // A damaged statement is reported by the verification that follows.
+    const stored = await loadStatement(source.reader, id).catch(() =>
+      undefined
+    );
+    if (stored?.statement.files?.some((file) => wanted.has(file.path))) {
+      found.push(path);
+    }
+  }
+  return found;
 }
 
 // The changed paths that are configs, and the trust list. A settings file

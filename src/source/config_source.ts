@@ -58,6 +58,13 @@ export interface ConfigSource {
   storedForms?(
     files: ReadonlyMap<string, Uint8Array>,
   ): Promise<Map<string, Uint8Array>>;
+  /**
+   * True when clients load configs from this source as they are (the
+   * working tree): then what a client fills into a config as it loads it,
+   * Continue's `${{ secrets.* }}` from the workspace's `.env` files, is
+   * checked too.
+   */
+  loadedInPlace?: boolean;
 }
 
 /**
@@ -81,6 +88,7 @@ export function workingTreeSource(repo: Repository): ConfigSource {
     kinds: () => loadConfigKinds(repo.root),
     attributes: { repo, source: { kind: "worktree" } },
     storedForms: (files) => gitStoredForms(repo, files),
+    loadedInPlace: true,
   };
 }
 

@@ -7,6 +7,9 @@
  * says what that conversion is (`git hash-object`), we never reimplement
  * its rules (`text=auto`'s binary heuristics, a CRLF already in the index).
  *
+ * `sign` in the working tree applies the same rule the other way: it signs
+ * the LF bytes Git would store (`src/sign/discover_configs.ts`).
+ *
  * Which differences are then ignored is decided per format
  * ({@linkcode lineBreaksAreOutsideValues}): only CRs before LFs that Git
  * itself removes, in a file whose parser reads a CRLF as it reads an LF.

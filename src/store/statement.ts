@@ -16,7 +16,10 @@
  * ```
  *
  * Every line is `name SP value LF`, in this order, with nothing else: one
- * statement has exactly one byte encoding. Version 1 (still read, for
+ * statement has exactly one byte encoding. Version 3 is version 2 with one
+ * `file <sha-256> <path>` line per repository file the config's servers
+ * run, sorted by path, after `size`; it is written only when there is at
+ * least one (docs/FORMAT.md, "Server files"). Version 1 (still read, for
  * history from before repositories had an id) has no `repository` line and
  * exactly one artifact, or `none`, after `previous`.
  *
@@ -26,11 +29,14 @@
 import {
   ID_PATTERN,
   KEY_ID_PREFIX,
+  MAX_METADATA_BYTES,
   MAX_PREVIOUS,
   MAX_SEQUENCE,
+  MAX_SERVER_FILES,
   REPOSITORY_ID_PATTERN,
   STATEMENT_HEADER,
   STATEMENT_HEADER_V1,
+  STATEMENT_HEADER_V3,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { splitStrictLines } from "../format/lines.ts";
@@ -39,10 +45,11 @@ import { splitStrictLines } from "../format/lines.ts";
 export interface Statement {
   /**
    * The format version: 2 names the repository it was signed for; 1 (from
-   * before repositories had an id) does not.
+   * before repositories had an id) does not; 3 is 2 with the files its
+   * servers run (at least one).
    */
-  version: 1 | 2;
-  /** The repository id it was signed for (version 2), or `null` (version 1). */
+  version: 1 | 2 | 3;
+  /** The repository id it was signed for (version 2 or 3), or `null` (version 1). */
   repository: string | null;
   /** Repository-relative, "/"-separated path of the config. */
   path: string;
@@ -50,6 +57,12 @@ export interface Statement {
   artifact: string;
   /** The config's length in bytes. */
   size: number;
+  /**
+   * The repository files the config's servers run, each with the SHA-256
+   * (hex) of its bytes as Git stores them, sorted by path and distinct;
+   * empty before version 3, never empty in version 3. Absent means empty.
+   */
+  files?: readonly ServerFileId[];
   /** The signer's key id (`SHA256:…`), which must match the signature's key. */
   signer: string;
   /** When it was signed, UTC, whole seconds. */
@@ -65,6 +78,14 @@ export interface Statement {
    * for a merge that changed the config on both sides (version 2 only).
    */
   previous: readonly string[];
+}
+
+/** One file a config's servers run, as a statement names it. */
+export interface ServerFileId {
+  /** Repository-relative path, as statements write paths. */
+  path: string;
+  /** SHA-256 (hex) of its bytes. */
+  sha256: string;
 }
 
 const FIELDS_V1 = [
@@ -117,14 +138,18 @@ export function formatStatement(statement: Statement): Uint8Array {
       `Cannot sign "${statement.path}": the path ${problem}`,
     );
   }
-  const lines = statement.version === 2
-    ? [STATEMENT_HEADER, `repository ${statement.repository}`]
-    : [STATEMENT_HEADER_V1];
+  const lines = statement.version === 1 ? [STATEMENT_HEADER_V1] : [
+    statement.version === 3 ? STATEMENT_HEADER_V3 : STATEMENT_HEADER,
+    `repository ${statement.repository}`,
+  ];
   const text = [
     ...lines,
     `path ${statement.path}`,
     `artifact ${statement.artifact}`,
     `size ${statement.size}`,
+    ...(statement.files ?? []).map((file) =>
+      `file ${file.sha256} ${file.path}`
+    ),
     `signer ${statement.signer}`,
     `signed-at ${formatTime(statement.signedAt)}`,
     `sequence ${statement.sequence}`,
@@ -134,6 +159,12 @@ export function formatStatement(statement: Statement): Uint8Array {
     "",
   ].join("\n");
   const bytes = new TextEncoder().encode(text);
+  if (bytes.length > MAX_METADATA_BYTES) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Cannot sign "${statement.path}": its statement would be ${bytes.length} bytes, over the limit of ${MAX_METADATA_BYTES} (too many or too long server file paths)`,
+    );
+  }
   // Parsing what we just wrote enforces every field rule in one place.
   parseStatement(bytes, `statement for "${statement.path}"`);
   return bytes;
@@ -166,23 +197,76 @@ export function parseStatement(bytes: Uint8Array, source: string): Statement {
       `Invalid statement "${source}": ${detail}`,
     );
   };
-  const lines = splitStrictLines(bytes, fail);
-  const version = parseVersion(lines[0], fail);
+  const all = splitStrictLines(bytes, fail);
+  const version = parseVersion(all[0], fail);
+  // Version 3's file lines sit after "size": taken out here, so the fixed
+  // fields are read as in version 2.
+  const { lines, files } = takeFiles(all, version, fail);
   const field = readFields(lines, version, fail);
   // Each group checks its fields in line order, so the first bad line is
   // the one reported.
   const subject = parseSubject(field, version, fail);
   const signing = parseSigning(field, fail);
   const chain = parseChain(field, version, fail);
-  return { version, ...subject, ...signing, ...chain };
+  const statement: Statement = { version, ...subject, ...signing, ...chain };
+  if (version === 3) statement.files = files;
+  return statement;
+}
+
+// The index of the "size" line (0-based, header included).
+const SIZE_LINE = 4;
+
+function takeFiles(
+  all: string[],
+  version: 1 | 2 | 3,
+  fail: Fail,
+): { lines: string[]; files: ServerFileId[] } {
+  if (version !== 3) return { lines: all, files: [] };
+  let end = SIZE_LINE + 1;
+  while (all[end]?.startsWith("file ")) end++;
+  const files = all.slice(SIZE_LINE + 1, end).map((line, i) =>
+    parseFileLine(line, SIZE_LINE + 2 + i, fail)
+  );
+  if (files.length === 0) {
+    fail(
+      `line ${
+        SIZE_LINE + 2
+      } must start with "file " (version 3 names at least one file)`,
+    );
+  }
+  if (files.length > MAX_SERVER_FILES) {
+    fail(`names more than ${MAX_SERVER_FILES} files`);
+  }
+  for (let i = 1; i < files.length; i++) {
+    if (files[i - 1]!.path >= files[i]!.path) {
+      fail("file lines must be sorted by path and distinct");
+    }
+  }
+  return {
+    lines: [...all.slice(0, SIZE_LINE + 1), ...all.slice(end)],
+    files,
+  };
+}
+
+function parseFileLine(line: string, number: number, fail: Fail): ServerFileId {
+  const match = /^file ([0-9a-f]{64}) (.*)$/s.exec(line);
+  if (!match) {
+    fail(`line ${number} must be "file", 64 lowercase hex digits and a path`);
+  }
+  const path = match![2]!;
+  const problem = pathProblem(path);
+  if (problem) fail(`line ${number}: the path "${path}" ${problem}`);
+  return { sha256: match![1]!, path };
 }
 
 type Fail = (detail: string) => never;
 type Field = (name: string) => string;
 
-function parseVersion(header: string | undefined, fail: Fail): 1 | 2 {
+function parseVersion(header: string | undefined, fail: Fail): 1 | 2 | 3 {
   return header === STATEMENT_HEADER
     ? 2
+    : header === STATEMENT_HEADER_V3
+    ? 3
     : header === STATEMENT_HEADER_V1
     ? 1
     : fail(
@@ -196,8 +280,8 @@ function parseVersion(header: string | undefined, fail: Fail): 1 | 2 {
 
 // Checks the line count and each line's field name; returns a lookup of
 // the values.
-function readFields(lines: string[], version: 1 | 2, fail: Fail): Field {
-  const fields = version === 2 ? FIELDS_V2 : FIELDS_V1;
+function readFields(lines: string[], version: 1 | 2 | 3, fail: Fail): Field {
+  const fields = version === 1 ? FIELDS_V1 : FIELDS_V2;
   if (lines.length !== fields.length + 1) {
     fail(`expected ${fields.length + 1} lines, found ${lines.length}`);
   }
@@ -215,10 +299,10 @@ function readFields(lines: string[], version: 1 | 2, fail: Fail): Field {
 // What was signed: repository, path, artifact and size.
 function parseSubject(
   field: Field,
-  version: 1 | 2,
+  version: 1 | 2 | 3,
   fail: Fail,
 ): Pick<Statement, "repository" | "path" | "artifact" | "size"> {
-  const repository = version === 2 ? field("repository") : null;
+  const repository = version === 1 ? null : field("repository");
   if (repository !== null && !REPOSITORY_ID_PATTERN.test(repository)) {
     fail("repository must be 32 lowercase hex digits");
   }
@@ -260,7 +344,7 @@ function parseSigning(
 // Where this version sits in the path's history: sequence and previous.
 function parseChain(
   field: Field,
-  version: 1 | 2,
+  version: 1 | 2 | 3,
   fail: Fail,
 ): Pick<Statement, "sequence" | "previous"> {
   const sequence = field("sequence");
@@ -279,7 +363,7 @@ function parseChain(
 
 function parsePrevious(
   text: string,
-  version: 1 | 2,
+  version: 1 | 2 | 3,
   fail: Fail,
 ): string[] {
   if (text === "none") return [];

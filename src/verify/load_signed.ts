@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_CONFIG_BYTES } from "../constants.ts";
+import { MAX_CONFIG_BYTES, MAX_SERVER_FILE_BYTES } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { parseSshSignature } from "../format/sshsig.ts";
@@ -19,6 +19,7 @@ import type {
   SignedConfig,
   SignedStatement,
   StoredArtifact,
+  StoredServerFile,
 } from "./signed_config.ts";
 import type { StoreIndex } from "../store/index_file.ts";
 import { parseStatement } from "../store/statement.ts";
@@ -143,6 +144,7 @@ export async function loadSignedConfig(
     bytes,
     signed,
     artifact: await readArtifact(context.reader, signed.statement.artifact),
+    files: await readServerFiles(context.reader, signed.statement.files ?? []),
     trust: context.trust,
     repository: "repository" in context
       ? context.repository
@@ -233,4 +235,25 @@ async function readArtifact(
   } catch (error) {
     return { status: "unreadable", reason: errorMessage(error) };
   }
+}
+
+// The files the servers run, read where the config is: a change to one of
+// them changes what the config starts.
+async function readServerFiles(
+  reader: StoreReader,
+  files: readonly { path: string }[],
+): Promise<Map<string, StoredServerFile>> {
+  const found = new Map<string, StoredServerFile>();
+  for (const { path } of files) {
+    try {
+      const bytes = await reader.read(path, MAX_SERVER_FILE_BYTES);
+      found.set(
+        path,
+        bytes ? { status: "present", bytes } : { status: "missing" },
+      );
+    } catch (error) {
+      found.set(path, { status: "unreadable", reason: errorMessage(error) });
+    }
+  }
+  return found;
 }

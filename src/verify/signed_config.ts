@@ -36,6 +36,15 @@ export type StoredArtifact =
   | { status: "missing" }
   | { status: "unreadable"; reason: string };
 
+/**
+ * A file that the statement says the config's servers run, as the loader
+ * found it in the same place as the config (working tree, commit, index).
+ */
+export type StoredServerFile =
+  | { status: "present"; bytes: Uint8Array }
+  | { status: "missing" }
+  | { status: "unreadable"; reason: string };
+
 /** One config and everything that decides whether it verifies. */
 export interface SignedConfig {
   /** The config's repository-relative path. */
@@ -46,6 +55,8 @@ export interface SignedConfig {
   signed: SignedStatement;
   /** The stored artifact the statement names. */
   artifact: StoredArtifact;
+  /** Each file the statement names (`statement.files`), by path. */
+  files?: ReadonlyMap<string, StoredServerFile>;
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
   /** The repository id the statement must name (undefined: none). */

@@ -43,6 +43,7 @@ export async function verifySignedConfig(
   config: SignedConfig,
 ): Promise<string[]> {
   await verifyBytes(config);
+  await verifyServerFiles(config);
   await verifyArtifact(config);
   verifyPath(config);
   verifyRepository(config);
@@ -64,6 +65,36 @@ async function verifyBytes(config: SignedConfig): Promise<void> {
       "MALFORMED",
       `the statement says ${statement.size} bytes, the file has ${config.bytes.length}`,
     );
+  }
+}
+
+// The files the config's servers run (statement version 3): each must be
+// there, a regular file, with the signed bytes. A missing one is TAMPERED
+// too: what the server starts is no longer what was signed (a command
+// looked up elsewhere, a folder that lost a file).
+async function verifyServerFiles(config: SignedConfig): Promise<void> {
+  for (const file of config.signed.statement.files ?? []) {
+    const found = config.files?.get(file.path);
+    if (!found || found.status === "missing") {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${file.path}", which its servers run, is missing; it was signed with SHA-256 ${file.sha256}`,
+      );
+    }
+    if (found.status === "unreadable") {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${file.path}", which its servers run, cannot be read as the file that was signed: ${found.reason}`,
+      );
+    }
+    const actual = await sha256Hex(found.bytes);
+    if (actual !== file.sha256) {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${file.path}", which its servers run, changed: its bytes hash to ${actual}, but ${file.sha256} was signed; ` +
+          `review it, then sign the config again`,
+      );
+    }
   }
 }
 

@@ -31,8 +31,10 @@ import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
+import { checkContinueTemplates } from "./verify_continue_templates.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 import { reverifyAsStored } from "./verify_line_endings.ts";
+import { serverFilesAsStored } from "./server_files_as_stored.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -243,13 +245,26 @@ export async function verifySource(
   if (source.attributes) {
     await applyAttributeFailures(source, source.attributes, targets, results);
   }
+  let verified = results;
   if (source.storedForms) {
     // A working-tree file checked out with CRLF is compared as Git stores
     // it. Only TAMPERED results are: one whose attributes would make Git
-    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now.
-    return await reverifyAsStored(source, context, targets, results);
+    // run a filter while hashing it is UNSAFE_ATTRIBUTES by now. Server
+    // files first, so that a config with CRLF is then checked with them.
+    const asStored = await serverFilesAsStored(source, context, results);
+    verified = await reverifyAsStored(
+      source,
+      asStored.context,
+      targets,
+      asStored.results,
+    );
   }
-  return results;
+  // Last, on what verified: a signed Continue block as Continue loads it,
+  // its secrets filled from the workspace's unsigned .env files.
+  if (source.loadedInPlace) {
+    await checkContinueTemplates(source, targets, verified);
+  }
+  return verified;
 }
 
 // A malformed index fails every config (MALFORMED) rather than the run, so

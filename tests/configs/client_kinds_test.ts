@@ -114,6 +114,85 @@ Deno.test("an MCP key is found however it is spelled, nested or escaped", async 
   strictEqual(holdsMcpSection({ x: ["mcp"] }), false);
 });
 
+Deno.test("Claude Code's plugin switches make its settings a config, at the top level only", async () => {
+  // Red team 4, finding 5: a marketplace added and a plugin enabled start
+  // the plugin's servers, though neither key names MCP.
+  for (const path of [".claude/settings.json", ".claude/settings.local.json"]) {
+    const kind = kindOf(path);
+    const cases: [string, boolean][] = [
+      ['{"enabledPlugins": {"team-tools@team": true}}', true],
+      [
+        '{"extraKnownMarketplaces": {"team": {"source": {"source": "directory", "path": "."}}}}',
+        true,
+      ],
+      ['{"enabledPlugins": {}}', true], // Present is enough: it is signed.
+      ['{"env": {"enabledPlugins": "x"}}', false], // Not where Claude reads it.
+      ['{"EnabledPlugins": {}}', false], // Claude Code's keys are exact.
+    ];
+    for (const [text, expected] of cases) {
+      strictEqual(await isMcpConfig(path, encode(text), kind), expected, text);
+    }
+    strictEqual(
+      await problemOf(path, '{"enabledPlugins": {"a@b": true}}'),
+      undefined,
+    );
+  }
+  // Only Claude Code's kinds know these keys.
+  strictEqual(
+    await isMcpConfig(
+      ".vscode/settings.json",
+      encode('{"enabledPlugins": {"a@b": true}}'),
+      kindOf(".vscode/settings.json"),
+    ),
+    false,
+  );
+});
+
+Deno.test("red team 4's kinds: extensions, plugins, dev containers, assistants, IDE agents", () => {
+  const cases: [string, string][] = [
+    [".qwen/extensions/helper/qwen-extension.json", "Qwen Code"],
+    [".qwen/extensions/helper/gemini-extension.json", "Qwen Code"],
+    ["pkg/.gemini/extensions/x/gemini-extension.json", "Gemini CLI"],
+    [".claude-plugin/plugin.json", "Claude Code"],
+    ["plugins/db/.claude-plugin/plugin.json", "Claude Code"],
+    [".claude-plugin/marketplace.json", "Claude Code"],
+    [".devcontainer/devcontainer.json", "VS Code"],
+    [".devcontainer/python/devcontainer.json", "VS Code"],
+    [".devcontainer.json", "VS Code"],
+    [".continue/assistants/team.yaml", "Continue"],
+    [".continue/agents/team.yml", "Continue"],
+    [".amazonq/default.json", "Amazon Q Developer"],
+    [".amazonq/agents/default.json", "Amazon Q Developer"],
+  ];
+  for (const [path, client] of cases) strictEqual(kindOf(path).client, client);
+  // Not what the clients read: no kind.
+  for (
+    const path of [
+      ".qwen/extensions/qwen-extension.json", // An extension is a folder.
+      ".qwen/extensions/a/b/qwen-extension.json",
+      ".devcontainer/a/b/devcontainer.json",
+      "devcontainer.json",
+      ".continue/assistants/team.json",
+      ".continue/assistants/sub/team.yaml",
+      ".amazonq/rules/default.json",
+      "plugin.json",
+    ]
+  ) {
+    strictEqual(findConfigKind(path, BUILTIN_CONFIG_KINDS), undefined, path);
+  }
+});
+
+Deno.test("a Claude Code plugin that points at another file for its servers is refused", async () => {
+  // That file would be no config of ours: its servers would run unsigned.
+  for (const value of ['"./servers.json"', '["./a.json"]']) {
+    const error = await problemOf(
+      ".claude-plugin/plugin.json",
+      `{"name": "x", "mcpServers": ${value}}`,
+    );
+    ok(error?.problem.includes('"mcpServers" is a'), error?.message);
+  }
+});
+
 Deno.test("an MCP section turns a settings file into a config that must be well-formed", async () => {
   // A duplicate key is where two readers part ways: refused, with its line.
   const duplicate = await problemOf(

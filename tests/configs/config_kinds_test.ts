@@ -55,6 +55,40 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       ["Copilot CLI", "**/.github/mcp.json", "json", "mcpServers"],
       ["Qwen Code", "**/.qwen/settings.json", "json", "mcpServers"],
       ["Qwen Code", "**/.qwen/settings.local.json", "json", "mcpServers"],
+      [
+        "Qwen Code",
+        "**/.qwen/extensions/*/qwen-extension.json",
+        "json",
+        "mcpServers",
+      ],
+      [
+        "Qwen Code",
+        "**/.qwen/extensions/*/gemini-extension.json",
+        "json",
+        "mcpServers",
+      ],
+      [
+        "Gemini CLI",
+        "**/.gemini/extensions/*/gemini-extension.json",
+        "json",
+        "mcpServers",
+      ],
+      ["Claude Code", "**/.claude-plugin/plugin.json", "json", "mcpServers"],
+      [
+        "Claude Code",
+        "**/.claude-plugin/marketplace.json",
+        "json",
+        "mcpServers",
+      ],
+      ["VS Code", "**/.devcontainer/devcontainer.json", "jsonc", "mcp"],
+      ["VS Code", "**/.devcontainer/*/devcontainer.json", "jsonc", "mcp"],
+      ["VS Code", "**/.devcontainer.json", "jsonc", "mcp"],
+      ["Continue", "**/.continue/assistants/*.yaml", "yaml", "mcpServers"],
+      ["Continue", "**/.continue/assistants/*.yml", "yaml", "mcpServers"],
+      ["Continue", "**/.continue/agents/*.yaml", "yaml", "mcpServers"],
+      ["Continue", "**/.continue/agents/*.yml", "yaml", "mcpServers"],
+      ["Amazon Q Developer", "**/.amazonq/default.json", "json", "mcpServers"],
+      ["Amazon Q Developer", "**/.amazonq/agents/*.json", "json", "mcpServers"],
     ],
   );
   // The other keys of a table, list tables and settings files.
@@ -71,6 +105,10 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       "**/.continue/mcpServers/*.yaml",
       "**/.continue/mcpServers/*.yml",
       "**/.continue/mcpServers/*.json",
+      "**/.continue/assistants/*.yaml",
+      "**/.continue/assistants/*.yml",
+      "**/.continue/agents/*.yaml",
+      "**/.continue/agents/*.yml",
     ],
   );
   assertEquals(
@@ -85,6 +123,37 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       "**/.vscode/settings.json",
       "**/.qwen/settings.json",
       "**/.qwen/settings.local.json",
+      "**/.qwen/extensions/*/qwen-extension.json",
+      "**/.qwen/extensions/*/gemini-extension.json",
+      "**/.gemini/extensions/*/gemini-extension.json",
+      "**/.claude-plugin/plugin.json",
+      "**/.claude-plugin/marketplace.json",
+      "**/.devcontainer/devcontainer.json",
+      "**/.devcontainer/*/devcontainer.json",
+      "**/.devcontainer.json",
+      "**/.continue/assistants/*.yaml",
+      "**/.continue/assistants/*.yml",
+      "**/.continue/agents/*.yaml",
+      "**/.continue/agents/*.yml",
+      "**/.amazonq/default.json",
+      "**/.amazonq/agents/*.json",
+    ],
+  );
+  // Keys that make a settings file a config without naming MCP.
+  assertEquals(
+    BUILTIN_CONFIG_KINDS.filter((k) => k.mcpKeys).map((k) => [
+      k.pattern,
+      k.mcpKeys,
+    ]),
+    [
+      ["**/.claude/settings.json", [
+        "enabledPlugins",
+        "extraKnownMarketplaces",
+      ]],
+      ["**/.claude/settings.local.json", [
+        "enabledPlugins",
+        "extraKnownMarketplaces",
+      ]],
     ],
   );
 });
@@ -100,7 +169,11 @@ Deno.test("the built-in kinds cannot be changed at run time", () => {
   throws(() => {
     (BUILTIN_CONFIG_KINDS[0]!.otherServersKeys as string[]).push("x");
   }, TypeError);
-  strictEqual(BUILTIN_CONFIG_KINDS.length, 26);
+  const claude = BUILTIN_CONFIG_KINDS.find((k) => k.mcpKeys)!;
+  throws(() => {
+    (claude.mcpKeys as string[]).push("x");
+  }, TypeError);
+  strictEqual(BUILTIN_CONFIG_KINDS.length, 40);
 });
 
 Deno.test("findConfigKind recognises every built-in file at the root and at any depth", () => {

@@ -97,6 +97,13 @@ const CASES: [StagedPath, boolean, boolean][] = [
   [file(".continue/mcpServers/db.yaml"), true, true],
   [file(".continue/mcpServers/notes.md"), false, true], // the stub reads names as substrings
   [file(".kiro/agents/README.md"), false, true],
+  // Common file names: only in their client's folder.
+  [file("config/default.json"), false, false],
+  [file("src/plugin.json"), false, false],
+  [file("marketplace.json"), false, false],
+  [file("a/.AmazonQ. /Default.JSON"), true, true],
+  [file(".amazonq/notes/default.json"), false, true], // the stub reads names as substrings
+  [file("plugins/db/.claude-plugin/plugin.json"), true, true],
   [file(".gitattributes"), true, true],
   [file("a/b/.GitAttributes. "), true, true],
   [file(".mcp-orchestration/index"), true, true],
@@ -117,8 +124,11 @@ Deno.test("the stub's table is the tool's: every built-in config name is in it",
   for (const kind of BUILTIN_CONFIG_KINDS) {
     const segments = kind.pattern.split("/");
     const name = segments.at(-1)!;
-    // A folder of configs (".kiro/agents/*.json") is known by the folder.
-    const stubName = name.includes("*") ? segments.at(-2)! : name;
+    // A folder of configs (".kiro/agents/*.json"), and a name many projects
+    // use for other things (".amazonq/default.json"), are known by the folder.
+    const byFolder = name.includes("*") ||
+      ["default.json", "plugin.json", "marketplace.json"].includes(name);
+    const stubName = byFolder ? segments.at(-2)! : name;
     assert.ok(PRE_COMMIT_NAMES.includes(stubName), stubName);
   }
 });

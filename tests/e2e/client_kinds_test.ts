@@ -17,7 +17,6 @@ import {
   createFlow,
   type Flow,
   forceCommit,
-  readText,
   verifyHistory,
   write,
 } from "../support/flow.ts";

@@ -96,6 +96,7 @@ interface StatusJson {
     trusted: boolean;
     principals: string[];
     problem: string | null;
+    request: { command: string; keyId: string } | null;
   };
   problems: string[];
 }
@@ -707,6 +708,7 @@ Deno.test({
       "path",
       "principals",
       "problem",
+      "request",
       "trusted",
     ]);
     assert.deepEqual(value.problems, []);
@@ -763,6 +765,13 @@ Deno.test({
       MCP_ORCHESTRATION_KEY: theirs.privatePath,
     });
     assert.match(text.stdout, /Your key: +SHA256:\S+ \(NOT trusted here/);
+    // The list exists: a trusted signer adds the key, not init.
+    assert.doesNotMatch(text.stdout, /init adds it/);
+    assert.match(
+      text.stdout,
+      /^ +mcp-orchestration trust add "ssh-ed25519 [A-Za-z0-9+/=]+" --principal test@example\.com$/m,
+    );
+    assert.equal(value.key.request?.keyId, theirs.fingerprint);
     assert.match(text.stdout, /pre-push foreign/);
     assert.match(
       text.stdout,

@@ -251,12 +251,13 @@ if [ ! -x '/opt/my tools/mcp-orchestration' ]; then
   exit 1
 fi
 if [ ! -e .mcp-orchestration/config.json ] &&
+  ! grep -qs '^mcp-orchestration-statement v3' .mcp-orchestration/statements/* 2>/dev/null &&
   staged=$(git -c core.quotePath=true diff --cached --raw --no-renames --no-abbrev) &&
   printf '%s\\n' "$staged" | LC_ALL=C awk -F '\\t' '
     { split($1, mode, " "); path = tolower($2) }
     $0 != "" && NF != 2 { found = 1 }
     mode[1] ~ /^:(120000|160000)$/ || mode[2] ~ /^(120000|160000)$/ { found = 1 }
-    path ~ /^"|^\\.mcp-orchestration\\/|mcp\\.json|claude_desktop_config\\.json|settings\\.json|config\\.toml|mcp_config\\.json|agents|opencode\\.json|mcpservers|settings\\.local\\.json|\\.gitattributes/ { found = 1 }
+    path ~ /^"|^\\.mcp-orchestration\\/|mcp\\.json|claude_desktop_config\\.json|settings\\.json|config\\.toml|mcp_config\\.json|agents|opencode\\.json|mcpservers|settings\\.local\\.json|qwen-extension\\.json|gemini-extension\\.json|\\.claude-plugin|devcontainer\\.json|assistants|\\.amazonq|\\.gitattributes/ { found = 1 }
     END { exit found }'; then
   exit 0
 fi

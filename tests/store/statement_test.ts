@@ -189,7 +189,7 @@ const replace = (from: string, to: string) => GOOD_TEXT.replace(from, to);
 const INVALID: [string, string | Uint8Array, RegExp][] = [
   [
     "wrong header",
-    replace("statement v1", "statement v3"),
+    replace("statement v1", "statement v9"),
     /unsupported version/,
   ],
   [
@@ -287,4 +287,102 @@ Deno.test("pathProblem: accepts ordinary paths and names each problem", () => {
   for (const [path, reason] of bad) {
     assert.match(pathProblem(path) ?? "", reason, JSON.stringify(path));
   }
+});
+
+// --- version 3: the files the config's servers run --------------------------
+
+const SCRIPT_ID = "5".repeat(64);
+const TOOL_ID = "7".repeat(64);
+const GOOD_V3: Statement = {
+  ...GOOD_V2,
+  version: 3,
+  files: [
+    { path: "scripts/server.sh", sha256: SCRIPT_ID },
+    { path: "tools/mcp server.js", sha256: TOOL_ID },
+  ],
+};
+const GOOD_V3_TEXT = GOOD_V2_TEXT.replace("statement v2", "statement v3")
+  .replace(
+    "size 412\n",
+    `size 412\nfile ${SCRIPT_ID} scripts/server.sh\nfile ${TOOL_ID} tools/mcp server.js\n`,
+  );
+
+Deno.test("statement v3: names each server file's path and SHA-256 after size", () => {
+  assert.equal(
+    new TextDecoder().decode(formatStatement(GOOD_V3)),
+    GOOD_V3_TEXT,
+  );
+  assert.deepEqual(parseStatement(encode(GOOD_V3_TEXT), "fixture"), GOOD_V3);
+});
+
+const replaceV3 = (from: string, to: string) => GOOD_V3_TEXT.replace(from, to);
+
+const INVALID_V3: [string, string, RegExp][] = [
+  [
+    "no file line",
+    replaceV3(`file ${SCRIPT_ID} scripts/server.sh\n`, "").replace(
+      `file ${TOOL_ID} tools/mcp server.js\n`,
+      "",
+    ),
+    /at least one file/,
+  ],
+  [
+    "unsorted files",
+    GOOD_V3_TEXT.replace(
+      `file ${SCRIPT_ID} scripts/server.sh\nfile ${TOOL_ID} tools/mcp server.js\n`,
+      `file ${TOOL_ID} tools/mcp server.js\nfile ${SCRIPT_ID} scripts/server.sh\n`,
+    ),
+    /sorted by path and distinct/,
+  ],
+  [
+    "a repeated file",
+    replaceV3(
+      `file ${TOOL_ID} tools/mcp server.js`,
+      `file ${TOOL_ID} scripts/server.sh`,
+    ),
+    /sorted by path and distinct/,
+  ],
+  [
+    "a file outside the repository",
+    replaceV3("scripts/server.sh", "../server.sh"),
+    /segment/,
+  ],
+  [
+    "an uppercase file hash",
+    replaceV3(SCRIPT_ID, "A".repeat(64)),
+    /64 lowercase hex digits and a path/,
+  ],
+  [
+    "a file line after signer",
+    replaceV3(`file ${SCRIPT_ID} scripts/server.sh\n`, "").replace(
+      "signed-at",
+      `file ${SCRIPT_ID} scripts/server.sh\nsigned-at`,
+    ),
+    /line/,
+  ],
+  [
+    "a file line in a version 2 statement",
+    GOOD_V2_TEXT.replace("size 412\n", `size 412\nfile ${SCRIPT_ID} a.sh\n`),
+    /expected 9 lines|line 6/,
+  ],
+];
+
+for (const [name, text, detail] of INVALID_V3) {
+  Deno.test(`statement v3: rejects ${name}`, () => assertInvalid(text, detail));
+}
+
+Deno.test("statement v3: format refuses no files, a version 2 with files, and an oversized statement", () => {
+  assert.throws(
+    () => formatStatement({ ...GOOD_V3, files: [] }),
+    /at least one file/,
+  );
+  assert.throws(() => formatStatement({ ...GOOD_V2, files: GOOD_V3.files! }));
+  const long = Array.from({ length: 20 }, (_, i) => ({
+    path: `${String(i).padStart(2, "0")}/${"x".repeat(4000)}`,
+    sha256: SCRIPT_ID,
+  }));
+  assert.throws(
+    () => formatStatement({ ...GOOD_V3, files: long }),
+    /over the limit/,
+  );
 });

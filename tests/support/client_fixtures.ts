@@ -250,6 +250,222 @@ mcpServers:
 }
 `,
   },
+  {
+    // Qwen Code docs/extension.md: <workspace>/.qwen/extensions/*/.
+    path: ".qwen/extensions/team-tools/qwen-extension.json",
+    text: `{
+  "name": "team-tools",
+  "version": "1.0.0",
+  "mcpServers": {
+    "tickets": {
+      "command": "node",
+      "args": ["\${extensionPath}\${/}dist\${/}server.js"],
+      "cwd": "\${extensionPath}"
+    }
+  },
+  "contextFileName": "QWEN.md",
+  "excludeTools": ["run_shell_command"]
+}
+`,
+  },
+  {
+    path: ".qwen/extensions/legacy/gemini-extension.json",
+    text: `{
+  "name": "legacy",
+  "version": "0.2.0",
+  "mcpServers": { "notes": { "command": "node notes-server.js" } }
+}
+`,
+  },
+  {
+    // Gemini CLI docs/extension.md (before 0.4): <workspace>/.gemini/extensions.
+    path: ".gemini/extensions/my-extension/gemini-extension.json",
+    text: `{
+  "name": "my-extension",
+  "version": "1.0.0",
+  "mcpServers": {
+    "my-server": {
+      "command": "node my-server.js"
+    }
+  },
+  "contextFileName": "GEMINI.md",
+  "excludeTools": ["run_shell_command"]
+}
+`,
+  },
+  {
+    // Claude Code plugins reference: MCP servers inline in plugin.json.
+    path: ".claude-plugin/plugin.json",
+    text: `{
+  "name": "team-tools",
+  "version": "1.2.0",
+  "description": "The team's database tools",
+  "author": { "name": "Platform team" },
+  "mcpServers": {
+    "plugin-api": {
+      "command": "\${CLAUDE_PLUGIN_ROOT}/servers/api-server",
+      "args": ["--port", "8080"],
+      "env": { "DB_URL": "\${DB_URL}" }
+    }
+  }
+}
+`,
+  },
+  {
+    // Claude Code plugin marketplaces: an entry may carry the manifest's
+    // fields, MCP servers included.
+    path: ".claude-plugin/marketplace.json",
+    text: `{
+  "name": "team",
+  "owner": { "name": "Platform team" },
+  "plugins": [
+    {
+      "name": "db-tools",
+      "source": "./plugins/db-tools",
+      "description": "Database tools",
+      "strict": false,
+      "mcpServers": {
+        "db": { "command": "\${CLAUDE_PLUGIN_ROOT}/bin/db-server" }
+      }
+    }
+  ]
+}
+`,
+  },
+  {
+    // VS Code's dev container schema: customizations.vscode.mcp.
+    path: ".devcontainer/devcontainer.json",
+    text: `{
+  // Format details: https://aka.ms/devcontainer.json
+  "name": "Node.js",
+  "image": "mcr.microsoft.com/devcontainers/javascript-node:22",
+  "customizations": {
+    "vscode": {
+      "extensions": ["dbaeumer.vscode-eslint"],
+      "mcp": {
+        "servers": {
+          "playwright": { "command": "npx", "args": ["-y", "@playwright/mcp@latest"] }
+        }
+      }
+    }
+  },
+}
+`,
+  },
+  {
+    path: ".devcontainer/python/devcontainer.json",
+    text: `{
+  "name": "Python 3",
+  "image": "mcr.microsoft.com/devcontainers/python:3.12",
+  "customizations": {
+    "vscode": {
+      "mcp": {
+        "servers": {
+          "fetch": { "type": "stdio", "command": "uvx", "args": ["mcp-server-fetch"] }
+        }
+      }
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".devcontainer.json",
+    text: `{
+  "image": "mcr.microsoft.com/devcontainers/base:ubuntu",
+  "customizations": {
+    "vscode": {
+      "settings": { "chat.mcp.autostart": "never" }
+    }
+  }
+}
+`,
+  },
+  {
+    // Continue: local assistants, whole config.yaml files.
+    path: ".continue/assistants/team.yaml",
+    text: `name: Team assistant
+version: 1.0.0
+schema: v1
+models:
+  - name: Claude
+    provider: anthropic
+    model: claude-sonnet-4-5
+    apiKey: \${{ secrets.ANTHROPIC_API_KEY }}
+mcpServers:
+  - name: SQLite
+    command: npx
+    args:
+      - -y
+      - mcp-sqlite
+      - /path/to/your/database.db
+`,
+  },
+  {
+    path: ".continue/assistants/local.yml",
+    text: `name: Local
+version: 0.0.1
+schema: v1
+mcpServers:
+  - uses: anthropic/memory-mcp
+`,
+  },
+  {
+    path: ".continue/agents/review.yaml",
+    text: `name: Reviewer
+version: 1.0.0
+schema: v1
+mcpServers:
+  - name: GitHub
+    type: streamable-http
+    url: https://api.githubcopilot.com/mcp/
+`,
+  },
+  {
+    path: ".continue/agents/docs.yml",
+    text: `name: Docs
+version: 1.0.0
+schema: v1
+mcpServers:
+  - name: Fetch
+    command: uvx
+    args: [mcp-server-fetch]
+`,
+  },
+  {
+    // Amazon Q Developer in the IDE, local scope (agent format).
+    path: ".amazonq/default.json",
+    text: `{
+  "name": "default",
+  "description": "Workspace agent",
+  "mcpServers": {
+    "aws-docs": {
+      "command": "uvx",
+      "args": ["awslabs.aws-documentation-mcp-server@latest"],
+      "env": { "FASTMCP_LOG_LEVEL": "ERROR" },
+      "timeout": 60000
+    }
+  },
+  "tools": ["*"],
+  "allowedTools": ["fs_read", "@aws-docs"],
+  "toolsSettings": {},
+  "resources": ["file://README.md"],
+  "useLegacyMcpJson": true
+}
+`,
+  },
+  {
+    path: ".amazonq/agents/default.json",
+    text: `{
+  "name": "default",
+  "mcpServers": {
+    "git": { "command": "uvx", "args": ["mcp-server-git"], "disabled": false }
+  },
+  "tools": ["*"],
+  "useLegacyMcpJson": false
+}
+`,
+  },
 ];
 
 /** Visual Studio's `.mcp.json`: the same name as Claude Code's, table `servers`. */
@@ -302,6 +518,44 @@ export const SETTINGS_WITHOUT_MCP: readonly ClientFixture[] = [
     path: ".kiro/agents/writer.json",
     text:
       `{ "name": "writer", "prompt": "You write docs.", "tools": ["read", "write"] }
+`,
+  },
+  {
+    path: ".qwen/extensions/context/qwen-extension.json",
+    text:
+      `{ "name": "context", "version": "1.0.0", "contextFileName": "QWEN.md" }
+`,
+  },
+  {
+    path: ".claude-plugin/plugin.json",
+    text: `{ "name": "formatter", "version": "1.0.0", "commands": "./commands" }
+`,
+  },
+  {
+    path: ".devcontainer/devcontainer.json",
+    text: `{
+  "name": "Go",
+  "image": "mcr.microsoft.com/devcontainers/go:1",
+  // No MCP servers here
+  "customizations": { "vscode": { "extensions": ["golang.go"] } },
+}
+`,
+  },
+  {
+    path: ".continue/assistants/chat.yaml",
+    text: `name: Chat
+version: 1.0.0
+schema: v1
+models:
+  - name: Llama
+    provider: ollama
+    model: llama3.1:8b
+`,
+  },
+  {
+    path: ".amazonq/agents/reader.json",
+    text:
+      `{ "name": "reader", "tools": ["fs_read"], "allowedTools": ["fs_read"] }
 `,
   },
 ];

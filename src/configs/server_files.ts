@@ -1,0 +1,447 @@
+/**
+ * Which repository files a config's servers run: a signed config that
+ * starts `./scripts/server.sh` can be subverted by editing that script, so
+ * the statement also names those files (docs/FORMAT.md, "Server files").
+ * A pure function of the parsed config; the rule is deliberately
+ * conservative and documented there:
+ *
+ * - the command itself, when it contains a `/` and is not absolute (a bare
+ *   name is looked up on `PATH`, not in the repository);
+ * - the script of a known interpreter: the first word after its options for
+ *   `node`, `nodejs`, `bun`, `tsx`, `ts-node`, `python`, `python3[.N]`,
+ *   `bash`, `sh`, `zsh`, `dash`, `ruby`, `perl`, `php`, and `deno run`;
+ *   nothing when the code comes from an option (`-c`, `-e`, `-m`, …); for
+ *   the Node family also a module preloaded from a local path (`-r ./x.js`);
+ * - `npx`/`uvx` (and `uv run`) with a local path (`./x`, `../x`), and what
+ *   `npx`/`uv run` start in turn; `uv run --directory DIR`, `uvx --from DIR`
+ *   name a folder, which signing expands to its files.
+ *
+ * Paths resolve against the config's project folder (the folder that holds
+ * `.cursor/` for `.cursor/mcp.json`; the repository root for a repository
+ * pattern), then a relative `cwd`. A path that leaves the repository is an
+ * error: signing must not vouch for what it cannot see.
+ *
+ * @module
+ */
+
+import { ToolError } from "../errors.ts";
+import type { ConfigKind } from "./config_kinds.ts";
+import { serverTable } from "./server_entries.ts";
+
+/** One repository path that a server runs. */
+export interface ServerFile {
+  /** Repository-relative, "/"-separated, normalised path. */
+  path: string;
+  /** The server that runs it, for messages. */
+  server: string;
+  /** True when it names a folder (`uv run --directory ./srv`). */
+  folder: boolean;
+}
+
+// Interpreters whose first non-option word is the script they run, with
+// the options that take the next word as their value, and the options that
+// mean "no script file" (the code is inline, or a module by name).
+interface Interpreter {
+  valued: readonly string[];
+  inline: readonly string[];
+}
+
+const NODE: Interpreter = {
+  valued: ["-r", "--require", "--import", "--loader", "-C", "--conditions"],
+  inline: ["-e", "--eval", "-p", "--print", "-i", "--interactive"],
+};
+const PYTHON: Interpreter = {
+  valued: ["-W", "-X", "--check-hash-based-pycs"],
+  inline: ["-c", "-m", "-i", "-"],
+};
+const SHELL: Interpreter = {
+  valued: ["-o", "+o", "-O", "+O"],
+  inline: ["-c", "-s", "-i"],
+};
+const SCRIPTING: Interpreter = {
+  valued: ["-I", "-r", "-C", "-M"],
+  inline: ["-e", "-E"],
+};
+const DENO_RUN: Interpreter = {
+  valued: ["-c", "--config", "--import-map", "--lock", "--env-file", "-L"],
+  inline: ["--eval", "-"],
+};
+
+const INTERPRETERS: ReadonlyMap<string, Interpreter> = new Map([
+  ["node", NODE],
+  ["nodejs", NODE],
+  ["bun", NODE],
+  ["tsx", NODE],
+  ["ts-node", NODE],
+  ["python", PYTHON],
+  ["python3", PYTHON],
+  ["bash", SHELL],
+  ["sh", SHELL],
+  ["zsh", SHELL],
+  ["dash", SHELL],
+  ["ruby", SCRIPTING],
+  ["perl", SCRIPTING],
+  ["php", { valued: ["-c", "-d", "-z"], inline: ["-r", "-a", "-i"] }],
+]);
+
+const UV_VALUED = [
+  "--with",
+  "--python",
+  "-p",
+  "--project",
+  "--package",
+  "--extra",
+  "--group",
+  "--env-file",
+  "--index",
+  "--index-url",
+  "--default-index",
+];
+const NPX_VALUED = ["-p", "--package", "-c", "--call"];
+
+// How deep npx/uv may hand over to another launcher ("npx -y tsx ./x").
+const MAX_LAUNCH_DEPTH = 3;
+// Bounds on what one config may name, so a hostile config costs little.
+const MAX_SERVERS = 256;
+
+/**
+ * The repository files and folders a config's servers run.
+ *
+ * @param configPath The config's repository-relative path.
+ * @param root The parsed config's top-level object.
+ * @param kind The config's kind (its pattern gives the project folder).
+ * @returns Distinct paths, sorted; folders marked.
+ * @throws {ToolError} `BAD_PATH` when a server's file resolves outside the
+ * repository, or through a `cwd` that cannot be resolved.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serverFiles } from "./server_files.ts";
+ * const kind = { client: "Cursor", pattern: "**\/.cursor/mcp.json", format: "json", serversKey: "mcpServers" } as const;
+ * const root = { mcpServers: { a: { command: "./scripts/a.sh" }, b: { command: "node", args: ["tools/b.js"] }, c: { command: "npx", args: ["-y", "pkg"] } } };
+ * assert.deepEqual(serverFiles("app/.cursor/mcp.json", root, kind).map((f) => f.path), ["app/scripts/a.sh", "app/tools/b.js"]);
+ * ```
+ */
+export function serverFiles(
+  configPath: string,
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): ServerFile[] {
+  const project = projectFolder(configPath, kind);
+  const found = new Map<string, ServerFile>();
+  for (const [name, entry] of serverEntries(root, kind)) {
+    const run = commandOf(entry);
+    if (!run) continue;
+    const cwd = resolveCwd(configPath, name, project, entry);
+    if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
+    for (const word of launched(run, 0)) {
+      const path = resolve(configPath, name, cwd, word.path);
+      if (path === undefined) continue;
+      const known = found.get(path);
+      found.set(path, {
+        path,
+        server: known?.server ?? name,
+        folder: (known?.folder ?? false) || word.folder,
+      });
+    }
+  }
+  return [...found.values()].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+  );
+}
+
+// The folder a client starts servers in: the config's path without the
+// kind's own segments (`.cursor/mcp.json`), or the repository root for a
+// pattern that is not "at any depth".
+function projectFolder(configPath: string, kind: ConfigKind): string[] {
+  const segments = configPath.split("/");
+  if (!kind.pattern.startsWith("**/")) return [];
+  const own = kind.pattern.slice(3).split("/").length;
+  return segments.slice(0, Math.max(0, segments.length - own));
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// The server entries, by name, read as validation and the reports read
+// them (server_entries.ts): one reading for every kind.
+function serverEntries(
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): [string, Record<string, unknown>][] {
+  const entries: [string, Record<string, unknown>][] = [];
+  for (const { name, entry } of serverTable(root, kind)?.servers ?? []) {
+    if (entries.length === MAX_SERVERS) break;
+    if (isTable(entry)) entries.push([name, entry]);
+  }
+  return entries;
+}
+
+// The words a server runs: `command` (a string, opencode's list, or Zed's
+// `{path, args}`) followed by `args`; undefined when it runs nothing here.
+function commandOf(entry: Record<string, unknown>): string[] | undefined {
+  let command: unknown = entry.command;
+  let args: unknown = entry.args;
+  if (isTable(command)) {
+    args = command.args;
+    command = command.path;
+  }
+  const words = [
+    ...(Array.isArray(command) ? command : [command]),
+    ...(Array.isArray(args) ? args : []),
+  ];
+  if (typeof words[0] !== "string" || words[0] === "") return undefined;
+  // A non-string argument is passed as the client prints it; it is never a
+  // path we resolve.
+  return words.map((word) => typeof word === "string" ? word : "");
+}
+
+// The folder the server starts in, as repository segments; undefined when
+// it is outside the repository (an absolute `cwd`).
+function resolveCwd(
+  configPath: string,
+  server: string,
+  project: string[],
+  entry: Record<string, unknown>,
+): string[] | undefined {
+  const cwd = entry.cwd;
+  if (cwd === undefined) return project;
+  if (typeof cwd !== "string") return unresolvable(configPath, server, cwd);
+  const text = withWorkspace(cwd);
+  if (text.includes("$") || text.startsWith("~")) {
+    return unresolvable(configPath, server, cwd);
+  }
+  if (text.startsWith("/")) return undefined;
+  const base = text.startsWith("\0") ? [] : project;
+  const joined = normalise([...base, ...text.replace(/^\0\/?/, "").split("/")]);
+  if (joined === undefined) {
+    throw new ToolError(
+      "BAD_PATH",
+      `Cannot sign "${configPath}": server "${server}" starts in "${cwd}", outside the repository`,
+    );
+  }
+  return joined;
+}
+
+function unresolvable(
+  configPath: string,
+  server: string,
+  cwd: unknown,
+): never {
+  throw new ToolError(
+    "BAD_PATH",
+    `Cannot sign "${configPath}": server "${server}" starts in ${
+      JSON.stringify(cwd)
+    }, which this tool cannot resolve, so it cannot tell which repository files the server runs; ` +
+      `use a folder relative to the project`,
+  );
+}
+
+// `${workspaceFolder}` (VS Code, Cursor) is the project folder: marked with
+// a NUL, which no path may hold, so the caller can tell it apart.
+function withWorkspace(text: string): string {
+  return text.replace(/^\$\{(workspaceFolder|workspaceRoot)\}/, "\0");
+}
+
+/** A word that names a repository file or folder, relative to the server's folder. */
+interface Launched {
+  path: string;
+  folder: boolean;
+}
+
+// The files a command line starts: the command when it is a path, and a
+// known interpreter's or launcher's script.
+function launched(words: readonly string[], depth: number): Launched[] {
+  const [command = "", ...args] = words;
+  const name = command.slice(command.lastIndexOf("/") + 1);
+  const found: Launched[] = [];
+  if (command.includes("/")) found.push({ path: command, folder: false });
+  if (depth >= MAX_LAUNCH_DEPTH) return found;
+  // `bun x PKG` and `bunx PKG` run a package, like npx; `bun run X` runs X.
+  if (name === "bunx" || (name === "bun" && args[0] === "x")) {
+    return [
+      ...found,
+      ...viaLauncher(name === "bunx" ? args : args.slice(1), NPX_VALUED, depth),
+    ];
+  }
+  if (name === "bun" && args[0] === "run") {
+    const script = firstOperand(args.slice(1), NODE);
+    return script ? [...found, { path: script.word, folder: false }] : found;
+  }
+  const interpreter = INTERPRETERS.get(name) ??
+    (/^python3\.[0-9]+$/.test(name) ? PYTHON : undefined);
+  if (interpreter) {
+    const script = firstOperand(args, interpreter);
+    if (script) found.push({ path: script.word, folder: false });
+    if (interpreter === NODE) found.push(...preloads(args, script?.at));
+  } else if (name === "deno" && args[0] === "run") {
+    const script = firstOperand(args.slice(1), DENO_RUN);
+    if (script) found.push({ path: script.word, folder: false });
+  } else if (name === "npx") {
+    found.push(...viaLauncher(args, NPX_VALUED, depth));
+  } else if (name === "uvx") {
+    found.push(...uvFolders(args), ...viaLauncher(args, UV_VALUED, depth));
+  } else if (name === "uv" && args[0] === "run") {
+    found.push(...uvRun(args.slice(1), depth));
+  }
+  return found;
+}
+
+// `uv run [--directory DIR] CMD…`: the folder, and what CMD starts there.
+function uvRun(args: readonly string[], depth: number): Launched[] {
+  const folders = uvFolders(args);
+  const directory = folders.find((f) => f.directory)?.path;
+  const inner = viaLauncher(args, UV_VALUED, depth, { script: true });
+  return [
+    ...folders,
+    ...inner.map((item) =>
+      directory && !item.path.startsWith("/")
+        ? { ...item, path: `${directory}/${item.path}` }
+        : item
+    ),
+  ];
+}
+
+// `--directory DIR`, `--from DIR` (a local project), `--project DIR`.
+function uvFolders(
+  args: readonly string[],
+): (Launched & { directory?: boolean })[] {
+  const found: (Launched & { directory?: boolean })[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
+    if (!["--directory", "--from", "--project"].includes(flag!)) continue;
+    const value = inline ?? args[++i];
+    if (value === undefined || value === "") continue;
+    if (flag === "--from" && !isLocalPath(value)) continue;
+    found.push({
+      path: value,
+      folder: true,
+      ...(flag === "--directory" ? { directory: true } : {}),
+    });
+  }
+  return found;
+}
+
+// npx/uvx/uv run: the first operand is a package name, unless it is a local
+// path; then the rest is a command line of its own (`npx -y tsx ./x.ts`).
+function viaLauncher(
+  args: readonly string[],
+  valued: readonly string[],
+  depth: number,
+  options: { script?: boolean } = {},
+): Launched[] {
+  const operand = firstOperand(args, {
+    valued: [...valued, "--directory", "--from"],
+    inline: [],
+  });
+  if (!operand) return [];
+  const rest = args.slice(operand.at);
+  if (isLocalPath(operand.word)) {
+    return [{ path: operand.word, folder: false }];
+  }
+  // `uv run server.py` runs a script by its name alone.
+  if (options.script && /\.py$/.test(operand.word)) {
+    return [{ path: operand.word, folder: false }];
+  }
+  // Otherwise it is a package name (`npx -y pkg`, `uvx pkg`), which runs
+  // nothing from here, unless it is an interpreter (`npx tsx ./x.ts`).
+  const name = operand.word;
+  const hands = INTERPRETERS.has(name) || name === "deno" || name === "uv" ||
+    name === "npx" || /^python3\.[0-9]+$/.test(name);
+  return hands ? launched(rest, depth + 1) : [];
+}
+
+function isLocalPath(word: string): boolean {
+  return word.startsWith("./") || word.startsWith("../") || word === "." ||
+    word === "..";
+}
+
+// Node's preloaded modules given as local paths (`-r ./env.js`,
+// `--import=./hooks.mjs`): they run before the script, so they count too.
+// A package name (`-r dotenv/config`) is nothing from here.
+const PRELOADS = ["-r", "--require", "--import", "--loader"];
+
+function preloads(args: readonly string[], end = args.length): Launched[] {
+  const found: Launched[] = [];
+  for (let i = 0; i < end; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf("=");
+    const [flag, value] = eq > 0 && arg.startsWith("--")
+      ? [arg.slice(0, eq), arg.slice(eq + 1)]
+      : [arg, PRELOADS.includes(arg) ? args[++i] : undefined];
+    if (PRELOADS.includes(flag) && value && isLocalPath(value)) {
+      found.push({ path: value, folder: false });
+    }
+  }
+  return found;
+}
+
+// The first word that is no option nor an option's value; undefined when an
+// option says the code is inline (`python -c`) or there is none.
+function firstOperand(
+  args: readonly string[],
+  interpreter: Interpreter,
+): { word: string; at: number } | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      const word = args[i + 1];
+      return word ? { word, at: i + 1 } : undefined;
+    }
+    if (!arg.startsWith("-") && !arg.startsWith("+")) {
+      return arg === "" ? undefined : { word: arg, at: i };
+    }
+    if (interpreter.inline.includes(arg)) return undefined;
+    if (interpreter.valued.includes(arg)) i++;
+  }
+  return undefined;
+}
+
+// A word relative to the server's folder, as a repository path; undefined
+// for an absolute path or one that holds a variable (not a repository file).
+function resolve(
+  configPath: string,
+  server: string,
+  cwd: readonly string[],
+  word: string,
+): string | undefined {
+  const text = withWorkspace(word);
+  if (text === "" || text.startsWith("/") || /^[A-Za-z]:[\\/]/.test(text)) {
+    return undefined;
+  }
+  if (text.includes("$") || text.startsWith("~")) return undefined;
+  // A specifier such as "npm:pkg", "jsr:@x/y" or "https://…" names no file.
+  if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(text)) return undefined;
+  const base = text.startsWith("\0") ? [] : cwd;
+  const segments = normalise([
+    ...base,
+    ...text.replace(/^\0\/?/, "").split("/"),
+  ]);
+  if (segments === undefined) {
+    throw new ToolError(
+      "BAD_PATH",
+      `Cannot sign "${configPath}": server "${server}" runs "${word}", which is outside the repository`,
+    );
+  }
+  return segments.length === 0 ? "." : segments.join("/");
+}
+
+// Resolves "." and ".." segments; undefined when ".." climbs above the root.
+function normalise(segments: readonly string[]): string[] | undefined {
+  const out: string[] = [];
+  for (const segment of segments) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") {
+      if (out.length === 0) return undefined;
+      out.pop();
+      continue;
+    }
+    out.push(segment);
+  }
+  return out;
+}

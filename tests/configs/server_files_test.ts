@@ -1,0 +1,187 @@
+/**
+ * The rule for which repository files a config's servers run
+ * (src/configs/server_files.ts, docs/FORMAT.md "Server files"), table-driven:
+ * each case is one server entry and the paths it must name.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  BUILTIN_CONFIG_KINDS,
+  type ConfigKind,
+  findConfigKind,
+} from "../../src/configs/config_kinds.ts";
+import { serverFiles } from "../../src/configs/server_files.ts";
+import { assertToolError } from "../support/errors.ts";
+
+function kindOf(path: string): ConfigKind {
+  const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS);
+  assert.ok(kind, path);
+  return kind;
+}
+
+function filesOf(entry: unknown, configPath = ".mcp.json"): string[] {
+  const kind = kindOf(configPath);
+  return serverFiles(configPath, { [kind.serversKey]: { s: entry } }, kind)
+    .map((file) => `${file.path}${file.folder ? "/" : ""}`);
+}
+
+const CASES: [string, unknown, string[]][] = [
+  ["a bare command (PATH)", { command: "my-server" }, []],
+  ["an absolute command", { command: "/usr/bin/server" }, []],
+  ["./ command", { command: "./scripts/server.sh" }, ["scripts/server.sh"]],
+  ["a relative command with a slash", { command: "bin/server" }, [
+    "bin/server",
+  ]],
+  ["node script", { command: "node", args: ["tools/mcp.js"] }, [
+    "tools/mcp.js",
+  ]],
+  [
+    "node options, then the script",
+    {
+      command: "node",
+      args: ["--no-warnings", "-r", "x", "srv/index.mjs", "--port", "1"],
+    },
+    ["srv/index.mjs"],
+  ],
+  [
+    "node preloads from local paths, not packages",
+    {
+      command: "node",
+      args: [
+        "-r",
+        "./env.js",
+        "--import=./hooks.mjs",
+        "-r",
+        "dotenv/config",
+        "s.js",
+      ],
+    },
+    ["env.js", "hooks.mjs", "s.js"],
+  ],
+  ["node -e (inline code)", { command: "node", args: ["-e", "x.js"] }, []],
+  ["python3 script", { command: "python3", args: ["-u", "server.py"] }, [
+    "server.py",
+  ]],
+  ["python -m (a module, out of scope)", {
+    command: "python",
+    args: ["-m", "srv"],
+  }, []],
+  ["python3.12 script", { command: "python3.12", args: ["a/b.py"] }, [
+    "a/b.py",
+  ]],
+  ["bash script", { command: "bash", args: ["./run.sh"] }, ["run.sh"]],
+  ["sh -c (inline)", { command: "sh", args: ["-c", "./run.sh"] }, []],
+  ["ruby, perl, php", { command: "perl", args: ["-w", "s.pl"] }, ["s.pl"]],
+  ["deno run", {
+    command: "deno",
+    args: ["run", "-A", "--config", "deno.json", "main.ts"],
+  }, ["main.ts"]],
+  ["deno run npm:", { command: "deno", args: ["run", "-A", "npm:srv"] }, []],
+  ["deno run a URL", {
+    command: "deno",
+    args: ["run", "https://x.example/s.ts"],
+  }, []],
+  ["bun x (a package)", { command: ["bun", "x", "my-mcp-command"] }, []],
+  ["bunx ./local", { command: "bunx", args: ["./pkg"] }, ["pkg"]],
+  ["bun run a file", { command: "bun", args: ["run", "src/s.ts"] }, [
+    "src/s.ts",
+  ]],
+  ["deno (not run)", { command: "deno", args: ["task", "serve"] }, []],
+  ["npx package", { command: "npx", args: ["-y", "@scope/server", "."] }, []],
+  ["npx local path", { command: "npx", args: ["-y", "./packages/srv"] }, [
+    "packages/srv",
+  ]],
+  ["npx tsx script", { command: "npx", args: ["-y", "tsx", "src/server.ts"] }, [
+    "src/server.ts",
+  ]],
+  ["uvx package", { command: "uvx", args: ["mcp-server-git"] }, []],
+  ["uvx --from local", { command: "uvx", args: ["--from", "./srv", "srv"] }, [
+    "srv/",
+  ]],
+  [
+    "uv run --directory",
+    { command: "uv", args: ["run", "--directory", "./srv", "server.py"] },
+    ["srv/", "srv/server.py"],
+  ],
+  [
+    "uv run --directory=, python",
+    { command: "uv", args: ["run", "--directory=srv", "python", "main.py"] },
+    ["srv/", "srv/main.py"],
+  ],
+  ["Zed's {path, args}", { command: { path: "node", args: ["z.js"] } }, [
+    "z.js",
+  ]],
+  ["opencode's command list", { command: ["bun", "x.ts"] }, ["x.ts"]],
+  ["a relative cwd", { command: "node", args: ["x.js"], cwd: "tools" }, [
+    "tools/x.js",
+  ]],
+  ["an absolute cwd", { command: "./x.sh", cwd: "/opt" }, []],
+  [
+    "${workspaceFolder}",
+    { command: "node", args: ["${workspaceFolder}/s.js"] },
+    ["s.js"],
+  ],
+  ["another variable", { command: "node", args: ["${env:HOME}/s.js"] }, []],
+  ["a URL server", { url: "https://x.example/mcp" }, []],
+];
+
+for (const [name, entry, expected] of CASES) {
+  Deno.test(`serverFiles: ${name}`, () => {
+    assert.deepEqual(filesOf(entry), expected);
+  });
+}
+
+Deno.test("serverFiles: paths start in the config's project folder", () => {
+  assert.deepEqual(
+    filesOf({ command: "./run.sh" }, "app/.cursor/mcp.json"),
+    ["app/run.sh"],
+  );
+  assert.deepEqual(
+    filesOf({ command: "../run.sh" }, "app/.cursor/mcp.json"),
+    ["run.sh"],
+  );
+});
+
+Deno.test("serverFiles: several servers, one file named once, sorted", () => {
+  const kind = kindOf(".mcp.json");
+  const files = serverFiles(".mcp.json", {
+    mcpServers: {
+      b: { command: "./z.sh" },
+      a: { command: "bash", args: ["z.sh"] },
+      c: { command: "node", args: ["a.js"] },
+    },
+  }, kind);
+  assert.deepEqual(files.map((f) => f.path), ["a.js", "z.sh"]);
+});
+
+Deno.test("serverFiles: Continue's list and VS Code settings' mcp.servers", () => {
+  const continueKind = kindOf(".continue/mcpServers/a.yaml");
+  assert.deepEqual(
+    serverFiles(".continue/mcpServers/a.yaml", {
+      mcpServers: [{ name: "x", command: "node", args: ["s.js"] }],
+    }, continueKind).map((f) => f.path),
+    ["s.js"],
+  );
+  const vscode = kindOf(".vscode/settings.json");
+  assert.deepEqual(
+    serverFiles(".vscode/settings.json", {
+      mcp: { servers: { x: { command: "./s.sh" } } },
+    }, vscode).map((f) => f.path),
+    ["s.sh"],
+  );
+});
+
+for (
+  const [name, entry] of [
+    ["a command above the root", { command: "../outside/server.sh" }],
+    ["a script above the root", { command: "node", args: ["../../x.js"] }],
+    ["a cwd above the root", { command: "./x.sh", cwd: "../elsewhere" }],
+    ["a cwd with a variable", { command: "./x.sh", cwd: "${env:X}" }],
+  ] as const
+) {
+  Deno.test(`serverFiles: refuses ${name}`, () => {
+    assertToolError(() => filesOf(entry), "BAD_PATH");
+  });
+}
