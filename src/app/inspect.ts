@@ -6,7 +6,9 @@
  * @module
  */
 
-import { ID_PATTERN } from "../constants.ts";
+import { join } from "node:path";
+import { ID_PATTERN, INDEX_PATH } from "../constants.ts";
+import { exists } from "../fs/files.ts";
 import { ToolError } from "../errors.ts";
 import { readConfigBytes } from "../source/find_configs.ts";
 import {
@@ -48,7 +50,8 @@ export interface Inspection {
  * @param target A path, or an artifact id (64 lowercase hex digits).
  * @param options `cwd` for relative paths; `now` for verification.
  * @returns One inspection per matching config.
- * @throws {ToolError} `BAD_PATH` when nothing is signed under that path or id,
+ * @throws {ToolError} `BAD_PATH` when nothing is signed under that path or id
+ * (saying so when the path does not exist),
  * `USAGE` for an id-like value that is not 64 lowercase hex digits.
  *
  * @example
@@ -102,7 +105,7 @@ export async function inspect(
   return inspections;
 }
 
-// The index entries (path, statement id) a target names: every config
+// The signature-index entries (path, statement id) a target names: every config
 // signed with that artifact id, or the one config at that path.
 async function findEntries(
   repo: Repository,
@@ -140,9 +143,12 @@ async function findEntries(
   const path = await toRepoPath(repo, cwd, target);
   const id = index.get(path);
   if (!id) {
+    // "The index" would read as Git's: the store's is the signature index.
     throw new ToolError(
       "BAD_PATH",
-      `"${path}" is not signed: it has no entry in the index`,
+      await exists(join(repo.root, path))
+        ? `"${path}" is not signed: the signature index (${INDEX_PATH}) has no entry for it`
+        : `Cannot inspect "${path}": it does not exist, and the signature index (${INDEX_PATH}) has no entry for it`,
     );
   }
   return [[path, id]];

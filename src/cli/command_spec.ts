@@ -45,7 +45,8 @@ const JSON_HELP = "machine-readable output";
 
 /**
  * Parses a command's arguments against its spec (unknown options are usage
- * errors, as with {@linkcode parseCommand}).
+ * errors naming the command and the nearest option, as with
+ * {@linkcode parseCommand}).
  *
  * @param args The arguments after the command's name.
  * @param spec The command's spec.
@@ -64,7 +65,7 @@ export function parseArguments(
   args: string[],
   spec: CommandSpec,
 ): ReturnType<typeof parseCommand> {
-  return parseCommand(args, parserOptions(spec));
+  return parseCommand(args, parserOptions(spec), spec.name);
 }
 
 /**

@@ -129,7 +129,11 @@ every file could be signed. A user checks a file with:
   "verify":
     `Verifies every recognised config in the working tree (or the PATHs given)
 against its signed statement, its stored artifact, its SSHSIG signature and
-the trust list. With --rev or --range it verifies commits instead, straight
+the trust list, and the working tree against HEAD as a commit against its
+parent: a trust-list change must be signed by a key HEAD trusts (one not
+signed yet approves nothing: configs are then checked against HEAD's list),
+and no config may go back to an older signed version. With --rev or --range
+it verifies commits instead, straight
 from Git objects (no checkout): each commit's configs, its trust-list change
 (signed by a key trusted before it) and that no config went back to an older
 signed version. --range is the check CI runs: the commits a pull request or
@@ -199,8 +203,8 @@ init again after the fix completes the rest.`,
     `Lists the MCP configs in the working tree (as verify finds them) with their
 client, verification result (ok, UNSIGNED, TAMPERED, …), signer key id and
 principals, whether the signer is trusted, when they were last signed and
-their sequence; the trust list's own signature; index entries whose file is
-gone (tombstones: "deleted, last signed …"); whether the hooks are installed;
+their sequence; the trust list's own signature; signature-index entries whose
+file is gone (tombstones: "deleted, last signed …"); whether the hooks are installed;
 and your key id. It changes nothing.
 
 Exits 0 whatever it finds (use "verify" to fail on problems), and 1 only when
@@ -208,7 +212,7 @@ the repository cannot be read.`,
   "hook pre-commit":
     `Signs the staged version (the blob in the index) of every MCP config and of
 the trust list that the commit changes, and stages the new artifacts,
-statements and index into the same commit. Prints nothing for a commit that
+statements and signature index into the same commit. Prints nothing for a commit that
 touches no config. Refuses the commit when there is no key, the key is not
 trusted by the repository, or a config does not validate.`,
   "hook pre-push":

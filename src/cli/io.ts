@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { ToolError } from "../errors.ts";
 import { escapeInvisible, hasInvisible } from "../format/quote.ts";
+import { nearestOption } from "./nearest_option.ts";
 
 /** Standard streams and working folder of one CLI invocation. */
 export interface Io {
@@ -31,10 +32,15 @@ export type OptionSpec = Record<
 >;
 
 /**
- * Parses a command's arguments strictly; unknown options are usage errors.
+ * Parses a command's arguments strictly; unknown options are usage errors,
+ * which suggest the nearest option when one is close (`--rnage` →
+ * `--range`). No message repeats an argument that is not shaped like an
+ * option, nor an option's value: either may be a secret pasted in the
+ * wrong place.
  *
  * @param args The arguments after the command name.
  * @param options The command's options (`--help` and `--json` are added).
+ * @param command The command's name, for messages.
  * @returns Option values and positional arguments.
  * @throws {ToolError} `USAGE` for an unknown or malformed option.
  *
@@ -44,23 +50,30 @@ export type OptionSpec = Record<
  * import { parseCommand } from "./io.ts";
  * const { values, positionals } = parseCommand(["a", "--json"], {});
  * assert.ok(values.json === true && positionals[0] === "a");
+ * assert.throws(
+ *   () => parseCommand(["--rnage", "a..b"], { range: { type: "string" } }, "verify"),
+ *   /Unknown option "--rnage" for "verify": did you mean "--range"\?/,
+ * );
  * ```
  */
 export function parseCommand(
   args: string[],
   options: OptionSpec,
+  command?: string,
 ): {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 } {
+  const all: OptionSpec = {
+    ...options,
+    help: { type: "boolean", short: "h" },
+    json: { type: "boolean" },
+  };
+  refuseBadOptions(args, all, command);
   try {
     const parsed = parseArgs({
       args,
-      options: {
-        ...options,
-        help: { type: "boolean", short: "h" },
-        json: { type: "boolean" },
-      },
+      options: all,
       allowPositionals: true,
       strict: true,
     });
@@ -72,10 +85,76 @@ export function parseCommand(
       positionals: parsed.positionals,
     };
   } catch (error) {
+    // Whatever refuseBadOptions did not foresee: node's first sentence,
+    // with double quotes (its messages name options, never values).
+    const message = error instanceof Error ? error.message : String(error);
     throw new ToolError(
       "USAGE",
-      error instanceof Error ? error.message.replace(/\.$/, "") : String(error),
+      message.split(/\.(?:\s|$)|\n/)[0]!.replaceAll("'", '"'),
     );
+  }
+}
+
+// An option as a person types it: dashes, then a name.
+const OPTION_SHAPE = /^--?[A-Za-z0-9][A-Za-z0-9-]*$/;
+
+// Refuses unknown options, and known ones with a missing or unwanted value,
+// in our own words (node's quote the argument whole, unbalanced).
+function refuseBadOptions(
+  args: string[],
+  options: OptionSpec,
+  command: string | undefined,
+): void {
+  const { tokens } = parseArgs({
+    args,
+    options,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const of = command ? ` for "${command}"` : "";
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const spec = options[token.name];
+    if (!spec) {
+      if (!OPTION_SHAPE.test(token.rawName)) {
+        throw new ToolError(
+          "USAGE",
+          `An argument${of} starts with "-" but is not an option: ` +
+            `to pass it as a value, put it after "--"`,
+        );
+      }
+      const nearest = token.rawName.startsWith("--")
+        ? nearestOption(token.name, Object.keys(options))
+        : undefined;
+      throw new ToolError(
+        "USAGE",
+        `Unknown option "${token.rawName}"${of}` +
+          (nearest ? `: did you mean "--${nearest}"?` : ""),
+      );
+    }
+    if (spec.type === "boolean" && token.value !== undefined) {
+      throw new ToolError(
+        "USAGE",
+        `Option "${token.rawName}"${of} takes no value`,
+      );
+    }
+    if (spec.type === "string" && token.value === undefined) {
+      throw new ToolError(
+        "USAGE",
+        `Option "${token.rawName}"${of} needs a value`,
+      );
+    }
+    if (
+      spec.type === "string" && !token.inlineValue &&
+      token.value?.startsWith("-")
+    ) {
+      throw new ToolError(
+        "USAGE",
+        `Option "${token.rawName}"${of} needs a value, and the next argument starts with "-": ` +
+          `write "${token.rawName}=VALUE" to pass a value that does`,
+      );
+    }
   }
 }
 

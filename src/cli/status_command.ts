@@ -201,7 +201,7 @@ function tombstoneLines(status: RepositoryStatus): string[] {
   if (status.tombstones.length === 0) return [];
   return [
     "",
-    "Deleted configs still in the index (tombstones):",
+    "Deleted configs still in the signature index (tombstones):",
     ...status.tombstones.map((t) =>
       `  ${t.path}  deleted, last signed ${t.signedAt ?? "(unknown)"}${
         t.signer ? ` by ${t.signer}` : ""

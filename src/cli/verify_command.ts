@@ -13,7 +13,7 @@ import { errorMessage, ToolError } from "../errors.ts";
 import { readFileLimitedSync } from "../fs/files.ts";
 import { git, type Repository } from "../git/repository.ts";
 import { CI_ENV_VARIABLES, CI_PERMISSION_FLAGS } from "../permissions.ts";
-import { verifyRepository } from "../verify/verify_repository.ts";
+import { verifyWorkingTree } from "../verify/verify_working_tree.ts";
 import {
   defaultBranches,
   listCommits,
@@ -29,6 +29,7 @@ import {
 import { formatCommitReports } from "./history_report.ts";
 import { escapeInvisible } from "../format/quote.ts";
 import { displayPath, EXIT, printJson, stringOption } from "./io.ts";
+import { explainMissingRevision } from "./revision_hint.ts";
 
 /** How `verify` prints its results (`--format`; `--json` is `--format json`). */
 export type VerifyFormat = "text" | "json" | "github";
@@ -104,8 +105,18 @@ export async function verifyCommand(
   const { values, positionals } = parseArguments(args, VERIFY_COMMAND);
   const format = verifyFormat(values);
   const history = await historyToVerify(values, positionals, context, format);
-  if (history) return await verifyHistory(context, history, format);
-  const results = await verifyRepository(await context.repo(), {
+  if (history) {
+    return await verifyHistory(context, history, format).catch(
+      async (error) => {
+        throw await explainMissingRevision(
+          await context.repo(),
+          history,
+          error,
+        );
+      },
+    );
+  }
+  const results = await verifyWorkingTree(await context.repo(), {
     cwd: context.io.cwd,
     paths: positionals,
   });

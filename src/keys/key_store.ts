@@ -183,7 +183,8 @@ export async function initKey(
  * @returns The key, its id and its path.
  * @throws {ToolError} `KEY_NOT_FOUND` (with the command that creates one),
  * `KEY_PERMISSIONS` (with the chmod that fixes it), `BAD_PATH` for a
- * non-file, `INVALID_KEY` or `INVALID_FORMAT` for an unusable file.
+ * non-file, `INVALID_KEY` for a public key (before any permission check) or
+ * an unusable key, `INVALID_FORMAT` for an unreadable file.
  *
  * @example
  * ```ts
@@ -216,7 +217,7 @@ export async function loadSigningKey(
   }
   let bytes: Uint8Array;
   try {
-    bytes = readPrivateKeyFile(opened, path);
+    bytes = readPrivateKeyFile(opened, path, await privateKeyBeside(path));
   } finally {
     opened.handle.close();
   }
@@ -257,9 +258,29 @@ export async function showKey(options: KeyOptions = {}): Promise<KeyInfo> {
 }
 
 // Checked on the open handle, never by path: the file whose type, mode and
-// size pass is the file that is read (openRegularFile checked the type).
-function readPrivateKeyFile(opened: OpenedFile, path: string): Uint8Array {
+// size pass is the file that is read (openRegularFile checked the type). A
+// public key is refused as one before the permission check, which would
+// otherwise ask to "chmod 600" a file that is readable by design.
+function readPrivateKeyFile(
+  opened: OpenedFile,
+  path: string,
+  privatePath: string | undefined,
+): Uint8Array {
   const { handle, stats } = opened;
+  if (stats.size > MAX_METADATA_BYTES) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Cannot read the key "${path}": over the limit of ${MAX_METADATA_BYTES} bytes`,
+    );
+  }
+  const bytes = readToLimit(handle, MAX_METADATA_BYTES, path, stats.size);
+  if (isPublicKeyFile(path, bytes)) {
+    throw new ToolError(
+      "INVALID_KEY",
+      `"${path}" is a public key: --key and ${KEY_ENV} take the private key` +
+        (privatePath ? ` (probably "${privatePath}")` : ""),
+    );
+  }
   if (currentProcess.platform !== "win32" && (stats.mode & 0o077) !== 0) {
     const octal = (stats.mode & 0o777).toString(8).padStart(4, "0");
     throw new ToolError(
@@ -268,13 +289,30 @@ function readPrivateKeyFile(opened: OpenedFile, path: string): Uint8Array {
         `fix it with: chmod 600 "${path}"`,
     );
   }
-  if (stats.size > MAX_METADATA_BYTES) {
-    throw new ToolError(
-      "INVALID_FORMAT",
-      `Cannot read the key "${path}": over the limit of ${MAX_METADATA_BYTES} bytes`,
-    );
+  return bytes;
+}
+
+// An OpenSSH public key line (any key type), an RFC 4716 or PEM public key,
+// or a ".pub" file that is not a private key.
+const PUBLIC_KEY_TEXT =
+  /^\s*(?:(?:ssh-[a-z0-9]+|ecdsa-sha2-[a-z0-9]+|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/]|-----BEGIN (?:SSH2 |RSA )?PUBLIC KEY-----)/;
+
+// The private key beside a ".pub" file: "NAME.key" (this tool's layout) or
+// "NAME" (ssh-keygen's), when one is there.
+async function privateKeyBeside(path: string): Promise<string | undefined> {
+  if (!path.endsWith(".pub")) return undefined;
+  const base = path.slice(0, -4);
+  for (const candidate of [`${base}.key`, base]) {
+    if (await pathExists(candidate)) return candidate;
   }
-  return readToLimit(handle, MAX_METADATA_BYTES, path, stats.size);
+  return undefined;
+}
+
+function isPublicKeyFile(path: string, bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 200));
+  if (PUBLIC_KEY_TEXT.test(head)) return true;
+  return path.endsWith(".pub") &&
+    !/^\s*-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(head);
 }
 
 async function pathExists(path: string): Promise<boolean> {

@@ -184,7 +184,7 @@ async function readStore(
   } catch (error) {
     throw new ToolError(
       "INVALID_FORMAT",
-      `Cannot sign: the index of commit ${
+      `Cannot sign: the signature index of commit ${
         commit.slice(0, 12)
       } cannot be read (${
         errorMessage(error)

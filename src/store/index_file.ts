@@ -43,7 +43,7 @@ export function parseIndex(bytes: Uint8Array, source: string): StoreIndex {
   const fail = (detail: string): never => {
     throw new ToolError(
       "INVALID_FORMAT",
-      `Invalid index "${source}": ${detail}`,
+      `Invalid signature index "${source}": ${detail}`,
     );
   };
   const lines = splitStrictLines(bytes, fail);

@@ -136,7 +136,7 @@ export async function loadSignedConfig(
   if (!signed) {
     throw new VerificationError(
       "MALFORMED",
-      `the statement "${id}" that the index names is missing`,
+      `the statement "${id}" that the signature index names is missing`,
     );
   }
   return {

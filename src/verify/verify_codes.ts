@@ -30,7 +30,7 @@ export type VerifyCode =
  * ```
  */
 export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
-  UNSIGNED: "the config has no signed statement in the index",
+  UNSIGNED: "the config has no signed statement in the signature index",
   TAMPERED: "the config's bytes differ from the bytes that were signed",
   MISSING_ARTIFACT: "the stored copy of the signed bytes is missing or damaged",
   SUBSTITUTED: "the signed statement belongs to a different path or repository",
@@ -41,11 +41,11 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
   EXPIRED_KEY:
     "the signing key is trusted only outside the current time or the signing time",
   MALFORMED:
-    "a statement, signature, index or the config itself cannot be read or parsed",
+    "a statement, signature, the signature index or the config itself cannot be read or parsed",
   ROLLED_BACK:
-    "along history, the path's signed version went back: a lower sequence, or a previous-artifact link that does not match what the path held before",
+    "against the version before it (a commit's parents; HEAD for the working tree), the path's signed version went back: a lower sequence, a previous-artifact link that does not match what the path held before, or a removed signature-index line",
   UNTRUSTED_TRUST_CHANGE:
-    "allowed_signers or config.json changed without a signature by a key trusted before the change (the first trust list must be signed by a key it lists)",
+    "allowed_signers or config.json changed without a signature by a key trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
   UNSAFE_ATTRIBUTES:
     "a .gitattributes rule (ident, filter, eol, crlf, working-tree-encoding) would make Git check out other bytes than the signed ones",
 };

@@ -197,6 +197,45 @@ export async function verifyReplacement(
 }
 
 /**
+ * Verifies a version of the repository that is not a commit (the working
+ * tree) against the commits it builds on, as a commit is verified against
+ * its parents (see {@linkcode verifyRevisions}), so that a trust-list change
+ * signed by a key the parents do not trust, or a config rolled back to an
+ * older signed version, fails before it is committed.
+ *
+ * @param repo The repository.
+ * @param objects Where the commits' objects are read.
+ * @param version What it is (`label`) and how to build its snapshot from
+ * the first parent's.
+ * @param parents The commits it builds on.
+ * @param options Verification time.
+ * @returns The failures, at most one per path (none before adoption), and
+ * whether the trust list holds a change not signed yet.
+ * @throws {ToolError} `BAD_PATH` when a parent names no commit.
+ *
+ * @example
+ * ```ts ignore
+ * const failures = await verifyVersion(repo, { label: "working tree", snapshot }, [head]);
+ * ```
+ */
+export async function verifyVersion(
+  repo: Repository,
+  objects: GitObjects,
+  version: {
+    label: string;
+    snapshot: (parent: Snapshot) => Promise<Snapshot>;
+  },
+  parents: readonly CommitInfo[],
+  options: Pick<HistoryOptions, "now"> = {},
+): Promise<VersionReport> {
+  return await new History(repo, objects, options).verifyVersion(
+    version.label,
+    parents,
+    version.snapshot,
+  );
+}
+
+/**
  * Lists the commits of a range, oldest first, each after its parents.
  *
  * @param repo The repository.
@@ -299,6 +338,18 @@ export async function defaultBranches(repo: Repository): Promise<string[]> {
   return new TextDecoder().decode(out).split("\n").filter((line) =>
     line !== ""
   );
+}
+
+/** What {@linkcode verifyVersion} found. */
+export interface VersionReport {
+  /** The failures against the parents, at most one per path. */
+  failures: VerifyResult[];
+  /**
+   * Set when the trust list's bytes changed under the parent's statement: a
+   * change not signed yet, which approves nothing. `trust` is the parent's
+   * list (undefined when it cannot be parsed), to verify configs against.
+   */
+  unsignedTrustChange?: { since: string; trust: AllowedSigners | undefined };
 }
 
 /** Options for {@linkcode verifyRevisions}. */
@@ -505,6 +556,101 @@ class History {
   }
 
   /**
+   * Judges a version that is not a commit (the working tree) against the
+   * commits it would have as parents, with the checks a commit gets against
+   * its parents: the trust list's change, `config.json`'s change, and each
+   * config's chain (no rollback, no removed line). Nothing is judged before
+   * adoption, and a broken index is left to the working tree's own report
+   * (MALFORMED), rather than reported as every line removed.
+   *
+   * A trust list whose bytes changed under the parent's statement is a
+   * change not signed yet (`trust add` leaves it so; `sign`, or the
+   * pre-commit hook, signs it): it is no failure, and the parent's list is
+   * returned, for the version's configs to be verified against. A first
+   * list without a signature-index line is not judged either: it replaces
+   * no trusted list, nor does one that follows a parent list trusting no key.
+   *
+   * @param label What the version is, for its state.
+   * @param parents The commits it builds on (HEAD, and MERGE_HEAD in a merge).
+   * @param snapshot Makes the version's snapshot, given the first parent's.
+   * @returns The failures, at most one per path, and, for a trust-list
+   * change not signed yet, the parent's list (`unsignedTrustChange`).
+   */
+  async verifyVersion(
+    label: string,
+    parents: readonly CommitInfo[],
+    snapshot: (parent: Snapshot) => Promise<Snapshot>,
+  ): Promise<VersionReport> {
+    const states: CommitState[] = [];
+    for (const parent of parents) states.push(await this.#state(parent));
+    const state = await this.#stateOf(
+      {
+        oid: label,
+        tree: "",
+        parents: parents.map((parent) => parent.oid),
+        subject: label,
+      },
+      await snapshot(states[0]!.snapshot),
+    );
+    if (!(await this.#isAdopted(state, states))) return { failures: [] };
+    const failures: VerifyResult[] = [];
+    const report: VersionReport = { failures };
+    const [parent] = states;
+    const listId = state.index.get(ALLOWED_SIGNERS_PATH);
+    const parentList = states.length === 1 && parent && hasTrustList(parent)
+      ? await this.#trust(parent)
+      : undefined;
+    if (parentList?.entries.length === 0) {
+      // A parent list that trusts no key (what "sign" leaves before anyone
+      // is trusted) protects nothing and can approve nothing: the version's
+      // list is a first list, as in a repository without one, and once
+      // signed it must be signed by a key it lists.
+      if (
+        listId !== undefined &&
+        listId !== parent!.index.get(ALLOWED_SIGNERS_PATH)
+      ) {
+        const root = await this.#verifyTrustChange(state, []);
+        if (root) failures.push(root);
+      }
+    } else if (
+      states.length === 1 && parent && hasTrustList(parent) &&
+      state.trustOid !== undefined && state.trustOid !== parent.trustOid &&
+      listId !== undefined && listId === parent.index.get(ALLOWED_SIGNERS_PATH)
+    ) {
+      report.unsignedTrustChange = {
+        since: parent.info.oid,
+        trust: await this.#trust(parent),
+      };
+    } else if (listId !== undefined || states.some(hasTrustList)) {
+      // (A first list that nothing signed yet replaces no trusted list: the
+      // working tree's own verification treats it as before.)
+      const trust = await this.#verifyTrustChange(state, states);
+      if (trust) failures.push(trust);
+    }
+    const patterns = await this.#verifyPatternsChange(state, states);
+    if (patterns) failures.push(patterns);
+    if (!state.indexBroken) {
+      // A live config whose line is every parent's, with the file there in
+      // each, is the parents' version ("same"): not read again, so that a
+      // working tree of many configs costs what changed. (Its statement
+      // and signature are the working tree's own verification's.)
+      const unchanged = (path: string, id: string) =>
+        state.snapshot.entries.has(path) &&
+        states.every((p) =>
+          p.index.get(path) === id && p.snapshot.entries.has(path)
+        );
+      for (
+        const result of await this.#verifyNoRollback(state, states, unchanged)
+      ) {
+        if (!failures.some((f) => f.path === result.path)) {
+          failures.push(result);
+        }
+      }
+    }
+    return report;
+  }
+
+  /**
    * The parents of a commit of this run.
    *
    * @param oid The commit.
@@ -680,7 +826,14 @@ class History {
   }
 
   async #readState(info: CommitInfo): Promise<CommitState> {
-    const snapshot = await commitSnapshot(this.#objects, info, this.#trees);
+    return await this.#stateOf(
+      info,
+      await commitSnapshot(this.#objects, info, this.#trees),
+    );
+  }
+
+  // A version's state: its snapshot, index and trust list's blob.
+  async #stateOf(info: CommitInfo, snapshot: Snapshot): Promise<CommitState> {
     let index: StoreIndex = new Map();
     let indexBroken = false;
     try {
@@ -1005,9 +1158,11 @@ class History {
   async #verifyNoRollback(
     state: CommitState,
     parents: CommitState[],
+    skip: (path: string, id: string) => boolean = () => false,
   ): Promise<VerifyResult[]> {
     const failures: VerifyResult[] = [];
     for (const [path, id] of state.index) {
+      if (skip(path, id)) continue;
       const mine = await this.#statement(state, id);
       if (!mine) {
         // Never skipped: a line pointing at nothing would break the chain
@@ -1017,7 +1172,7 @@ class History {
           ok: false,
           code: "MALFORMED",
           reason:
-            `its index line names the statement ${id}, which is missing or unreadable`,
+            `its signature-index line names the statement ${id}, which is missing or unreadable`,
           statementId: id,
         });
         continue;
@@ -1059,7 +1214,7 @@ class History {
           path,
           ok: false,
           code: "ROLLED_BACK",
-          reason: `its index line, which ${
+          reason: `its signature-index line, which ${
             parent.info.oid.slice(0, 12)
           } held, was removed; a deleted config keeps its line, so that an older version cannot return`,
         });
@@ -1094,7 +1249,7 @@ class History {
       if (parent.indexBroken) {
         sides.set(parent.info.oid, {
           problem:
-            `the index of ${short} cannot be read, so this version cannot be shown to follow it`,
+            `the signature index of ${short} cannot be read, so this version cannot be shown to follow it`,
         });
         continue;
       }

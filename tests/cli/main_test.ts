@@ -30,7 +30,10 @@ Deno.test("a usage error prints error[USAGE] and the help hint, exit 2", async (
   const result = await run(["sign", "--bogus"]);
   assert.equal(result.code, 2);
   assert.equal(result.stdout, "");
-  assert.match(result.stderr, /^error\[USAGE\]: Unknown option '--bogus'/);
+  assert.match(
+    result.stderr,
+    /^error\[USAGE\]: Unknown option "--bogus" for "sign"/,
+  );
   assert.ok(
     result.stderr.endsWith('\nSee "mcp-orchestration sign --help".\n'),
     result.stderr,

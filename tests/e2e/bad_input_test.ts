@@ -46,8 +46,15 @@ interface BadInputCase {
   error: ErrorCode;
   /** Texts stderr must contain (the file and the problem). */
   stderr(c: Context): string[];
+  /** Texts stderr must not contain (a misleading wording). */
+  notStderr?(c: Context): string[];
   /** Undoes what `setup` did that would spoil later cases. */
   teardown?(c: Context): Promise<void>;
+}
+
+// The public key beside the default private key.
+function publicOf(c: Context): string {
+  return c.keyPath.replace(/\.key$/, ".pub");
 }
 
 function hex(length: number, digit = "a"): string {
@@ -238,6 +245,15 @@ const cases: BadInputCase[] = [
     error: "USAGE",
     stderr: () => ["bogus", "mcp-orchestration sign --help"],
   },
+  {
+    name: "a mistyped option suggests the nearest one",
+    args: () => ["verify", "--rnage", "HEAD~1..HEAD"],
+    error: "USAGE",
+    stderr: () => [
+      'Unknown option "--rnage" for "verify": did you mean "--range"?',
+    ],
+    notStderr: () => ["'"],
+  },
   // --- inspect with ids that are not artifact ids ---
   {
     name: "inspect with a traversal path",
@@ -256,6 +272,23 @@ const cases: BadInputCase[] = [
     args: () => ["inspect", hex(64, "A")],
     error: "USAGE",
     stderr: () => [hex(64, "A"), "64 lowercase hex digits"],
+  },
+  {
+    name: "inspect a path that does not exist",
+    args: () => ["inspect", "nowhere/.mcp.json"],
+    error: "BAD_PATH",
+    stderr: () => ['"nowhere/.mcp.json"', "it does not exist"],
+    notStderr: () => ["in the index"],
+  },
+  {
+    name: "inspect a file that is not signed",
+    setup: (c) => c.repo.write("unsigned/.mcp.json", GOOD),
+    args: () => ["inspect", "unsigned/.mcp.json"],
+    error: "BAD_PATH",
+    stderr: () => ['"unsigned/.mcp.json" is not signed', "the signature index"],
+    notStderr: () => ["does not exist", "in the index"],
+    teardown: (c) =>
+      Deno.remove(join(c.repo.root, "unsigned"), { recursive: true }),
   },
   {
     name: "inspect with an unknown artifact id",
@@ -311,6 +344,26 @@ const cases: BadInputCase[] = [
     ) => ["sign", "--key", join(c.outside, "folder.key"), "keycase/.mcp.json"],
     error: "BAD_PATH",
     stderr: (c) => [join(c.outside, "folder.key"), "not a regular file"],
+  },
+  {
+    // keys init writes the public key 0644: the permission check must not
+    // come first and ask to "chmod 600" it.
+    name: "--key naming the public key (.pub, mode 0644)",
+    args: (c) => ["sign", "--key", publicOf(c), "keycase/.mcp.json"],
+    error: "INVALID_KEY",
+    stderr: (c) => [`"${publicOf(c)}" is a public key`, `"${c.keyPath}"`],
+  },
+  {
+    name: "--key naming a copy of the public key without .pub (mode 0644)",
+    setup: async (c) => {
+      await Deno.copyFile(publicOf(c), join(c.outside, "copied"));
+      await Deno.chmod(join(c.outside, "copied"), 0o644);
+    },
+    args: (
+      c,
+    ) => ["sign", "--key", join(c.outside, "copied"), "keycase/.mcp.json"],
+    error: "INVALID_KEY",
+    stderr: (c) => [`"${join(c.outside, "copied")}" is a public key`],
   },
   {
     name: "an encrypted key (ssh-keygen -N secret)",
@@ -421,6 +474,12 @@ Deno.test("bad input is refused with a clear message, and nothing is written", a
         assert.ok(
           result.stderr.includes(text),
           `stderr lacks ${JSON.stringify(text)}\n${shown}`,
+        );
+      }
+      for (const text of bad.notStderr?.(c) ?? []) {
+        assert.ok(
+          !result.stderr.includes(text),
+          `stderr has ${JSON.stringify(text)}\n${shown}`,
         );
       }
       assert.doesNotMatch(result.stderr, /unexpected failure/, shown);

@@ -399,7 +399,7 @@ Deno.test({
     const dashes = await exec(flow, ["--"]);
     assertCliError(dashes, "USAGE", /needs the command to run/);
     const option = await exec(flow, ["--key", "k", "true"]);
-    assertCliError(option, "USAGE", /Unknown option '--key'/);
+    assertCliError(option, "USAGE", /Unknown option "--key" for "exec"/);
 
     const outside = join(flow.repo.home, "not a repo");
     await Deno.mkdir(outside);
