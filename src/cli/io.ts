@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { ToolError } from "../errors.ts";
 import { escapeInvisible, hasInvisible } from "../format/quote.ts";
 import { nearestOption } from "./nearest_option.ts";
+import { REDACTED_PRIVATE_KEY, redactPrivateKeys } from "../format/redact.ts";
 
 /** Standard streams and working folder of one CLI invocation. */
 export interface Io {
@@ -118,10 +119,13 @@ function refuseBadOptions(
     const spec = options[token.name];
     if (!spec) {
       if (!OPTION_SHAPE.test(token.rawName)) {
+        // Never repeated: a pasted private key starts with "-----BEGIN".
         throw new ToolError(
           "USAGE",
-          `An argument${of} starts with "-" but is not an option: ` +
-            `to pass it as a value, put it after "--"`,
+          redactPrivateKeys(token.rawName) !== token.rawName
+            ? `An argument${of} is a private key: ${REDACTED_PRIVATE_KEY}`
+            : `An argument${of} starts with "-" but is not an option: ` +
+              `to pass it as a value, put it after "--"`,
         );
       }
       const nearest = token.rawName.startsWith("--")

@@ -60,8 +60,15 @@ const cases: {
     args: [
       "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----",
     ],
-    says: ['starts with "-" but is not an option', 'after "--"'],
+    // Issue 12: say what it is, and what to give instead.
+    says: ["is a private key", "give its public key (.pub)"],
     never: ["BEGIN", "b3BlbnNzaC1rZXktdjEAAAAA"],
+  },
+  {
+    name: "an argument that starts with - and is no option is not repeated",
+    args: ["-%secret"],
+    says: ['starts with "-" but is not an option', 'after "--"'],
+    never: ["secret"],
   },
   {
     name: "a string option without its value",
