@@ -314,7 +314,10 @@ Deno.test({
 
       const unknownRange = await run({ range: "nope..HEAD" });
       assert.equal(unknownRange.code, 2, unknownRange.stdout);
-      assert.match(unknownRange.stderr, /Invalid range "nope\.\.HEAD"/);
+      assert.match(
+        unknownRange.stderr,
+        /Cannot verify "--range nope\.\.HEAD": the revision "nope" does not exist/,
+      );
     });
   },
 });
