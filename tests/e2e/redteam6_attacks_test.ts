@@ -24,7 +24,13 @@
  *    Node only.
  * 7. `env: { NODE_OPTIONS: "--require ./scripts/preload.js" }`: the same
  *    preload as `node -r ./scripts/preload.js`, which counts, given by the
- *    signed config through the server's environment.
+ *    signed config through the server's environment; likewise `BASH_ENV`,
+ *    which bash sources before a non-interactive script.
+ * 8. `deno run -A --env-file ./server.ts`: Deno's `--env-file` (and
+ *    `--lock`) take a value only after `=`; the rule takes the script for
+ *    the option's value and signs nothing.
+ * 9. `uv run --with-requirements requirements.txt server.py`: an unknown
+ *    valued option; the requirements file is taken for the command.
  *
  * They fail on the code they were written against.
  *
@@ -146,6 +152,37 @@ const CASES: Case[] = [
     edit: "lib/boot.rb",
   },
   {
+    name: "deno run -A --env-file SCRIPT (the env file's value is optional)",
+    server: {
+      command: "deno",
+      args: ["run", "-A", "--env-file", "./server.ts"],
+    },
+    files: { "server.ts": JS },
+    edit: "server.ts",
+  },
+  {
+    name: "uv run --with-requirements FILE SCRIPT",
+    server: {
+      command: "uv",
+      args: ["run", "--with-requirements", "requirements.txt", "server.py"],
+    },
+    files: { "requirements.txt": "mcp\n", "server.py": "print('mcp')\n" },
+    edit: "server.py",
+  },
+  {
+    name: "env BASH_ENV=./scripts/env.sh",
+    server: {
+      command: "bash",
+      args: ["./scripts/server.sh"],
+      env: { BASH_ENV: "./scripts/env.sh" },
+    },
+    files: {
+      "scripts/env.sh": "export LOG=1\n",
+      "scripts/server.sh": "#!/bin/sh\nexec my-server\n",
+    },
+    edit: "scripts/env.sh",
+  },
+  {
     name: "env NODE_OPTIONS=--require ./scripts/preload.js",
     server: {
       command: "node",
@@ -230,3 +267,36 @@ for (const [path, text] of Object.entries(UNKNOWN_KINDS)) {
     },
   });
 }
+
+// --- A server file that differs from a signed one only in case ----------------
+
+/**
+ * A signed config runs `./dist/Server.js`. The attacker adds `dist/server.js`
+ * (its own content) and leaves the signed blob alone. History verification
+ * (`verify --rev`, `--range`, pre-push, a Linux CI gate) reads the blob at
+ * `dist/Server.js` and passes; a macOS or Windows checkout writes both
+ * entries to one file, in index order (`dist/Server.js` sorts first), so the
+ * file a client starts there holds the attacker's bytes.
+ */
+Deno.test({
+  name:
+    "red team 6: a commit adding a file that differs from a signed server file only in case fails verify --rev",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await installHooks(flow, PRINCIPAL);
+    const config = JSON.stringify({
+      mcpServers: { local: { command: "node", args: ["./dist/Server.js"] } },
+    }) + "\n";
+    await commit(flow, "signed", { ".mcp.json": config, "dist/Server.js": JS });
+    assert.ok("dist/Server.js" < "dist/server.js", "checkout order");
+    await write(flow, { "dist/server.js": EVIL });
+    await forceCommit(flow, "add dist/server.js");
+    const rev = await flow.cli(["verify", "--rev", "HEAD"]);
+    assert.notEqual(
+      rev.code,
+      0,
+      `a case-insensitive checkout runs the attacker's dist/server.js, and verify --rev passes:\n${rev.stdout}`,
+    );
+  },
+});
