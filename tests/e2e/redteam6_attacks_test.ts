@@ -33,6 +33,9 @@
  *    valued option; the requirements file is taken for the command.
  * 10. `.\\scripts\\server.cmd`: a Windows relative command has no `/`, so
  *    it is taken for a name on `PATH`.
+ * 11. `npx -y -p ./tools/mcp mcp-server`: a local package given by `-p`,
+ *    whose value the rule skips; `py -3 server.py`: Python's Windows
+ *    launcher is no known interpreter.
  *
  * Further down: client project files no kind matches (Kilo Code, Crush), a
  * file differing from a signed server file only in case, and, on Windows,
@@ -193,6 +196,24 @@ const CASES: Case[] = [
     server: { command: ".\\scripts\\server.cmd" },
     files: { "scripts/server.cmd": "@echo off\r\nmy-server\r\n" },
     edit: "scripts/server.cmd",
+  },
+  {
+    name: "npx -p ./tools/mcp BIN (a local package by option)",
+    server: { command: "npx", args: ["-y", "-p", "./tools/mcp", "mcp-server"] },
+    files: {
+      "tools/mcp/package.json": JSON.stringify({
+        name: "mcp-server",
+        bin: { "mcp-server": "index.js" },
+      }) + "\n",
+      "tools/mcp/index.js": "#!/usr/bin/env node\n" + JS,
+    },
+    edit: "tools/mcp/index.js",
+  },
+  {
+    name: "py -3 server.py (the Windows Python launcher)",
+    server: { command: "py", args: ["-3", "server.py"] },
+    files: { "server.py": "print('mcp')\n" },
+    edit: "server.py",
   },
   {
     name: "env NODE_OPTIONS=--require ./scripts/preload.js",
