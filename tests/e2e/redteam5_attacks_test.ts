@@ -1,0 +1,111 @@
+/**
+ * Red team, round 5: attacks on adoption, the signed config.json, working-tree
+ * verify against HEAD, verify --ci, redaction and init in an adopted
+ * repository. Each test here FAILS on the code it was written against: it
+ * shows an attack that works.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { EVIL, V1, V2 } from "../support/attacks.ts";
+import { CI_PERMISSION_FLAGS } from "../../src/permissions.ts";
+import { runCli } from "../support/cli.ts";
+import {
+  cliOk,
+  commit,
+  createFlow,
+  type Flow,
+  forceCommit,
+  push,
+  verifyHistory,
+  write,
+} from "../support/flow.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+
+/** Two commits before adoption, then init and its commit; main pushed. */
+async function adoptedHistory(
+  flow: Flow,
+): Promise<{ h1: string; h2: string; adopt: string }> {
+  await write(flow, { "README.md": "old project\n", ".mcp.json": V1 });
+  const h1 = await forceCommit(flow, "h1: a config, before adoption");
+  await write(flow, { ".mcp.json": V2 });
+  const h2 = await forceCommit(flow, "h2: a change, before adoption");
+  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+  const adopt = await commit(flow, "adopt mcp-orchestration");
+  await push(flow, "main");
+  return { h1, h2, adopt };
+}
+
+/**
+ * Mallory's merge request: a branch forked from the history before adoption
+ * (h2), with an unsigned, evil `.mcp.json`. GitLab's merge request pipeline
+ * gives CI_MERGE_REQUEST_DIFF_BASE_SHA = the merge base of the source and
+ * target branches, which for such a branch is h2, a commit from before
+ * adoption. A GitLab runner's clone (git init + fetch) has no
+ * refs/remotes/origin/HEAD, so neither the range's base nor any default
+ * branch says "adopted": the unadopted tip passes as before adoption.
+ */
+Deno.test({
+  name:
+    "redteam5: GitLab MR from a branch forked before adoption: verify --ci passes an unsigned config (diff base is pre-adoption)",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    const { h2 } = await adoptedHistory(flow);
+    // The runner's clone has origin/main but no origin/HEAD (as GitLab's).
+    await flow.ok(["fetch", "-q", "origin"]);
+    const remoteHead = await flow.git([
+      "rev-parse",
+      "-q",
+      "--verify",
+      "refs/remotes/origin/HEAD",
+    ]);
+    assert.notEqual(remoteHead.code, 0, "no origin/HEAD, as in a runner");
+    // The checkout hooks report h2's unsigned config (exit 1): ignored.
+    await flow.git(["checkout", "-q", "-b", "mallory", h2]);
+    await write(flow, { ".mcp.json": EVIL });
+    const bad = await forceCommit(flow, "mallory: a better server");
+    const mergeBase = (await flow.ok(["merge-base", "origin/main", bad]))
+      .trim();
+    assert.equal(mergeBase, h2);
+    const result = await runCli(["verify", "--ci", "--json"], {
+      cwd: flow.repo.root,
+      home: flow.repo.home,
+      env: {
+        GITLAB_CI: "true",
+        CI_PIPELINE_SOURCE: "merge_request_event",
+        CI_MERGE_REQUEST_DIFF_BASE_SHA: mergeBase,
+        CI_COMMIT_SHA: bad,
+      },
+      permissions: CI_PERMISSION_FLAGS,
+    });
+    // The merge request brings an unsigned config into a repository whose
+    // default branch (the MR's target) has adopted the tool: it must fail.
+    assert.notEqual(
+      result.code,
+      0,
+      `verify --ci passed:\n${result.stdout}\n${result.stderr}`,
+    );
+    assert.match(result.stdout, /UNSIGNED|UNTRUSTED_TRUST_CHANGE/);
+  },
+});
+
+/** The same, by hand: a range whose base is from before adoption. */
+Deno.test({
+  name:
+    "redteam5: verify --range PRE_ADOPTION..TIP passes an unadopted tip with an unsigned config when no origin/HEAD exists",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    const { h2 } = await adoptedHistory(flow);
+    await flow.ok(["fetch", "-q", "origin"]);
+    await flow.git(["checkout", "-q", "-b", "mallory", h2]);
+    await write(flow, { ".mcp.json": EVIL });
+    const bad = await forceCommit(flow, "mallory: a better server");
+    // Local main and origin/main have adopted the tool; the range does not.
+    const range = await verifyHistory(flow, ["--range", `${h2}..${bad}`]);
+    assert.notEqual(range.code, 0, range.text);
+  },
+});
