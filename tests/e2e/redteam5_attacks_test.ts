@@ -109,3 +109,52 @@ Deno.test({
     assert.notEqual(range.code, 0, range.text);
   },
 });
+
+/**
+ * Worse, with the same range: Mallory's branch from before adoption brings
+ * her own trust list (a second root of trust, as a newcomer's `init` makes
+ * on a branch checked out from an old tag). Rule 5 refuses a first list
+ * only when a base has adopted; the merge-base base has not, and there is
+ * no origin/HEAD in a runner's clone. Her signed evil config passes.
+ */
+Deno.test({
+  name:
+    "redteam5: GitLab MR from before adoption with its own self-signed trust list passes verify --ci (second root of trust)",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow({ keys: ["mallory"] });
+    const { h2 } = await adoptedHistory(flow);
+    await flow.ok(["fetch", "-q", "origin"]);
+    await flow.git(["checkout", "-q", "-b", "mallory", h2]);
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.mallory.publicPath,
+      "--principal",
+      "mallory@example.com",
+    ]);
+    await write(flow, { ".mcp.json": EVIL });
+    await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+    const bad = await forceCommit(flow, "mallory: adopt, her way");
+    const mergeBase = (await flow.ok(["merge-base", "origin/main", bad]))
+      .trim();
+    assert.equal(mergeBase, h2);
+    const result = await runCli(["verify", "--ci", "--json"], {
+      cwd: flow.repo.root,
+      home: flow.repo.home,
+      env: {
+        GITLAB_CI: "true",
+        CI_PIPELINE_SOURCE: "merge_request_event",
+        CI_MERGE_REQUEST_DIFF_BASE_SHA: mergeBase,
+        CI_COMMIT_SHA: bad,
+      },
+      permissions: CI_PERMISSION_FLAGS,
+    });
+    assert.notEqual(
+      result.code,
+      0,
+      `verify --ci passed:\n${result.stdout}\n${result.stderr}`,
+    );
+    assert.match(result.stdout, /UNTRUSTED_TRUST_CHANGE/);
+  },
+});
