@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import { EVIL, V1, V2 } from "../support/attacks.ts";
 import { CI_PERMISSION_FLAGS } from "../../src/permissions.ts";
 import { runCli } from "../support/cli.ts";
+import { createTempRepo } from "../support/repo.ts";
+import { generateKey } from "../support/ssh_keygen.ts";
 import {
   cliOk,
   commit,
@@ -156,5 +158,97 @@ Deno.test({
       `verify --ci passed:\n${result.stdout}\n${result.stderr}`,
     );
     assert.match(result.stdout, /UNTRUSTED_TRUST_CHANGE/);
+  },
+});
+
+// The Ed25519 seed of an OpenSSH private key file (unencrypted), and its
+// public key blob, read as PuTTYgen reads it.
+function opensshParts(armored: string): { pub: Uint8Array; seed: Uint8Array } {
+  const body = armored.split("\n").filter((line) =>
+    line !== "" && !line.startsWith("-----")
+  ).join("");
+  const bytes = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+  const view = new DataView(bytes.buffer);
+  let at = "openssh-key-v1\0".length;
+  const next = () => {
+    const length = view.getUint32(at);
+    const out = bytes.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+    return out;
+  };
+  next(); // cipher
+  next(); // kdf
+  next(); // kdf options
+  at += 4; // number of keys
+  const pub = next();
+  const priv = next();
+  const inner = new DataView(priv.buffer, priv.byteOffset, priv.byteLength);
+  let i = 8; // two check words
+  const take = () => {
+    const length = inner.getUint32(i);
+    const out = priv.subarray(i + 4, i + 4 + length);
+    i += 4 + length;
+    return out;
+  };
+  take(); // key type
+  take(); // public key
+  const secret = take(); // seed and public key, 64 bytes
+  return { pub, seed: secret.subarray(0, 32) };
+}
+
+function base64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/**
+ * Issue 12: "trust add \"$(cat signing.key)\"" must not print the key. A
+ * PuTTY key (.ppk, PuTTYgen's format, the usual one on Windows) is a private
+ * key too: its Private-Lines hold the Ed25519 seed in base64. Redaction
+ * knows OpenSSH, PEM and DER bodies and a seed after "ed25519", not this.
+ */
+Deno.test({
+  name:
+    "redteam5: trust add with a PuTTY private key (.ppk) prints its private seed to stderr",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using repo = await createTempRepo();
+    const key = await generateKey(repo.home, "putty");
+    const { pub, seed } = opensshParts(
+      await Deno.readTextFile(key.privatePath),
+    );
+    const length = new Uint8Array([0, 0, 0, 32]);
+    const privateBlob = base64(new Uint8Array([...length, ...seed]));
+    const publicBlob = base64(pub);
+    const ppk = [
+      "PuTTY-User-Key-File-3: ssh-ed25519",
+      "Encryption: none",
+      "Comment: eddsa-key-20261206",
+      "Public-Lines: 2",
+      publicBlob.slice(0, 64),
+      publicBlob.slice(64),
+      "Private-Lines: 1",
+      privateBlob,
+      `Private-MAC: ${"ab".repeat(32)}`,
+    ].join("\n");
+    const seedHex = [...seed].map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    for (
+      const args of [
+        ["trust", "add", ppk, "--principal", "alice@example.com"],
+        ["trust", "add", "--principal", ppk, key.publicPath],
+      ]
+    ) {
+      const result = await runCli(args, {
+        cwd: repo.root,
+        home: repo.home,
+      });
+      const output = `${result.stdout}\n${result.stderr}`;
+      assert.ok(
+        !output.includes(privateBlob) && !output.includes(seedHex),
+        `"${args[0]} ${
+          args[1]
+        }" printed the private seed (exit ${result.code}):\n${output}`,
+      );
+    }
   },
 });
