@@ -252,3 +252,67 @@ Deno.test({
     }
   },
 });
+
+/**
+ * An OpenPGP secret key ("-----BEGIN PGP PRIVATE KEY BLOCK-----", what
+ * `gpg --armor --export-secret-keys` prints, and what a user who signs
+ * commits with GnuPG may paste): the header regex stops at "PRIVATE KEY",
+ * the footer regex wants dashes right after it (" BLOCK-----" is not), and
+ * the tail after the header is " BLOCK", so only "…PRIVATE KEY BLOCK" is
+ * replaced and every line of the key body is printed.
+ */
+Deno.test({
+  name:
+    "redteam5: an OpenPGP private key block given as --principal= is printed with its body",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using repo = await createTempRepo();
+    const gnupg = await Deno.makeTempDir({ dir: repo.home });
+    await Deno.chmod(gnupg, 0o700);
+    const gpg = async (args: string[]) => {
+      const out = await new Deno.Command("gpg", {
+        args: [
+          "--batch",
+          "--pinentry-mode",
+          "loopback",
+          "--passphrase",
+          "",
+          ...args,
+        ],
+        env: { GNUPGHOME: gnupg },
+        stdout: "piped",
+        stderr: "piped",
+      }).output().catch(() => undefined);
+      return out;
+    };
+    const made = await gpg([
+      "--quick-gen-key",
+      "Alice <alice@example.com>",
+      "ed25519",
+      "sign",
+      "never",
+    ]);
+    if (!made?.success) return; // No GnuPG here: nothing to show.
+    const exported = await gpg(["--armor", "--export-secret-keys"]);
+    assert.ok(exported?.success);
+    const armored = new TextDecoder().decode(exported!.stdout).trim();
+    assert.match(armored, /^-----BEGIN PGP PRIVATE KEY BLOCK-----/);
+    const key = await generateKey(repo.home, "alice");
+    const body = armored.split("\n").filter((line) =>
+      line.length >= 40 && !line.startsWith("-----")
+    );
+    const result = await runCli([
+      "trust",
+      "add",
+      `--principal=${armored}`,
+      key.publicPath,
+    ], { cwd: repo.root, home: repo.home });
+    const output = `${result.stdout}\n${result.stderr}`;
+    for (const line of body) {
+      assert.ok(
+        !output.includes(line),
+        `the private key's body was printed (exit ${result.code}):\n${output}`,
+      );
+    }
+  },
+});
