@@ -316,3 +316,47 @@ Deno.test({
     }
   },
 });
+
+/**
+ * CI systems keep an SSH key in a variable as the base64 of the whole file
+ * (`base64 -w0 signing.key`), and a user sets MCP_ORCHESTRATION_KEY (or
+ * --key) to that variable instead of a path. The error quotes the value as
+ * a path: "LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0K…" is neither
+ * an armored header, nor the OpenSSH magic, nor a DER body, so it is
+ * printed whole, and it decodes to the private key.
+ */
+Deno.test({
+  name:
+    "redteam5: a base64-encoded private key file given as MCP_ORCHESTRATION_KEY or --key is printed whole",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using repo = await createTempRepo();
+    const key = await generateKey(repo.home, "ci");
+    const file = await Deno.readFile(key.privatePath);
+    const encoded = btoa(String.fromCharCode(...file));
+    assert.match(encoded, /^LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZ/);
+    for (
+      const [args, env] of [
+        [["sign"], { MCP_ORCHESTRATION_KEY: encoded }],
+        [["sign", "--key", encoded], {}],
+      ] as const
+    ) {
+      const result = await runCli([...args], {
+        cwd: repo.root,
+        home: repo.home,
+        env,
+      });
+      const output = `${result.stdout}\n${result.stderr}`;
+      // Any 64 characters of the encoded file past its header's encoding.
+      const inner = encoded.slice(200, 264);
+      assert.ok(
+        !output.includes(inner),
+        `${
+          args.join(" ")
+        } printed the encoded private key (exit ${result.code}):\n${
+          output.slice(0, 400)
+        }`,
+      );
+    }
+  },
+});
