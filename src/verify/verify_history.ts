@@ -419,6 +419,7 @@ class History {
   readonly #allowRoots: boolean | (() => Promise<boolean>);
   readonly #bases: () => Promise<readonly string[]>;
   #adopted: Promise<string[]> | undefined;
+  #branches: Promise<string[]> | undefined;
   /** Commits of this run whose trust list was not approved. */
   readonly #trustFailed = new Set<string>();
   /** This run's commits: their parents, and whether they are adopted. */
@@ -694,7 +695,11 @@ class History {
       else pending.push({ tip, info });
     }
     if (pending.length === 0) return [...reports];
-    const witnesses = [...adoptedTips, ...await this.#adoptedBases()];
+    const witnesses = [
+      ...adoptedTips,
+      ...await this.#adoptedBases(),
+      ...await this.#adoptedBranches(),
+    ];
     // Nothing adopted yet, here or where this run builds: all of it is
     // history before adoption.
     if (witnesses.length === 0) return [...reports];
@@ -938,7 +943,20 @@ class History {
       !parents.some(hasTrustList);
     if (!first) return undefined;
     const adopted = await this.#adoptedBases();
-    if (adopted.length === 0) return undefined;
+    if (adopted.length === 0) {
+      // No base names a root of trust (a range from a commit before
+      // adoption, a CI clone without a default branch). A branch whose
+      // trust list does not build on this one has another root: this one
+      // is then a second root, or the other is, and neither is approved.
+      for (const branch of await this.#adoptedBranches()) {
+        if (!await this.#isAncestor(state.info.oid, branch)) {
+          return `the branch at ${
+            branch.slice(0, 12)
+          } already has a root of trust that does not build on this commit; this commit brings a first trust list of its own, which no trusted key approved`;
+        }
+      }
+      return undefined;
+    }
     for (const base of adopted) {
       if (await this.#isAncestor(state.info.oid, base)) return undefined;
     }
@@ -957,6 +975,29 @@ class History {
       Boolean,
       (error) => error instanceof ToolError && error.code === "INVALID_FORMAT",
     );
+  }
+
+  // The branches, local and remote-tracking, whose tip holds a trust list:
+  // evidence that the repository has adopted the tool where no base or
+  // default branch is known (a CI clone without refs/remotes/origin/HEAD,
+  // a range given from a commit before adoption). Only evidence: a first
+  // list is never approved by being on a branch (rule 5 asks the bases).
+  #adoptedBranches(): Promise<string[]> {
+    this.#branches ??= (async () => {
+      const out = await git(this.#repo, [
+        "for-each-ref",
+        "--format=%(objectname)",
+        "refs/heads/",
+        "refs/remotes/",
+      ]);
+      const adopted: string[] = [];
+      const tips = new Set(new TextDecoder().decode(out).split("\n"));
+      for (const tip of tips) {
+        if (tip !== "" && await this.#hasListAt(tip)) adopted.push(tip);
+      }
+      return adopted;
+    })();
+    return this.#branches;
   }
 
   #adoptedBases(): Promise<string[]> {
