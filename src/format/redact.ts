@@ -34,8 +34,11 @@ const B64 = "[A-Za-z0-9+/]";
 const SEPARATOR = String.raw`(?:\s|\\+[nrt]|%0[AD])+`;
 const B64_RUN = `${B64}+={0,2}(?:${SEPARATOR}${B64}+={0,2})*`;
 // Dashes optional: a header split into words, or half-copied, still counts.
-const HEADER = String.raw`-*\s*BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY\s*-*`;
-const FOOTER = String.raw`-{2,}\s*END [A-Z0-9 ]{0,40}PRIVATE KEY\s*-{2,}`;
+// OpenPGP's armor says "PRIVATE KEY BLOCK".
+const HEADER = String
+  .raw`-*\s*BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?\s*-*`;
+const FOOTER = String
+  .raw`-{2,}\s*END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?\s*-{2,}`;
 // Bounded, so that a long line of capitals cannot make the search quadratic.
 const HEADER_RE = new RegExp(HEADER, "g");
 const FOOTER_RE = new RegExp(FOOTER, "g");
@@ -58,6 +61,18 @@ const RAW_SEED = new RegExp(
   String
     .raw`((?:ssh-)?ed25519[:=\s]+)(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{64}|${B64}{86}(?:==)?|${B64}{43}=?)(?![A-Za-z0-9+/=])`,
   "gi",
+);
+// PuTTY's .ppk: the private half is the base64 after "Private-Lines: N".
+const PPK_PRIVATE = new RegExp(
+  String.raw`(Private-Lines:\s*\d+)(?:${SEPARATOR}${B64_RUN})?`,
+  "g",
+);
+// A whole key file in base64, as CI secrets often hold one: it starts with
+// the encoding of "-----BEGIN" ("LS0tLS1CRUdJTi"). Redacted when what it
+// encodes names a private key.
+const ENCODED_FILE = new RegExp(
+  `LS0tLS1CRUdJTi${B64}*={0,2}(?:${SEPARATOR}${B64}+={0,2})*`,
+  "g",
 );
 // Cheap tests that let text without any key pass untouched.
 const MAYBE_ARMORED = /PRIVATE KEY/;
@@ -94,7 +109,28 @@ export function redactPrivateKeys(text: string): string {
   if (/ed25519/i.test(result)) {
     result = result.replace(RAW_SEED, `$1${REDACTED_PRIVATE_KEY}`);
   }
+  if (result.includes("Private-Lines:")) {
+    result = result.replace(PPK_PRIVATE, `$1 ${REDACTED_PRIVATE_KEY}`);
+  }
+  if (result.includes("LS0tLS1CRUdJTi")) {
+    result = result.replace(ENCODED_FILE, redactEncodedFile);
+  }
   return result;
+}
+
+// A base64 run that encodes "-----BEGIN …": redacted unless its header
+// names something other than a private key (a certificate, a public key).
+function redactEncodedFile(run: string): string {
+  const start = run.replace(/[^A-Za-z0-9+/]/g, "").slice(0, 96);
+  let header = "";
+  try {
+    header = atob(start.slice(0, start.length - (start.length % 4)));
+  } catch {
+    return REDACTED_PRIVATE_KEY;
+  }
+  return /^-----BEGIN (?:CERTIFICATE|PUBLIC KEY|SSH2 PUBLIC KEY)/.test(header)
+    ? run
+    : REDACTED_PRIVATE_KEY;
 }
 
 // Each header up to the first footer after it (so two keys stay two

@@ -156,3 +156,42 @@ Deno.test("redactPrivateKeys: two keys are two blocks, and the text between them
     `${REDACTED_PRIVATE_KEY} and ${REDACTED_PRIVATE_KEY}`,
   );
 });
+
+Deno.test("redactPrivateKeys: OpenPGP key blocks, PuTTY's .ppk and a key file in base64 (red team 5)", () => {
+  const secret = body(OPENSSH);
+  const pgp = [
+    "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+    "",
+    ...secret.match(/.{1,64}/g)!,
+    "=AbCd",
+    "-----END PGP PRIVATE KEY BLOCK-----",
+  ].join("\n");
+  assertRedacted(`principal "${pgp}" is not valid`, OPENSSH);
+  const ppk = [
+    "PuTTY-User-Key-File-3: ssh-ed25519",
+    "Encryption: none",
+    "Comment: k",
+    "Public-Lines: 2",
+    "AAAAC3NzaC1lZDI1NTE5AAAAIBGH1Zj6Q1WPfp3Cg1MjRyNtAyHzPGivvx2PY0dqodYa",
+    "Private-Lines: 1",
+    "AAAAIM/SX+KIqEtS7BoMrcGhdRvPxyZwMTIy8yGufyhUJNni",
+    "Private-MAC: 0123abcd",
+  ].join("\n");
+  const shown = redactPrivateKeys(ppk);
+  assert.ok(!shown.includes("AAAAIM/SX+KIqEtS"), shown);
+  assert.ok(shown.includes(REDACTED_PRIVATE_KEY), shown);
+  assert.ok(shown.includes("Public-Lines: 2"), shown);
+  // A whole key file, base64-encoded as a CI secret holds it.
+  const key = pem("ed25519", "pkcs8");
+  const encoded = btoa(`${key.private}\n`);
+  const out = redactPrivateKeys(
+    `Cannot read the key "${encoded}": no such file`,
+  );
+  assert.equal(
+    out,
+    `Cannot read the key "${REDACTED_PRIVATE_KEY}": no such file`,
+  );
+  // A public key file encoded the same way is not a secret: it stays.
+  const publicEncoded = btoa(`${key.public}\n`);
+  assert.equal(redactPrivateKeys(publicEncoded), publicEncoded);
+});
