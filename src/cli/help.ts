@@ -108,7 +108,7 @@ depth): .mcp.json (mcpServers or servers), .cursor/mcp.json, .vscode/mcp.json
 .zed/settings.json (JSONC), .codex/config.toml, mcp_config.json,
 cline_mcp_settings.json, .roo/mcp.json, .kiro/settings/mcp.json,
 .amazonq/mcp.json, .junie/mcp/mcp.json, .github/mcp.json,
-.continue/mcpServers/*.yaml|yml|json,
+.continue/mcpServers/*.yaml|yml|json, .kilocode/mcp.json,
 plus the patterns in .mcp-orchestration/config.json. These settings files count
 only while a key names MCP: .claude/settings.json, .claude/settings.local.json,
 .vscode/settings.json, .qwen/settings(.local).json, opencode.json(c),
@@ -117,7 +117,8 @@ only while a key names MCP: .claude/settings.json, .claude/settings.local.json,
 gemini-extension.json), .gemini/extensions/*/gemini-extension.json,
 .claude-plugin/plugin.json, .claude-plugin/marketplace.json,
 .devcontainer/devcontainer.json, .devcontainer/*/devcontainer.json,
-.devcontainer.json, .continue/assistants|agents/*.yaml|yml; Claude Code's
+.devcontainer.json, .continue/assistants|agents/*.yaml|yml, kilo.json(c),
+.crush.json, crush.json; Claude Code's
 settings also count with enabledPlugins or extraKnownMarketplaces.`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes

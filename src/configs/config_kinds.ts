@@ -282,6 +282,17 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
     "mcpServers",
     SETTINGS,
   ),
+  // Red team 6's findings. Kilo Code's extension loads `.kilocode/mcp.json`
+  // (Roo Code's shape); its newer versions, an opencode fork, read `mcp`
+  // from `kilo.json` or `kilo.jsonc` at the root or in `.kilo/`. Charm
+  // Crush reads `mcp` from `.crush.json` and `crush.json` in every folder
+  // from the working one up to the repository's root, and from the
+  // workspace's `.crush/crush.json`: strict JSON, no comments.
+  builtin("Kilo Code", ".kilocode/mcp.json", "json", "mcpServers"),
+  builtin("Kilo Code", "kilo.json", "jsonc", "mcp", SETTINGS),
+  builtin("Kilo Code", "kilo.jsonc", "jsonc", "mcp", SETTINGS),
+  builtin("Crush", ".crush.json", "json", "mcp", SETTINGS),
+  builtin("Crush", "crush.json", "json", "mcp", SETTINGS),
 ]);
 
 function builtin(

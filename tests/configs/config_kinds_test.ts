@@ -89,6 +89,11 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       ["Continue", "**/.continue/agents/*.yml", "yaml", "mcpServers"],
       ["Amazon Q Developer", "**/.amazonq/default.json", "json", "mcpServers"],
       ["Amazon Q Developer", "**/.amazonq/agents/*.json", "json", "mcpServers"],
+      ["Kilo Code", "**/.kilocode/mcp.json", "json", "mcpServers"],
+      ["Kilo Code", "**/kilo.json", "jsonc", "mcp"],
+      ["Kilo Code", "**/kilo.jsonc", "jsonc", "mcp"],
+      ["Crush", "**/.crush.json", "json", "mcp"],
+      ["Crush", "**/crush.json", "json", "mcp"],
     ],
   );
   // The other keys of a table, list tables and settings files.
@@ -137,6 +142,10 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       "**/.continue/agents/*.yml",
       "**/.amazonq/default.json",
       "**/.amazonq/agents/*.json",
+      "**/kilo.json",
+      "**/kilo.jsonc",
+      "**/.crush.json",
+      "**/crush.json",
     ],
   );
   // Keys that make a settings file a config without naming MCP.
@@ -173,7 +182,7 @@ Deno.test("the built-in kinds cannot be changed at run time", () => {
   throws(() => {
     (claude.mcpKeys as string[]).push("x");
   }, TypeError);
-  strictEqual(BUILTIN_CONFIG_KINDS.length, 40);
+  strictEqual(BUILTIN_CONFIG_KINDS.length, 45);
 });
 
 Deno.test("findConfigKind recognises every built-in file at the root and at any depth", () => {
@@ -204,6 +213,14 @@ Deno.test("findConfigKind recognises every built-in file at the root and at any 
     [".github/mcp.json", "Copilot CLI"],
     [".qwen/settings.json", "Qwen Code"],
     [".qwen/settings.local.json", "Qwen Code"],
+    [".kilocode/mcp.json", "Kilo Code"],
+    ["kilo.json", "Kilo Code"],
+    ["kilo.jsonc", "Kilo Code"],
+    [".kilo/kilo.json", "Kilo Code"],
+    [".kilo/kilo.jsonc", "Kilo Code"],
+    [".crush.json", "Crush"],
+    ["crush.json", "Crush"],
+    [".crush/crush.json", "Crush"],
   ];
   for (const [path, client] of cases) {
     for (const prefix of ["", "packages/api/", "a/b/c/d/"]) {

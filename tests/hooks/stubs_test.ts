@@ -257,7 +257,7 @@ if [ ! -e .mcp-orchestration/config.json ] &&
     { split($1, mode, " "); path = tolower($2) }
     $0 != "" && NF != 2 { found = 1 }
     mode[1] ~ /^:(120000|160000)$/ || mode[2] ~ /^(120000|160000)$/ { found = 1 }
-    path ~ /^"|^\\.mcp-orchestration\\/|mcp\\.json|claude_desktop_config\\.json|settings\\.json|config\\.toml|mcp_config\\.json|agents|opencode\\.json|mcpservers|settings\\.local\\.json|qwen-extension\\.json|gemini-extension\\.json|\\.claude-plugin|devcontainer\\.json|assistants|\\.amazonq|\\.gitattributes/ { found = 1 }
+    path ~ /^"|^\\.mcp-orchestration\\/|mcp\\.json|claude_desktop_config\\.json|settings\\.json|config\\.toml|mcp_config\\.json|agents|opencode\\.json|mcpservers|settings\\.local\\.json|qwen-extension\\.json|gemini-extension\\.json|\\.claude-plugin|devcontainer\\.json|assistants|\\.amazonq|kilo\\.json|crush\\.json|\\.gitattributes/ { found = 1 }
     END { exit found }'; then
   exit 0
 fi

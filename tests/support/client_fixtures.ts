@@ -472,6 +472,104 @@ mcpServers:
 }
 `,
   },
+  {
+    // Kilo Code's extension, project scope (kilo.ai, "Using MCP in Kilo Code").
+    path: ".kilocode/mcp.json",
+    text: `{
+  "mcpServers": {
+    "local-server": {
+      "command": "node",
+      "args": ["./tools/server.js"],
+      "env": { "API_KEY": "your_api_key" },
+      "alwaysAllow": ["tool1", "tool2"],
+      "disabled": false
+    },
+    "remote-server": {
+      "type": "streamable-http",
+      "url": "https://your-server.com/mcp",
+      "headers": { "Authorization": "Bearer token" }
+    }
+  }
+}
+`,
+    files: { "tools/server.js": "console.log('mcp');\n" },
+  },
+  {
+    // Kilo's own config (opencode's shape): `mcp`, command as a list.
+    path: "kilo.json",
+    text: `{
+  "mcp": {
+    "my-server": {
+      "type": "local",
+      "command": ["npx", "-y", "my-mcp-command"],
+      "enabled": true
+    }
+  }
+}
+`,
+  },
+  {
+    path: ".kilo/kilo.jsonc",
+    text: `{
+  // Servers the whole team uses
+  "mcp": {
+    "my-local-server": {
+      "type": "local",
+      "command": ["npx", "-y", "my-mcp-command"],
+      "environment": { "API_KEY": "your_api_key" },
+      "enabled": true,
+      "timeout": 10000,
+    },
+    "my-remote-server": {
+      "type": "remote",
+      "url": "https://your-server-url.com/mcp",
+      "headers": { "Authorization": "Bearer your-token" },
+      "enabled": true,
+    },
+  },
+}
+`,
+  },
+  {
+    // Charm Crush (its MCP page, mintlify.com/charmbracelet/crush).
+    path: ".crush.json",
+    text: `{
+  "$schema": "https://charm.land/crush.json",
+  "mcp": {
+    "filesystem": {
+      "type": "stdio",
+      "command": "node",
+      "args": ["/path/to/mcp-server.js"],
+      "timeout": 120,
+      "disabled": false,
+      "disabled_tools": ["some-tool-name"],
+      "env": { "NODE_ENV": "production" }
+    },
+    "github": {
+      "type": "http",
+      "url": "https://api.githubcopilot.com/mcp/",
+      "timeout": 120,
+      "headers": { "Authorization": "Bearer $GH_PAT" }
+    }
+  }
+}
+`,
+  },
+  {
+    path: "crush.json",
+    text: `{
+  "$schema": "https://charm.land/crush.json",
+  "lsp": { "go": { "command": "gopls" } },
+  "mcp": {
+    "streaming-service": {
+      "type": "sse",
+      "url": "https://example.com/mcp/sse",
+      "headers": { "API-Key": "$API_KEY" }
+    }
+  }
+}
+`,
+  },
 ];
 
 /** Visual Studio's `.mcp.json`: the same name as Claude Code's, table `servers`. */
@@ -562,6 +660,23 @@ models:
     path: ".amazonq/agents/reader.json",
     text:
       `{ "name": "reader", "tools": ["fs_read"], "allowedTools": ["fs_read"] }
+`,
+  },
+  {
+    path: ".kilo/kilo.jsonc",
+    text: `{
+  // No servers here
+  "model": "anthropic/claude-sonnet-4-5",
+}
+`,
+  },
+  {
+    path: "crush.json",
+    text: `{
+  "$schema": "https://charm.land/crush.json",
+  "options": { "context_paths": ["AGENTS.md"] },
+  "lsp": { "go": { "command": "gopls" } }
+}
 `,
   },
 ];
