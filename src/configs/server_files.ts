@@ -603,3 +603,68 @@ function normalise(segments: readonly string[]): string[] | undefined {
   }
   return out;
 }
+
+/** A command a server starts by bare name, and the folder it starts in. */
+export interface BareCommand {
+  /** The name as written (`npx`), without a `.exe`. */
+  name: string;
+  /** The server's folder, repository-relative ("" for the root). */
+  folder: string;
+  /** The server that starts it, for messages. */
+  server: string;
+}
+
+/**
+ * The commands a config's servers start by bare name (`npx`, `node`, and
+ * the command `cmd /c` starts), each with the server's folder: Windows
+ * looks such a name up in that folder before `PATH` (docs/FORMAT.md,
+ * "Server files").
+ *
+ * @param configPath The config's repository-relative path.
+ * @param root The parsed config's top-level object.
+ * @param kind The config's kind (its pattern gives the project folder).
+ * @returns One entry per server and name; servers that start outside the
+ * repository, or in a folder this tool cannot resolve, are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bareCommands } from "./server_files.ts";
+ * const kind = { client: "Claude Code", pattern: ".mcp.json", format: "json", serversKey: "mcpServers" } as const;
+ * const root = { mcpServers: { a: { command: "cmd", args: ["/c", "npx", "-y", "pkg"] } } };
+ * assert.deepEqual(bareCommands(".mcp.json", root, kind).map((c) => c.name), ["cmd", "npx"]);
+ * ```
+ */
+export function bareCommands(
+  configPath: string,
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): BareCommand[] {
+  const project = projectFolder(configPath, kind);
+  const found: BareCommand[] = [];
+  for (const [server, entry] of serverEntries(root, kind)) {
+    const run = commandOf(entry);
+    if (!run) continue;
+    let cwd: string[] | undefined;
+    try {
+      cwd = resolveCwd(configPath, server, project, entry);
+    } catch {
+      continue; // sign refuses such a server: nothing of it was signed.
+    }
+    if (cwd === undefined) continue;
+    const names = [run[0]!];
+    // `cmd /c npx …`: cmd.exe looks `npx` up the same way.
+    if (/^cmd(\.exe)?$/i.test(run[0]!) && /^\/[ck]$/i.test(run[1] ?? "")) {
+      if (run[2]) names.push(run[2]);
+    }
+    for (const name of names) {
+      if (/[\\/:]/.test(name) || name.startsWith("$")) continue;
+      found.push({
+        name: name.replace(/\.exe$/i, ""),
+        folder: cwd.join("/"),
+        server,
+      });
+    }
+  }
+  return found;
+}

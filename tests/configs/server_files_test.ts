@@ -287,3 +287,22 @@ for (const [name, entry, expected] of SCANNED) {
     assert.deepEqual(scanned(entry), expected);
   });
 }
+
+Deno.test("bareCommands: the command, and cmd /c's, with the server's folder", () => {
+  const kind = kindOf("app/.cursor/mcp.json");
+  assert.deepEqual(
+    bareCommands("app/.cursor/mcp.json", {
+      mcpServers: {
+        a: { command: "cmd", args: ["/c", "npx", "-y", "pkg"] },
+        b: { command: "node.exe", args: ["x.js"], cwd: "tools" },
+        c: { command: "./run.sh" },
+        d: { command: "uvx", args: ["x"], cwd: "/opt" },
+      },
+    }, kind),
+    [
+      { name: "cmd", folder: "app", server: "a" },
+      { name: "npx", folder: "app", server: "a" },
+      { name: "node", folder: "app/tools", server: "b" },
+    ],
+  );
+});
