@@ -5,7 +5,7 @@
  * A pure function of the parsed config; the rule is deliberately
  * conservative and documented there:
  *
- * - the command itself, when it contains a `/` and is not absolute (a bare
+ * - the command itself, when it contains a `/` (or `\\`) and is not absolute (a bare
  *   name is looked up on `PATH`, not in the repository);
  * - the script of a known interpreter: the first word after its options for
  *   `node`, `nodejs`, `bun`, `tsx`, `ts-node`, `python`, `python3[.N]`,
@@ -14,7 +14,10 @@
  *   the Node family also a module preloaded from a local path (`-r ./x.js`);
  * - `npx`/`uvx` (and `uv run`) with a local path (`./x`, `../x`), and what
  *   `npx`/`uv run` start in turn; `uv run --directory DIR`, `uvx --from DIR`
- *   name a folder, which signing expands to its files.
+ *   name a folder, which signing expands to its files;
+ * - failing closed, given the repository's paths: any word of the command
+ *   line, `--opt=value` value or `env` value word that names an existing
+ *   repository file or folder (not the server's own folder or one above).
  *
  * Paths resolve against the config's project folder (the folder that holds
  * `.cursor/` for `.cursor/mcp.json`; the repository root for a repository
@@ -47,7 +50,17 @@ interface Interpreter {
 }
 
 const NODE: Interpreter = {
-  valued: ["-r", "--require", "--import", "--loader", "-C", "--conditions"],
+  valued: [
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "--env-file",
+    "-C",
+    "--conditions",
+    "--tsconfig",
+  ],
   inline: ["-e", "--eval", "-p", "--print", "-i", "--interactive"],
 };
 const PYTHON: Interpreter = {
@@ -63,7 +76,8 @@ const SCRIPTING: Interpreter = {
   inline: ["-e", "-E"],
 };
 const DENO_RUN: Interpreter = {
-  valued: ["-c", "--config", "--import-map", "--lock", "--env-file", "-L"],
+  // `--env-file` and `--lock` take a value only after `=`.
+  valued: ["-c", "--config", "--import-map", "-L"],
   inline: ["--eval", "-"],
 };
 
@@ -75,6 +89,7 @@ const INTERPRETERS: ReadonlyMap<string, Interpreter> = new Map([
   ["ts-node", NODE],
   ["python", PYTHON],
   ["python3", PYTHON],
+  ["py", PYTHON],
   ["bash", SHELL],
   ["sh", SHELL],
   ["zsh", SHELL],
@@ -93,6 +108,8 @@ const UV_VALUED = [
   "--extra",
   "--group",
   "--env-file",
+  "--with-requirements",
+  "--directory",
   "--index",
   "--index-url",
   "--default-index",
@@ -110,6 +127,10 @@ const MAX_SERVERS = 256;
  * @param configPath The config's repository-relative path.
  * @param root The parsed config's top-level object.
  * @param kind The config's kind (its pattern gives the project folder).
+ * @param options `paths`: the repository's paths (Git's listing); with it,
+ * every word of a command line, `--opt=value` value and word of an `env`
+ * value that names an existing repository file or folder is a server file
+ * too, so that a command line the rule misreads still fails closed.
  * @returns Distinct paths, sorted; folders marked.
  * @throws {ToolError} `BAD_PATH` when a server's file resolves outside the
  * repository, or through a `cwd` that cannot be resolved.
@@ -127,8 +148,10 @@ export function serverFiles(
   configPath: string,
   root: Record<string, unknown>,
   kind: ConfigKind,
+  options: { paths?: Iterable<string> } = {},
 ): ServerFile[] {
   const project = projectFolder(configPath, kind);
+  const existing = options.paths && existingPaths(options.paths);
   const found = new Map<string, ServerFile>();
   for (const [name, entry] of serverEntries(root, kind)) {
     const run = commandOf(entry)?.map((word) =>
@@ -139,7 +162,18 @@ export function serverFiles(
     if (!run) continue;
     const cwd = resolveCwd(configPath, name, project, entry);
     if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
-    for (const word of launched(run, 0)) {
+    const words = launched(run, 0);
+    if (existing) {
+      for (const word of mentioned(run, entry.env)) {
+        const path = resolveQuietly(configPath, cwd, word);
+        // The server's own folder, or one above it, is where it runs, not
+        // what it runs (`npx -y @x/server-filesystem .`).
+        const own = path === "." || `${cwd.join("/")}/`.startsWith(`${path}/`);
+        const kind = path === undefined || own ? undefined : existing.get(path);
+        if (kind) words.push({ path: word, folder: kind === "folder" });
+      }
+    }
+    for (const word of words) {
       const path = resolve(configPath, name, cwd, word.path);
       if (path === undefined) continue;
       const known = found.get(path);
@@ -153,6 +187,44 @@ export function serverFiles(
   return [...found.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0
   );
+}
+
+// Every file and folder of the repository, by path ("." for the root).
+function existingPaths(
+  paths: Iterable<string>,
+): Map<string, "file" | "folder"> {
+  const existing = new Map<string, "file" | "folder">([[".", "folder"]]);
+  for (const path of paths) {
+    existing.set(path, "file");
+    for (
+      let at = path.lastIndexOf("/");
+      at > 0;
+      at = path.lastIndexOf("/", at - 1)
+    ) {
+      const folder = path.slice(0, at);
+      if (existing.get(folder) === "folder") break;
+      existing.set(folder, "folder");
+    }
+  }
+  return existing;
+}
+
+// What a server's command line and environment mention that could be a
+// path: each word, each `--opt=value` value, and each word of an `env`
+// value split on whitespace and `=` (`NODE_OPTIONS`, `BASH_ENV`).
+function mentioned(run: readonly string[], env: unknown): string[] {
+  const words: string[] = [];
+  for (const word of run) {
+    words.push(word);
+    const eq = word.indexOf("=");
+    if (word.startsWith("-") && eq > 0) words.push(word.slice(eq + 1));
+  }
+  if (isTable(env)) {
+    for (const value of Object.values(env)) {
+      if (typeof value === "string") words.push(...value.split(/[\s=]+/));
+    }
+  }
+  return words.filter((word) => word !== "" && !word.startsWith("-"));
 }
 
 // The folder a client starts servers in: the config's path without the
@@ -270,9 +342,12 @@ interface Launched {
 // known interpreter's or launcher's script.
 function launched(words: readonly string[], depth: number): Launched[] {
   const [command = "", ...args] = words;
-  const name = command.slice(command.lastIndexOf("/") + 1);
+  // Windows reads a backslash as a separator (`.\\scripts\\server.cmd`).
+  const slashed = command.replaceAll("\\", "/");
+  const name = slashed.slice(slashed.lastIndexOf("/") + 1)
+    .replace(/\.exe$/i, "");
   const found: Launched[] = [];
-  if (command.includes("/")) found.push({ path: command, folder: false });
+  if (slashed.includes("/")) found.push({ path: slashed, folder: false });
   if (depth >= MAX_LAUNCH_DEPTH) return found;
   // `bun x PKG` and `bunx PKG` run a package, like npx; `bun run X` runs X.
   if (name === "bunx" || (name === "bun" && args[0] === "x")) {
@@ -290,19 +365,67 @@ function launched(words: readonly string[], depth: number): Launched[] {
   if (interpreter) {
     const script = firstOperand(args, interpreter);
     if (script) found.push({ path: script.word, folder: false });
-    if (interpreter === NODE) found.push(...preloads(args, script?.at));
-  } else if (name === "deno" && args[0] === "run") {
-    const script = firstOperand(args.slice(1), DENO_RUN);
-    if (script) found.push({ path: script.word, folder: false });
+    if (interpreter === NODE || interpreter === SCRIPTING) {
+      found.push(...preloads(args, script?.at));
+    }
+  } else if (name === "deno") {
+    // Deno 2 runs a script without `run` (`deno -A ./server.ts`).
+    const rest = args[0] === "run" ? args.slice(1) : args;
+    const script = firstOperand(rest, DENO_RUN);
+    if (script && (args[0] === "run" || !DENO_COMMANDS.has(script.word))) {
+      found.push({ path: script.word, folder: false });
+    }
   } else if (name === "npx") {
     found.push(...viaLauncher(args, NPX_VALUED, depth));
   } else if (name === "uvx") {
     found.push(...uvFolders(args), ...viaLauncher(args, UV_VALUED, depth));
-  } else if (name === "uv" && args[0] === "run") {
-    found.push(...uvRun(args.slice(1), depth));
+  } else if (name === "uv") {
+    // uv's global options may come before `run` (`uv --directory DIR run`).
+    const run = firstOperand(args, { valued: UV_VALUED, inline: [] });
+    if (run?.word === "run") {
+      found.push(
+        ...uvRun([...args.slice(0, run.at), ...args.slice(run.at + 1)], depth),
+      );
+    }
   }
   return found;
 }
+
+// Deno's subcommands: a first operand with one of these names is no script.
+const DENO_COMMANDS = new Set([
+  "add",
+  "bench",
+  "bundle",
+  "cache",
+  "check",
+  "clean",
+  "compile",
+  "completions",
+  "coverage",
+  "deploy",
+  "doc",
+  "eval",
+  "fmt",
+  "info",
+  "init",
+  "install",
+  "jupyter",
+  "lint",
+  "lsp",
+  "outdated",
+  "publish",
+  "remove",
+  "repl",
+  "run",
+  "serve",
+  "task",
+  "test",
+  "types",
+  "uninstall",
+  "update",
+  "upgrade",
+  "x",
+]);
 
 // `uv run [--directory DIR] CMD…`: the folder, and what CMD starts there.
 function uvRun(args: readonly string[], depth: number): Launched[] {
@@ -379,7 +502,13 @@ function isLocalPath(word: string): boolean {
 // Node's preloaded modules given as local paths (`-r ./env.js`,
 // `--import=./hooks.mjs`): they run before the script, so they count too.
 // A package name (`-r dotenv/config`) is nothing from here.
-const PRELOADS = ["-r", "--require", "--import", "--loader"];
+const PRELOADS = [
+  "-r",
+  "--require",
+  "--import",
+  "--loader",
+  "--experimental-loader",
+];
 
 function preloads(args: readonly string[], end = args.length): Launched[] {
   const found: Launched[] = [];
@@ -425,7 +554,7 @@ function resolve(
   cwd: readonly string[],
   word: string,
 ): string | undefined {
-  const text = withWorkspace(word, configPath);
+  const text = withWorkspace(word, configPath).replaceAll("\\", "/");
   if (text === "" || text.startsWith("/") || /^[A-Za-z]:[\\/]/.test(text)) {
     return undefined;
   }
@@ -446,6 +575,20 @@ function resolve(
   return segments.length === 0 ? "." : segments.join("/");
 }
 
+// As resolve, but undefined for a word outside the repository: a word
+// merely mentioned is a server file only when it is a repository path.
+function resolveQuietly(
+  configPath: string,
+  cwd: readonly string[],
+  word: string,
+): string | undefined {
+  try {
+    return resolve(configPath, "", cwd, word);
+  } catch {
+    return undefined;
+  }
+}
+
 // Resolves "." and ".." segments; undefined when ".." climbs above the root.
 function normalise(segments: readonly string[]): string[] | undefined {
   const out: string[] = [];
@@ -459,4 +602,69 @@ function normalise(segments: readonly string[]): string[] | undefined {
     out.push(segment);
   }
   return out;
+}
+
+/** A command a server starts by bare name, and the folder it starts in. */
+export interface BareCommand {
+  /** The name as written (`npx`), without a `.exe`. */
+  name: string;
+  /** The server's folder, repository-relative ("" for the root). */
+  folder: string;
+  /** The server that starts it, for messages. */
+  server: string;
+}
+
+/**
+ * The commands a config's servers start by bare name (`npx`, `node`, and
+ * the command `cmd /c` starts), each with the server's folder: Windows
+ * looks such a name up in that folder before `PATH` (docs/FORMAT.md,
+ * "Server files").
+ *
+ * @param configPath The config's repository-relative path.
+ * @param root The parsed config's top-level object.
+ * @param kind The config's kind (its pattern gives the project folder).
+ * @returns One entry per server and name; servers that start outside the
+ * repository, or in a folder this tool cannot resolve, are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bareCommands } from "./server_files.ts";
+ * const kind = { client: "Claude Code", pattern: ".mcp.json", format: "json", serversKey: "mcpServers" } as const;
+ * const root = { mcpServers: { a: { command: "cmd", args: ["/c", "npx", "-y", "pkg"] } } };
+ * assert.deepEqual(bareCommands(".mcp.json", root, kind).map((c) => c.name), ["cmd", "npx"]);
+ * ```
+ */
+export function bareCommands(
+  configPath: string,
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): BareCommand[] {
+  const project = projectFolder(configPath, kind);
+  const found: BareCommand[] = [];
+  for (const [server, entry] of serverEntries(root, kind)) {
+    const run = commandOf(entry);
+    if (!run) continue;
+    let cwd: string[] | undefined;
+    try {
+      cwd = resolveCwd(configPath, server, project, entry);
+    } catch {
+      continue; // sign refuses such a server: nothing of it was signed.
+    }
+    if (cwd === undefined) continue;
+    const names = [run[0]!];
+    // `cmd /c npx …`: cmd.exe looks `npx` up the same way.
+    if (/^cmd(\.exe)?$/i.test(run[0]!) && /^\/[ck]$/i.test(run[1] ?? "")) {
+      if (run[2]) names.push(run[2]);
+    }
+    for (const name of names) {
+      if (/[\\/:]/.test(name) || name.startsWith("$")) continue;
+      found.push({
+        name: name.replace(/\.exe$/i, ""),
+        folder: cwd.join("/"),
+        server,
+      });
+    }
+  }
+  return found;
 }

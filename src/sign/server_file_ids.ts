@@ -44,9 +44,11 @@ export async function serverFileIds(
   const root = await parseConfig(config.path, config.bytes, {
     format: config.kind.format,
   });
-  const refs = serverFiles(config.path, root, config.kind);
-  if (refs.length === 0) return [];
   const listing = await source.list();
+  const refs = serverFiles(config.path, root, config.kind, {
+    paths: listing.map((entry) => entry.path),
+  });
+  if (refs.length === 0) return [];
   const paths = new Set<string>();
   for (const ref of refs) {
     for (const path of expand(config.path, ref, listing, source.label)) {

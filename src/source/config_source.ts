@@ -79,10 +79,15 @@ export interface ConfigSource {
  * ```
  */
 export function workingTreeSource(repo: Repository): ConfigSource {
+  // Listed once per source (one command's run) for the verifier's checks.
+  let listed: ReturnType<typeof listWorkingTreeFiles> | undefined;
   return {
     label: "working tree",
     // Under core.autocrlf the store's own files are checked out with CRLF.
-    reader: checkedOutStoreReader(workingTreeReader(repo)),
+    reader: {
+      ...checkedOutStoreReader(workingTreeReader(repo)),
+      list: () => listed ??= listWorkingTreeFiles(repo),
+    },
     list: () => listWorkingTreeFiles(repo),
     linkTargets: (paths) => Promise.resolve(readLinks(repo, paths)),
     kinds: () => loadConfigKinds(repo.root),

@@ -20,6 +20,12 @@ export interface StoreReader {
    * @returns Its bytes, or undefined when absent.
    */
   read(path: string, maxBytes: number): Promise<Uint8Array | undefined>;
+  /**
+   * Lists the paths beside the files read, when the reader can: the
+   * verifier then also checks the names around a config's servers (a file
+   * a bare command finds first on Windows, a server file's case twin).
+   */
+  list?(): readonly { path: string }[] | Promise<readonly { path: string }[]>;
 }
 
 /**

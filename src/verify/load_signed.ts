@@ -30,6 +30,12 @@ import {
   statementPath,
 } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
+import {
+  BUILTIN_CONFIG_KINDS,
+  findConfigKind,
+} from "../configs/config_kinds.ts";
+import { bareCommands } from "../configs/server_files.ts";
+import { parseConfig } from "../configs/validate_config.ts";
 
 /**
  * Loads a statement without parsing its signature (for chaining and display,
@@ -145,6 +151,7 @@ export async function loadSignedConfig(
     signed,
     artifact: await readArtifact(context.reader, signed.statement.artifact),
     files: await readServerFiles(context.reader, signed.statement.files ?? []),
+    ...await serverSurroundings(context.reader, path, bytes),
     trust: context.trust,
     repository: "repository" in context
       ? context.repository
@@ -256,4 +263,23 @@ async function readServerFiles(
     }
   }
   return found;
+}
+
+// The repository's paths and the commands the servers start by bare name,
+// for the checks on names around them; nothing when the reader cannot list
+// (a config that does not parse starts nothing the verifier can tell).
+async function serverSurroundings(
+  reader: StoreReader,
+  path: string,
+  bytes: Uint8Array,
+): Promise<Pick<SignedConfig, "paths" | "bareCommands">> {
+  if (!reader.list) return {};
+  const paths = (await reader.list()).map((entry) => entry.path);
+  const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS);
+  if (!kind) return { paths };
+  const root = await parseConfig(path, bytes, { format: kind.format })
+    .catch(() => undefined);
+  return root ? { paths, bareCommands: bareCommands(path, root, kind) } : {
+    paths,
+  };
 }

@@ -118,5 +118,6 @@ function substituting(
       const bytes = stored.get(path);
       return bytes ? Promise.resolve(bytes) : reader.read(path, maxBytes);
     },
+    ...(reader.list ? { list: () => reader.list!() } : {}),
   };
 }

@@ -57,6 +57,17 @@ export interface SignedConfig {
   artifact: StoredArtifact;
   /** Each file the statement names (`statement.files`), by path. */
   files?: ReadonlyMap<string, StoredServerFile>;
+  /**
+   * The repository's paths where the config is, when the reader lists
+   * them; undefined skips the checks on names around the servers.
+   */
+  paths?: readonly string[];
+  /**
+   * The commands its servers start by bare name (`npx`), each with the
+   * server's folder ("" for the root), as `bareCommands` in
+   * `src/configs/server_files.ts` finds them.
+   */
+  bareCommands?: readonly { name: string; folder: string }[];
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
   /** The repository id the statement must name (undefined: none). */

@@ -12,6 +12,7 @@ import { type LoadContext, loadSignedConfig } from "./load_signed.ts";
 import { formatTime } from "../store/statement.ts";
 import { isVerifyFailure } from "./errors.ts";
 import { verifySignedConfig } from "./verifier.ts";
+import { verifyServerNames } from "./verify_server_names.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 
 /** What every config's verification shares. */
@@ -50,6 +51,7 @@ export async function verifyConfig(
       sequence: statement.sequence,
     });
     result.principals = await verifySignedConfig(config);
+    verifyServerNames(config);
     result.ok = true;
     result.reason = `signed by ${statement.signer} (${
       result.principals.join(", ")

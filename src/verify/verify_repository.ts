@@ -106,6 +106,9 @@ export interface VerifySourceOptions {
 // for every config of every commit. A forgotten result is computed again.
 const MEMO_KEYS = 4096;
 const MEMO_RESULTS_PER_KEY = 8;
+// Stands in a result's reads for "the snapshot's list of paths": no path
+// holds a NUL.
+const LISTING = "\0listing";
 
 /**
  * Remembers verification results of configs read from snapshots, each with
@@ -120,6 +123,17 @@ export class VerifyMemo {
     { reads: [string, string | undefined][]; result: VerifyResult }[]
   >();
   readonly #trustIds = new WeakMap<AllowedSigners, number>();
+  readonly #listings = new WeakMap<Snapshot, string>();
+
+  // The snapshot's paths as one string, computed once per snapshot.
+  #listing(snapshot: Snapshot): string {
+    let listing = this.#listings.get(snapshot);
+    if (listing === undefined) {
+      listing = [...snapshot.entries.keys()].sort().join("\0");
+      this.#listings.set(snapshot, listing);
+    }
+    return listing;
+  }
   #nextTrustId = 1;
 
   /**
@@ -162,7 +176,11 @@ export class VerifyMemo {
    */
   lookup(key: string, snapshot: Snapshot): VerifyResult | undefined {
     return this.#results.get(key)?.find(({ reads }) =>
-      reads.every(([path, oid]) => snapshot.entries.get(path)?.oid === oid)
+      reads.every(([path, oid]) =>
+        (path === LISTING
+          ? this.#listing(snapshot)
+          : snapshot.entries.get(path)?.oid) === oid
+      )
     )?.result;
   }
 
@@ -181,12 +199,20 @@ export class VerifyMemo {
     verify: (reader: StoreReader) => Promise<VerifyResult>,
   ): Promise<VerifyResult> {
     const reads: [string, string | undefined][] = [];
+    let listed = false;
     const result = await verify({
       read: (path, maxBytes) => {
         reads.push([path, snapshot.entries.get(path)?.oid]);
         return snapshot.read(path, maxBytes);
       },
+      list: () => {
+        listed = true;
+        return snapshot.list();
+      },
     });
+    // A result that saw the listing (names around the servers) holds only
+    // for snapshots with the same paths.
+    if (listed) reads.push([LISTING, this.#listing(snapshot)]);
     const known = this.#results.get(key) ?? [];
     known.push({ reads, result });
     if (known.length > MEMO_RESULTS_PER_KEY) known.shift();

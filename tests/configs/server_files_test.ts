@@ -12,7 +12,7 @@ import {
   type ConfigKind,
   findConfigKind,
 } from "../../src/configs/config_kinds.ts";
-import { serverFiles } from "../../src/configs/server_files.ts";
+import { bareCommands, serverFiles } from "../../src/configs/server_files.ts";
 import { assertToolError } from "../support/errors.ts";
 
 function kindOf(path: string): ConfigKind {
@@ -227,5 +227,82 @@ Deno.test("serverFiles: an extension's ${extensionPath} is its manifest's folder
   assertToolError(
     () => filesOf({ command: "node", args: ["s.js"], cwd: "${extensionPath}" }),
     "BAD_PATH",
+  );
+});
+
+// --- Failing closed: what the command line and env name that exists --------
+
+const REPOSITORY = [
+  "loader.mjs",
+  "server.js",
+  "scripts/preload.js",
+  "scripts/env.sh",
+  "scripts/server.cmd",
+  "tools/mcp/index.js",
+  "tools/mcp/package.json",
+  "data/a.txt",
+];
+
+function scanned(entry: unknown, configPath = ".mcp.json"): string[] {
+  const kind = kindOf(configPath);
+  return serverFiles(configPath, { [kind.serversKey]: { s: entry } }, kind, {
+    paths: REPOSITORY,
+  }).map((file) => `${file.path}${file.folder ? "/" : ""}`);
+}
+
+const SCANNED: [string, unknown, string[]][] = [
+  ["an unknown valued option", {
+    command: "node",
+    args: ["--unknown-flag", "./loader.mjs", "./server.js"],
+  }, ["loader.mjs", "server.js"]],
+  ["an --opt=value", { command: "x", args: ["--require=./server.js"] }, [
+    "server.js",
+  ]],
+  ["env values split on whitespace and =", {
+    command: "node",
+    args: ["./server.js"],
+    env: {
+      NODE_OPTIONS: "--require ./scripts/preload.js",
+      B: "X=scripts/env.sh",
+    },
+  }, ["scripts/env.sh", "scripts/preload.js", "server.js"]],
+  ["backslashes", { command: ".\\scripts\\server.cmd" }, [
+    "scripts/server.cmd",
+  ]],
+  ["a folder", { command: "npx", args: ["-y", "-p", "./tools/mcp", "bin"] }, [
+    "tools/mcp/",
+  ]],
+  ["not the server's own folder", {
+    command: "npx",
+    args: ["-y", "@x/server-filesystem", ".", "./data"],
+  }, ["data/"]],
+  ["words that name nothing, or leave the repository", {
+    command: "tool",
+    args: ["missing.js", "../../etc/passwd", "https://x.example"],
+  }, []],
+];
+
+for (const [name, entry, expected] of SCANNED) {
+  Deno.test(`serverFiles with paths: ${name}`, () => {
+    assert.deepEqual(scanned(entry), expected);
+  });
+}
+
+Deno.test("bareCommands: the command, and cmd /c's, with the server's folder", () => {
+  const kind = kindOf("app/.cursor/mcp.json");
+  assert.deepEqual(
+    bareCommands("app/.cursor/mcp.json", {
+      mcpServers: {
+        a: { command: "cmd", args: ["/c", "npx", "-y", "pkg"] },
+        b: { command: "node.exe", args: ["x.js"], cwd: "tools" },
+        c: { command: "./run.sh" },
+        d: { command: "uvx", args: ["x"], cwd: "/opt" },
+      },
+    }, kind),
+    [
+      { name: "cmd", folder: "app", server: "a" },
+      { name: "npx", folder: "app", server: "a" },
+      { name: "node", folder: "app/tools", server: "b" },
+    ],
   );
 });

@@ -1,0 +1,79 @@
+/**
+ * Names around a signed config's servers, checked against the listing of
+ * where the config is (docs/FORMAT.md, "Server files"): a path equal to a
+ * signed server file's up to case (a checkout that ignores case writes both
+ * to one file), and a program in a server's folder named like the command
+ * it starts by bare name (Windows looks there before `PATH`). Kept apart
+ * from the pure verifier, which imports nothing of `src/configs/`.
+ *
+ * @module
+ */
+
+import { canonicalName } from "../configs/path_names.ts";
+import { VerificationError } from "./errors.ts";
+import type { SignedConfig } from "./signed_config.ts";
+
+/**
+ * Fails a config when a name around its servers would make a macOS or
+ * Windows checkout start something else than what was signed.
+ *
+ * @param config The loaded config; without `paths` nothing is checked.
+ * @throws {VerificationError} `TAMPERED`, naming the file.
+ *
+ * @example
+ * ```ts ignore
+ * verifyServerNames(await loadSignedConfig(context, path, bytes));
+ * ```
+ */
+export function verifyServerNames(config: SignedConfig): void {
+  if (!config.paths) return;
+  const signed = new Map(
+    (config.signed.statement.files ?? []).map((file) => [
+      canonicalPath(file.path),
+      file.path,
+    ]),
+  );
+  const byFolder = new Map<string, Set<string>>();
+  for (const command of config.bareCommands ?? []) {
+    const folder = canonicalPath(command.folder);
+    const names = byFolder.get(folder) ?? new Set();
+    const name = canonicalName(command.name);
+    for (const ext of WINDOWS_PROGRAM_EXTENSIONS) names.add(name + ext);
+    byFolder.set(folder, names);
+  }
+  for (const path of config.paths) {
+    const canonical = canonicalPath(path);
+    const twin = signed.get(canonical);
+    if (twin !== undefined && twin !== path) {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${path}" differs from "${twin}", which its servers run, only in case; ` +
+          `a checkout that ignores case may start it instead: remove or rename it`,
+      );
+    }
+    const at = canonical.lastIndexOf("/");
+    const folder = at < 0 ? "" : canonical.slice(0, at);
+    if (byFolder.get(folder)?.has(canonical.slice(at + 1))) {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${path}" is named like a command its servers start by bare name; ` +
+          `Windows starts it from the server's folder instead of the one on PATH: remove or rename it`,
+      );
+    }
+  }
+}
+
+// What Windows tries for a bare name: itself, then PATHEXT's usual
+// extensions (and PowerShell's scripts).
+const WINDOWS_PROGRAM_EXTENSIONS = [
+  "",
+  ".exe",
+  ".cmd",
+  ".bat",
+  ".com",
+  ".ps1",
+];
+
+function canonicalPath(path: string): string {
+  return path === "" ? "" : path.split("/").map(canonicalName).join("/");
+}

@@ -1,0 +1,65 @@
+/**
+ * The checks on names around a signed config's servers
+ * (src/verify/verify_server_names.ts, docs/FORMAT.md "Server files"): a
+ * case twin of a signed server file, and a program shadowing a bare
+ * command in the server's folder.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { verifyServerNames } from "../../src/verify/verify_server_names.ts";
+import type { SignedConfig } from "../../src/verify/signed_config.ts";
+
+// Only the fields the check reads; the rest of a SignedConfig is the
+// verifier's.
+function config(
+  paths: string[] | undefined,
+  files: string[],
+  bareCommands: { name: string; folder: string }[] = [],
+): SignedConfig {
+  return {
+    paths,
+    bareCommands,
+    signed: {
+      statement: { files: files.map((path) => ({ path, sha256: "0" })) },
+    },
+  } as unknown as SignedConfig;
+}
+
+const TAMPERED = { code: "TAMPERED" };
+
+Deno.test("verifyServerNames: a signed file alone passes", () => {
+  verifyServerNames(config(["dist/Server.js", "x"], ["dist/Server.js"]));
+});
+
+Deno.test("verifyServerNames: a case twin of a signed file fails", () => {
+  for (const twin of ["dist/server.js", "DIST/Server.js", "dist/Server.js."]) {
+    assert.throws(
+      () =>
+        verifyServerNames(
+          config(["dist/Server.js", twin], ["dist/Server.js"]),
+        ),
+      TAMPERED,
+      twin,
+    );
+  }
+});
+
+Deno.test("verifyServerNames: a program named like a bare command in the server's folder fails", () => {
+  const npx = [{ name: "npx", folder: "app" }];
+  for (const path of ["app/npx", "app/NPX.CMD", "app/npx.ps1", "app/Npx.Exe"]) {
+    assert.throws(
+      () => verifyServerNames(config([path], [], npx)),
+      TAMPERED,
+      path,
+    );
+  }
+  for (const path of ["npx.cmd", "app/sub/npx.cmd", "app/npx.js", "app/npxx"]) {
+    verifyServerNames(config([path], [], npx));
+  }
+});
+
+Deno.test("verifyServerNames: nothing is checked without a listing", () => {
+  verifyServerNames(config(undefined, ["a"], [{ name: "a", folder: "" }]));
+});
