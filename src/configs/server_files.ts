@@ -170,7 +170,13 @@ export function serverFiles(
         // what it runs (`npx -y @x/server-filesystem .`).
         const own = path === "." || `${cwd.join("/")}/`.startsWith(`${path}/`);
         const kind = path === undefined || own ? undefined : existing.get(path);
-        if (kind) words.push({ path: word, folder: kind === "folder" });
+        // A bare word that happens to name a folder (a command "a" beside a
+        // folder a/) is a name, not a path: folders count only when the
+        // word is written as a path (`./tools/mcp`, `srv/`).
+        const pathShaped = /[/\\]/.test(word) || word.startsWith(".");
+        if (kind === "file" || (kind === "folder" && pathShaped)) {
+          words.push({ path: word, folder: kind === "folder" });
+        }
       }
     }
     for (const word of words) {

@@ -306,3 +306,22 @@ Deno.test("bareCommands: the command, and cmd /c's, with the server's folder", (
     ],
   );
 });
+
+Deno.test("serverFiles: a bare word that names a folder is no server file; one written as a path is", () => {
+  const kind = kindOf(".mcp.json");
+  const paths = ["a/.mcp.json", "tools/mcp/index.js", "server.py"];
+  const of = (entry: unknown) =>
+    serverFiles(".mcp.json", { mcpServers: { s: entry } }, kind, { paths })
+      .map((file) => `${file.path}${file.folder ? "/" : ""}`);
+  assert.deepEqual(of({ command: "a" }), []);
+  assert.deepEqual(of({ command: "srv", args: ["a"] }), []);
+  assert.deepEqual(
+    of({ command: "npx", args: ["-y", "-p", "./tools/mcp", "x"] }),
+    [
+      "tools/mcp/",
+    ],
+  );
+  assert.deepEqual(of({ command: "py", args: ["-3", "server.py"] }), [
+    "server.py",
+  ]);
+});
