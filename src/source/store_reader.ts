@@ -26,6 +26,14 @@ export interface StoreReader {
    * a bare command finds first on Windows, a server file's case twin).
    */
   list?(): readonly { path: string }[] | Promise<readonly { path: string }[]>;
+  /**
+   * Lists only the paths whose canonical folder (each segment as
+   * `canonicalName` gives it) is one of `folders`, when the reader can: what
+   * those checks can object to. A reader that remembers results (history
+   * verification) then ties a result only to those paths, not to every
+   * path of the snapshot.
+   */
+  listIn?(folders: ReadonlySet<string>): Promise<readonly string[]>;
 }
 
 /**

@@ -36,6 +36,7 @@ import {
 } from "../configs/config_kinds.ts";
 import { bareCommands } from "../configs/server_files.ts";
 import { parseConfig } from "../configs/validate_config.ts";
+import { canonicalFolder, canonicalPath } from "./verify_server_names.ts";
 
 /**
  * Loads a statement without parsing its signature (for chaining and display,
@@ -151,7 +152,12 @@ export async function loadSignedConfig(
     signed,
     artifact: await readArtifact(context.reader, signed.statement.artifact),
     files: await readServerFiles(context.reader, signed.statement.files ?? []),
-    ...await serverSurroundings(context.reader, path, bytes),
+    ...await serverSurroundings(
+      context.reader,
+      path,
+      bytes,
+      signed.statement.files ?? [],
+    ),
     trust: context.trust,
     repository: "repository" in context
       ? context.repository
@@ -265,21 +271,33 @@ async function readServerFiles(
   return found;
 }
 
-// The repository's paths and the commands the servers start by bare name,
-// for the checks on names around them; nothing when the reader cannot list
-// (a config that does not parse starts nothing the verifier can tell).
+// The paths in the folders of the server files and of the commands the
+// servers start by bare name, and those commands, for the checks on names
+// around them (verify_server_names.ts looks at nothing else); nothing when
+// the reader cannot list (a config that does not parse starts nothing the
+// verifier can tell).
 async function serverSurroundings(
   reader: StoreReader,
   path: string,
   bytes: Uint8Array,
+  files: readonly { path: string }[],
 ): Promise<Pick<SignedConfig, "paths" | "bareCommands">> {
-  if (!reader.list) return {};
-  const paths = (await reader.list()).map((entry) => entry.path);
+  if (!reader.list && !reader.listIn) return {};
   const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS);
-  if (!kind) return { paths };
-  const root = await parseConfig(path, bytes, { format: kind.format })
-    .catch(() => undefined);
-  return root ? { paths, bareCommands: bareCommands(path, root, kind) } : {
-    paths,
-  };
+  const root = kind
+    ? await parseConfig(path, bytes, { format: kind.format })
+      .catch(() => undefined)
+    : undefined;
+  const commands = kind && root ? bareCommands(path, root, kind) : undefined;
+  const folders = new Set([
+    ...files.map((file) => canonicalFolder(file.path)),
+    ...(commands ?? []).map((command) => canonicalPath(command.folder)),
+  ]);
+  const paths = folders.size === 0
+    ? []
+    : reader.listIn
+    ? await reader.listIn(folders)
+    : (await reader.list!()).map((entry) => entry.path)
+      .filter((entry) => folders.has(canonicalFolder(entry)));
+  return commands ? { paths, bareCommands: commands } : { paths };
 }

@@ -58,8 +58,9 @@ export interface SignedConfig {
   /** Each file the statement names (`statement.files`), by path. */
   files?: ReadonlyMap<string, StoredServerFile>;
   /**
-   * The repository's paths where the config is, when the reader lists
-   * them; undefined skips the checks on names around the servers.
+   * The repository's paths in the canonical folders of the server files
+   * and of the bare commands, when the reader lists them; undefined skips
+   * the checks on names around the servers.
    */
   paths?: readonly string[];
   /**

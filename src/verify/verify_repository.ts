@@ -35,6 +35,7 @@ import { checkContinueTemplates } from "./verify_continue_templates.ts";
 import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 import { reverifyAsStored } from "./verify_line_endings.ts";
 import { serverFilesAsStored } from "./server_files_as_stored.ts";
+import { canonicalFolder } from "./verify_server_names.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -106,9 +107,9 @@ export interface VerifySourceOptions {
 // for every config of every commit. A forgotten result is computed again.
 const MEMO_KEYS = 4096;
 const MEMO_RESULTS_PER_KEY = 8;
-// Stands in a result's reads for "the snapshot's list of paths": no path
-// holds a NUL.
-const LISTING = "\0listing";
+// Starts a result's read of "the snapshot's paths in these canonical
+// folders" (the folders follow, as JSON): no path holds a NUL.
+const LISTING = "\0listing:";
 
 /**
  * Remembers verification results of configs read from snapshots, each with
@@ -123,16 +124,25 @@ export class VerifyMemo {
     { reads: [string, string | undefined][]; result: VerifyResult }[]
   >();
   readonly #trustIds = new WeakMap<AllowedSigners, number>();
-  readonly #listings = new WeakMap<Snapshot, string>();
+  readonly #folders = new WeakMap<Snapshot, Map<string, string[]>>();
 
-  // The snapshot's paths as one string, computed once per snapshot.
-  #listing(snapshot: Snapshot): string {
-    let listing = this.#listings.get(snapshot);
-    if (listing === undefined) {
-      listing = [...snapshot.entries.keys()].sort().join("\0");
-      this.#listings.set(snapshot, listing);
+  // The snapshot's paths in the given canonical folders, sorted; the
+  // snapshot's index (canonical folder → paths) is built once per snapshot.
+  #pathsIn(snapshot: Snapshot, folders: Iterable<string>): string[] {
+    let index = this.#folders.get(snapshot);
+    if (!index) {
+      index = new Map();
+      for (const path of snapshot.entries.keys()) {
+        const folder = canonicalFolder(path);
+        const paths = index.get(folder);
+        if (paths) paths.push(path);
+        else index.set(folder, [path]);
+      }
+      this.#folders.set(snapshot, index);
     }
-    return listing;
+    const paths: string[] = [];
+    for (const folder of folders) paths.push(...index.get(folder) ?? []);
+    return paths.sort();
   }
   #nextTrustId = 1;
 
@@ -177,8 +187,11 @@ export class VerifyMemo {
   lookup(key: string, snapshot: Snapshot): VerifyResult | undefined {
     return this.#results.get(key)?.find(({ reads }) =>
       reads.every(([path, oid]) =>
-        (path === LISTING
-          ? this.#listing(snapshot)
+        (path.startsWith(LISTING)
+          ? this.#pathsIn(
+            snapshot,
+            JSON.parse(path.slice(LISTING.length)) as string[],
+          ).join("\0")
           : snapshot.entries.get(path)?.oid) === oid
       )
     )?.result;
@@ -199,20 +212,20 @@ export class VerifyMemo {
     verify: (reader: StoreReader) => Promise<VerifyResult>,
   ): Promise<VerifyResult> {
     const reads: [string, string | undefined][] = [];
-    let listed = false;
     const result = await verify({
       read: (path, maxBytes) => {
         reads.push([path, snapshot.entries.get(path)?.oid]);
         return snapshot.read(path, maxBytes);
       },
-      list: () => {
-        listed = true;
-        return snapshot.list();
+      // A result that saw paths (names around the servers) holds only for
+      // snapshots with the same paths in those folders.
+      listIn: (folders) => {
+        const sorted = [...folders].sort();
+        const paths = this.#pathsIn(snapshot, sorted);
+        reads.push([LISTING + JSON.stringify(sorted), paths.join("\0")]);
+        return Promise.resolve(paths);
       },
     });
-    // A result that saw the listing (names around the servers) holds only
-    // for snapshots with the same paths.
-    if (listed) reads.push([LISTING, this.#listing(snapshot)]);
     const known = this.#results.get(key) ?? [];
     known.push({ reads, result });
     if (known.length > MEMO_RESULTS_PER_KEY) known.shift();

@@ -74,6 +74,41 @@ const WINDOWS_PROGRAM_EXTENSIONS = [
   ".ps1",
 ];
 
-function canonicalPath(path: string): string {
+/**
+ * The folder a path is in, as a checkout that ignores case and Windows'
+ * name rules sees it: the only paths {@linkcode verifyServerNames} can
+ * object to are in the canonical folders of a config's server files and of
+ * its bare commands, so only those need listing.
+ *
+ * @param path A repository-relative path.
+ * @returns Its canonical folder ("" for the root).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canonicalFolder } from "./verify_server_names.ts";
+ * assert.ok(canonicalFolder("top.txt") === "");
+ * ```
+ */
+export function canonicalFolder(path: string): string {
+  const canonical = canonicalPath(path);
+  const at = canonical.lastIndexOf("/");
+  return at < 0 ? "" : canonical.slice(0, at);
+}
+
+/**
+ * A path with each segment canonical (see {@linkcode canonicalFolder}).
+ *
+ * @param path A repository-relative path ("" for the root).
+ * @returns The canonical path.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canonicalPath } from "./verify_server_names.ts";
+ * assert.ok(canonicalPath("") === "");
+ * ```
+ */
+export function canonicalPath(path: string): string {
   return path === "" ? "" : path.split("/").map(canonicalName).join("/");
 }
