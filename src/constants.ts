@@ -29,6 +29,12 @@ export const STORE_DIR = ".mcp-orchestration";
 export const ALLOWED_SIGNERS_PATH = `${STORE_DIR}/allowed_signers`;
 /** Optional repository settings: extra config patterns. */
 export const REPO_CONFIG_PATH = `${STORE_DIR}/config.json`;
+/** Optional team policy: who must sign which paths, and how many. */
+export const POLICY_PATH = `${STORE_DIR}/policy.json`;
+/** Revoked public keys, in the list format `ssh-keygen -Y verify -r` reads. */
+export const REVOKED_KEYS_PATH = `${STORE_DIR}/revoked_keys`;
+/** Co-signatures: `<statement id>/<key hex>.sig`, one per approving key. */
+export const APPROVALS_DIR = `${STORE_DIR}/approvals`;
 /** The index from a config's path to its current statement id. */
 export const INDEX_PATH = `${STORE_DIR}/index`;
 /** Content-addressed config bytes, one file per artifact id. */
