@@ -37,7 +37,11 @@ import { readIndex } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import { type AllowedSigners, findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
-import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";
+import type {
+  ApprovalState,
+  VerifyCode,
+  VerifyResult,
+} from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 import { verifySource } from "../verify/verify_repository.ts";
 import { verifyAsStored } from "../verify/verify_line_endings.ts";
@@ -66,6 +70,11 @@ export interface SignatureStatus {
   signedAt: string | null;
   /** Its signed sequence number, or null. */
   sequence: number | null;
+  /**
+   * Its approvals against the policy's rule (who counted, who may still
+   * approve), or null when there is no policy or it did not get that far.
+   */
+  approval: ApprovalState | null;
 }
 
 /** One config in the working tree. */
@@ -289,6 +298,7 @@ function signatureStatus(
     trusted,
     signedAt: result.signedAt ?? null,
     sequence: result.sequence ?? null,
+    approval: result.approval ?? null,
   };
 }
 
@@ -321,6 +331,7 @@ async function trustListStatus(
       trusted: false,
       signedAt: null,
       sequence: null,
+      approval: null,
     };
   }
   // The list vouches for its own signer here; history checks (verify --rev,

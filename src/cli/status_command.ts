@@ -172,15 +172,27 @@ function configLines(status: RepositoryStatus): string[] {
   ];
   if (status.configs.length === 0) lines.push("No MCP configs found.");
   if (rows.length === 0) return lines;
+  // A column of approvals only where a policy counts them.
+  const approvals = rows.some((row) => row.approval !== null);
   lines.push(
     ...table([
-      ["PATH", "CLIENT", "STATUS", "SIGNER", "TRUSTED", "SIGNED AT", "SEQ"],
+      [
+        "PATH",
+        "CLIENT",
+        "STATUS",
+        "SIGNER",
+        "TRUSTED",
+        ...(approvals ? ["APPROVALS"] : []),
+        "SIGNED AT",
+        "SEQ",
+      ],
       ...rows.map((row) => [
         row.path,
         row.client,
         row.ok ? "ok" : row.code ?? "FAILS",
         row.signer ? signerText(row, true) : "-",
         row.signer ? (row.trusted ? "yes" : "NO") : "-",
+        ...(approvals ? [approvalText(row)] : []),
         row.signedAt ?? "-",
         row.sequence === null ? "-" : String(row.sequence),
       ]),
@@ -194,6 +206,16 @@ function configLines(status: RepositoryStatus): string[] {
     }
   }
   return lines;
+}
+
+// "2/2 alice@…, bob@…": principals counted against the rule's threshold.
+function approvalText(status: SignatureStatus): string {
+  const approval = status.approval;
+  if (!approval) return "-";
+  const names = approval.approvedBy.map((a) => a.principal).join(",");
+  return `${approval.approvedBy.length}/${approval.threshold}${
+    names ? ` ${names}` : ""
+  }`;
 }
 
 /** The index entries whose file is gone. */

@@ -8,7 +8,15 @@
  * @module
  */
 
-import { MAX_CONFIG_BYTES, MAX_SERVER_FILE_BYTES } from "../constants.ts";
+import {
+  APPROVALS_DIR,
+  MAX_CONFIG_BYTES,
+  MAX_METADATA_BYTES,
+  MAX_SERVER_FILE_BYTES,
+  SIGNATURE_SUFFIX,
+} from "../constants.ts";
+import { encodePublicKeyBlob } from "../format/public_key.ts";
+import { isTrustFile, type Policy, requirementFor } from "../trust/policy.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { parseSshSignature } from "../format/sshsig.ts";
@@ -18,6 +26,7 @@ import type {
   CheckedStatement,
   SignedConfig,
   SignedStatement,
+  StoredApproval,
   StoredArtifact,
   StoredServerFile,
 } from "./signed_config.ts";
@@ -106,6 +115,18 @@ export interface LoadContext {
   repository?: string | undefined;
   /** The verification time. */
   now: Date;
+  /**
+   * The repository's policy (undefined: none, and one trusted signature is
+   * enough): each config then carries its rule's requirement and the
+   * approvals of the keys that could count for it.
+   */
+  policy?: Policy | undefined;
+  /**
+   * Set when a trust file's change is judged (against the list and policy
+   * before it): its policy's "trust" rule then applies. Otherwise a trust
+   * file needs one trusted signature, as its changes were judged already.
+   */
+  judgeTrustChange?: boolean;
 }
 
 /**
@@ -158,6 +179,9 @@ export async function loadSignedConfig(
       bytes,
       signed.statement.files ?? [],
     ),
+    ...(context.policy && (context.judgeTrustChange || !isTrustFile(path))
+      ? await approvalsFor(context, path, signed)
+      : {}),
     trust: context.trust,
     repository: "repository" in context
       ? context.repository
@@ -300,4 +324,39 @@ async function serverSurroundings(
     : (await reader.list!()).map((entry) => entry.path)
       .filter((entry) => folders.has(canonicalFolder(entry)));
   return commands ? { paths, bareCommands: commands } : { paths };
+}
+
+// What the policy asks of a path, and the approval files of the keys that
+// could count for it: the keys of the rule's principals (any listed key when
+// the rule takes any principal), the statement's own signer aside. Probed by
+// name, so that nothing but these files is read.
+async function approvalsFor(
+  context: LoadContext,
+  path: string,
+  signed: SignedStatement,
+): Promise<Pick<SignedConfig, "requirement" | "approvals">> {
+  const requirement = requirementFor(context.policy, path);
+  const approvals: StoredApproval[] = [];
+  const probed = new Set<string>();
+  for (const entry of context.trust?.entries ?? []) {
+    if (!entry.key || entry.keyId === signed.statement.signer) continue;
+    if (
+      requirement.eligible !== "any" &&
+      !entry.principals.some((p) =>
+        (requirement.eligible as ReadonlySet<string>).has(p)
+      )
+    ) continue;
+    const keyHex = await sha256Hex(encodePublicKeyBlob(entry.key));
+    if (probed.has(keyHex)) continue;
+    probed.add(keyHex);
+    const where = `${APPROVALS_DIR}/${signed.id}/${keyHex}${SIGNATURE_SUFFIX}`;
+    const bytes = await context.reader.read(where, MAX_METADATA_BYTES);
+    if (!bytes) continue;
+    approvals.push({
+      path: where,
+      keyHex,
+      signatureText: new TextDecoder().decode(bytes).replaceAll("\r\n", "\n"),
+    });
+  }
+  return { requirement, approvals };
 }

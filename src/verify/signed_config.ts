@@ -9,6 +9,7 @@
 import type { SshSignature } from "../format/sshsig.ts";
 import type { Statement } from "../store/statement.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
+import type { Requirement } from "../trust/policy.ts";
 
 /** A statement as loaded from a store: hashed to its name, parsed strictly. */
 export interface CheckedStatement {
@@ -45,6 +46,16 @@ export type StoredServerFile =
   | { status: "missing" }
   | { status: "unreadable"; reason: string };
 
+/** An approval file as stored: its path, the key its name gives, its text. */
+export interface StoredApproval {
+  /** Repository-relative path of the file. */
+  path: string;
+  /** The approving key's SHA-256 in hex, from the file's name. */
+  keyHex: string;
+  /** The armored signature, as read (CRLF turned into LF). */
+  signatureText: string;
+}
+
 /** One config and everything that decides whether it verifies. */
 export interface SignedConfig {
   /** The config's repository-relative path. */
@@ -69,6 +80,16 @@ export interface SignedConfig {
    * `src/configs/server_files.ts` finds them.
    */
   bareCommands?: readonly { name: string; folder: string }[];
+  /**
+   * Co-signatures found for the statement (`approvals/<id>/<key hex>.sig`),
+   * as stored: the verifier checks each.
+   */
+  approvals?: readonly StoredApproval[];
+  /**
+   * What the repository's policy asks of this path; undefined when there is
+   * no policy (one trusted signature is enough).
+   */
+  requirement?: Requirement;
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
   /** The repository id the statement must name (undefined: none). */

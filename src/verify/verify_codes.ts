@@ -17,7 +17,8 @@ export type VerifyCode =
   | "MALFORMED"
   | "ROLLED_BACK"
   | "UNTRUSTED_TRUST_CHANGE"
-  | "UNSAFE_ATTRIBUTES";
+  | "UNSAFE_ATTRIBUTES"
+  | "PENDING_APPROVAL";
 
 /**
  * What each code means, for `--help`, docs and reports.
@@ -46,9 +47,23 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
     "against the version before it (a commit's parents; HEAD for the working tree), the path's signed version went back: a lower sequence, a previous-artifact link that does not match what the path held before, or a removed signature-index line",
   UNTRUSTED_TRUST_CHANGE:
     "allowed_signers or config.json changed without a signature by a key trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
+  PENDING_APPROVAL:
+    "the signatures are valid, but fewer distinct principals signed than the policy's rule for the path asks (approve adds one)",
   UNSAFE_ATTRIBUTES:
     "a .gitattributes rule (ident, filter, eol, crlf, working-tree-encoding) would make Git check out other bytes than the signed ones",
 };
+
+/** How far a signed version is along its policy rule's threshold. */
+export interface ApprovalState {
+  /** Distinct principals the rule asks for. */
+  threshold: number;
+  /** The principals counted, each with the key that counted for it. */
+  approvedBy: { principal: string; keyId: string }[];
+  /** Who may still approve: the rule's principals not counted yet ("any": any trusted principal). */
+  mayApprove: string[] | "any";
+  /** Which rule applies, in words. */
+  rule: string;
+}
 
 /** The outcome of verifying one config. */
 export interface VerifyResult {
@@ -70,6 +85,8 @@ export interface VerifyResult {
   signedAt?: string;
   /** Sequence number of this path's signed version. */
   sequence?: number;
+  /** Approvals against the policy's threshold, when a policy applies. */
+  approval?: ApprovalState;
   /** Something a reviewer should see although it passed (history). */
   note?: string;
 }

@@ -24,8 +24,11 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
 } from "../constants.ts";
+import type { Policy } from "../trust/policy.ts";
+import { readPolicy } from "../trust/policy_reader.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../source/config_source.ts";
 import { GitObjects } from "../source/cat_file.ts";
@@ -81,6 +84,12 @@ export interface Tip {
   history: boolean;
   /** How to name it in a report (a ref), when not the commit's subject. */
   name?: string;
+  /**
+   * A config short of its policy's threshold (PENDING_APPROVAL) does not
+   * fail at this tip (a push of a branch that waits for approval, not of
+   * the remote's default branch); it is reported with a note.
+   */
+  allowPending?: boolean;
 }
 
 /** A commit's state, kept while its children are checked. */
@@ -143,9 +152,10 @@ export async function verifyRevisions(
       for (let next = at; next < at + PREFETCH_COMMITS; next++) ahead(next);
       reports.push(await history.verifyCommit(await commits[at]!));
     }
-    return await history.settleAdoption(
-      reports,
-      options.tips ?? runTips(reports, history),
+    const tips = options.tips ?? runTips(reports, history);
+    return await history.settlePending(
+      await history.settleAdoption(reports, tips),
+      tips,
     );
   } finally {
     await objects.close();
@@ -422,6 +432,21 @@ class History {
   #branches: Promise<string[]> | undefined;
   /** Commits of this run whose trust list was not approved. */
   readonly #trustFailed = new Set<string>();
+  /**
+   * Trust files of this run's commits whose change is short of the
+   * threshold of the policy before it: path → the statement, and the
+   * commit whose trust list and policy must approve it. The same statement
+   * in a child is judged again, with the child's approvals.
+   */
+  readonly #trustPending = new Map<
+    string,
+    Map<string, { statementId: string; judges: CommitState[] }>
+  >();
+  // One parsed policy per (policy blob, trust blob): its principals are
+  // checked against the list beside it.
+  readonly #policies = new BoundedMap<string, Policy | string | undefined>(
+    KEPT_TRUST_LISTS,
+  );
   /** This run's commits: their parents, and whether they are adopted. */
   readonly #run = new Map<string, { parents: string[]; adopted: boolean }>();
   /** Whether a commit outside the run has a trust list in its history. */
@@ -503,6 +528,29 @@ class History {
     }
     const patternsResult = await this.#verifyPatternsChange(state, parents);
     if (patternsResult) failures.set(REPO_CONFIG_PATH, patternsResult);
+    const policyResult = await this.#verifyPatternsChange(
+      state,
+      parents,
+      POLICY_PATH,
+    );
+    if (policyResult) failures.set(POLICY_PATH, policyResult);
+    for (
+      const result of [
+        ...await this.#verifyPolicyChange(state, parents),
+        ...await this.#judgePending(state, parents),
+      ]
+    ) {
+      if (!failures.has(result.path)) failures.set(result.path, result);
+    }
+    const policy = await this.#policy(state);
+    if (typeof policy === "string" && !failures.has(POLICY_PATH)) {
+      failures.set(POLICY_PATH, {
+        path: POLICY_PATH,
+        ok: false,
+        code: "MALFORMED",
+        reason: policy,
+      });
+    }
     const results = await verifySource(
       snapshotSource(state.snapshot, this.#objects, info.oid, {
         repo: this.#repo,
@@ -511,6 +559,7 @@ class History {
       }),
       {
         trust: await this.#trust(state),
+        policy: typeof policy === "string" ? UNREADABLE_POLICY : policy,
         now: this.#now,
         memo: this.#memo,
       },
@@ -628,8 +677,13 @@ class History {
       const trust = await this.#verifyTrustChange(state, states);
       if (trust) failures.push(trust);
     }
-    const patterns = await this.#verifyPatternsChange(state, states);
-    if (patterns) failures.push(patterns);
+    for (const path of [REPO_CONFIG_PATH, POLICY_PATH]) {
+      const change = await this.#verifyPatternsChange(state, states, path);
+      if (change) failures.push(change);
+    }
+    for (const result of await this.#verifyPolicyChange(state, states)) {
+      if (!failures.some((f) => f.path === result.path)) failures.push(result);
+    }
     if (!state.indexBroken) {
       // A live config whose line is every parent's, with the file there in
       // each, is the parents' version ("same"): not read again, so that a
@@ -1065,6 +1119,7 @@ class History {
     const sides = mine
       ? await this.#sides(parents, path, myId!, mine, true)
       : undefined;
+    let pending: VerifyResult | undefined;
     for (const parent of before) {
       const short = parent.info.oid.slice(0, 12);
       const theirId = parent.index.get(path);
@@ -1091,13 +1146,14 @@ class History {
         );
       }
       const result = await verifyConfig(
-        {
-          ...this.#context(state, await this.#trust(parent)),
-          repository: trust.repository,
-        },
+        await this.#changeContext(state, parent),
         path,
         trustBytes,
       );
+      if (result.code === "PENDING_APPROVAL") {
+        pending = this.#pending(state, parent, path, result);
+        continue;
+      }
       if (!result.ok) {
         return fail(
           `it changed since ${short} without a signature by a key trusted there ` +
@@ -1105,7 +1161,7 @@ class History {
         );
       }
     }
-    return undefined;
+    return pending;
   }
 
   /**
@@ -1121,8 +1177,8 @@ class History {
   async #verifyPatternsChange(
     state: CommitState,
     parents: CommitState[],
+    path: string = REPO_CONFIG_PATH,
   ): Promise<VerifyResult | undefined> {
-    const path = REPO_CONFIG_PATH;
     const fail = (reason: string): VerifyResult => ({
       path,
       ok: false,
@@ -1142,7 +1198,9 @@ class History {
           `it was removed since ${
             had.info.oid.slice(0, 12)
           }; a change to it must be signed by a key trusted before it, which a removal cannot be: ` +
-            `leave it with no patterns ({"version": 1, "configs": []}) and sign that`,
+            (path === REPO_CONFIG_PATH
+              ? `leave it with no patterns ({"version": 1, "configs": []}) and sign that`
+              : "keep it, and change it instead"),
         )
         : undefined;
     }
@@ -1156,6 +1214,7 @@ class History {
       : undefined;
     const bytes = await state.snapshot.read(path, MAX_CONFIG_BYTES)
       .catch(() => undefined);
+    let pending: VerifyResult | undefined;
     for (const parent of judged) {
       const short = parent.info.oid.slice(0, 12);
       if (same(parent)) continue;
@@ -1175,17 +1234,17 @@ class History {
             `a change must be signed anew by a key trusted in ${short}`,
         );
       }
-      const trust = await this.#trust(state);
       const result = bytes
         ? await verifyConfig(
-          {
-            ...this.#context(state, await this.#trust(parent)),
-            ...(trust ? { repository: trust.repository } : {}),
-          },
+          await this.#changeContext(state, parent),
           path,
           bytes,
         )
         : undefined;
+      if (result?.code === "PENDING_APPROVAL") {
+        pending = this.#pending(state, parent, path, result);
+        continue;
+      }
       if (!result?.ok) {
         return fail(
           `it changed since ${short} without a signature by a key trusted there` +
@@ -1193,7 +1252,7 @@ class History {
         );
       }
     }
-    return undefined;
+    return pending;
   }
 
   async #verifyNoRollback(
@@ -1486,7 +1545,192 @@ class History {
       now: this.#now,
     };
   }
+
+  // How a trust file's change in `state` is judged against `parent`: the
+  // parent's trust list and policy (its "trust" rule), the approvals found
+  // in `state`, and the repository id of `state`'s own list.
+  async #changeContext(state: CommitState, parent: CommitState) {
+    const policy = await this.#policy(parent);
+    const own = await this.#trust(state);
+    return {
+      ...this.#context(state, await this.#trust(parent)),
+      ...(own ? { repository: own.repository } : {}),
+      policy: typeof policy === "string" ? UNREADABLE_POLICY : policy,
+      judgeTrustChange: true,
+    };
+  }
+
+  /**
+   * A commit's policy, read against its own trust list: undefined when it
+   * has none, the reason when it cannot be read or is invalid.
+   */
+  async #policy(state: CommitState): Promise<Policy | string | undefined> {
+    const entry = state.snapshot.entries.get(POLICY_PATH);
+    if (!entry) return undefined;
+    const key = `${entry.mode} ${entry.oid} ${state.trustOid ?? ""}`;
+    if (this.#policies.has(key)) return this.#policies.get(key);
+    const policy = await readPolicy(state.snapshot, await this.#trust(state))
+      .catch((error) =>
+        `"${POLICY_PATH}" cannot be used: ${errorMessage(error)}`
+      );
+    this.#policies.set(key, policy);
+    return policy;
+  }
+
+  // A trust file's change short of the threshold: pending, judged again in
+  // each child that keeps the same statement (with its approvals by then).
+  #pending(
+    state: CommitState,
+    judge: CommitState,
+    path: string,
+    result: VerifyResult,
+  ): VerifyResult {
+    const statementId = state.index.get(path);
+    if (statementId !== undefined) {
+      const pending = this.#trustPending.get(state.info.oid) ?? new Map();
+      const judges = pending.get(path)?.judges ?? [];
+      if (!judges.includes(judge)) judges.push(judge);
+      pending.set(path, { statementId, judges });
+      this.#trustPending.set(state.info.oid, pending);
+    }
+    return {
+      ...result,
+      path,
+      reason: `its change since ${
+        judge.info.oid.slice(0, 12)
+      } is not approved enough yet: ${result.reason}`,
+    };
+  }
+
+  // The trust files that a parent left pending, and this commit keeps as
+  // they were: judged again, against the commit that must approve them.
+  async #judgePending(
+    state: CommitState,
+    parents: readonly CommitState[],
+  ): Promise<VerifyResult[]> {
+    const results: VerifyResult[] = [];
+    const seen = new Set<string>();
+    for (const parent of parents) {
+      for (
+        const [path, { statementId, judges }] of this.#trustPending.get(
+          parent.info.oid,
+        ) ?? []
+      ) {
+        if (state.index.get(path) !== statementId) continue;
+        for (const judge of judges) {
+          if (seen.has(`${path}\0${judge.info.oid}`)) continue;
+          seen.add(`${path}\0${judge.info.oid}`);
+          const bytes = await state.snapshot.read(path, MAX_TRUST_BYTES)
+            .catch(() => undefined);
+          const result = bytes
+            ? await verifyConfig(
+              await this.#changeContext(state, judge),
+              path,
+              bytes,
+            )
+            : undefined;
+          if (result?.ok) continue;
+          results.push(
+            result?.code === "PENDING_APPROVAL"
+              ? this.#pending(state, judge, path, result)
+              : {
+                path,
+                ok: false,
+                code: "UNTRUSTED_TRUST_CHANGE",
+                reason: `its change since ${
+                  judge.info.oid.slice(0, 12)
+                } was waiting for approval, and ${
+                  result ? `now fails: ${result.reason}` : "cannot be read"
+                }`,
+              },
+          );
+        }
+      }
+    }
+    return results;
+  }
+
+  // The policy's version only goes up: a change to a lower or equal
+  // version (an older policy signed again, a replay) is a rollback.
+  async #verifyPolicyChange(
+    state: CommitState,
+    parents: readonly CommitState[],
+  ): Promise<VerifyResult[]> {
+    const mine = state.snapshot.entries.get(POLICY_PATH);
+    if (!mine) return [];
+    const policy = await this.#policy(state);
+    if (typeof policy !== "object") return [];
+    for (const parent of parents) {
+      const theirs = parent.snapshot.entries.get(POLICY_PATH);
+      if (!theirs || theirs.oid === mine.oid) continue;
+      const before = await this.#policy(parent);
+      if (typeof before !== "object") continue;
+      if (policy.version <= before.version) {
+        return [{
+          path: POLICY_PATH,
+          ok: false,
+          code: "ROLLED_BACK",
+          reason:
+            `its version ${policy.version} is not above version ${before.version} of ${
+              parent.info.oid.slice(0, 12)
+            }: a changed policy must have a higher version (an older policy signed again would undo a change)`,
+        }];
+      }
+    }
+    return [];
+  }
+
+  /**
+   * Applies the policy's thresholds to a finished run: a config short of
+   * its rule's threshold (PENDING_APPROVAL) passes, with a note, in a
+   * commit that is not a tip (a later commit may approve it), and fails at
+   * a tip, unless the tip allows it (a branch waiting for approval).
+   *
+   * @param reports The run's reports.
+   * @param tips Where the run ends.
+   * @returns The reports, settled.
+   */
+  async settlePending(
+    reports: readonly CommitReport[],
+    tips: readonly Tip[],
+  ): Promise<CommitReport[]> {
+    const strict = new Set<string>();
+    for (const tip of tips) {
+      if (tip.allowPending) continue;
+      const info = await readCommit(this.#objects, tip.rev).catch(() =>
+        undefined
+      );
+      if (info) strict.add(info.oid);
+    }
+    return reports.map((report) => {
+      if (strict.has(report.commit)) return report;
+      if (!report.results.some((r) => r.code === "PENDING_APPROVAL")) {
+        return report;
+      }
+      const results = report.results.map((result) =>
+        result.code === "PENDING_APPROVAL"
+          ? {
+            ...result,
+            ok: true,
+            note: `pending approval (${result.reason}); ` +
+              "accepted here because this commit is not where the run ends",
+          }
+          : result
+      );
+      return { ...report, results, ok: results.every((r) => r.ok) };
+    });
+  }
 }
+
+// What a commit whose policy cannot be read asks of every path: a
+// principal no group has, so that nothing is approved under it.
+const UNREADABLE_POLICY: Policy = {
+  version: 0,
+  groups: new Map(),
+  rules: [{ pattern: "**", groups: [], threshold: 1, line: 0 }],
+  trust: { groups: [], threshold: 1 },
+  text: "",
+};
 
 // The .gitattributes entries of a snapshot, as one string to compare.
 function attributeFiles(snapshot: Snapshot): string {

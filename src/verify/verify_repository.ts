@@ -29,6 +29,8 @@ import { readIndex } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
+import type { Policy } from "../trust/policy.ts";
+import { readPolicy } from "../trust/policy_reader.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { checkContinueTemplates } from "./verify_continue_templates.ts";
@@ -97,6 +99,11 @@ export interface VerifySourceOptions {
    */
   trust?: AllowedSigners | undefined;
   /**
+   * The policy to verify against; default: the source's own (read against
+   * the trust list). History verification passes the one it has read.
+   */
+  policy?: Policy | undefined;
+  /**
    * Results to reuse across snapshots (history verification: most commits
    * change one config and leave the others' objects as they were).
    */
@@ -123,7 +130,7 @@ export class VerifyMemo {
     string,
     { reads: [string, string | undefined][]; result: VerifyResult }[]
   >();
-  readonly #trustIds = new WeakMap<AllowedSigners, number>();
+  readonly #trustIds = new WeakMap<AllowedSigners | Policy, number>();
   readonly #folders = new WeakMap<Snapshot, Map<string, string[]>>();
 
   // The snapshot's paths in the given canonical folders, sorted; the
@@ -162,17 +169,21 @@ export class VerifyMemo {
   ): string | undefined {
     const entry = snapshot.entries.get(path);
     if (!entry) return undefined;
-    let trust = 0;
-    if (context.trust) {
-      trust = this.#trustIds.get(context.trust) ?? this.#nextTrustId++;
-      this.#trustIds.set(context.trust, trust);
-    }
+    const idOf = (object: AllowedSigners | Policy | undefined) => {
+      if (!object) return 0;
+      const id = this.#trustIds.get(object) ?? this.#nextTrustId++;
+      this.#trustIds.set(object, id);
+      return id;
+    };
+    const trust = idOf(context.trust);
+    const policy = idOf(context.policy);
     return [
       path,
       entry.mode,
       entry.oid,
       context.index.get(path) ?? "",
       trust,
+      policy,
       context.now.getTime(),
     ].join("\0");
   }
@@ -265,11 +276,15 @@ export async function verifySource(
     ...(options.paths ? { paths: options.paths } : {}),
   });
   const { index, indexError } = await readIndexOrError(reader);
+  const trust = "trust" in options ? options.trust : await readTrust(reader);
   const context: VerifyContext = {
     reader,
     index,
-    trust: "trust" in options ? options.trust : await readTrust(reader),
+    trust,
     now: options.now ?? new Date(),
+    policy: "policy" in options
+      ? options.policy
+      : await readPolicy(reader, trust),
   };
   if (!options.paths) addIndexedTargets(targets, index, kinds);
   // Configs are independent: verifying several at once overlaps their file

