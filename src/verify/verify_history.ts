@@ -26,6 +26,7 @@ import {
   MAX_TRUST_BYTES,
   POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import type { Policy } from "../trust/policy.ts";
 import { readPolicy } from "../trust/policy_reader.ts";
@@ -572,7 +573,11 @@ class History {
     for (const result of await this.#verifyNoRollback(state, parents)) {
       if (!failures.has(result.path)) failures.set(result.path, result);
     }
-    if (failures.get(ALLOWED_SIGNERS_PATH)?.code === "UNTRUSTED_TRUST_CHANGE") {
+    if (
+      TRUST_FILES.some((path) =>
+        failures.get(path)?.code === "UNTRUSTED_TRUST_CHANGE"
+      )
+    ) {
       this.#trustFailed.add(info.oid);
     }
     // One result per path: a history failure outranks a pass, which keeps
@@ -1611,11 +1616,30 @@ class History {
     const results: VerifyResult[] = [];
     const seen = new Set<string>();
     for (const parent of parents) {
-      for (
-        const [path, { statementId, judges }] of this.#trustPending.get(
-          parent.info.oid,
-        ) ?? []
-      ) {
+      const pending = this.#trustPending.get(parent.info.oid);
+      if (!pending) continue;
+      // Until it is approved, an unapproved change approves nothing: a
+      // trust file changed on top of it would be judged against a list or
+      // policy no one approved (a key it added could sign the next change).
+      const changed = TRUST_FILES.find((path) =>
+        state.snapshot.entries.get(path)?.oid !==
+          parent.snapshot.entries.get(path)?.oid ||
+        state.index.get(path) !== parent.index.get(path)
+      );
+      if (changed !== undefined) {
+        results.push({
+          path: changed,
+          ok: false,
+          code: "UNTRUSTED_TRUST_CHANGE",
+          reason: `it changed on top of ${
+            parent.info.oid.slice(0, 12)
+          }, whose change of "${
+            [...pending.keys()][0]
+          }" was still waiting for approval: approve that change first (or make both one change)`,
+        });
+        continue;
+      }
+      for (const [path, { statementId, judges }] of pending) {
         if (state.index.get(path) !== statementId) continue;
         for (const judge of judges) {
           if (seen.has(`${path}\0${judge.info.oid}`)) continue;
@@ -1721,6 +1745,14 @@ class History {
     });
   }
 }
+
+// The files whose change must be approved by the list and policy before it.
+const TRUST_FILES = [
+  ALLOWED_SIGNERS_PATH,
+  REPO_CONFIG_PATH,
+  POLICY_PATH,
+  REVOKED_KEYS_PATH,
+];
 
 // What a commit whose policy cannot be read asks of every path: a
 // principal no group has, so that nothing is approved under it.
