@@ -14,11 +14,8 @@ const matchesPattern = (pattern: string, path: string) =>
     path.split("/").map((s) => [...canonicalName(s)]),
   );
 
-export interface Requirement {
-  eligible: ReadonlySet<string> | "any";
-  threshold: number;
-  source: string;
-}
+import type { Requirement } from "./threshold.ts";
+export type { Requirement };
 export interface Policy {
   version: number;
   groups: ReadonlyMap<string, readonly string[]>;

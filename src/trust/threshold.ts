@@ -1,5 +1,10 @@
 // TEMPORARY STUB (coordinator): replaced by helper P's module at merge.
-import type { Requirement } from "./policy.ts";
+/** What a path needs: how many distinct principals, from which set. */
+export interface Requirement {
+  eligible: ReadonlySet<string> | "any";
+  threshold: number;
+  source: string;
+}
 export interface CountedKey {
   keyId: string;
   principals: readonly string[];

@@ -9,7 +9,7 @@
 import type { SshSignature } from "../format/sshsig.ts";
 import type { Statement } from "../store/statement.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
-import type { Requirement } from "../trust/policy.ts";
+import type { Requirement } from "../trust/threshold.ts";
 
 /** A statement as loaded from a store: hashed to its name, parsed strictly. */
 export interface CheckedStatement {
