@@ -380,7 +380,9 @@ function isCurrent(
   // fault is our own key, when that key is not trusted now either: the new
   // statement would fail the same way. (A key valid now but not at the old
   // signing time does help, so that case is re-signed.)
-  if (result.ok) return true;
+  // One waiting for approval is validly signed: a new statement would drop
+  // the approvals it has (approve adds one to it instead).
+  if (result.ok || result.code === "PENDING_APPROVAL") return true;
   const keyProblem = result.code === "UNTRUSTED_SIGNER" ||
     result.code === "EXPIRED_KEY";
   return keyProblem && result.signer === key.keyId && mine.status !== "trusted";

@@ -254,7 +254,9 @@ async function refuseUnrelatedFailures(
     if (changed.includes(result.path) && result.code !== "UNSAFE_ATTRIBUTES") {
       continue;
     }
-    if (!result.ok) {
+    // A config waiting for approval is validly signed: another config's
+    // commit need not wait for it.
+    if (!result.ok && result.code !== "PENDING_APPROVAL") {
       problems.push(`"${result.path}" (${result.code}: ${result.reason})`);
       continue;
     }
