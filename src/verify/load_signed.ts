@@ -8,7 +8,11 @@
  * @module
  */
 
-import { MAX_CONFIG_BYTES, MAX_SERVER_FILE_BYTES } from "../constants.ts";
+import {
+  MAX_CONFIG_BYTES,
+  MAX_METADATA_BYTES,
+  MAX_SERVER_FILE_BYTES,
+} from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { parseSshSignature } from "../format/sshsig.ts";
@@ -18,9 +22,11 @@ import type {
   CheckedStatement,
   SignedConfig,
   SignedStatement,
+  StoredApproval,
   StoredArtifact,
   StoredServerFile,
 } from "./signed_config.ts";
+import { approvalPath, keyHexOf } from "../store/approvals.ts";
 import type { StoreIndex } from "../store/index_file.ts";
 import { parseStatement } from "../store/statement.ts";
 import {
@@ -104,6 +110,13 @@ export interface LoadContext {
    * list, the binding from the new one.
    */
   repository?: string | undefined;
+  /**
+   * The 32-byte public keys whose approvals of the statement to read
+   * (`approvals/<statement id>/<key hex>.sig`, docs/FORMAT.md "Approvals"):
+   * the keys that could count towards its threshold. Absent: none are read
+   * and `SignedConfig.approvals` stays undefined.
+   */
+  approvers?: readonly Uint8Array[];
   /** The verification time. */
   now: Date;
 }
@@ -158,6 +171,11 @@ export async function loadSignedConfig(
       bytes,
       signed.statement.files ?? [],
     ),
+    ...(context.approvers
+      ? {
+        approvals: await readApprovals(context.reader, id, context.approvers),
+      }
+      : {}),
     trust: context.trust,
     repository: "repository" in context
       ? context.repository
@@ -236,6 +254,44 @@ async function load(
       cause: error,
     });
   }
+}
+
+// Each approver's file, probed by name (a key that approved nothing has
+// none): a reader that remembers what it read (history verification) then
+// ties the result to exactly these paths, present or absent. An approval
+// that cannot be read (a link, too large, not UTF-8) makes the statement
+// MALFORMED, as its own signature would.
+async function readApprovals(
+  reader: StoreReader,
+  id: string,
+  approvers: readonly Uint8Array[],
+): Promise<StoredApproval[]> {
+  const hexes = new Set<string>();
+  for (const key of approvers) hexes.add(await keyHexOf(key));
+  const found: StoredApproval[] = [];
+  for (const keyHex of [...hexes].sort()) {
+    const path = approvalPath(id, keyHex);
+    let bytes: Uint8Array | undefined;
+    let signatureText: string;
+    try {
+      bytes = await reader.read(path, MAX_METADATA_BYTES);
+      if (!bytes) continue;
+      signatureText = new TextDecoder("utf-8", {
+        fatal: true,
+        ignoreBOM: true,
+      }).decode(bytes);
+    } catch (error) {
+      throw new VerificationError(
+        "MALFORMED",
+        error instanceof TypeError
+          ? `the approval "${path}" is not valid UTF-8`
+          : errorMessage(error),
+        { cause: error },
+      );
+    }
+    found.push({ path, keyHex, signatureText });
+  }
+  return found;
 }
 
 async function readArtifact(

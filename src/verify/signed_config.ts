@@ -45,6 +45,19 @@ export type StoredServerFile =
   | { status: "missing" }
   | { status: "unreadable"; reason: string };
 
+/**
+ * One approval file of the statement, as stored: read, not parsed or
+ * verified (the verifier decides whether it counts).
+ */
+export interface StoredApproval {
+  /** Its repository-relative path, `approvals/<statement id>/<key hex>.sig`. */
+  path: string;
+  /** The hex SHA-256 of the public key blob its name claims. */
+  keyHex: string;
+  /** The armored signature text (a CRLF checkout's CRs undone). */
+  signatureText: string;
+}
+
 /** One config and everything that decides whether it verifies. */
 export interface SignedConfig {
   /** The config's repository-relative path. */
@@ -69,6 +82,12 @@ export interface SignedConfig {
    * `src/configs/server_files.ts` finds them.
    */
   bareCommands?: readonly { name: string; folder: string }[];
+  /**
+   * The approvals found for the statement, by the keys the loader was asked
+   * to look for (`LoadContext.approvers`), sorted by key hex; undefined when
+   * it was asked for none.
+   */
+  approvals?: readonly StoredApproval[];
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
   /** The repository id the statement must name (undefined: none). */
