@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cliOk, commit, createFlow, installHooks } from "../support/flow.ts";
 import { assertCliError } from "../support/errors.ts";
+import { runCli } from "../support/cli.ts";
 import { sshVerify } from "../support/ssh_keygen.ts";
 import { config } from "../support/attacks.ts";
 
@@ -251,4 +252,30 @@ Deno.test("sign run by hand prunes the approvals of the statement it replaces", 
     Deno.lstat(join(flow.repo.root, STORE, "approvals")),
     Deno.errors.NotFound,
   );
+});
+
+Deno.test("approve takes the trust list's statement too, and the commit passes the hook", async () => {
+  await using flow = await setUp();
+  const id = await statementId(flow, TRUST);
+  const approved = await asBob(flow, ["approve", TRUST, "--json"]);
+  assert.equal(approved.code, 0, approved.stderr);
+  const [result] = JSON.parse(approved.stdout).results;
+  assert.equal(result.status, "approved");
+  assert.equal(result.statementId, id);
+  assert.equal((await approvalFiles(flow)).length, 1);
+  await flow.ok(["add", STORE]);
+  const committed = await flow.git(["commit", "-q", "-m", "Approve the list"]);
+  assert.equal(committed.code, 0, committed.stderr);
+  const history = await flow.cli(["verify", "--rev", "HEAD"]);
+  assert.equal(history.code, 0, history.stdout + history.stderr);
+});
+
+Deno.test("approve from a subfolder takes paths relative to it", async () => {
+  await using flow = await setUp();
+  const approved = await runCli(
+    ["approve", "mcp.json", "--key", flow.bob.privatePath],
+    { cwd: join(flow.repo.root, ".cursor"), home: flow.repo.home },
+  );
+  assert.equal(approved.code, 0, approved.stderr);
+  assert.match(approved.stdout, /approved +\.cursor\/mcp\.json/);
 });
