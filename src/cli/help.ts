@@ -32,6 +32,7 @@ import { INIT_COMMAND } from "./init_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
 import { KEYS_INIT_COMMAND, KEYS_SHOW_COMMAND } from "./keys_command.ts";
 import { SIGN_COMMAND } from "./sign_command.ts";
+import { APPROVE_COMMAND } from "./approve_command.ts";
 import { SIGN_FILE_COMMAND } from "./sign_file_command.ts";
 import { STATUS_COMMAND } from "./status_command.ts";
 import {
@@ -61,6 +62,7 @@ Commands:
   trust list    list trusted keys
   trust remove  stop trusting a key (by key id or principal)
   sign          sign MCP configs (all recognised configs, or the paths given)
+  approve       add your signature to the signed version of each path given
   verify        verify MCP configs against their signatures and the trust list
   inspect       show the signed statement and signature of a config or artifact
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
@@ -120,6 +122,16 @@ gemini-extension.json), .gemini/extensions/*/gemini-extension.json,
 .devcontainer.json, .continue/assistants|agents/*.yaml|yml, kilo.json(c),
 .crush.json, crush.json; Claude Code's
 settings also count with enabledPlugins or extraKnownMarketplaces.`,
+  "approve":
+    `Adds your signature to the current signed statement of each PATH, without
+changing the statement: one more SSHSIG signature over its exact bytes, in
+.mcp-orchestration/approvals/<statement id>/<key hex>.sig, which
+"ssh-keygen -Y verify" checks on its own. This is how a second signer says yes
+when the policy needs more than one. Each PATH must verify as it is now (or
+wait only for approvals), and your key must be in the trust list; approving
+your own statement, or one you approved already, writes nothing for it.
+Every PATH is checked before anything is written: all are approved, or none.
+Then commit the approvals (git add .mcp-orchestration && git commit).`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes
 FILE.sig next to it: an armored SSHSIG signature, as "ssh-keygen -Y sign"
@@ -255,6 +267,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   TRUST_LIST_COMMAND,
   TRUST_REMOVE_COMMAND,
   SIGN_COMMAND,
+  APPROVE_COMMAND,
   VERIFY_COMMAND,
   INSPECT_COMMAND,
   SIGN_FILE_COMMAND,

@@ -7,6 +7,7 @@
  */
 
 import { BUILD_COMMIT } from "../build_info.ts";
+import { approveCommand } from "./approve_command.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import { currentProcess } from "../_runtime/current_process.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
@@ -144,6 +145,8 @@ async function runCommand(
       return await trustCommand(second as string, rest, context);
     case "sign":
       return await signCommand(rest, context);
+    case "approve":
+      return await approveCommand(rest, context);
     case "verify":
       return await verifyCommand(rest, context);
     case "inspect":

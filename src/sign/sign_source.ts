@@ -41,7 +41,10 @@ import {
   type TrustDecision,
 } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
-import type { VerifyResult } from "../verify/verify_codes.ts";
+import {
+  isPendingApproval,
+  type VerifyResult,
+} from "../verify/verify_codes.ts";
 import { verifyConfig, type VerifyContext } from "../verify/verify_config.ts";
 import { discoverConfigs, type Planned } from "./discover_configs.ts";
 import {
@@ -380,9 +383,9 @@ function isCurrent(
   // fault is our own key, when that key is not trusted now either: the new
   // statement would fail the same way. (A key valid now but not at the old
   // signing time does help, so that case is re-signed.)
-  // One waiting for approval is validly signed: a new statement would drop
-  // the approvals it has (approve adds one to it instead).
-  if (result.ok || result.code === "PENDING_APPROVAL") return true;
+  // Nor one that waits only for approvals: a new statement would wait for
+  // the same approvals, and drop those it has.
+  if (result.ok || isPendingApproval(result)) return true;
   const keyProblem = result.code === "UNTRUSTED_SIGNER" ||
     result.code === "EXPIRED_KEY";
   return keyProblem && result.signer === key.keyId && mine.status !== "trusted";

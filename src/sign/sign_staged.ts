@@ -42,6 +42,7 @@ import { findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import { workingTreeReader } from "../source/store_reader.ts";
 import { verifySource } from "../verify/verify_repository.ts";
+import { isPendingApproval } from "../verify/verify_codes.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
 import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
@@ -254,9 +255,9 @@ async function refuseUnrelatedFailures(
     if (changed.includes(result.path) && result.code !== "UNSAFE_ATTRIBUTES") {
       continue;
     }
-    // A config waiting for approval is validly signed: another config's
-    // commit need not wait for it.
-    if (!result.ok && result.code !== "PENDING_APPROVAL") {
+    // Validly signed and waiting for approvals is no fault of this commit
+    // (one that adds approvals is how it stops waiting).
+    if (!result.ok && !isPendingApproval(result)) {
       problems.push(`"${result.path}" (${result.code}: ${result.reason})`);
       continue;
     }

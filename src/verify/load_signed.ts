@@ -9,13 +9,10 @@
  */
 
 import {
-  APPROVALS_DIR,
   MAX_CONFIG_BYTES,
   MAX_METADATA_BYTES,
   MAX_SERVER_FILE_BYTES,
-  SIGNATURE_SUFFIX,
 } from "../constants.ts";
-import { encodePublicKeyBlob } from "../format/public_key.ts";
 import { isTrustFile, type Policy, requirementFor } from "../trust/policy.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { sha256Hex } from "../crypto/sha.ts";
@@ -30,6 +27,7 @@ import type {
   StoredArtifact,
   StoredServerFile,
 } from "./signed_config.ts";
+import { approvalPath, keyHexOf } from "../store/approvals.ts";
 import type { StoreIndex } from "../store/index_file.ts";
 import { parseStatement } from "../store/statement.ts";
 import {
@@ -113,6 +111,13 @@ export interface LoadContext {
    * list, the binding from the new one.
    */
   repository?: string | undefined;
+  /**
+   * The 32-byte public keys whose approvals of the statement to read
+   * (`approvals/<statement id>/<key hex>.sig`, docs/FORMAT.md "Approvals"):
+   * the keys that could count towards its threshold. Absent: none are read
+   * and `SignedConfig.approvals` stays undefined.
+   */
+  approvers?: readonly Uint8Array[];
   /** The verification time. */
   now: Date;
   /**
@@ -179,7 +184,8 @@ export async function loadSignedConfig(
       bytes,
       signed.statement.files ?? [],
     ),
-    ...(context.policy && (context.judgeTrustChange || !isTrustFile(path))
+    ...(context.approvers ||
+        (context.policy && (context.judgeTrustChange || !isTrustFile(path)))
       ? await approvalsFor(context, path, signed)
       : {}),
     trust: context.trust,
@@ -262,6 +268,44 @@ async function load(
   }
 }
 
+// Each approver's file, probed by name (a key that approved nothing has
+// none): a reader that remembers what it read (history verification) then
+// ties the result to exactly these paths, present or absent. An approval
+// that cannot be read (a link, too large, not UTF-8) makes the statement
+// MALFORMED, as its own signature would.
+async function readApprovals(
+  reader: StoreReader,
+  id: string,
+  approvers: readonly Uint8Array[],
+): Promise<StoredApproval[]> {
+  const hexes = new Set<string>();
+  for (const key of approvers) hexes.add(await keyHexOf(key));
+  const found: StoredApproval[] = [];
+  for (const keyHex of [...hexes].sort()) {
+    const path = approvalPath(id, keyHex);
+    let bytes: Uint8Array | undefined;
+    let signatureText: string;
+    try {
+      bytes = await reader.read(path, MAX_METADATA_BYTES);
+      if (!bytes) continue;
+      signatureText = new TextDecoder("utf-8", {
+        fatal: true,
+        ignoreBOM: true,
+      }).decode(bytes);
+    } catch (error) {
+      throw new VerificationError(
+        "MALFORMED",
+        error instanceof TypeError
+          ? `the approval "${path}" is not valid UTF-8`
+          : errorMessage(error),
+        { cause: error },
+      );
+    }
+    found.push({ path, keyHex, signatureText });
+  }
+  return found;
+}
+
 async function readArtifact(
   reader: StoreReader,
   id: string,
@@ -328,35 +372,25 @@ async function serverSurroundings(
 
 // What the policy asks of a path, and the approval files of the keys that
 // could count for it: the keys of the rule's principals (any listed key when
-// the rule takes any principal), the statement's own signer aside. Probed by
-// name, so that nothing but these files is read.
+// the rule takes any principal), the statement's own signer aside; or the
+// keys the caller names. Probed by name, so that nothing else is read.
 async function approvalsFor(
   context: LoadContext,
   path: string,
   signed: SignedStatement,
 ): Promise<Pick<SignedConfig, "requirement" | "approvals">> {
-  const requirement = requirementFor(context.policy, path);
-  const approvals: StoredApproval[] = [];
-  const probed = new Set<string>();
-  for (const entry of context.trust?.entries ?? []) {
-    if (!entry.key || entry.keyId === signed.statement.signer) continue;
-    if (
-      requirement.eligible !== "any" &&
-      !entry.principals.some((p) =>
-        (requirement.eligible as ReadonlySet<string>).has(p)
-      )
-    ) continue;
-    const keyHex = await sha256Hex(encodePublicKeyBlob(entry.key));
-    if (probed.has(keyHex)) continue;
-    probed.add(keyHex);
-    const where = `${APPROVALS_DIR}/${signed.id}/${keyHex}${SIGNATURE_SUFFIX}`;
-    const bytes = await context.reader.read(where, MAX_METADATA_BYTES);
-    if (!bytes) continue;
-    approvals.push({
-      path: where,
-      keyHex,
-      signatureText: new TextDecoder().decode(bytes).replaceAll("\r\n", "\n"),
-    });
-  }
-  return { requirement, approvals };
+  const requirement = context.policy
+    ? requirementFor(context.policy, path)
+    : undefined;
+  const eligible = requirement?.eligible ?? "any";
+  const keys = context.approvers ??
+    (context.trust?.entries ?? []).filter((entry) =>
+      entry.key !== undefined && entry.keyId !== signed.statement.signer &&
+      (eligible === "any" ||
+        entry.principals.some((principal) => eligible.has(principal)))
+    ).map((entry) => entry.key!);
+  return {
+    ...(requirement ? { requirement } : {}),
+    approvals: await readApprovals(context.reader, signed.id, keys),
+  };
 }

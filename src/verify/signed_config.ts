@@ -46,13 +46,16 @@ export type StoredServerFile =
   | { status: "missing" }
   | { status: "unreadable"; reason: string };
 
-/** An approval file as stored: its path, the key its name gives, its text. */
+/**
+ * One approval file of the statement, as stored: read, not parsed or
+ * verified (the verifier decides whether it counts).
+ */
 export interface StoredApproval {
-  /** Repository-relative path of the file. */
+  /** Its repository-relative path, `approvals/<statement id>/<key hex>.sig`. */
   path: string;
-  /** The approving key's SHA-256 in hex, from the file's name. */
+  /** The hex SHA-256 of the public key blob its name claims. */
   keyHex: string;
-  /** The armored signature, as read (CRLF turned into LF). */
+  /** The armored signature text (a CRLF checkout's CRs undone). */
   signatureText: string;
 }
 
@@ -81,8 +84,9 @@ export interface SignedConfig {
    */
   bareCommands?: readonly { name: string; folder: string }[];
   /**
-   * Co-signatures found for the statement (`approvals/<id>/<key hex>.sig`),
-   * as stored: the verifier checks each.
+   * The approvals found for the statement, by the keys the loader was asked
+   * to look for (`LoadContext.approvers`), sorted by key hex; undefined when
+   * it was asked for none.
    */
   approvals?: readonly StoredApproval[];
   /**

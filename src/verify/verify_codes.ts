@@ -90,3 +90,24 @@ export interface VerifyResult {
   /** Something a reviewer should see although it passed (history). */
   note?: string;
 }
+
+/**
+ * Tells whether a result fails only for want of approvals
+ * (`PENDING_APPROVAL`): the statement is validly signed by a trusted key but
+ * short of its policy's threshold. Signing it again cannot help (the new
+ * statement would need the same approvals, and drop those it has); an
+ * approval can.
+ *
+ * @param result A verification result.
+ * @returns True when its code is `PENDING_APPROVAL`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPendingApproval } from "./verify_codes.ts";
+ * assert.equal(isPendingApproval({ code: "TAMPERED" }), false);
+ * ```
+ */
+export function isPendingApproval(result: Pick<VerifyResult, "code">): boolean {
+  return result.code === "PENDING_APPROVAL";
+}
