@@ -291,8 +291,22 @@ function requiredString(
   return value;
 }
 
-/** Why a repository pattern is refused, or undefined when it is fine. */
-function patternProblem(pattern: string): string | undefined {
+/**
+ * Why a repository pattern is refused, or undefined when it is fine: the
+ * rules of `configs[].pattern` above (the policy's rule patterns share them).
+ *
+ * @param pattern A pattern as written.
+ * @returns The problem, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { patternProblem } from "./repository_patterns.ts";
+ * strictEqual(patternProblem("tools/*\/mcp.json"), undefined);
+ * strictEqual(patternProblem("../x"), '"." or ".." segment');
+ * ```
+ */
+export function patternProblem(pattern: string): string | undefined {
   if (pattern.startsWith("/")) {
     return 'leading "/": patterns are relative to the repository root';
   }
