@@ -44,7 +44,6 @@
 import {
   ALLOWED_SIGNERS_PATH,
   MAX_REPO_CONFIG_PATTERNS,
-  MAX_REPO_CONFIG_STRING,
   POLICY_PATH,
   REPO_CONFIG_PATH,
   REVOKED_KEYS_PATH,
@@ -59,7 +58,10 @@ import {
   repositorySegments,
 } from "../configs/path_glob.ts";
 import { canonicalName } from "../configs/path_names.ts";
-import { patternProblem } from "../configs/repository_patterns.ts";
+import {
+  patternProblem,
+  stringProblem,
+} from "../configs/repository_patterns.ts";
 import {
   ConfigError,
   parseConfig,
@@ -518,19 +520,9 @@ class Checker {
 
   string(parent: Record<string, unknown>, path: Path): string {
     const value = (parent as Record<string | number, unknown>)[path.at(-1)!];
-    if (typeof value !== "string" || value === "") {
-      this.fail(path, "must be a non-empty string");
-    }
-    if ([...value].length > MAX_REPO_CONFIG_STRING) {
-      this.fail(
-        path,
-        `over the limit of ${MAX_REPO_CONFIG_STRING} characters`,
-      );
-    }
-    if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(value)) {
-      this.fail(path, "contains a control or invisible character");
-    }
-    return value;
+    const problem = stringProblem(value);
+    if (problem !== undefined) this.fail(path, problem);
+    return value as string;
   }
 
   stringList(
