@@ -11,6 +11,16 @@ import {
   parsePolicy,
   requirementFor,
 } from "../../src/trust/policy.ts";
+import {
+  formatAllowedSigner,
+  parseAllowedSigners,
+} from "../../src/trust/allowed_signers.ts";
+import {
+  initialPolicyText,
+  literalPrincipals,
+} from "../../src/trust/policy_store.ts";
+import { mayConcernPreCommit } from "../../src/configs/pre_commit_filter.ts";
+import { PRE_COMMIT_FAST_PATH } from "../../src/hooks/stubs.ts";
 import { assertToolError } from "../support/errors.ts";
 
 const PRINCIPALS = new Set([
@@ -354,4 +364,41 @@ Deno.test("parsePolicy reads bytes, and refuses invalid UTF-8 with its position"
     "line 2",
     "UTF-8",
   );
+});
+
+Deno.test("a change of policy.json always starts the pre-commit hook (the tool's filter and the stub's)", () => {
+  for (const path of [POLICY_PATH, REVOKED_KEYS_PATH]) {
+    equal(mayConcernPreCommit({ path, mode: "100644" }), true, path);
+    equal(mayConcernPreCommit({ path, mode: "000000" }), true, path);
+    equal(PRE_COMMIT_FAST_PATH.test(path), true, path);
+  }
+});
+
+Deno.test("the policy init writes parses, and states today's rule for the trust list's literal principals", async () => {
+  const key = (n: number) => new Uint8Array(32).fill(n);
+  const trust = await parseAllowedSigners(
+    [
+      formatAllowedSigner(key(1), { principal: "alice@example.com" }),
+      formatAllowedSigner(key(2), { principal: "bob@example.com" }),
+      formatAllowedSigner(key(3), { principal: "alice@example.com" }),
+      `*@example.com,!carol@example.com ${
+        formatAllowedSigner(key(4), { principal: "x" }).split(" ").slice(1)
+          .join(" ")
+      }`,
+      "",
+    ].join("\n"),
+    ALLOWED_SIGNERS_PATH,
+  );
+  const principals = literalPrincipals(trust);
+  deepEqual([...principals], ["alice@example.com", "bob@example.com"]);
+  const policy = await parsePolicy(initialPolicyText([...principals]), {
+    source: POLICY_PATH,
+    principals,
+  });
+  equal(policy.version, 1);
+  for (const path of [".mcp.json", "a/b/.cursor/mcp.json", POLICY_PATH]) {
+    const requirement = requirementFor(policy, path);
+    equal(requirement.threshold, 1);
+    deepEqual(requirement.eligible, principals);
+  }
 });
