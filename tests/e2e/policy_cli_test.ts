@@ -98,6 +98,10 @@ Deno.test({
     );
     const codes = await verifyCodes(flow);
     assert.equal(codes.get(POLICY), "ok");
+    const status = JSON.parse((await cliOk(flow, ["status", "--json"])).stdout);
+    const row = status.configs.find((c: { path: string }) => c.path === POLICY);
+    assert.equal(row?.client, "(team policy)");
+    assert.equal(row?.code ?? "ok", "ok");
     // An edit past the hooks is tampered.
     await write(flow, {
       [POLICY]: text.replace('"version": 1', '"version": 2'),
