@@ -16,6 +16,8 @@ import { join } from "node:path";
 import {
   ALLOWED_SIGNERS_PATH,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
+  REPO_CONFIG_PATH,
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { errorMessage } from "../errors.ts";
@@ -47,6 +49,12 @@ import { verifySource } from "../verify/verify_repository.ts";
 import { verifyAsStored } from "../verify/verify_line_endings.ts";
 import { formatPublicKeyLine } from "../format/public_key.ts";
 import { isAdopted, type TrustRequest, trustRequest } from "./trust_request.ts";
+
+// The store's own signed files, named in the table as the trust list is.
+const STORE_FILE_CLIENTS: Readonly<Record<string, string>> = {
+  [REPO_CONFIG_PATH]: "(settings)",
+  [POLICY_PATH]: "(team policy)",
+};
 
 /** The signature facts of one signed file: a config or the trust list. */
 export interface SignatureStatus {
@@ -231,7 +239,8 @@ export async function repositoryStatus(
   const results = await verifySource(source, { trust, now });
   const configs = results.map((result) => ({
     ...signatureStatus(result, index, trust, now),
-    client: clients.get(result.path) ?? "MCP client",
+    client: clients.get(result.path) ?? STORE_FILE_CLIENTS[result.path] ??
+      "MCP client",
   }));
   // An unsafe attribute on the list is reported among the results; Git
   // must not convert (or filter) it then.

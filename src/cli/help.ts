@@ -31,6 +31,7 @@ import { INSTALL_COMMAND, UNINSTALL_COMMAND } from "./hooks_command.ts";
 import { INIT_COMMAND } from "./init_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
 import { KEYS_INIT_COMMAND, KEYS_SHOW_COMMAND } from "./keys_command.ts";
+import { POLICY_CHECK_COMMAND, POLICY_INIT_COMMAND } from "./policy_command.ts";
 import { SIGN_COMMAND } from "./sign_command.ts";
 import { APPROVE_COMMAND } from "./approve_command.ts";
 import { SIGN_FILE_COMMAND } from "./sign_file_command.ts";
@@ -61,6 +62,8 @@ Commands:
   trust add     trust a public key to sign this repository's configs
   trust list    list trusted keys
   trust remove  stop trusting a key (by key id or principal)
+  policy init   write the team policy that states today's rule, to edit
+  policy check  check the team policy and what each of its rules decides
   sign          sign MCP configs (all recognised configs, or the paths given)
   approve       add your signature to the signed version of each path given
   verify        verify MCP configs against their signatures and the trust list
@@ -101,6 +104,21 @@ namespaces="mcp-orchestration"), so configs it signs verify.`,
   "trust list": `Lists the keys in .mcp-orchestration/allowed_signers.`,
   "trust remove":
     `Removes every entry with that key id (SHA256:…) or exact principal.`,
+  "policy init":
+    `Writes .mcp-orchestration/policy.json stating today's rule explicitly: one
+group "trusted" with every literal principal of the trust list, one signature
+by any of them for a change of the trust files (allowed_signers, config.json,
+policy.json, revoked_keys) and for every config (rule "**"), version 1. Edit
+it to require more, then commit it: the pre-commit hook signs it, with a key
+the committed trust list trusts. Refuses when the file exists (unless
+--force) or there is no trust list; nothing is written then.`,
+  "policy check":
+    `Reads .mcp-orchestration/policy.json strictly against the working tree's
+trust list and reports each problem with its line and field, and each rule
+that decides no config in the repository (its pattern matches none, or only
+configs an earlier rule decides: first match wins). Prints each rule with its
+groups, threshold and the configs it decides. Exits 0 when there is nothing
+to fix, 1 otherwise (see docs/FORMAT.md, "Policy").`,
   "sign":
     `Signs MCP configs: every recognised config in the working tree, or the PATHs
 given. Each file must parse in its format, hold its client's server table and
@@ -266,6 +284,8 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   TRUST_ADD_COMMAND,
   TRUST_LIST_COMMAND,
   TRUST_REMOVE_COMMAND,
+  POLICY_INIT_COMMAND,
+  POLICY_CHECK_COMMAND,
   SIGN_COMMAND,
   APPROVE_COMMAND,
   VERIFY_COMMAND,
@@ -308,6 +328,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   ),
   "keys": groupHelp("keys", "init|show"),
   "trust": groupHelp("trust", "add|list|remove"),
+  "policy": groupHelp("policy", "init|check"),
   "hook": `Usage: ${TOOL_NAME} hook <pre-commit | pre-push REMOTE URL |
          post-checkout OLD NEW FLAG | post-merge SQUASH |
          post-rewrite amend|rebase>

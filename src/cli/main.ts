@@ -22,13 +22,14 @@ import type { CommandContext } from "./command_context.ts";
 import { execCommand, splitExecArguments } from "./exec_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
+import { policyCommand } from "./policy_command.ts";
 import { signCommand } from "./sign_command.ts";
 import { signFileCommand } from "./sign_file_command.ts";
 import { statusCommand } from "./status_command.ts";
 import { trustCommand } from "./trust_command.ts";
 import { verifyCommand } from "./verify_command.ts";
 
-const GROUPS = new Set(["keys", "trust", "hook"]);
+const GROUPS = new Set(["keys", "trust", "policy", "hook"]);
 
 /**
  * Runs the tool with command-line arguments. Everything it writes has its
@@ -143,6 +144,8 @@ async function runCommand(
       return await keysCommand(second as string, rest, io);
     case "trust":
       return await trustCommand(second as string, rest, context);
+    case "policy":
+      return await policyCommand(second as string, rest, context);
     case "sign":
       return await signCommand(rest, context);
     case "approve":

@@ -140,7 +140,11 @@ export async function trustAdd(
         : {}),
     },
   );
-  const next = commitCommand(repo.root, io.cwd, principal);
+  const next = commitStoreCommand(
+    repo.root,
+    io.cwd,
+    `Trust ${principal} to sign MCP configs`,
+  );
   if (values.json) printJson(io, { ...added, principal, next });
   else {
     io.out(
@@ -157,11 +161,30 @@ export async function trustAdd(
   return EXIT.ok;
 }
 
-// The store is committed whole: the hook adds the list's signature to it.
-function commitCommand(root: string, cwd: string, principal: string): string {
+/**
+ * The git command that commits the store: it is committed whole, and the
+ * pre-commit hook adds the signature of a changed trust file to it.
+ *
+ * @param root The repository's root.
+ * @param cwd The folder the user runs commands in.
+ * @param message The commit message.
+ * @returns A shell command line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commitStoreCommand } from "./trust_command.ts";
+ * assert.equal(commitStoreCommand("/r", "/r", "Add it"), "git add .mcp-orchestration && git commit -m 'Add it'");
+ * ```
+ */
+export function commitStoreCommand(
+  root: string,
+  cwd: string,
+  message: string,
+): string {
   const rel = relative(cwd, join(root, STORE_DIR)).split(sep).join("/");
   return `git add ${shellQuote(rel === "" ? "." : rel)} && git commit -m ${
-    shellQuote(`Trust ${principal} to sign MCP configs`)
+    shellQuote(message)
   }`;
 }
 

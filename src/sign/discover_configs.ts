@@ -9,6 +9,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
 } from "../constants.ts";
 import { configKindsFrom } from "../configs/repository_patterns.ts";
@@ -28,6 +29,8 @@ import { serverFileIds } from "./server_file_ids.ts";
 import type { Repository } from "../git/repository.ts";
 import { hasCrlf, lineBreaksAreOutsideValues } from "../source/line_endings.ts";
 import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
+import { parsePolicy } from "../trust/policy.ts";
+import { literalPrincipals } from "../trust/policy_store.ts";
 import {
   attributeFailures,
   readAttributes,
@@ -89,15 +92,17 @@ export async function discoverConfigs(
   const signTrust = !options.paths ||
     options.paths.includes(ALLOWED_SIGNERS_PATH);
   const planned = await readAndValidate(source, targets, signTrust);
-  // config.json steers which files are verified, so it is signed like the
-  // trust list: a change to it must be approved by a key trusted before it.
-  if (!options.paths || options.paths.includes(REPO_CONFIG_PATH)) {
-    const repoConfig = await readRepoConfig(source);
-    if (repoConfig) planned.push(repoConfig);
+  // config.json steers which files are verified, and policy.json who must
+  // sign them, so both are signed like the trust list: a change to either
+  // must be approved by the keys trusted before it.
+  for (const [path, check] of STORE_SIGNED_FILES) {
+    if (options.paths && !options.paths.includes(path)) continue;
+    const file = await readStoreFile(source, path, check);
+    if (file) planned.push(file);
     else if (options.paths) {
       throw new ToolError(
         "BAD_PATH",
-        `Cannot sign "${REPO_CONFIG_PATH}": no such file in the ${source.label}`,
+        `Cannot sign "${path}": no such file in the ${source.label}`,
       );
     }
   }
@@ -240,10 +245,11 @@ async function readAndValidate(
 
 /**
  * Whether a path is one of the store's own files that are signed like a
- * config: the trust list and the repository's patterns (`config.json`).
+ * config: the trust list, the repository's patterns (`config.json`) and
+ * the team policy (`policy.json`).
  *
  * @param path A repository-relative path.
- * @returns True for `allowed_signers` and `config.json`.
+ * @returns True for `allowed_signers`, `config.json` and `policy.json`.
  *
  * @example
  * ```ts
@@ -253,21 +259,36 @@ async function readAndValidate(
  * ```
  */
 export function isStoreSigned(path: string): boolean {
-  return path === ALLOWED_SIGNERS_PATH || path === REPO_CONFIG_PATH;
+  return path === ALLOWED_SIGNERS_PATH ||
+    STORE_SIGNED_FILES.some(([signed]) => signed === path);
 }
 
-async function readRepoConfig(
+// The store files signed beside the trust list, each with the check it must
+// pass before it is signed: as every command reads it.
+const STORE_SIGNED_FILES: readonly [
+  string,
+  (bytes: Uint8Array, source: ConfigSource) => Promise<unknown>,
+][] = [
+  [REPO_CONFIG_PATH, (bytes) => configKindsFrom(bytes)],
+  // Every principal it names must be one of the trust list signed with it.
+  [POLICY_PATH, async (bytes, source) => {
+    const trust = await readTrust(source.reader);
+    await parsePolicy(bytes, {
+      source: POLICY_PATH,
+      principals: trust ? literalPrincipals(trust) : new Set(),
+    });
+  }],
+];
+
+async function readStoreFile(
   source: ConfigSource,
+  path: string,
+  check: (bytes: Uint8Array, source: ConfigSource) => Promise<unknown>,
 ): Promise<Planned | undefined> {
-  const bytes = await source.reader.read(REPO_CONFIG_PATH, MAX_CONFIG_BYTES);
+  const bytes = await source.reader.read(path, MAX_CONFIG_BYTES);
   if (!bytes) return undefined;
-  await configKindsFrom(bytes); // It must parse, as every command reads it.
-  return {
-    path: REPO_CONFIG_PATH,
-    bytes,
-    artifact: await sha256Hex(bytes),
-    files: [],
-  };
+  await check(bytes, source);
+  return { path, bytes, artifact: await sha256Hex(bytes), files: [] };
 }
 
 async function readTrustList(

@@ -11,6 +11,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_METADATA_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
   SIGNATURE_NAMESPACE,
   SIGNATURE_SUFFIX,
@@ -128,6 +129,15 @@ async function stagedConfigs(
       "TRUST",
       `Commit refused: it deletes "${REPO_CONFIG_PATH}", and a change to it must be signed by a key trusted before it; ` +
         `a deletion cannot be. Instead, leave it with no patterns ({"version": 1, "configs": []}): the hook signs that change`,
+    );
+  }
+  if (all.some((c) => c.path === POLICY_PATH && c.mode === "000000")) {
+    // Likewise: no policy means any one key, a weakening nobody signed.
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: it deletes "${POLICY_PATH}", and a change to it must meet the policy before it; ` +
+        `a deletion cannot be signed. Instead, edit it to state the rule you want (today's rule is what ` +
+        `"${TOOL_NAME} policy init" writes) and raise its "version": the hook signs that change`,
     );
   }
   const changed = all.filter((change) => change.mode !== "000000");

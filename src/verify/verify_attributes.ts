@@ -14,6 +14,7 @@
 import {
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
 } from "../constants.ts";
 import {
@@ -33,6 +34,7 @@ const READ_AS_CHECKED_OUT = [
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
   REPO_CONFIG_PATH,
+  POLICY_PATH,
 ];
 
 /**

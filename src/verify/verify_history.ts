@@ -29,7 +29,7 @@ import {
   REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import type { Policy } from "../trust/policy.ts";
-import { readPolicy } from "../trust/policy_reader.ts";
+import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../source/config_source.ts";
 import { GitObjects } from "../source/cat_file.ts";
@@ -1574,7 +1574,11 @@ class History {
     if (!entry) return undefined;
     const key = `${entry.mode} ${entry.oid} ${state.trustOid ?? ""}`;
     if (this.#policies.has(key)) return this.#policies.get(key);
-    const policy = await readPolicy(state.snapshot, await this.#trust(state))
+    const trust = await this.#trust(state);
+    const policy = await readPolicy(
+      state.snapshot,
+      trust ? literalPrincipals(trust) : new Set(),
+    )
       .catch((error) =>
         `"${POLICY_PATH}" cannot be used: ${errorMessage(error)}`
       );
@@ -1762,6 +1766,7 @@ const UNREADABLE_POLICY: Policy = {
   rules: [{ pattern: "**", groups: [], threshold: 1, line: 0 }],
   trust: { groups: [], threshold: 1 },
   text: "",
+  source: POLICY_PATH,
 };
 
 // The .gitattributes entries of a snapshot, as one string to compare.

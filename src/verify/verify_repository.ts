@@ -22,7 +22,11 @@ import {
   type Repository,
   toRepoPath,
 } from "../git/repository.ts";
-import { ALLOWED_SIGNERS_PATH, REPO_CONFIG_PATH } from "../constants.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  POLICY_PATH,
+  REPO_CONFIG_PATH,
+} from "../constants.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import { Snapshot } from "../source/snapshot.ts";
 import { readIndex } from "../store/store.ts";
@@ -30,7 +34,7 @@ import type { StoreReader } from "../source/store_reader.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import type { Policy } from "../trust/policy.ts";
-import { readPolicy } from "../trust/policy_reader.ts";
+import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { checkContinueTemplates } from "./verify_continue_templates.ts";
@@ -284,7 +288,7 @@ export async function verifySource(
     now: options.now ?? new Date(),
     policy: "policy" in options
       ? options.policy
-      : await readPolicy(reader, trust),
+      : await readPolicy(reader, trust ? literalPrincipals(trust) : new Set()),
   };
   if (!options.paths) addIndexedTargets(targets, index, kinds);
   // Configs are independent: verifying several at once overlaps their file
@@ -350,15 +354,13 @@ function addIndexedTargets(
       named: false,
     });
   }
-  // config.json decides which files are configs, so it is signed like one
-  // (docs/SECURITY.md, "config.json is signed like the trust list");
-  // verified when it is there.
-  if (!index.has(REPO_CONFIG_PATH)) {
-    targets.push({
-      path: REPO_CONFIG_PATH,
-      kind: SIGNED_FILE_KIND,
-      named: false,
-    });
+  // config.json decides which files are configs, and policy.json who must
+  // sign them, so each is signed like one (docs/SECURITY.md, "config.json
+  // is signed like the trust list"); verified when it is there.
+  for (const path of [REPO_CONFIG_PATH, POLICY_PATH]) {
+    if (!index.has(path)) {
+      targets.push({ path, kind: SIGNED_FILE_KIND, named: false });
+    }
   }
   targets.sort((a, b) => comparePaths(a.path, b.path));
 }

@@ -15,6 +15,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
   TOOL_NAME,
 } from "../constants.ts";
@@ -84,7 +85,8 @@ export async function verifyWorkingTree(
   const named = new Set(results.map((result) => result.path));
   const failures = head.failures.filter((failure) =>
     paths.length === 0 || named.has(failure.path) ||
-    failure.path === ALLOWED_SIGNERS_PATH || failure.path === REPO_CONFIG_PATH
+    failure.path === ALLOWED_SIGNERS_PATH ||
+    failure.path === REPO_CONFIG_PATH || failure.path === POLICY_PATH
   );
   if (unsigned) failures.push(unsignedTrustResult(unsigned.since));
   const merged = results.map((result) =>
@@ -174,6 +176,7 @@ async function workingTreeSnapshot(
   const limits = [
     [ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES],
     [REPO_CONFIG_PATH, MAX_CONFIG_BYTES],
+    [POLICY_PATH, MAX_CONFIG_BYTES],
   ] as const;
   for (const [path, limit] of limits) {
     let bytes: Uint8Array | undefined;
