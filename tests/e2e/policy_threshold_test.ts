@@ -189,6 +189,19 @@ Deno.test("2 of 2: one signature is PENDING_APPROVAL everywhere; bob's approval 
   const byBob = await runAs(flow, flow.bob, ["approve", ".mcp.json"]);
   assert.equal(byBob.code, 0, byBob.stderr);
   await commit(flow, "bob approves", {});
+  const status = JSON.parse((await cliOk(flow, ["status", "--json"])).stdout);
+  const row = status.configs.find((c: { path: string }) =>
+    c.path === ".mcp.json"
+  );
+  assert.deepEqual(
+    row.approval.approvedBy.map((a: { principal: string }) => a.principal)
+      .sort(),
+    ["alice@example.com", "bob@example.com"],
+  );
+  assert.match(
+    (await cliOk(flow, ["status"])).stdout,
+    /2\/2 alice@example\.com,bob@example\.com/,
+  );
   const ok = await flow.cli(["verify"]);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   const range = await verifyHistory(flow, ["--range", "origin/main..HEAD"]);
