@@ -275,6 +275,7 @@ function signatureStatus(
   // bytes were tampered with) the trust list is asked about the key itself.
   const trusted = result.ok ||
     (result.code !== "UNTRUSTED_SIGNER" && result.code !== "EXPIRED_KEY" &&
+      result.code !== "REVOKED_KEY" &&
       key !== undefined && trust !== undefined &&
       findSigner(trust, key, { namespace: SIGNATURE_NAMESPACE, at: now })
           .status === "trusted");

@@ -153,7 +153,10 @@ async function asGitStores(
     }
     // The stored form must be a config too (it parses as the bytes on disk did).
     if (item.path === ALLOWED_SIGNERS_PATH) {
-      await readTrust({ read: () => Promise.resolve(lf) });
+      await readTrust({
+        read: (path) =>
+          Promise.resolve(path === ALLOWED_SIGNERS_PATH ? lf : undefined),
+      });
     } else if (kind) await validateConfig(item.path, lf, kind);
     // The same servers: a parser reads CRLF and LF alike in this format.
     signed.push({ ...item, bytes: lf, artifact: await sha256Hex(lf) });
@@ -275,7 +278,11 @@ async function readTrustList(
 ): Promise<Planned | undefined> {
   const bytes = await source.reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
   if (!bytes) return undefined;
-  await readTrust({ read: () => Promise.resolve(bytes) }); // It must parse.
+  // It must parse (the revocation list is read and signed on its own).
+  await readTrust({
+    read: (path) =>
+      Promise.resolve(path === ALLOWED_SIGNERS_PATH ? bytes : undefined),
+  });
   return {
     path: ALLOWED_SIGNERS_PATH,
     bytes,

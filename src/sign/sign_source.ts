@@ -382,7 +382,7 @@ function isCurrent(
   // signing time does help, so that case is re-signed.)
   if (result.ok) return true;
   const keyProblem = result.code === "UNTRUSTED_SIGNER" ||
-    result.code === "EXPIRED_KEY";
+    result.code === "EXPIRED_KEY" || result.code === "REVOKED_KEY";
   return keyProblem && result.signer === key.keyId && mine.status !== "trusted";
 }
 

@@ -354,7 +354,15 @@ async function requireTrustedBefore(
     MAX_TRUST_BYTES,
   ).catch(() => undefined);
   if (!head) return; // The first trust list is the root of trust.
-  const before = await readTrust({ read: () => Promise.resolve(head.bytes) });
+  // HEAD's list as HEAD's revocations leave it: a key revoked there is not
+  // trusted before the change either.
+  const before = await readTrust({
+    read: async (path, maxBytes) =>
+      path === ALLOWED_SIGNERS_PATH
+        ? head.bytes
+        : (await objects.read(`HEAD:${path}`, maxBytes).catch(() => undefined))
+          ?.bytes,
+  });
   const decision = before
     ? findSigner(before, key.key.publicKey, {
       namespace: SIGNATURE_NAMESPACE,

@@ -14,6 +14,7 @@
 import {
   ALLOWED_SIGNERS_PATH,
   ARTIFACTS_DIR,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { sha256Hex } from "../crypto/sha.ts";
@@ -32,7 +33,9 @@ import type { SignedConfig } from "./signed_config.ts";
  * @returns The trusted signer's principals.
  * @throws {VerificationError} `TAMPERED`, `MALFORMED`, `MISSING_ARTIFACT`,
  * `SUBSTITUTED` or `BAD_SIGNATURE`.
- * @throws {PolicyError} `UNTRUSTED_SIGNER` or `EXPIRED_KEY`.
+ * @throws {PolicyError} `UNTRUSTED_SIGNER`, `EXPIRED_KEY` or `REVOKED_KEY`.
+ * (A retired key counts as trusted here: whether its signature was already
+ * there before is a question of history, which its callers answer.)
  *
  * @example
  * ```ts ignore
@@ -197,6 +200,13 @@ function verifyTrust(config: SignedConfig): string[] {
   const key = signature.publicKey;
   const options = { namespace: SIGNATURE_NAMESPACE };
   const now = findSigner(config.trust, key, { ...options, at: config.now });
+  if (now.status === "revoked") {
+    throw new PolicyError(
+      "REVOKED_KEY",
+      `${signer} is revoked (line ${now.line} of "${REVOKED_KEYS_PATH}"): nothing it signed counts; ` +
+        `review the config, then sign it again with a trusted key (sign --resign)`,
+    );
+  }
   if (now.status === "untrusted") {
     throw new PolicyError(
       "UNTRUSTED_SIGNER",
@@ -213,7 +223,7 @@ function verifyTrust(config: SignedConfig): string[] {
     ...options,
     at: statement.signedAt,
   });
-  if (then.status !== "trusted") {
+  if (then.status !== "trusted" && then.status !== "retired") {
     throw new PolicyError(
       "EXPIRED_KEY",
       `${signer} was not valid at the signing time ${

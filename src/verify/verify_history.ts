@@ -1457,7 +1457,7 @@ class History {
     if (result.ok) return undefined;
     const kept = parents.some((parent) => parent.index.get(path) === id);
     const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
-      result.code === "EXPIRED_KEY" ||
+      result.code === "EXPIRED_KEY" || result.code === "REVOKED_KEY" ||
       (result.code === "SUBSTITUTED" && mine.version === 1);
     if (kept && trustOnly) return undefined;
     return {
