@@ -10,6 +10,7 @@ import {
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import { configKindsFrom } from "../configs/repository_patterns.ts";
 import { ToolError } from "../errors.ts";
@@ -27,7 +28,11 @@ import type { ServerFileId } from "../store/statement.ts";
 import { serverFileIds } from "./server_file_ids.ts";
 import type { Repository } from "../git/repository.ts";
 import { hasCrlf, lineBreaksAreOutsideValues } from "../source/line_endings.ts";
-import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
+import {
+  ensureRepositoryId,
+  readRevokedKeys,
+  readTrust,
+} from "../trust/trust_store.ts";
 import {
   attributeFailures,
   readAttributes,
@@ -101,6 +106,18 @@ export async function discoverConfigs(
       );
     }
   }
+  // The revocation list decides which keys count, so it is signed like
+  // the trust list too.
+  if (!options.paths || options.paths.includes(REVOKED_KEYS_PATH)) {
+    const revoked = await readRevokedList(source);
+    if (revoked) planned.push(revoked);
+    else if (options.paths) {
+      throw new ToolError(
+        "BAD_PATH",
+        `Cannot sign "${REVOKED_KEYS_PATH}": no such file in the ${source.label}`,
+      );
+    }
+  }
   await refuseUnsafeAttributes(source, planned.map((item) => item.path));
   return await asGitStores(
     source,
@@ -137,7 +154,10 @@ async function asGitStores(
       continue;
     }
     const kind = kinds.get(item.path);
-    const format = item.path === ALLOWED_SIGNERS_PATH ? "lines" : kind?.format;
+    const format =
+      item.path === ALLOWED_SIGNERS_PATH || item.path === REVOKED_KEYS_PATH
+        ? "lines"
+        : kind?.format;
     if (!format || !lineBreaksAreOutsideValues(format, lf)) {
       problems.push(
         `Cannot sign "${item.path}": it has CRLF line endings, which Git would store as LF (core.autocrlf or a "text" attribute), but ${
@@ -157,6 +177,8 @@ async function asGitStores(
         read: (path) =>
           Promise.resolve(path === ALLOWED_SIGNERS_PATH ? lf : undefined),
       });
+    } else if (item.path === REVOKED_KEYS_PATH) {
+      await readRevokedKeys({ read: () => Promise.resolve(lf) });
     } else if (kind) await validateConfig(item.path, lf, kind);
     // The same servers: a parser reads CRLF and LF alike in this format.
     signed.push({ ...item, bytes: lf, artifact: await sha256Hex(lf) });
@@ -246,7 +268,7 @@ async function readAndValidate(
  * config: the trust list and the repository's patterns (`config.json`).
  *
  * @param path A repository-relative path.
- * @returns True for `allowed_signers` and `config.json`.
+ * @returns True for `allowed_signers`, `config.json` and `revoked_keys`.
  *
  * @example
  * ```ts
@@ -256,7 +278,23 @@ async function readAndValidate(
  * ```
  */
 export function isStoreSigned(path: string): boolean {
-  return path === ALLOWED_SIGNERS_PATH || path === REPO_CONFIG_PATH;
+  return path === ALLOWED_SIGNERS_PATH || path === REPO_CONFIG_PATH ||
+    path === REVOKED_KEYS_PATH;
+}
+
+async function readRevokedList(
+  source: ConfigSource,
+): Promise<Planned | undefined> {
+  const bytes = await source.reader.read(REVOKED_KEYS_PATH, MAX_TRUST_BYTES);
+  if (!bytes) return undefined;
+  // It must parse, as every command reads it with the trust list.
+  await readRevokedKeys({ read: () => Promise.resolve(bytes) });
+  return {
+    path: REVOKED_KEYS_PATH,
+    bytes,
+    artifact: await sha256Hex(bytes),
+    files: [],
+  };
 }
 
 async function readRepoConfig(

@@ -12,6 +12,7 @@ import {
   MAX_METADATA_BYTES,
   MAX_TRUST_BYTES,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
   SIGNATURE_SUFFIX,
   STATEMENT_HEADER_V3,
@@ -127,6 +128,14 @@ async function stagedConfigs(
       "TRUST",
       `Commit refused: it deletes "${REPO_CONFIG_PATH}", and a change to it must be signed by a key trusted before it; ` +
         `a deletion cannot be. Instead, leave it with no patterns ({"version": 1, "configs": []}): the hook signs that change`,
+    );
+  }
+  if (all.some((c) => c.path === REVOKED_KEYS_PATH && c.mode === "000000")) {
+    // Deleting it would bring every revoked key back, unapproved.
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: it deletes "${REVOKED_KEYS_PATH}", and a change to it must be signed by a key trusted before it; ` +
+        `a deletion cannot be. Remove only the lines you mean to (then the hook signs that change)`,
     );
   }
   const changed = all.filter((change) => change.mode !== "000000");

@@ -15,6 +15,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import {
   type AttributeCheck,
@@ -33,6 +34,7 @@ const READ_AS_CHECKED_OUT = [
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 ];
 
 /**

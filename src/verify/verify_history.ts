@@ -10,8 +10,11 @@
  *    the parent's, or that side kept it since the merge's sides forked, or it
  *    is a new version of the parent's list signed by a key trusted there; a
  *    first version (no parent has one) must be signed by a key it lists.
+ *    `#verifyTrustFileChange` holds `config.json` and `revoked_keys` to the
+ *    same rule (a key the parent retired approves nothing new).
  * 3. `verifySource`: every config verifies against that trust list and the
- *    repository id it names.
+ *    repository id it names; `checkRetiredSignatures` then fails a new
+ *    signature by a retired key (`RETIRED_KEY`).
  * 4. `#verifyNoRollback`: for every signed path, against every parent that
  *    has it, the statement is the parent's, follows it (links to its
  *    artifact with a higher sequence), or that side kept it; tombstones are
@@ -25,6 +28,7 @@ import {
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../source/config_source.ts";
@@ -48,6 +52,10 @@ import { AttributeCache } from "../source/checkout_attributes.ts";
 import { attributeNotes, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig } from "./verify_config.ts";
 import { VerifyMemo, verifySource } from "./verify_repository.ts";
+import {
+  checkRetiredSignatures,
+  type SignatureVersion,
+} from "./retired_signatures.ts";
 
 /** The outcome of verifying one commit. */
 export interface CommitReport {
@@ -99,6 +107,8 @@ interface CommitState {
   trustOid?: string;
   /** Why a trust list that is there cannot be read (too large, a link). */
   trustUnreadable?: string;
+  /** The revocation list's blob, when there is one (read with the list). */
+  revokedOid?: string;
 }
 
 // How many commits ahead of the one being verified are requested from git.
@@ -350,6 +360,11 @@ export interface VersionReport {
    * list (undefined when it cannot be parsed), to verify configs against.
    */
   unsignedTrustChange?: { since: string; trust: AllowedSigners | undefined };
+  /**
+   * Applies the retired-key rule to the version's per-config results:
+   * a signature by a retired key counts only when a parent had it.
+   */
+  checkRetired: (results: readonly VerifyResult[]) => Promise<VerifyResult[]>;
 }
 
 /** Options for {@linkcode verifyRevisions}. */
@@ -501,9 +516,11 @@ class History {
     if (trustResult && !failures.has(ALLOWED_SIGNERS_PATH)) {
       failures.set(ALLOWED_SIGNERS_PATH, trustResult);
     }
-    const patternsResult = await this.#verifyPatternsChange(state, parents);
-    if (patternsResult) failures.set(REPO_CONFIG_PATH, patternsResult);
-    const results = await verifySource(
+    for (const path of SIGNED_TRUST_FILES) {
+      const result = await this.#verifyTrustFileChange(state, parents, path);
+      if (result) failures.set(path, result);
+    }
+    const verified = await verifySource(
       snapshotSource(state.snapshot, this.#objects, info.oid, {
         repo: this.#repo,
         source: { kind: "tree", entries: state.snapshot.entries },
@@ -514,6 +531,13 @@ class History {
         now: this.#now,
         memo: this.#memo,
       },
+    );
+    const results = await checkRetiredSignatures(
+      verified,
+      await this.#signatureVersion(state),
+      await Promise.all(
+        parents.map((parent) => this.#signatureVersion(parent)),
+      ),
     );
     const notes = await this.#attributeNotes(
       state,
@@ -593,9 +617,17 @@ class History {
       },
       await snapshot(states[0]!.snapshot),
     );
-    if (!(await this.#isAdopted(state, states))) return { failures: [] };
+    const checkRetired = async (results: readonly VerifyResult[]) =>
+      await checkRetiredSignatures(
+        results,
+        await this.#signatureVersion(state),
+        await Promise.all(states.map((parent) => this.#signatureVersion(parent))),
+      );
+    if (!(await this.#isAdopted(state, states))) {
+      return { failures: [], checkRetired };
+    }
     const failures: VerifyResult[] = [];
-    const report: VersionReport = { failures };
+    const report: VersionReport = { failures, checkRetired };
     const [parent] = states;
     const listId = state.index.get(ALLOWED_SIGNERS_PATH);
     const parentList = states.length === 1 && parent && hasTrustList(parent)
@@ -628,8 +660,10 @@ class History {
       const trust = await this.#verifyTrustChange(state, states);
       if (trust) failures.push(trust);
     }
-    const patterns = await this.#verifyPatternsChange(state, states);
-    if (patterns) failures.push(patterns);
+    for (const path of SIGNED_TRUST_FILES) {
+      const result = await this.#verifyTrustFileChange(state, states, path);
+      if (result) failures.push(result);
+    }
     if (!state.indexBroken) {
       // A live config whose line is every parent's, with the file there in
       // each, is the parents' version ("same"): not read again, so that a
@@ -862,6 +896,7 @@ class History {
     const trustOid = trustBytes
       ? snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid
       : undefined;
+    const revokedOid = snapshot.entries.get(REVOKED_KEYS_PATH)?.oid;
     return {
       info,
       snapshot,
@@ -869,16 +904,21 @@ class History {
       indexBroken,
       ...(trustOid ? { trustOid } : {}),
       ...(trustUnreadable ? { trustUnreadable } : {}),
+      ...(revokedOid ? { revokedOid } : {}),
     };
   }
 
-  /** The commit's trust list, parsed (undefined when absent or malformed). */
+  /**
+   * The commit's trust list, parsed with its revocation list (undefined
+   * when absent or malformed), cached on both files' blobs.
+   */
   async #trust(state: CommitState): Promise<AllowedSigners | undefined> {
     const oid = state.trustOid;
     if (oid === undefined) return undefined;
-    if (this.#trustLists.has(oid)) return this.#trustLists.get(oid);
+    const key = `${oid} ${state.revokedOid ?? "-"}`;
+    if (this.#trustLists.has(key)) return this.#trustLists.get(key);
     const trust = await readTrust(state.snapshot).catch(() => undefined);
-    this.#trustLists.set(oid, trust);
+    this.#trustLists.set(key, trust);
     return trust;
   }
 
@@ -1104,25 +1144,33 @@ class History {
             `(${result.code}: ${result.reason})`,
         );
       }
+      const retired = retiredSigner(result, await this.#trust(parent));
+      if (retired) return fail(`it changed since ${short}: ${retired}`);
     }
     return undefined;
   }
 
   /**
-   * `config.json` decides which files are configs, so a change to it
-   * (adding, editing, removing) must be approved like a trust-list change:
-   * against every parent that has a trust list, the file and its statement
-   * are the parent's, or that side kept them, or the commit's statement is
-   * a new version of the parent's (when it has one) signed by a key the
-   * parent trusts. A removal cannot be signed, so it fails; a file another
-   * parent brings unchanged was approved on that side. Rule 2 checks it
-   * against the commit's own list as well.
+   * A signed trust file other than the list itself (`config.json`, which
+   * decides which files are configs; `revoked_keys`, which decides which
+   * keys count) must be approved like a trust-list change: against every
+   * parent that has a trust list, the file and its statement are the
+   * parent's, or that side kept them, or the commit's statement is a new
+   * version of the parent's (when it has one) signed by a key the parent
+   * trusts (not one the parent retired). A removal cannot be signed, so it
+   * fails; a file another parent brings unchanged was approved on that
+   * side. Rule 2 checks it against the commit's own list as well.
+   *
+   * @param state The version judged.
+   * @param parents What it builds on.
+   * @param path The trust file's path (see `SIGNED_TRUST_FILES`).
+   * @returns The failure, or undefined when the change is approved.
    */
-  async #verifyPatternsChange(
+  async #verifyTrustFileChange(
     state: CommitState,
     parents: CommitState[],
+    path: string,
   ): Promise<VerifyResult | undefined> {
-    const path = REPO_CONFIG_PATH;
     const fail = (reason: string): VerifyResult => ({
       path,
       ok: false,
@@ -1142,7 +1190,7 @@ class History {
           `it was removed since ${
             had.info.oid.slice(0, 12)
           }; a change to it must be signed by a key trusted before it, which a removal cannot be: ` +
-            `leave it with no patterns ({"version": 1, "configs": []}) and sign that`,
+            (REMOVAL_HINTS[path] ?? "keep it, and sign the change you mean"),
         )
         : undefined;
     }
@@ -1154,7 +1202,7 @@ class History {
     const sides = statement
       ? await this.#sides(parents, path, myId!, statement, true)
       : undefined;
-    const bytes = await state.snapshot.read(path, MAX_CONFIG_BYTES)
+    const bytes = await state.snapshot.read(path, MAX_TRUST_FILE_BYTES)
       .catch(() => undefined);
     for (const parent of judged) {
       const short = parent.info.oid.slice(0, 12);
@@ -1176,10 +1224,11 @@ class History {
         );
       }
       const trust = await this.#trust(state);
+      const before = await this.#trust(parent);
       const result = bytes
         ? await verifyConfig(
           {
-            ...this.#context(state, await this.#trust(parent)),
+            ...this.#context(state, before),
             ...(trust ? { repository: trust.repository } : {}),
           },
           path,
@@ -1192,6 +1241,8 @@ class History {
             (result ? ` (${result.code}: ${result.reason})` : ""),
         );
       }
+      const retired = retiredSigner(result, before);
+      if (retired) return fail(`it changed since ${short}: ${retired}`);
     }
     return undefined;
   }
@@ -1478,6 +1529,18 @@ class History {
     return loaded?.statement;
   }
 
+  // A version as the retired-key rule reads it.
+  async #signatureVersion(state: CommitState): Promise<SignatureVersion> {
+    return {
+      label: state.info.oid.length === 40 || state.info.oid.length === 64
+        ? state.info.oid.slice(0, 12)
+        : state.info.oid,
+      index: state.index,
+      reader: state.snapshot,
+      trust: await this.#trust(state),
+    };
+  }
+
   #context(state: CommitState, trust: AllowedSigners | undefined) {
     return {
       reader: state.snapshot,
@@ -1486,6 +1549,34 @@ class History {
       now: this.#now,
     };
   }
+}
+
+/**
+ * The signed trust files besides the list itself, each judged against the
+ * parents by `#verifyTrustFileChange`.
+ */
+const SIGNED_TRUST_FILES = [REPO_CONFIG_PATH, REVOKED_KEYS_PATH] as const;
+
+// What to do instead of removing a signed trust file.
+const REMOVAL_HINTS: Readonly<Record<string, string>> = {
+  [REPO_CONFIG_PATH]:
+    'leave it with no patterns ({"version": 1, "configs": []}) and sign that',
+  [REVOKED_KEYS_PATH]:
+    "keep it, remove only the lines you mean to (each a trust change), and sign that",
+};
+
+// The largest of the signed trust files.
+const MAX_TRUST_FILE_BYTES = Math.max(MAX_CONFIG_BYTES, MAX_TRUST_BYTES);
+
+// Why a passing approval of a trust change does not count: its signer is
+// retired in the parent, which trusts only its old signatures.
+function retiredSigner(
+  result: VerifyResult,
+  before: AllowedSigners | undefined,
+): string | undefined {
+  const signer = result.signer;
+  if (!signer || !before?.retired?.has(signer)) return undefined;
+  return `its signer ${signer} is retired there, and a retired key approves no new change (RETIRED_KEY)`;
 }
 
 // The .gitattributes entries of a snapshot, as one string to compare.

@@ -22,7 +22,11 @@ import {
   type Repository,
   toRepoPath,
 } from "../git/repository.ts";
-import { ALLOWED_SIGNERS_PATH, REPO_CONFIG_PATH } from "../constants.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
+} from "../constants.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import { Snapshot } from "../source/snapshot.ts";
 import { readIndex } from "../store/store.ts";
@@ -338,12 +342,10 @@ function addIndexedTargets(
   // config.json decides which files are configs, so it is signed like one
   // (docs/SECURITY.md, "config.json is signed like the trust list");
   // verified when it is there.
-  if (!index.has(REPO_CONFIG_PATH)) {
-    targets.push({
-      path: REPO_CONFIG_PATH,
-      kind: SIGNED_FILE_KIND,
-      named: false,
-    });
+  // So is the revocation list, which decides which keys count.
+  for (const path of [REPO_CONFIG_PATH, REVOKED_KEYS_PATH]) {
+    if (index.has(path)) continue;
+    targets.push({ path, kind: SIGNED_FILE_KIND, named: false });
   }
   targets.sort((a, b) => comparePaths(a.path, b.path));
 }
