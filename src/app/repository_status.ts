@@ -37,6 +37,7 @@ import { readIndex } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import { type AllowedSigners, findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
+import { resignCandidates, type ResignEntry } from "./resign.ts";
 import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 import { verifySource } from "../verify/verify_repository.ts";
@@ -159,6 +160,11 @@ export interface RepositoryStatus {
   key: KeyStatus;
   /** Store-wide problems, such as an unreadable index. */
   problems: string[];
+  /**
+   * Configs signed by a revoked or retired key, to sign again with
+   * `sign --resign` (after reviewing them).
+   */
+  resign: ResignEntry[];
 }
 
 /** Options for {@linkcode repositoryStatus}. */
@@ -256,6 +262,7 @@ export async function repositoryStatus(
     hooks: await hooksStatus(repo),
     key: await keyStatus(repo, options, trust, now),
     problems,
+    resign: resignCandidates(results, trust),
   };
 }
 

@@ -30,7 +30,11 @@ import {
 import { INSTALL_COMMAND, UNINSTALL_COMMAND } from "./hooks_command.ts";
 import { INIT_COMMAND } from "./init_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
-import { KEYS_INIT_COMMAND, KEYS_SHOW_COMMAND } from "./keys_command.ts";
+import {
+  KEYS_INIT_COMMAND,
+  KEYS_ROTATE_COMMAND,
+  KEYS_SHOW_COMMAND,
+} from "./keys_command.ts";
 import { SIGN_COMMAND } from "./sign_command.ts";
 import { SIGN_FILE_COMMAND } from "./sign_file_command.ts";
 import { STATUS_COMMAND } from "./status_command.ts";
@@ -38,6 +42,7 @@ import {
   TRUST_ADD_COMMAND,
   TRUST_LIST_COMMAND,
   TRUST_REMOVE_COMMAND,
+  TRUST_REVOKE_COMMAND,
 } from "./trust_command.ts";
 import { VERIFY_COMMAND } from "./verify_command.ts";
 
@@ -57,9 +62,12 @@ Commands:
   status        list the MCP configs: signed or not, by whom, trusted or not
   keys init     create your Ed25519 signing key (~/.mcp-orchestration/keys)
   keys show     print your key id and public key
+  keys rotate   replace your key; in this repository, trust the new one and
+                retire the old one (what it signed before still verifies)
   trust add     trust a public key to sign this repository's configs
   trust list    list trusted keys
   trust remove  stop trusting a key (by key id or principal)
+  trust revoke  revoke a key: nothing it signed counts any more
   sign          sign MCP configs (all recognised configs, or the paths given)
   verify        verify MCP configs against their signatures and the trust list
   inspect       show the signed statement and signature of a config or artifact
@@ -99,6 +107,21 @@ namespaces="mcp-orchestration"), so configs it signs verify.`,
   "trust list": `Lists the keys in .mcp-orchestration/allowed_signers.`,
   "trust remove":
     `Removes every entry with that key id (SHA256:…) or exact principal.`,
+  "trust revoke":
+    `Revokes a key (a key id, a .pub file or a key line): records it in
+.mcp-orchestration/revoked_keys, which ssh-keygen -Y verify -r and git's
+gpg.ssh.revocationFile read too, and removes its allowed_signers lines.
+Everything it signed fails REVOKED_KEY, whenever it was signed; it can never
+be trusted again, under any principal. Lists the configs to review and sign
+again (sign --resign). Refuses a key the repository does not know, one
+revoked already, and an empty reason.`,
+  "keys rotate":
+    `Creates a new key pair (the old private key moves to keys/retired/). In the
+current repository, when its trust list trusts the old key, it adds the new
+key with the old key's principals, retires the old key (a
+"# mcp-orchestration-retired" line) and signs that change with the old key,
+which the list trusted before it. The old key's existing signatures still
+verify; a new signature by it fails RETIRED_KEY.`,
   "sign":
     `Signs MCP configs: every recognised config in the working tree, or the PATHs
 given. Each file must parse in its format, hold its client's server table and
@@ -119,7 +142,11 @@ gemini-extension.json), .gemini/extensions/*/gemini-extension.json,
 .devcontainer/devcontainer.json, .devcontainer/*/devcontainer.json,
 .devcontainer.json, .continue/assistants|agents/*.yaml|yml, kilo.json(c),
 .crush.json, crush.json; Claude Code's
-settings also count with enabledPlugins or extraKnownMarketplaces.`,
+settings also count with enabledPlugins or extraKnownMarketplaces.
+With --resign, signs again (with your key, in one go) every config whose
+statement fails only for its key (REVOKED_KEY, RETIRED_KEY, UNTRUSTED_SIGNER,
+EXPIRED_KEY) or was made by a retired key; review them first (status lists
+them).`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes
 FILE.sig next to it: an armored SSHSIG signature, as "ssh-keygen -Y sign"
@@ -251,9 +278,11 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   STATUS_COMMAND,
   KEYS_INIT_COMMAND,
   KEYS_SHOW_COMMAND,
+  KEYS_ROTATE_COMMAND,
   TRUST_ADD_COMMAND,
   TRUST_LIST_COMMAND,
   TRUST_REMOVE_COMMAND,
+  TRUST_REVOKE_COMMAND,
   SIGN_COMMAND,
   VERIFY_COMMAND,
   INSPECT_COMMAND,
@@ -293,8 +322,8 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
     COMMAND_SPECS.map((spec) => [spec.name, commandHelp(spec)]),
   ),
-  "keys": groupHelp("keys", "init|show"),
-  "trust": groupHelp("trust", "add|list|remove"),
+  "keys": groupHelp("keys", "init|show|rotate"),
+  "trust": groupHelp("trust", "add|list|remove|revoke"),
   "hook": `Usage: ${TOOL_NAME} hook <pre-commit | pre-push REMOTE URL |
          post-checkout OLD NEW FLAG | post-merge SQUASH |
          post-rewrite amend|rebase>

@@ -43,6 +43,7 @@ import { findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import { workingTreeReader } from "../source/store_reader.ts";
 import { verifySource } from "../verify/verify_repository.ts";
+import { verifyConfig } from "../verify/verify_config.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
 import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
@@ -93,7 +94,7 @@ export async function signStaged(
     const key = await options.key();
     const steering = paths.filter(isStoreSigned);
     if (steering.length > 0) {
-      await requireTrustedBefore(objects, key, now, steering);
+      await requireTrustedBefore(objects, source, key, now, steering);
     }
     try {
       return await signSource(repo, source, {
@@ -351,9 +352,10 @@ async function stagingState(
 
 async function requireTrustedBefore(
   objects: GitObjects,
+  source: ConfigSource,
   key: SigningKey,
   now: Date,
-  changed: readonly string[],
+  staged: readonly string[],
 ): Promise<void> {
   // A change to the trust list counts only when signed by a key trusted
   // before it (history verification applies the same rule), so the staged
@@ -372,6 +374,26 @@ async function requireTrustedBefore(
         : (await objects.read(`HEAD:${path}`, maxBytes).catch(() => undefined))
           ?.bytes,
   });
+  // A change already signed by a key HEAD trusts (and has not retired) is
+  // approved as it is, whoever commits it: "keys rotate" signs its trust
+  // list with the key it retires, before the new key is trusted anywhere.
+  const changed: string[] = [];
+  const index = await readIndex(source.reader).catch(() => new Map());
+  for (const path of staged) {
+    const bytes = await source.reader.read(path, MAX_TRUST_BYTES)
+      .catch(() => undefined);
+    const result = bytes && before
+      ? await verifyConfig(
+        { reader: source.reader, index, trust: before, now },
+        path,
+        bytes,
+      )
+      : undefined;
+    const approved = result?.ok && result.signer !== undefined &&
+      !before?.retired?.has(result.signer);
+    if (!approved) changed.push(path);
+  }
+  if (changed.length === 0) return;
   const decision = before
     ? findSigner(before, key.key.publicKey, {
       namespace: SIGNATURE_NAMESPACE,

@@ -416,6 +416,8 @@ export async function revokeKey(
  * @param repo The working tree.
  * @param oldKey The key being retired.
  * @param newKey The key replacing it.
+ * @param options `principal`: one line for the new key with this principal
+ * (and no validity window) instead of a copy of each old line.
  * @returns The principals the new key got; undefined (nothing written) when
  * the list does not trust the old key.
  * @throws {ToolError} `TRUST` when the old key is retired or revoked
@@ -430,7 +432,9 @@ export async function rotateTrustedKey(
   repo: Repository,
   oldKey: Uint8Array,
   newKey: Uint8Array,
+  options: { principal?: string } = {},
 ): Promise<{ principals: string[] } | undefined> {
+  if (options.principal !== undefined) validatePrincipal(options.principal);
   const oldId = await keyId(oldKey);
   const newId = await keyId(newKey);
   return await withLock(repo, async () => {
@@ -460,7 +464,13 @@ export async function rotateTrustedKey(
       );
     }
     let text = trust.text;
-    for (const entry of lines) {
+    if (options.principal !== undefined) {
+      text = addAllowedSigner(
+        text,
+        formatAllowedSigner(newKey, { principal: options.principal }),
+      );
+    }
+    for (const entry of options.principal === undefined ? lines : []) {
       const old = lineText(trust.text, entry.line);
       const [type = "", base64 = ""] = formatPublicKeyLine(oldKey).split(" ");
       const at = old.indexOf(`${type} ${base64}`);
@@ -483,7 +493,9 @@ export async function rotateTrustedKey(
     await parseAllowedSigners(text, ALLOWED_SIGNERS_PATH);
     await writeTrustText(repo, text);
     return {
-      principals: [...new Set(lines.flatMap((entry) => entry.principals))],
+      principals: options.principal !== undefined
+        ? [options.principal]
+        : [...new Set(lines.flatMap((entry) => entry.principals))],
     };
   });
 }

@@ -77,7 +77,8 @@ export async function checkRetiredSignatures(
       ...result,
       ok: false,
       code: "RETIRED_KEY",
-      reason: `${signer} is retired ("${ALLOWED_SIGNERS_PATH}" names it in a retired-key line), and this signature is new: ` +
+      reason:
+        `${signer} is retired ("${ALLOWED_SIGNERS_PATH}" names it in a retired-key line), and this signature is new: ` +
         `${
           parents.length === 0
             ? "nothing before it"
@@ -118,8 +119,9 @@ function retiresHere(
   signer: string,
   parents: readonly SignatureVersion[],
 ): boolean {
-  return path === ALLOWED_SIGNERS_PATH && parents.some((parent) =>
-    parent.trust !== undefined && !parent.trust.retired?.has(signer) &&
-    parent.trust.entries.some((entry) => entry.keyId === signer)
-  );
+  return path === ALLOWED_SIGNERS_PATH &&
+    parents.some((parent) =>
+      parent.trust !== undefined && !parent.trust.retired?.has(signer) &&
+      parent.trust.entries.some((entry) => entry.keyId === signer)
+    );
 }

@@ -621,7 +621,9 @@ class History {
       await checkRetiredSignatures(
         results,
         await this.#signatureVersion(state),
-        await Promise.all(states.map((parent) => this.#signatureVersion(parent))),
+        await Promise.all(
+          states.map((parent) => this.#signatureVersion(parent)),
+        ),
       );
     if (!(await this.#isAdopted(state, states))) {
       return { failures: [], checkRetired };
