@@ -45,8 +45,11 @@ import type { StoreIndex } from "../store/index_file.ts";
 import { loadStatement } from "./load_signed.ts";
 import type { Statement } from "../store/statement.ts";
 import { artifactPath, readIndex } from "../store/store.ts";
-import type { AllowedSigners } from "../trust/allowed_signers.ts";
-import { readTrust } from "../trust/trust_store.ts";
+import type {
+  AllowedSigners,
+  RevokedKeyRef,
+} from "../trust/allowed_signers.ts";
+import { readRevokedKeys, readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { AttributeCache } from "../source/checkout_attributes.ts";
 import { attributeNotes, readAttributes } from "./verify_attributes.ts";
@@ -652,9 +655,13 @@ class History {
       state.trustOid !== undefined && state.trustOid !== parent.trustOid &&
       listId !== undefined && listId === parent.index.get(ALLOWED_SIGNERS_PATH)
     ) {
+      // The version's own revocations count at once, signed or not: they
+      // only ever take trust away.
+      const revoked = await readRevokedKeys(state.snapshot)
+        .catch(() => undefined);
       report.unsignedTrustChange = {
         since: parent.info.oid,
-        trust: await this.#trust(parent),
+        trust: withRevocations(await this.#trust(parent), revoked?.entries),
       };
     } else if (listId !== undefined || states.some(hasTrustList)) {
       // (A first list that nothing signed yet replaces no trusted list: the
@@ -1569,6 +1576,22 @@ const REMOVAL_HINTS: Readonly<Record<string, string>> = {
 
 // The largest of the signed trust files.
 const MAX_TRUST_FILE_BYTES = Math.max(MAX_CONFIG_BYTES, MAX_TRUST_BYTES);
+
+// A trust list with more revoked keys (those it has, and `more`).
+function withRevocations(
+  trust: AllowedSigners | undefined,
+  more: readonly RevokedKeyRef[] | undefined,
+): AllowedSigners | undefined {
+  if (!trust || !more || more.length === 0) return trust;
+  const known = new Set((trust.revoked ?? []).map((ref) => ref.keyId));
+  return {
+    ...trust,
+    revoked: [
+      ...(trust.revoked ?? []),
+      ...more.filter((ref) => !known.has(ref.keyId)),
+    ],
+  };
+}
 
 // Why a passing approval of a trust change does not count: its signer is
 // retired in the parent, which trusts only its old signatures.
