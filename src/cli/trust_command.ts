@@ -349,18 +349,21 @@ export async function trustRevoke(
       }) from ${ALLOWED_SIGNERS_PATH}\n`,
     );
   }
-  io.out(
-    `Next, commit it (the pre-commit hook signs the change with your key, which HEAD must trust):\n  ${
-      next[0]
-    }\n`,
-  );
   if (revoked.signed.length > 0) {
     io.out(
-      `These configs are signed by the revoked key and now fail (REVOKED_KEY); review each, then sign them again:\n` +
+      `These configs are signed by the revoked key and now fail (REVOKED_KEY); review each ` +
+        `(what did the key's holder sign?), then sign them again:\n` +
         revoked.signed.map((path) => `  ${path}\n`).join("") +
         `  ${next[1]}\n`,
     );
   }
+  io.out(
+    `${
+      revoked.signed.length > 0 ? "Then" : "Next,"
+    } commit it (the pre-commit hook signs the change with your key, which HEAD must trust):\n  ${
+      next[0]
+    }\n`,
+  );
   return EXIT.ok;
 }
 

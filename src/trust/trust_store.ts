@@ -365,18 +365,13 @@ export async function revokeKey(
     const key = given?.key ??
       lines.find((entry) => entry.key !== undefined)?.key ??
       signers.get(id)?.key;
-    if (!key) {
+    if (!key || (lines.length === 0 && !signers.has(id))) {
+      // Most likely a typo or the wrong file: revoking it would protect
+      // nothing here, and hide the key that was meant.
       throw new ToolError(
         "TRUST",
         `Cannot revoke ${id}: a revocation of an unknown key. It is not in "${ALLOWED_SIGNERS_PATH}" ` +
-          `and signed no statement in the working tree or HEAD; give its public key (a .pub file or ` +
-          `"ssh-ed25519 AAAA…") to revoke it all the same`,
-      );
-    }
-    if (!given && lines.length === 0 && !signers.has(id)) {
-      throw new ToolError(
-        "TRUST",
-        `Cannot revoke ${id}: a revocation of an unknown key`,
+          `and signed no statement in the working tree or HEAD; check the key id (trust list shows the keys)`,
       );
     }
     const principals = [
@@ -390,7 +385,8 @@ export async function revokeKey(
     // Check what is about to be written parses, before writing anything.
     await parseRevokedKeys(revokedText, REVOKED_KEYS_PATH);
     const { text, removed } = removeAllowedSigners(trust, id);
-    const trustText = removeRetiredLine(
+    // The list is written only when the key had lines there.
+    const trustText = removed.length === 0 ? trust.text : removeRetiredLine(
       withRepositoryId(trust, text).text,
       id,
     );

@@ -97,16 +97,46 @@ async function inherited(
   version: SignatureVersion,
   parents: readonly SignatureVersion[],
 ): Promise<boolean> {
-  let mine: Uint8Array | undefined | null = null;
+  return await signatureFileInherited(
+    signaturePath(id),
+    version,
+    parents.filter((parent) => parent.index.get(path) === id),
+  );
+}
+
+/**
+ * Whether a signature file (a statement's `.sig`, or an approval under
+ * `approvals/`) has the same bytes in one of the parents as in the
+ * version: the test a retired key's signature must pass to count.
+ *
+ * @param file The signature file's repository-relative path.
+ * @param version The version verified.
+ * @param parents The parents to look in.
+ * @returns True when a parent has the very same file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signatureFileInherited } from "./retired_signatures.ts";
+ * const bytes = new Uint8Array([1]);
+ * const reader = { read: () => Promise.resolve(bytes) };
+ * const version = { label: "x", index: new Map(), reader, trust: undefined };
+ * assert.ok(await signatureFileInherited("a.sig", version, [version]));
+ * ```
+ */
+export async function signatureFileInherited(
+  file: string,
+  version: SignatureVersion,
+  parents: readonly SignatureVersion[],
+): Promise<boolean> {
+  if (parents.length === 0) return false;
+  const mine = await version.reader.read(file, MAX_METADATA_BYTES)
+    .catch(() => undefined);
+  if (!mine) return false;
   for (const parent of parents) {
-    if (parent.index.get(path) !== id) continue;
-    mine ??= await version.reader.read(signaturePath(id), MAX_METADATA_BYTES)
+    const theirs = await parent.reader.read(file, MAX_METADATA_BYTES)
       .catch(() => undefined);
-    const theirs = await parent.reader.read(
-      signaturePath(id),
-      MAX_METADATA_BYTES,
-    ).catch(() => undefined);
-    if (mine && theirs && equalBytes(mine, theirs)) return true;
+    if (theirs && equalBytes(mine, theirs)) return true;
   }
   return false;
 }

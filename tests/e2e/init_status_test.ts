@@ -678,10 +678,12 @@ Deno.test({
       "hooks",
       "key",
       "problems",
+      "resign",
       "root",
       "tombstones",
       "trustList",
     ]);
+    assert.deepEqual(value.resign, []);
     assert.equal(value.configs.length, 1);
     assert.deepEqual(keys(value.configs[0]!), [...signature, "client"].sort());
     assert.deepEqual(
