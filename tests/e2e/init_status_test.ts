@@ -84,6 +84,7 @@ interface StatusJson {
     signedAt: string | null;
     sequence: number | null;
   }[];
+  resign: { path: string; signer: string | null; why: string }[];
   hooks: {
     folder: string;
     hooksPath: string | null;
