@@ -429,3 +429,43 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "keys rotate: where the old key is not trusted, only the key changes; --principal names the new key's line",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await cliOk(flow, ["keys", "init"]);
+    const untrusted = await cliOk(flow, ["keys", "rotate"]);
+    assert.match(untrusted.stdout, /is not trusted in this repository/);
+    await assert.rejects(Deno.stat(join(flow.repo.root, ALLOWED_SIGNERS)));
+
+    await write(flow, { ".mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    const rotated = JSON.parse(
+      (await cliOk(flow, [
+        "keys",
+        "rotate",
+        "--principal",
+        "alice@laptop.example.com",
+        "--json",
+      ])).stdout,
+    );
+    assert.deepEqual(rotated.repository.principals, [
+      "alice@laptop.example.com",
+    ]);
+    const list = await readText(flow, ALLOWED_SIGNERS);
+    assert.match(
+      list,
+      /^alice@laptop\.example\.com namespaces="mcp-orchestration" ssh-ed25519 /m,
+    );
+    await commit(flow, "rotate");
+    await assertVerifies(flow, ["--rev", "HEAD"]);
+    // Rotating again retires the new key the same way.
+    await cliOk(flow, ["keys", "rotate"]);
+    await commit(flow, "rotate again");
+    await assertVerifies(flow, ["--range", "HEAD~2..HEAD"]);
+  },
+});
