@@ -39,6 +39,7 @@ import { readIndex } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import { type AllowedSigners, findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
+import { resignCandidates, type ResignEntry } from "./resign.ts";
 import type {
   ApprovalState,
   VerifyCode,
@@ -176,6 +177,11 @@ export interface RepositoryStatus {
   key: KeyStatus;
   /** Store-wide problems, such as an unreadable index. */
   problems: string[];
+  /**
+   * Configs signed by a revoked or retired key, to sign again with
+   * `sign --resign` (after reviewing them).
+   */
+  resign: ResignEntry[];
 }
 
 /** Options for {@linkcode repositoryStatus}. */
@@ -274,6 +280,7 @@ export async function repositoryStatus(
     hooks: await hooksStatus(repo),
     key: await keyStatus(repo, options, trust, now),
     problems,
+    resign: resignCandidates(results, trust),
   };
 }
 
@@ -293,6 +300,7 @@ function signatureStatus(
   // bytes were tampered with) the trust list is asked about the key itself.
   const trusted = result.ok ||
     (result.code !== "UNTRUSTED_SIGNER" && result.code !== "EXPIRED_KEY" &&
+      result.code !== "REVOKED_KEY" &&
       key !== undefined && trust !== undefined &&
       findSigner(trust, key, { namespace: SIGNATURE_NAMESPACE, at: now })
           .status === "trusted");

@@ -141,7 +141,7 @@ async function runCommand(
   const io = context.io;
   switch (first) {
     case "keys":
-      return await keysCommand(second as string, rest, io);
+      return await keysCommand(second as string, rest, context);
     case "trust":
       return await trustCommand(second as string, rest, context);
     case "policy":

@@ -17,6 +17,7 @@ import {
   noPositionals,
   parseArguments,
 } from "./command_spec.ts";
+import { RESIGN_COMMAND } from "../app/resign.ts";
 import { EXIT, printJson } from "./io.ts";
 
 /** What `status` needs: streams and the repository. */
@@ -97,6 +98,7 @@ export async function statusCommand(
  *   hooks: { folder: "/r/.git/hooks", hooksPath: null, installed: false, hooks: [] },
  *   key: { keyId: null, path: null, trusted: false, principals: [], problem: "none", request: null },
  *   problems: [],
+ *   resign: [],
  * });
  * assert.match(text, /No MCP configs found/);
  * ```
@@ -106,8 +108,22 @@ export function formatStatus(status: RepositoryStatus): string {
     ...summaryLines(status),
     "",
     ...configLines(status),
+    ...resignLines(status),
     ...tombstoneLines(status),
   ].join("\n") + "\n";
+}
+
+/** The configs a revoked or retired key signed, and the command. */
+function resignLines(status: RepositoryStatus): string[] {
+  if (status.resign.length === 0) return [];
+  return [
+    "",
+    "To re-sign (signed by a revoked or retired key; review each, then sign them again):",
+    ...status.resign.map((entry) =>
+      `  ${entry.path}  ${entry.why}${entry.signer ? ` ${entry.signer}` : ""}`
+    ),
+    `  ${RESIGN_COMMAND}`,
+  ];
 }
 
 /** Repository, key, hooks, trust list, and the problems found. */

@@ -1,11 +1,16 @@
 /**
- * `trust add`, `trust list` and `trust remove`.
+ * `trust add`, `trust list`, `trust remove` and `trust revoke`.
  *
  * @module
  */
 
 import { join, relative, sep } from "node:path";
-import { ALLOWED_SIGNERS_PATH, STORE_DIR, TOOL_NAME } from "../constants.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  REVOKED_KEYS_PATH,
+  STORE_DIR,
+  TOOL_NAME,
+} from "../constants.ts";
 import { shellQuote } from "../hooks/launch.ts";
 import { ToolError } from "../errors.ts";
 import { parseValidityDate } from "../trust/validity_date.ts";
@@ -13,6 +18,7 @@ import {
   addTrustedKey,
   readTrustList,
   removeTrustedKeys,
+  revokeKey,
 } from "../trust/trust_store.ts";
 import type { CommandContext } from "./command_context.ts";
 import {
@@ -59,9 +65,28 @@ export const TRUST_REMOVE_COMMAND: CommandSpec = {
   options: {},
 };
 
+/** What `trust revoke` accepts. */
+export const TRUST_REVOKE_COMMAND: CommandSpec = {
+  name: "trust revoke",
+  operands: "<KEY_ID | PUBLIC_KEY_FILE | KEY_LINE>",
+  options: {
+    reason: {
+      type: "string",
+      value: "TEXT",
+      required: true,
+      help: 'why the key is revoked, one line (required), e.g. "laptop stolen"',
+    },
+  },
+};
+
 const TRUST_SUBCOMMANDS: Readonly<
   Record<string, (args: string[], context: CommandContext) => Promise<number>>
-> = { add: trustAdd, list: trustList, remove: trustRemove };
+> = {
+  add: trustAdd,
+  list: trustList,
+  remove: trustRemove,
+  revoke: trustRevoke,
+};
 
 /**
  * Runs `trust <add|list|remove>`.
@@ -88,7 +113,7 @@ export async function trustCommand(
   if (run) return await run(args, context);
   throw new ToolError(
     "USAGE",
-    `Unknown command "trust ${sub}": expected "trust add", "trust list" or "trust remove"`,
+    `Unknown command "trust ${sub}": expected "trust add", "trust list", "trust remove" or "trust revoke"`,
   );
 }
 
@@ -285,6 +310,89 @@ export async function trustRemove(
     }
   }
   return EXIT.ok;
+}
+
+/**
+ * Runs `trust revoke <KEY_ID | PUBLIC_KEY_FILE | KEY_LINE> --reason TEXT`:
+ * records the key in revoked_keys, removes its trust-list lines, and says
+ * what to sign again.
+ *
+ * @param args The arguments after `trust revoke`.
+ * @param context Streams, working folder and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage or trust errors (nothing is written then).
+ *
+ * @example
+ * ```ts ignore
+ * await trustRevoke(["SHA256:…", "--reason", "laptop stolen"], context);
+ * ```
+ */
+export async function trustRevoke(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
+  const { values, positionals } = parseArguments(args, TRUST_REVOKE_COMMAND);
+  if (positionals.length !== 1) {
+    throw new ToolError(
+      "USAGE",
+      `"trust revoke" takes one key: a key id (SHA256:…), a .pub file or a quoted key line`,
+    );
+  }
+  const reason = stringOption(values, "reason") ?? "";
+  const repo = await context.repo();
+  const revoked = await revokeKey(repo, positionals[0] as string, {
+    reason,
+    now: new Date(),
+  });
+  const next = [
+    `git add ${shellQuote(storeFolder(repo.root, io.cwd))} && git commit -m ${
+      shellQuote(`Revoke ${revoked.keyId}`)
+    }`,
+    `${TOOL_NAME} sign --resign`,
+  ];
+  if (values.json) {
+    printJson(io, {
+      keyId: revoked.keyId,
+      removed: revoked.removed.map((entry) => ({
+        keyId: entry.keyId,
+        principals: entry.principals,
+        line: entry.line,
+      })),
+      resign: revoked.signed,
+      next,
+    });
+    return EXIT.ok;
+  }
+  io.out(`Revoked ${revoked.keyId} in ${REVOKED_KEYS_PATH}\n`);
+  for (const entry of revoked.removed) {
+    io.out(
+      `Removed line ${entry.line} (${
+        entry.principals.join(",")
+      }) from ${ALLOWED_SIGNERS_PATH}\n`,
+    );
+  }
+  if (revoked.signed.length > 0) {
+    io.out(
+      `These configs are signed by the revoked key and now fail (REVOKED_KEY); review each ` +
+        `(what did the key's holder sign?), then sign them again:\n` +
+        revoked.signed.map((path) => `  ${path}\n`).join("") +
+        `  ${next[1]}\n`,
+    );
+  }
+  io.out(
+    `${
+      revoked.signed.length > 0 ? "Then" : "Next,"
+    } commit it (the pre-commit hook signs the change with your key, which HEAD must trust):\n  ${
+      next[0]
+    }\n`,
+  );
+  return EXIT.ok;
+}
+
+function storeFolder(root: string, cwd: string): string {
+  const rel = relative(cwd, join(root, STORE_DIR)).split(sep).join("/");
+  return rel === "" ? "." : rel;
 }
 
 function repositoryNote(id: string): string {

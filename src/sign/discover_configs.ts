@@ -11,6 +11,7 @@ import {
   MAX_TRUST_BYTES,
   POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import { configKindsFrom } from "../configs/repository_patterns.ts";
 import { ToolError } from "../errors.ts";
@@ -28,7 +29,11 @@ import type { ServerFileId } from "../store/statement.ts";
 import { serverFileIds } from "./server_file_ids.ts";
 import type { Repository } from "../git/repository.ts";
 import { hasCrlf, lineBreaksAreOutsideValues } from "../source/line_endings.ts";
-import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
+import {
+  ensureRepositoryId,
+  readRevokedKeys,
+  readTrust,
+} from "../trust/trust_store.ts";
 import { parsePolicy } from "../trust/policy.ts";
 import { literalPrincipals } from "../trust/policy_store.ts";
 import {
@@ -92,9 +97,9 @@ export async function discoverConfigs(
   const signTrust = !options.paths ||
     options.paths.includes(ALLOWED_SIGNERS_PATH);
   const planned = await readAndValidate(source, targets, signTrust);
-  // config.json steers which files are verified, and policy.json who must
-  // sign them, so both are signed like the trust list: a change to either
-  // must be approved by the keys trusted before it.
+  // config.json steers which files are verified, policy.json who must sign
+  // them and revoked_keys which keys count, so each is signed like the trust
+  // list: a change to any must be approved by the keys trusted before it.
   for (const [path, check] of STORE_SIGNED_FILES) {
     if (options.paths && !options.paths.includes(path)) continue;
     const file = await readStoreFile(source, path, check);
@@ -142,7 +147,10 @@ async function asGitStores(
       continue;
     }
     const kind = kinds.get(item.path);
-    const format = item.path === ALLOWED_SIGNERS_PATH ? "lines" : kind?.format;
+    const format =
+      item.path === ALLOWED_SIGNERS_PATH || item.path === REVOKED_KEYS_PATH
+        ? "lines"
+        : kind?.format;
     if (!format || !lineBreaksAreOutsideValues(format, lf)) {
       problems.push(
         `Cannot sign "${item.path}": it has CRLF line endings, which Git would store as LF (core.autocrlf or a "text" attribute), but ${
@@ -158,7 +166,12 @@ async function asGitStores(
     }
     // The stored form must be a config too (it parses as the bytes on disk did).
     if (item.path === ALLOWED_SIGNERS_PATH) {
-      await readTrust({ read: () => Promise.resolve(lf) });
+      await readTrust({
+        read: (path) =>
+          Promise.resolve(path === ALLOWED_SIGNERS_PATH ? lf : undefined),
+      });
+    } else if (item.path === REVOKED_KEYS_PATH) {
+      await readRevokedKeys({ read: () => Promise.resolve(lf) });
     } else if (kind) await validateConfig(item.path, lf, kind);
     // The same servers: a parser reads CRLF and LF alike in this format.
     signed.push({ ...item, bytes: lf, artifact: await sha256Hex(lf) });
@@ -249,7 +262,8 @@ async function readAndValidate(
  * the team policy (`policy.json`).
  *
  * @param path A repository-relative path.
- * @returns True for `allowed_signers`, `config.json` and `policy.json`.
+ * @returns True for `allowed_signers`, `config.json`, `policy.json` and
+ * `revoked_keys`.
  *
  * @example
  * ```ts
@@ -278,6 +292,12 @@ const STORE_SIGNED_FILES: readonly [
       principals: trust ? literalPrincipals(trust) : new Set(),
     });
   }],
+  // The revocation list decides which keys count; it must parse, as every
+  // command reads it with the trust list.
+  [
+    REVOKED_KEYS_PATH,
+    (bytes) => readRevokedKeys({ read: () => Promise.resolve(bytes) }),
+  ],
 ];
 
 async function readStoreFile(
@@ -296,7 +316,11 @@ async function readTrustList(
 ): Promise<Planned | undefined> {
   const bytes = await source.reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
   if (!bytes) return undefined;
-  await readTrust({ read: () => Promise.resolve(bytes) }); // It must parse.
+  // It must parse (the revocation list is read and signed on its own).
+  await readTrust({
+    read: (path) =>
+      Promise.resolve(path === ALLOWED_SIGNERS_PATH ? bytes : undefined),
+  });
   return {
     path: ALLOWED_SIGNERS_PATH,
     bytes,

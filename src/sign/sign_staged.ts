@@ -13,6 +13,7 @@ import {
   MAX_TRUST_BYTES,
   POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
   SIGNATURE_SUFFIX,
   STATEMENT_HEADER_V3,
@@ -44,6 +45,7 @@ import { readTrust } from "../trust/trust_store.ts";
 import { workingTreeReader } from "../source/store_reader.ts";
 import { verifySource } from "../verify/verify_repository.ts";
 import { isPendingApproval } from "../verify/verify_codes.ts";
+import { verifyConfig } from "../verify/verify_config.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
 import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
@@ -94,7 +96,7 @@ export async function signStaged(
     const key = await options.key();
     const steering = paths.filter(isStoreSigned);
     if (steering.length > 0) {
-      await requireTrustedBefore(objects, key, now, steering);
+      await requireTrustedBefore(objects, source, key, now, steering);
     }
     try {
       return await signSource(repo, source, {
@@ -138,6 +140,14 @@ async function stagedConfigs(
       `Commit refused: it deletes "${POLICY_PATH}", and a change to it must meet the policy before it; ` +
         `a deletion cannot be signed. Instead, edit it to state the rule you want (today's rule is what ` +
         `"${TOOL_NAME} policy init" writes) and raise its "version": the hook signs that change`,
+    );
+  }
+  if (all.some((c) => c.path === REVOKED_KEYS_PATH && c.mode === "000000")) {
+    // Deleting it would bring every revoked key back, unapproved.
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: it deletes "${REVOKED_KEYS_PATH}", and a change to it must be signed by a key trusted before it; ` +
+        `a deletion cannot be. Remove only the lines you mean to (then the hook signs that change)`,
     );
   }
   const changed = all.filter((change) => change.mode !== "000000");
@@ -355,9 +365,10 @@ async function stagingState(
 
 async function requireTrustedBefore(
   objects: GitObjects,
+  source: ConfigSource,
   key: SigningKey,
   now: Date,
-  changed: readonly string[],
+  staged: readonly string[],
 ): Promise<void> {
   // A change to the trust list counts only when signed by a key trusted
   // before it (history verification applies the same rule), so the staged
@@ -367,7 +378,35 @@ async function requireTrustedBefore(
     MAX_TRUST_BYTES,
   ).catch(() => undefined);
   if (!head) return; // The first trust list is the root of trust.
-  const before = await readTrust({ read: () => Promise.resolve(head.bytes) });
+  // HEAD's list as HEAD's revocations leave it: a key revoked there is not
+  // trusted before the change either.
+  const before = await readTrust({
+    read: async (path, maxBytes) =>
+      path === ALLOWED_SIGNERS_PATH
+        ? head.bytes
+        : (await objects.read(`HEAD:${path}`, maxBytes).catch(() => undefined))
+          ?.bytes,
+  });
+  // A change already signed by a key HEAD trusts (and has not retired) is
+  // approved as it is, whoever commits it: "keys rotate" signs its trust
+  // list with the key it retires, before the new key is trusted anywhere.
+  const changed: string[] = [];
+  const index = await readIndex(source.reader).catch(() => new Map());
+  for (const path of staged) {
+    const bytes = await source.reader.read(path, MAX_TRUST_BYTES)
+      .catch(() => undefined);
+    const result = bytes && before
+      ? await verifyConfig(
+        { reader: source.reader, index, trust: before, now },
+        path,
+        bytes,
+      )
+      : undefined;
+    const approved = result?.ok && result.signer !== undefined &&
+      !before?.retired?.has(result.signer);
+    if (!approved) changed.push(path);
+  }
+  if (changed.length === 0) return;
   const decision = before
     ? findSigner(before, key.key.publicKey, {
       namespace: SIGNATURE_NAMESPACE,

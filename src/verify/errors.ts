@@ -16,6 +16,8 @@ import type { ApprovalState, VerifyCode } from "./verify_codes.ts";
 export type PolicyCode =
   | "UNTRUSTED_SIGNER"
   | "EXPIRED_KEY"
+  | "REVOKED_KEY"
+  | "RETIRED_KEY"
   | "UNTRUSTED_TRUST_CHANGE"
   | "PENDING_APPROVAL";
 

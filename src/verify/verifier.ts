@@ -14,6 +14,7 @@
 import {
   ALLOWED_SIGNERS_PATH,
   ARTIFACTS_DIR,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { sha256Hex } from "../crypto/sha.ts";
@@ -45,8 +46,10 @@ export interface Verified {
  * when the repository's policy applies.
  * @throws {VerificationError} `TAMPERED`, `MALFORMED`, `MISSING_ARTIFACT`,
  * `SUBSTITUTED` or `BAD_SIGNATURE` (the statement's, or an approval's).
- * @throws {PolicyError} `UNTRUSTED_SIGNER`, `EXPIRED_KEY` or
- * `PENDING_APPROVAL`.
+ * @throws {PolicyError} `UNTRUSTED_SIGNER`, `EXPIRED_KEY`, `REVOKED_KEY` or
+ * `PENDING_APPROVAL`. (A retired key counts as trusted here: whether its
+ * signature was already there before is a question of history, which its
+ * callers answer.)
  *
  * @example
  * ```ts ignore
@@ -213,6 +216,13 @@ function verifyTrust(config: SignedConfig): string[] {
   const key = signature.publicKey;
   const options = { namespace: SIGNATURE_NAMESPACE };
   const now = findSigner(config.trust, key, { ...options, at: config.now });
+  if (now.status === "revoked") {
+    throw new PolicyError(
+      "REVOKED_KEY",
+      `${signer} is revoked (line ${now.line} of "${REVOKED_KEYS_PATH}"): nothing it signed counts; ` +
+        `review the config, then sign it again with a trusted key (sign --resign)`,
+    );
+  }
   if (now.status === "untrusted") {
     throw new PolicyError(
       "UNTRUSTED_SIGNER",
@@ -229,7 +239,7 @@ function verifyTrust(config: SignedConfig): string[] {
     ...options,
     at: statement.signedAt,
   });
-  if (then.status !== "trusted") {
+  if (then.status !== "trusted" && then.status !== "retired") {
     throw new PolicyError(
       "EXPIRED_KEY",
       `${signer} was not valid at the signing time ${
@@ -288,7 +298,17 @@ async function verifyApprovals(
       namespace: SIGNATURE_NAMESPACE,
       at: config.now,
     });
-    if (decision.status === "trusted") {
+    // A revoked key's signature fails the config wherever it is, as the
+    // statement's own would; a retired key's counts here, and history asks
+    // whether the approval was there before (retired_signatures.ts).
+    if (decision.status === "revoked") {
+      throw new PolicyError(
+        "REVOKED_KEY",
+        `the approval "${approval.path}" was made by ${id}, which is revoked (line ${decision.line} of "${REVOKED_KEYS_PATH}"): ` +
+          `nothing it signed counts; remove the approval, or sign the config again (sign --resign)`,
+      );
+    }
+    if (decision.status === "trusted" || decision.status === "retired") {
       keys.push({ keyId: id, principals: decision.entry.principals });
     }
   }

@@ -16,6 +16,7 @@ import {
   INDEX_PATH,
   POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import {
   type AttributeCheck,
@@ -35,6 +36,7 @@ const READ_AS_CHECKED_OUT = [
   INDEX_PATH,
   REPO_CONFIG_PATH,
   POLICY_PATH,
+  REVOKED_KEYS_PATH,
 ];
 
 /**

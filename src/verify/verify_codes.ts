@@ -14,6 +14,8 @@ export type VerifyCode =
   | "BAD_SIGNATURE"
   | "UNTRUSTED_SIGNER"
   | "EXPIRED_KEY"
+  | "REVOKED_KEY"
+  | "RETIRED_KEY"
   | "MALFORMED"
   | "ROLLED_BACK"
   | "UNTRUSTED_TRUST_CHANGE"
@@ -41,6 +43,10 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
     "the signing key is not in the repository's allowed_signers for this namespace",
   EXPIRED_KEY:
     "the signing key is trusted only outside the current time or the signing time",
+  REVOKED_KEY:
+    "the signing key is listed in the repository's revoked_keys: nothing it signed counts, whenever it was signed",
+  RETIRED_KEY:
+    "the signing key was retired by a key rotation, and this signature was not already there before (in a commit's parents; in HEAD for the working tree)",
   MALFORMED:
     "a statement, signature, the signature index or the config itself cannot be read or parsed",
   ROLLED_BACK:

@@ -10,8 +10,11 @@
  *    the parent's, or that side kept it since the merge's sides forked, or it
  *    is a new version of the parent's list signed by a key trusted there; a
  *    first version (no parent has one) must be signed by a key it lists.
+ *    `#verifyTrustFileChange` holds `config.json` and `revoked_keys` to the
+ *    same rule (a key the parent retired approves nothing new).
  * 3. `verifySource`: every config verifies against that trust list and the
- *    repository id it names.
+ *    repository id it names; `checkRetiredSignatures` then fails a new
+ *    signature by a retired key (`RETIRED_KEY`).
  * 4. `#verifyNoRollback`: for every signed path, against every parent that
  *    has it, the statement is the parent's, follows it (links to its
  *    artifact with a higher sequence), or that side kept it; tombstones are
@@ -45,13 +48,20 @@ import type { StoreIndex } from "../store/index_file.ts";
 import { loadStatement } from "./load_signed.ts";
 import type { Statement } from "../store/statement.ts";
 import { artifactPath, readIndex } from "../store/store.ts";
-import type { AllowedSigners } from "../trust/allowed_signers.ts";
-import { readTrust } from "../trust/trust_store.ts";
+import type {
+  AllowedSigners,
+  RevokedKeyRef,
+} from "../trust/allowed_signers.ts";
+import { readRevokedKeys, readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { AttributeCache } from "../source/checkout_attributes.ts";
 import { attributeNotes, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig } from "./verify_config.ts";
 import { VerifyMemo, verifySource } from "./verify_repository.ts";
+import {
+  checkRetiredSignatures,
+  type SignatureVersion,
+} from "./retired_signatures.ts";
 
 /** The outcome of verifying one commit. */
 export interface CommitReport {
@@ -109,6 +119,8 @@ interface CommitState {
   trustOid?: string;
   /** Why a trust list that is there cannot be read (too large, a link). */
   trustUnreadable?: string;
+  /** The revocation list's blob, when there is one (read with the list). */
+  revokedOid?: string;
 }
 
 // How many commits ahead of the one being verified are requested from git.
@@ -361,6 +373,11 @@ export interface VersionReport {
    * list (undefined when it cannot be parsed), to verify configs against.
    */
   unsignedTrustChange?: { since: string; trust: AllowedSigners | undefined };
+  /**
+   * Applies the retired-key rule to the version's per-config results:
+   * a signature by a retired key counts only when a parent had it.
+   */
+  checkRetired: (results: readonly VerifyResult[]) => Promise<VerifyResult[]>;
 }
 
 /** Options for {@linkcode verifyRevisions}. */
@@ -527,14 +544,10 @@ class History {
     if (trustResult && !failures.has(ALLOWED_SIGNERS_PATH)) {
       failures.set(ALLOWED_SIGNERS_PATH, trustResult);
     }
-    const patternsResult = await this.#verifyPatternsChange(state, parents);
-    if (patternsResult) failures.set(REPO_CONFIG_PATH, patternsResult);
-    const policyResult = await this.#verifyPatternsChange(
-      state,
-      parents,
-      POLICY_PATH,
-    );
-    if (policyResult) failures.set(POLICY_PATH, policyResult);
+    for (const path of SIGNED_TRUST_FILES) {
+      const result = await this.#verifyTrustFileChange(state, parents, path);
+      if (result) failures.set(path, result);
+    }
     for (
       const result of [
         ...await this.#verifyPolicyChange(state, parents),
@@ -552,7 +565,7 @@ class History {
         reason: policy,
       });
     }
-    const results = await verifySource(
+    const verified = await verifySource(
       snapshotSource(state.snapshot, this.#objects, info.oid, {
         repo: this.#repo,
         source: { kind: "tree", entries: state.snapshot.entries },
@@ -564,6 +577,13 @@ class History {
         now: this.#now,
         memo: this.#memo,
       },
+    );
+    const results = await checkRetiredSignatures(
+      verified,
+      await this.#signatureVersion(state),
+      await Promise.all(
+        parents.map((parent) => this.#signatureVersion(parent)),
+      ),
     );
     const notes = await this.#attributeNotes(
       state,
@@ -647,9 +667,19 @@ class History {
       },
       await snapshot(states[0]!.snapshot),
     );
-    if (!(await this.#isAdopted(state, states))) return { failures: [] };
+    const checkRetired = async (results: readonly VerifyResult[]) =>
+      await checkRetiredSignatures(
+        results,
+        await this.#signatureVersion(state),
+        await Promise.all(
+          states.map((parent) => this.#signatureVersion(parent)),
+        ),
+      );
+    if (!(await this.#isAdopted(state, states))) {
+      return { failures: [], checkRetired };
+    }
     const failures: VerifyResult[] = [];
-    const report: VersionReport = { failures };
+    const report: VersionReport = { failures, checkRetired };
     const [parent] = states;
     const listId = state.index.get(ALLOWED_SIGNERS_PATH);
     const parentList = states.length === 1 && parent && hasTrustList(parent)
@@ -672,9 +702,13 @@ class History {
       state.trustOid !== undefined && state.trustOid !== parent.trustOid &&
       listId !== undefined && listId === parent.index.get(ALLOWED_SIGNERS_PATH)
     ) {
+      // The version's own revocations count at once, signed or not: they
+      // only ever take trust away.
+      const revoked = await readRevokedKeys(state.snapshot)
+        .catch(() => undefined);
       report.unsignedTrustChange = {
         since: parent.info.oid,
-        trust: await this.#trust(parent),
+        trust: withRevocations(await this.#trust(parent), revoked?.entries),
       };
     } else if (listId !== undefined || states.some(hasTrustList)) {
       // (A first list that nothing signed yet replaces no trusted list: the
@@ -682,9 +716,9 @@ class History {
       const trust = await this.#verifyTrustChange(state, states);
       if (trust) failures.push(trust);
     }
-    for (const path of [REPO_CONFIG_PATH, POLICY_PATH]) {
-      const change = await this.#verifyPatternsChange(state, states, path);
-      if (change) failures.push(change);
+    for (const path of SIGNED_TRUST_FILES) {
+      const result = await this.#verifyTrustFileChange(state, states, path);
+      if (result) failures.push(result);
     }
     for (const result of await this.#verifyPolicyChange(state, states)) {
       if (!failures.some((f) => f.path === result.path)) failures.push(result);
@@ -921,6 +955,7 @@ class History {
     const trustOid = trustBytes
       ? snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid
       : undefined;
+    const revokedOid = snapshot.entries.get(REVOKED_KEYS_PATH)?.oid;
     return {
       info,
       snapshot,
@@ -928,16 +963,21 @@ class History {
       indexBroken,
       ...(trustOid ? { trustOid } : {}),
       ...(trustUnreadable ? { trustUnreadable } : {}),
+      ...(revokedOid ? { revokedOid } : {}),
     };
   }
 
-  /** The commit's trust list, parsed (undefined when absent or malformed). */
+  /**
+   * The commit's trust list, parsed with its revocation list (undefined
+   * when absent or malformed), cached on both files' blobs.
+   */
   async #trust(state: CommitState): Promise<AllowedSigners | undefined> {
     const oid = state.trustOid;
     if (oid === undefined) return undefined;
-    if (this.#trustLists.has(oid)) return this.#trustLists.get(oid);
+    const key = `${oid} ${state.revokedOid ?? "-"}`;
+    if (this.#trustLists.has(key)) return this.#trustLists.get(key);
     const trust = await readTrust(state.snapshot).catch(() => undefined);
-    this.#trustLists.set(oid, trust);
+    this.#trustLists.set(key, trust);
     return trust;
   }
 
@@ -1165,24 +1205,32 @@ class History {
             `(${result.code}: ${result.reason})`,
         );
       }
+      const retired = retiredSigner(result, await this.#trust(parent));
+      if (retired) return fail(`it changed since ${short}: ${retired}`);
     }
     return pending;
   }
 
   /**
-   * `config.json` decides which files are configs, so a change to it
-   * (adding, editing, removing) must be approved like a trust-list change:
-   * against every parent that has a trust list, the file and its statement
-   * are the parent's, or that side kept them, or the commit's statement is
-   * a new version of the parent's (when it has one) signed by a key the
-   * parent trusts. A removal cannot be signed, so it fails; a file another
-   * parent brings unchanged was approved on that side. Rule 2 checks it
-   * against the commit's own list as well.
+   * A signed trust file other than the list itself (`config.json`, which
+   * decides which files are configs; `revoked_keys`, which decides which
+   * keys count) must be approved like a trust-list change: against every
+   * parent that has a trust list, the file and its statement are the
+   * parent's, or that side kept them, or the commit's statement is a new
+   * version of the parent's (when it has one) signed by a key the parent
+   * trusts (not one the parent retired). A removal cannot be signed, so it
+   * fails; a file another parent brings unchanged was approved on that
+   * side. Rule 2 checks it against the commit's own list as well.
+   *
+   * @param state The version judged.
+   * @param parents What it builds on.
+   * @param path The trust file's path (see `SIGNED_TRUST_FILES`).
+   * @returns The failure, or undefined when the change is approved.
    */
-  async #verifyPatternsChange(
+  async #verifyTrustFileChange(
     state: CommitState,
     parents: CommitState[],
-    path: string = REPO_CONFIG_PATH,
+    path: string,
   ): Promise<VerifyResult | undefined> {
     const fail = (reason: string): VerifyResult => ({
       path,
@@ -1203,9 +1251,7 @@ class History {
           `it was removed since ${
             had.info.oid.slice(0, 12)
           }; a change to it must be signed by a key trusted before it, which a removal cannot be: ` +
-            (path === REPO_CONFIG_PATH
-              ? `leave it with no patterns ({"version": 1, "configs": []}) and sign that`
-              : "keep it, and change it instead"),
+            (REMOVAL_HINTS[path] ?? "keep it, and sign the change you mean"),
         )
         : undefined;
     }
@@ -1217,7 +1263,7 @@ class History {
     const sides = statement
       ? await this.#sides(parents, path, myId!, statement, true)
       : undefined;
-    const bytes = await state.snapshot.read(path, MAX_CONFIG_BYTES)
+    const bytes = await state.snapshot.read(path, MAX_TRUST_FILE_BYTES)
       .catch(() => undefined);
     let pending: VerifyResult | undefined;
     for (const parent of judged) {
@@ -1239,6 +1285,7 @@ class History {
             `a change must be signed anew by a key trusted in ${short}`,
         );
       }
+      const before = await this.#trust(parent);
       const result = bytes
         ? await verifyConfig(
           await this.#changeContext(state, parent),
@@ -1256,6 +1303,8 @@ class History {
             (result ? ` (${result.code}: ${result.reason})` : ""),
         );
       }
+      const retired = retiredSigner(result, before);
+      if (retired) return fail(`it changed since ${short}: ${retired}`);
     }
     return pending;
   }
@@ -1521,7 +1570,7 @@ class History {
     if (result.ok) return undefined;
     const kept = parents.some((parent) => parent.index.get(path) === id);
     const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
-      result.code === "EXPIRED_KEY" ||
+      result.code === "EXPIRED_KEY" || result.code === "REVOKED_KEY" ||
       (result.code === "SUBSTITUTED" && mine.version === 1);
     if (kept && trustOnly) return undefined;
     return {
@@ -1542,6 +1591,18 @@ class History {
     return loaded?.statement;
   }
 
+  // A version as the retired-key rule reads it.
+  async #signatureVersion(state: CommitState): Promise<SignatureVersion> {
+    return {
+      label: state.info.oid.length === 40 || state.info.oid.length === 64
+        ? state.info.oid.slice(0, 12)
+        : state.info.oid,
+      index: state.index,
+      reader: state.snapshot,
+      trust: await this.#trust(state),
+    };
+  }
+
   #context(state: CommitState, trust: AllowedSigners | undefined) {
     return {
       reader: state.snapshot,
@@ -1558,7 +1619,7 @@ class History {
     const policy = await this.#policy(parent);
     const own = await this.#trust(state);
     return {
-      ...this.#context(state, await this.#trust(parent)),
+      ...this.#context(state, withoutRetired(await this.#trust(parent))),
       ...(own ? { repository: own.repository } : {}),
       policy: typeof policy === "string" ? UNREADABLE_POLICY : policy,
       judgeTrustChange: true,
@@ -1768,6 +1829,71 @@ const UNREADABLE_POLICY: Policy = {
   text: "",
   source: POLICY_PATH,
 };
+
+/**
+ * The signed trust files besides the list itself, each judged against the
+ * parents by `#verifyTrustFileChange`.
+ */
+const SIGNED_TRUST_FILES = [
+  REPO_CONFIG_PATH,
+  POLICY_PATH,
+  REVOKED_KEYS_PATH,
+] as const;
+
+// What to do instead of removing a signed trust file.
+const REMOVAL_HINTS: Readonly<Record<string, string>> = {
+  [REPO_CONFIG_PATH]:
+    'leave it with no patterns ({"version": 1, "configs": []}) and sign that',
+  [POLICY_PATH]:
+    'keep it, and state the rule you want in it (today\'s rule is what "policy init" writes) with a higher "version"',
+  [REVOKED_KEYS_PATH]:
+    "keep it, remove only the lines you mean to (each a trust change), and sign that",
+};
+
+// The largest of the signed trust files.
+const MAX_TRUST_FILE_BYTES = Math.max(MAX_CONFIG_BYTES, MAX_TRUST_BYTES);
+
+// A trust list with more revoked keys (those it has, and `more`).
+function withRevocations(
+  trust: AllowedSigners | undefined,
+  more: readonly RevokedKeyRef[] | undefined,
+): AllowedSigners | undefined {
+  if (!trust || !more || more.length === 0) return trust;
+  const known = new Set((trust.revoked ?? []).map((ref) => ref.keyId));
+  return {
+    ...trust,
+    revoked: [
+      ...(trust.revoked ?? []),
+      ...more.filter((ref) => !known.has(ref.keyId)),
+    ],
+  };
+}
+
+// A trust list whose retired keys count for nothing: a key retired in a
+// parent approves no change made on top of it, neither by signing it nor by
+// an approval (its old signatures still verify where they are).
+function withoutRetired(
+  trust: AllowedSigners | undefined,
+): AllowedSigners | undefined {
+  if (!trust?.retired || trust.retired.size === 0) return trust;
+  const retired = trust.retired;
+  return {
+    ...trust,
+    entries: trust.entries.filter((entry) => !retired.has(entry.keyId)),
+    retired: new Set(),
+  };
+}
+
+// Why a passing approval of a trust change does not count: its signer is
+// retired in the parent, which trusts only its old signatures.
+function retiredSigner(
+  result: VerifyResult,
+  before: AllowedSigners | undefined,
+): string | undefined {
+  const signer = result.signer;
+  if (!signer || !before?.retired?.has(signer)) return undefined;
+  return `its signer ${signer} is retired there, and a retired key approves no new change (RETIRED_KEY)`;
+}
 
 // The .gitattributes entries of a snapshot, as one string to compare.
 function attributeFiles(snapshot: Snapshot): string {

@@ -26,6 +26,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import { Snapshot } from "../source/snapshot.ts";
@@ -354,13 +355,13 @@ function addIndexedTargets(
       named: false,
     });
   }
-  // config.json decides which files are configs, and policy.json who must
-  // sign them, so each is signed like one (docs/SECURITY.md, "config.json
-  // is signed like the trust list"); verified when it is there.
-  for (const path of [REPO_CONFIG_PATH, POLICY_PATH]) {
-    if (!index.has(path)) {
-      targets.push({ path, kind: SIGNED_FILE_KIND, named: false });
-    }
+  // config.json decides which files are configs, policy.json who must sign
+  // them and revoked_keys which keys count, so each is signed like one
+  // (docs/SECURITY.md, "config.json is signed like the trust list");
+  // verified when it is there.
+  for (const path of [REPO_CONFIG_PATH, POLICY_PATH, REVOKED_KEYS_PATH]) {
+    if (index.has(path)) continue;
+    targets.push({ path, kind: SIGNED_FILE_KIND, named: false });
   }
   targets.sort((a, b) => comparePaths(a.path, b.path));
 }

@@ -83,6 +83,20 @@ Deno.test("FORMAT.md recipe: stock sha256sum and ssh-keygen verify what we signe
   );
   assert.equal((await runRecipe(repo.root, repo.home)).code, 0);
 
+  // The signer listed in revoked_keys: ssh-keygen -r refuses it (the tool's
+  // allowed_signers still listing it, as a hand-made list might).
+  const publicLine = new TextDecoder().decode(
+    await Deno.readFile(`${repo.home}/keys/signing.pub`),
+  );
+  await repo.write(
+    ".mcp-orchestration/revoked_keys",
+    `# revoked 2026-12-06T17:00:00Z: test\n${publicLine.trim()}\n`,
+  );
+  const revoked = await runRecipe(repo.root, repo.home);
+  assert.notEqual(revoked.code, 0, revoked.output);
+  await repo.write(".mcp-orchestration/revoked_keys", "# none\n");
+  assert.equal((await runRecipe(repo.root, repo.home)).code, 0);
+
   // A statement edited in place no longer hashes to the name the index gives it.
   const index = new TextDecoder().decode(
     await repo.read(".mcp-orchestration/index"),
