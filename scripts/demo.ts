@@ -169,6 +169,63 @@ async function team(): Promise<void> {
   await git(["commit", "-q", "-m", "bob approves .mcp.json"]);
   await tool(["status"]);
   await git(["push", "-q", "origin", "main"]);
+
+  say(
+    "carol adds a config for Cursor; her key signs it in the pre-commit hook",
+  );
+  await Deno.mkdir(`${repo}/.cursor`);
+  await Deno.writeTextFile(
+    `${repo}/.cursor/mcp.json`,
+    JSON.stringify(
+      { mcpServers: { docs: { command: "uvx", args: ["mcp-docs@1.2.0"] } } },
+      null,
+      2,
+    ) + "\n",
+  );
+  await git(["add", ".cursor/mcp.json"]);
+  await run(
+    'MCP_ORCHESTRATION_HOME=carol git commit -q -m "Cursor: the docs server"',
+    "git",
+    ["commit", "-q", "-m", "Cursor: the docs server"],
+    0,
+    { MCP_ORCHESTRATION_HOME: carol.home },
+  );
+  const carolKey = JSON.parse(
+    await run(
+      "MCP_ORCHESTRATION_HOME=carol mcp-orchestration keys show --json",
+      Deno.execPath(),
+      ["run", "--quiet", ...PERMISSION_FLAGS, MOD, "keys", "show", "--json"],
+      0,
+      { MCP_ORCHESTRATION_HOME: carol.home },
+    ),
+  ).keyId as string;
+
+  say(
+    "carol's laptop is stolen: alice revokes her key, and what it signed fails until someone reviews and signs it again",
+  );
+  await tool(["trust", "revoke", carolKey, "--reason", "laptop stolen"]);
+  await tool(["verify"], 1);
+  say(
+    "carol makes a new key on her new laptop, alice trusts it, reviews the config and signs it again",
+  );
+  await tool(["keys", "init", "--regenerate"], 0, carol);
+  await tool([
+    "trust",
+    "add",
+    `${carol.home}/keys/signing.pub`,
+    "--principal",
+    "carol@example.com",
+  ]);
+  await tool(["sign", "--resign"]);
+  await git(["add", "-A"]);
+  await git([
+    "commit",
+    "-q",
+    "-m",
+    "Revoke carol's stolen key; re-sign her config",
+  ]);
+  await tool(["verify"]);
+  await git(["push", "-q", "origin", "main"]);
 }
 
 try {

@@ -7,10 +7,14 @@
 import { join, relative, sep } from "node:path";
 import {
   ALLOWED_SIGNERS_PATH,
+  POLICY_PATH,
   REVOKED_KEYS_PATH,
   STORE_DIR,
   TOOL_NAME,
 } from "../constants.ts";
+import type { Repository } from "../git/repository.ts";
+import { workingTreeReader } from "../source/store_reader.ts";
+import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import { shellQuote } from "../hooks/launch.ts";
 import { ToolError } from "../errors.ts";
 import { parseValidityDate } from "../trust/validity_date.ts";
@@ -351,6 +355,10 @@ export async function trustRevoke(
     }`,
     `${TOOL_NAME} sign --resign`,
   ];
+  const keyless = await keylessPolicyPrincipals(
+    repo,
+    revoked.removed.flatMap((entry) => entry.principals),
+  );
   if (values.json) {
     printJson(io, {
       keyId: revoked.keyId,
@@ -360,6 +368,7 @@ export async function trustRevoke(
         line: entry.line,
       })),
       resign: revoked.signed,
+      keylessPolicyPrincipals: keyless,
       next,
     });
     return EXIT.ok;
@@ -380,14 +389,41 @@ export async function trustRevoke(
         `  ${next[1]}\n`,
     );
   }
+  if (keyless.length > 0) {
+    io.out(
+      `${POLICY_PATH} names ${
+        keyless.join(", ")
+      }, who now has no key in ${ALLOWED_SIGNERS_PATH}, and the commit is refused until the policy is valid again: ` +
+        `trust their new key (${TOOL_NAME} trust add NEW.pub --principal ${
+          shellQuote(keyless[0]!)
+        }), or take them out of the policy and raise its "version"\n`,
+    );
+  }
   io.out(
     `${
-      revoked.signed.length > 0 ? "Then" : "Next,"
+      revoked.signed.length > 0 || keyless.length > 0 ? "Then" : "Next,"
     } commit it (the pre-commit hook signs the change with your key, which HEAD must trust):\n  ${
       next[0]
     }\n`,
   );
   return EXIT.ok;
+}
+
+// The principals the working tree's policy names that the trust list no
+// longer gives any key (a revoked key was their last).
+async function keylessPolicyPrincipals(
+  repo: Repository,
+  principals: readonly string[],
+): Promise<string[]> {
+  const policy = await readPolicy(workingTreeReader(repo)).catch(() =>
+    undefined
+  );
+  if (!policy) return [];
+  const named = new Set([...policy.groups.values()].flat());
+  const left = literalPrincipals(await readTrustList(repo));
+  return [...new Set(principals)].filter((principal) =>
+    named.has(principal) && !left.has(principal)
+  ).sort();
 }
 
 function storeFolder(root: string, cwd: string): string {

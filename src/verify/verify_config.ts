@@ -57,7 +57,13 @@ export async function verifyConfig(
     result.ok = true;
     result.reason = `signed by ${statement.signer} (${
       result.principals.join(", ")
-    }) at ${formatTime(statement.signedAt)}`;
+    }) at ${formatTime(statement.signedAt)}${
+      verified.approval && verified.approval.threshold > 1
+        ? `; ${verified.approval.approvedBy.length} of ${verified.approval.threshold} approved: ${
+          verified.approval.approvedBy.map((a) => a.principal).join(", ")
+        }`
+        : ""
+    }`;
   } catch (error) {
     if (!isVerifyFailure(error)) throw error;
     result.code = error.code;
