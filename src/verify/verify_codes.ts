@@ -52,7 +52,7 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
   ROLLED_BACK:
     "against the version before it (a commit's parents; HEAD for the working tree), the path's signed version went back: a lower sequence, a previous-artifact link that does not match what the path held before, or a removed signature-index line",
   UNTRUSTED_TRUST_CHANGE:
-    "allowed_signers or config.json changed without a signature by a key trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
+    "a trust file (allowed_signers, config.json, policy.json, revoked_keys) changed without the approval of the keys trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
   PENDING_APPROVAL:
     "the signatures are valid, but fewer distinct principals signed than the policy's rule for the path asks (approve adds one)",
   UNSAFE_ATTRIBUTES:
