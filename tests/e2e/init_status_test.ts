@@ -663,6 +663,7 @@ Deno.test({
     const value = JSON.parse(result.stdout) as StatusJson;
     const keys = (o: object) => Object.keys(o).sort();
     const signature = [
+      "approval",
       "code",
       "ok",
       "path",
