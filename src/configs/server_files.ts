@@ -16,8 +16,11 @@
  *   `npx`/`uv run` start in turn; `uv run --directory DIR`, `uvx --from DIR`
  *   name a folder, which signing expands to its files;
  * - failing closed, given the repository's paths: any word of the command
- *   line, `--opt=value` value or `env` value word that names an existing
- *   repository file or folder (not the server's own folder or one above).
+ *   line or of an `env` value, or piece of one (a shell string's tokens,
+ *   the parts of `KEY=value` and of path lists, a short option's attached
+ *   value, an `@` response file), that names an existing repository file or
+ *   folder (not the server's own folder or one above), and every file a
+ *   glob among them matches.
  *
  * Paths resolve against the config's project folder (the folder that holds
  * `.cursor/` for `.cursor/mcp.json`; the repository root for a repository
@@ -164,7 +167,7 @@ export function serverFiles(
     if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
     const words = launched(run, 0);
     if (existing) {
-      for (const word of mentioned(run, entry.env)) {
+      for (const word of mentioned(run, entry.env, existing, configPath, cwd)) {
         const path = resolveQuietly(configPath, cwd, word);
         // The server's own folder, or one above it, is where it runs, not
         // what it runs (`npx -y @x/server-filesystem .`).
@@ -176,6 +179,11 @@ export function serverFiles(
         const pathShaped = /[/\\]/.test(word) || word.startsWith(".");
         if (kind === "file" || (kind === "folder" && pathShaped)) {
           words.push({ path: word, folder: kind === "folder" });
+        }
+        // A glob (`java -cp "lib/*"`, `sh -c "node dist/*.js"`): the
+        // program or a shell expands it, so every file it matches counts.
+        if (path !== undefined && GLOB.test(path)) {
+          words.push(...globbed(path, existing));
         }
       }
     }
@@ -216,21 +224,114 @@ function existingPaths(
 }
 
 // What a server's command line and environment mention that could be a
-// path: each word, each `--opt=value` value, and each word of an `env`
-// value split on whitespace and `=` (`NODE_OPTIONS`, `BASH_ENV`).
-function mentioned(run: readonly string[], env: unknown): string[] {
-  const words: string[] = [];
-  for (const word of run) {
-    words.push(word);
-    const eq = word.indexOf("=");
-    if (word.startsWith("-") && eq > 0) words.push(word.slice(eq + 1));
-  }
+// path: each word, and every piece of it that a program or a shell could
+// read as one (docs/FORMAT.md, "Server files"): the tokens of a shell
+// string (`bash -c "node ./server.js"`, quotes removed), the parts of a
+// `KEY=value` or `--opt=value` word, of a path list (`a.jar:b.jar`,
+// `-javaagent:./a.jar`, `PYTHONPATH=./lib:./vendor`), the value attached to
+// a short option (`-r./boot.rb`), a response file (`@jvm.args`); and, for a
+// shell string that names a folder (`cd srv && node server.js`), each
+// token again beneath that folder. The same for every `env` value.
+function mentioned(
+  run: readonly string[],
+  env: unknown,
+  existing: ReadonlyMap<string, "file" | "folder">,
+  configPath: string,
+  cwd: readonly string[],
+): string[] {
+  const values = [...run];
   if (isTable(env)) {
     for (const value of Object.values(env)) {
-      if (typeof value === "string") words.push(...value.split(/[\s=]+/));
+      if (typeof value === "string") values.push(value);
     }
   }
-  return words.filter((word) => word !== "" && !word.startsWith("-"));
+  const words = new Set<string>();
+  for (const value of values) {
+    const tokens = value.split(SHELL_SEPARATORS).map(unquoted)
+      .filter((token) => token !== "");
+    const pieces = new Set<string>();
+    for (const token of tokens) {
+      for (const piece of piecesOf(token)) {
+        pieces.add(piece);
+      }
+    }
+    // A folder the string names (`cd srv`) may be where the rest runs.
+    const folders = tokens.length < 2 ? [] : [...pieces].filter((piece) => {
+      const path = resolveQuietly(configPath, cwd, piece);
+      return path !== undefined && path !== "." &&
+        existing.get(path) === "folder";
+    }).slice(0, MAX_SHELL_FOLDERS);
+    for (const piece of pieces) {
+      words.add(piece);
+      for (const folder of folders) {
+        if (piece !== folder) words.add(`${folder}/${piece}`);
+      }
+    }
+  }
+  return [...words].filter((word) => word !== "" && !word.startsWith("-"));
+}
+
+// Where a shell string splits into words: blanks, and the operators that
+// end a command (`;`, `&&`, `|`, redirections, subshells, backquotes).
+const SHELL_SEPARATORS = /[\s;&|()<>`]+/;
+// How many folders of one shell string are tried as a base for the rest.
+const MAX_SHELL_FOLDERS = 8;
+
+function unquoted(token: string): string {
+  return token.replaceAll(/["']/g, "");
+}
+
+// A token, and what a program could take from it as a path.
+function piecesOf(token: string): string[] {
+  const pieces = [token];
+  // `-r./boot.rb`, `-I./lib`: a short option's attached value.
+  if (/^-[^-]./.test(token)) pieces.push(token.slice(2));
+  // Commas also separate paths, except inside a brace glob (`*.{sh,cmd}`).
+  for (const part of token.split(/[=:;]/)) pieces.push(part);
+  for (const part of token.split(/[=:;,]/)) pieces.push(part);
+  for (const piece of [...pieces]) {
+    // `@FILE`: a response file (Java's launcher, many compilers).
+    if (piece.startsWith("@")) pieces.push(piece.slice(1));
+  }
+  return pieces;
+}
+
+// Shell and launcher wildcards: `*`, `?`, `[…]`, `{a,b}`.
+const GLOB = /[*?[{]/;
+// How many files one glob may add (more is refused by signing's bound).
+const MAX_GLOB_FILES = 4096;
+
+// The repository files a glob (already relative to the repository root)
+// matches, read generously: `**` crosses folders, `*` and `{…}` match
+// within one segment, `?` and `[…]` one character.
+function globbed(
+  path: string,
+  existing: ReadonlyMap<string, "file" | "folder">,
+): Launched[] {
+  let source = "";
+  for (let i = 0; i < path.length; i++) {
+    const char = path[i]!;
+    if (char === "*" && path[i + 1] === "*") {
+      source += ".*";
+      i++;
+    } else if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else if (char === "[" && path.indexOf("]", i + 1) > i) {
+      source += "[^/]";
+      i = path.indexOf("]", i + 1);
+    } else if (char === "{" && path.indexOf("}", i + 1) > i) {
+      source += "[^/]*";
+      i = path.indexOf("}", i + 1);
+    } else source += char.replace(/[.+^$()|\\\]}]/g, "\\$&");
+  }
+  const pattern = new RegExp(`^${source}$`);
+  const found: Launched[] = [];
+  for (const [candidate, kind] of existing) {
+    if (kind !== "file" || !pattern.test(candidate)) continue;
+    found.push({ path: `\0/${candidate}`, folder: false });
+    if (found.length > MAX_GLOB_FILES) break;
+  }
+  return found;
 }
 
 // The folder a client starts servers in: the config's path without the

@@ -276,6 +276,49 @@ const SCANNED: [string, unknown, string[]][] = [
     command: "npx",
     args: ["-y", "@x/server-filesystem", ".", "./data"],
   }, ["data/"]],
+  ["a shell string's tokens, quotes removed", {
+    command: "bash",
+    args: ["-c", "exec node './server.js' <in|tee out; x"],
+  }, ["server.js"]],
+  ["a shell string's tokens beneath a folder it names (cd)", {
+    command: "sh",
+    args: ["-c", "cd tools/mcp && node index.js"],
+  }, ["tools/mcp/", "tools/mcp/index.js"]],
+  ["KEY=value words that are no option", {
+    command: "php",
+    args: ["-d", "auto_prepend_file=./server.js", "x.php"],
+  }, ["server.js", "x.php"]],
+  ["path lists and values after a colon", {
+    command: "java",
+    args: ["-javaagent:./loader.mjs", "-cp", "server.js;data/a.txt", "Main"],
+  }, ["data/a.txt", "loader.mjs", "server.js"]],
+  ["a short option's attached value, a response file", {
+    command: "ruby",
+    args: ["-r./scripts/preload.js", "-e", "1", "@scripts/env.sh"],
+  }, ["scripts/env.sh", "scripts/preload.js"]],
+  ["globs match repository files", {
+    command: "java",
+    args: ["-cp", "tools/*/*", "-Dx=scripts/*.{sh,cmd}", "**/a.txt"],
+  }, [
+    "data/a.txt",
+    "scripts/env.sh",
+    // A brace group is read as `*`: generous, never short.
+    "scripts/preload.js",
+    "scripts/server.cmd",
+    "tools/mcp/index.js",
+    "tools/mcp/package.json",
+  ]],
+  ["an env path list", {
+    command: "python",
+    args: ["-m", "x"],
+    env: { PYTHONPATH: "./tools/mcp:./data", CLASSPATH: "scripts/*" },
+  }, [
+    "data/",
+    "scripts/env.sh",
+    "scripts/preload.js",
+    "scripts/server.cmd",
+    "tools/mcp/",
+  ]],
   ["words that name nothing, or leave the repository", {
     command: "tool",
     args: ["missing.js", "../../etc/passwd", "https://x.example"],
