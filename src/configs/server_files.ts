@@ -167,8 +167,10 @@ export function serverFiles(
     if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
     const words = launched(run, 0);
     if (existing) {
-      for (const word of mentioned(run, entry.env, existing, configPath, cwd)) {
-        const path = resolveQuietly(configPath, cwd, word);
+      for (
+        const word of mentioned(run, entry, existing, configPath, cwd, project)
+      ) {
+        const path = resolveQuietly(configPath, cwd, word, project);
         // The server's own folder, or one above it, is where it runs, not
         // what it runs (`npx -y @x/server-filesystem .`).
         const own = path === "." || `${cwd.join("/")}/`.startsWith(`${path}/`);
@@ -188,7 +190,7 @@ export function serverFiles(
       }
     }
     for (const word of words) {
-      const path = resolve(configPath, name, cwd, word.path);
+      const path = resolve(configPath, name, cwd, word.path, project);
       if (path === undefined) continue;
       const known = found.get(path);
       found.set(path, {
@@ -234,12 +236,14 @@ function existingPaths(
 // token again beneath that folder. The same for every `env` value.
 function mentioned(
   run: readonly string[],
-  env: unknown,
+  entry: Record<string, unknown>,
   existing: ReadonlyMap<string, "file" | "folder">,
   configPath: string,
   cwd: readonly string[],
+  project: readonly string[],
 ): string[] {
-  const values = [...run];
+  const values = [...run, ...envFileFields(entry)];
+  const env = entry.env;
   if (isTable(env)) {
     for (const value of Object.values(env)) {
       if (typeof value === "string") values.push(value);
@@ -257,7 +261,7 @@ function mentioned(
     }
     // A folder the string names (`cd srv`) may be where the rest runs.
     const folders = tokens.length < 2 ? [] : [...pieces].filter((piece) => {
-      const path = resolveQuietly(configPath, cwd, piece);
+      const path = resolveQuietly(configPath, cwd, piece, project);
       return path !== undefined && path !== "." &&
         existing.get(path) === "folder";
     }).slice(0, MAX_SHELL_FOLDERS);
@@ -392,7 +396,7 @@ function resolveCwd(
   const cwd = entry.cwd;
   if (cwd === undefined) return project;
   if (typeof cwd !== "string") return unresolvable(configPath, server, cwd);
-  const text = withWorkspace(cwd, configPath);
+  const text = withWorkspace(cwd, configPath, project);
   if (text.includes("$") || text.startsWith("~")) {
     return unresolvable(configPath, server, cwd);
   }
@@ -422,17 +426,27 @@ function unresolvable(
   );
 }
 
-// `${workspaceFolder}` (VS Code, Cursor) is the project folder: marked with
-// a NUL, which no path may hold, so the caller can tell it apart.
-function withWorkspace(text: string, configPath: string): string {
-  const start = text.replace(/^\$\{(workspaceFolder|workspaceRoot)\}/, "\0");
+// `${workspaceFolder}` (VS Code, Cursor) is the project folder, the folder
+// the client opened (`app` for `app/.vscode/mcp.json`), given from the
+// repository's root after a NUL, which no path may hold, so the caller can
+// tell it apart.
+function withWorkspace(
+  text: string,
+  configPath: string,
+  _project: readonly string[],
+): string {
+  const workspace = "\0";
+  const start = text.replace(
+    /^\$\{(workspaceFolder|workspaceRoot)\}/,
+    workspace,
+  );
   if (!EXTENSION_MANIFEST.test(configPath)) return start;
   // Gemini CLI and Qwen Code extensions: ${extensionPath} is the folder of
   // the manifest, ${workspacePath} the project, ${/} the path separator.
   const folder = configPath.slice(0, configPath.lastIndexOf("/"));
   return start
     .replace(/^\$\{extensionPath\}/, `\0/${folder}`)
-    .replace(/^\$\{workspacePath\}/, "\0")
+    .replace(/^\$\{workspacePath\}/, workspace)
     .replaceAll(/\$\{(\/|pathSeparator)\}/g, "/");
 }
 
@@ -660,8 +674,9 @@ function resolve(
   server: string,
   cwd: readonly string[],
   word: string,
+  project: readonly string[],
 ): string | undefined {
-  const text = withWorkspace(word, configPath).replaceAll("\\", "/");
+  const text = withWorkspace(word, configPath, project).replaceAll("\\", "/");
   if (text === "" || text.startsWith("/") || /^[A-Za-z]:[\\/]/.test(text)) {
     return undefined;
   }
@@ -688,9 +703,10 @@ function resolveQuietly(
   configPath: string,
   cwd: readonly string[],
   word: string,
+  project: readonly string[],
 ): string | undefined {
   try {
-    return resolve(configPath, "", cwd, word);
+    return resolve(configPath, "", cwd, word, project);
   } catch {
     return undefined;
   }
@@ -709,6 +725,72 @@ function normalise(segments: readonly string[]): string[] | undefined {
     out.push(segment);
   }
   return out;
+}
+
+// The environment files a server's client loads before starting it: VS
+// Code's `envFile` (code.visualstudio.com, MCP configuration reference),
+// and `env_file`, the same in the snake case of TOML and YAML configs.
+const ENV_FILE_KEYS = ["envFile", "env_file"];
+
+function envFileFields(entry: Record<string, unknown>): string[] {
+  return ENV_FILE_KEYS.map((key) => entry[key])
+    .filter((value): value is string => typeof value === "string");
+}
+
+/** A file a server's client loads if it is there (an `envFile`). */
+export interface EnvFile {
+  /** Repository-relative path. */
+  path: string;
+  /** The server that loads it, for messages. */
+  server: string;
+}
+
+/**
+ * The environment files (`envFile`) a config's servers load, as repository
+ * paths, whether or not they exist: `sign` names one that exists (a server
+ * file like any other), and verification fails a config when one it did not
+ * name exists where the config is (a `.env` added after signing), since the
+ * client would load it (docs/FORMAT.md, "Server files").
+ *
+ * @param configPath The config's repository-relative path.
+ * @param root The parsed config's top-level object.
+ * @param kind The config's kind (its pattern gives the project folder).
+ * @returns One entry per server and file inside the repository; absolute
+ * paths, paths with a variable and servers whose folder cannot be resolved
+ * are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { envFiles } from "./server_files.ts";
+ * const kind = { client: "VS Code", pattern: "**\/.vscode/mcp.json", format: "jsonc", serversKey: "servers" } as const;
+ * const root = { servers: { a: { command: "npx", args: ["-y", "pkg"], envFile: "${workspaceFolder}/.env" } } };
+ * assert.deepEqual(envFiles("app/.vscode/mcp.json", root, kind).map((f) => f.path), ["app/.env"]);
+ * ```
+ */
+export function envFiles(
+  configPath: string,
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): EnvFile[] {
+  const project = projectFolder(configPath, kind);
+  const found: EnvFile[] = [];
+  for (const [server, entry] of serverEntries(root, kind)) {
+    const fields = envFileFields(entry);
+    if (fields.length === 0) continue;
+    let cwd: string[] | undefined;
+    try {
+      cwd = resolveCwd(configPath, server, project, entry);
+    } catch {
+      continue; // sign refuses such a server: nothing of it was signed.
+    }
+    if (cwd === undefined) continue;
+    for (const field of fields) {
+      const path = resolveQuietly(configPath, cwd, field, project);
+      if (path !== undefined && path !== ".") found.push({ path, server });
+    }
+  }
+  return found;
 }
 
 /** A command a server starts by bare name, and the folder it starts in. */

@@ -34,7 +34,7 @@ import {
   BUILTIN_CONFIG_KINDS,
   findConfigKind,
 } from "../configs/config_kinds.ts";
-import { bareCommands } from "../configs/server_files.ts";
+import { bareCommands, envFiles } from "../configs/server_files.ts";
 import { parseConfig } from "../configs/validate_config.ts";
 import { canonicalFolder, canonicalPath } from "./verify_server_names.ts";
 
@@ -271,17 +271,18 @@ async function readServerFiles(
   return found;
 }
 
-// The paths in the folders of the server files and of the commands the
-// servers start by bare name, and those commands, for the checks on names
-// around them (verify_server_names.ts looks at nothing else); nothing when
-// the reader cannot list (a config that does not parse starts nothing the
-// verifier can tell).
+// The paths in the folders of the server files, of the commands the
+// servers start by bare name and of the environment files they load, and
+// those commands and files, for the checks on names around them
+// (verify_server_names.ts looks at nothing else); nothing when the reader
+// cannot list (a config that does not parse starts nothing the verifier can
+// tell).
 async function serverSurroundings(
   reader: StoreReader,
   path: string,
   bytes: Uint8Array,
   files: readonly { path: string }[],
-): Promise<Pick<SignedConfig, "paths" | "bareCommands">> {
+): Promise<Pick<SignedConfig, "paths" | "bareCommands" | "envFiles">> {
   if (!reader.list && !reader.listIn) return {};
   const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS);
   const root = kind
@@ -289,9 +290,11 @@ async function serverSurroundings(
       .catch(() => undefined)
     : undefined;
   const commands = kind && root ? bareCommands(path, root, kind) : undefined;
+  const loaded = kind && root ? envFiles(path, root, kind) : [];
   const folders = new Set([
     ...files.map((file) => canonicalFolder(file.path)),
     ...(commands ?? []).map((command) => canonicalPath(command.folder)),
+    ...loaded.map((file) => canonicalFolder(file.path)),
   ]);
   const paths = folders.size === 0
     ? []
@@ -299,5 +302,9 @@ async function serverSurroundings(
     ? await reader.listIn(folders)
     : (await reader.list!()).map((entry) => entry.path)
       .filter((entry) => folders.has(canonicalFolder(entry)));
-  return commands ? { paths, bareCommands: commands } : { paths };
+  return {
+    paths,
+    ...(commands ? { bareCommands: commands } : {}),
+    ...(loaded.length > 0 ? { envFiles: loaded } : {}),
+  };
 }

@@ -69,6 +69,11 @@ export interface SignedConfig {
    * `src/configs/server_files.ts` finds them.
    */
   bareCommands?: readonly { name: string; folder: string }[];
+  /**
+   * The environment files its servers load when they exist (`envFile`), as
+   * `envFiles` in `src/configs/server_files.ts` finds them.
+   */
+  envFiles?: readonly { path: string; server: string }[];
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
   /** The repository id the statement must name (undefined: none). */

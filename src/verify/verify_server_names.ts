@@ -2,8 +2,10 @@
  * Names around a signed config's servers, checked against the listing of
  * where the config is (docs/FORMAT.md, "Server files"): a path equal to a
  * signed server file's up to case (a checkout that ignores case writes both
- * to one file), and a program in a server's folder named like the command
- * it starts by bare name (Windows looks there before `PATH`). Kept apart
+ * to one file), a program in a server's folder named like the command
+ * it starts by bare name (Windows looks there before `PATH`), and an
+ * environment file a server loads (`envFile`) that the statement does not
+ * name (the client would load it unsigned). Kept apart
  * from the pure verifier, which imports nothing of `src/configs/`.
  *
  * @module
@@ -41,8 +43,22 @@ export function verifyServerNames(config: SignedConfig): void {
     for (const ext of WINDOWS_PROGRAM_EXTENSIONS) names.add(name + ext);
     byFolder.set(folder, names);
   }
+  const loaded = new Map(
+    (config.envFiles ?? []).map((file) => [canonicalPath(file.path), file]),
+  );
+  const named = new Set(
+    (config.signed.statement.files ?? []).map((f) => f.path),
+  );
   for (const path of config.paths) {
     const canonical = canonicalPath(path);
+    const envFile = loaded.get(canonical);
+    if (envFile !== undefined && !named.has(path)) {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${path}" is the environment file server "${envFile.server}" loads ("envFile"), and it is not signed: ` +
+          `sign the config again to include it, or have Git ignore it`,
+      );
+    }
     const twin = signed.get(canonical);
     if (twin !== undefined && twin !== path) {
       throw new VerificationError(

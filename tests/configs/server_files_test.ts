@@ -12,7 +12,11 @@ import {
   type ConfigKind,
   findConfigKind,
 } from "../../src/configs/config_kinds.ts";
-import { bareCommands, serverFiles } from "../../src/configs/server_files.ts";
+import {
+  bareCommands,
+  envFiles,
+  serverFiles,
+} from "../../src/configs/server_files.ts";
 import { assertToolError } from "../support/errors.ts";
 
 function kindOf(path: string): ConfigKind {
@@ -367,4 +371,33 @@ Deno.test("serverFiles: a bare word that names a folder is no server file; one w
   assert.deepEqual(of({ command: "py", args: ["-3", "server.py"] }), [
     "server.py",
   ]);
+});
+
+Deno.test("serverFiles and envFiles: a server's envFile", () => {
+  const kind = kindOf("app/.vscode/mcp.json");
+  const root = {
+    servers: {
+      a: {
+        command: "npx",
+        args: ["-y", "x"],
+        envFile: ".env",
+      },
+      b: { command: "npx", env_file: "cfg/mcp.env", cwd: "tools" },
+      c: { command: "npx", envFile: "/home/me/.env" },
+      d: { command: "npx", envFile: "${env:HOME}/.env" },
+    },
+  };
+  assert.deepEqual(
+    envFiles("app/.vscode/mcp.json", root, kind),
+    [{ path: "app/.env", server: "a" }, {
+      path: "app/tools/cfg/mcp.env",
+      server: "b",
+    }],
+  );
+  assert.deepEqual(
+    serverFiles("app/.vscode/mcp.json", root, kind, {
+      paths: ["app/.env", "app/tools/cfg/mcp.env.example"],
+    }).map((file) => file.path),
+    ["app/.env"],
+  );
 });

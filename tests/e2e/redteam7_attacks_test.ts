@@ -243,14 +243,14 @@ Deno.test({
     await write(flow, { ".env": EVIL_ENV, "scripts/x.js": EVIL });
     await flow.ok(["add", "-f", ".env"]);
     await forceCommit(flow, "add .env");
-    assert.notDeepEqual(
+    assert.deepEqual(
       await failures(flow, []),
-      [],
+      [".vscode/mcp.json TAMPERED"],
       "a committed .env that the signed server loads passes plain verify",
     );
-    assert.notDeepEqual(
+    assert.deepEqual(
       await failures(flow, ["--rev", "HEAD"]),
-      [],
+      [".vscode/mcp.json TAMPERED"],
       "a committed .env that the signed server loads passes verify --rev",
     );
   },

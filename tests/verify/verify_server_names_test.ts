@@ -63,3 +63,16 @@ Deno.test("verifyServerNames: a program named like a bare command in the server'
 Deno.test("verifyServerNames: nothing is checked without a listing", () => {
   verifyServerNames(config(undefined, ["a"], [{ name: "a", folder: "" }]));
 });
+
+Deno.test("verifyServerNames: an envFile the statement does not name fails when listed", () => {
+  const withEnv = (paths: string[], files: string[]) =>
+    ({
+      ...config(paths, files),
+      envFiles: [{ path: "app/.env", server: "s" }],
+    }) as SignedConfig;
+  for (const path of ["app/.env", "app/.ENV"]) {
+    assert.throws(() => verifyServerNames(withEnv([path], [])), TAMPERED, path);
+  }
+  verifyServerNames(withEnv(["app/.env"], ["app/.env"]));
+  verifyServerNames(withEnv(["app/.env.example", ".env"], []));
+});
