@@ -37,6 +37,10 @@
  *    does not exist at signing (a developer's own secrets), a commit that
  *    adds one passes.
  *
+ * 10. `${workspaceFolder}` in a config below the root
+ *    (`app/.vscode/mcp.json`) was read as the repository's root, not the
+ *    folder the client opened (`app`), so the wrong file was signed.
+ *
  * And a client file no kind matches:
  *
  * 9. Visual Studio's `<SOLUTIONDIR>\.vs\mcp.json` (learn.microsoft.com,
@@ -288,6 +292,34 @@ Deno.test({
       rev.code,
       0,
       "an unsigned .vs/mcp.json passes verify --rev",
+    );
+  },
+});
+
+// --- ${workspaceFolder} in a config below the root ----------------------------
+
+/**
+ * `${workspaceFolder}` is the folder the client opened: VS Code and Cursor
+ * read `app/.vscode/mcp.json` only when `app` is that folder (docs/FORMAT.md,
+ * "Where paths start": the project folder). The rule read it as the
+ * repository's root, so `node ${workspaceFolder}/dist/index.js` in
+ * `app/.vscode/mcp.json` signed the root's `dist/index.js` (a monorepo's
+ * other build), while the client runs `app/dist/index.js`, never signed.
+ */
+Deno.test({
+  name:
+    "red team 7: ${workspaceFolder} in app/.vscode/mcp.json is app/, not the repository root",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await attack(
+      {
+        name: "node ${workspaceFolder}/dist/index.js in app/.vscode/mcp.json",
+        server: { command: "node", args: ["${workspaceFolder}/dist/index.js"] },
+        files: { "dist/index.js": JS, "app/dist/index.js": JS },
+        edit: "app/dist/index.js",
+      },
+      "app/.vscode/mcp.json",
+      "servers",
     );
   },
 });
