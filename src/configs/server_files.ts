@@ -433,9 +433,9 @@ function unresolvable(
 function withWorkspace(
   text: string,
   configPath: string,
-  _project: readonly string[],
+  project: readonly string[],
 ): string {
-  const workspace = "\0";
+  const workspace = ["\0", ...project].join("/");
   const start = text.replace(
     /^\$\{(workspaceFolder|workspaceRoot)\}/,
     workspace,

@@ -380,7 +380,7 @@ Deno.test("serverFiles and envFiles: a server's envFile", () => {
       a: {
         command: "npx",
         args: ["-y", "x"],
-        envFile: ".env",
+        envFile: "${workspaceFolder}/.env",
       },
       b: { command: "npx", env_file: "cfg/mcp.env", cwd: "tools" },
       c: { command: "npx", envFile: "/home/me/.env" },
@@ -399,5 +399,36 @@ Deno.test("serverFiles and envFiles: a server's envFile", () => {
       paths: ["app/.env", "app/tools/cfg/mcp.env.example"],
     }).map((file) => file.path),
     ["app/.env"],
+  );
+});
+
+Deno.test("serverFiles: ${workspaceFolder} is the project folder, not the root", () => {
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["${workspaceFolder}/dist/index.js"] },
+      "app/.vscode/mcp.json",
+    ),
+    ["app/dist/index.js"],
+  );
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["s.js"], cwd: "${workspaceFolder}/srv" },
+      "app/.cursor/mcp.json",
+    ),
+    ["app/srv/s.js"],
+  );
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["${workspacePath}/s.js"] },
+      "app/.gemini/extensions/x/gemini-extension.json",
+    ),
+    ["app/s.js"],
+  );
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["${extensionPath}/s.js"] },
+      "app/.gemini/extensions/x/gemini-extension.json",
+    ),
+    ["app/.gemini/extensions/x/s.js"],
   );
 });
