@@ -570,6 +570,18 @@ mcpServers:
 }
 `,
   },
+  {
+    // Visual Studio's per-user solution file (learn.microsoft.com, "Use MCP
+    // servers": `<SOLUTIONDIR>\.vs\mcp.json`), the `.mcp.json` shape.
+    path: ".vs/mcp.json",
+    text: `{
+  "servers": {
+    "github": { "url": "https://api.githubcopilot.com/mcp/" },
+    "azure": { "type": "stdio", "command": "npx", "args": ["-y", "@azure/mcp@latest", "server", "start"] }
+  }
+}
+`,
+  },
 ];
 
 /** Visual Studio's `.mcp.json`: the same name as Claude Code's, table `servers`. */
