@@ -36,14 +36,16 @@
  *    `NODE_OPTIONS=--require ./x.js` runs the attacker's code; and when it
  *    does not exist at signing (a developer's own secrets), a commit that
  *    adds one passes.
- *
+ * 9. opencode's (and Kilo's) `environment` table and Zed's `command.env`:
+ *    environments under another name than `env` are never read, so
+ *    `NODE_OPTIONS=--require ./x.js` there goes unsigned.
  * 10. `${workspaceFolder}` in a config below the root
  *    (`app/.vscode/mcp.json`) was read as the repository's root, not the
  *    folder the client opened (`app`), so the wrong file was signed.
  *
  * And a client file no kind matches:
  *
- * 9. Visual Studio's `<SOLUTIONDIR>\.vs\mcp.json` (learn.microsoft.com,
+ * 11. Visual Studio's `<SOLUTIONDIR>\.vs\mcp.json` (learn.microsoft.com,
  *    "Use MCP servers", "File locations for automatic discovery": read
  *    before the solution's `.mcp.json`).
  *
@@ -320,6 +322,61 @@ Deno.test({
       },
       "app/.vscode/mcp.json",
       "servers",
+    );
+  },
+});
+
+// --- Environment tables under other names --------------------------------------
+
+/**
+ * The rule reads a server's environment from `env` only. opencode (and Kilo,
+ * built on it) keeps a local server's variables in `environment`
+ * (opencode.ai/docs/mcp-servers), and Zed's older `command` object carries
+ * its own `env` (zed.dev/docs, "Context Servers": `"command": {"path",
+ * "args", "env"}`): `NODE_OPTIONS=--require ./scripts/preload.js` there is
+ * never read, so the preloaded file is not signed.
+ */
+Deno.test({
+  name:
+    "red team 7: opencode's environment table names a preload that is signed",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await attack(
+      {
+        name: "opencode environment NODE_OPTIONS",
+        server: {
+          type: "local",
+          command: ["npx", "-y", "@example/mcp-server"],
+          environment: { NODE_OPTIONS: "--require ./scripts/preload.js" },
+        },
+        files: { "scripts/preload.js": JS },
+        edit: "scripts/preload.js",
+      },
+      "opencode.json",
+      "mcp",
+    );
+  },
+});
+
+Deno.test({
+  name: "red team 7: Zed's command.env names a preload that is signed",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await attack(
+      {
+        name: "Zed command.env NODE_OPTIONS",
+        server: {
+          command: {
+            path: "npx",
+            args: ["-y", "@example/mcp-server"],
+            env: { NODE_OPTIONS: "--require ./scripts/preload.js" },
+          },
+        },
+        files: { "scripts/preload.js": JS },
+        edit: "scripts/preload.js",
+      },
+      ".zed/settings.json",
+      "context_servers",
     );
   },
 });
