@@ -233,7 +233,8 @@ function existingPaths(
 // `-javaagent:./a.jar`, `PYTHONPATH=./lib:./vendor`), the value attached to
 // a short option (`-r./boot.rb`), a response file (`@jvm.args`); and, for a
 // shell string that names a folder (`cd srv && node server.js`), each
-// token again beneath that folder. The same for every `env` value.
+// token again beneath that folder. The same for every other string of the
+// server's entry (`env` values, `environment`, `envFile`, any field).
 function mentioned(
   run: readonly string[],
   entry: Record<string, unknown>,
@@ -242,13 +243,10 @@ function mentioned(
   cwd: readonly string[],
   project: readonly string[],
 ): string[] {
-  const values = [...run, ...envFileFields(entry)];
-  const env = entry.env;
-  if (isTable(env)) {
-    for (const value of Object.values(env)) {
-      if (typeof value === "string") values.push(value);
-    }
-  }
+  // Every string of the entry, not only `env`: clients keep variables and
+  // files under other names (opencode's `environment`, Zed's
+  // `command.env`, `envFile`), and a field no one knows yet fails closed.
+  const values = new Set([...run, ...stringsOf(entry)]);
   const words = new Set<string>();
   for (const value of values) {
     const tokens = value.split(SHELL_SEPARATORS).map(unquoted)
@@ -273,6 +271,26 @@ function mentioned(
     }
   }
   return [...words].filter((word) => word !== "" && !word.startsWith("-"));
+}
+
+// The strings anywhere in a value (object values, list items), bounded so
+// a hostile config costs little.
+const MAX_ENTRY_STRINGS = 4096;
+const MAX_ENTRY_DEPTH = 16;
+
+function stringsOf(value: unknown): string[] {
+  const found: string[] = [];
+  const visit = (item: unknown, depth: number): void => {
+    if (found.length >= MAX_ENTRY_STRINGS || depth > MAX_ENTRY_DEPTH) return;
+    if (typeof item === "string") found.push(item);
+    else if (Array.isArray(item)) {
+      for (const element of item) visit(element, depth + 1);
+    } else if (isTable(item)) {
+      for (const element of Object.values(item)) visit(element, depth + 1);
+    }
+  };
+  visit(value, 0);
+  return found;
 }
 
 // Where a shell string splits into words: blanks, and the operators that

@@ -323,6 +323,11 @@ const SCANNED: [string, unknown, string[]][] = [
     "scripts/server.cmd",
     "tools/mcp/",
   ]],
+  ["every string of the entry, whatever its field", {
+    command: { path: "npx", args: ["x"], env: { A: "./server.js" } },
+    environment: { NODE_OPTIONS: "--require ./scripts/preload.js" },
+    future: [{ file: "scripts/env.sh" }],
+  }, ["scripts/env.sh", "scripts/preload.js", "server.js"]],
   ["words that name nothing, or leave the repository", {
     command: "tool",
     args: ["missing.js", "../../etc/passwd", "https://x.example"],
