@@ -42,6 +42,9 @@
  * 10. `${workspaceFolder}` in a config below the root
  *    (`app/.vscode/mcp.json`) was read as the repository's root, not the
  *    folder the client opened (`app`), so the wrong file was signed.
+ * 12. A file the config names that does not exist when it is signed (a
+ *    build output Git ignores: `java -jar build/server.jar`), committed
+ *    later with `git add -f`: no statement names it, and nothing checks.
  *
  * And a client file no kind matches:
  *
@@ -377,6 +380,50 @@ Deno.test({
       },
       ".zed/settings.json",
       "context_servers",
+    );
+  },
+});
+
+// --- A file the config names, added after signing -----------------------------
+
+/**
+ * The fail-closed rule names only words that are files when `sign` runs. A
+ * server started from a build output Git ignores (`java -jar
+ * build/server.jar`, `build/` in `.gitignore`, the developer's own build)
+ * names nothing then, and its statement names no file. A commit that
+ * force-adds `build/server.jar` (`git add -f`) changes no config and no
+ * signed file, so `verify` and `verify --rev` pass, and every fresh clone
+ * runs the attacker's jar.
+ */
+Deno.test({
+  name:
+    "red team 7: a file a signed server names, committed after signing, fails verify",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await installHooks(flow, PRINCIPAL);
+    await commit(flow, "signed server", {
+      ".mcp.json": JSON.stringify({
+        mcpServers: {
+          local: { command: "java", args: ["-jar", "build/server.jar"] },
+        },
+      }) + "\n",
+      ".gitignore": "build/\n",
+    });
+    await push(flow, "main");
+    assert.deepEqual(await failures(flow, []), [], "the honest config");
+    await write(flow, { "build/server.jar": JAR });
+    await flow.ok(["add", "-f", "build/server.jar"]);
+    await forceCommit(flow, "add build/server.jar");
+    assert.deepEqual(
+      await failures(flow, []),
+      [".mcp.json TAMPERED"],
+      "a committed build/server.jar that the signed server runs passes plain verify",
+    );
+    assert.deepEqual(
+      await failures(flow, ["--rev", "HEAD"]),
+      [".mcp.json TAMPERED"],
+      "a committed build/server.jar that the signed server runs passes verify --rev",
     );
   },
 });
