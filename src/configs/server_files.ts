@@ -157,11 +157,7 @@ export function serverFiles(
   const existing = options.paths && existingPaths(options.paths);
   const found = new Map<string, ServerFile>();
   for (const [name, entry] of serverEntries(root, kind)) {
-    const run = commandOf(entry)?.map((word) =>
-      EXTENSION_MANIFEST.test(configPath)
-        ? word.replaceAll(/\$\{(\/|pathSeparator)\}/g, "/")
-        : word
-    );
+    const run = runOf(configPath, entry);
     if (!run) continue;
     const cwd = resolveCwd(configPath, name, project, entry);
     if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
@@ -184,7 +180,7 @@ export function serverFiles(
         }
         // A glob (`java -cp "lib/*"`, `sh -c "node dist/*.js"`): the
         // program or a shell expands it, so every file it matches counts.
-        if (path !== undefined && GLOB.test(path)) {
+        if (path !== undefined && isGlob(word)) {
           words.push(...globbed(path, existing));
         }
       }
@@ -238,7 +234,7 @@ function existingPaths(
 function mentioned(
   run: readonly string[],
   entry: Record<string, unknown>,
-  existing: ReadonlyMap<string, "file" | "folder">,
+  existing: Pick<ReadonlyMap<string, "file" | "folder">, "get">,
   configPath: string,
   cwd: readonly string[],
   project: readonly string[],
@@ -297,7 +293,7 @@ function stringsOf(value: unknown): string[] {
 // end a command (`;`, `&&`, `|`, redirections, subshells, backquotes).
 const SHELL_SEPARATORS = /[\s;&|()<>`]+/;
 // How many folders of one shell string are tried as a base for the rest.
-const MAX_SHELL_FOLDERS = 8;
+const MAX_SHELL_FOLDERS = 32;
 
 function unquoted(token: string): string {
   return token.replaceAll(/["']/g, "");
@@ -320,6 +316,13 @@ function piecesOf(token: string): string[] {
 
 // Shell and launcher wildcards: `*`, `?`, `[…]`, `{a,b}`.
 const GLOB = /[*?[{]/;
+
+// A word with a wildcard and something else to match: `lib/*.jar`, but not
+// `*` alone, which configs use for "all" (`"tools": ["*"]`), not for files.
+function isGlob(word: string): boolean {
+  return GLOB.test(word) &&
+    /[A-Za-z0-9_]/.test(word.replaceAll(/\$?\[[^\]]*\]|\$?\{[^}]*\}/g, ""));
+}
 // How many files one glob may add (more is refused by signing's bound).
 const MAX_GLOB_FILES = 4096;
 
@@ -330,6 +333,32 @@ function globbed(
   path: string,
   existing: ReadonlyMap<string, "file" | "folder">,
 ): Launched[] {
+  const pattern = globPattern(path);
+  const found: Launched[] = [];
+  for (const [candidate, kind] of existing) {
+    if (kind !== "file" || !pattern.test(candidate)) continue;
+    found.push({ path: `\0/${candidate}`, folder: false });
+    if (found.length > MAX_GLOB_FILES) break;
+  }
+  return found;
+}
+
+/**
+ * A glob as a regular expression over repository paths, read generously:
+ * `**` crosses folders, `*` and `{…}` match within a segment, `?` and `[…]`
+ * one character.
+ *
+ * @param path The glob, relative to the repository's root.
+ * @returns The expression, anchored at both ends.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { globPattern } from "./server_files.ts";
+ * assert.ok(globPattern("lib/*.jar").test("lib/a.jar"));
+ * ```
+ */
+export function globPattern(path: string): RegExp {
   let source = "";
   for (let i = 0; i < path.length; i++) {
     const char = path[i]!;
@@ -346,14 +375,7 @@ function globbed(
       i = path.indexOf("}", i + 1);
     } else source += char.replace(/[.+^$()|\\\]}]/g, "\\$&");
   }
-  const pattern = new RegExp(`^${source}$`);
-  const found: Launched[] = [];
-  for (const [candidate, kind] of existing) {
-    if (kind !== "file" || !pattern.test(candidate)) continue;
-    found.push({ path: `\0/${candidate}`, folder: false });
-    if (found.length > MAX_GLOB_FILES) break;
-  }
-  return found;
+  return new RegExp(`^${source}$`);
 }
 
 // The folder a client starts servers in: the config's path without the
@@ -743,6 +765,106 @@ function normalise(segments: readonly string[]): string[] | undefined {
     out.push(segment);
   }
   return out;
+}
+
+// The words a server runs, with a Gemini CLI or Qwen Code extension's
+// `${/}` read as a slash.
+function runOf(
+  configPath: string,
+  entry: Record<string, unknown>,
+): string[] | undefined {
+  return commandOf(entry)?.map((word) =>
+    EXTENSION_MANIFEST.test(configPath)
+      ? word.replaceAll(/\$\{(\/|pathSeparator)\}/g, "/")
+      : word
+  );
+}
+
+/** A repository path a server's words name, whether or not it exists. */
+export interface NamedPath {
+  /** Repository-relative path; a glob when `glob` is set. */
+  path: string;
+  /** The server whose words name it, for messages. */
+  server: string;
+  /** True when a word names it as a path (`./x`, `a/b`): it may be a folder. */
+  folder: boolean;
+  /** True when the path holds a wildcard ({@linkcode globPattern}). */
+  glob: boolean;
+}
+
+// Bounds on what one config may name for verification.
+const MAX_NAMED_PATHS = 4096;
+
+/**
+ * Every repository path the words of a config's servers could name, whatever
+ * exists: what {@linkcode serverFiles} would name for some listing of the
+ * repository. Verification lists these paths' folders and fails a config
+ * when one names a file its statement does not (a file committed after
+ * signing, such as a build output Git ignored then: docs/FORMAT.md, "Server
+ * files").
+ *
+ * @param configPath The config's repository-relative path.
+ * @param root The parsed config's top-level object.
+ * @param kind The config's kind (its pattern gives the project folder).
+ * @returns Distinct paths, at most 4,096; servers that start outside the
+ * repository or in a folder this tool cannot resolve are left out, and so
+ * are the server's own folder and those above it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namedPaths } from "./server_files.ts";
+ * const kind = { client: "Claude Code", pattern: ".mcp.json", format: "json", serversKey: "mcpServers" } as const;
+ * const root = { mcpServers: { a: { command: "java", args: ["-jar", "build/server.jar"] } } };
+ * assert.ok(namedPaths(".mcp.json", root, kind).some((n) => n.path === "build/server.jar"));
+ * ```
+ */
+export function namedPaths(
+  configPath: string,
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): NamedPath[] {
+  const project = projectFolder(configPath, kind);
+  // Any path may be a folder a shell string enters (`cd srv`).
+  const anything = { get: () => "folder" as const };
+  const found = new Map<string, NamedPath>();
+  for (const [server, entry] of serverEntries(root, kind)) {
+    const run = runOf(configPath, entry);
+    if (!run) continue;
+    let cwd: string[] | undefined;
+    try {
+      cwd = resolveCwd(configPath, server, project, entry);
+    } catch {
+      continue; // sign refuses such a server: nothing of it was signed.
+    }
+    if (cwd === undefined) continue;
+    const words = [
+      ...launched(run, 0).map((word) => word.path),
+      ...mentioned(
+        run,
+        entry,
+        anything,
+        configPath,
+        cwd,
+        project,
+      ),
+    ];
+    for (const word of words) {
+      const path = resolveQuietly(configPath, cwd, word, project);
+      if (path === undefined || path === ".") continue;
+      if (`${cwd.join("/")}/`.startsWith(`${path}/`)) continue;
+      const folder = /[/\\]/.test(word) || word.startsWith(".");
+      const known = found.get(path);
+      found.set(path, {
+        path,
+        server: known?.server ?? server,
+        folder: (known?.folder ?? false) || folder,
+        glob: isGlob(word),
+      });
+      if (found.size >= MAX_NAMED_PATHS) return [...found.values()];
+    }
+  }
+  return [...found.values()];
 }
 
 // The environment files a server's client loads before starting it: VS

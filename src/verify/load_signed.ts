@@ -34,7 +34,7 @@ import {
   BUILTIN_CONFIG_KINDS,
   findConfigKind,
 } from "../configs/config_kinds.ts";
-import { bareCommands, envFiles } from "../configs/server_files.ts";
+import { bareCommands, envFiles, namedPaths } from "../configs/server_files.ts";
 import { parseConfig } from "../configs/validate_config.ts";
 import { canonicalFolder, canonicalPath } from "./verify_server_names.ts";
 
@@ -282,7 +282,9 @@ async function serverSurroundings(
   path: string,
   bytes: Uint8Array,
   files: readonly { path: string }[],
-): Promise<Pick<SignedConfig, "paths" | "bareCommands" | "envFiles">> {
+): Promise<
+  Pick<SignedConfig, "paths" | "bareCommands" | "envFiles" | "named">
+> {
   if (!reader.list && !reader.listIn) return {};
   const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS);
   const root = kind
@@ -291,10 +293,12 @@ async function serverSurroundings(
     : undefined;
   const commands = kind && root ? bareCommands(path, root, kind) : undefined;
   const loaded = kind && root ? envFiles(path, root, kind) : [];
+  const named = kind && root ? namedPaths(path, root, kind) : [];
   const folders = new Set([
     ...files.map((file) => canonicalFolder(file.path)),
     ...(commands ?? []).map((command) => canonicalPath(command.folder)),
     ...loaded.map((file) => canonicalFolder(file.path)),
+    ...named.flatMap((name) => namedFolders(name)),
   ]);
   const paths = folders.size === 0
     ? []
@@ -306,5 +310,22 @@ async function serverSurroundings(
     paths,
     ...(commands ? { bareCommands: commands } : {}),
     ...(loaded.length > 0 ? { envFiles: loaded } : {}),
+    ...(named.length > 0 ? { named } : {}),
   };
+}
+
+// The canonical folders whose listing shows what a named path is: its own
+// folder, itself when a word names it as a path (a folder's files), and
+// for a glob the folder before its first wildcard.
+function namedFolders(
+  name: { path: string; folder: boolean; glob: boolean },
+): string[] {
+  if (name.glob) {
+    const segments = name.path.split("/");
+    const at = segments.findIndex((segment) => /[*?[{]/.test(segment));
+    return [canonicalPath(segments.slice(0, Math.max(0, at)).join("/"))];
+  }
+  return name.folder
+    ? [canonicalFolder(name.path), canonicalPath(name.path)]
+    : [canonicalFolder(name.path)];
 }

@@ -74,6 +74,17 @@ export interface SignedConfig {
    * `envFiles` in `src/configs/server_files.ts` finds them.
    */
   envFiles?: readonly { path: string; server: string }[];
+  /**
+   * Every path its servers' words name, existing or not, as `namedPaths` in
+   * `src/configs/server_files.ts` finds them: one that names a listed file
+   * the statement does not name fails the config.
+   */
+  named?: readonly {
+    path: string;
+    server: string;
+    folder: boolean;
+    glob: boolean;
+  }[];
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
   /** The repository id the statement must name (undefined: none). */

@@ -12,6 +12,7 @@
  */
 
 import { canonicalName } from "../configs/path_names.ts";
+import { globPattern } from "../configs/server_files.ts";
 import { VerificationError } from "./errors.ts";
 import type { SignedConfig } from "./signed_config.ts";
 
@@ -49,6 +50,7 @@ export function verifyServerNames(config: SignedConfig): void {
   const named = new Set(
     (config.signed.statement.files ?? []).map((f) => f.path),
   );
+  const unsigned = namedButUnsigned(config);
   for (const path of config.paths) {
     const canonical = canonicalPath(path);
     const envFile = loaded.get(canonical);
@@ -67,6 +69,15 @@ export function verifyServerNames(config: SignedConfig): void {
           `a checkout that ignores case may start it instead: remove or rename it`,
       );
     }
+    const name = named.has(path) ? undefined : unsigned(path, canonical);
+    if (name) {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${path}" is named by server "${name.server}" ("${name.path}"), and it is not signed: ` +
+          `a file added after signing (one Git ignored then) is run unsigned; ` +
+          `sign the config again to include it, or remove it`,
+      );
+    }
     const at = canonical.lastIndexOf("/");
     const folder = at < 0 ? "" : canonical.slice(0, at);
     if (byFolder.get(folder)?.has(canonical.slice(at + 1))) {
@@ -77,6 +88,59 @@ export function verifyServerNames(config: SignedConfig): void {
       );
     }
   }
+}
+
+// A listed path that a server's words name (as a file, in any case; beneath
+// a folder they name that the statement signs nothing of; or matched by a
+// glob) and that the statement does not name: the rule would name it now.
+function namedButUnsigned(
+  config: SignedConfig,
+): (
+  path: string,
+  canonical: string,
+) => { path: string; server: string } | undefined {
+  const names = config.named ?? [];
+  const exact = new Map<string, { path: string; server: string }>();
+  const folders = new Map<string, { path: string; server: string }>();
+  const globs: { pattern: RegExp; name: { path: string; server: string } }[] =
+    [];
+  for (const name of names) {
+    if (name.glob) {
+      globs.push({ pattern: globPattern(name.path), name });
+      continue;
+    }
+    const canonical = canonicalPath(name.path);
+    if (!exact.has(canonical)) exact.set(canonical, name);
+    if (name.folder && !folders.has(canonical)) folders.set(canonical, name);
+  }
+  // The folders that hold a signed file: a named folder the statement
+  // covers is not judged file by file (files added later are not covered).
+  const covered = new Set<string>();
+  for (const file of config.signed.statement.files ?? []) {
+    let folder = canonicalPath(file.path);
+    for (
+      let at = folder.lastIndexOf("/");
+      at > 0;
+      at = folder.lastIndexOf("/")
+    ) {
+      folder = folder.slice(0, at);
+      covered.add(folder);
+    }
+  }
+  return (path, canonical) => {
+    const name = exact.get(canonical);
+    if (name) return name;
+    for (
+      let at = canonical.lastIndexOf("/");
+      at > 0;
+      at = canonical.lastIndexOf("/", at - 1)
+    ) {
+      const folder = canonical.slice(0, at);
+      const named = folders.get(folder);
+      if (named && !covered.has(folder)) return named;
+    }
+    return globs.find(({ pattern }) => pattern.test(path))?.name;
+  };
 }
 
 // What Windows tries for a bare name: itself, then PATHEXT's usual

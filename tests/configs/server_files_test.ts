@@ -15,6 +15,7 @@ import {
 import {
   bareCommands,
   envFiles,
+  namedPaths,
   serverFiles,
 } from "../../src/configs/server_files.ts";
 import { assertToolError } from "../support/errors.ts";
@@ -436,4 +437,23 @@ Deno.test("serverFiles: ${workspaceFolder} is the project folder, not the root",
     ),
     ["app/.gemini/extensions/x/s.js"],
   );
+});
+
+Deno.test("namedPaths: every path the words could name, whatever exists", () => {
+  const kind = kindOf("app/.cursor/mcp.json");
+  const names = namedPaths("app/.cursor/mcp.json", {
+    mcpServers: {
+      a: {
+        command: "sh",
+        args: ["-c", "cd srv && java -cp 'lib/*' -jar build/x.jar"],
+        tools: ["*"],
+      },
+    },
+  }, kind);
+  const byPath = new Map(names.map((n) => [n.path, n]));
+  assert.equal(byPath.get("app/build/x.jar")?.folder, true);
+  assert.equal(byPath.get("app/srv/build/x.jar")?.server, "a");
+  assert.equal(byPath.get("app/lib/*")?.glob, true);
+  assert.equal(byPath.get("app/*")?.glob, false);
+  assert.ok(!byPath.has("app"), "the server's own folder");
 });

@@ -427,3 +427,34 @@ Deno.test({
     );
   },
 });
+
+/**
+ * The honest side of the check above: a developer who commits the file a
+ * signed server names (with the hooks) gets the config signed again in the
+ * same commit, so it verifies. (The hook stub starts the tool for such a
+ * commit once the store holds a version 3 statement, as here; before that,
+ * `verify` names the file and `sign` fixes it.)
+ */
+Deno.test({
+  name:
+    "red team 7: committing a file a signed server names, with the hook, signs the config again",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await installHooks(flow, PRINCIPAL);
+    await commit(flow, "signed server", {
+      ".mcp.json": JSON.stringify({
+        mcpServers: {
+          local: { command: "java", args: ["-jar", "build/server.jar"] },
+          tools: { command: "node", args: ["tools/mcp.js"] },
+        },
+      }) + "\n",
+      "tools/mcp.js": JS,
+    });
+    await commit(flow, "add the jar", { "build/server.jar": JAR });
+    assert.deepEqual(await failures(flow, []), []);
+    assert.deepEqual(await failures(flow, ["--rev", "HEAD"]), []);
+    await write(flow, { "build/server.jar": EVIL });
+    assert.deepEqual(await failures(flow, []), [".mcp.json TAMPERED"]);
+  },
+});

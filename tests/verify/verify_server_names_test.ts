@@ -76,3 +76,33 @@ Deno.test("verifyServerNames: an envFile the statement does not name fails when 
   verifyServerNames(withEnv(["app/.env"], ["app/.env"]));
   verifyServerNames(withEnv(["app/.env.example", ".env"], []));
 });
+
+Deno.test("verifyServerNames: a listed file a server's words name, not signed, fails", () => {
+  const named = (paths: string[], files: string[]) =>
+    ({
+      ...config(paths, files),
+      named: [
+        { path: "build/server.jar", server: "s", folder: true, glob: false },
+        { path: "srv", server: "s", folder: true, glob: false },
+        { path: "lib/*.jar", server: "s", folder: false, glob: true },
+      ],
+    }) as SignedConfig;
+  for (
+    const path of [
+      "build/server.jar",
+      "Build/Server.JAR",
+      "srv/index.js",
+      "lib/dep.jar",
+    ]
+  ) {
+    assert.throws(
+      () => verifyServerNames(named([path], [])),
+      TAMPERED,
+      path,
+    );
+  }
+  // Signed, or a named folder the statement signs files of, or no match.
+  verifyServerNames(named(["build/server.jar"], ["build/server.jar"]));
+  verifyServerNames(named(["srv/new.js"], ["srv/index.js"]));
+  verifyServerNames(named(["lib/readme.md", "build/other.jar"], []));
+});
