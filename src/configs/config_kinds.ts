@@ -300,6 +300,9 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
   builtin("Visual Studio", ".vs/mcp.json", "json", "servers", {
     otherServersKeys: ["mcpServers"],
   }),
+  // Amp (Sourcegraph) reads the project's `.amp/settings.json`, its user
+  // settings' shape: servers under the literal key `amp.mcpServers`.
+  builtin("Amp", ".amp/settings.json", "jsonc", "amp.mcpServers", SETTINGS),
 ]);
 
 function builtin(

@@ -95,6 +95,7 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       ["Crush", "**/.crush.json", "json", "mcp"],
       ["Crush", "**/crush.json", "json", "mcp"],
       ["Visual Studio", "**/.vs/mcp.json", "json", "servers"],
+      ["Amp", "**/.amp/settings.json", "jsonc", "amp.mcpServers"],
     ],
   );
   // The other keys of a table, list tables and settings files.
@@ -151,6 +152,7 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       "**/kilo.jsonc",
       "**/.crush.json",
       "**/crush.json",
+      "**/.amp/settings.json",
     ],
   );
   // Keys that make a settings file a config without naming MCP.
@@ -187,7 +189,7 @@ Deno.test("the built-in kinds cannot be changed at run time", () => {
   throws(() => {
     (claude.mcpKeys as string[]).push("x");
   }, TypeError);
-  strictEqual(BUILTIN_CONFIG_KINDS.length, 46);
+  strictEqual(BUILTIN_CONFIG_KINDS.length, 47);
 });
 
 Deno.test("findConfigKind recognises every built-in file at the root and at any depth", () => {
@@ -227,6 +229,7 @@ Deno.test("findConfigKind recognises every built-in file at the root and at any 
     ["crush.json", "Crush"],
     [".crush/crush.json", "Crush"],
     [".vs/mcp.json", "Visual Studio"],
+    [".amp/settings.json", "Amp"],
   ];
   for (const [path, client] of cases) {
     for (const prefix of ["", "packages/api/", "a/b/c/d/"]) {

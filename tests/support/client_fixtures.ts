@@ -582,6 +582,19 @@ mcpServers:
 }
 `,
   },
+  {
+    // Amp's workspace settings (its user settings' shape, approved once
+    // per person): servers under the literal key "amp.mcpServers".
+    path: ".amp/settings.json",
+    text: `{
+  "amp.showCosts": false,
+  "amp.mcpServers": {
+    "playwright": { "command": "npx", "args": ["-y", "@playwright/mcp@latest", "--headless"] },
+    "anchor": { "url": "https://api.anchorbrowser.io/v1/mcp" }
+  }
+}
+`,
+  },
 ];
 
 /** Visual Studio's `.mcp.json`: the same name as Claude Code's, table `servers`. */
@@ -688,6 +701,14 @@ models:
   "$schema": "https://charm.land/crush.json",
   "options": { "context_paths": ["AGENTS.md"] },
   "lsp": { "go": { "command": "gopls" } }
+}
+`,
+  },
+  {
+    path: ".amp/settings.json",
+    text: `{
+  // Costs are shown to admins only
+  "amp.showCosts": false,
 }
 `,
   },
