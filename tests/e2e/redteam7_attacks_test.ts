@@ -54,6 +54,9 @@
  *
  * 13. Amp's `.amp/settings.json` (`amp.mcpServers`, approved once per
  *    person like Claude Code's `.mcp.json`).
+ * 14. Crush reads keys without regard to case (Go's `encoding/json`):
+ *    `"Command"`/`"Args"`, or an `"MCP"` table, start a server whose files
+ *    the rule never named.
  *
  * They fail on the code they were written against.
  *
@@ -504,3 +507,47 @@ Deno.test({
     assert.deepEqual(await failures(flow, []), [".mcp.json TAMPERED"]);
   },
 });
+
+// --- Keys a client reads without regard to case --------------------------------
+
+/**
+ * Crush decodes its config with Go's `encoding/json` into a struct
+ * (charmbracelet/crush internal/config/load.go: `json.Unmarshal(data,
+ * &config)`), which matches keys to fields without regard to case:
+ * `"Command": "node", "Args": ["./server.js"]` starts `node ./server.js`,
+ * and a table under `"MCP"` merges into `mcp`. The rule read `command`,
+ * `args` and the `mcp` table by their exact spelling, so such a server ran
+ * `server.js` unsigned.
+ */
+for (
+  const [name, config] of [
+    ["Command/Args", {
+      mcp: { x: { type: "stdio", Command: "node", Args: ["./server.js"] } },
+    }],
+    ["an MCP table", {
+      mcp: {},
+      MCP: { x: { type: "stdio", command: "node", args: ["./server.js"] } },
+    }],
+  ] as const
+) {
+  Deno.test({
+    name:
+      `red team 7: Crush's case-insensitive keys (${name}) leave no server file unsigned`,
+    ignore: ON_WINDOWS,
+    async fn() {
+      await using flow = await createFlow();
+      await installHooks(flow, PRINCIPAL);
+      await commit(flow, "signed server", {
+        ".crush.json": JSON.stringify(config) + "\n",
+        "server.js": JS,
+      });
+      assert.deepEqual(await failures(flow, []), [], "the honest config");
+      await write(flow, { "server.js": EVIL });
+      assert.deepEqual(
+        await failures(flow, []),
+        [".crush.json TAMPERED"],
+        `${name}: Crush runs server.js, edited after signing, and verify passes`,
+      );
+    },
+  });
+}
