@@ -32,7 +32,7 @@
 
 import { ToolError } from "../errors.ts";
 import type { ConfigKind } from "./config_kinds.ts";
-import { serverTable } from "./server_entries.ts";
+import { serverTable, serverTableKeys } from "./server_entries.ts";
 
 /** One repository path that a server runs. */
 export interface ServerFile {
@@ -157,8 +157,9 @@ export function serverFiles(
   const existing = options.paths && existingPaths(options.paths);
   const found = new Map<string, ServerFile>();
   for (const [name, entry] of serverEntries(root, kind)) {
-    const run = runOf(configPath, entry);
-    if (!run) continue;
+    // A server without `command` (a remote one, or `"Command"` for a
+    // client that ignores case) still has its strings scanned.
+    const run = runOf(configPath, entry) ?? [];
     const cwd = resolveCwd(configPath, name, project, entry);
     if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
     const words = launched(run, 0);
@@ -399,9 +400,20 @@ function serverEntries(
   kind: ConfigKind,
 ): [string, Record<string, unknown>][] {
   const entries: [string, Record<string, unknown>][] = [];
-  for (const { name, entry } of serverTable(root, kind)?.servers ?? []) {
-    if (entries.length === MAX_SERVERS) break;
-    if (isTable(entry)) entries.push([name, entry]);
+  const tables = [serverTable(root, kind)];
+  // A client that matches keys without regard to case (Go's encoding/json:
+  // Crush) also reads a table spelled otherwise (`"MCP"` for `mcp`).
+  const keys = serverTableKeys(kind);
+  const folded = keys.map((key) => key.toLowerCase());
+  for (const [key, value] of Object.entries(root)) {
+    if (keys.includes(key) || !folded.includes(key.toLowerCase())) continue;
+    tables.push(serverTable({ [kind.serversKey]: value }, kind));
+  }
+  for (const table of tables) {
+    for (const { name, entry } of table?.servers ?? []) {
+      if (entries.length === MAX_SERVERS) break;
+      if (isTable(entry)) entries.push([name, entry]);
+    }
   }
   return entries;
 }
@@ -829,8 +841,9 @@ export function namedPaths(
   const anything = { get: () => "folder" as const };
   const found = new Map<string, NamedPath>();
   for (const [server, entry] of serverEntries(root, kind)) {
-    const run = runOf(configPath, entry);
-    if (!run) continue;
+    // A server without `command` (a remote one, or `"Command"` for a
+    // client that ignores case) still has its strings scanned.
+    const run = runOf(configPath, entry) ?? [];
     let cwd: string[] | undefined;
     try {
       cwd = resolveCwd(configPath, server, project, entry);

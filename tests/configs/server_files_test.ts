@@ -457,3 +457,20 @@ Deno.test("namedPaths: every path the words could name, whatever exists", () => 
   assert.equal(byPath.get("app/*")?.glob, false);
   assert.ok(!byPath.has("app"), "the server's own folder");
 });
+
+Deno.test("serverFiles: keys in another case (Crush reads them) are scanned too", () => {
+  const kind = kindOf(".crush.json");
+  const paths = ["server.js", "tools/x.js"];
+  assert.deepEqual(
+    serverFiles(
+      ".crush.json",
+      {
+        mcp: { a: { Command: "node", Args: ["./server.js"] } },
+        MCP: { b: { command: "node", args: ["tools/x.js"] } },
+      },
+      kind,
+      { paths },
+    ).map((file) => file.path),
+    ["server.js", "tools/x.js"],
+  );
+});
