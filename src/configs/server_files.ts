@@ -954,6 +954,11 @@ export interface BareCommand {
   folder: string;
   /** The server that starts it, for messages. */
   server: string;
+  /**
+   * A relative command (`./scripts/server`): the file itself is the
+   * server's, only its names with a Windows program extension count.
+   */
+  extensionsOnly?: boolean;
 }
 
 /**
@@ -1000,7 +1005,23 @@ export function bareCommands(
       if (run[2]) names.push(run[2]);
     }
     for (const name of names) {
-      if (/[\\/:]/.test(name) || name.startsWith("$")) continue;
+      if (name.startsWith("$")) continue;
+      if (/[\\/]/.test(name)) {
+        // `./scripts/server`: on Windows, cross-spawn (node-which) also
+        // tries it plus each PATHEXT extension, `scripts/server.cmd`.
+        if (/\.(exe|cmd|bat|com)$/i.test(name)) continue;
+        const path = resolveQuietly(configPath, cwd, name, project);
+        if (path === undefined || path === ".") continue;
+        const at = path.lastIndexOf("/");
+        found.push({
+          name: path.slice(at + 1),
+          folder: at < 0 ? "" : path.slice(0, at),
+          server,
+          extensionsOnly: true,
+        });
+        continue;
+      }
+      if (name.includes(":")) continue;
       found.push({
         name: name.replace(/\.exe$/i, ""),
         folder: cwd.join("/"),

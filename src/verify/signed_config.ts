@@ -68,7 +68,11 @@ export interface SignedConfig {
    * server's folder ("" for the root), as `bareCommands` in
    * `src/configs/server_files.ts` finds them.
    */
-  bareCommands?: readonly { name: string; folder: string }[];
+  bareCommands?: readonly {
+    name: string;
+    folder: string;
+    extensionsOnly?: boolean;
+  }[];
   /**
    * The environment files its servers load when they exist (`envFile`), as
    * `envFiles` in `src/configs/server_files.ts` finds them.

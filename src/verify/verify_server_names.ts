@@ -41,7 +41,11 @@ export function verifyServerNames(config: SignedConfig): void {
     const folder = canonicalPath(command.folder);
     const names = byFolder.get(folder) ?? new Set();
     const name = canonicalName(command.name);
-    for (const ext of WINDOWS_PROGRAM_EXTENSIONS) names.add(name + ext);
+    for (const ext of WINDOWS_PROGRAM_EXTENSIONS) {
+      // A relative command is itself signed: only its PATHEXT look-alikes.
+      if (command.extensionsOnly && ext === "") continue;
+      names.add(canonicalName(name + ext));
+    }
     byFolder.set(folder, names);
   }
   const loaded = new Map(
@@ -80,7 +84,9 @@ export function verifyServerNames(config: SignedConfig): void {
     }
     const at = canonical.lastIndexOf("/");
     const folder = at < 0 ? "" : canonical.slice(0, at);
-    if (byFolder.get(folder)?.has(canonical.slice(at + 1))) {
+    if (
+      byFolder.get(folder)?.has(canonical.slice(at + 1))
+    ) {
       throw new VerificationError(
         "TAMPERED",
         `"${path}" is named like a command its servers start by bare name; ` +

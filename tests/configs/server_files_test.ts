@@ -356,6 +356,8 @@ Deno.test("bareCommands: the command, and cmd /c's, with the server's folder", (
       { name: "cmd", folder: "app", server: "a" },
       { name: "npx", folder: "app", server: "a" },
       { name: "node", folder: "app/tools", server: "b" },
+      // A relative command: only its Windows program look-alikes count.
+      { name: "run.sh", folder: "app", server: "c", extensionsOnly: true },
     ],
   );
 });
@@ -472,5 +474,32 @@ Deno.test("serverFiles: keys in another case (Crush reads them) are scanned too"
       { paths },
     ).map((file) => file.path),
     ["server.js", "tools/x.js"],
+  );
+});
+
+Deno.test("bareCommands: a relative command counts for its PATHEXT look-alikes", () => {
+  const kind = kindOf("app/.cursor/mcp.json");
+  assert.deepEqual(
+    bareCommands("app/.cursor/mcp.json", {
+      mcpServers: {
+        a: { command: "./scripts/server" },
+        b: { command: "bin\\run.sh", cwd: "tools" },
+        c: { command: "./x.cmd" },
+      },
+    }, kind),
+    [
+      {
+        name: "server",
+        folder: "app/scripts",
+        server: "a",
+        extensionsOnly: true,
+      },
+      {
+        name: "run.sh",
+        folder: "app/tools/bin",
+        server: "b",
+        extensionsOnly: true,
+      },
+    ],
   );
 });

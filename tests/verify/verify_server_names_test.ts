@@ -16,7 +16,11 @@ import type { SignedConfig } from "../../src/verify/signed_config.ts";
 function config(
   paths: string[] | undefined,
   files: string[],
-  bareCommands: { name: string; folder: string }[] = [],
+  bareCommands: {
+    name: string;
+    folder: string;
+    extensionsOnly?: boolean;
+  }[] = [],
 ): SignedConfig {
   return {
     paths,
@@ -105,4 +109,20 @@ Deno.test("verifyServerNames: a listed file a server's words name, not signed, f
   verifyServerNames(named(["build/server.jar"], ["build/server.jar"]));
   verifyServerNames(named(["srv/new.js"], ["srv/index.js"]));
   verifyServerNames(named(["lib/readme.md", "build/other.jar"], []));
+});
+
+Deno.test("verifyServerNames: a relative command's PATHEXT look-alikes fail, not the command", () => {
+  const commands = [{
+    name: "server",
+    folder: "scripts",
+    extensionsOnly: true,
+  }];
+  verifyServerNames(config(["scripts/server"], ["scripts/server"], commands));
+  for (const path of ["scripts/server.cmd", "scripts/SERVER.Exe"]) {
+    assert.throws(
+      () => verifyServerNames(config([path], [], commands)),
+      TAMPERED,
+      path,
+    );
+  }
 });
