@@ -9,6 +9,7 @@
 
 import {
   ALLOWED_SIGNERS_PATH,
+  MAX_CONFIG_BYTES,
   MAX_METADATA_BYTES,
   MAX_TRUST_BYTES,
   POLICY_PATH,
@@ -31,6 +32,9 @@ import { join } from "node:path";
 import { type ConfigSource, snapshotSource } from "../source/config_source.ts";
 import { findConfigs, hiddenConfigs } from "../source/find_configs.ts";
 import { readIndex } from "../store/store.ts";
+import { globPattern, namedPaths } from "../configs/server_files.ts";
+import { parseConfig } from "../configs/validate_config.ts";
+import { canonicalPath } from "../verify/verify_server_names.ts";
 import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
 import { fileSystem } from "../_runtime/file_system.ts";
 import { readFileLimitedSync } from "../fs/files.ts";
@@ -173,7 +177,7 @@ async function stagedConfigs(
   const changedPaths = changed.map(({ path }) => path);
   const paths = await configPaths(source, kinds, [
     ...changedPaths,
-    ...await configsRunning(source, touched),
+    ...await configsRunning(source, touched, kinds),
   ]);
   await refuseHiddenConfigs(source, changed, kinds);
   // The hook signs only what the commit changes. Every other config in
@@ -221,11 +225,14 @@ async function mayNameServerFiles(repo: Repository): Promise<boolean> {
 }
 
 // The configs whose staged statements name a changed path among the files
-// their servers run: a commit that changes only a script must sign its
-// config again (or be refused), or the config would verify as TAMPERED.
+// their servers run, or whose servers' words name a changed path (a file
+// added that the rule names now: a build output committed after signing):
+// a commit that changes only such a file must sign its config again (or be
+// refused), or the config would verify as TAMPERED.
 async function configsRunning(
   source: ConfigSource,
   changed: readonly string[],
+  kinds: readonly ConfigKind[],
 ): Promise<string[]> {
   const wanted = new Set(changed);
   const index = await readIndex(source.reader).catch(() => new Map());
@@ -236,11 +243,40 @@ async function configsRunning(
     const stored = await loadStatement(source.reader, id).catch(() =>
       undefined
     );
-    if (stored?.statement.files?.some((file) => wanted.has(file.path))) {
+    if (
+      stored?.statement.files?.some((file) => wanted.has(file.path)) ||
+      await namesAny(source, path, kinds, changed)
+    ) {
       found.push(path);
     }
   }
   return found;
+}
+
+// Whether a config's servers' words name one of the paths (in any case,
+// beneath a folder they name, or by a glob).
+async function namesAny(
+  source: ConfigSource,
+  path: string,
+  kinds: readonly ConfigKind[],
+  paths: readonly string[],
+): Promise<boolean> {
+  const kind = findConfigKind(path, kinds);
+  if (!kind || paths.length === 0) return false;
+  const bytes = await source.reader.read(path, MAX_CONFIG_BYTES)
+    .catch(() => undefined);
+  const root = bytes &&
+    await parseConfig(path, bytes, { format: kind.format })
+      .catch(() => undefined);
+  if (!root) return false;
+  const canonical = paths.map(canonicalPath);
+  return namedPaths(path, root, kind).some((name) => {
+    if (name.glob) return paths.some((p) => globPattern(name.path).test(p));
+    const own = canonicalPath(name.path);
+    return canonical.some((p) =>
+      p === own || (name.folder && p.startsWith(`${own}/`))
+    );
+  });
 }
 
 // The changed paths that are configs, and the trust list. A settings file

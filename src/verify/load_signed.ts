@@ -41,7 +41,7 @@ import {
   BUILTIN_CONFIG_KINDS,
   findConfigKind,
 } from "../configs/config_kinds.ts";
-import { bareCommands } from "../configs/server_files.ts";
+import { bareCommands, envFiles, namedPaths } from "../configs/server_files.ts";
 import { parseConfig } from "../configs/validate_config.ts";
 import { canonicalFolder, canonicalPath } from "./verify_server_names.ts";
 
@@ -339,17 +339,20 @@ async function readServerFiles(
   return found;
 }
 
-// The paths in the folders of the server files and of the commands the
-// servers start by bare name, and those commands, for the checks on names
-// around them (verify_server_names.ts looks at nothing else); nothing when
-// the reader cannot list (a config that does not parse starts nothing the
-// verifier can tell).
+// The paths in the folders of the server files, of the commands the
+// servers start by bare name and of the environment files they load, and
+// those commands and files, for the checks on names around them
+// (verify_server_names.ts looks at nothing else); nothing when the reader
+// cannot list (a config that does not parse starts nothing the verifier can
+// tell).
 async function serverSurroundings(
   reader: StoreReader,
   path: string,
   bytes: Uint8Array,
   files: readonly { path: string }[],
-): Promise<Pick<SignedConfig, "paths" | "bareCommands">> {
+): Promise<
+  Pick<SignedConfig, "paths" | "bareCommands" | "envFiles" | "named">
+> {
   if (!reader.list && !reader.listIn) return {};
   const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS);
   const root = kind
@@ -357,9 +360,13 @@ async function serverSurroundings(
       .catch(() => undefined)
     : undefined;
   const commands = kind && root ? bareCommands(path, root, kind) : undefined;
+  const loaded = kind && root ? envFiles(path, root, kind) : [];
+  const named = kind && root ? namedPaths(path, root, kind) : [];
   const folders = new Set([
     ...files.map((file) => canonicalFolder(file.path)),
     ...(commands ?? []).map((command) => canonicalPath(command.folder)),
+    ...loaded.map((file) => canonicalFolder(file.path)),
+    ...named.flatMap((name) => namedFolders(name)),
   ]);
   const paths = folders.size === 0
     ? []
@@ -367,7 +374,28 @@ async function serverSurroundings(
     ? await reader.listIn(folders)
     : (await reader.list!()).map((entry) => entry.path)
       .filter((entry) => folders.has(canonicalFolder(entry)));
-  return commands ? { paths, bareCommands: commands } : { paths };
+  return {
+    paths,
+    ...(commands ? { bareCommands: commands } : {}),
+    ...(loaded.length > 0 ? { envFiles: loaded } : {}),
+    ...(named.length > 0 ? { named } : {}),
+  };
+}
+
+// The canonical folders whose listing shows what a named path is: its own
+// folder, itself when a word names it as a path (a folder's files), and
+// for a glob the folder before its first wildcard.
+function namedFolders(
+  name: { path: string; folder: boolean; glob: boolean },
+): string[] {
+  if (name.glob) {
+    const segments = name.path.split("/");
+    const at = segments.findIndex((segment) => /[*?[{]/.test(segment));
+    return [canonicalPath(segments.slice(0, Math.max(0, at)).join("/"))];
+  }
+  return name.folder
+    ? [canonicalFolder(name.path), canonicalPath(name.path)]
+    : [canonicalFolder(name.path)];
 }
 
 // What the policy asks of a path, and the approval files of the keys that

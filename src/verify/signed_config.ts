@@ -82,7 +82,27 @@ export interface SignedConfig {
    * server's folder ("" for the root), as `bareCommands` in
    * `src/configs/server_files.ts` finds them.
    */
-  bareCommands?: readonly { name: string; folder: string }[];
+  bareCommands?: readonly {
+    name: string;
+    folder: string;
+    extensionsOnly?: boolean;
+  }[];
+  /**
+   * The environment files its servers load when they exist (`envFile`), as
+   * `envFiles` in `src/configs/server_files.ts` finds them.
+   */
+  envFiles?: readonly { path: string; server: string }[];
+  /**
+   * Every path its servers' words name, existing or not, as `namedPaths` in
+   * `src/configs/server_files.ts` finds them: one that names a listed file
+   * the statement does not name fails the config.
+   */
+  named?: readonly {
+    path: string;
+    server: string;
+    folder: boolean;
+    glob: boolean;
+  }[];
   /**
    * The approvals found for the statement, by the keys the loader was asked
    * to look for (`LoadContext.approvers`), sorted by key hex; undefined when
