@@ -368,12 +368,22 @@ async function serverSurroundings(
     ...loaded.map((file) => canonicalFolder(file.path)),
     ...named.flatMap((name) => namedFolders(name)),
   ]);
-  const paths = folders.size === 0
+  // A glob with a wildcard before its last segment ("lib/**/*.jar") names
+  // files at any depth below its fixed folder: all of them are listed.
+  const below = new Set(named.flatMap((name) => deepGlobFolder(name)));
+  const inside = (folder: string) =>
+    [...below].some((top) =>
+      top === "" || folder === top || folder.startsWith(`${top}/`)
+    );
+  const paths = folders.size === 0 && below.size === 0
     ? []
     : reader.listIn
-    ? await reader.listIn(folders)
+    ? await reader.listIn(folders, below)
     : (await reader.list!()).map((entry) => entry.path)
-      .filter((entry) => folders.has(canonicalFolder(entry)));
+      .filter((entry) =>
+        folders.has(canonicalFolder(entry)) ||
+        (below.size > 0 && inside(canonicalFolder(entry)))
+      );
   return {
     paths,
     ...(commands ? { bareCommands: commands } : {}),
@@ -396,6 +406,18 @@ function namedFolders(
   return name.folder
     ? [canonicalFolder(name.path), canonicalPath(name.path)]
     : [canonicalFolder(name.path)];
+}
+
+// The fixed folder of a glob whose wildcard is not in its last segment
+// (`lib/**/*.jar`, `srv/*/main.py`), whose files may be at any depth below.
+function deepGlobFolder(
+  name: { path: string; glob: boolean },
+): string[] {
+  if (!name.glob) return [];
+  const segments = name.path.split("/");
+  const at = segments.findIndex((segment) => /[*?[{]/.test(segment));
+  if (at < 0 || at === segments.length - 1) return [];
+  return [canonicalPath(segments.slice(0, at).join("/"))];
 }
 
 // What the policy asks of a path, and the approval files of the keys that

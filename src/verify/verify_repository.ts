@@ -140,7 +140,11 @@ export class VerifyMemo {
 
   // The snapshot's paths in the given canonical folders, sorted; the
   // snapshot's index (canonical folder → paths) is built once per snapshot.
-  #pathsIn(snapshot: Snapshot, folders: Iterable<string>): string[] {
+  #pathsIn(
+    snapshot: Snapshot,
+    folders: Iterable<string>,
+    below: readonly string[] = [],
+  ): string[] {
     let index = this.#folders.get(snapshot);
     if (!index) {
       index = new Map();
@@ -152,8 +156,18 @@ export class VerifyMemo {
       }
       this.#folders.set(snapshot, index);
     }
+    const wanted = new Set(folders);
+    // A folder and everything inside it ("" is the whole snapshot).
+    const inside = (folder: string) =>
+      below.some((top) =>
+        top === "" || folder === top || folder.startsWith(`${top}/`)
+      );
     const paths: string[] = [];
-    for (const folder of folders) paths.push(...index.get(folder) ?? []);
+    for (const [folder, entries] of index) {
+      if (wanted.has(folder) || (below.length > 0 && inside(folder))) {
+        paths.push(...entries);
+      }
+    }
     return paths.sort();
   }
   #nextTrustId = 1;
@@ -206,7 +220,10 @@ export class VerifyMemo {
         (path.startsWith(LISTING)
           ? this.#pathsIn(
             snapshot,
-            JSON.parse(path.slice(LISTING.length)) as string[],
+            ...(JSON.parse(path.slice(LISTING.length)) as [
+              string[],
+              string[],
+            ]),
           ).join("\0")
           : snapshot.entries.get(path)?.oid) === oid
       )
@@ -235,10 +252,14 @@ export class VerifyMemo {
       },
       // A result that saw paths (names around the servers) holds only for
       // snapshots with the same paths in those folders.
-      listIn: (folders) => {
+      listIn: (folders, below = new Set()) => {
         const sorted = [...folders].sort();
-        const paths = this.#pathsIn(snapshot, sorted);
-        reads.push([LISTING + JSON.stringify(sorted), paths.join("\0")]);
+        const deep = [...below].sort();
+        const paths = this.#pathsIn(snapshot, sorted, deep);
+        reads.push([
+          LISTING + JSON.stringify([sorted, deep]),
+          paths.join("\0"),
+        ]);
         return Promise.resolve(paths);
       },
     });

@@ -594,3 +594,39 @@ Deno.test({
     );
   },
 });
+
+// --- a glob whose wildcard is in a folder segment ------------------------------
+
+Deno.test({
+  name:
+    'red team 7: a file added deep under a signed glob ("lib/**/*.jar") fails verify',
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await installHooks(flow, PRINCIPAL);
+    await commit(flow, "signed server", {
+      ".mcp.json": JSON.stringify({
+        mcpServers: {
+          local: {
+            command: "java",
+            args: ["-cp", "lib/**/*.jar", "com.example.Main"],
+          },
+        },
+      }) + "\n",
+      "lib/core/server.jar": JAR,
+    });
+    assert.deepEqual(await failures(flow, []), [], "the honest config");
+    await write(flow, { "lib/plugins/extra/evil.jar": EVIL });
+    assert.notDeepEqual(
+      await failures(flow, []),
+      [],
+      "a jar added two folders below the glob's fixed folder passes verify",
+    );
+    await forceCommit(flow, "add a jar");
+    assert.notDeepEqual(
+      await failures(flow, ["--rev", "HEAD"]),
+      [],
+      "a commit adding a jar deep under the glob passes verify --rev",
+    );
+  },
+});
