@@ -52,6 +52,14 @@ export { signConfigs, type SignOptions } from "./src/sign/sign_configs.ts";
 export { type SignReport, type SignResult } from "./src/sign/sign_source.ts";
 export { signStaged, stagedChanges } from "./src/sign/sign_staged.ts";
 export {
+  type ApprovalResult,
+  approveConfigs,
+  type ApproveOptions,
+  type Approver,
+  type ApproveReport,
+} from "./src/app/approve.ts";
+export { approvalPath, keyHexOf } from "./src/store/approvals.ts";
+export {
   type CommitReport,
   listCommits,
   verifyRevisions,

@@ -46,12 +46,13 @@ async function run(
   command: string,
   args: string[],
   expectCode = 0,
+  extraEnv: Record<string, string> = {},
 ): Promise<string> {
   console.log(`$ ${shown}`);
   const out = await new Deno.Command(command, {
     args,
     cwd: repo,
-    env,
+    env: { ...env, ...extraEnv },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -67,17 +68,23 @@ async function run(
   return stdout;
 }
 
-function tool(args: string[], expectCode = 0): Promise<string> {
-  const shown = `mcp-orchestration ${
+function tool(
+  args: string[],
+  expectCode = 0,
+  as?: { name: string; home: string },
+): Promise<string> {
+  const shown = `${
+    as ? `MCP_ORCHESTRATION_HOME=${as.name} ` : ""
+  }mcp-orchestration ${
     args.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(" ")
   }`;
-  return run(shown, Deno.execPath(), [
-    "run",
-    "--quiet",
-    ...PERMISSION_FLAGS,
-    MOD,
-    ...args,
-  ], expectCode);
+  return run(
+    shown,
+    Deno.execPath(),
+    ["run", "--quiet", ...PERMISSION_FLAGS, MOD, ...args],
+    expectCode,
+    as ? { MCP_ORCHESTRATION_HOME: as.home } : {},
+  );
 }
 
 function git(args: string[], expectCode = 0): Promise<string> {
@@ -103,6 +110,122 @@ async function writeConfig(command: string, args: string[]): Promise<void> {
     `${repo}/.mcp.json`,
     JSON.stringify(config, null, 2) + "\n",
   );
+}
+
+// A team: bob co-signs .mcp.json (the policy asks for alice and bob), and
+// carol, whose laptop is stolen, signed .cursor/mcp.json.
+async function team(): Promise<void> {
+  const bob = { name: "bob", home: `${root}/bob` };
+  const carol = { name: "carol", home: `${root}/carol` };
+  say("Drop the attacker's commit; two teammates, bob and carol, make keys");
+  await git(["reset", "-q", "--hard", "origin/main"]);
+  await tool(["keys", "init"], 0, bob);
+  await tool(["keys", "init"], 0, carol);
+
+  say(
+    "alice trusts their keys and writes a policy: .mcp.json needs alice and bob",
+  );
+  await tool([
+    "trust",
+    "add",
+    `${bob.home}/keys/signing.pub`,
+    "--principal",
+    "bob@example.com",
+  ]);
+  await tool([
+    "trust",
+    "add",
+    `${carol.home}/keys/signing.pub`,
+    "--principal",
+    "carol@example.com",
+  ]);
+  await tool(["policy", "init"]);
+  const policy = JSON.parse(
+    await Deno.readTextFile(`${repo}/.mcp-orchestration/policy.json`),
+  );
+  policy.groups.leads = ["alice@example.com", "bob@example.com"];
+  // One rule; any other config needs one trusted signer, as before.
+  policy.rules = [{ pattern: ".mcp.json", groups: ["leads"], threshold: 2 }];
+  await Deno.writeTextFile(
+    `${repo}/.mcp-orchestration/policy.json`,
+    JSON.stringify(policy, null, 2) + "\n",
+  );
+  await run("cat .mcp-orchestration/policy.json", "cat", [
+    ".mcp-orchestration/policy.json",
+  ]);
+  await tool(["policy", "check"]);
+  await git(["add", "-A"]);
+  await git(["commit", "-q", "-m", "Team policy: two signers for .mcp.json"]);
+
+  say(
+    "The .mcp.json alice signed alone now waits for bob: verify fails, and the push to main is refused",
+  );
+  await tool(["verify"], 1);
+  await git(["push", "origin", "main"], 1);
+
+  say("bob reviews .mcp.json and approves it; now the push goes through");
+  await tool(["approve", ".mcp.json"], 0, bob);
+  await git(["add", "-A"]);
+  await git(["commit", "-q", "-m", "bob approves .mcp.json"]);
+  await tool(["status"]);
+  await git(["push", "-q", "origin", "main"]);
+
+  say(
+    "carol adds a config for Cursor; her key signs it in the pre-commit hook",
+  );
+  await Deno.mkdir(`${repo}/.cursor`);
+  await Deno.writeTextFile(
+    `${repo}/.cursor/mcp.json`,
+    JSON.stringify(
+      { mcpServers: { docs: { command: "uvx", args: ["mcp-docs@1.2.0"] } } },
+      null,
+      2,
+    ) + "\n",
+  );
+  await git(["add", ".cursor/mcp.json"]);
+  await run(
+    'MCP_ORCHESTRATION_HOME=carol git commit -q -m "Cursor: the docs server"',
+    "git",
+    ["commit", "-q", "-m", "Cursor: the docs server"],
+    0,
+    { MCP_ORCHESTRATION_HOME: carol.home },
+  );
+  const carolKey = JSON.parse(
+    await run(
+      "MCP_ORCHESTRATION_HOME=carol mcp-orchestration keys show --json",
+      Deno.execPath(),
+      ["run", "--quiet", ...PERMISSION_FLAGS, MOD, "keys", "show", "--json"],
+      0,
+      { MCP_ORCHESTRATION_HOME: carol.home },
+    ),
+  ).keyId as string;
+
+  say(
+    "carol's laptop is stolen: alice revokes her key, and what it signed fails until someone reviews and signs it again",
+  );
+  await tool(["trust", "revoke", carolKey, "--reason", "laptop stolen"]);
+  await tool(["verify"], 1);
+  say(
+    "carol makes a new key on her new laptop, alice trusts it, reviews the config and signs it again",
+  );
+  await tool(["keys", "init", "--regenerate"], 0, carol);
+  await tool([
+    "trust",
+    "add",
+    `${carol.home}/keys/signing.pub`,
+    "--principal",
+    "carol@example.com",
+  ]);
+  await tool(["sign", "--resign"]);
+  await git(["add", "-A"]);
+  await git([
+    "commit",
+    "-q",
+    "-m",
+    "Revoke carol's stolen key; re-sign her config",
+  ]);
+  await tool(["verify"]);
+  await git(["push", "-q", "origin", "main"]);
 }
 
 try {
@@ -189,11 +312,15 @@ try {
   );
   await tool(["verify", "--range", "origin/main..HEAD"], 1);
 
+  await team();
+
   console.log(
     `\n${
       bold("Demo complete:")
     } the signed commit verified and was pushed; the tampered one was refused ` +
-      "by the pre-push hook and by verify --range.",
+      "by the pre-push hook and by verify --range; a config the policy gives " +
+      "two signers waited for the second, and a revoked key's config failed " +
+      "until it was signed again.",
   );
 } catch (error) {
   console.error(

@@ -191,6 +191,17 @@ export const MAX_PREVIOUS = 64;
  * it as a comment; we bind every version 2 statement to it.
  */
 export const REPOSITORY_LINE_PREFIX = "# mcp-orchestration-repository ";
+/**
+ * The `allowed_signers` comment line that retires a key (`keys rotate`):
+ * `# mcp-orchestration-retired SHA256:<key id>`. ssh-keygen and Git read it
+ * as a comment; we accept the key's signatures only where they were already
+ * in a parent commit (docs/FORMAT.md, "Retired keys").
+ */
+export const RETIRED_LINE_PREFIX = "# mcp-orchestration-retired ";
+/** A key id as OpenSSH prints it: `SHA256:` and 43 unpadded base64 digits. */
+export const KEY_ID_PATTERN = /^SHA256:[A-Za-z0-9+/]{43}$/;
+/** Most revoked keys one revoked_keys file may list. */
+export const MAX_REVOKED_KEYS = 10_000;
 /** A repository id: 128 random bits as 32 lowercase hex digits. */
 export const REPOSITORY_ID_PATTERN = /^[0-9a-f]{32}$/;
 

@@ -133,6 +133,8 @@ export interface FileSystem {
   unlink(path: string): Promise<void>;
   /** Removes a file or link; `force` ignores a missing one; never a folder. */
   rm(path: string, options?: { force?: boolean }): Promise<void>;
+  /** Removes an empty folder (never a file: `ENOTDIR`; `ENOTEMPTY` when not empty). */
+  rmdir(path: string): Promise<void>;
   /** The absolute path with every link resolved. */
   realpath(path: string): Promise<string>;
   /** The names in a folder, sorted by their UTF-8 bytes (as Node does). */
@@ -193,6 +195,7 @@ function nodeFileSystem(): FileSystem {
     link: promises.link,
     unlink: promises.unlink,
     rm: promises.rm,
+    rmdir: (path) => promises.rmdir(path),
     realpath: promises.realpath,
     readdir: promises.readdir,
     chmod: promises.chmod,
@@ -252,6 +255,7 @@ function denoFileSystem(deno: DenoFs): FileSystem {
         if (options.force && isNotFound(deno, error)) return;
         nodeCode(error);
       }),
+    rmdir: (path) => removeFolder(deno, path).catch(nodeCode),
     realpath: (path) => deno.realPath(path).catch(nodeCode),
     readdir: (path) => readdirWithDeno(deno, path).catch(nodeCode),
     chmod: (path, mode) => deno.chmod(path, mode).catch(nodeCode),
@@ -350,6 +354,14 @@ async function removeFile(
         ),
         { code: "ERR_FS_EISDIR", path },
       );
+  }
+  await deno.remove(path);
+}
+
+// Deno.remove without "recursive" removes a file too: rmdir never does.
+async function removeFolder(deno: DenoFs, path: string): Promise<void> {
+  if (!(await deno.lstat(path)).isDirectory) {
+    throw errnoError("ENOTDIR", "rmdir", path);
   }
   await deno.remove(path);
 }

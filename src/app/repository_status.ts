@@ -16,6 +16,8 @@ import { join } from "node:path";
 import {
   ALLOWED_SIGNERS_PATH,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
+  REPO_CONFIG_PATH,
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { errorMessage } from "../errors.ts";
@@ -37,12 +39,23 @@ import { readIndex } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import { type AllowedSigners, findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
-import type { VerifyCode, VerifyResult } from "../verify/verify_codes.ts";
+import { resignCandidates, type ResignEntry } from "./resign.ts";
+import type {
+  ApprovalState,
+  VerifyCode,
+  VerifyResult,
+} from "../verify/verify_codes.ts";
 import { verifyConfig } from "../verify/verify_config.ts";
 import { verifySource } from "../verify/verify_repository.ts";
 import { verifyAsStored } from "../verify/verify_line_endings.ts";
 import { formatPublicKeyLine } from "../format/public_key.ts";
 import { isAdopted, type TrustRequest, trustRequest } from "./trust_request.ts";
+
+// The store's own signed files, named in the table as the trust list is.
+const STORE_FILE_CLIENTS: Readonly<Record<string, string>> = {
+  [REPO_CONFIG_PATH]: "(settings)",
+  [POLICY_PATH]: "(team policy)",
+};
 
 /** The signature facts of one signed file: a config or the trust list. */
 export interface SignatureStatus {
@@ -66,6 +79,11 @@ export interface SignatureStatus {
   signedAt: string | null;
   /** Its signed sequence number, or null. */
   sequence: number | null;
+  /**
+   * Its approvals against the policy's rule (who counted, who may still
+   * approve), or null when there is no policy or it did not get that far.
+   */
+  approval: ApprovalState | null;
 }
 
 /** One config in the working tree. */
@@ -159,6 +177,11 @@ export interface RepositoryStatus {
   key: KeyStatus;
   /** Store-wide problems, such as an unreadable index. */
   problems: string[];
+  /**
+   * Configs signed by a revoked or retired key, to sign again with
+   * `sign --resign` (after reviewing them).
+   */
+  resign: ResignEntry[];
 }
 
 /** Options for {@linkcode repositoryStatus}. */
@@ -222,7 +245,8 @@ export async function repositoryStatus(
   const results = await verifySource(source, { trust, now });
   const configs = results.map((result) => ({
     ...signatureStatus(result, index, trust, now),
-    client: clients.get(result.path) ?? "MCP client",
+    client: clients.get(result.path) ?? STORE_FILE_CLIENTS[result.path] ??
+      "MCP client",
   }));
   // An unsafe attribute on the list is reported among the results; Git
   // must not convert (or filter) it then.
@@ -256,6 +280,7 @@ export async function repositoryStatus(
     hooks: await hooksStatus(repo),
     key: await keyStatus(repo, options, trust, now),
     problems,
+    resign: resignCandidates(results, trust),
   };
 }
 
@@ -275,6 +300,7 @@ function signatureStatus(
   // bytes were tampered with) the trust list is asked about the key itself.
   const trusted = result.ok ||
     (result.code !== "UNTRUSTED_SIGNER" && result.code !== "EXPIRED_KEY" &&
+      result.code !== "REVOKED_KEY" &&
       key !== undefined && trust !== undefined &&
       findSigner(trust, key, { namespace: SIGNATURE_NAMESPACE, at: now })
           .status === "trusted");
@@ -289,6 +315,7 @@ function signatureStatus(
     trusted,
     signedAt: result.signedAt ?? null,
     sequence: result.sequence ?? null,
+    approval: result.approval ?? null,
   };
 }
 
@@ -321,6 +348,7 @@ async function trustListStatus(
       trusted: false,
       signedAt: null,
       sequence: null,
+      approval: null,
     };
   }
   // The list vouches for its own signer here; history checks (verify --rev,

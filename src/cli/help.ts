@@ -30,14 +30,21 @@ import {
 import { INSTALL_COMMAND, UNINSTALL_COMMAND } from "./hooks_command.ts";
 import { INIT_COMMAND } from "./init_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
-import { KEYS_INIT_COMMAND, KEYS_SHOW_COMMAND } from "./keys_command.ts";
+import {
+  KEYS_INIT_COMMAND,
+  KEYS_ROTATE_COMMAND,
+  KEYS_SHOW_COMMAND,
+} from "./keys_command.ts";
+import { POLICY_CHECK_COMMAND, POLICY_INIT_COMMAND } from "./policy_command.ts";
 import { SIGN_COMMAND } from "./sign_command.ts";
+import { APPROVE_COMMAND } from "./approve_command.ts";
 import { SIGN_FILE_COMMAND } from "./sign_file_command.ts";
 import { STATUS_COMMAND } from "./status_command.ts";
 import {
   TRUST_ADD_COMMAND,
   TRUST_LIST_COMMAND,
   TRUST_REMOVE_COMMAND,
+  TRUST_REVOKE_COMMAND,
 } from "./trust_command.ts";
 import { VERIFY_COMMAND } from "./verify_command.ts";
 
@@ -57,10 +64,16 @@ Commands:
   status        list the MCP configs: signed or not, by whom, trusted or not
   keys init     create your Ed25519 signing key (~/.mcp-orchestration/keys)
   keys show     print your key id and public key
+  keys rotate   replace your key; in this repository, trust the new one and
+                retire the old one (what it signed before still verifies)
   trust add     trust a public key to sign this repository's configs
   trust list    list trusted keys
   trust remove  stop trusting a key (by key id or principal)
+  policy init   write the team policy that states today's rule, to edit
+  policy check  check the team policy and what each of its rules decides
+  trust revoke  revoke a key: nothing it signed counts any more
   sign          sign MCP configs (all recognised configs, or the paths given)
+  approve       add your signature to the signed version of each path given
   verify        verify MCP configs against their signatures and the trust list
   inspect       show the signed statement and signature of a config or artifact
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
@@ -99,6 +112,36 @@ namespaces="mcp-orchestration"), so configs it signs verify.`,
   "trust list": `Lists the keys in .mcp-orchestration/allowed_signers.`,
   "trust remove":
     `Removes every entry with that key id (SHA256:…) or exact principal.`,
+  "policy init":
+    `Writes .mcp-orchestration/policy.json stating today's rule explicitly: one
+group "trusted" with every literal principal of the trust list, one signature
+by any of them for a change of the trust files (allowed_signers, config.json,
+policy.json, revoked_keys) and for every config (rule "**"), version 1. Edit
+it to require more, then commit it: the pre-commit hook signs it, with a key
+the committed trust list trusts. Refuses when the file exists (unless
+--force) or there is no trust list; nothing is written then.`,
+  "policy check":
+    `Reads .mcp-orchestration/policy.json strictly against the working tree's
+trust list and reports each problem with its line and field, and each rule
+that decides no config in the repository (its pattern matches none, or only
+configs an earlier rule decides: first match wins). Prints each rule with its
+groups, threshold and the configs it decides. Exits 0 when there is nothing
+to fix, 1 otherwise (see docs/FORMAT.md, "Policy").`,
+  "trust revoke":
+    `Revokes a key (a key id, a .pub file or a key line): records it in
+.mcp-orchestration/revoked_keys, which ssh-keygen -Y verify -r and git's
+gpg.ssh.revocationFile read too, and removes its allowed_signers lines.
+Everything it signed fails REVOKED_KEY, whenever it was signed; it can never
+be trusted again, under any principal. Lists the configs to review and sign
+again (sign --resign). Refuses a key the repository does not know, one
+revoked already, and an empty reason.`,
+  "keys rotate":
+    `Creates a new key pair (the old private key moves to keys/retired/). In the
+current repository, when its trust list trusts the old key, it adds the new
+key with the old key's principals, retires the old key (a
+"# mcp-orchestration-retired" line) and signs that change with the old key,
+which the list trusted before it. The old key's existing signatures still
+verify; a new signature by it fails RETIRED_KEY.`,
   "sign":
     `Signs MCP configs: every recognised config in the working tree, or the PATHs
 given. Each file must parse in its format, hold its client's server table and
@@ -119,7 +162,21 @@ gemini-extension.json), .gemini/extensions/*/gemini-extension.json,
 .devcontainer/devcontainer.json, .devcontainer/*/devcontainer.json,
 .devcontainer.json, .continue/assistants|agents/*.yaml|yml, kilo.json(c),
 .crush.json, crush.json; Claude Code's
-settings also count with enabledPlugins or extraKnownMarketplaces.`,
+settings also count with enabledPlugins or extraKnownMarketplaces.
+With --resign, signs again (with your key, in one go) every config whose
+statement fails only for its key (REVOKED_KEY, RETIRED_KEY, UNTRUSTED_SIGNER,
+EXPIRED_KEY) or was made by a retired key; review them first (status lists
+them).`,
+  "approve":
+    `Adds your signature to the current signed statement of each PATH, without
+changing the statement: one more SSHSIG signature over its exact bytes, in
+.mcp-orchestration/approvals/<statement id>/<key hex>.sig, which
+"ssh-keygen -Y verify" checks on its own. This is how a second signer says yes
+when the policy needs more than one. Each PATH must verify as it is now (or
+wait only for approvals), and your key must be in the trust list; approving
+your own statement, or one you approved already, writes nothing for it.
+Every PATH is checked before anything is written: all are approved, or none.
+Then commit the approvals (git add .mcp-orchestration && git commit).`,
   "sign-file":
     `Signs each FILE with your signing key (the same key as "sign") and writes
 FILE.sig next to it: an armored SSHSIG signature, as "ssh-keygen -Y sign"
@@ -251,10 +308,15 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   STATUS_COMMAND,
   KEYS_INIT_COMMAND,
   KEYS_SHOW_COMMAND,
+  KEYS_ROTATE_COMMAND,
   TRUST_ADD_COMMAND,
   TRUST_LIST_COMMAND,
   TRUST_REMOVE_COMMAND,
+  POLICY_INIT_COMMAND,
+  POLICY_CHECK_COMMAND,
+  TRUST_REVOKE_COMMAND,
   SIGN_COMMAND,
+  APPROVE_COMMAND,
   VERIFY_COMMAND,
   INSPECT_COMMAND,
   SIGN_FILE_COMMAND,
@@ -293,8 +355,9 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
     COMMAND_SPECS.map((spec) => [spec.name, commandHelp(spec)]),
   ),
-  "keys": groupHelp("keys", "init|show"),
-  "trust": groupHelp("trust", "add|list|remove"),
+  "keys": groupHelp("keys", "init|show|rotate"),
+  "trust": groupHelp("trust", "add|list|remove|revoke"),
+  "policy": groupHelp("policy", "init|check"),
   "hook": `Usage: ${TOOL_NAME} hook <pre-commit | pre-push REMOTE URL |
          post-checkout OLD NEW FLAG | post-merge SQUASH |
          post-rewrite amend|rebase>

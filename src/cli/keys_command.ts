@@ -1,12 +1,36 @@
 /**
- * `keys init` and `keys show`.
+ * `keys init`, `keys show` and `keys rotate`.
  *
  * @module
  */
 
-import { TOOL_NAME } from "../constants.ts";
+import { join, relative, sep } from "node:path";
+import {
+  ALLOWED_SIGNERS_PATH,
+  KEYS_DIR_NAME,
+  PRIVATE_KEY_NAME,
+  SIGNATURE_NAMESPACE,
+  STORE_DIR,
+  TOOL_NAME,
+} from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { initKey, showKey } from "../keys/key_store.ts";
+import {
+  initKey,
+  loadSigningKey,
+  showKey,
+  type SigningKey,
+  toolHome,
+} from "../keys/key_store.ts";
+import type { Repository } from "../git/repository.ts";
+import { shellQuote } from "../hooks/launch.ts";
+import { parsePublicKeyLine } from "../format/public_key.ts";
+import { findSigner } from "../trust/allowed_signers.ts";
+import { readTrust, rotateTrustedKey } from "../trust/trust_store.ts";
+import { workingTreeReader } from "../source/store_reader.ts";
+import { signConfigs } from "../sign/sign_configs.ts";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
+import { writeFileAtomic } from "../fs/files.ts";
+import type { CommandContext } from "./command_context.ts";
 import {
   type CommandSpec,
   noPositionals,
@@ -45,8 +69,21 @@ export const KEYS_SHOW_COMMAND: CommandSpec = {
   },
 };
 
+/** What `keys rotate` accepts. */
+export const KEYS_ROTATE_COMMAND: CommandSpec = {
+  name: "keys rotate",
+  options: {
+    principal: {
+      type: "string",
+      value: "NAME",
+      help: "the new key's principal in this repository's trust list\n" +
+        "(default: the principals, options and windows of the old key's lines)",
+    },
+  },
+};
+
 /**
- * Runs `keys <init|show>`.
+ * Runs `keys <init|show|rotate>`.
  *
  * @param sub The subcommand.
  * @param args Its arguments.
@@ -62,14 +99,138 @@ export const KEYS_SHOW_COMMAND: CommandSpec = {
 export async function keysCommand(
   sub: string,
   args: string[],
-  io: Io,
+  context: CommandContext,
 ): Promise<number> {
-  if (sub === "init") return await keysInit(args, io);
-  if (sub === "show") return await keysShow(args, io);
+  if (sub === "init") return await keysInit(args, context.io);
+  if (sub === "show") return await keysShow(args, context.io);
+  if (sub === "rotate") return await keysRotate(args, context);
   throw new ToolError(
     "USAGE",
-    `Unknown command "keys ${sub}": expected "keys init" or "keys show"`,
+    `Unknown command "keys ${sub}": expected "keys init", "keys show" or "keys rotate"`,
   );
+}
+
+/**
+ * Runs `keys rotate [--principal NAME]`: makes a new key pair (the old
+ * private key moves to keys/retired/), and, in the current repository when
+ * its trust list trusts the old key, writes the trust-list change that
+ * trusts the new key and retires the old one, signed by the old key (which
+ * the list trusted before the change).
+ *
+ * @param args The arguments after `keys rotate`.
+ * @param context Streams, working folder and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage, key or trust errors.
+ *
+ * @example
+ * ```ts ignore
+ * await keysRotate(["--json"], context);
+ * ```
+ */
+export async function keysRotate(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
+  const { values, positionals } = parseArguments(args, KEYS_ROTATE_COMMAND);
+  noPositionals(positionals, "keys rotate");
+  const principal = stringOption(values, "principal");
+  // The home's key, whatever $MCP_ORCHESTRATION_KEY names: that is the key
+  // this command replaces.
+  const old = await loadSigningKey({
+    keyPath: join(toolHome(), KEYS_DIR_NAME, PRIVATE_KEY_NAME),
+  });
+  const repo = await context.repo().catch(() => undefined);
+  const here = repo ? await trustedHere(repo, old) : false;
+  const { created, retired } = await initKey({
+    regenerate: true,
+    comment: old.key.comment || TOOL_NAME,
+  });
+  let repository: { principals: string[]; next: string } | null = null;
+  if (repo && here) {
+    const newKey =
+      parsePublicKeyLine(created.publicKeyLine, created.publicKeyPath)
+        .key;
+    const before = await fs.readFile(
+      join(repo.root, ALLOWED_SIGNERS_PATH),
+      "utf8",
+    );
+    const rotated = await rotateTrustedKey(
+      repo,
+      old.key.publicKey,
+      newKey,
+      principal ? { principal } : {},
+    );
+    if (rotated) {
+      try {
+        await signConfigs(repo, {
+          key: old,
+          cwd: repo.root,
+          paths: [ALLOWED_SIGNERS_PATH],
+          retiring: true,
+        });
+      } catch (error) {
+        // Put the list back: an unsigned rotation approves nothing.
+        await writeFileAtomic(join(repo.root, ALLOWED_SIGNERS_PATH), before);
+        throw error;
+      }
+      const rel = relative(io.cwd, join(repo.root, STORE_DIR)).split(sep)
+        .join("/");
+      repository = {
+        principals: rotated.principals,
+        next: `git add ${shellQuote(rel === "" ? "." : rel)} && git commit -m ${
+          shellQuote(`Rotate ${old.keyId} to ${created.keyId}`)
+        }`,
+      };
+    }
+  }
+  if (values.json) {
+    printJson(io, { created, retired: retired ?? null, repository });
+    return EXIT.ok;
+  }
+  io.out(
+    `Retired key ${old.keyId}: moved to ${
+      retired?.privateKeyPath ?? "keys/retired/"
+    }\n` +
+      `Created key ${created.keyId}\n  private: ${created.privateKeyPath}\n  public:  ${created.publicKeyPath}\n`,
+  );
+  if (repository) {
+    io.out(
+      `\nIn ${ALLOWED_SIGNERS_PATH}: trusted ${created.keyId} as "${
+        repository.principals.join(",")
+      }", retired ${old.keyId}, and signed the change with ${old.keyId} (trusted before it).\n` +
+        `What ${old.keyId} signed before still verifies; it signs nothing new. Next, commit it:\n  ${repository.next}\n`,
+    );
+  } else {
+    io.out(
+      `\n${old.keyId} is not trusted ${
+        repo ? "in this repository" : "here (not in a repository)"
+      }: nothing else changed. In each repository that trusts it, a trusted signer adds the new key:\n` +
+        `  ${TOOL_NAME} trust add "${created.publicKeyPath}" --principal YOU@EXAMPLE.COM\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+// Whether the repository's list trusts the key now (and it is not retired
+// or revoked there: then there is nothing to rotate in it).
+async function trustedHere(
+  repo: Repository,
+  key: SigningKey,
+): Promise<boolean> {
+  const trust = await readTrust(workingTreeReader(repo));
+  if (!trust) return false;
+  const decision = findSigner(trust, key.key.publicKey, {
+    namespace: SIGNATURE_NAMESPACE,
+    at: new Date(),
+  });
+  if (decision.status === "retired" || decision.status === "revoked") {
+    throw new ToolError(
+      "TRUST",
+      `The key ${key.keyId} is ${decision.status} in this repository already: nothing was changed`,
+    );
+  }
+  return decision.status === "trusted";
 }
 
 /**

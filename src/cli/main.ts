@@ -7,6 +7,7 @@
  */
 
 import { BUILD_COMMIT } from "../build_info.ts";
+import { approveCommand } from "./approve_command.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import { currentProcess } from "../_runtime/current_process.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
@@ -21,13 +22,14 @@ import type { CommandContext } from "./command_context.ts";
 import { execCommand, splitExecArguments } from "./exec_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
+import { policyCommand } from "./policy_command.ts";
 import { signCommand } from "./sign_command.ts";
 import { signFileCommand } from "./sign_file_command.ts";
 import { statusCommand } from "./status_command.ts";
 import { trustCommand } from "./trust_command.ts";
 import { verifyCommand } from "./verify_command.ts";
 
-const GROUPS = new Set(["keys", "trust", "hook"]);
+const GROUPS = new Set(["keys", "trust", "policy", "hook"]);
 
 /**
  * Runs the tool with command-line arguments. Everything it writes has its
@@ -139,11 +141,15 @@ async function runCommand(
   const io = context.io;
   switch (first) {
     case "keys":
-      return await keysCommand(second as string, rest, io);
+      return await keysCommand(second as string, rest, context);
     case "trust":
       return await trustCommand(second as string, rest, context);
+    case "policy":
+      return await policyCommand(second as string, rest, context);
     case "sign":
       return await signCommand(rest, context);
+    case "approve":
+      return await approveCommand(rest, context);
     case "verify":
       return await verifyCommand(rest, context);
     case "inspect":

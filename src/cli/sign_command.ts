@@ -10,6 +10,22 @@ import { signConfigs } from "../sign/sign_configs.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { EXIT, printJson, stringOption } from "./io.ts";
+import { ToolError } from "../errors.ts";
+import type { Repository } from "../git/repository.ts";
+import { resignCandidates } from "../app/resign.ts";
+import { readTrust } from "../trust/trust_store.ts";
+import { workingTreeReader } from "../source/store_reader.ts";
+import { verifyWorkingTree } from "../verify/verify_working_tree.ts";
+
+// The working tree's configs whose statement fails only for its key, or
+// was made by a retired key (judged against HEAD, as "verify" does).
+async function resignPaths(repo: Repository): Promise<string[]> {
+  const results = await verifyWorkingTree(repo, { cwd: repo.root });
+  const trust = await readTrust(workingTreeReader(repo));
+  return resignCandidates(results, trust, { all: true }).map((entry) =>
+    entry.path
+  );
+}
 
 /** What `sign` accepts. */
 export const SIGN_COMMAND: CommandSpec = {
@@ -21,6 +37,13 @@ export const SIGN_COMMAND: CommandSpec = {
       value: "PATH",
       help: "sign with this unencrypted Ed25519 OpenSSH private key\n" +
         "(default $MCP_ORCHESTRATION_KEY, else ~/.mcp-orchestration/keys/signing.key)",
+    },
+    resign: {
+      type: "boolean",
+      help:
+        "sign again, in one go, every config whose statement fails only for\n" +
+        "its key (revoked, retired, untrusted, expired) or was signed by a\n" +
+        "retired key; review them first (status lists them)",
     },
   },
 };
@@ -46,10 +69,24 @@ export async function signCommand(
   const keyPath = stringOption(values, "key");
   const repo = await context.repo();
   const key = await loadSigningKey(keyPath ? { keyPath } : {});
+  const resign = values.resign === true;
+  if (resign && positionals.length > 0) {
+    throw new ToolError(
+      "USAGE",
+      '"sign --resign" takes no paths: it signs every config whose statement fails only for its key',
+    );
+  }
+  const paths = resign ? await resignPaths(repo) : positionals;
+  if (resign && paths.length === 0) {
+    if (values.json) printJson(context.io, { signer: key.keyId, results: [] });
+    else context.io.out("Nothing to re-sign: no statement fails for its key\n");
+    return EXIT.ok;
+  }
   const report = await signConfigs(repo, {
     key,
-    cwd: context.io.cwd,
-    paths: positionals,
+    cwd: resign ? repo.root : context.io.cwd,
+    paths,
+    ...(resign ? { resign: true } : {}),
   });
   if (values.json) {
     printJson(context.io, {

@@ -17,6 +17,7 @@ import {
   noPositionals,
   parseArguments,
 } from "./command_spec.ts";
+import { RESIGN_COMMAND } from "../app/resign.ts";
 import { EXIT, printJson } from "./io.ts";
 
 /** What `status` needs: streams and the repository. */
@@ -34,10 +35,12 @@ export const STATUS_COMMAND: CommandSpec = { name: "status", options: {} };
  *   "root": "/path/to/repo",
  *   "configs": [{ "path": ".mcp.json", "client": "Claude Code", "signed": true, "ok": false,
  *     "code": "TAMPERED", "reason": "…", "signer": "SHA256:…", "principals": ["you@example.com"],
- *     "trusted": true, "signedAt": "2026-01-01T00:00:00Z", "sequence": 1 }],
+ *     "trusted": true, "signedAt": "2026-01-01T00:00:00Z", "sequence": 1,
+ *     "approval": { "threshold": 2, "approvedBy": [{ "principal": "you@example.com", "keyId": "SHA256:…" }],
+ *       "mayApprove": ["bob@example.com"], "rule": "rule 1 (\".mcp.json\") of .mcp-orchestration/policy.json" } }],
  *   "trustList": { "path": ".mcp-orchestration/allowed_signers", "present": true, "keys": 1,
  *     "problem": null, "signed": true, "ok": true, "code": null, "reason": "…", "signer": "SHA256:…",
- *     "principals": ["you@example.com"], "trusted": true, "signedAt": "…", "sequence": 1 },
+ *     "principals": ["you@example.com"], "trusted": true, "signedAt": "…", "sequence": 1, "approval": null },
  *   "tombstones": [{ "path": "old/.mcp.json", "statementId": "…", "signer": "SHA256:…",
  *     "signedAt": "…", "sequence": 2 }],
  *   "hooks": { "folder": "/path/to/repo/.git/hooks", "hooksPath": null, "installed": true,
@@ -90,11 +93,13 @@ export async function statusCommand(
  *   root: "/r",
  *   configs: [],
  *   trustList: { path: ".mcp-orchestration/allowed_signers", present: false, keys: 0, problem: null, signed: false,
- *     ok: false, code: null, reason: "", signer: null, principals: [], trusted: false, signedAt: null, sequence: null },
+ *     ok: false, code: null, reason: "", signer: null, principals: [], trusted: false, signedAt: null, sequence: null,
+ *     approval: null },
  *   tombstones: [],
  *   hooks: { folder: "/r/.git/hooks", hooksPath: null, installed: false, hooks: [] },
  *   key: { keyId: null, path: null, trusted: false, principals: [], problem: "none", request: null },
  *   problems: [],
+ *   resign: [],
  * });
  * assert.match(text, /No MCP configs found/);
  * ```
@@ -104,8 +109,22 @@ export function formatStatus(status: RepositoryStatus): string {
     ...summaryLines(status),
     "",
     ...configLines(status),
+    ...resignLines(status),
     ...tombstoneLines(status),
   ].join("\n") + "\n";
+}
+
+/** The configs a revoked or retired key signed, and the command. */
+function resignLines(status: RepositoryStatus): string[] {
+  if (status.resign.length === 0) return [];
+  return [
+    "",
+    "To re-sign (signed by a revoked or retired key; review each, then sign them again):",
+    ...status.resign.map((entry) =>
+      `  ${entry.path}  ${entry.why}${entry.signer ? ` ${entry.signer}` : ""}`
+    ),
+    `  ${RESIGN_COMMAND}`,
+  ];
 }
 
 /** Repository, key, hooks, trust list, and the problems found. */
@@ -172,15 +191,27 @@ function configLines(status: RepositoryStatus): string[] {
   ];
   if (status.configs.length === 0) lines.push("No MCP configs found.");
   if (rows.length === 0) return lines;
+  // A column of approvals only where a policy counts them.
+  const approvals = rows.some((row) => row.approval !== null);
   lines.push(
     ...table([
-      ["PATH", "CLIENT", "STATUS", "SIGNER", "TRUSTED", "SIGNED AT", "SEQ"],
+      [
+        "PATH",
+        "CLIENT",
+        "STATUS",
+        "SIGNER",
+        "TRUSTED",
+        ...(approvals ? ["APPROVALS"] : []),
+        "SIGNED AT",
+        "SEQ",
+      ],
       ...rows.map((row) => [
         row.path,
         row.client,
         row.ok ? "ok" : row.code ?? "FAILS",
         row.signer ? signerText(row, true) : "-",
         row.signer ? (row.trusted ? "yes" : "NO") : "-",
+        ...(approvals ? [approvalText(row)] : []),
         row.signedAt ?? "-",
         row.sequence === null ? "-" : String(row.sequence),
       ]),
@@ -194,6 +225,16 @@ function configLines(status: RepositoryStatus): string[] {
     }
   }
   return lines;
+}
+
+// "2/2 alice@…, bob@…": principals counted against the rule's threshold.
+function approvalText(status: SignatureStatus): string {
+  const approval = status.approval;
+  if (!approval) return "-";
+  const names = approval.approvedBy.map((a) => a.principal).join(",");
+  return `${approval.approvedBy.length}/${approval.threshold}${
+    names ? ` ${names}` : ""
+  }`;
 }
 
 /** The index entries whose file is gone. */

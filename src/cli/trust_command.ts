@@ -1,11 +1,20 @@
 /**
- * `trust add`, `trust list` and `trust remove`.
+ * `trust add`, `trust list`, `trust remove` and `trust revoke`.
  *
  * @module
  */
 
 import { join, relative, sep } from "node:path";
-import { ALLOWED_SIGNERS_PATH, STORE_DIR, TOOL_NAME } from "../constants.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  POLICY_PATH,
+  REVOKED_KEYS_PATH,
+  STORE_DIR,
+  TOOL_NAME,
+} from "../constants.ts";
+import type { Repository } from "../git/repository.ts";
+import { workingTreeReader } from "../source/store_reader.ts";
+import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import { shellQuote } from "../hooks/launch.ts";
 import { ToolError } from "../errors.ts";
 import { parseValidityDate } from "../trust/validity_date.ts";
@@ -13,6 +22,7 @@ import {
   addTrustedKey,
   readTrustList,
   removeTrustedKeys,
+  revokeKey,
 } from "../trust/trust_store.ts";
 import type { CommandContext } from "./command_context.ts";
 import {
@@ -59,9 +69,28 @@ export const TRUST_REMOVE_COMMAND: CommandSpec = {
   options: {},
 };
 
+/** What `trust revoke` accepts. */
+export const TRUST_REVOKE_COMMAND: CommandSpec = {
+  name: "trust revoke",
+  operands: "<KEY_ID | PUBLIC_KEY_FILE | KEY_LINE>",
+  options: {
+    reason: {
+      type: "string",
+      value: "TEXT",
+      required: true,
+      help: 'why the key is revoked, one line (required), e.g. "laptop stolen"',
+    },
+  },
+};
+
 const TRUST_SUBCOMMANDS: Readonly<
   Record<string, (args: string[], context: CommandContext) => Promise<number>>
-> = { add: trustAdd, list: trustList, remove: trustRemove };
+> = {
+  add: trustAdd,
+  list: trustList,
+  remove: trustRemove,
+  revoke: trustRevoke,
+};
 
 /**
  * Runs `trust <add|list|remove>`.
@@ -88,7 +117,7 @@ export async function trustCommand(
   if (run) return await run(args, context);
   throw new ToolError(
     "USAGE",
-    `Unknown command "trust ${sub}": expected "trust add", "trust list" or "trust remove"`,
+    `Unknown command "trust ${sub}": expected "trust add", "trust list", "trust remove" or "trust revoke"`,
   );
 }
 
@@ -140,7 +169,11 @@ export async function trustAdd(
         : {}),
     },
   );
-  const next = commitCommand(repo.root, io.cwd, principal);
+  const next = commitStoreCommand(
+    repo.root,
+    io.cwd,
+    `Trust ${principal} to sign MCP configs`,
+  );
   if (values.json) printJson(io, { ...added, principal, next });
   else {
     io.out(
@@ -157,11 +190,30 @@ export async function trustAdd(
   return EXIT.ok;
 }
 
-// The store is committed whole: the hook adds the list's signature to it.
-function commitCommand(root: string, cwd: string, principal: string): string {
+/**
+ * The git command that commits the store: it is committed whole, and the
+ * pre-commit hook adds the signature of a changed trust file to it.
+ *
+ * @param root The repository's root.
+ * @param cwd The folder the user runs commands in.
+ * @param message The commit message.
+ * @returns A shell command line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { commitStoreCommand } from "./trust_command.ts";
+ * assert.equal(commitStoreCommand("/r", "/r", "Add it"), "git add .mcp-orchestration && git commit -m 'Add it'");
+ * ```
+ */
+export function commitStoreCommand(
+  root: string,
+  cwd: string,
+  message: string,
+): string {
   const rel = relative(cwd, join(root, STORE_DIR)).split(sep).join("/");
   return `git add ${shellQuote(rel === "" ? "." : rel)} && git commit -m ${
-    shellQuote(`Trust ${principal} to sign MCP configs`)
+    shellQuote(message)
   }`;
 }
 
@@ -262,6 +314,121 @@ export async function trustRemove(
     }
   }
   return EXIT.ok;
+}
+
+/**
+ * Runs `trust revoke <KEY_ID | PUBLIC_KEY_FILE | KEY_LINE> --reason TEXT`:
+ * records the key in revoked_keys, removes its trust-list lines, and says
+ * what to sign again.
+ *
+ * @param args The arguments after `trust revoke`.
+ * @param context Streams, working folder and the repository.
+ * @returns The exit code.
+ * @throws {ToolError} On usage or trust errors (nothing is written then).
+ *
+ * @example
+ * ```ts ignore
+ * await trustRevoke(["SHA256:…", "--reason", "laptop stolen"], context);
+ * ```
+ */
+export async function trustRevoke(
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
+  const { values, positionals } = parseArguments(args, TRUST_REVOKE_COMMAND);
+  if (positionals.length !== 1) {
+    throw new ToolError(
+      "USAGE",
+      `"trust revoke" takes one key: a key id (SHA256:…), a .pub file or a quoted key line`,
+    );
+  }
+  const reason = stringOption(values, "reason") ?? "";
+  const repo = await context.repo();
+  const revoked = await revokeKey(repo, positionals[0] as string, {
+    reason,
+    now: new Date(),
+  });
+  const next = [
+    `git add ${shellQuote(storeFolder(repo.root, io.cwd))} && git commit -m ${
+      shellQuote(`Revoke ${revoked.keyId}`)
+    }`,
+    `${TOOL_NAME} sign --resign`,
+  ];
+  const keyless = await keylessPolicyPrincipals(
+    repo,
+    revoked.removed.flatMap((entry) => entry.principals),
+  );
+  if (values.json) {
+    printJson(io, {
+      keyId: revoked.keyId,
+      removed: revoked.removed.map((entry) => ({
+        keyId: entry.keyId,
+        principals: entry.principals,
+        line: entry.line,
+      })),
+      resign: revoked.signed,
+      keylessPolicyPrincipals: keyless,
+      next,
+    });
+    return EXIT.ok;
+  }
+  io.out(`Revoked ${revoked.keyId} in ${REVOKED_KEYS_PATH}\n`);
+  for (const entry of revoked.removed) {
+    io.out(
+      `Removed line ${entry.line} (${
+        entry.principals.join(",")
+      }) from ${ALLOWED_SIGNERS_PATH}\n`,
+    );
+  }
+  if (revoked.signed.length > 0) {
+    io.out(
+      `These configs are signed by the revoked key and now fail (REVOKED_KEY); review each ` +
+        `(what did the key's holder sign?), then sign them again:\n` +
+        revoked.signed.map((path) => `  ${path}\n`).join("") +
+        `  ${next[1]}\n`,
+    );
+  }
+  if (keyless.length > 0) {
+    io.out(
+      `${POLICY_PATH} names ${
+        keyless.join(", ")
+      }, who now has no key in ${ALLOWED_SIGNERS_PATH}, and the commit is refused until the policy is valid again: ` +
+        `trust their new key (${TOOL_NAME} trust add NEW.pub --principal ${
+          shellQuote(keyless[0]!)
+        }), or take them out of the policy and raise its "version"\n`,
+    );
+  }
+  io.out(
+    `${
+      revoked.signed.length > 0 || keyless.length > 0 ? "Then" : "Next,"
+    } commit it (the pre-commit hook signs the change with your key, which HEAD must trust):\n  ${
+      next[0]
+    }\n`,
+  );
+  return EXIT.ok;
+}
+
+// The principals the working tree's policy names that the trust list no
+// longer gives any key (a revoked key was their last).
+async function keylessPolicyPrincipals(
+  repo: Repository,
+  principals: readonly string[],
+): Promise<string[]> {
+  const policy = await readPolicy(workingTreeReader(repo)).catch(() =>
+    undefined
+  );
+  if (!policy) return [];
+  const named = new Set([...policy.groups.values()].flat());
+  const left = literalPrincipals(await readTrustList(repo));
+  return [...new Set(principals)].filter((principal) =>
+    named.has(principal) && !left.has(principal)
+  ).sort();
+}
+
+function storeFolder(root: string, cwd: string): string {
+  const rel = relative(cwd, join(root, STORE_DIR)).split(sep).join("/");
+  return rel === "" ? "." : rel;
 }
 
 function repositoryNote(id: string): string {

@@ -293,6 +293,16 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
   builtin("Kilo Code", "kilo.jsonc", "jsonc", "mcp", SETTINGS),
   builtin("Crush", ".crush.json", "json", "mcp", SETTINGS),
   builtin("Crush", "crush.json", "json", "mcp", SETTINGS),
+  // Red team 7's finding. Visual Studio reads `<SOLUTIONDIR>\.vs\mcp.json`
+  // before the solution's `.mcp.json` (learn.microsoft.com, "Use MCP
+  // servers", "File locations for automatic discovery"); `.vs/` is usually
+  // ignored by Git, but a commit can still carry the file.
+  builtin("Visual Studio", ".vs/mcp.json", "json", "servers", {
+    otherServersKeys: ["mcpServers"],
+  }),
+  // Amp (Sourcegraph) reads the project's `.amp/settings.json`, its user
+  // settings' shape: servers under the literal key `amp.mcpServers`.
+  builtin("Amp", ".amp/settings.json", "jsonc", "amp.mcpServers", SETTINGS),
 ]);
 
 function builtin(

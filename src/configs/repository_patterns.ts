@@ -277,22 +277,56 @@ function requiredString(
 ): string {
   if (!Object.hasOwn(fields, key)) throw invalid(`${where}: missing "${key}"`);
   const value = fields[key];
-  if (typeof value !== "string" || value === "") {
-    throw invalid(`${where}.${key} must be a non-empty string`);
-  }
-  if ([...value].length > MAX_REPO_CONFIG_STRING) {
-    throw invalid(
-      `${where}.${key} is over the limit of ${MAX_REPO_CONFIG_STRING} characters`,
-    );
-  }
-  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(value)) {
-    throw invalid(`${where}.${key} contains a control or invisible character`);
-  }
-  return value;
+  const problem = stringProblem(value);
+  if (problem !== undefined) throw invalid(`${where}.${key} ${problem}`);
+  return value as string;
 }
 
-/** Why a repository pattern is refused, or undefined when it is fine. */
-function patternProblem(pattern: string): string | undefined {
+/**
+ * Why a value is refused where a settings file wants a string, or
+ * undefined when it is fine: the rules of `config.json`'s strings above
+ * (the policy's strings share them).
+ *
+ * @param value A parsed JSON value.
+ * @returns The problem (to follow the field's name), or undefined.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { stringProblem } from "./repository_patterns.ts";
+ * strictEqual(stringProblem("Our tools"), undefined);
+ * strictEqual(stringProblem(""), "must be a non-empty string");
+ * ```
+ */
+export function stringProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") {
+    return "must be a non-empty string";
+  }
+  if ([...value].length > MAX_REPO_CONFIG_STRING) {
+    return `is over the limit of ${MAX_REPO_CONFIG_STRING} characters`;
+  }
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(value)) {
+    return "contains a control or invisible character";
+  }
+  return undefined;
+}
+
+/**
+ * Why a repository pattern is refused, or undefined when it is fine: the
+ * rules of `configs[].pattern` above (the policy's rule patterns share them).
+ *
+ * @param pattern A pattern as written.
+ * @returns The problem, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { patternProblem } from "./repository_patterns.ts";
+ * strictEqual(patternProblem("tools/*\/mcp.json"), undefined);
+ * strictEqual(patternProblem("../x"), '"." or ".." segment');
+ * ```
+ */
+export function patternProblem(pattern: string): string | undefined {
   if (pattern.startsWith("/")) {
     return 'leading "/": patterns are relative to the repository root';
   }

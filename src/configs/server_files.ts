@@ -16,8 +16,11 @@
  *   `npx`/`uv run` start in turn; `uv run --directory DIR`, `uvx --from DIR`
  *   name a folder, which signing expands to its files;
  * - failing closed, given the repository's paths: any word of the command
- *   line, `--opt=value` value or `env` value word that names an existing
- *   repository file or folder (not the server's own folder or one above).
+ *   line or of an `env` value, or piece of one (a shell string's tokens,
+ *   the parts of `KEY=value` and of path lists, a short option's attached
+ *   value, an `@` response file), that names an existing repository file or
+ *   folder (not the server's own folder or one above), and every file a
+ *   glob among them matches.
  *
  * Paths resolve against the config's project folder (the folder that holds
  * `.cursor/` for `.cursor/mcp.json`; the repository root for a repository
@@ -29,7 +32,7 @@
 
 import { ToolError } from "../errors.ts";
 import type { ConfigKind } from "./config_kinds.ts";
-import { serverTable } from "./server_entries.ts";
+import { serverTable, serverTableKeys } from "./server_entries.ts";
 
 /** One repository path that a server runs. */
 export interface ServerFile {
@@ -154,18 +157,17 @@ export function serverFiles(
   const existing = options.paths && existingPaths(options.paths);
   const found = new Map<string, ServerFile>();
   for (const [name, entry] of serverEntries(root, kind)) {
-    const run = commandOf(entry)?.map((word) =>
-      EXTENSION_MANIFEST.test(configPath)
-        ? word.replaceAll(/\$\{(\/|pathSeparator)\}/g, "/")
-        : word
-    );
-    if (!run) continue;
+    // A server without `command` (a remote one, or `"Command"` for a
+    // client that ignores case) still has its strings scanned.
+    const run = runOf(configPath, entry) ?? [];
     const cwd = resolveCwd(configPath, name, project, entry);
     if (cwd === undefined) continue; // Runs outside the repository: PATH and absolute files only.
     const words = launched(run, 0);
     if (existing) {
-      for (const word of mentioned(run, entry.env)) {
-        const path = resolveQuietly(configPath, cwd, word);
+      for (
+        const word of mentioned(run, entry, existing, configPath, cwd, project)
+      ) {
+        const path = resolveQuietly(configPath, cwd, word, project);
         // The server's own folder, or one above it, is where it runs, not
         // what it runs (`npx -y @x/server-filesystem .`).
         const own = path === "." || `${cwd.join("/")}/`.startsWith(`${path}/`);
@@ -177,10 +179,15 @@ export function serverFiles(
         if (kind === "file" || (kind === "folder" && pathShaped)) {
           words.push({ path: word, folder: kind === "folder" });
         }
+        // A glob (`java -cp "lib/*"`, `sh -c "node dist/*.js"`): the
+        // program or a shell expands it, so every file it matches counts.
+        if (path !== undefined && isGlob(word)) {
+          words.push(...globbed(path, existing));
+        }
       }
     }
     for (const word of words) {
-      const path = resolve(configPath, name, cwd, word.path);
+      const path = resolve(configPath, name, cwd, word.path, project);
       if (path === undefined) continue;
       const known = found.get(path);
       found.set(path, {
@@ -216,21 +223,160 @@ function existingPaths(
 }
 
 // What a server's command line and environment mention that could be a
-// path: each word, each `--opt=value` value, and each word of an `env`
-// value split on whitespace and `=` (`NODE_OPTIONS`, `BASH_ENV`).
-function mentioned(run: readonly string[], env: unknown): string[] {
-  const words: string[] = [];
-  for (const word of run) {
-    words.push(word);
-    const eq = word.indexOf("=");
-    if (word.startsWith("-") && eq > 0) words.push(word.slice(eq + 1));
-  }
-  if (isTable(env)) {
-    for (const value of Object.values(env)) {
-      if (typeof value === "string") words.push(...value.split(/[\s=]+/));
+// path: each word, and every piece of it that a program or a shell could
+// read as one (docs/FORMAT.md, "Server files"): the tokens of a shell
+// string (`bash -c "node ./server.js"`, quotes removed), the parts of a
+// `KEY=value` or `--opt=value` word, of a path list (`a.jar:b.jar`,
+// `-javaagent:./a.jar`, `PYTHONPATH=./lib:./vendor`), the value attached to
+// a short option (`-r./boot.rb`), a response file (`@jvm.args`); and, for a
+// shell string that names a folder (`cd srv && node server.js`), each
+// token again beneath that folder. The same for every other string of the
+// server's entry (`env` values, `environment`, `envFile`, any field).
+function mentioned(
+  run: readonly string[],
+  entry: Record<string, unknown>,
+  existing: Pick<ReadonlyMap<string, "file" | "folder">, "get">,
+  configPath: string,
+  cwd: readonly string[],
+  project: readonly string[],
+): string[] {
+  // Every string of the entry, not only `env`: clients keep variables and
+  // files under other names (opencode's `environment`, Zed's
+  // `command.env`, `envFile`), and a field no one knows yet fails closed.
+  const values = new Set([...run, ...stringsOf(entry)]);
+  const words = new Set<string>();
+  for (const value of values) {
+    const tokens = value.split(SHELL_SEPARATORS).map(unquoted)
+      .filter((token) => token !== "");
+    const pieces = new Set<string>();
+    for (const token of tokens) {
+      for (const piece of piecesOf(token)) {
+        pieces.add(piece);
+      }
+    }
+    // A folder the string names (`cd srv`) may be where the rest runs.
+    const folders = tokens.length < 2 ? [] : [...pieces].filter((piece) => {
+      const path = resolveQuietly(configPath, cwd, piece, project);
+      return path !== undefined && path !== "." &&
+        existing.get(path) === "folder";
+    }).slice(0, MAX_SHELL_FOLDERS);
+    for (const piece of pieces) {
+      words.add(piece);
+      for (const folder of folders) {
+        if (piece !== folder) words.add(`${folder}/${piece}`);
+      }
     }
   }
-  return words.filter((word) => word !== "" && !word.startsWith("-"));
+  return [...words].filter((word) => word !== "" && !word.startsWith("-"));
+}
+
+// The strings anywhere in a value (object values, list items), bounded so
+// a hostile config costs little.
+const MAX_ENTRY_STRINGS = 4096;
+const MAX_ENTRY_DEPTH = 16;
+
+function stringsOf(value: unknown): string[] {
+  const found: string[] = [];
+  const visit = (item: unknown, depth: number): void => {
+    if (found.length >= MAX_ENTRY_STRINGS || depth > MAX_ENTRY_DEPTH) return;
+    if (typeof item === "string") found.push(item);
+    else if (Array.isArray(item)) {
+      for (const element of item) visit(element, depth + 1);
+    } else if (isTable(item)) {
+      for (const element of Object.values(item)) visit(element, depth + 1);
+    }
+  };
+  visit(value, 0);
+  return found;
+}
+
+// Where a shell string splits into words: blanks, and the operators that
+// end a command (`;`, `&&`, `|`, redirections, subshells, backquotes).
+const SHELL_SEPARATORS = /[\s;&|()<>`]+/;
+// How many folders of one shell string are tried as a base for the rest.
+const MAX_SHELL_FOLDERS = 32;
+
+function unquoted(token: string): string {
+  return token.replaceAll(/["']/g, "");
+}
+
+// A token, and what a program could take from it as a path.
+function piecesOf(token: string): string[] {
+  const pieces = [token];
+  // `-r./boot.rb`, `-I./lib`: a short option's attached value.
+  if (/^-[^-]./.test(token)) pieces.push(token.slice(2));
+  // Commas also separate paths, except inside a brace glob (`*.{sh,cmd}`).
+  for (const part of token.split(/[=:;]/)) pieces.push(part);
+  for (const part of token.split(/[=:;,]/)) pieces.push(part);
+  for (const piece of [...pieces]) {
+    // `@FILE`: a response file (Java's launcher, many compilers).
+    if (piece.startsWith("@")) pieces.push(piece.slice(1));
+  }
+  return pieces;
+}
+
+// Shell and launcher wildcards: `*`, `?`, `[…]`, `{a,b}`.
+const GLOB = /[*?[{]/;
+
+// A word with a wildcard and something else to match: `lib/*.jar`, but not
+// `*` alone, which configs use for "all" (`"tools": ["*"]`), not for files.
+function isGlob(word: string): boolean {
+  return GLOB.test(word) &&
+    /[A-Za-z0-9_]/.test(word.replaceAll(/\$?\[[^\]]*\]|\$?\{[^}]*\}/g, ""));
+}
+// How many files one glob may add (more is refused by signing's bound).
+const MAX_GLOB_FILES = 4096;
+
+// The repository files a glob (already relative to the repository root)
+// matches, read generously: `**` crosses folders, `*` and `{…}` match
+// within one segment, `?` and `[…]` one character.
+function globbed(
+  path: string,
+  existing: ReadonlyMap<string, "file" | "folder">,
+): Launched[] {
+  const pattern = globPattern(path);
+  const found: Launched[] = [];
+  for (const [candidate, kind] of existing) {
+    if (kind !== "file" || !pattern.test(candidate)) continue;
+    found.push({ path: `\0/${candidate}`, folder: false });
+    if (found.length > MAX_GLOB_FILES) break;
+  }
+  return found;
+}
+
+/**
+ * A glob as a regular expression over repository paths, read generously:
+ * `**` crosses folders, `*` and `{…}` match within a segment, `?` and `[…]`
+ * one character.
+ *
+ * @param path The glob, relative to the repository's root.
+ * @returns The expression, anchored at both ends.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { globPattern } from "./server_files.ts";
+ * assert.ok(globPattern("lib/*.jar").test("lib/a.jar"));
+ * ```
+ */
+export function globPattern(path: string): RegExp {
+  let source = "";
+  for (let i = 0; i < path.length; i++) {
+    const char = path[i]!;
+    if (char === "*" && path[i + 1] === "*") {
+      source += ".*";
+      i++;
+    } else if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else if (char === "[" && path.indexOf("]", i + 1) > i) {
+      source += "[^/]";
+      i = path.indexOf("]", i + 1);
+    } else if (char === "{" && path.indexOf("}", i + 1) > i) {
+      source += "[^/]*";
+      i = path.indexOf("}", i + 1);
+    } else source += char.replace(/[.+^$()|\\\]}]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
 }
 
 // The folder a client starts servers in: the config's path without the
@@ -254,9 +400,20 @@ function serverEntries(
   kind: ConfigKind,
 ): [string, Record<string, unknown>][] {
   const entries: [string, Record<string, unknown>][] = [];
-  for (const { name, entry } of serverTable(root, kind)?.servers ?? []) {
-    if (entries.length === MAX_SERVERS) break;
-    if (isTable(entry)) entries.push([name, entry]);
+  const tables = [serverTable(root, kind)];
+  // A client that matches keys without regard to case (Go's encoding/json:
+  // Crush) also reads a table spelled otherwise (`"MCP"` for `mcp`).
+  const keys = serverTableKeys(kind);
+  const folded = keys.map((key) => key.toLowerCase());
+  for (const [key, value] of Object.entries(root)) {
+    if (keys.includes(key) || !folded.includes(key.toLowerCase())) continue;
+    tables.push(serverTable({ [kind.serversKey]: value }, kind));
+  }
+  for (const table of tables) {
+    for (const { name, entry } of table?.servers ?? []) {
+      if (entries.length === MAX_SERVERS) break;
+      if (isTable(entry)) entries.push([name, entry]);
+    }
   }
   return entries;
 }
@@ -291,7 +448,7 @@ function resolveCwd(
   const cwd = entry.cwd;
   if (cwd === undefined) return project;
   if (typeof cwd !== "string") return unresolvable(configPath, server, cwd);
-  const text = withWorkspace(cwd, configPath);
+  const text = withWorkspace(cwd, configPath, project);
   if (text.includes("$") || text.startsWith("~")) {
     return unresolvable(configPath, server, cwd);
   }
@@ -321,17 +478,27 @@ function unresolvable(
   );
 }
 
-// `${workspaceFolder}` (VS Code, Cursor) is the project folder: marked with
-// a NUL, which no path may hold, so the caller can tell it apart.
-function withWorkspace(text: string, configPath: string): string {
-  const start = text.replace(/^\$\{(workspaceFolder|workspaceRoot)\}/, "\0");
+// `${workspaceFolder}` (VS Code, Cursor) is the project folder, the folder
+// the client opened (`app` for `app/.vscode/mcp.json`), given from the
+// repository's root after a NUL, which no path may hold, so the caller can
+// tell it apart.
+function withWorkspace(
+  text: string,
+  configPath: string,
+  project: readonly string[],
+): string {
+  const workspace = ["\0", ...project].join("/");
+  const start = text.replace(
+    /^\$\{(workspaceFolder|workspaceRoot)\}/,
+    workspace,
+  );
   if (!EXTENSION_MANIFEST.test(configPath)) return start;
   // Gemini CLI and Qwen Code extensions: ${extensionPath} is the folder of
   // the manifest, ${workspacePath} the project, ${/} the path separator.
   const folder = configPath.slice(0, configPath.lastIndexOf("/"));
   return start
     .replace(/^\$\{extensionPath\}/, `\0/${folder}`)
-    .replace(/^\$\{workspacePath\}/, "\0")
+    .replace(/^\$\{workspacePath\}/, workspace)
     .replaceAll(/\$\{(\/|pathSeparator)\}/g, "/");
 }
 
@@ -559,8 +726,9 @@ function resolve(
   server: string,
   cwd: readonly string[],
   word: string,
+  project: readonly string[],
 ): string | undefined {
-  const text = withWorkspace(word, configPath).replaceAll("\\", "/");
+  const text = withWorkspace(word, configPath, project).replaceAll("\\", "/");
   if (text === "" || text.startsWith("/") || /^[A-Za-z]:[\\/]/.test(text)) {
     return undefined;
   }
@@ -587,9 +755,10 @@ function resolveQuietly(
   configPath: string,
   cwd: readonly string[],
   word: string,
+  project: readonly string[],
 ): string | undefined {
   try {
-    return resolve(configPath, "", cwd, word);
+    return resolve(configPath, "", cwd, word, project);
   } catch {
     return undefined;
   }
@@ -610,6 +779,173 @@ function normalise(segments: readonly string[]): string[] | undefined {
   return out;
 }
 
+// The words a server runs, with a Gemini CLI or Qwen Code extension's
+// `${/}` read as a slash.
+function runOf(
+  configPath: string,
+  entry: Record<string, unknown>,
+): string[] | undefined {
+  return commandOf(entry)?.map((word) =>
+    EXTENSION_MANIFEST.test(configPath)
+      ? word.replaceAll(/\$\{(\/|pathSeparator)\}/g, "/")
+      : word
+  );
+}
+
+/** A repository path a server's words name, whether or not it exists. */
+export interface NamedPath {
+  /** Repository-relative path; a glob when `glob` is set. */
+  path: string;
+  /** The server whose words name it, for messages. */
+  server: string;
+  /** True when a word names it as a path (`./x`, `a/b`): it may be a folder. */
+  folder: boolean;
+  /** True when the path holds a wildcard ({@linkcode globPattern}). */
+  glob: boolean;
+}
+
+// Bounds on what one config may name for verification.
+const MAX_NAMED_PATHS = 4096;
+
+/**
+ * Every repository path the words of a config's servers could name, whatever
+ * exists: what {@linkcode serverFiles} would name for some listing of the
+ * repository. Verification lists these paths' folders and fails a config
+ * when one names a file its statement does not (a file committed after
+ * signing, such as a build output Git ignored then: docs/FORMAT.md, "Server
+ * files").
+ *
+ * @param configPath The config's repository-relative path.
+ * @param root The parsed config's top-level object.
+ * @param kind The config's kind (its pattern gives the project folder).
+ * @returns Distinct paths, at most 4,096; servers that start outside the
+ * repository or in a folder this tool cannot resolve are left out, and so
+ * are the server's own folder and those above it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namedPaths } from "./server_files.ts";
+ * const kind = { client: "Claude Code", pattern: ".mcp.json", format: "json", serversKey: "mcpServers" } as const;
+ * const root = { mcpServers: { a: { command: "java", args: ["-jar", "build/server.jar"] } } };
+ * assert.ok(namedPaths(".mcp.json", root, kind).some((n) => n.path === "build/server.jar"));
+ * ```
+ */
+export function namedPaths(
+  configPath: string,
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): NamedPath[] {
+  const project = projectFolder(configPath, kind);
+  // Any path may be a folder a shell string enters (`cd srv`).
+  const anything = { get: () => "folder" as const };
+  const found = new Map<string, NamedPath>();
+  for (const [server, entry] of serverEntries(root, kind)) {
+    // A server without `command` (a remote one, or `"Command"` for a
+    // client that ignores case) still has its strings scanned.
+    const run = runOf(configPath, entry) ?? [];
+    let cwd: string[] | undefined;
+    try {
+      cwd = resolveCwd(configPath, server, project, entry);
+    } catch {
+      continue; // sign refuses such a server: nothing of it was signed.
+    }
+    if (cwd === undefined) continue;
+    const words = [
+      ...launched(run, 0).map((word) => word.path),
+      ...mentioned(
+        run,
+        entry,
+        anything,
+        configPath,
+        cwd,
+        project,
+      ),
+    ];
+    for (const word of words) {
+      const path = resolveQuietly(configPath, cwd, word, project);
+      if (path === undefined || path === ".") continue;
+      if (`${cwd.join("/")}/`.startsWith(`${path}/`)) continue;
+      const folder = /[/\\]/.test(word) || word.startsWith(".");
+      const known = found.get(path);
+      found.set(path, {
+        path,
+        server: known?.server ?? server,
+        folder: (known?.folder ?? false) || folder,
+        glob: isGlob(word),
+      });
+      if (found.size >= MAX_NAMED_PATHS) return [...found.values()];
+    }
+  }
+  return [...found.values()];
+}
+
+// The environment files a server's client loads before starting it: VS
+// Code's `envFile` (code.visualstudio.com, MCP configuration reference),
+// and `env_file`, the same in the snake case of TOML and YAML configs.
+const ENV_FILE_KEYS = ["envFile", "env_file"];
+
+function envFileFields(entry: Record<string, unknown>): string[] {
+  return ENV_FILE_KEYS.map((key) => entry[key])
+    .filter((value): value is string => typeof value === "string");
+}
+
+/** A file a server's client loads if it is there (an `envFile`). */
+export interface EnvFile {
+  /** Repository-relative path. */
+  path: string;
+  /** The server that loads it, for messages. */
+  server: string;
+}
+
+/**
+ * The environment files (`envFile`) a config's servers load, as repository
+ * paths, whether or not they exist: `sign` names one that exists (a server
+ * file like any other), and verification fails a config when one it did not
+ * name exists where the config is (a `.env` added after signing), since the
+ * client would load it (docs/FORMAT.md, "Server files").
+ *
+ * @param configPath The config's repository-relative path.
+ * @param root The parsed config's top-level object.
+ * @param kind The config's kind (its pattern gives the project folder).
+ * @returns One entry per server and file inside the repository; absolute
+ * paths, paths with a variable and servers whose folder cannot be resolved
+ * are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { envFiles } from "./server_files.ts";
+ * const kind = { client: "VS Code", pattern: "**\/.vscode/mcp.json", format: "jsonc", serversKey: "servers" } as const;
+ * const root = { servers: { a: { command: "npx", args: ["-y", "pkg"], envFile: "${workspaceFolder}/.env" } } };
+ * assert.deepEqual(envFiles("app/.vscode/mcp.json", root, kind).map((f) => f.path), ["app/.env"]);
+ * ```
+ */
+export function envFiles(
+  configPath: string,
+  root: Record<string, unknown>,
+  kind: ConfigKind,
+): EnvFile[] {
+  const project = projectFolder(configPath, kind);
+  const found: EnvFile[] = [];
+  for (const [server, entry] of serverEntries(root, kind)) {
+    const fields = envFileFields(entry);
+    if (fields.length === 0) continue;
+    let cwd: string[] | undefined;
+    try {
+      cwd = resolveCwd(configPath, server, project, entry);
+    } catch {
+      continue; // sign refuses such a server: nothing of it was signed.
+    }
+    if (cwd === undefined) continue;
+    for (const field of fields) {
+      const path = resolveQuietly(configPath, cwd, field, project);
+      if (path !== undefined && path !== ".") found.push({ path, server });
+    }
+  }
+  return found;
+}
+
 /** A command a server starts by bare name, and the folder it starts in. */
 export interface BareCommand {
   /** The name as written (`npx`), without a `.exe`. */
@@ -618,6 +954,11 @@ export interface BareCommand {
   folder: string;
   /** The server that starts it, for messages. */
   server: string;
+  /**
+   * A relative command (`./scripts/server`): the file itself is the
+   * server's, only its names with a Windows program extension count.
+   */
+  extensionsOnly?: boolean;
 }
 
 /**
@@ -664,7 +1005,23 @@ export function bareCommands(
       if (run[2]) names.push(run[2]);
     }
     for (const name of names) {
-      if (/[\\/:]/.test(name) || name.startsWith("$")) continue;
+      if (name.startsWith("$")) continue;
+      if (/[\\/]/.test(name)) {
+        // `./scripts/server`: on Windows, cross-spawn (node-which) also
+        // tries it plus each PATHEXT extension, `scripts/server.cmd`.
+        if (/\.(exe|cmd|bat|com)$/i.test(name)) continue;
+        const path = resolveQuietly(configPath, cwd, name, project);
+        if (path === undefined || path === ".") continue;
+        const at = path.lastIndexOf("/");
+        found.push({
+          name: path.slice(at + 1),
+          folder: at < 0 ? "" : path.slice(0, at),
+          server,
+          extensionsOnly: true,
+        });
+        continue;
+      }
+      if (name.includes(":")) continue;
       found.push({
         name: name.replace(/\.exe$/i, ""),
         folder: cwd.join("/"),

@@ -821,8 +821,19 @@ function describeValue(value: unknown): string {
 /**
  * The 1-based line and column of a UTF-16 offset. LF, CRLF and a lone CR
  * each end a line; columns count code points.
+ *
+ * @param text The decoded text.
+ * @param offset A UTF-16 offset into it.
+ * @returns Its line and column.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { textPosition } from "./validate_config.ts";
+ * deepStrictEqual(textPosition("a\r\nbc", 4), { line: 2, column: 2 });
+ * ```
  */
-function textPosition(
+export function textPosition(
   text: string,
   offset: number,
 ): { line: number; column: number } {

@@ -9,7 +9,9 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import { configKindsFrom } from "../configs/repository_patterns.ts";
 import { ToolError } from "../errors.ts";
@@ -27,7 +29,13 @@ import type { ServerFileId } from "../store/statement.ts";
 import { serverFileIds } from "./server_file_ids.ts";
 import type { Repository } from "../git/repository.ts";
 import { hasCrlf, lineBreaksAreOutsideValues } from "../source/line_endings.ts";
-import { ensureRepositoryId, readTrust } from "../trust/trust_store.ts";
+import {
+  ensureRepositoryId,
+  readRevokedKeys,
+  readTrust,
+} from "../trust/trust_store.ts";
+import { parsePolicy } from "../trust/policy.ts";
+import { literalPrincipals } from "../trust/policy_store.ts";
 import {
   attributeFailures,
   readAttributes,
@@ -89,15 +97,17 @@ export async function discoverConfigs(
   const signTrust = !options.paths ||
     options.paths.includes(ALLOWED_SIGNERS_PATH);
   const planned = await readAndValidate(source, targets, signTrust);
-  // config.json steers which files are verified, so it is signed like the
-  // trust list: a change to it must be approved by a key trusted before it.
-  if (!options.paths || options.paths.includes(REPO_CONFIG_PATH)) {
-    const repoConfig = await readRepoConfig(source);
-    if (repoConfig) planned.push(repoConfig);
+  // config.json steers which files are verified, policy.json who must sign
+  // them and revoked_keys which keys count, so each is signed like the trust
+  // list: a change to any must be approved by the keys trusted before it.
+  for (const [path, check] of STORE_SIGNED_FILES) {
+    if (options.paths && !options.paths.includes(path)) continue;
+    const file = await readStoreFile(source, path, check);
+    if (file) planned.push(file);
     else if (options.paths) {
       throw new ToolError(
         "BAD_PATH",
-        `Cannot sign "${REPO_CONFIG_PATH}": no such file in the ${source.label}`,
+        `Cannot sign "${path}": no such file in the ${source.label}`,
       );
     }
   }
@@ -137,7 +147,10 @@ async function asGitStores(
       continue;
     }
     const kind = kinds.get(item.path);
-    const format = item.path === ALLOWED_SIGNERS_PATH ? "lines" : kind?.format;
+    const format =
+      item.path === ALLOWED_SIGNERS_PATH || item.path === REVOKED_KEYS_PATH
+        ? "lines"
+        : kind?.format;
     if (!format || !lineBreaksAreOutsideValues(format, lf)) {
       problems.push(
         `Cannot sign "${item.path}": it has CRLF line endings, which Git would store as LF (core.autocrlf or a "text" attribute), but ${
@@ -153,7 +166,12 @@ async function asGitStores(
     }
     // The stored form must be a config too (it parses as the bytes on disk did).
     if (item.path === ALLOWED_SIGNERS_PATH) {
-      await readTrust({ read: () => Promise.resolve(lf) });
+      await readTrust({
+        read: (path) =>
+          Promise.resolve(path === ALLOWED_SIGNERS_PATH ? lf : undefined),
+      });
+    } else if (item.path === REVOKED_KEYS_PATH) {
+      await readRevokedKeys({ read: () => Promise.resolve(lf) });
     } else if (kind) await validateConfig(item.path, lf, kind);
     // The same servers: a parser reads CRLF and LF alike in this format.
     signed.push({ ...item, bytes: lf, artifact: await sha256Hex(lf) });
@@ -240,10 +258,12 @@ async function readAndValidate(
 
 /**
  * Whether a path is one of the store's own files that are signed like a
- * config: the trust list and the repository's patterns (`config.json`).
+ * config: the trust list, the repository's patterns (`config.json`) and
+ * the team policy (`policy.json`).
  *
  * @param path A repository-relative path.
- * @returns True for `allowed_signers` and `config.json`.
+ * @returns True for `allowed_signers`, `config.json`, `policy.json` and
+ * `revoked_keys`.
  *
  * @example
  * ```ts
@@ -253,21 +273,42 @@ async function readAndValidate(
  * ```
  */
 export function isStoreSigned(path: string): boolean {
-  return path === ALLOWED_SIGNERS_PATH || path === REPO_CONFIG_PATH;
+  return path === ALLOWED_SIGNERS_PATH ||
+    STORE_SIGNED_FILES.some(([signed]) => signed === path);
 }
 
-async function readRepoConfig(
+// The store files signed beside the trust list, each with the check it must
+// pass before it is signed: as every command reads it.
+const STORE_SIGNED_FILES: readonly [
+  string,
+  (bytes: Uint8Array, source: ConfigSource) => Promise<unknown>,
+][] = [
+  [REPO_CONFIG_PATH, (bytes) => configKindsFrom(bytes)],
+  // Every principal it names must be one of the trust list signed with it.
+  [POLICY_PATH, async (bytes, source) => {
+    const trust = await readTrust(source.reader);
+    await parsePolicy(bytes, {
+      source: POLICY_PATH,
+      principals: trust ? literalPrincipals(trust) : new Set(),
+    });
+  }],
+  // The revocation list decides which keys count; it must parse, as every
+  // command reads it with the trust list.
+  [
+    REVOKED_KEYS_PATH,
+    (bytes) => readRevokedKeys({ read: () => Promise.resolve(bytes) }),
+  ],
+];
+
+async function readStoreFile(
   source: ConfigSource,
+  path: string,
+  check: (bytes: Uint8Array, source: ConfigSource) => Promise<unknown>,
 ): Promise<Planned | undefined> {
-  const bytes = await source.reader.read(REPO_CONFIG_PATH, MAX_CONFIG_BYTES);
+  const bytes = await source.reader.read(path, MAX_CONFIG_BYTES);
   if (!bytes) return undefined;
-  await configKindsFrom(bytes); // It must parse, as every command reads it.
-  return {
-    path: REPO_CONFIG_PATH,
-    bytes,
-    artifact: await sha256Hex(bytes),
-    files: [],
-  };
+  await check(bytes, source);
+  return { path, bytes, artifact: await sha256Hex(bytes), files: [] };
 }
 
 async function readTrustList(
@@ -275,7 +316,11 @@ async function readTrustList(
 ): Promise<Planned | undefined> {
   const bytes = await source.reader.read(ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES);
   if (!bytes) return undefined;
-  await readTrust({ read: () => Promise.resolve(bytes) }); // It must parse.
+  // It must parse (the revocation list is read and signed on its own).
+  await readTrust({
+    read: (path) =>
+      Promise.resolve(path === ALLOWED_SIGNERS_PATH ? bytes : undefined),
+  });
   return {
     path: ALLOWED_SIGNERS_PATH,
     bytes,

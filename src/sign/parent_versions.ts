@@ -241,7 +241,8 @@ async function checkedVersion(
     bytes ?? new Uint8Array(),
   );
   const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
-    result.code === "EXPIRED_KEY";
+    result.code === "EXPIRED_KEY" || result.code === "REVOKED_KEY" ||
+    result.code === "RETIRED_KEY";
   // An untrusted key's live version is followed only by that same key
   // (signed before it was trusted): anyone else would carry on a chain
   // whose sequence its author chose, perhaps at the limit.

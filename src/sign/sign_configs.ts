@@ -27,6 +27,10 @@ export interface SignOptions {
   paths?: readonly string[];
   /** Signing time (default: now), truncated to whole seconds. */
   now?: Date;
+  /** Also sign anew what a retired key signed (`sign --resign`). */
+  resign?: boolean;
+  /** Sign with a key the list retires (only `keys rotate`'s own list). */
+  retiring?: boolean;
 }
 
 /**
@@ -60,6 +64,8 @@ export async function signConfigs(
       ...(paths.length > 0 ? { paths } : {}),
       stage: false,
       createTrustList: true,
+      ...(options.resign ? { resign: true } : {}),
+      ...(options.retiring ? { retiring: true } : {}),
       parents: async () => ParentVersions.read(objects, await mergeHeads(repo)),
     });
   } finally {

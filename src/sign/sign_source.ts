@@ -12,6 +12,8 @@
 
 import {
   ALLOWED_SIGNERS_PATH,
+  KEY_ENV,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
   STORE_DIR,
   TOOL_NAME,
@@ -41,7 +43,10 @@ import {
   type TrustDecision,
 } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
-import type { VerifyResult } from "../verify/verify_codes.ts";
+import {
+  isPendingApproval,
+  type VerifyResult,
+} from "../verify/verify_codes.ts";
 import { verifyConfig, type VerifyContext } from "../verify/verify_config.ts";
 import { discoverConfigs, type Planned } from "./discover_configs.ts";
 import {
@@ -98,6 +103,17 @@ export interface SignSourceOptions {
    * the user's behalf; the named operation is reported instead.
    */
   refuseNewSignatures?: string;
+  /**
+   * Also sign anew what verifies only because its signer is retired
+   * (`sign --resign`): configs signed by a key `keys rotate` replaced.
+   */
+  resign?: boolean;
+  /**
+   * Allow signing with a key the trust list retires: only the rotation
+   * that retires it signs the new list so, approved by the key trusted
+   * before it.
+   */
+  retiring?: boolean;
 }
 
 /**
@@ -135,7 +151,7 @@ export async function signSource(
       signed: results.filter((r) => r.status === "signed").map((r) => r.path),
     });
     const report: SignReport = { results };
-    if (store.mine.status !== "trusted") {
+    if (store.mine.status !== "trusted" && store.mine.status !== "retired") {
       report.untrusted = untrustedWarning(options.key, store.mine);
     }
     return report;
@@ -164,7 +180,24 @@ async function readStore(
       at: now,
     })
     : { status: "untrusted" };
-  if (options.requireTrust && mine.status !== "trusted") {
+  if (mine.status === "revoked") {
+    throw new ToolError(
+      "TRUST",
+      `The signing key ${options.key.keyId} is revoked in this repository (line ${mine.line} of "${REVOKED_KEYS_PATH}"): ` +
+        `it signs nothing here any more; sign with another key (--key or ${KEY_ENV})`,
+    );
+  }
+  if (mine.status === "retired" && !options.retiring) {
+    throw new ToolError(
+      "TRUST",
+      `The signing key ${options.key.keyId} is retired in "${ALLOWED_SIGNERS_PATH}" (replaced by "keys rotate"): ` +
+        `what it signed before still counts, but it signs nothing new; sign with the key that replaced it`,
+    );
+  }
+  if (
+    options.requireTrust && mine.status !== "trusted" &&
+    mine.status !== "retired"
+  ) {
     throw new ToolError(
       "TRUST",
       untrustedWarning(options.key, mine, "refuse"),
@@ -201,7 +234,11 @@ async function planVersions(
         item,
         currentId,
         versions,
-        (result) => isCurrent(result, options.key, store.mine),
+        (result) =>
+          isCurrent(result, options.key, store.mine) &&
+          !(options.resign && result.signer !== undefined &&
+            trust?.retired?.has(result.signer) &&
+            result.signer !== options.key.keyId),
       )
       : undefined;
     if (kept) {
@@ -380,9 +417,11 @@ function isCurrent(
   // fault is our own key, when that key is not trusted now either: the new
   // statement would fail the same way. (A key valid now but not at the old
   // signing time does help, so that case is re-signed.)
-  if (result.ok) return true;
+  // Nor one that waits only for approvals: a new statement would wait for
+  // the same approvals, and drop those it has.
+  if (result.ok || isPendingApproval(result)) return true;
   const keyProblem = result.code === "UNTRUSTED_SIGNER" ||
-    result.code === "EXPIRED_KEY";
+    result.code === "EXPIRED_KEY" || result.code === "REVOKED_KEY";
   return keyProblem && result.signer === key.keyId && mine.status !== "trusted";
 }
 

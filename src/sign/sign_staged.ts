@@ -9,9 +9,12 @@
 
 import {
   ALLOWED_SIGNERS_PATH,
+  MAX_CONFIG_BYTES,
   MAX_METADATA_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
   SIGNATURE_SUFFIX,
   STATEMENT_HEADER_V3,
@@ -29,6 +32,9 @@ import { join } from "node:path";
 import { type ConfigSource, snapshotSource } from "../source/config_source.ts";
 import { findConfigs, hiddenConfigs } from "../source/find_configs.ts";
 import { readIndex } from "../store/store.ts";
+import { globPattern, namedPaths } from "../configs/server_files.ts";
+import { parseConfig } from "../configs/validate_config.ts";
+import { canonicalPath } from "../verify/verify_server_names.ts";
 import { mayConcernPreCommit } from "../configs/pre_commit_filter.ts";
 import { fileSystem } from "../_runtime/file_system.ts";
 import { readFileLimitedSync } from "../fs/files.ts";
@@ -42,6 +48,8 @@ import { findSigner } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import { workingTreeReader } from "../source/store_reader.ts";
 import { verifySource } from "../verify/verify_repository.ts";
+import { isPendingApproval } from "../verify/verify_codes.ts";
+import { verifyConfig } from "../verify/verify_config.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
 import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
@@ -92,7 +100,7 @@ export async function signStaged(
     const key = await options.key();
     const steering = paths.filter(isStoreSigned);
     if (steering.length > 0) {
-      await requireTrustedBefore(objects, key, now, steering);
+      await requireTrustedBefore(objects, source, key, now, steering);
     }
     try {
       return await signSource(repo, source, {
@@ -129,6 +137,23 @@ async function stagedConfigs(
         `a deletion cannot be. Instead, leave it with no patterns ({"version": 1, "configs": []}): the hook signs that change`,
     );
   }
+  if (all.some((c) => c.path === POLICY_PATH && c.mode === "000000")) {
+    // Likewise: no policy means any one key, a weakening nobody signed.
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: it deletes "${POLICY_PATH}", and a change to it must meet the policy before it; ` +
+        `a deletion cannot be signed. Instead, edit it to state the rule you want (today's rule is what ` +
+        `"${TOOL_NAME} policy init" writes) and raise its "version": the hook signs that change`,
+    );
+  }
+  if (all.some((c) => c.path === REVOKED_KEYS_PATH && c.mode === "000000")) {
+    // Deleting it would bring every revoked key back, unapproved.
+    throw new ToolError(
+      "TRUST",
+      `Commit refused: it deletes "${REVOKED_KEYS_PATH}", and a change to it must be signed by a key trusted before it; ` +
+        `a deletion cannot be. Remove only the lines you mean to (then the hook signs that change)`,
+    );
+  }
   const changed = all.filter((change) => change.mode !== "000000");
   // A deleted server file concerns its config as much as a changed one.
   const touched = all.map(({ path }) => path);
@@ -152,7 +177,7 @@ async function stagedConfigs(
   const changedPaths = changed.map(({ path }) => path);
   const paths = await configPaths(source, kinds, [
     ...changedPaths,
-    ...await configsRunning(source, touched),
+    ...await configsRunning(source, touched, kinds),
   ]);
   await refuseHiddenConfigs(source, changed, kinds);
   // The hook signs only what the commit changes. Every other config in
@@ -200,11 +225,14 @@ async function mayNameServerFiles(repo: Repository): Promise<boolean> {
 }
 
 // The configs whose staged statements name a changed path among the files
-// their servers run: a commit that changes only a script must sign its
-// config again (or be refused), or the config would verify as TAMPERED.
+// their servers run, or whose servers' words name a changed path (a file
+// added that the rule names now: a build output committed after signing):
+// a commit that changes only such a file must sign its config again (or be
+// refused), or the config would verify as TAMPERED.
 async function configsRunning(
   source: ConfigSource,
   changed: readonly string[],
+  kinds: readonly ConfigKind[],
 ): Promise<string[]> {
   const wanted = new Set(changed);
   const index = await readIndex(source.reader).catch(() => new Map());
@@ -215,11 +243,40 @@ async function configsRunning(
     const stored = await loadStatement(source.reader, id).catch(() =>
       undefined
     );
-    if (stored?.statement.files?.some((file) => wanted.has(file.path))) {
+    if (
+      stored?.statement.files?.some((file) => wanted.has(file.path)) ||
+      await namesAny(source, path, kinds, changed)
+    ) {
       found.push(path);
     }
   }
   return found;
+}
+
+// Whether a config's servers' words name one of the paths (in any case,
+// beneath a folder they name, or by a glob).
+async function namesAny(
+  source: ConfigSource,
+  path: string,
+  kinds: readonly ConfigKind[],
+  paths: readonly string[],
+): Promise<boolean> {
+  const kind = findConfigKind(path, kinds);
+  if (!kind || paths.length === 0) return false;
+  const bytes = await source.reader.read(path, MAX_CONFIG_BYTES)
+    .catch(() => undefined);
+  const root = bytes &&
+    await parseConfig(path, bytes, { format: kind.format })
+      .catch(() => undefined);
+  if (!root) return false;
+  const canonical = paths.map(canonicalPath);
+  return namedPaths(path, root, kind).some((name) => {
+    if (name.glob) return paths.some((p) => globPattern(name.path).test(p));
+    const own = canonicalPath(name.path);
+    return canonical.some((p) =>
+      p === own || (name.folder && p.startsWith(`${own}/`))
+    );
+  });
 }
 
 // The changed paths that are configs, and the trust list. A settings file
@@ -254,7 +311,9 @@ async function refuseUnrelatedFailures(
     if (changed.includes(result.path) && result.code !== "UNSAFE_ATTRIBUTES") {
       continue;
     }
-    if (!result.ok) {
+    // Validly signed and waiting for approvals is no fault of this commit
+    // (one that adds approvals is how it stops waiting).
+    if (!result.ok && !isPendingApproval(result)) {
       problems.push(`"${result.path}" (${result.code}: ${result.reason})`);
       continue;
     }
@@ -342,9 +401,10 @@ async function stagingState(
 
 async function requireTrustedBefore(
   objects: GitObjects,
+  source: ConfigSource,
   key: SigningKey,
   now: Date,
-  changed: readonly string[],
+  staged: readonly string[],
 ): Promise<void> {
   // A change to the trust list counts only when signed by a key trusted
   // before it (history verification applies the same rule), so the staged
@@ -354,7 +414,35 @@ async function requireTrustedBefore(
     MAX_TRUST_BYTES,
   ).catch(() => undefined);
   if (!head) return; // The first trust list is the root of trust.
-  const before = await readTrust({ read: () => Promise.resolve(head.bytes) });
+  // HEAD's list as HEAD's revocations leave it: a key revoked there is not
+  // trusted before the change either.
+  const before = await readTrust({
+    read: async (path, maxBytes) =>
+      path === ALLOWED_SIGNERS_PATH
+        ? head.bytes
+        : (await objects.read(`HEAD:${path}`, maxBytes).catch(() => undefined))
+          ?.bytes,
+  });
+  // A change already signed by a key HEAD trusts (and has not retired) is
+  // approved as it is, whoever commits it: "keys rotate" signs its trust
+  // list with the key it retires, before the new key is trusted anywhere.
+  const changed: string[] = [];
+  const index = await readIndex(source.reader).catch(() => new Map());
+  for (const path of staged) {
+    const bytes = await source.reader.read(path, MAX_TRUST_BYTES)
+      .catch(() => undefined);
+    const result = bytes && before
+      ? await verifyConfig(
+        { reader: source.reader, index, trust: before, now },
+        path,
+        bytes,
+      )
+      : undefined;
+    const approved = result?.ok && result.signer !== undefined &&
+      !before?.retired?.has(result.signer);
+    if (!approved) changed.push(path);
+  }
+  if (changed.length === 0) return;
   const decision = before
     ? findSigner(before, key.key.publicKey, {
       namespace: SIGNATURE_NAMESPACE,

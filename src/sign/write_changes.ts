@@ -7,6 +7,7 @@
  */
 
 import { INDEX_PATH } from "../constants.ts";
+import { approvalFolder } from "../store/approvals.ts";
 import { ToolError } from "../errors.ts";
 import { git, type Repository } from "../git/repository.ts";
 import { loadStatement } from "../verify/load_signed.ts";
@@ -110,6 +111,7 @@ async function stageChanges(
       id,
     ) => [statementPath(id), signaturePath(id)]),
     ...changes.obsoleteArtifacts.map(artifactPath),
+    ...await stagedApprovals(repo, changes.obsoleteStatements),
   ];
   // One git process: update-index applies each option to the paths after
   // it. Every path is under the store folder, so none can pass for an
@@ -120,6 +122,27 @@ async function stageChanges(
     ...added,
     ...(removed.length > 0 ? ["--force-remove", ...removed] : []),
   ]);
+}
+
+// The approval files of replaced statements that Git's index holds: they
+// leave the commit with their statement (the working tree's copies are
+// removed by applyChanges already).
+async function stagedApprovals(
+  repo: Repository,
+  statements: readonly string[],
+): Promise<string[]> {
+  if (statements.length === 0) return [];
+  const listed = new TextDecoder().decode(
+    await git(repo, [
+      "--literal-pathspecs",
+      "ls-files",
+      "--cached",
+      "-z",
+      "--",
+      ...statements.map((id) => `${approvalFolder(id)}/`),
+    ]),
+  );
+  return listed.split("\0").filter((path) => path !== "");
 }
 
 function refuseTemporaryIndex(

@@ -22,6 +22,7 @@
 
 import {
   ALLOWED_SIGNERS_PATH,
+  APPROVALS_DIR,
   ARTIFACTS_DIR,
   INDEX_PATH,
   SIGNATURE_SUFFIX,
@@ -187,7 +188,8 @@ export async function gitStoredForms(
  * taken on trust: a statement or artifact is given without its CRs only
  * when those bytes, and not the ones on disk, hash to its name (which every
  * reader checks again); a signature is checked by its cryptography and the
- * index only says where to look, so their CRLFs are simply undone. Every
+ * index only says where to look, so their CRLFs are simply undone (an
+ * approval is a signature too). Every
  * other file is read as it is (the trust list's parser reads CRLF itself,
  * and its signature is checked like a config's).
  *
@@ -215,7 +217,8 @@ export function checkedOutStoreReader(reader: StoreReader): StoreReader {
       }
       if (
         path === INDEX_PATH ||
-        isStorePath(path, STATEMENTS_DIR, SIGNATURE_SUFFIX)
+        isStorePath(path, STATEMENTS_DIR, SIGNATURE_SUFFIX) ||
+        isApprovalFile(path)
       ) {
         return withoutCrlf(bytes);
       }
@@ -239,6 +242,14 @@ function isStorePath(path: string, folder: string, suffix: string): boolean {
   if (!path.startsWith(`${folder}/`) || !path.endsWith(suffix)) return false;
   const name = path.slice(folder.length + 1, path.length - suffix.length);
   return STORE_NAME.test(name);
+}
+
+// An approval, `approvals/<statement id>/<key hex>.sig`: a signature too.
+function isApprovalFile(path: string): boolean {
+  if (!path.startsWith(`${APPROVALS_DIR}/`)) return false;
+  const parts = path.slice(APPROVALS_DIR.length + 1).split("/");
+  return parts.length === 2 && STORE_NAME.test(parts[0]!) &&
+    isStorePath(path, `${APPROVALS_DIR}/${parts[0]}`, SIGNATURE_SUFFIX);
 }
 
 // The blob id Git gives these bytes, with the hash its answer's length

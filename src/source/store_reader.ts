@@ -28,12 +28,16 @@ export interface StoreReader {
   list?(): readonly { path: string }[] | Promise<readonly { path: string }[]>;
   /**
    * Lists only the paths whose canonical folder (each segment as
-   * `canonicalName` gives it) is one of `folders`, when the reader can: what
+   * `canonicalName` gives it) is one of `folders`, or is one of `below` or
+   * inside one (a glob's `**`), when the reader can: what
    * those checks can object to. A reader that remembers results (history
    * verification) then ties a result only to those paths, not to every
    * path of the snapshot.
    */
-  listIn?(folders: ReadonlySet<string>): Promise<readonly string[]>;
+  listIn?(
+    folders: ReadonlySet<string>,
+    below?: ReadonlySet<string>,
+  ): Promise<readonly string[]>;
 }
 
 /**

@@ -30,6 +30,7 @@ import { assertRealFolders, type Repository } from "../git/repository.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { withFileLock } from "../fs/lock.ts";
+import { removeApprovals } from "./approvals.ts";
 import { formatIndex, parseIndex, type StoreIndex } from "./index_file.ts";
 
 /**
@@ -168,7 +169,10 @@ export interface StoreChanges {
   statements: Map<string, { bytes: Uint8Array; signature: string }>;
   /** The complete new index. */
   index: StoreIndex;
-  /** Statement ids to delete after the index no longer names them. */
+  /**
+   * Statement ids to delete (with their signatures and approvals) after the
+   * index no longer names them.
+   */
   obsoleteStatements: string[];
   /** Artifact ids to delete after no statement names them. */
   obsoleteArtifacts: string[];
@@ -274,7 +278,7 @@ async function repairIfDamaged(
 }
 
 // After the index: removes what the new index no longer needs, statements
-// (and their signatures) before the artifacts they name.
+// (with their signatures and approvals) before the artifacts they name.
 async function removeObsolete(
   repo: Repository,
   changes: StoreChanges,
@@ -282,6 +286,8 @@ async function removeObsolete(
   for (const id of changes.obsoleteStatements) {
     await removeQuietly(repo, statementPath(id));
     await removeQuietly(repo, signaturePath(id));
+    // An approval says yes to one statement's bytes, never to the next.
+    await removeApprovals(repo, id);
   }
   for (const id of changes.obsoleteArtifacts) {
     await removeQuietly(repo, artifactPath(id));

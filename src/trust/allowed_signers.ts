@@ -29,9 +29,11 @@
 
 import { equalBytes } from "../bytes/equal_bytes.ts";
 import {
+  KEY_ID_PATTERN,
   KEY_ID_PREFIX,
   REPOSITORY_ID_PATTERN,
   REPOSITORY_LINE_PREFIX,
+  RETIRED_LINE_PREFIX,
   SIGNATURE_NAMESPACE,
   SSH_ED25519,
 } from "../constants.ts";
@@ -81,6 +83,27 @@ export interface AllowedSigners {
    * or `undefined` for a list from before repositories had ids.
    */
   repository?: string;
+  /**
+   * The key ids its `# mcp-orchestration-retired <key id>` lines name (each
+   * has a key line): keys replaced by `keys rotate`, whose signatures count
+   * only where a parent commit already had them.
+   */
+  retired?: ReadonlySet<string>;
+  /**
+   * The keys of `.mcp-orchestration/revoked_keys` (read beside the list by
+   * `readTrust`): never trusted, whatever a line says.
+   */
+  revoked?: readonly RevokedKeyRef[];
+}
+
+/** A revoked key, as the trust list carries it (see `revoked_keys.ts`). */
+export interface RevokedKeyRef {
+  /** The key's id, `SHA256:…`. */
+  keyId: string;
+  /** The 32-byte key when it is an Ed25519 key. */
+  key?: Uint8Array;
+  /** Its line in the revoked_keys file. */
+  line: number;
 }
 
 /** Options for {@linkcode formatAllowedSigner}. */
@@ -109,7 +132,14 @@ export type TrustDecision =
   /** No plain Ed25519 entry with this key allows this namespace. */
   | { status: "untrusted" }
   /** The key is listed for this namespace, but no such entry is valid at `at`. */
-  | { status: "expired"; entry: AllowedSigner; reason: string };
+  | { status: "expired"; entry: AllowedSigner; reason: string }
+  /** The key is in revoked_keys: never trusted, whatever a line says. */
+  | { status: "revoked"; keyId: string; line: number }
+  /**
+   * The key is trusted by `entry`, and retired (`keys rotate`): its
+   * signatures count only where a parent commit already had them.
+   */
+  | { status: "retired"; entry: AllowedSigner };
 
 // Key type names that OpenSSH 9.2 reads (sshkey.c); a line's second field is
 // its key type when it is one of these, and its options otherwise.
@@ -172,9 +202,28 @@ export async function parseAllowedSigners(
 ): Promise<AllowedSigners> {
   const entries: AllowedSigner[] = [];
   let repository: string | undefined;
+  const retired = new Map<string, number>();
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
+    const retiredId = _retiredLine(
+      line,
+      `allowed_signers "${source}": line ${i + 1}`,
+    );
+    if (retiredId !== undefined) {
+      if (retired.has(retiredId)) {
+        throw new ToolError(
+          "INVALID_FORMAT",
+          `Invalid allowed_signers "${source}": line ${
+            i + 1
+          }: the key ${retiredId} is retired twice (line ${
+            retired.get(retiredId)
+          } too)`,
+        );
+      }
+      retired.set(retiredId, i + 1);
+      continue;
+    }
     const id = _repositoryLine(
       line,
       `allowed_signers "${source}": line ${i + 1}`,
@@ -205,9 +254,63 @@ export async function parseAllowedSigners(
         : await keyId(fields.key),
     });
   }
-  return repository === undefined
-    ? { text, entries }
-    : { text, entries, repository };
+  for (const [id, line] of retired) {
+    if (!entries.some((entry) => entry.keyId === id)) {
+      throw new ToolError(
+        "INVALID_FORMAT",
+        `Invalid allowed_signers "${source}": line ${line}: it retires ${id}, which no key line lists ` +
+          `(a retired key keeps its line, so that what it signed before still verifies)`,
+      );
+    }
+  }
+  return {
+    text,
+    entries,
+    ...(repository === undefined ? {} : { repository }),
+    ...(retired.size === 0 ? {} : { retired: new Set(retired.keys()) }),
+  };
+}
+
+/**
+ * Formats the line that retires a key in a trust list.
+ *
+ * @param id The key id (`SHA256:…`).
+ * @returns The line, without its line ending.
+ * @throws {ToolError} `INVALID_FORMAT` for a malformed key id.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { formatRetiredLine } from "./allowed_signers.ts";
+ * const id = "SHA256:" + "A".repeat(43);
+ * equal(formatRetiredLine(id), "# mcp-orchestration-retired " + id);
+ * ```
+ */
+export function formatRetiredLine(id: string): string {
+  if (!KEY_ID_PATTERN.test(id)) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid key id "${id}": expected "SHA256:" and 43 base64 digits`,
+    );
+  }
+  return `${RETIRED_LINE_PREFIX}${id}`;
+}
+
+// A comment line retiring a key, or undefined for any other line. Like the
+// repository line, one that looks meant to be one but is not exactly one is
+// an error.
+function _retiredLine(line: string, where: string): string | undefined {
+  if (!/^[ \t]*#[ \t]*mcp-orchestration-retired\b/.test(line)) {
+    return undefined;
+  }
+  const id = line.slice(RETIRED_LINE_PREFIX.length);
+  if (!line.startsWith(RETIRED_LINE_PREFIX) || !KEY_ID_PATTERN.test(id)) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid ${where}: a retired key line must be exactly "${RETIRED_LINE_PREFIX}" and a key id (SHA256:…)`,
+    );
+  }
+  return id;
 }
 
 /**
@@ -408,9 +511,11 @@ export function removeAllowedSigners(
  * @param file The parsed file.
  * @param key The 32-byte Ed25519 public key of the signature.
  * @param options The signature's namespace and the instant to check.
- * @returns `trusted` with the fitting entry; `expired` with the first entry
- * and why, when entries for this key and namespace exist but none is valid
- * at `at`; else `untrusted`.
+ * @returns `revoked` when revoked_keys lists the key (whatever its lines
+ * say); `trusted` with the fitting entry, or `retired` with it when a
+ * retired key line names the key; `expired` with the first entry and why,
+ * when entries for this key and namespace exist but none is valid at `at`;
+ * else `untrusted`.
  * @throws Never.
  *
  * @example
@@ -429,6 +534,14 @@ export function findSigner(
   key: Uint8Array,
   options: FindSignerOptions,
 ): TrustDecision {
+  // A revoked key is refused before any line is looked at: revocation wins
+  // over a line that lists it (under any principal).
+  const revoked = file.revoked?.find((ref) =>
+    ref.key !== undefined && equalBytes(ref.key, key)
+  );
+  if (revoked) {
+    return { status: "revoked", keyId: revoked.keyId, line: revoked.line };
+  }
   const candidates = file.entries.filter((entry) =>
     entry.keyType === SSH_ED25519 && !entry.certAuthority &&
     entry.key !== undefined && equalBytes(entry.key, key) &&
@@ -452,7 +565,9 @@ export function findSigner(
         `line ${entry.line}: expired after "${iso(entry.validBefore)}"`,
       );
     } else {
-      return { status: "trusted", entry };
+      return file.retired?.has(entry.keyId)
+        ? { status: "retired", entry }
+        : { status: "trusted", entry };
     }
   }
   return { status: "expired", entry: first, reason: reasons.join("; ") };
@@ -688,6 +803,44 @@ function _optionAt(text: string, start: number): string {
     else if (text[at] === '"') quoted = !quoted;
   }
   return text.slice(start, at);
+}
+
+/**
+ * Reads an OpenSSH public key as `TYPE BASE64` (the fields of a key line),
+ * as this module reads a line's key: any key type OpenSSH knows, decoded in
+ * full for Ed25519, else as far as the blob's type name.
+ *
+ * @param keyType The type field.
+ * @param base64 The key blob field.
+ * @param where Where the key is, for errors.
+ * @returns The key id, and the 32-byte key for an Ed25519 key.
+ * @throws {ToolError} `INVALID_FORMAT` for an unknown type or a bad blob.
+ *
+ * @example
+ * ```ts
+ * import { equal } from "node:assert/strict";
+ * import { formatPublicKeyLine, keyId } from "../format/public_key.ts";
+ * import { readKeyFields } from "./allowed_signers.ts";
+ * const key = new Uint8Array(32).fill(3);
+ * const [type, base64] = formatPublicKeyLine(key).split(" ");
+ * equal((await readKeyFields(type!, base64!, "x")).keyId, await keyId(key));
+ * ```
+ */
+export async function readKeyFields(
+  keyType: string,
+  base64: string,
+  where: string,
+): Promise<{ keyId: string; key?: Uint8Array }> {
+  const fail = (detail: string, cause?: unknown): never => {
+    throw new ToolError("INVALID_FORMAT", `Invalid ${where}: ${detail}`, {
+      cause,
+    });
+  };
+  if (!KEY_TYPES.has(keyType)) fail(`unknown key type "${keyType}"`);
+  const { blob, key } = _decodeKey(keyType, base64, where, fail);
+  return key === undefined
+    ? { keyId: await _blobKeyId(blob) }
+    : { keyId: await keyId(key), key };
 }
 
 /** SHA256 fingerprint of a non-Ed25519 key blob (Ed25519 keys go through keyId()). */

@@ -11,6 +11,7 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_METADATA_BYTES,
   MAX_TRUST_BYTES,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
   STORE_DIR,
 } from "../constants.ts";
@@ -18,8 +19,16 @@ import { ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { readFileLimitedSync, writeFileAtomic } from "../fs/files.ts";
 import { assertRealFolders, type Repository } from "../git/repository.ts";
-import { keyId, parsePublicKeyLine } from "../format/public_key.ts";
-import { withLock } from "../store/store.ts";
+import {
+  formatPublicKeyLine,
+  keyId,
+  parsePublicKeyLine,
+} from "../format/public_key.ts";
+import { readIndex, readStatement, withLock } from "../store/store.ts";
+import { parseStatement } from "../store/statement.ts";
+import { parseSshSignature } from "../format/sshsig.ts";
+import { equalBytes } from "../bytes/equal_bytes.ts";
+import { GitObjects } from "../source/cat_file.ts";
 import { type StoreReader, workingTreeReader } from "../source/store_reader.ts";
 import { toHex } from "../crypto/sha.ts";
 import {
@@ -28,10 +37,17 @@ import {
   type AllowedSigner,
   type AllowedSigners,
   formatAllowedSigner,
+  formatRetiredLine,
   parseAllowedSigners,
   removeAllowedSigners,
   validatePrincipal,
 } from "./allowed_signers.ts";
+import {
+  addRevokedKey,
+  parseRevokedKeys,
+  type RevokedKeys,
+  validateReason,
+} from "./revoked_keys.ts";
 
 /**
  * Reads the repository's trust list; an absent file is an empty list.
@@ -52,7 +68,9 @@ export async function readTrustList(repo: Repository): Promise<AllowedSigners> {
 
 /**
  * Reads the trust list through a store reader, strictly: the one way every
- * command (sign, verify, inspect, trust) reads it.
+ * command (sign, verify, inspect, trust) reads it. The revocation list,
+ * `revoked_keys`, is read with it and carried as its `revoked` keys, so that
+ * whoever asks the list about a key hears "revoked" for a revoked one.
  *
  * @param reader Where to read (a working tree, later a commit).
  * @returns The parsed list, or undefined when the repository has none.
@@ -80,7 +98,43 @@ export async function readTrust(
       `Invalid allowed_signers "${ALLOWED_SIGNERS_PATH}": not valid UTF-8`,
     );
   }
-  return await parseAllowedSigners(text, ALLOWED_SIGNERS_PATH);
+  const list = await parseAllowedSigners(text, ALLOWED_SIGNERS_PATH);
+  const revoked = await readRevokedKeys(reader);
+  return revoked && revoked.entries.length > 0
+    ? { ...list, revoked: revoked.entries }
+    : list;
+}
+
+/**
+ * Reads the revocation list through a store reader, strictly.
+ *
+ * @param reader Where to read.
+ * @returns The parsed list, or undefined when the repository has none.
+ * @throws {ToolError} `INVALID_FORMAT` for invalid UTF-8 or a malformed
+ * line, `BAD_PATH` for a symbolic link.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readRevokedKeys } from "./trust_store.ts";
+ * assert.equal(await readRevokedKeys({ read: () => Promise.resolve(undefined) }), undefined);
+ * ```
+ */
+export async function readRevokedKeys(
+  reader: StoreReader,
+): Promise<RevokedKeys | undefined> {
+  const bytes = await reader.read(REVOKED_KEYS_PATH, MAX_TRUST_BYTES);
+  if (!bytes) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid revoked_keys "${REVOKED_KEYS_PATH}": not valid UTF-8`,
+    );
+  }
+  return await parseRevokedKeys(text, REVOKED_KEYS_PATH);
 }
 
 /** Options for {@linkcode addTrustedKey}. */
@@ -127,6 +181,16 @@ export async function addTrustedKey(
   const id = await keyId(key);
   return await withLock(repo, async () => {
     const trust = await readTrustList(repo);
+    const revoked = (await readRevokedKeys(workingTreeReader(repo)))?.entries
+      .find((entry) => entry.keyId === id);
+    if (revoked) {
+      // Under any principal: a revoked key must not come back as someone new.
+      throw new ToolError(
+        "TRUST",
+        `The key ${id} from "${source}" is revoked (line ${revoked.line} of "${REVOKED_KEYS_PATH}"): ` +
+          `a revoked key is never trusted again, under any principal; use a new key`,
+      );
+    }
     const existing = trust.entries.find((entry) =>
       entry.keyId === id && coversNamespace(entry)
     );
@@ -245,6 +309,253 @@ export async function removeTrustedKeys(
     await writeTrustText(repo, withRepositoryId(trust, text).text);
     return removed;
   });
+}
+
+/** What {@linkcode revokeKey} did. */
+export interface Revocation {
+  /** The revoked key's id. */
+  keyId: string;
+  /** The trust-list lines removed (none when the key was only a signer). */
+  removed: AllowedSigner[];
+  /** The configs whose current statement (working tree or HEAD) it signed. */
+  signed: string[];
+}
+
+/**
+ * Revokes a key: records it in `revoked_keys` (with the time and reason)
+ * and removes its lines from `allowed_signers`, in one locked step; nothing
+ * is written on error.
+ *
+ * @param repo The working tree.
+ * @param selector A key id (`SHA256:…`), a public key line or a `.pub` path.
+ * @param options The reason (one line) and the time.
+ * @returns The key id, the removed lines and the configs it signed.
+ * @throws {ToolError} `USAGE` for an empty reason; `TRUST` for a key neither
+ * the trust list nor any statement (working tree, HEAD) knows, or one that
+ * is revoked already.
+ *
+ * @example
+ * ```ts ignore
+ * await revokeKey(repo, "SHA256:…", { reason: "laptop stolen", now: new Date() });
+ * ```
+ */
+export async function revokeKey(
+  repo: Repository,
+  selector: string,
+  options: { reason: string; now: Date },
+): Promise<Revocation> {
+  validateReason(options.reason);
+  const given = /^SHA256:/.test(selector.trim())
+    ? undefined
+    : readPublicKeyArgument(selector);
+  const id = given ? await keyId(given.key) : selector.trim();
+  return await withLock(repo, async () => {
+    const reader = workingTreeReader(repo);
+    const trust = await readTrustList(repo);
+    const revoked = await readRevokedKeys(reader);
+    const already = revoked?.entries.find((entry) => entry.keyId === id);
+    if (already) {
+      throw new ToolError(
+        "TRUST",
+        `The key ${id} is already revoked (line ${already.line} of "${REVOKED_KEYS_PATH}")`,
+      );
+    }
+    const signers = await statementSigners(repo, reader);
+    const lines = trust.entries.filter((entry) => entry.keyId === id);
+    const key = given?.key ??
+      lines.find((entry) => entry.key !== undefined)?.key ??
+      signers.get(id)?.key;
+    if (!key || (lines.length === 0 && !signers.has(id))) {
+      // Most likely a typo or the wrong file: revoking it would protect
+      // nothing here, and hide the key that was meant.
+      throw new ToolError(
+        "TRUST",
+        `Cannot revoke ${id}: a revocation of an unknown key. It is not in "${ALLOWED_SIGNERS_PATH}" ` +
+          `and signed no statement in the working tree or HEAD; check the key id (trust list shows the keys)`,
+      );
+    }
+    const principals = [
+      ...new Set(lines.flatMap((entry) => entry.principals)),
+    ];
+    const revokedText = addRevokedKey(revoked?.text ?? "", key, {
+      reason: options.reason,
+      at: options.now,
+      ...(principals.length > 0 ? { comment: principals.join(",") } : {}),
+    });
+    // Check what is about to be written parses, before writing anything.
+    await parseRevokedKeys(revokedText, REVOKED_KEYS_PATH);
+    const { text, removed } = removeAllowedSigners(trust, id);
+    // The list is written only when the key had lines there.
+    const trustText = removed.length === 0 ? trust.text : removeRetiredLine(
+      withRepositoryId(trust, text).text,
+      id,
+    );
+    await parseAllowedSigners(trustText, ALLOWED_SIGNERS_PATH);
+    await assertRealFolders(repo, REVOKED_KEYS_PATH);
+    await fs.mkdir(join(repo.root, STORE_DIR), { recursive: true });
+    await writeFileAtomic(join(repo.root, REVOKED_KEYS_PATH), revokedText);
+    if (trustText !== trust.text) await writeTrustText(repo, trustText);
+    return {
+      keyId: id,
+      removed,
+      signed: [...(signers.get(id)?.paths ?? [])].sort(),
+    };
+  });
+}
+
+/**
+ * Writes the trust-list change of a key rotation: a line for the new key
+ * beside each of the old key's lines (same principals, namespaces and
+ * validity), and a line retiring the old key. Unsigned: the caller signs
+ * the new list with the old key, which the list trusted before.
+ *
+ * @param repo The working tree.
+ * @param oldKey The key being retired.
+ * @param newKey The key replacing it.
+ * @param options `principal`: one line for the new key with this principal
+ * (and no validity window) instead of a copy of each old line.
+ * @returns The principals the new key got; undefined (nothing written) when
+ * the list does not trust the old key.
+ * @throws {ToolError} `TRUST` when the old key is retired or revoked
+ * already, or the new key is listed; `LOCKED`.
+ *
+ * @example
+ * ```ts ignore
+ * await rotateTrustedKey(repo, oldKey, newKey);
+ * ```
+ */
+export async function rotateTrustedKey(
+  repo: Repository,
+  oldKey: Uint8Array,
+  newKey: Uint8Array,
+  options: { principal?: string } = {},
+): Promise<{ principals: string[] } | undefined> {
+  if (options.principal !== undefined) validatePrincipal(options.principal);
+  const oldId = await keyId(oldKey);
+  const newId = await keyId(newKey);
+  return await withLock(repo, async () => {
+    const trust = await readTrust(workingTreeReader(repo));
+    if (!trust) return undefined;
+    const lines = trust.entries.filter((entry) =>
+      entry.key !== undefined && equalBytes(entry.key, oldKey) &&
+      coversNamespace(entry)
+    );
+    if (lines.length === 0) return undefined;
+    if (trust.revoked?.some((entry) => entry.keyId === oldId)) {
+      throw new ToolError(
+        "TRUST",
+        `The key ${oldId} is revoked in this repository: rotating it changes nothing here`,
+      );
+    }
+    if (trust.retired?.has(oldId)) {
+      throw new ToolError(
+        "TRUST",
+        `The key ${oldId} is retired in "${ALLOWED_SIGNERS_PATH}" already`,
+      );
+    }
+    if (trust.entries.some((entry) => entry.keyId === newId)) {
+      throw new ToolError(
+        "TRUST",
+        `The new key ${newId} is in "${ALLOWED_SIGNERS_PATH}" already`,
+      );
+    }
+    let text = trust.text;
+    if (options.principal !== undefined) {
+      text = addAllowedSigner(
+        text,
+        formatAllowedSigner(newKey, { principal: options.principal }),
+      );
+    }
+    for (const entry of options.principal === undefined ? lines : []) {
+      const old = lineText(trust.text, entry.line);
+      const [type = "", base64 = ""] = formatPublicKeyLine(oldKey).split(" ");
+      const at = old.indexOf(`${type} ${base64}`);
+      if (at < 0) {
+        throw new ToolError(
+          "INVALID_FORMAT",
+          `Cannot rotate: line ${entry.line} of "${ALLOWED_SIGNERS_PATH}" does not spell the key as "${type} BASE64" ` +
+            `with one space; write it so, then rotate again`,
+        );
+      }
+      const fresh = formatPublicKeyLine(newKey).split(" ");
+      text = addAllowedSigner(
+        text,
+        old.slice(0, at) + `${fresh[0]} ${fresh[1]}` +
+          old.slice(at + type.length + 1 + base64.length),
+      );
+    }
+    text = addComment(text, formatRetiredLine(oldId));
+    text = withRepositoryId(trust, text).text;
+    await parseAllowedSigners(text, ALLOWED_SIGNERS_PATH);
+    await writeTrustText(repo, text);
+    return {
+      principals: options.principal !== undefined
+        ? [options.principal]
+        : [...new Set(lines.flatMap((entry) => entry.principals))],
+    };
+  });
+}
+
+// The signers of the statements the index names, in the working tree and
+// in HEAD: each key with the configs it signed. Unreadable ones are skipped
+// (verification reports them).
+async function statementSigners(
+  repo: Repository,
+  reader: StoreReader,
+): Promise<Map<string, { key: Uint8Array; paths: Set<string> }>> {
+  const signers = new Map<string, { key: Uint8Array; paths: Set<string> }>();
+  const objects = GitObjects.open(repo);
+  try {
+    const head: StoreReader = {
+      read: async (path, maxBytes) =>
+        (await objects.read(`HEAD:${path}`, maxBytes).catch(() => undefined))
+          ?.bytes,
+    };
+    for (const source of [reader, head]) {
+      const index = await readIndex(source).catch(() => new Map());
+      for (const [path, id] of index) {
+        try {
+          const stored = await readStatement(source, id);
+          if (!stored?.signature) continue;
+          const statement = parseStatement(stored.bytes, id);
+          const signature = parseSshSignature(stored.signature, id);
+          if (await keyId(signature.publicKey) !== statement.signer) continue;
+          const known = signers.get(statement.signer) ??
+            { key: signature.publicKey, paths: new Set<string>() };
+          known.paths.add(path);
+          signers.set(statement.signer, known);
+        } catch {
+          continue;
+        }
+      }
+    }
+  } finally {
+    await objects.close();
+  }
+  return signers;
+}
+
+// The text of a 1-based line, without its line ending.
+function lineText(text: string, line: number): string {
+  return (text.split("\n")[line - 1] ?? "").replace(/\r$/, "");
+}
+
+// Appends a comment line, with the file's line ending.
+function addComment(text: string, line: string): string {
+  const firstBreak = text.indexOf("\n");
+  const eol = firstBreak > 0 && text[firstBreak - 1] === "\r" ? "\r\n" : "\n";
+  const prefix = text === "" || text.endsWith("\n") ? text : text + eol;
+  return prefix + line + eol;
+}
+
+// Drops the line retiring a key (a revoked key's lines are gone, and a
+// retired line must name a listed key).
+function removeRetiredLine(text: string, id: string): string {
+  const pieces = text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const line = formatRetiredLine(id);
+  return pieces.filter((piece) => piece.replace(/\r?\n$/, "") !== line).join(
+    "",
+  );
 }
 
 function readPublicKeyArgument(

@@ -10,13 +10,16 @@
  * @module
  */
 
-import type { VerifyCode } from "./verify_codes.ts";
+import type { ApprovalState, VerifyCode } from "./verify_codes.ts";
 
 /** The codes of a signature that is valid but not trusted for the config. */
 export type PolicyCode =
   | "UNTRUSTED_SIGNER"
   | "EXPIRED_KEY"
-  | "UNTRUSTED_TRUST_CHANGE";
+  | "REVOKED_KEY"
+  | "RETIRED_KEY"
+  | "UNTRUSTED_TRUST_CHANGE"
+  | "PENDING_APPROVAL";
 
 /** The codes of a config, store file or signature that cannot be relied on. */
 export type VerificationCode = Exclude<VerifyCode, PolicyCode>;
@@ -71,21 +74,26 @@ export class PolicyError extends Error {
   /** Which rule was not met. */
   readonly code: PolicyCode;
 
+  /** For `PENDING_APPROVAL`: who approved, and who may still. */
+  readonly approval: ApprovalState | undefined;
+
   /**
    * Creates an error.
    *
    * @param code Which rule was not met.
    * @param message The reason, as a report shows it (lower case, no final period).
-   * @param options `cause`: the underlying error, if any.
+   * @param options `cause`: the underlying error, if any; `approval`: the
+   * count that fell short.
    */
   constructor(
     code: PolicyCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; approval?: ApprovalState },
   ) {
     super(message, options);
     this.name = "PolicyError";
     this.code = code;
+    this.approval = options?.approval;
   }
 }
 

@@ -8,7 +8,12 @@
  * @module
  */
 
-import { MAX_CONFIG_BYTES, MAX_SERVER_FILE_BYTES } from "../constants.ts";
+import {
+  MAX_CONFIG_BYTES,
+  MAX_METADATA_BYTES,
+  MAX_SERVER_FILE_BYTES,
+} from "../constants.ts";
+import { isTrustFile, type Policy, requirementFor } from "../trust/policy.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { parseSshSignature } from "../format/sshsig.ts";
@@ -18,9 +23,11 @@ import type {
   CheckedStatement,
   SignedConfig,
   SignedStatement,
+  StoredApproval,
   StoredArtifact,
   StoredServerFile,
 } from "./signed_config.ts";
+import { approvalPath, keyHexOf } from "../store/approvals.ts";
 import type { StoreIndex } from "../store/index_file.ts";
 import { parseStatement } from "../store/statement.ts";
 import {
@@ -34,7 +41,7 @@ import {
   BUILTIN_CONFIG_KINDS,
   findConfigKind,
 } from "../configs/config_kinds.ts";
-import { bareCommands } from "../configs/server_files.ts";
+import { bareCommands, envFiles, namedPaths } from "../configs/server_files.ts";
 import { parseConfig } from "../configs/validate_config.ts";
 import { canonicalFolder, canonicalPath } from "./verify_server_names.ts";
 
@@ -104,8 +111,27 @@ export interface LoadContext {
    * list, the binding from the new one.
    */
   repository?: string | undefined;
+  /**
+   * The 32-byte public keys whose approvals of the statement to read
+   * (`approvals/<statement id>/<key hex>.sig`, docs/FORMAT.md "Approvals"):
+   * the keys that could count towards its threshold. Absent: none are read
+   * and `SignedConfig.approvals` stays undefined.
+   */
+  approvers?: readonly Uint8Array[];
   /** The verification time. */
   now: Date;
+  /**
+   * The repository's policy (undefined: none, and one trusted signature is
+   * enough): each config then carries its rule's requirement and the
+   * approvals of the keys that could count for it.
+   */
+  policy?: Policy | undefined;
+  /**
+   * Set when a trust file's change is judged (against the list and policy
+   * before it): its policy's "trust" rule then applies. Otherwise a trust
+   * file needs one trusted signature, as its changes were judged already.
+   */
+  judgeTrustChange?: boolean;
 }
 
 /**
@@ -158,6 +184,10 @@ export async function loadSignedConfig(
       bytes,
       signed.statement.files ?? [],
     ),
+    ...(context.approvers ||
+        (context.policy && (context.judgeTrustChange || !isTrustFile(path)))
+      ? await approvalsFor(context, path, signed)
+      : {}),
     trust: context.trust,
     repository: "repository" in context
       ? context.repository
@@ -238,6 +268,44 @@ async function load(
   }
 }
 
+// Each approver's file, probed by name (a key that approved nothing has
+// none): a reader that remembers what it read (history verification) then
+// ties the result to exactly these paths, present or absent. An approval
+// that cannot be read (a link, too large, not UTF-8) makes the statement
+// MALFORMED, as its own signature would.
+async function readApprovals(
+  reader: StoreReader,
+  id: string,
+  approvers: readonly Uint8Array[],
+): Promise<StoredApproval[]> {
+  const hexes = new Set<string>();
+  for (const key of approvers) hexes.add(await keyHexOf(key));
+  const found: StoredApproval[] = [];
+  for (const keyHex of [...hexes].sort()) {
+    const path = approvalPath(id, keyHex);
+    let bytes: Uint8Array | undefined;
+    let signatureText: string;
+    try {
+      bytes = await reader.read(path, MAX_METADATA_BYTES);
+      if (!bytes) continue;
+      signatureText = new TextDecoder("utf-8", {
+        fatal: true,
+        ignoreBOM: true,
+      }).decode(bytes);
+    } catch (error) {
+      throw new VerificationError(
+        "MALFORMED",
+        error instanceof TypeError
+          ? `the approval "${path}" is not valid UTF-8`
+          : errorMessage(error),
+        { cause: error },
+      );
+    }
+    found.push({ path, keyHex, signatureText });
+  }
+  return found;
+}
+
 async function readArtifact(
   reader: StoreReader,
   id: string,
@@ -271,17 +339,20 @@ async function readServerFiles(
   return found;
 }
 
-// The paths in the folders of the server files and of the commands the
-// servers start by bare name, and those commands, for the checks on names
-// around them (verify_server_names.ts looks at nothing else); nothing when
-// the reader cannot list (a config that does not parse starts nothing the
-// verifier can tell).
+// The paths in the folders of the server files, of the commands the
+// servers start by bare name and of the environment files they load, and
+// those commands and files, for the checks on names around them
+// (verify_server_names.ts looks at nothing else); nothing when the reader
+// cannot list (a config that does not parse starts nothing the verifier can
+// tell).
 async function serverSurroundings(
   reader: StoreReader,
   path: string,
   bytes: Uint8Array,
   files: readonly { path: string }[],
-): Promise<Pick<SignedConfig, "paths" | "bareCommands">> {
+): Promise<
+  Pick<SignedConfig, "paths" | "bareCommands" | "envFiles" | "named">
+> {
   if (!reader.list && !reader.listIn) return {};
   const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS);
   const root = kind
@@ -289,15 +360,87 @@ async function serverSurroundings(
       .catch(() => undefined)
     : undefined;
   const commands = kind && root ? bareCommands(path, root, kind) : undefined;
+  const loaded = kind && root ? envFiles(path, root, kind) : [];
+  const named = kind && root ? namedPaths(path, root, kind) : [];
   const folders = new Set([
     ...files.map((file) => canonicalFolder(file.path)),
     ...(commands ?? []).map((command) => canonicalPath(command.folder)),
+    ...loaded.map((file) => canonicalFolder(file.path)),
+    ...named.flatMap((name) => namedFolders(name)),
   ]);
-  const paths = folders.size === 0
+  // A glob with a wildcard before its last segment ("lib/**/*.jar") names
+  // files at any depth below its fixed folder: all of them are listed.
+  const below = new Set(named.flatMap((name) => deepGlobFolder(name)));
+  const inside = (folder: string) =>
+    [...below].some((top) =>
+      top === "" || folder === top || folder.startsWith(`${top}/`)
+    );
+  const paths = folders.size === 0 && below.size === 0
     ? []
     : reader.listIn
-    ? await reader.listIn(folders)
+    ? await reader.listIn(folders, below)
     : (await reader.list!()).map((entry) => entry.path)
-      .filter((entry) => folders.has(canonicalFolder(entry)));
-  return commands ? { paths, bareCommands: commands } : { paths };
+      .filter((entry) =>
+        folders.has(canonicalFolder(entry)) ||
+        (below.size > 0 && inside(canonicalFolder(entry)))
+      );
+  return {
+    paths,
+    ...(commands ? { bareCommands: commands } : {}),
+    ...(loaded.length > 0 ? { envFiles: loaded } : {}),
+    ...(named.length > 0 ? { named } : {}),
+  };
+}
+
+// The canonical folders whose listing shows what a named path is: its own
+// folder, itself when a word names it as a path (a folder's files), and
+// for a glob the folder before its first wildcard.
+function namedFolders(
+  name: { path: string; folder: boolean; glob: boolean },
+): string[] {
+  if (name.glob) {
+    const segments = name.path.split("/");
+    const at = segments.findIndex((segment) => /[*?[{]/.test(segment));
+    return [canonicalPath(segments.slice(0, Math.max(0, at)).join("/"))];
+  }
+  return name.folder
+    ? [canonicalFolder(name.path), canonicalPath(name.path)]
+    : [canonicalFolder(name.path)];
+}
+
+// The fixed folder of a glob whose wildcard is not in its last segment
+// (`lib/**/*.jar`, `srv/*/main.py`), whose files may be at any depth below.
+function deepGlobFolder(
+  name: { path: string; glob: boolean },
+): string[] {
+  if (!name.glob) return [];
+  const segments = name.path.split("/");
+  const at = segments.findIndex((segment) => /[*?[{]/.test(segment));
+  if (at < 0 || at === segments.length - 1) return [];
+  return [canonicalPath(segments.slice(0, at).join("/"))];
+}
+
+// What the policy asks of a path, and the approval files of the keys that
+// could count for it: the keys of the rule's principals (any listed key when
+// the rule takes any principal), the statement's own signer aside; or the
+// keys the caller names. Probed by name, so that nothing else is read.
+async function approvalsFor(
+  context: LoadContext,
+  path: string,
+  signed: SignedStatement,
+): Promise<Pick<SignedConfig, "requirement" | "approvals">> {
+  const requirement = context.policy
+    ? requirementFor(context.policy, path)
+    : undefined;
+  const eligible = requirement?.eligible ?? "any";
+  const keys = context.approvers ??
+    (context.trust?.entries ?? []).filter((entry) =>
+      entry.key !== undefined && entry.keyId !== signed.statement.signer &&
+      (eligible === "any" ||
+        entry.principals.some((principal) => eligible.has(principal)))
+    ).map((entry) => entry.key!);
+  return {
+    ...(requirement ? { requirement } : {}),
+    approvals: await readApprovals(context.reader, signed.id, keys),
+  };
 }

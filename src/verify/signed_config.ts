@@ -9,6 +9,7 @@
 import type { SshSignature } from "../format/sshsig.ts";
 import type { Statement } from "../store/statement.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
+import type { Requirement } from "../trust/threshold.ts";
 
 /** A statement as loaded from a store: hashed to its name, parsed strictly. */
 export interface CheckedStatement {
@@ -45,6 +46,19 @@ export type StoredServerFile =
   | { status: "missing" }
   | { status: "unreadable"; reason: string };
 
+/**
+ * One approval file of the statement, as stored: read, not parsed or
+ * verified (the verifier decides whether it counts).
+ */
+export interface StoredApproval {
+  /** Its repository-relative path, `approvals/<statement id>/<key hex>.sig`. */
+  path: string;
+  /** The hex SHA-256 of the public key blob its name claims. */
+  keyHex: string;
+  /** The armored signature text (a CRLF checkout's CRs undone). */
+  signatureText: string;
+}
+
 /** One config and everything that decides whether it verifies. */
 export interface SignedConfig {
   /** The config's repository-relative path. */
@@ -68,7 +82,38 @@ export interface SignedConfig {
    * server's folder ("" for the root), as `bareCommands` in
    * `src/configs/server_files.ts` finds them.
    */
-  bareCommands?: readonly { name: string; folder: string }[];
+  bareCommands?: readonly {
+    name: string;
+    folder: string;
+    extensionsOnly?: boolean;
+  }[];
+  /**
+   * The environment files its servers load when they exist (`envFile`), as
+   * `envFiles` in `src/configs/server_files.ts` finds them.
+   */
+  envFiles?: readonly { path: string; server: string }[];
+  /**
+   * Every path its servers' words name, existing or not, as `namedPaths` in
+   * `src/configs/server_files.ts` finds them: one that names a listed file
+   * the statement does not name fails the config.
+   */
+  named?: readonly {
+    path: string;
+    server: string;
+    folder: boolean;
+    glob: boolean;
+  }[];
+  /**
+   * The approvals found for the statement, by the keys the loader was asked
+   * to look for (`LoadContext.approvers`), sorted by key hex; undefined when
+   * it was asked for none.
+   */
+  approvals?: readonly StoredApproval[];
+  /**
+   * What the repository's policy asks of this path; undefined when there is
+   * no policy (one trusted signature is enough).
+   */
+  requirement?: Requirement;
   /** The trusted signers, or undefined when the repository has none. */
   trust: AllowedSigners | undefined;
   /** The repository id the statement must name (undefined: none). */

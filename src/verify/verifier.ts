@@ -14,6 +14,7 @@
 import {
   ALLOWED_SIGNERS_PATH,
   ARTIFACTS_DIR,
+  REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { sha256Hex } from "../crypto/sha.ts";
@@ -21,18 +22,34 @@ import { keyId } from "../format/public_key.ts";
 import { verifySshSignature } from "../format/sshsig.ts";
 import { formatTime } from "../store/statement.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
+import { countApprovals, type CountedKey } from "../trust/threshold.ts";
 import { PolicyError, VerificationError } from "./errors.ts";
 import type { SignedConfig } from "./signed_config.ts";
+import type { ApprovalState } from "./verify_codes.ts";
+import { parseSshSignature } from "../format/sshsig.ts";
+import { encodeBase64 } from "../format/base64.ts";
+
+/** Who a verified config's signatures count for. */
+export interface Verified {
+  /** The trusted signer's principals. */
+  principals: string[];
+  /** The count against the policy's rule, when a policy applies. */
+  approval?: ApprovalState;
+}
 
 /**
  * Verifies a signed config.
  *
  * @param config The config, its statement and signature, the stored
  * artifact, the trust list and the time.
- * @returns The trusted signer's principals.
+ * @returns The trusted signer's principals, and the count of approvals
+ * when the repository's policy applies.
  * @throws {VerificationError} `TAMPERED`, `MALFORMED`, `MISSING_ARTIFACT`,
- * `SUBSTITUTED` or `BAD_SIGNATURE`.
- * @throws {PolicyError} `UNTRUSTED_SIGNER` or `EXPIRED_KEY`.
+ * `SUBSTITUTED` or `BAD_SIGNATURE` (the statement's, or an approval's).
+ * @throws {PolicyError} `UNTRUSTED_SIGNER`, `EXPIRED_KEY`, `REVOKED_KEY` or
+ * `PENDING_APPROVAL`. (A retired key counts as trusted here: whether its
+ * signature was already there before is a question of history, which its
+ * callers answer.)
  *
  * @example
  * ```ts ignore
@@ -41,14 +58,16 @@ import type { SignedConfig } from "./signed_config.ts";
  */
 export async function verifySignedConfig(
   config: SignedConfig,
-): Promise<string[]> {
+): Promise<Verified> {
   await verifyBytes(config);
   await verifyServerFiles(config);
   await verifyArtifact(config);
   verifyPath(config);
   verifyRepository(config);
   await verifySignature(config);
-  return verifyTrust(config);
+  const principals = verifyTrust(config);
+  const approval = await verifyApprovals(config, principals);
+  return { principals, ...(approval ? { approval } : {}) };
 }
 
 async function verifyBytes(config: SignedConfig): Promise<void> {
@@ -197,6 +216,13 @@ function verifyTrust(config: SignedConfig): string[] {
   const key = signature.publicKey;
   const options = { namespace: SIGNATURE_NAMESPACE };
   const now = findSigner(config.trust, key, { ...options, at: config.now });
+  if (now.status === "revoked") {
+    throw new PolicyError(
+      "REVOKED_KEY",
+      `${signer} is revoked (line ${now.line} of "${REVOKED_KEYS_PATH}"): nothing it signed counts; ` +
+        `review the config, then sign it again with a trusted key (sign --resign)`,
+    );
+  }
   if (now.status === "untrusted") {
     throw new PolicyError(
       "UNTRUSTED_SIGNER",
@@ -213,7 +239,7 @@ function verifyTrust(config: SignedConfig): string[] {
     ...options,
     at: statement.signedAt,
   });
-  if (then.status !== "trusted") {
+  if (then.status !== "trusted" && then.status !== "retired") {
     throw new PolicyError(
       "EXPIRED_KEY",
       `${signer} was not valid at the signing time ${
@@ -222,4 +248,106 @@ function verifyTrust(config: SignedConfig): string[] {
     );
   }
   return now.entry.principals;
+}
+
+// The policy's threshold: distinct principals, each backed by a distinct
+// key whose signature over this very statement verifies (the statement's
+// own, or an approval file's), counted only when the key is trusted now.
+// An approval file that does not verify, or whose name names another key,
+// fails the config: it was put there for a reason no one can check.
+async function verifyApprovals(
+  config: SignedConfig,
+  signerPrincipals: string[],
+): Promise<ApprovalState | undefined> {
+  const requirement = config.requirement;
+  if (!requirement || !config.trust) return undefined;
+  const { statement, bytes } = config.signed;
+  const keys: CountedKey[] = [{
+    keyId: statement.signer,
+    principals: signerPrincipals,
+  }];
+  for (const approval of config.approvals ?? []) {
+    let signature;
+    try {
+      signature = parseSshSignature(approval.signatureText, approval.path);
+    } catch (error) {
+      throw new VerificationError(
+        "MALFORMED",
+        `the approval "${approval.path}" cannot be read: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
+    const id = await keyId(signature.publicKey);
+    if (id !== keyIdOfHex(approval.keyHex)) {
+      throw new VerificationError(
+        "BAD_SIGNATURE",
+        `the approval "${approval.path}" was made by ${id}, not by the key its name gives`,
+      );
+    }
+    if (
+      signature.namespace !== SIGNATURE_NAMESPACE ||
+      !await verifySshSignature(signature, bytes, SIGNATURE_NAMESPACE)
+    ) {
+      throw new VerificationError(
+        "BAD_SIGNATURE",
+        `the approval "${approval.path}" by ${id} does not verify over this statement`,
+      );
+    }
+    const decision = findSigner(config.trust, signature.publicKey, {
+      namespace: SIGNATURE_NAMESPACE,
+      at: config.now,
+    });
+    // A revoked key's signature fails the config wherever it is, as the
+    // statement's own would; a retired key's counts here, and history asks
+    // whether the approval was there before (retired_signatures.ts).
+    if (decision.status === "revoked") {
+      throw new PolicyError(
+        "REVOKED_KEY",
+        `the approval "${approval.path}" was made by ${id}, which is revoked (line ${decision.line} of "${REVOKED_KEYS_PATH}"): ` +
+          `nothing it signed counts; remove the approval, or sign the config again (sign --resign)`,
+      );
+    }
+    if (decision.status === "trusted" || decision.status === "retired") {
+      keys.push({ keyId: id, principals: decision.entry.principals });
+    }
+  }
+  const count = countApprovals(keys, requirement);
+  const counted = new Set(count.matched.map((match) => match.principal));
+  const state: ApprovalState = {
+    threshold: requirement.threshold,
+    approvedBy: count.matched,
+    mayApprove: requirement.eligible === "any"
+      ? "any"
+      : [...requirement.eligible].filter((p) => !counted.has(p)).sort(),
+    rule: requirement.source,
+  };
+  if (!count.met) {
+    const by = count.matched.length === 0
+      ? "no principal of the rule has signed"
+      : `counted: ${
+        count.matched.map((m) => `${m.principal} (${m.keyId})`).join(", ")
+      }`;
+    const may = state.mayApprove === "any"
+      ? "any other trusted principal"
+      : state.mayApprove.join(", ") || "nobody else the rule names";
+    throw new PolicyError(
+      "PENDING_APPROVAL",
+      `needs ${requirement.threshold} distinct principal${
+        requirement.threshold === 1 ? "" : "s"
+      } (${requirement.source}), has ${count.count}: ${by}; may still approve: ${may} ` +
+        `("mcp-orchestration approve ${config.path}")`,
+      { approval: state },
+    );
+  }
+  return state;
+}
+
+// "SHA256:" and the unpadded base64 of a key's SHA-256, from its hex.
+function keyIdOfHex(hex: string): string {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  }
+  return `SHA256:${encodeBase64(bytes).replace(/=+$/, "")}`;
 }

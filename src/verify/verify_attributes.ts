@@ -14,7 +14,9 @@
 import {
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
 import {
   type AttributeCheck,
@@ -33,6 +35,8 @@ const READ_AS_CHECKED_OUT = [
   ALLOWED_SIGNERS_PATH,
   INDEX_PATH,
   REPO_CONFIG_PATH,
+  POLICY_PATH,
+  REVOKED_KEYS_PATH,
 ];
 
 /**

@@ -14,10 +14,13 @@ export type VerifyCode =
   | "BAD_SIGNATURE"
   | "UNTRUSTED_SIGNER"
   | "EXPIRED_KEY"
+  | "REVOKED_KEY"
+  | "RETIRED_KEY"
   | "MALFORMED"
   | "ROLLED_BACK"
   | "UNTRUSTED_TRUST_CHANGE"
-  | "UNSAFE_ATTRIBUTES";
+  | "UNSAFE_ATTRIBUTES"
+  | "PENDING_APPROVAL";
 
 /**
  * What each code means, for `--help`, docs and reports.
@@ -40,15 +43,33 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
     "the signing key is not in the repository's allowed_signers for this namespace",
   EXPIRED_KEY:
     "the signing key is trusted only outside the current time or the signing time",
+  REVOKED_KEY:
+    "the signing key is listed in the repository's revoked_keys: nothing it signed counts, whenever it was signed",
+  RETIRED_KEY:
+    "the signing key was retired by a key rotation, and this signature was not already there before (in a commit's parents; in HEAD for the working tree)",
   MALFORMED:
     "a statement, signature, the signature index or the config itself cannot be read or parsed",
   ROLLED_BACK:
     "against the version before it (a commit's parents; HEAD for the working tree), the path's signed version went back: a lower sequence, a previous-artifact link that does not match what the path held before, or a removed signature-index line",
   UNTRUSTED_TRUST_CHANGE:
-    "allowed_signers or config.json changed without a signature by a key trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
+    "a trust file (allowed_signers, config.json, policy.json, revoked_keys) changed without the approval of the keys trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
+  PENDING_APPROVAL:
+    "the signatures are valid, but fewer distinct principals signed than the policy's rule for the path asks (approve adds one)",
   UNSAFE_ATTRIBUTES:
     "a .gitattributes rule (ident, filter, eol, crlf, working-tree-encoding) would make Git check out other bytes than the signed ones",
 };
+
+/** How far a signed version is along its policy rule's threshold. */
+export interface ApprovalState {
+  /** Distinct principals the rule asks for. */
+  threshold: number;
+  /** The principals counted, each with the key that counted for it. */
+  approvedBy: { principal: string; keyId: string }[];
+  /** Who may still approve: the rule's principals not counted yet ("any": any trusted principal). */
+  mayApprove: string[] | "any";
+  /** Which rule applies, in words. */
+  rule: string;
+}
 
 /** The outcome of verifying one config. */
 export interface VerifyResult {
@@ -70,6 +91,29 @@ export interface VerifyResult {
   signedAt?: string;
   /** Sequence number of this path's signed version. */
   sequence?: number;
+  /** Approvals against the policy's threshold, when a policy applies. */
+  approval?: ApprovalState;
   /** Something a reviewer should see although it passed (history). */
   note?: string;
+}
+
+/**
+ * Tells whether a result fails only for want of approvals
+ * (`PENDING_APPROVAL`): the statement is validly signed by a trusted key but
+ * short of its policy's threshold. Signing it again cannot help (the new
+ * statement would need the same approvals, and drop those it has); an
+ * approval can.
+ *
+ * @param result A verification result.
+ * @returns True when its code is `PENDING_APPROVAL`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPendingApproval } from "./verify_codes.ts";
+ * assert.equal(isPendingApproval({ code: "TAMPERED" }), false);
+ * ```
+ */
+export function isPendingApproval(result: Pick<VerifyResult, "code">): boolean {
+  return result.code === "PENDING_APPROVAL";
 }

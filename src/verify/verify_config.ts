@@ -10,7 +10,7 @@
 
 import { type LoadContext, loadSignedConfig } from "./load_signed.ts";
 import { formatTime } from "../store/statement.ts";
-import { isVerifyFailure } from "./errors.ts";
+import { isVerifyFailure, PolicyError } from "./errors.ts";
 import { verifySignedConfig } from "./verifier.ts";
 import { verifyServerNames } from "./verify_server_names.ts";
 import type { VerifyResult } from "./verify_codes.ts";
@@ -50,16 +50,27 @@ export async function verifyConfig(
       signedAt: formatTime(statement.signedAt),
       sequence: statement.sequence,
     });
-    result.principals = await verifySignedConfig(config);
+    const verified = await verifySignedConfig(config);
+    result.principals = verified.principals;
+    if (verified.approval) result.approval = verified.approval;
     verifyServerNames(config);
     result.ok = true;
     result.reason = `signed by ${statement.signer} (${
       result.principals.join(", ")
-    }) at ${formatTime(statement.signedAt)}`;
+    }) at ${formatTime(statement.signedAt)}${
+      verified.approval && verified.approval.threshold > 1
+        ? `; ${verified.approval.approvedBy.length} of ${verified.approval.threshold} approved: ${
+          verified.approval.approvedBy.map((a) => a.principal).join(", ")
+        }`
+        : ""
+    }`;
   } catch (error) {
     if (!isVerifyFailure(error)) throw error;
     result.code = error.code;
     result.reason = error.message;
+    if (error instanceof PolicyError && error.approval) {
+      result.approval = error.approval;
+    }
   }
   return result;
 }

@@ -10,8 +10,11 @@
  *    the parent's, or that side kept it since the merge's sides forked, or it
  *    is a new version of the parent's list signed by a key trusted there; a
  *    first version (no parent has one) must be signed by a key it lists.
+ *    `#verifyTrustFileChange` holds `config.json` and `revoked_keys` to the
+ *    same rule (a key the parent retired approves nothing new).
  * 3. `verifySource`: every config verifies against that trust list and the
- *    repository id it names.
+ *    repository id it names; `checkRetiredSignatures` then fails a new
+ *    signature by a retired key (`RETIRED_KEY`).
  * 4. `#verifyNoRollback`: for every signed path, against every parent that
  *    has it, the statement is the parent's, follows it (links to its
  *    artifact with a higher sequence), or that side kept it; tombstones are
@@ -24,8 +27,12 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
 } from "../constants.ts";
+import type { Policy } from "../trust/policy.ts";
+import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import { errorMessage, ToolError } from "../errors.ts";
 import { snapshotSource } from "../source/config_source.ts";
 import { GitObjects } from "../source/cat_file.ts";
@@ -41,13 +48,20 @@ import type { StoreIndex } from "../store/index_file.ts";
 import { loadStatement } from "./load_signed.ts";
 import type { Statement } from "../store/statement.ts";
 import { artifactPath, readIndex } from "../store/store.ts";
-import type { AllowedSigners } from "../trust/allowed_signers.ts";
-import { readTrust } from "../trust/trust_store.ts";
+import type {
+  AllowedSigners,
+  RevokedKeyRef,
+} from "../trust/allowed_signers.ts";
+import { readRevokedKeys, readTrust } from "../trust/trust_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { AttributeCache } from "../source/checkout_attributes.ts";
 import { attributeNotes, readAttributes } from "./verify_attributes.ts";
 import { verifyConfig } from "./verify_config.ts";
 import { VerifyMemo, verifySource } from "./verify_repository.ts";
+import {
+  checkRetiredSignatures,
+  type SignatureVersion,
+} from "./retired_signatures.ts";
 
 /** The outcome of verifying one commit. */
 export interface CommitReport {
@@ -81,6 +95,12 @@ export interface Tip {
   history: boolean;
   /** How to name it in a report (a ref), when not the commit's subject. */
   name?: string;
+  /**
+   * A config short of its policy's threshold (PENDING_APPROVAL) does not
+   * fail at this tip (a push of a branch that waits for approval, not of
+   * the remote's default branch); it is reported with a note.
+   */
+  allowPending?: boolean;
 }
 
 /** A commit's state, kept while its children are checked. */
@@ -99,6 +119,8 @@ interface CommitState {
   trustOid?: string;
   /** Why a trust list that is there cannot be read (too large, a link). */
   trustUnreadable?: string;
+  /** The revocation list's blob, when there is one (read with the list). */
+  revokedOid?: string;
 }
 
 // How many commits ahead of the one being verified are requested from git.
@@ -143,9 +165,10 @@ export async function verifyRevisions(
       for (let next = at; next < at + PREFETCH_COMMITS; next++) ahead(next);
       reports.push(await history.verifyCommit(await commits[at]!));
     }
-    return await history.settleAdoption(
-      reports,
-      options.tips ?? runTips(reports, history),
+    const tips = options.tips ?? runTips(reports, history);
+    return await history.settlePending(
+      await history.settleAdoption(reports, tips),
+      tips,
     );
   } finally {
     await objects.close();
@@ -350,6 +373,11 @@ export interface VersionReport {
    * list (undefined when it cannot be parsed), to verify configs against.
    */
   unsignedTrustChange?: { since: string; trust: AllowedSigners | undefined };
+  /**
+   * Applies the retired-key rule to the version's per-config results:
+   * a signature by a retired key counts only when a parent had it.
+   */
+  checkRetired: (results: readonly VerifyResult[]) => Promise<VerifyResult[]>;
 }
 
 /** Options for {@linkcode verifyRevisions}. */
@@ -422,6 +450,21 @@ class History {
   #branches: Promise<string[]> | undefined;
   /** Commits of this run whose trust list was not approved. */
   readonly #trustFailed = new Set<string>();
+  /**
+   * Trust files of this run's commits whose change is short of the
+   * threshold of the policy before it: path → the statement, and the
+   * commit whose trust list and policy must approve it. The same statement
+   * in a child is judged again, with the child's approvals.
+   */
+  readonly #trustPending = new Map<
+    string,
+    Map<string, { statementId: string; judges: CommitState[] }>
+  >();
+  // One parsed policy per (policy blob, trust blob): its principals are
+  // checked against the list beside it.
+  readonly #policies = new BoundedMap<string, Policy | string | undefined>(
+    KEPT_TRUST_LISTS,
+  );
   /** This run's commits: their parents, and whether they are adopted. */
   readonly #run = new Map<string, { parents: string[]; adopted: boolean }>();
   /** Whether a commit outside the run has a trust list in its history. */
@@ -501,9 +544,28 @@ class History {
     if (trustResult && !failures.has(ALLOWED_SIGNERS_PATH)) {
       failures.set(ALLOWED_SIGNERS_PATH, trustResult);
     }
-    const patternsResult = await this.#verifyPatternsChange(state, parents);
-    if (patternsResult) failures.set(REPO_CONFIG_PATH, patternsResult);
-    const results = await verifySource(
+    for (const path of SIGNED_TRUST_FILES) {
+      const result = await this.#verifyTrustFileChange(state, parents, path);
+      if (result) failures.set(path, result);
+    }
+    for (
+      const result of [
+        ...await this.#verifyPolicyChange(state, parents),
+        ...await this.#judgePending(state, parents),
+      ]
+    ) {
+      if (!failures.has(result.path)) failures.set(result.path, result);
+    }
+    const policy = await this.#policy(state);
+    if (typeof policy === "string" && !failures.has(POLICY_PATH)) {
+      failures.set(POLICY_PATH, {
+        path: POLICY_PATH,
+        ok: false,
+        code: "MALFORMED",
+        reason: policy,
+      });
+    }
+    const verified = await verifySource(
       snapshotSource(state.snapshot, this.#objects, info.oid, {
         repo: this.#repo,
         source: { kind: "tree", entries: state.snapshot.entries },
@@ -511,9 +573,17 @@ class History {
       }),
       {
         trust: await this.#trust(state),
+        policy: typeof policy === "string" ? UNREADABLE_POLICY : policy,
         now: this.#now,
         memo: this.#memo,
       },
+    );
+    const results = await checkRetiredSignatures(
+      verified,
+      await this.#signatureVersion(state),
+      await Promise.all(
+        parents.map((parent) => this.#signatureVersion(parent)),
+      ),
     );
     const notes = await this.#attributeNotes(
       state,
@@ -523,7 +593,11 @@ class History {
     for (const result of await this.#verifyNoRollback(state, parents)) {
       if (!failures.has(result.path)) failures.set(result.path, result);
     }
-    if (failures.get(ALLOWED_SIGNERS_PATH)?.code === "UNTRUSTED_TRUST_CHANGE") {
+    if (
+      TRUST_FILES.some((path) =>
+        failures.get(path)?.code === "UNTRUSTED_TRUST_CHANGE"
+      )
+    ) {
       this.#trustFailed.add(info.oid);
     }
     // One result per path: a history failure outranks a pass, which keeps
@@ -593,9 +667,19 @@ class History {
       },
       await snapshot(states[0]!.snapshot),
     );
-    if (!(await this.#isAdopted(state, states))) return { failures: [] };
+    const checkRetired = async (results: readonly VerifyResult[]) =>
+      await checkRetiredSignatures(
+        results,
+        await this.#signatureVersion(state),
+        await Promise.all(
+          states.map((parent) => this.#signatureVersion(parent)),
+        ),
+      );
+    if (!(await this.#isAdopted(state, states))) {
+      return { failures: [], checkRetired };
+    }
     const failures: VerifyResult[] = [];
-    const report: VersionReport = { failures };
+    const report: VersionReport = { failures, checkRetired };
     const [parent] = states;
     const listId = state.index.get(ALLOWED_SIGNERS_PATH);
     const parentList = states.length === 1 && parent && hasTrustList(parent)
@@ -618,9 +702,13 @@ class History {
       state.trustOid !== undefined && state.trustOid !== parent.trustOid &&
       listId !== undefined && listId === parent.index.get(ALLOWED_SIGNERS_PATH)
     ) {
+      // The version's own revocations count at once, signed or not: they
+      // only ever take trust away.
+      const revoked = await readRevokedKeys(state.snapshot)
+        .catch(() => undefined);
       report.unsignedTrustChange = {
         since: parent.info.oid,
-        trust: await this.#trust(parent),
+        trust: withRevocations(await this.#trust(parent), revoked?.entries),
       };
     } else if (listId !== undefined || states.some(hasTrustList)) {
       // (A first list that nothing signed yet replaces no trusted list: the
@@ -628,8 +716,13 @@ class History {
       const trust = await this.#verifyTrustChange(state, states);
       if (trust) failures.push(trust);
     }
-    const patterns = await this.#verifyPatternsChange(state, states);
-    if (patterns) failures.push(patterns);
+    for (const path of SIGNED_TRUST_FILES) {
+      const result = await this.#verifyTrustFileChange(state, states, path);
+      if (result) failures.push(result);
+    }
+    for (const result of await this.#verifyPolicyChange(state, states)) {
+      if (!failures.some((f) => f.path === result.path)) failures.push(result);
+    }
     if (!state.indexBroken) {
       // A live config whose line is every parent's, with the file there in
       // each, is the parents' version ("same"): not read again, so that a
@@ -862,6 +955,7 @@ class History {
     const trustOid = trustBytes
       ? snapshot.entries.get(ALLOWED_SIGNERS_PATH)?.oid
       : undefined;
+    const revokedOid = snapshot.entries.get(REVOKED_KEYS_PATH)?.oid;
     return {
       info,
       snapshot,
@@ -869,16 +963,21 @@ class History {
       indexBroken,
       ...(trustOid ? { trustOid } : {}),
       ...(trustUnreadable ? { trustUnreadable } : {}),
+      ...(revokedOid ? { revokedOid } : {}),
     };
   }
 
-  /** The commit's trust list, parsed (undefined when absent or malformed). */
+  /**
+   * The commit's trust list, parsed with its revocation list (undefined
+   * when absent or malformed), cached on both files' blobs.
+   */
   async #trust(state: CommitState): Promise<AllowedSigners | undefined> {
     const oid = state.trustOid;
     if (oid === undefined) return undefined;
-    if (this.#trustLists.has(oid)) return this.#trustLists.get(oid);
+    const key = `${oid} ${state.revokedOid ?? "-"}`;
+    if (this.#trustLists.has(key)) return this.#trustLists.get(key);
     const trust = await readTrust(state.snapshot).catch(() => undefined);
-    this.#trustLists.set(oid, trust);
+    this.#trustLists.set(key, trust);
     return trust;
   }
 
@@ -1065,6 +1164,7 @@ class History {
     const sides = mine
       ? await this.#sides(parents, path, myId!, mine, true)
       : undefined;
+    let pending: VerifyResult | undefined;
     for (const parent of before) {
       const short = parent.info.oid.slice(0, 12);
       const theirId = parent.index.get(path);
@@ -1091,38 +1191,47 @@ class History {
         );
       }
       const result = await verifyConfig(
-        {
-          ...this.#context(state, await this.#trust(parent)),
-          repository: trust.repository,
-        },
+        await this.#changeContext(state, parent),
         path,
         trustBytes,
       );
+      if (result.code === "PENDING_APPROVAL") {
+        pending = this.#pending(state, parent, path, result);
+        continue;
+      }
       if (!result.ok) {
         return fail(
           `it changed since ${short} without a signature by a key trusted there ` +
             `(${result.code}: ${result.reason})`,
         );
       }
+      const retired = retiredSigner(result, await this.#trust(parent));
+      if (retired) return fail(`it changed since ${short}: ${retired}`);
     }
-    return undefined;
+    return pending;
   }
 
   /**
-   * `config.json` decides which files are configs, so a change to it
-   * (adding, editing, removing) must be approved like a trust-list change:
-   * against every parent that has a trust list, the file and its statement
-   * are the parent's, or that side kept them, or the commit's statement is
-   * a new version of the parent's (when it has one) signed by a key the
-   * parent trusts. A removal cannot be signed, so it fails; a file another
-   * parent brings unchanged was approved on that side. Rule 2 checks it
-   * against the commit's own list as well.
+   * A signed trust file other than the list itself (`config.json`, which
+   * decides which files are configs; `revoked_keys`, which decides which
+   * keys count) must be approved like a trust-list change: against every
+   * parent that has a trust list, the file and its statement are the
+   * parent's, or that side kept them, or the commit's statement is a new
+   * version of the parent's (when it has one) signed by a key the parent
+   * trusts (not one the parent retired). A removal cannot be signed, so it
+   * fails; a file another parent brings unchanged was approved on that
+   * side. Rule 2 checks it against the commit's own list as well.
+   *
+   * @param state The version judged.
+   * @param parents What it builds on.
+   * @param path The trust file's path (see `SIGNED_TRUST_FILES`).
+   * @returns The failure, or undefined when the change is approved.
    */
-  async #verifyPatternsChange(
+  async #verifyTrustFileChange(
     state: CommitState,
     parents: CommitState[],
+    path: string,
   ): Promise<VerifyResult | undefined> {
-    const path = REPO_CONFIG_PATH;
     const fail = (reason: string): VerifyResult => ({
       path,
       ok: false,
@@ -1142,7 +1251,7 @@ class History {
           `it was removed since ${
             had.info.oid.slice(0, 12)
           }; a change to it must be signed by a key trusted before it, which a removal cannot be: ` +
-            `leave it with no patterns ({"version": 1, "configs": []}) and sign that`,
+            (REMOVAL_HINTS[path] ?? "keep it, and sign the change you mean"),
         )
         : undefined;
     }
@@ -1154,8 +1263,9 @@ class History {
     const sides = statement
       ? await this.#sides(parents, path, myId!, statement, true)
       : undefined;
-    const bytes = await state.snapshot.read(path, MAX_CONFIG_BYTES)
+    const bytes = await state.snapshot.read(path, MAX_TRUST_FILE_BYTES)
       .catch(() => undefined);
+    let pending: VerifyResult | undefined;
     for (const parent of judged) {
       const short = parent.info.oid.slice(0, 12);
       if (same(parent)) continue;
@@ -1175,25 +1285,28 @@ class History {
             `a change must be signed anew by a key trusted in ${short}`,
         );
       }
-      const trust = await this.#trust(state);
+      const before = await this.#trust(parent);
       const result = bytes
         ? await verifyConfig(
-          {
-            ...this.#context(state, await this.#trust(parent)),
-            ...(trust ? { repository: trust.repository } : {}),
-          },
+          await this.#changeContext(state, parent),
           path,
           bytes,
         )
         : undefined;
+      if (result?.code === "PENDING_APPROVAL") {
+        pending = this.#pending(state, parent, path, result);
+        continue;
+      }
       if (!result?.ok) {
         return fail(
           `it changed since ${short} without a signature by a key trusted there` +
             (result ? ` (${result.code}: ${result.reason})` : ""),
         );
       }
+      const retired = retiredSigner(result, before);
+      if (retired) return fail(`it changed since ${short}: ${retired}`);
     }
-    return undefined;
+    return pending;
   }
 
   async #verifyNoRollback(
@@ -1457,7 +1570,7 @@ class History {
     if (result.ok) return undefined;
     const kept = parents.some((parent) => parent.index.get(path) === id);
     const trustOnly = result.code === "UNTRUSTED_SIGNER" ||
-      result.code === "EXPIRED_KEY" ||
+      result.code === "EXPIRED_KEY" || result.code === "REVOKED_KEY" ||
       (result.code === "SUBSTITUTED" && mine.version === 1);
     if (kept && trustOnly) return undefined;
     return {
@@ -1478,6 +1591,18 @@ class History {
     return loaded?.statement;
   }
 
+  // A version as the retired-key rule reads it.
+  async #signatureVersion(state: CommitState): Promise<SignatureVersion> {
+    return {
+      label: state.info.oid.length === 40 || state.info.oid.length === 64
+        ? state.info.oid.slice(0, 12)
+        : state.info.oid,
+      index: state.index,
+      reader: state.snapshot,
+      trust: await this.#trust(state),
+    };
+  }
+
   #context(state: CommitState, trust: AllowedSigners | undefined) {
     return {
       reader: state.snapshot,
@@ -1486,6 +1611,288 @@ class History {
       now: this.#now,
     };
   }
+
+  // How a trust file's change in `state` is judged against `parent`: the
+  // parent's trust list and policy (its "trust" rule), the approvals found
+  // in `state`, and the repository id of `state`'s own list.
+  async #changeContext(state: CommitState, parent: CommitState) {
+    const policy = await this.#policy(parent);
+    const own = await this.#trust(state);
+    return {
+      ...this.#context(state, withoutRetired(await this.#trust(parent))),
+      ...(own ? { repository: own.repository } : {}),
+      policy: typeof policy === "string" ? UNREADABLE_POLICY : policy,
+      judgeTrustChange: true,
+    };
+  }
+
+  /**
+   * A commit's policy, read against its own trust list: undefined when it
+   * has none, the reason when it cannot be read or is invalid.
+   */
+  async #policy(state: CommitState): Promise<Policy | string | undefined> {
+    const entry = state.snapshot.entries.get(POLICY_PATH);
+    if (!entry) return undefined;
+    const key = `${entry.mode} ${entry.oid} ${state.trustOid ?? ""}`;
+    if (this.#policies.has(key)) return this.#policies.get(key);
+    const trust = await this.#trust(state);
+    const policy = await readPolicy(
+      state.snapshot,
+      trust ? literalPrincipals(trust) : new Set(),
+    )
+      .catch((error) =>
+        `"${POLICY_PATH}" cannot be used: ${errorMessage(error)}`
+      );
+    this.#policies.set(key, policy);
+    return policy;
+  }
+
+  // A trust file's change short of the threshold: pending, judged again in
+  // each child that keeps the same statement (with its approvals by then).
+  #pending(
+    state: CommitState,
+    judge: CommitState,
+    path: string,
+    result: VerifyResult,
+  ): VerifyResult {
+    const statementId = state.index.get(path);
+    if (statementId !== undefined) {
+      const pending = this.#trustPending.get(state.info.oid) ?? new Map();
+      const judges = pending.get(path)?.judges ?? [];
+      if (!judges.includes(judge)) judges.push(judge);
+      pending.set(path, { statementId, judges });
+      this.#trustPending.set(state.info.oid, pending);
+    }
+    return {
+      ...result,
+      path,
+      reason: `its change since ${
+        judge.info.oid.slice(0, 12)
+      } is not approved enough yet: ${result.reason}`,
+    };
+  }
+
+  // The trust files that a parent left pending, and this commit keeps as
+  // they were: judged again, against the commit that must approve them.
+  async #judgePending(
+    state: CommitState,
+    parents: readonly CommitState[],
+  ): Promise<VerifyResult[]> {
+    const results: VerifyResult[] = [];
+    const seen = new Set<string>();
+    for (const parent of parents) {
+      const pending = this.#trustPending.get(parent.info.oid);
+      if (!pending) continue;
+      // Until it is approved, an unapproved change approves nothing: a
+      // trust file changed on top of it would be judged against a list or
+      // policy no one approved (a key it added could sign the next change).
+      const changed = TRUST_FILES.find((path) =>
+        state.snapshot.entries.get(path)?.oid !==
+          parent.snapshot.entries.get(path)?.oid ||
+        state.index.get(path) !== parent.index.get(path)
+      );
+      if (changed !== undefined) {
+        results.push({
+          path: changed,
+          ok: false,
+          code: "UNTRUSTED_TRUST_CHANGE",
+          reason: `it changed on top of ${
+            parent.info.oid.slice(0, 12)
+          }, whose change of "${
+            [...pending.keys()][0]
+          }" was still waiting for approval: approve that change first (or make both one change)`,
+        });
+        continue;
+      }
+      for (const [path, { statementId, judges }] of pending) {
+        if (state.index.get(path) !== statementId) continue;
+        for (const judge of judges) {
+          if (seen.has(`${path}\0${judge.info.oid}`)) continue;
+          seen.add(`${path}\0${judge.info.oid}`);
+          const bytes = await state.snapshot.read(path, MAX_TRUST_BYTES)
+            .catch(() => undefined);
+          const result = bytes
+            ? await verifyConfig(
+              await this.#changeContext(state, judge),
+              path,
+              bytes,
+            )
+            : undefined;
+          if (result?.ok) continue;
+          results.push(
+            result?.code === "PENDING_APPROVAL"
+              ? this.#pending(state, judge, path, result)
+              : {
+                path,
+                ok: false,
+                code: "UNTRUSTED_TRUST_CHANGE",
+                reason: `its change since ${
+                  judge.info.oid.slice(0, 12)
+                } was waiting for approval, and ${
+                  result ? `now fails: ${result.reason}` : "cannot be read"
+                }`,
+              },
+          );
+        }
+      }
+    }
+    return results;
+  }
+
+  // The policy's version only goes up: a change to a lower or equal
+  // version (an older policy signed again, a replay) is a rollback.
+  async #verifyPolicyChange(
+    state: CommitState,
+    parents: readonly CommitState[],
+  ): Promise<VerifyResult[]> {
+    const mine = state.snapshot.entries.get(POLICY_PATH);
+    if (!mine) return [];
+    const policy = await this.#policy(state);
+    if (typeof policy !== "object") return [];
+    for (const parent of parents) {
+      const theirs = parent.snapshot.entries.get(POLICY_PATH);
+      if (!theirs || theirs.oid === mine.oid) continue;
+      const before = await this.#policy(parent);
+      if (typeof before !== "object") continue;
+      if (policy.version <= before.version) {
+        return [{
+          path: POLICY_PATH,
+          ok: false,
+          code: "ROLLED_BACK",
+          reason:
+            `its version ${policy.version} is not above version ${before.version} of ${
+              parent.info.oid.slice(0, 12)
+            }: a changed policy must have a higher version (an older policy signed again would undo a change)`,
+        }];
+      }
+    }
+    return [];
+  }
+
+  /**
+   * Applies the policy's thresholds to a finished run: a config short of
+   * its rule's threshold (PENDING_APPROVAL) passes, with a note, in a
+   * commit that is not a tip (a later commit may approve it), and fails at
+   * a tip, unless the tip allows it (a branch waiting for approval).
+   *
+   * @param reports The run's reports.
+   * @param tips Where the run ends.
+   * @returns The reports, settled.
+   */
+  async settlePending(
+    reports: readonly CommitReport[],
+    tips: readonly Tip[],
+  ): Promise<CommitReport[]> {
+    const strict = new Set<string>();
+    for (const tip of tips) {
+      if (tip.allowPending) continue;
+      const info = await readCommit(this.#objects, tip.rev).catch(() =>
+        undefined
+      );
+      if (info) strict.add(info.oid);
+    }
+    return reports.map((report) => {
+      if (strict.has(report.commit)) return report;
+      if (!report.results.some((r) => r.code === "PENDING_APPROVAL")) {
+        return report;
+      }
+      const results = report.results.map((result) =>
+        result.code === "PENDING_APPROVAL"
+          ? {
+            ...result,
+            ok: true,
+            note: `pending approval (${result.reason}); ` +
+              "accepted here because this commit is not where the run ends",
+          }
+          : result
+      );
+      return { ...report, results, ok: results.every((r) => r.ok) };
+    });
+  }
+}
+
+// The files whose change must be approved by the list and policy before it.
+const TRUST_FILES = [
+  ALLOWED_SIGNERS_PATH,
+  REPO_CONFIG_PATH,
+  POLICY_PATH,
+  REVOKED_KEYS_PATH,
+];
+
+// What a commit whose policy cannot be read asks of every path: a
+// principal no group has, so that nothing is approved under it.
+const UNREADABLE_POLICY: Policy = {
+  version: 0,
+  groups: new Map(),
+  rules: [{ pattern: "**", groups: [], threshold: 1, line: 0 }],
+  trust: { groups: [], threshold: 1 },
+  text: "",
+  source: POLICY_PATH,
+};
+
+/**
+ * The signed trust files besides the list itself, each judged against the
+ * parents by `#verifyTrustFileChange`.
+ */
+const SIGNED_TRUST_FILES = [
+  REPO_CONFIG_PATH,
+  POLICY_PATH,
+  REVOKED_KEYS_PATH,
+] as const;
+
+// What to do instead of removing a signed trust file.
+const REMOVAL_HINTS: Readonly<Record<string, string>> = {
+  [REPO_CONFIG_PATH]:
+    'leave it with no patterns ({"version": 1, "configs": []}) and sign that',
+  [POLICY_PATH]:
+    'keep it, and state the rule you want in it (today\'s rule is what "policy init" writes) with a higher "version"',
+  [REVOKED_KEYS_PATH]:
+    "keep it, remove only the lines you mean to (each a trust change), and sign that",
+};
+
+// The largest of the signed trust files.
+const MAX_TRUST_FILE_BYTES = Math.max(MAX_CONFIG_BYTES, MAX_TRUST_BYTES);
+
+// A trust list with more revoked keys (those it has, and `more`).
+function withRevocations(
+  trust: AllowedSigners | undefined,
+  more: readonly RevokedKeyRef[] | undefined,
+): AllowedSigners | undefined {
+  if (!trust || !more || more.length === 0) return trust;
+  const known = new Set((trust.revoked ?? []).map((ref) => ref.keyId));
+  return {
+    ...trust,
+    revoked: [
+      ...(trust.revoked ?? []),
+      ...more.filter((ref) => !known.has(ref.keyId)),
+    ],
+  };
+}
+
+// A trust list whose retired keys count for nothing: a key retired in a
+// parent approves no change made on top of it, neither by signing it nor by
+// an approval (its old signatures still verify where they are).
+function withoutRetired(
+  trust: AllowedSigners | undefined,
+): AllowedSigners | undefined {
+  if (!trust?.retired || trust.retired.size === 0) return trust;
+  const retired = trust.retired;
+  return {
+    ...trust,
+    entries: trust.entries.filter((entry) => !retired.has(entry.keyId)),
+    retired: new Set(),
+  };
+}
+
+// Why a passing approval of a trust change does not count: its signer is
+// retired in the parent, which trusts only its old signatures.
+function retiredSigner(
+  result: VerifyResult,
+  before: AllowedSigners | undefined,
+): string | undefined {
+  const signer = result.signer;
+  if (!signer || !before?.retired?.has(signer)) return undefined;
+  return `its signer ${signer} is retired there, and a retired key approves no new change (RETIRED_KEY)`;
 }
 
 // The .gitattributes entries of a snapshot, as one string to compare.

@@ -140,11 +140,17 @@ export async function verifyPush(
   const remoteHolds = () => held ??= remoteTips(repo, remote, updates);
   // Every ref pushed is a tip: a branch must be adopted once the remote is
   // (docs/SECURITY.md, "Adoption"), even one set to a commit it holds.
+  // A config waiting for approval may go to a branch (for review), but
+  // not to the remote's default branch, nor anywhere when that is unknown.
+  const defaultRef = await remoteDefaultBranch(repo, remote);
   const tips: Tip[] = updates.filter((update) => !ZERO.test(update.localId))
     .map((update) => ({
       rev: update.localId,
       history: !update.remoteRef.startsWith("refs/heads/"),
       name: `pushed to ${update.remoteRef}`,
+      allowPending: defaultRef !== undefined &&
+        update.remoteRef.startsWith("refs/heads/") &&
+        update.remoteRef !== defaultRef,
     }));
   const reports = tips.length === 0 ? [] : await verifyRevisions(
     repo,
@@ -295,4 +301,34 @@ async function hasCommit(repo: Repository, id: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The branch a remote's HEAD names, as this clone knows it
+ * (`refs/remotes/<remote>/HEAD`), as the remote's ref (`refs/heads/main`).
+ *
+ * @param repo The repository.
+ * @param remote The remote's name (a URL has none).
+ * @returns The ref, or undefined when unknown.
+ *
+ * @example
+ * ```ts ignore
+ * const ref = await remoteDefaultBranch(repo, "origin"); // "refs/heads/main"
+ * ```
+ */
+export async function remoteDefaultBranch(
+  repo: Repository,
+  remote: string,
+): Promise<string | undefined> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(remote)) return undefined;
+  const out = await git(repo, [
+    "symbolic-ref",
+    "-q",
+    `refs/remotes/${remote}/HEAD`,
+  ]).catch(() => undefined);
+  const target = out ? new TextDecoder().decode(out).trim() : "";
+  const prefix = `refs/remotes/${remote}/`;
+  return target.startsWith(prefix)
+    ? `refs/heads/${target.slice(prefix.length)}`
+    : undefined;
 }

@@ -22,13 +22,20 @@ import {
   type Repository,
   toRepoPath,
 } from "../git/repository.ts";
-import { ALLOWED_SIGNERS_PATH, REPO_CONFIG_PATH } from "../constants.ts";
+import {
+  ALLOWED_SIGNERS_PATH,
+  POLICY_PATH,
+  REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
+} from "../constants.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import { Snapshot } from "../source/snapshot.ts";
 import { readIndex } from "../store/store.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import { readTrust } from "../trust/trust_store.ts";
+import type { Policy } from "../trust/policy.ts";
+import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import type { VerifyResult } from "./verify_codes.ts";
 import { attributeFailures, readAttributes } from "./verify_attributes.ts";
 import { checkContinueTemplates } from "./verify_continue_templates.ts";
@@ -97,6 +104,11 @@ export interface VerifySourceOptions {
    */
   trust?: AllowedSigners | undefined;
   /**
+   * The policy to verify against; default: the source's own (read against
+   * the trust list). History verification passes the one it has read.
+   */
+  policy?: Policy | undefined;
+  /**
    * Results to reuse across snapshots (history verification: most commits
    * change one config and leave the others' objects as they were).
    */
@@ -123,12 +135,16 @@ export class VerifyMemo {
     string,
     { reads: [string, string | undefined][]; result: VerifyResult }[]
   >();
-  readonly #trustIds = new WeakMap<AllowedSigners, number>();
+  readonly #trustIds = new WeakMap<AllowedSigners | Policy, number>();
   readonly #folders = new WeakMap<Snapshot, Map<string, string[]>>();
 
   // The snapshot's paths in the given canonical folders, sorted; the
   // snapshot's index (canonical folder → paths) is built once per snapshot.
-  #pathsIn(snapshot: Snapshot, folders: Iterable<string>): string[] {
+  #pathsIn(
+    snapshot: Snapshot,
+    folders: Iterable<string>,
+    below: readonly string[] = [],
+  ): string[] {
     let index = this.#folders.get(snapshot);
     if (!index) {
       index = new Map();
@@ -140,8 +156,18 @@ export class VerifyMemo {
       }
       this.#folders.set(snapshot, index);
     }
+    const wanted = new Set(folders);
+    // A folder and everything inside it ("" is the whole snapshot).
+    const inside = (folder: string) =>
+      below.some((top) =>
+        top === "" || folder === top || folder.startsWith(`${top}/`)
+      );
     const paths: string[] = [];
-    for (const folder of folders) paths.push(...index.get(folder) ?? []);
+    for (const [folder, entries] of index) {
+      if (wanted.has(folder) || (below.length > 0 && inside(folder))) {
+        paths.push(...entries);
+      }
+    }
     return paths.sort();
   }
   #nextTrustId = 1;
@@ -162,17 +188,21 @@ export class VerifyMemo {
   ): string | undefined {
     const entry = snapshot.entries.get(path);
     if (!entry) return undefined;
-    let trust = 0;
-    if (context.trust) {
-      trust = this.#trustIds.get(context.trust) ?? this.#nextTrustId++;
-      this.#trustIds.set(context.trust, trust);
-    }
+    const idOf = (object: AllowedSigners | Policy | undefined) => {
+      if (!object) return 0;
+      const id = this.#trustIds.get(object) ?? this.#nextTrustId++;
+      this.#trustIds.set(object, id);
+      return id;
+    };
+    const trust = idOf(context.trust);
+    const policy = idOf(context.policy);
     return [
       path,
       entry.mode,
       entry.oid,
       context.index.get(path) ?? "",
       trust,
+      policy,
       context.now.getTime(),
     ].join("\0");
   }
@@ -190,7 +220,10 @@ export class VerifyMemo {
         (path.startsWith(LISTING)
           ? this.#pathsIn(
             snapshot,
-            JSON.parse(path.slice(LISTING.length)) as string[],
+            ...(JSON.parse(path.slice(LISTING.length)) as [
+              string[],
+              string[],
+            ]),
           ).join("\0")
           : snapshot.entries.get(path)?.oid) === oid
       )
@@ -219,10 +252,14 @@ export class VerifyMemo {
       },
       // A result that saw paths (names around the servers) holds only for
       // snapshots with the same paths in those folders.
-      listIn: (folders) => {
+      listIn: (folders, below = new Set()) => {
         const sorted = [...folders].sort();
-        const paths = this.#pathsIn(snapshot, sorted);
-        reads.push([LISTING + JSON.stringify(sorted), paths.join("\0")]);
+        const deep = [...below].sort();
+        const paths = this.#pathsIn(snapshot, sorted, deep);
+        reads.push([
+          LISTING + JSON.stringify([sorted, deep]),
+          paths.join("\0"),
+        ]);
         return Promise.resolve(paths);
       },
     });
@@ -265,11 +302,15 @@ export async function verifySource(
     ...(options.paths ? { paths: options.paths } : {}),
   });
   const { index, indexError } = await readIndexOrError(reader);
+  const trust = "trust" in options ? options.trust : await readTrust(reader);
   const context: VerifyContext = {
     reader,
     index,
-    trust: "trust" in options ? options.trust : await readTrust(reader),
+    trust,
     now: options.now ?? new Date(),
+    policy: "policy" in options
+      ? options.policy
+      : await readPolicy(reader, trust ? literalPrincipals(trust) : new Set()),
   };
   if (!options.paths) addIndexedTargets(targets, index, kinds);
   // Configs are independent: verifying several at once overlaps their file
@@ -335,15 +376,13 @@ function addIndexedTargets(
       named: false,
     });
   }
-  // config.json decides which files are configs, so it is signed like one
+  // config.json decides which files are configs, policy.json who must sign
+  // them and revoked_keys which keys count, so each is signed like one
   // (docs/SECURITY.md, "config.json is signed like the trust list");
   // verified when it is there.
-  if (!index.has(REPO_CONFIG_PATH)) {
-    targets.push({
-      path: REPO_CONFIG_PATH,
-      kind: SIGNED_FILE_KIND,
-      named: false,
-    });
+  for (const path of [REPO_CONFIG_PATH, POLICY_PATH, REVOKED_KEYS_PATH]) {
+    if (index.has(path)) continue;
+    targets.push({ path, kind: SIGNED_FILE_KIND, named: false });
   }
   targets.sort((a, b) => comparePaths(a.path, b.path));
 }

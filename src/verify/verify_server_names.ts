@@ -2,14 +2,17 @@
  * Names around a signed config's servers, checked against the listing of
  * where the config is (docs/FORMAT.md, "Server files"): a path equal to a
  * signed server file's up to case (a checkout that ignores case writes both
- * to one file), and a program in a server's folder named like the command
- * it starts by bare name (Windows looks there before `PATH`). Kept apart
+ * to one file), a program in a server's folder named like the command
+ * it starts by bare name (Windows looks there before `PATH`), and an
+ * environment file a server loads (`envFile`) that the statement does not
+ * name (the client would load it unsigned). Kept apart
  * from the pure verifier, which imports nothing of `src/configs/`.
  *
  * @module
  */
 
 import { canonicalName } from "../configs/path_names.ts";
+import { globPattern } from "../configs/server_files.ts";
 import { VerificationError } from "./errors.ts";
 import type { SignedConfig } from "./signed_config.ts";
 
@@ -38,11 +41,30 @@ export function verifyServerNames(config: SignedConfig): void {
     const folder = canonicalPath(command.folder);
     const names = byFolder.get(folder) ?? new Set();
     const name = canonicalName(command.name);
-    for (const ext of WINDOWS_PROGRAM_EXTENSIONS) names.add(name + ext);
+    for (const ext of WINDOWS_PROGRAM_EXTENSIONS) {
+      // A relative command is itself signed: only its PATHEXT look-alikes.
+      if (command.extensionsOnly && ext === "") continue;
+      names.add(canonicalName(name + ext));
+    }
     byFolder.set(folder, names);
   }
+  const loaded = new Map(
+    (config.envFiles ?? []).map((file) => [canonicalPath(file.path), file]),
+  );
+  const named = new Set(
+    (config.signed.statement.files ?? []).map((f) => f.path),
+  );
+  const unsigned = namedButUnsigned(config);
   for (const path of config.paths) {
     const canonical = canonicalPath(path);
+    const envFile = loaded.get(canonical);
+    if (envFile !== undefined && !named.has(path)) {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${path}" is the environment file server "${envFile.server}" loads ("envFile"), and it is not signed: ` +
+          `sign the config again to include it, or have Git ignore it`,
+      );
+    }
     const twin = signed.get(canonical);
     if (twin !== undefined && twin !== path) {
       throw new VerificationError(
@@ -51,9 +73,20 @@ export function verifyServerNames(config: SignedConfig): void {
           `a checkout that ignores case may start it instead: remove or rename it`,
       );
     }
+    const name = named.has(path) ? undefined : unsigned(path, canonical);
+    if (name) {
+      throw new VerificationError(
+        "TAMPERED",
+        `"${path}" is named by server "${name.server}" ("${name.path}"), and it is not signed: ` +
+          `a file added after signing (one Git ignored then) is run unsigned; ` +
+          `sign the config again to include it, or remove it`,
+      );
+    }
     const at = canonical.lastIndexOf("/");
     const folder = at < 0 ? "" : canonical.slice(0, at);
-    if (byFolder.get(folder)?.has(canonical.slice(at + 1))) {
+    if (
+      byFolder.get(folder)?.has(canonical.slice(at + 1))
+    ) {
       throw new VerificationError(
         "TAMPERED",
         `"${path}" is named like a command its servers start by bare name; ` +
@@ -61,6 +94,59 @@ export function verifyServerNames(config: SignedConfig): void {
       );
     }
   }
+}
+
+// A listed path that a server's words name (as a file, in any case; beneath
+// a folder they name that the statement signs nothing of; or matched by a
+// glob) and that the statement does not name: the rule would name it now.
+function namedButUnsigned(
+  config: SignedConfig,
+): (
+  path: string,
+  canonical: string,
+) => { path: string; server: string } | undefined {
+  const names = config.named ?? [];
+  const exact = new Map<string, { path: string; server: string }>();
+  const folders = new Map<string, { path: string; server: string }>();
+  const globs: { pattern: RegExp; name: { path: string; server: string } }[] =
+    [];
+  for (const name of names) {
+    if (name.glob) {
+      globs.push({ pattern: globPattern(name.path), name });
+      continue;
+    }
+    const canonical = canonicalPath(name.path);
+    if (!exact.has(canonical)) exact.set(canonical, name);
+    if (name.folder && !folders.has(canonical)) folders.set(canonical, name);
+  }
+  // The folders that hold a signed file: a named folder the statement
+  // covers is not judged file by file (files added later are not covered).
+  const covered = new Set<string>();
+  for (const file of config.signed.statement.files ?? []) {
+    let folder = canonicalPath(file.path);
+    for (
+      let at = folder.lastIndexOf("/");
+      at > 0;
+      at = folder.lastIndexOf("/")
+    ) {
+      folder = folder.slice(0, at);
+      covered.add(folder);
+    }
+  }
+  return (path, canonical) => {
+    const name = exact.get(canonical);
+    if (name) return name;
+    for (
+      let at = canonical.lastIndexOf("/");
+      at > 0;
+      at = canonical.lastIndexOf("/", at - 1)
+    ) {
+      const folder = canonical.slice(0, at);
+      const named = folders.get(folder);
+      if (named && !covered.has(folder)) return named;
+    }
+    return globs.find(({ pattern }) => pattern.test(path))?.name;
+  };
 }
 
 // What Windows tries for a bare name: itself, then PATHEXT's usual

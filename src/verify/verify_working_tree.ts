@@ -15,7 +15,9 @@ import {
   ALLOWED_SIGNERS_PATH,
   MAX_CONFIG_BYTES,
   MAX_TRUST_BYTES,
+  POLICY_PATH,
   REPO_CONFIG_PATH,
+  REVOKED_KEYS_PATH,
   TOOL_NAME,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
@@ -74,17 +76,24 @@ export async function verifyWorkingTree(
     paths.push(await toRepoPath(repo, options.cwd, path));
   }
   const source = workingTreeSource(repo);
-  const head = await verifyAgainstHead(repo, source, options.now);
+  const { head, results } = await verifyAgainstHead(
+    repo,
+    source,
+    options.now,
+    (unsigned) =>
+      verifySource(source, {
+        ...(paths.length > 0 ? { paths } : {}),
+        ...(options.now ? { now: options.now } : {}),
+        ...(unsigned ? { trust: unsigned.trust } : {}),
+      }),
+  );
   const unsigned = head.unsignedTrustChange;
-  const results = await verifySource(source, {
-    ...(paths.length > 0 ? { paths } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(unsigned ? { trust: unsigned.trust } : {}),
-  });
   const named = new Set(results.map((result) => result.path));
   const failures = head.failures.filter((failure) =>
     paths.length === 0 || named.has(failure.path) ||
-    failure.path === ALLOWED_SIGNERS_PATH || failure.path === REPO_CONFIG_PATH
+    failure.path === ALLOWED_SIGNERS_PATH ||
+    failure.path === REPO_CONFIG_PATH || failure.path === POLICY_PATH ||
+    failure.path === REVOKED_KEYS_PATH
   );
   if (unsigned) failures.push(unsignedTrustResult(unsigned.since));
   const merged = results.map((result) =>
@@ -108,18 +117,29 @@ function unsignedTrustResult(since: string): VerifyResult {
   };
 }
 
-// What the working tree is against HEAD (and MERGE_HEAD).
+// What the working tree is against HEAD (and MERGE_HEAD), and its configs'
+// results (`verify`), with the retired-key rule applied against HEAD while
+// HEAD's objects can still be read.
 async function verifyAgainstHead(
   repo: Repository,
   source: ConfigSource,
   now: Date | undefined,
-): Promise<VersionReport> {
+  verify: (
+    unsigned: VersionReport["unsignedTrustChange"],
+  ) => Promise<VerifyResult[]>,
+): Promise<{ head: VersionReport; results: VerifyResult[] }> {
   const objects = GitObjects.open(repo);
   try {
     const head = await parentCommit(objects, "HEAD");
-    if (!head) return { failures: [] }; // Unborn: nothing to judge against.
+    if (!head) {
+      // Unborn: nothing to judge against, and nothing retired yet.
+      return {
+        head: { failures: [], checkRetired: (r) => Promise.resolve([...r]) },
+        results: await verify(undefined),
+      };
+    }
     const merging = await parentCommit(objects, "MERGE_HEAD");
-    return await verifyVersion(
+    const report = await verifyVersion(
       repo,
       objects,
       {
@@ -130,6 +150,8 @@ async function verifyAgainstHead(
       merging ? [head, merging] : [head],
       now ? { now } : {},
     );
+    const results = await verify(report.unsignedTrustChange);
+    return { head: report, results: await report.checkRetired(results) };
   } finally {
     await objects.close();
   }
@@ -174,6 +196,8 @@ async function workingTreeSnapshot(
   const limits = [
     [ALLOWED_SIGNERS_PATH, MAX_TRUST_BYTES],
     [REPO_CONFIG_PATH, MAX_CONFIG_BYTES],
+    [POLICY_PATH, MAX_CONFIG_BYTES],
+    [REVOKED_KEYS_PATH, MAX_TRUST_BYTES],
   ] as const;
   for (const [path, limit] of limits) {
     let bytes: Uint8Array | undefined;

@@ -107,8 +107,8 @@ Deno.test("the dispatcher refuses an option a help does not name", async () => {
   }
 });
 
-Deno.test("the keys and trust groups list each subcommand's usage line", () => {
-  for (const group of ["keys", "trust"]) {
+Deno.test("the keys, trust and policy groups list each subcommand's usage line", () => {
+  for (const group of ["keys", "trust", "policy"]) {
     for (
       const spec of COMMAND_SPECS.filter((s) => s.name.startsWith(`${group} `))
     ) {

@@ -94,6 +94,8 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       ["Kilo Code", "**/kilo.jsonc", "jsonc", "mcp"],
       ["Crush", "**/.crush.json", "json", "mcp"],
       ["Crush", "**/crush.json", "json", "mcp"],
+      ["Visual Studio", "**/.vs/mcp.json", "json", "servers"],
+      ["Amp", "**/.amp/settings.json", "jsonc", "amp.mcpServers"],
     ],
   );
   // The other keys of a table, list tables and settings files.
@@ -102,7 +104,11 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       k.pattern,
       k.otherServersKeys,
     ]),
-    [["**/.mcp.json", ["servers"]], ["**/.github/mcp.json", ["servers"]]],
+    [
+      ["**/.mcp.json", ["servers"]],
+      ["**/.github/mcp.json", ["servers"]],
+      ["**/.vs/mcp.json", ["mcpServers"]],
+    ],
   );
   assertEquals(
     BUILTIN_CONFIG_KINDS.filter((k) => k.serversList).map((k) => k.pattern),
@@ -146,6 +152,7 @@ Deno.test("the built-in kinds are the documented clients, files and server keys"
       "**/kilo.jsonc",
       "**/.crush.json",
       "**/crush.json",
+      "**/.amp/settings.json",
     ],
   );
   // Keys that make a settings file a config without naming MCP.
@@ -182,7 +189,7 @@ Deno.test("the built-in kinds cannot be changed at run time", () => {
   throws(() => {
     (claude.mcpKeys as string[]).push("x");
   }, TypeError);
-  strictEqual(BUILTIN_CONFIG_KINDS.length, 45);
+  strictEqual(BUILTIN_CONFIG_KINDS.length, 47);
 });
 
 Deno.test("findConfigKind recognises every built-in file at the root and at any depth", () => {
@@ -221,6 +228,8 @@ Deno.test("findConfigKind recognises every built-in file at the root and at any 
     [".crush.json", "Crush"],
     ["crush.json", "Crush"],
     [".crush/crush.json", "Crush"],
+    [".vs/mcp.json", "Visual Studio"],
+    [".amp/settings.json", "Amp"],
   ];
   for (const [path, client] of cases) {
     for (const prefix of ["", "packages/api/", "a/b/c/d/"]) {

@@ -12,7 +12,12 @@ import {
   type ConfigKind,
   findConfigKind,
 } from "../../src/configs/config_kinds.ts";
-import { bareCommands, serverFiles } from "../../src/configs/server_files.ts";
+import {
+  bareCommands,
+  envFiles,
+  namedPaths,
+  serverFiles,
+} from "../../src/configs/server_files.ts";
 import { assertToolError } from "../support/errors.ts";
 
 function kindOf(path: string): ConfigKind {
@@ -276,6 +281,54 @@ const SCANNED: [string, unknown, string[]][] = [
     command: "npx",
     args: ["-y", "@x/server-filesystem", ".", "./data"],
   }, ["data/"]],
+  ["a shell string's tokens, quotes removed", {
+    command: "bash",
+    args: ["-c", "exec node './server.js' <in|tee out; x"],
+  }, ["server.js"]],
+  ["a shell string's tokens beneath a folder it names (cd)", {
+    command: "sh",
+    args: ["-c", "cd tools/mcp && node index.js"],
+  }, ["tools/mcp/", "tools/mcp/index.js"]],
+  ["KEY=value words that are no option", {
+    command: "php",
+    args: ["-d", "auto_prepend_file=./server.js", "x.php"],
+  }, ["server.js", "x.php"]],
+  ["path lists and values after a colon", {
+    command: "java",
+    args: ["-javaagent:./loader.mjs", "-cp", "server.js;data/a.txt", "Main"],
+  }, ["data/a.txt", "loader.mjs", "server.js"]],
+  ["a short option's attached value, a response file", {
+    command: "ruby",
+    args: ["-r./scripts/preload.js", "-e", "1", "@scripts/env.sh"],
+  }, ["scripts/env.sh", "scripts/preload.js"]],
+  ["globs match repository files", {
+    command: "java",
+    args: ["-cp", "tools/*/*", "-Dx=scripts/*.{sh,cmd}", "**/a.txt"],
+  }, [
+    "data/a.txt",
+    "scripts/env.sh",
+    // A brace group is read as `*`: generous, never short.
+    "scripts/preload.js",
+    "scripts/server.cmd",
+    "tools/mcp/index.js",
+    "tools/mcp/package.json",
+  ]],
+  ["an env path list", {
+    command: "python",
+    args: ["-m", "x"],
+    env: { PYTHONPATH: "./tools/mcp:./data", CLASSPATH: "scripts/*" },
+  }, [
+    "data/",
+    "scripts/env.sh",
+    "scripts/preload.js",
+    "scripts/server.cmd",
+    "tools/mcp/",
+  ]],
+  ["every string of the entry, whatever its field", {
+    command: { path: "npx", args: ["x"], env: { A: "./server.js" } },
+    environment: { NODE_OPTIONS: "--require ./scripts/preload.js" },
+    future: [{ file: "scripts/env.sh" }],
+  }, ["scripts/env.sh", "scripts/preload.js", "server.js"]],
   ["words that name nothing, or leave the repository", {
     command: "tool",
     args: ["missing.js", "../../etc/passwd", "https://x.example"],
@@ -303,6 +356,8 @@ Deno.test("bareCommands: the command, and cmd /c's, with the server's folder", (
       { name: "cmd", folder: "app", server: "a" },
       { name: "npx", folder: "app", server: "a" },
       { name: "node", folder: "app/tools", server: "b" },
+      // A relative command: only its Windows program look-alikes count.
+      { name: "run.sh", folder: "app", server: "c", extensionsOnly: true },
     ],
   );
 });
@@ -324,4 +379,127 @@ Deno.test("serverFiles: a bare word that names a folder is no server file; one w
   assert.deepEqual(of({ command: "py", args: ["-3", "server.py"] }), [
     "server.py",
   ]);
+});
+
+Deno.test("serverFiles and envFiles: a server's envFile", () => {
+  const kind = kindOf("app/.vscode/mcp.json");
+  const root = {
+    servers: {
+      a: {
+        command: "npx",
+        args: ["-y", "x"],
+        envFile: "${workspaceFolder}/.env",
+      },
+      b: { command: "npx", env_file: "cfg/mcp.env", cwd: "tools" },
+      c: { command: "npx", envFile: "/home/me/.env" },
+      d: { command: "npx", envFile: "${env:HOME}/.env" },
+    },
+  };
+  assert.deepEqual(
+    envFiles("app/.vscode/mcp.json", root, kind),
+    [{ path: "app/.env", server: "a" }, {
+      path: "app/tools/cfg/mcp.env",
+      server: "b",
+    }],
+  );
+  assert.deepEqual(
+    serverFiles("app/.vscode/mcp.json", root, kind, {
+      paths: ["app/.env", "app/tools/cfg/mcp.env.example"],
+    }).map((file) => file.path),
+    ["app/.env"],
+  );
+});
+
+Deno.test("serverFiles: ${workspaceFolder} is the project folder, not the root", () => {
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["${workspaceFolder}/dist/index.js"] },
+      "app/.vscode/mcp.json",
+    ),
+    ["app/dist/index.js"],
+  );
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["s.js"], cwd: "${workspaceFolder}/srv" },
+      "app/.cursor/mcp.json",
+    ),
+    ["app/srv/s.js"],
+  );
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["${workspacePath}/s.js"] },
+      "app/.gemini/extensions/x/gemini-extension.json",
+    ),
+    ["app/s.js"],
+  );
+  assert.deepEqual(
+    filesOf(
+      { command: "node", args: ["${extensionPath}/s.js"] },
+      "app/.gemini/extensions/x/gemini-extension.json",
+    ),
+    ["app/.gemini/extensions/x/s.js"],
+  );
+});
+
+Deno.test("namedPaths: every path the words could name, whatever exists", () => {
+  const kind = kindOf("app/.cursor/mcp.json");
+  const names = namedPaths("app/.cursor/mcp.json", {
+    mcpServers: {
+      a: {
+        command: "sh",
+        args: ["-c", "cd srv && java -cp 'lib/*' -jar build/x.jar"],
+        tools: ["*"],
+      },
+    },
+  }, kind);
+  const byPath = new Map(names.map((n) => [n.path, n]));
+  assert.equal(byPath.get("app/build/x.jar")?.folder, true);
+  assert.equal(byPath.get("app/srv/build/x.jar")?.server, "a");
+  assert.equal(byPath.get("app/lib/*")?.glob, true);
+  assert.equal(byPath.get("app/*")?.glob, false);
+  assert.ok(!byPath.has("app"), "the server's own folder");
+});
+
+Deno.test("serverFiles: keys in another case (Crush reads them) are scanned too", () => {
+  const kind = kindOf(".crush.json");
+  const paths = ["server.js", "tools/x.js"];
+  assert.deepEqual(
+    serverFiles(
+      ".crush.json",
+      {
+        mcp: { a: { Command: "node", Args: ["./server.js"] } },
+        MCP: { b: { command: "node", args: ["tools/x.js"] } },
+      },
+      kind,
+      { paths },
+    ).map((file) => file.path),
+    ["server.js", "tools/x.js"],
+  );
+});
+
+Deno.test("bareCommands: a relative command counts for its PATHEXT look-alikes", () => {
+  const kind = kindOf("app/.cursor/mcp.json");
+  assert.deepEqual(
+    bareCommands("app/.cursor/mcp.json", {
+      mcpServers: {
+        a: { command: "./scripts/server" },
+        b: { command: "bin\\run.sh", cwd: "tools" },
+        c: { command: "./x.cmd" },
+      },
+    }, kind),
+    [
+      {
+        name: "server",
+        folder: "app/scripts",
+        server: "a",
+        extensionsOnly: true,
+      },
+      {
+        name: "run.sh",
+        folder: "app/tools/bin",
+        server: "b",
+        extensionsOnly: true,
+      },
+    ],
+  );
 });

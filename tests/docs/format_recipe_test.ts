@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../support/cli.ts";
 import { createTempRepo, gitEnv } from "../support/repo.ts";
+import { generateKey } from "../support/ssh_keygen.ts";
 
 const FORMAT_MD = fileURLToPath(
   new URL("../../docs/FORMAT.md", import.meta.url),
@@ -80,6 +81,20 @@ Deno.test("FORMAT.md recipe: stock sha256sum and ssh-keygen verify what we signe
     ".mcp.json",
     '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/srv"]}}}\n',
   );
+  assert.equal((await runRecipe(repo.root, repo.home)).code, 0);
+
+  // The signer listed in revoked_keys: ssh-keygen -r refuses it (the tool's
+  // allowed_signers still listing it, as a hand-made list might).
+  const publicLine = new TextDecoder().decode(
+    await Deno.readFile(`${repo.home}/keys/signing.pub`),
+  );
+  await repo.write(
+    ".mcp-orchestration/revoked_keys",
+    `# revoked 2026-12-06T17:00:00Z: test\n${publicLine.trim()}\n`,
+  );
+  const revoked = await runRecipe(repo.root, repo.home);
+  assert.notEqual(revoked.code, 0, revoked.output);
+  await repo.write(".mcp-orchestration/revoked_keys", "# none\n");
   assert.equal((await runRecipe(repo.root, repo.home)).code, 0);
 
   // A statement edited in place no longer hashes to the name the index gives it.
@@ -198,4 +213,85 @@ Deno.test("FORMAT.md recipe: a version 3 statement verifies with stock tools, an
   const bad = await runRecipe(repo.root, repo.home);
   assert.notEqual(bad.code, 0, bad.output);
   assert.doesNotMatch(bad.output, /verified:/);
+});
+
+async function approvalRecipe(principal: string): Promise<string> {
+  const text = await Deno.readTextFile(FORMAT_MD);
+  const match =
+    /<!-- approval-recipe:begin[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- approval-recipe:end -->/
+      .exec(text);
+  assert.ok(match?.[1], "docs/FORMAT.md has no approval recipe block");
+  assert.match(match[1], /^principal=bob@example\.com$/m);
+  return match[1].replace(/^principal=.*$/m, `principal=${principal}`);
+}
+
+Deno.test("FORMAT.md approval recipe: stock ssh-keygen checks an approval on its own, and refuses one over other bytes", async () => {
+  await using repo = await createTempRepo();
+  const cli = (...args: string[]) =>
+    runCli(args, { cwd: repo.root, home: repo.home });
+  const run = async (principal: string) => {
+    const out = await new Deno.Command("bash", {
+      args: ["-c", await approvalRecipe(principal)],
+      cwd: repo.root,
+      env: { ...gitEnv(repo.home), HOME: repo.home },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, output: decode(out.stdout) + decode(out.stderr) };
+  };
+  assert.equal((await cli("keys", "init")).code, 0);
+  const bob = await generateKey(repo.home, "bob");
+  for (
+    const [key, principal] of [
+      [`${repo.home}/keys/signing.pub`, "alice@example.com"],
+      [bob.publicPath, "bob@example.com"],
+    ]
+  ) {
+    const trusted = await cli("trust", "add", key!, "--principal", principal!);
+    assert.equal(trusted.code, 0, trusted.stderr);
+  }
+  await repo.write(
+    ".mcp.json",
+    '{"mcpServers":{"fs":{"command":"mcp-fs","args":["/srv"]}}}\n',
+  );
+  assert.equal((await cli("sign")).code, 0);
+  assert.notEqual((await run("bob@example.com")).code, 0);
+  const approved = await cli("approve", ".mcp.json", "--key", bob.privatePath);
+  assert.equal(approved.code, 0, approved.stderr);
+
+  const good = await run("bob@example.com");
+  assert.equal(good.code, 0, good.output);
+  assert.match(good.output, /Good "mcp-orchestration" signature for bob@/);
+  assert.match(good.output, /approved by bob@example\.com: \.mcp\.json/);
+  // Alice signed the statement; she did not approve it.
+  assert.notEqual((await run("alice@example.com")).code, 0);
+
+  // Bob's approval of another statement, copied in: not over these bytes.
+  const index = new TextDecoder().decode(
+    await repo.read(".mcp-orchestration/index"),
+  );
+  const id = index.split("\n").find((line) => line.endsWith(" .mcp.json"))!
+    .slice(0, 64);
+  const folder = join(repo.root, ".mcp-orchestration/approvals", id);
+  const [name] = [...Deno.readDirSync(folder)].map((entry) => entry.name);
+  const other = join(repo.home, "other statement");
+  await Deno.writeTextFile(other, "mcp-orchestration-statement v2\n");
+  const signed = await new Deno.Command("ssh-keygen", {
+    args: [
+      "-Y",
+      "sign",
+      "-f",
+      bob.privatePath,
+      "-n",
+      "mcp-orchestration",
+      other,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.equal(signed.code, 0);
+  await Deno.copyFile(`${other}.sig`, join(folder, name!));
+  const copied = await run("bob@example.com");
+  assert.notEqual(copied.code, 0, copied.output);
 });

@@ -153,6 +153,9 @@ const RUN_HERE: Record<string, () => Promise<void>> = {
   "other-ci": usageAndCi,
   "husky-pre-commit": husky,
   "husky-pre-push": husky,
+  "team-policy": team,
+  "team-approve": team,
+  "team-revoke": team,
   "release-verify": release,
   "release-verify-file": release,
 };
@@ -229,6 +232,102 @@ git remote add origin "$README_REMOTE" && git push -q origin main`,
   const failed = await runShell(ci, { cwd: clone, home: repo.home });
   assert.equal(failed.code, 1, describeRun(failed));
   assert.match(failed.stdout, /TAMPERED/);
+}
+
+/**
+ * The team blocks, in order, on a repository where alice (the home key)
+ * signed .mcp.json and trusts bob and carol, all pushed: the policy block
+ * commits what `policy init` writes; a 2-of-2 rule for .mcp.json then
+ * leaves it pending, and the approve block fails when alice runs it (her
+ * approval of her own statement adds nothing, so there is nothing to
+ * commit) and lets verify and the push through when bob does; the revoke
+ * block, for the key carol signed .cursor/mcp.json with, lists that config
+ * to re-sign, and leaves it signed again.
+ */
+async function team(): Promise<void> {
+  await using repo = await createTempRepo();
+  await using remote = await createTempRepo({ bare: true });
+  const at = { cwd: repo.root, home: repo.home };
+  const people = {
+    README_REMOTE: remote.root,
+    BOB: join(repo.home, "bob"),
+    CAROL: join(repo.home, "carol"),
+  };
+  await repo.write(".mcp.json", CONFIG);
+  await sh(
+    `mcp-orchestration init --principal alice@example.com
+git add -A && git commit -qm "Sign MCP configs"
+git remote add origin "$README_REMOTE" && git push -q -u origin main
+MCP_ORCHESTRATION_HOME="$BOB" mcp-orchestration keys init
+MCP_ORCHESTRATION_HOME="$CAROL" mcp-orchestration keys init
+mcp-orchestration trust add "$BOB/keys/signing.pub" --principal bob@example.com
+mcp-orchestration trust add "$CAROL/keys/signing.pub" --principal carol@example.com
+git add -A && git commit -qm "Trust bob and carol" && git push -q`,
+    { ...at, env: people },
+  );
+
+  await sh(fillPlaceholders(await readmeBlock("team-policy"), []), at);
+  assert.match(await repo.git("log", "-1", "--format=%s"), /Team policy/);
+  const policy = JSON.parse(
+    new TextDecoder().decode(
+      await repo.read(".mcp-orchestration/policy.json"),
+    ),
+  );
+  policy.version = 2;
+  policy.groups = {
+    trusted: ["alice@example.com", "bob@example.com"],
+    leads: ["alice@example.com", "bob@example.com"],
+  };
+  policy.rules = [
+    { pattern: ".mcp.json", groups: ["leads"], threshold: 2 },
+    { pattern: "**", groups: ["trusted"], threshold: 1 },
+  ];
+  await repo.write(
+    ".mcp-orchestration/policy.json",
+    JSON.stringify(policy, null, 2) + "\n",
+  );
+  await sh(`git commit -qam "Two signers for .mcp.json"`, at);
+  const pending = await runShell("mcp-orchestration verify", at);
+  assert.equal(pending.code, 1, describeRun(pending));
+  assert.match(pending.stdout, /PENDING_APPROVAL/);
+
+  const approve = fillPlaceholders(await readmeBlock("team-approve"), []);
+  const byAlice = await runShell(approve, at);
+  assert.notEqual(byAlice.code, 0, describeRun(byAlice));
+  const byBob = await sh(approve, {
+    ...at,
+    env: { MCP_ORCHESTRATION_HOME: people.BOB },
+  });
+  assert.match(byBob, /approved/);
+  await sh("mcp-orchestration verify", at);
+  assert.equal(
+    await repo.git("rev-parse", "HEAD"),
+    await repo.git("rev-parse", "origin/main"),
+  );
+
+  await repo.write(".cursor/mcp.json", CONFIG);
+  await sh(`git add -A && git commit -qm "Cursor"`, {
+    ...at,
+    env: { MCP_ORCHESTRATION_HOME: people.CAROL },
+  });
+  const carol = JSON.parse(
+    await sh("mcp-orchestration keys show --json", {
+      ...at,
+      env: { MCP_ORCHESTRATION_HOME: people.CAROL },
+    }).then((out) => out.slice(out.indexOf("{"), out.lastIndexOf("}") + 1)),
+  ).keyId as string;
+  const revoke = await sh(
+    fillPlaceholders(await readmeBlock("team-revoke"), [["SHA256:…", carol]]),
+    at,
+  );
+  assert.match(revoke, /\.cursor\/mcp\.json/);
+  assert.match(
+    await repo.git("log", "-1", "--format=%s"),
+    /Revoke a stolen key/,
+  );
+  const after = await sh("mcp-orchestration verify --json", at);
+  assert.match(after, /"ok": true/);
+  assert.ok(await repo.exists(".mcp-orchestration/revoked_keys"));
 }
 
 /**

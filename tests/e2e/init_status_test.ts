@@ -84,6 +84,7 @@ interface StatusJson {
     signedAt: string | null;
     sequence: number | null;
   }[];
+  resign: { path: string; signer: string | null; why: string }[];
   hooks: {
     folder: string;
     hooksPath: string | null;
@@ -662,6 +663,7 @@ Deno.test({
     const value = JSON.parse(result.stdout) as StatusJson;
     const keys = (o: object) => Object.keys(o).sort();
     const signature = [
+      "approval",
       "code",
       "ok",
       "path",
@@ -678,10 +680,12 @@ Deno.test({
       "hooks",
       "key",
       "problems",
+      "resign",
       "root",
       "tombstones",
       "trustList",
     ]);
+    assert.deepEqual(value.resign, []);
     assert.equal(value.configs.length, 1);
     assert.deepEqual(keys(value.configs[0]!), [...signature, "client"].sort());
     assert.deepEqual(

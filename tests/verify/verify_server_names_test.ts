@@ -16,7 +16,11 @@ import type { SignedConfig } from "../../src/verify/signed_config.ts";
 function config(
   paths: string[] | undefined,
   files: string[],
-  bareCommands: { name: string; folder: string }[] = [],
+  bareCommands: {
+    name: string;
+    folder: string;
+    extensionsOnly?: boolean;
+  }[] = [],
 ): SignedConfig {
   return {
     paths,
@@ -62,4 +66,63 @@ Deno.test("verifyServerNames: a program named like a bare command in the server'
 
 Deno.test("verifyServerNames: nothing is checked without a listing", () => {
   verifyServerNames(config(undefined, ["a"], [{ name: "a", folder: "" }]));
+});
+
+Deno.test("verifyServerNames: an envFile the statement does not name fails when listed", () => {
+  const withEnv = (paths: string[], files: string[]) =>
+    ({
+      ...config(paths, files),
+      envFiles: [{ path: "app/.env", server: "s" }],
+    }) as SignedConfig;
+  for (const path of ["app/.env", "app/.ENV"]) {
+    assert.throws(() => verifyServerNames(withEnv([path], [])), TAMPERED, path);
+  }
+  verifyServerNames(withEnv(["app/.env"], ["app/.env"]));
+  verifyServerNames(withEnv(["app/.env.example", ".env"], []));
+});
+
+Deno.test("verifyServerNames: a listed file a server's words name, not signed, fails", () => {
+  const named = (paths: string[], files: string[]) =>
+    ({
+      ...config(paths, files),
+      named: [
+        { path: "build/server.jar", server: "s", folder: true, glob: false },
+        { path: "srv", server: "s", folder: true, glob: false },
+        { path: "lib/*.jar", server: "s", folder: false, glob: true },
+      ],
+    }) as SignedConfig;
+  for (
+    const path of [
+      "build/server.jar",
+      "Build/Server.JAR",
+      "srv/index.js",
+      "lib/dep.jar",
+    ]
+  ) {
+    assert.throws(
+      () => verifyServerNames(named([path], [])),
+      TAMPERED,
+      path,
+    );
+  }
+  // Signed, or a named folder the statement signs files of, or no match.
+  verifyServerNames(named(["build/server.jar"], ["build/server.jar"]));
+  verifyServerNames(named(["srv/new.js"], ["srv/index.js"]));
+  verifyServerNames(named(["lib/readme.md", "build/other.jar"], []));
+});
+
+Deno.test("verifyServerNames: a relative command's PATHEXT look-alikes fail, not the command", () => {
+  const commands = [{
+    name: "server",
+    folder: "scripts",
+    extensionsOnly: true,
+  }];
+  verifyServerNames(config(["scripts/server"], ["scripts/server"], commands));
+  for (const path of ["scripts/server.cmd", "scripts/SERVER.Exe"]) {
+    assert.throws(
+      () => verifyServerNames(config([path], [], commands)),
+      TAMPERED,
+      path,
+    );
+  }
 });
