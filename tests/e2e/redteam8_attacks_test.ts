@@ -1,0 +1,234 @@
+/**
+ * Red team 8: team trust (issue 13) attacked by an insider who holds one
+ * trusted key, end to end with real git, a bare remote, the real hooks and
+ * ssh-keygen keys. Each test asserts the secure behaviour.
+ *
+ * 1. **A retired key signs on a branch forked before the rotation.** The
+ *    retired-key rule let a signature count when a parent had the same
+ *    signature file; a branch forked before `keys rotate` still trusts the
+ *    old key as current, so its holder (a thief with the old laptop's
+ *    backup) signed a new config there and merged the branch after the
+ *    rotation: the merge carried a parent's signature, and `verify --range`,
+ *    `verify --rev`, the working tree and pre-push to main all passed. Now a
+ *    retired key's signature counts only when a parent whose list already
+ *    retires the key has it (when any parent retires it): RETIRED_KEY.
+ * 2. **A pending change reaches main through a review branch.** The
+ *    pre-push hook verifies only the commits the remote has on no branch;
+ *    a trust change waiting for approval may go to a review branch (with a
+ *    note), after which pushing the same commit, or one built on it, to the
+ *    default branch verified nothing of it and passed. Now a push to the
+ *    default branch verifies every commit that branch does not have yet,
+ *    wherever else the remote holds it: PENDING_APPROVAL.
+ * 3. **The same through a merge that adds a trust file.** A `revoked_keys`
+ *    added on a review branch by one admin of the two the policy needs is
+ *    pending there; a merge of that branch into main was judged only
+ *    against main, where "added on another side of the merge" passed it:
+ *    refused now as in 2.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  assertCommitFails,
+  assertPushRefused,
+  config,
+  INDEX,
+  V1,
+} from "../support/attacks.ts";
+import {
+  cliOk,
+  commit,
+  createFlow,
+  type Flow,
+  head,
+  push,
+  verifyHistory,
+  write,
+} from "../support/flow.ts";
+
+const CURSOR = ".cursor/mcp.json";
+const POLICY = ".mcp-orchestration/policy.json";
+const REVOKED = ".mcp-orchestration/revoked_keys";
+const ON_WINDOWS = Deno.build.os === "windows";
+
+function policy(version: number, threshold: number): string {
+  return JSON.stringify(
+    {
+      format: "mcp-orchestration-policy v1",
+      version,
+      groups: {
+        admins: ["alice@example.com", "bob@example.com"],
+        leads: ["alice@example.com"],
+        security: ["bob@example.com"],
+      },
+      trust: { groups: ["admins"], threshold: 2 },
+      rules: [{
+        pattern: ".mcp.json",
+        groups: ["leads", "security"],
+        threshold,
+      }],
+    },
+    null,
+    2,
+  ) + "\n";
+}
+
+// Alice and bob are trusted; the trust files need both of them; the
+// policy is on main, which origin/HEAD names.
+async function team() {
+  const flow = await createFlow({ keys: ["bob", "mallory"] as const });
+  await write(flow, { "README.md": "team\n" });
+  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+  await cliOk(flow, ["install"]);
+  await cliOk(flow, [
+    "trust",
+    "add",
+    flow.bob.publicPath,
+    "--principal",
+    "bob@example.com",
+  ]);
+  await commit(flow, "trust the team");
+  await commit(flow, "the policy", { [POLICY]: policy(1, 2) });
+  await push(flow, "HEAD:refs/heads/main");
+  await flow.ok(["remote", "set-head", "origin", "main"]);
+  return flow;
+}
+
+// Ends a merge whose only conflict is the signature index: main's index,
+// with the other side's line for `path` (as an attacker resolves it).
+async function mergeTakingLine(
+  flow: Flow,
+  branch: string,
+  path: string,
+): Promise<string> {
+  const merged = await flow.git(["merge", "-q", "--no-edit", branch]);
+  if (merged.code !== 0) {
+    const ours = (await flow.ok(["show", `HEAD:${INDEX}`])).split("\n");
+    const theirs = (await flow.ok(["show", `${branch}:${INDEX}`])).split("\n");
+    const line = theirs.find((l) => l.endsWith(` ${path}`));
+    assert.ok(line, `no index line for ${path} on ${branch}`);
+    await write(flow, {
+      [INDEX]: ours.map((l) => l.endsWith(` ${path}`) ? line : l).join("\n"),
+    });
+    await flow.ok(["add", "-A"]);
+    await flow.ok(["commit", "-q", "--no-verify", "--no-edit"]);
+  }
+  return await head(flow);
+}
+
+Deno.test({
+  name:
+    "attack 1: a retired key signs on a branch forked before the rotation, merged after it: RETIRED_KEY",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await write(flow, { ".mcp.json": V1, [CURSOR]: V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    const adopt = await commit(flow, "adopt");
+    await cliOk(flow, ["install"]);
+    await push(flow, "main");
+    await flow.ok(["remote", "set-head", "origin", "main"]);
+    const rotated = JSON.parse(
+      (await cliOk(flow, ["keys", "rotate", "--json"])).stdout,
+    );
+    const retiredKey = rotated.retired.privateKeyPath as string;
+    await commit(flow, "rotate alice's key");
+    await push(flow, "main");
+
+    // The thief has only the retired key, and branches from before the
+    // rotation, where that key is still current.
+    await flow.ok(["checkout", "-q", "-b", "side", adopt]);
+    await commit(flow, "innocent", { [CURSOR]: config("curl-evil") }, {
+      MCP_ORCHESTRATION_KEY: retiredKey,
+    });
+    await flow.ok(["checkout", "-q", "main"]);
+    const merge = await mergeTakingLine(flow, "side", CURSOR);
+
+    assertCommitFails(
+      await verifyHistory(flow, ["--range", "origin/main..HEAD"]),
+      merge,
+      CURSOR,
+      ["RETIRED_KEY"],
+    );
+    assertCommitFails(
+      await verifyHistory(flow, ["--rev", "HEAD"]),
+      merge,
+      CURSOR,
+      ["RETIRED_KEY"],
+    );
+    const tree = await flow.cli(["verify", "--json"]);
+    assert.equal(tree.code, 1, tree.stdout);
+    const row = JSON.parse(tree.stdout).results.find((r: { path: string }) =>
+      r.path === CURSOR
+    );
+    assert.equal(row?.code, "RETIRED_KEY", tree.stdout);
+    await assertPushRefused(flow, ["origin", "main"], "main", [
+      { path: CURSOR, codes: ["RETIRED_KEY"] },
+    ]);
+    // The untouched config, signed before the rotation, still passes.
+    const rev = await verifyHistory(flow, ["--rev", "HEAD"]);
+    assert.ok(
+      rev.report.commits[0]!.results.some((r) =>
+        r.path === ".mcp.json" && r.ok
+      ),
+      rev.text,
+    );
+  },
+});
+
+Deno.test("attack 2: a pending trust change pushed to a review branch, then to main: refused", async () => {
+  await using flow = await team();
+  // Alice alone lowers the rule (the trust files need alice and bob).
+  const pending = await commit(flow, "alice lowers the rule", {
+    [POLICY]: policy(2, 1),
+  });
+  await assertPushRefused(flow, ["origin", "HEAD:refs/heads/main"], "main", [
+    { path: POLICY, codes: ["PENDING_APPROVAL"] },
+  ]);
+  // A branch waiting for review may hold it.
+  await push(flow, "HEAD:refs/heads/review");
+  // The very commit, now on the remote, to main.
+  await assertPushRefused(
+    flow,
+    ["origin", `${pending}:refs/heads/main`],
+    "main",
+    [
+      { path: POLICY, codes: ["PENDING_APPROVAL"] },
+    ],
+  );
+  // A commit on top of it, signed under the lowered rule.
+  await commit(flow, "alice adds .mcp.json", { ".mcp.json": V1 });
+  await push(flow, "HEAD:refs/heads/review");
+  await assertPushRefused(flow, ["origin", "HEAD:refs/heads/main"], "main", [
+    { path: POLICY, codes: ["PENDING_APPROVAL"] },
+  ]);
+  // The gate agrees.
+  const range = await verifyHistory(flow, ["--range", "origin/main..HEAD"]);
+  assert.equal(range.code, 1, range.text);
+});
+
+Deno.test("attack 3: a trust file added on a review branch by one admin, merged into main: refused", async () => {
+  await using flow = await team();
+  await flow.ok(["checkout", "-q", "-b", "review"]);
+  // Alice alone revokes mallory's key (a trust file the policy's "trust"
+  // rule covers): pending on the review branch.
+  await write(flow, {
+    [REVOKED]: `# revoked: test\n${
+      (await Deno.readTextFile(flow.mallory.publicPath)).trim()
+    }\n`,
+  });
+  await commit(flow, "alice revokes a key");
+  const alone = await verifyHistory(flow, ["--range", "origin/main..HEAD"]);
+  assertCommitFails(alone, await head(flow), REVOKED, ["PENDING_APPROVAL"]);
+  await push(flow, "HEAD:refs/heads/review");
+  await flow.ok(["checkout", "-q", "main"]);
+  await commit(flow, "main moves on", { "NOTES.md": "notes\n" });
+  const merged = await flow.git(["merge", "-q", "--no-edit", "review"]);
+  assert.equal(merged.code, 0, merged.stderr);
+  await assertPushRefused(flow, ["origin", "main"], "main", [
+    { path: REVOKED, codes: ["PENDING_APPROVAL"] },
+  ]);
+  const range = await verifyHistory(flow, ["--range", "origin/main..HEAD"]);
+  assert.equal(range.code, 1, range.text);
+});
