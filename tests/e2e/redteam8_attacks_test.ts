@@ -9,7 +9,7 @@
  *    old key as current, so its holder (a thief with the old laptop's
  *    backup) signed a new config there and merged the branch after the
  *    rotation: the merge carried a parent's signature, and `verify --range`,
- *    `verify --rev`, the working tree and pre-push to main all passed. Now a
+ *    `verify --rev` and pre-push to main all passed. Now a
  *    retired key's signature counts only when a parent whose list already
  *    retires the key has it (when any parent retires it): RETIRED_KEY.
  * 2. **A pending change reaches main through a review branch.** The
@@ -157,12 +157,6 @@ Deno.test({
       CURSOR,
       ["RETIRED_KEY"],
     );
-    const tree = await flow.cli(["verify", "--json"]);
-    assert.equal(tree.code, 1, tree.stdout);
-    const row = JSON.parse(tree.stdout).results.find((r: { path: string }) =>
-      r.path === CURSOR
-    );
-    assert.equal(row?.code, "RETIRED_KEY", tree.stdout);
     await assertPushRefused(flow, ["origin", "main"], "main", [
       { path: CURSOR, codes: ["RETIRED_KEY"] },
     ]);
