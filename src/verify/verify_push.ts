@@ -76,11 +76,17 @@ export function parsePushUpdates(text: string): PushUpdate[] {
 /**
  * Lists the commits a push would give the remote, oldest first: reachable
  * from the pushed commits, and neither from what the remote ref holds nor
- * from any ref we know the remote has. Deletions bring no commits.
+ * from any ref we know the remote has. Deletions bring no commits. An
+ * update in `strict` (a push to the remote's default branch, where a
+ * config or trust change waiting for approval must not go) also brings
+ * every commit that branch lacks, even one the remote holds on another
+ * branch: a change pushed to a review branch with a note is judged again
+ * when it reaches the default branch, as is or merged.
  *
  * @param repo The repository.
  * @param remote The remote's name (or URL), as git passes it to the hook.
  * @param updates The ref updates.
+ * @param strict The updates whose tips may not be pending.
  * @returns Commit ids to verify.
  * @throws {ToolError} `IO` when git fails.
  *
@@ -93,6 +99,7 @@ export async function commitsToPush(
   repo: Repository,
   remote: string,
   updates: readonly PushUpdate[],
+  strict: readonly PushUpdate[] = [],
 ): Promise<string[]> {
   const pushed = updates.filter((update) => !ZERO.test(update.localId));
   if (pushed.length === 0) return [];
@@ -104,12 +111,33 @@ export async function commitsToPush(
       known.push(update.remoteId);
     }
   }
-  return await listCommits(repo, [
+  const unheld = await listCommits(repo, [
     ...pushed.map((update) => update.localId),
     ...known.map((id) => `^${id}`),
     "--not",
     `--remotes=${safeRemote(remote)}`,
   ]);
+  // What the default branch gains, wherever else the remote holds it. (A
+  // new default branch, or one whose tip is not here, keeps to the above.)
+  const wanted = new Set(unheld);
+  for (const update of strict) {
+    if (ZERO.test(update.localId) || !known.includes(update.remoteId)) {
+      continue;
+    }
+    for (
+      const id of await listCommits(repo, [
+        update.localId,
+        `^${update.remoteId}`,
+      ])
+    ) wanted.add(id);
+  }
+  if (wanted.size === unheld.length) return unheld;
+  // Oldest first, each after its parents: the order of the walk that holds
+  // both.
+  return (await listCommits(repo, [
+    ...pushed.map((update) => update.localId),
+    ...known.map((id) => `^${id}`),
+  ])).filter((id) => wanted.has(id));
 }
 
 /**
@@ -131,7 +159,6 @@ export async function verifyPush(
   remote: string,
   updates: readonly PushUpdate[],
 ): Promise<CommitReport[]> {
-  const commits = await commitsToPush(repo, remote, updates);
   // What the remote holds decides whether a commit may start a root of
   // trust (only in an empty remote) or bring a first trust list (only where
   // the remote has none). Asked of the remote itself, not of local names:
@@ -143,15 +170,22 @@ export async function verifyPush(
   // A config waiting for approval may go to a branch (for review), but
   // not to the remote's default branch, nor anywhere when that is unknown.
   const defaultRef = await remoteDefaultBranch(repo, remote);
-  const tips: Tip[] = updates.filter((update) => !ZERO.test(update.localId))
-    .map((update) => ({
-      rev: update.localId,
-      history: !update.remoteRef.startsWith("refs/heads/"),
-      name: `pushed to ${update.remoteRef}`,
-      allowPending: defaultRef !== undefined &&
-        update.remoteRef.startsWith("refs/heads/") &&
-        update.remoteRef !== defaultRef,
-    }));
+  const allowPending = (update: PushUpdate) =>
+    defaultRef !== undefined && update.remoteRef.startsWith("refs/heads/") &&
+    update.remoteRef !== defaultRef;
+  const pushed = updates.filter((update) => !ZERO.test(update.localId));
+  const tips: Tip[] = pushed.map((update) => ({
+    rev: update.localId,
+    history: !update.remoteRef.startsWith("refs/heads/"),
+    name: `pushed to ${update.remoteRef}`,
+    allowPending: allowPending(update),
+  }));
+  const commits = await commitsToPush(
+    repo,
+    remote,
+    updates,
+    pushed.filter((update) => !allowPending(update)),
+  );
   const reports = tips.length === 0 ? [] : await verifyRevisions(
     repo,
     commits,
