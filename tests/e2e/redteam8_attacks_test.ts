@@ -16,9 +16,10 @@
  *    pre-push hook verifies only the commits the remote has on no branch;
  *    a trust change waiting for approval may go to a review branch (with a
  *    note), after which pushing the same commit, or one built on it, to the
- *    default branch verified nothing of it and passed. Now a push to the
- *    default branch verifies every commit that branch does not have yet,
- *    wherever else the remote holds it: PENDING_APPROVAL.
+ *    default branch (or tagging it) verified nothing of it and passed. Now
+ *    a push to the default branch verifies every commit that branch does not
+ *    have yet, wherever else the remote holds it, and so does a new tag:
+ *    PENDING_APPROVAL.
  * 3. **The same through a merge that adds a trust file.** A `revoked_keys`
  *    added on a review branch by one admin of the two the policy needs is
  *    pending there; a merge of that branch into main was judged only
@@ -191,6 +192,15 @@ Deno.test("attack 2: a pending trust change pushed to a review branch, then to m
       { path: POLICY, codes: ["PENDING_APPROVAL"] },
     ],
   );
+  // A tag (which may not be pending either) on it.
+  const tag = await flow.git([
+    "push",
+    "-q",
+    "origin",
+    `${pending}:refs/tags/v1`,
+  ]);
+  assert.notEqual(tag.code, 0, "a pending commit was tagged on the remote");
+  assert.match(tag.stderr, /PENDING_APPROVAL/);
   // A commit on top of it, signed under the lowered rule.
   await commit(flow, "alice adds .mcp.json", { ".mcp.json": V1 });
   await push(flow, "HEAD:refs/heads/review");
