@@ -77,16 +77,18 @@ export function parsePushUpdates(text: string): PushUpdate[] {
  * Lists the commits a push would give the remote, oldest first: reachable
  * from the pushed commits, and neither from what the remote ref holds nor
  * from any ref we know the remote has. Deletions bring no commits. An
- * update in `strict` (a push to the remote's default branch, where a
- * config or trust change waiting for approval must not go) also brings
- * every commit that branch lacks, even one the remote holds on another
- * branch: a change pushed to a review branch with a note is judged again
- * when it reaches the default branch, as is or merged.
+ * update in `strict` (a push to the remote's default branch, or a tag,
+ * where a config or trust change waiting for approval must not go) also
+ * brings every commit that ref lacks (a new ref: that the default branch
+ * lacks), even one the remote holds on another branch: a change pushed to
+ * a review branch with a note is judged again when it reaches the default
+ * branch, as is or merged, or is tagged.
  *
  * @param repo The repository.
  * @param remote The remote's name (or URL), as git passes it to the hook.
  * @param updates The ref updates.
  * @param strict The updates whose tips may not be pending.
+ * @param defaultTip The commit the remote's default branch holds, when known.
  * @returns Commit ids to verify.
  * @throws {ToolError} `IO` when git fails.
  *
@@ -100,6 +102,7 @@ export async function commitsToPush(
   remote: string,
   updates: readonly PushUpdate[],
   strict: readonly PushUpdate[] = [],
+  defaultTip?: string,
 ): Promise<string[]> {
   const pushed = updates.filter((update) => !ZERO.test(update.localId));
   if (pushed.length === 0) return [];
@@ -117,18 +120,17 @@ export async function commitsToPush(
     "--not",
     `--remotes=${safeRemote(remote)}`,
   ]);
-  // What the default branch gains, wherever else the remote holds it. (A
-  // new default branch, or one whose tip is not here, keeps to the above.)
+  // What the ref gains, wherever else the remote holds it: since what it
+  // held, or for a new ref (a tag) since the default branch's tip. (When
+  // neither is here, keep to the above.)
   const wanted = new Set(unheld);
   for (const update of strict) {
-    if (ZERO.test(update.localId) || !known.includes(update.remoteId)) {
-      continue;
-    }
+    const since = known.includes(update.remoteId)
+      ? update.remoteId
+      : defaultTip;
+    if (ZERO.test(update.localId) || since === undefined) continue;
     for (
-      const id of await listCommits(repo, [
-        update.localId,
-        `^${update.remoteId}`,
-      ])
+      const id of await listCommits(repo, [update.localId, `^${since}`])
     ) wanted.add(id);
   }
   if (wanted.size === unheld.length) return unheld;
@@ -185,6 +187,7 @@ export async function verifyPush(
     remote,
     updates,
     pushed.filter((update) => !allowPending(update)),
+    defaultRef === undefined ? undefined : await trackingTip(repo, remote),
   );
   const reports = tips.length === 0 ? [] : await verifyRevisions(
     repo,
@@ -365,4 +368,20 @@ export async function remoteDefaultBranch(
   return target.startsWith(prefix)
     ? `refs/heads/${target.slice(prefix.length)}`
     : undefined;
+}
+
+// The commit this clone knows the remote's default branch at
+// (`refs/remotes/<remote>/HEAD`), when it has it.
+async function trackingTip(
+  repo: Repository,
+  remote: string,
+): Promise<string | undefined> {
+  const out = await git(repo, [
+    "rev-parse",
+    "-q",
+    "--verify",
+    `refs/remotes/${remote}/HEAD^{commit}`,
+  ]).catch(() => undefined);
+  const id = out ? new TextDecoder().decode(out).trim() : "";
+  return ID.test(id) ? id : undefined;
 }
