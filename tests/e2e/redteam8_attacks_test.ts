@@ -25,6 +25,11 @@
  *    pending there; a merge of that branch into main was judged only
  *    against main, where "added on another side of the merge" passed it:
  *    refused now as in 2.
+ * 4. **A retired key approves on a branch forked before the rotation.**
+ *    As 1, with an approval: bob, who got hold of alice's retired key, signs
+ *    `.mcp.json` (which needs alice and bob) on a branch forked before
+ *    alice's rotation and approves it with her old key there; the merge
+ *    after the rotation counted alice. Now RETIRED_KEY, as in 1.
  *
  * @module
  */
@@ -37,6 +42,8 @@ import {
   INDEX,
   V1,
 } from "../support/attacks.ts";
+import { join } from "node:path";
+import { sshSign } from "../support/ssh_keygen.ts";
 import {
   cliOk,
   commit,
@@ -236,3 +243,90 @@ Deno.test("attack 3: a trust file added on a review branch by one admin, merged 
   const range = await verifyHistory(flow, ["--range", "origin/main..HEAD"]);
   assert.equal(range.code, 1, range.text);
 });
+
+Deno.test({
+  name:
+    "attack 4: a retired key approves on a branch forked before the rotation, merged after it: RETIRED_KEY",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow({ keys: ["bob"] as const });
+    await write(flow, { "README.md": "team\n" });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await cliOk(flow, ["install"]);
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.bob.publicPath,
+      "--principal",
+      "bob@example.com",
+    ]);
+    await commit(flow, "trust the team");
+    // .mcp.json needs alice and bob; a trust change needs one admin.
+    const rules = JSON.parse(policy(1, 2));
+    rules.trust.threshold = 1;
+    const fork = await commit(flow, "the policy", {
+      [POLICY]: JSON.stringify(rules, null, 2) + "\n",
+    });
+    await push(flow, "HEAD:refs/heads/main");
+    await flow.ok(["remote", "set-head", "origin", "main"]);
+    const rotated = JSON.parse(
+      (await cliOk(flow, ["keys", "rotate", "--json"])).stdout,
+    );
+    const retired = rotated.retired as {
+      privateKeyPath: string;
+      keyId: string;
+    };
+    await commit(flow, "rotate alice's key");
+    await push(flow, "main");
+
+    // bob, with alice's retired key, branches from before the rotation.
+    await flow.ok(["checkout", "-q", "-b", "side", fork]);
+    await commit(flow, "bob adds .mcp.json", { ".mcp.json": V1 }, {
+      MCP_ORCHESTRATION_KEY: flow.bob.privatePath,
+    });
+    const id = (await flow.ok(["show", `HEAD:${INDEX}`])).split("\n")
+      .find((l) => l.endsWith(" .mcp.json"))!.split(" ")[0]!;
+    const copy = join(flow.repo.home, "statement");
+    await Deno.copyFile(
+      join(flow.repo.root, ".mcp-orchestration/statements", id),
+      copy,
+    );
+    const signature = await sshSign({
+      keyPath: retired.privateKeyPath,
+      namespace: "mcp-orchestration",
+      messagePath: copy,
+    });
+    const digest = atob(retired.keyId.slice("SHA256:".length) + "=");
+    const hex = [...digest].map((c) =>
+      c.charCodeAt(0).toString(16).padStart(2, "0")
+    ).join("");
+    await Deno.mkdir(
+      join(flow.repo.root, ".mcp-orchestration/approvals", id),
+      { recursive: true },
+    );
+    await Deno.copyFile(
+      signature,
+      join(flow.repo.root, ".mcp-orchestration/approvals", id, `${hex}.sig`),
+    );
+    await commit(flow, "alice approves");
+    await assertVerifiesRange(flow, fork);
+    await flow.ok(["checkout", "-q", "main"]);
+    const merge = await mergeTakingLine(flow, "side", ".mcp.json");
+
+    assertCommitFails(
+      await verifyHistory(flow, ["--range", "origin/main..HEAD"]),
+      merge,
+      ".mcp.json",
+      ["RETIRED_KEY"],
+    );
+    await assertPushRefused(flow, ["origin", "main"], "main", [
+      { path: ".mcp.json", codes: ["RETIRED_KEY"] },
+    ]);
+  },
+});
+
+// The side branch alone passes: alice's old key is current there.
+async function assertVerifiesRange(flow: Flow, base: string): Promise<void> {
+  const side = await verifyHistory(flow, ["--range", `${base}..HEAD`]);
+  assert.equal(side.code, 0, side.text);
+}
