@@ -30,6 +30,22 @@
  *    `.mcp.json` (which needs alice and bob) on a branch forked before
  *    alice's rotation and approves it with her old key there; the merge
  *    after the rotation counted alice. Now RETIRED_KEY, as in 1.
+ * 5. **A trust change on top of a pending one, itself pending.** "Nothing
+ *    may change a trust file on top of a pending change" was reported as
+ *    UNTRUSTED_TRUST_CHANGE only when the second change was not pending
+ *    itself: a PENDING_APPROVAL for the same path hid it, and the first
+ *    change was no longer tracked. Alice alone added a second key of hers
+ *    as bob (pending), then changed the policy (pending against that list),
+ *    then approved the policy change with the new "bob" key: the range and
+ *    pre-push to main passed, and one admin held two admin principals.
+ *    Now a hard failure outranks a pending one for the same path.
+ * 6. **A rollback hidden by a pending threshold.** A config rolled back to
+ *    an older statement (ROLLED_BACK) that is short of its threshold in the
+ *    same commit was reported only as PENDING_APPROVAL, which passes inside
+ *    a range; a later commit restored the old approval file from history,
+ *    and the tip, which keeps the statement, passed: one lead rolled
+ *    `.mcp.json` back to a version two had approved long ago. Now the
+ *    history failure is reported.
  *
  * @module
  */
@@ -40,7 +56,10 @@ import {
   assertPushRefused,
   config,
   INDEX,
+  indexId,
+  setIndexLine,
   V1,
+  V2,
 } from "../support/attacks.ts";
 import { join } from "node:path";
 import { sshSign } from "../support/ssh_keygen.ts";
@@ -49,6 +68,7 @@ import {
   commit,
   createFlow,
   type Flow,
+  forceCommit,
   head,
   push,
   verifyHistory,
@@ -330,3 +350,97 @@ async function assertVerifiesRange(flow: Flow, base: string): Promise<void> {
   const side = await verifyHistory(flow, ["--range", `${base}..HEAD`]);
   assert.equal(side.code, 0, side.text);
 }
+
+// An approval of the statement `id` by `key`, written as `approve` would.
+async function approveAs(
+  flow: Flow,
+  key: { privatePath: string; fingerprint: string },
+  id: string,
+): Promise<string> {
+  const copy = join(flow.repo.home, `statement-${crypto.randomUUID()}`);
+  await Deno.copyFile(
+    join(flow.repo.root, ".mcp-orchestration/statements", id),
+    copy,
+  );
+  const signature = await sshSign({
+    keyPath: key.privatePath,
+    namespace: "mcp-orchestration",
+    messagePath: copy,
+  });
+  const digest = atob(key.fingerprint.slice("SHA256:".length) + "=");
+  const hex = [...digest].map((c) =>
+    c.charCodeAt(0).toString(16).padStart(2, "0")
+  ).join("");
+  const where = `.mcp-orchestration/approvals/${id}/${hex}.sig`;
+  await Deno.mkdir(
+    join(flow.repo.root, ".mcp-orchestration/approvals", id),
+    { recursive: true },
+  );
+  await Deno.copyFile(signature, join(flow.repo.root, where));
+  return where;
+}
+
+Deno.test("attack 5: a pending trust change on top of a pending one, approved by a key the first added: refused", async () => {
+  await using flow = await team();
+  // Alice alone trusts a second key of hers (mallory's file) as bob.
+  await cliOk(flow, [
+    "trust",
+    "add",
+    flow.mallory.publicPath,
+    "--principal",
+    "bob@example.com",
+  ]);
+  const first = await commit(flow, "alice adds a key as bob");
+  // Then changes the policy, signed by her alone: pending against that list.
+  const second = await commit(flow, "policy v2", { [POLICY]: policy(2, 2) });
+  // And approves it with the new "bob" key.
+  await approveAs(
+    flow,
+    flow.mallory,
+    await indexId(flow, "HEAD", POLICY),
+  );
+  await commit(flow, "bob approves");
+  const range = await verifyHistory(flow, ["--range", "origin/main..HEAD"]);
+  assertCommitFails(range, second, POLICY, ["UNTRUSTED_TRUST_CHANGE"]);
+  assert.ok(
+    range.report.commits.find((c) => c.commit === first)?.ok,
+    range.text,
+  );
+  await assertPushRefused(flow, ["origin", "HEAD:refs/heads/main"], "main", [
+    { path: POLICY, codes: ["UNTRUSTED_TRUST_CHANGE"] },
+  ]);
+});
+
+Deno.test("attack 6: a rollback that is pending in its commit, approved later from history: ROLLED_BACK", async () => {
+  await using flow = await team();
+  // .mcp.json needs alice and bob: V1, then V2, each approved by bob.
+  await commit(flow, "V1", { ".mcp.json": V1 });
+  const old = await indexId(flow, "HEAD", ".mcp.json");
+  const approval = await approveAs(flow, flow.bob, old);
+  const approved = await commit(flow, "bob approves V1");
+  await commit(flow, "V2", { ".mcp.json": V2 });
+  await approveAs(flow, flow.bob, await indexId(flow, "HEAD", ".mcp.json"));
+  await commit(flow, "bob approves V2");
+  await push(flow, "HEAD:refs/heads/main");
+  // Alice alone puts V1 back: its old statement and signature from
+  // history, without bob's approval…
+  await flow.ok([
+    "checkout",
+    approved,
+    "--",
+    `.mcp-orchestration/statements/${old}`,
+    `.mcp-orchestration/statements/${old}.sig`,
+    ".mcp-orchestration/artifacts",
+  ]);
+  await write(flow, { ".mcp.json": V1 });
+  await setIndexLine(flow, ".mcp.json", old);
+  const rollback = await forceCommit(flow, "tidy");
+  // …then restores bob's old approval of it.
+  await flow.ok(["checkout", approved, "--", approval]);
+  await forceCommit(flow, "restore");
+  const range = await verifyHistory(flow, ["--range", "origin/main..HEAD"]);
+  assertCommitFails(range, rollback, ".mcp.json", ["ROLLED_BACK"]);
+  await assertPushRefused(flow, ["origin", "HEAD:refs/heads/main"], "main", [
+    { path: ".mcp.json", codes: ["ROLLED_BACK"] },
+  ]);
+});
