@@ -46,6 +46,13 @@
  *    and the tip, which keeps the statement, passed: one lead rolled
  *    `.mcp.json` back to a version two had approved long ago. Now the
  *    history failure is reported.
+ * 7. **A retired key's new signature, pending first.** The retired-key
+ *    rule looked only at passing results: a new statement by a retired key
+ *    short of its threshold was PENDING_APPROVAL (passing inside a range),
+ *    and once approved in a later commit its signature was "already there in
+ *    a parent". Bob, with alice's retired key, signed `.mcp.json` (which
+ *    needs alice and bob) as alice, then approved it himself: the range
+ *    passed. Now a pending result is held to the rule too: RETIRED_KEY.
  *
  * @module
  */
@@ -63,6 +70,10 @@ import {
 } from "../support/attacks.ts";
 import { join } from "node:path";
 import { sshSign } from "../support/ssh_keygen.ts";
+import { loadSigningKey } from "../../src/keys/key_store.ts";
+import { formatStatement, parseStatement } from "../../src/store/statement.ts";
+import { createSshSignature } from "../../src/format/sshsig.ts";
+import { sha256Hex } from "../../src/crypto/sha.ts";
 import {
   cliOk,
   commit,
@@ -443,4 +454,103 @@ Deno.test("attack 6: a rollback that is pending in its commit, approved later fr
   await assertPushRefused(flow, ["origin", "HEAD:refs/heads/main"], "main", [
     { path: ".mcp.json", codes: ["ROLLED_BACK"] },
   ]);
+});
+
+// A new version of `path` signed by the key at `keyPath`, written past the
+// tool (which refuses a retired key), as a thief would.
+async function forgeVersion(
+  flow: Flow,
+  path: string,
+  text: string,
+  keyPath: string,
+): Promise<string> {
+  const key = await loadSigningKey({ keyPath });
+  const current = parseStatement(
+    await flow.repo.read(
+      `.mcp-orchestration/statements/${await indexId(flow, "HEAD", path)}`,
+    ),
+    path,
+  );
+  const bytes = new TextEncoder().encode(text);
+  const artifact = await sha256Hex(bytes);
+  const statement = formatStatement({
+    ...current,
+    artifact,
+    size: bytes.length,
+    signer: key.keyId,
+    signedAt: new Date(),
+    sequence: current.sequence + 1,
+    previous: [current.artifact],
+  });
+  const id = await sha256Hex(statement);
+  const signature = await createSshSignature(statement, key.key, {
+    namespace: "mcp-orchestration",
+  });
+  await write(flow, {
+    [path]: text,
+    [`.mcp-orchestration/artifacts/${artifact}`]: text,
+    [`.mcp-orchestration/statements/${id}`]: new TextDecoder().decode(
+      statement,
+    ),
+    [`.mcp-orchestration/statements/${id}.sig`]: signature,
+  });
+  await setIndexLine(flow, path, id);
+  return id;
+}
+
+Deno.test({
+  name:
+    "attack 7: a retired key's new statement, pending in its commit and approved in the next: RETIRED_KEY",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow({ keys: ["bob"] as const });
+    await write(flow, { "README.md": "team\n" });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await cliOk(flow, ["install"]);
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.bob.publicPath,
+      "--principal",
+      "bob@example.com",
+    ]);
+    await commit(flow, "trust the team");
+    // .mcp.json needs alice and bob; a trust change needs one admin.
+    const rules = JSON.parse(policy(1, 2));
+    rules.trust.threshold = 1;
+    await commit(flow, "the policy", {
+      [POLICY]: JSON.stringify(rules, null, 2) + "\n",
+    });
+    await commit(flow, "V1", { ".mcp.json": V1 });
+    await approveAs(flow, flow.bob, await indexId(flow, "HEAD", ".mcp.json"));
+    await commit(flow, "bob approves");
+    await push(flow, "HEAD:refs/heads/main");
+    await flow.ok(["remote", "set-head", "origin", "main"]);
+    const rotated = JSON.parse(
+      (await cliOk(flow, ["keys", "rotate", "--json"])).stdout,
+    );
+    await commit(flow, "rotate alice's key");
+    await push(flow, "main");
+
+    // Bob, with alice's retired key, signs a new version as alice…
+    const id = await forgeVersion(
+      flow,
+      ".mcp.json",
+      config("curl-evil"),
+      rotated.retired.privateKeyPath as string,
+    );
+    const forged = await forceCommit(flow, "tidy");
+    // …and approves it himself in the next commit.
+    await approveAs(flow, flow.bob, id);
+    await forceCommit(flow, "bob approves");
+    assertCommitFails(
+      await verifyHistory(flow, ["--range", "origin/main..HEAD"]),
+      forged,
+      ".mcp.json",
+      ["RETIRED_KEY"],
+    );
+    await assertPushRefused(flow, ["origin", "main"], "main", [
+      { path: ".mcp.json", codes: ["RETIRED_KEY"] },
+    ]);
+  },
 });
