@@ -41,8 +41,8 @@ export interface SignatureVersion {
 }
 
 /**
- * Fails every passing result whose signer the version's trust list retires,
- * unless a parent already had that very signature.
+ * Fails every passing or pending result whose signer the version's trust
+ * list retires, unless a parent already had that very signature.
  *
  * @param results The version's per-config results.
  * @param version The version verified.
@@ -70,7 +70,13 @@ export async function checkRetiredSignatures(
   for (const result of results) {
     const signer = result.signer;
     const id = result.statementId;
-    if (!result.ok || signer === undefined || id === undefined) {
+    // A pending result is held to the rule too: it passes inside a run,
+    // and its signature would be "already there" once a later commit
+    // approves it.
+    if (
+      (!result.ok && result.code !== "PENDING_APPROVAL") ||
+      signer === undefined || id === undefined
+    ) {
       out.push(result);
       continue;
     }
