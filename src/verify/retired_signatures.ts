@@ -3,6 +3,10 @@
  * that a `# mcp-orchestration-retired` line names counts only when that
  * exact signature was already there in a parent (the same index line for
  * the path, the same signature file bytes); for the working tree, in HEAD.
+ * When a parent's own list already retires the key, only such a parent
+ * counts: a branch forked before the rotation still trusts the key as
+ * current, so what it holds may have been signed after the rotation (red
+ * team 8).
  * A new statement by a retired key fails `RETIRED_KEY`, whatever signing
  * time it claims: retirement is tied to history, not to a clock a key
  * holder writes. The one exception is the rotation itself: the trust list
@@ -37,8 +41,8 @@ export interface SignatureVersion {
 }
 
 /**
- * Fails every passing result whose signer the version's trust list retires,
- * unless a parent already had that very signature.
+ * Fails every passing or pending result whose signer the version's trust
+ * list retires, unless a parent already had that very signature.
  *
  * @param results The version's per-config results.
  * @param version The version verified.
@@ -66,7 +70,13 @@ export async function checkRetiredSignatures(
   for (const result of results) {
     const signer = result.signer;
     const id = result.statementId;
-    if (!result.ok || signer === undefined || id === undefined) {
+    // A pending result is held to the rule too: it passes inside a run,
+    // and its signature would be "already there" once a later commit
+    // approves it.
+    if (
+      (!result.ok && result.code !== "PENDING_APPROVAL") ||
+      signer === undefined || id === undefined
+    ) {
       out.push(result);
       continue;
     }
@@ -85,7 +95,7 @@ export async function checkRetiredSignatures(
     }
     if (
       !retired.has(signer) ||
-      await inherited(result.path, id, version, parents) ||
+      await inherited(result.path, id, signer, version, parents) ||
       retiresHere(result.path, signer, parents)
     ) {
       out.push(result);
@@ -117,10 +127,12 @@ async function newRetiredApproval(
 ): Promise<{ file: string; keyId: string } | undefined> {
   const retired = version.trust?.retired;
   const id = result.statementId!;
-  const same = parents.filter((parent) => parent.index.get(result.path) === id);
   for (const { keyId } of result.approval?.approvedBy ?? []) {
     if (keyId === result.signer || !retired?.has(keyId)) continue;
     const file = approvalPath(id, keyHexOfId(keyId));
+    const same = knowingRetired(parents, keyId).filter((parent) =>
+      parent.index.get(result.path) === id
+    );
     if (!await signatureFileInherited(file, version, same)) {
       return { file, keyId };
     }
@@ -137,18 +149,38 @@ function keyHexOfId(keyId: string): string {
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// Whether a parent had the same index line and the same signature bytes.
+// Whether a parent had the same index line and the same signature bytes
+// (a parent that already retires the signer, when one does).
 async function inherited(
   path: string,
   id: string,
+  signer: string,
   version: SignatureVersion,
   parents: readonly SignatureVersion[],
 ): Promise<boolean> {
   return await signatureFileInherited(
     signaturePath(id),
     version,
-    parents.filter((parent) => parent.index.get(path) === id),
+    knowingRetired(parents, signer).filter((parent) =>
+      parent.index.get(path) === id
+    ),
   );
+}
+
+// The parents whose signatures by a retired key count: those whose own list
+// already retires it, when any parent's does. A parent that still trusts
+// the key as current (a branch forked before the rotation) can hold a
+// signature made after the rotation, so it vouches for nothing once a
+// parent knows of the retirement; when none does (the rotation's own
+// commit), any parent's signature was made before the retirement.
+function knowingRetired(
+  parents: readonly SignatureVersion[],
+  keyId: string,
+): readonly SignatureVersion[] {
+  const knowing = parents.filter((parent) =>
+    parent.trust?.retired?.has(keyId) === true
+  );
+  return knowing.length > 0 ? knowing : parents;
 }
 
 /**

@@ -501,6 +501,15 @@ class History {
       parents.push(await this.#state(await readCommit(this.#objects, parent)));
     }
     const failures = new Map<string, VerifyResult>();
+    // One failure per path, the first found, except that a hard failure
+    // outranks a pending one: PENDING_APPROVAL passes inside a run, so it
+    // must not hide a trust change made on top of a pending one, or a
+    // rollback, which a later approval would then let through.
+    const fail = (result: VerifyResult) => {
+      if (outranks(result, failures.get(result.path))) {
+        failures.set(result.path, result);
+      }
+    };
     const trustFailure = (reason: string): VerifyResult => ({
       path: ALLOWED_SIGNERS_PATH,
       ok: false,
@@ -553,9 +562,7 @@ class History {
         ...await this.#verifyPolicyChange(state, parents),
         ...await this.#judgePending(state, parents),
       ]
-    ) {
-      if (!failures.has(result.path)) failures.set(result.path, result);
-    }
+    ) fail(result);
     const policy = await this.#policy(state);
     if (typeof policy === "string" && !failures.has(POLICY_PATH)) {
       failures.set(POLICY_PATH, {
@@ -591,7 +598,7 @@ class History {
       results.map((result) => result.path),
     );
     for (const result of await this.#verifyNoRollback(state, parents)) {
-      if (!failures.has(result.path)) failures.set(result.path, result);
+      fail(result);
     }
     if (
       TRUST_FILES.some((path) =>
@@ -602,12 +609,15 @@ class History {
     }
     // One result per path: a history failure outranks a pass, which keeps
     // any note on what changed.
-    const merged = results.map((result) =>
-      (result.ok && failures.get(result.path)) ||
-      (result.ok && notes.get(result.path)
+    const merged = results.map((result) => {
+      const failure = failures.get(result.path);
+      if (failure && outranks(failure, result.ok ? undefined : result)) {
+        return failure;
+      }
+      return result.ok && notes.get(result.path)
         ? { ...result, note: notes.get(result.path)! }
-        : result)
-    );
+        : result;
+    });
     const seen = new Set(merged.map((result) => result.path));
     for (const [path, failure] of failures) {
       if (!seen.has(path)) merged.push(failure);
@@ -720,8 +730,14 @@ class History {
       const result = await this.#verifyTrustFileChange(state, states, path);
       if (result) failures.push(result);
     }
+    // One failure per path; a hard one outranks a pending one.
+    const fail = (result: VerifyResult) => {
+      const at = failures.findIndex((f) => f.path === result.path);
+      if (at < 0) failures.push(result);
+      else if (outranks(result, failures[at])) failures[at] = result;
+    };
     for (const result of await this.#verifyPolicyChange(state, states)) {
-      if (!failures.some((f) => f.path === result.path)) failures.push(result);
+      fail(result);
     }
     if (!state.indexBroken) {
       // A live config whose line is every parent's, with the file there in
@@ -735,11 +751,7 @@ class History {
         );
       for (
         const result of await this.#verifyNoRollback(state, states, unchanged)
-      ) {
-        if (!failures.some((f) => f.path === result.path)) {
-          failures.push(result);
-        }
-      }
+      ) fail(result);
     }
     return report;
   }
@@ -1809,6 +1821,18 @@ class History {
       return { ...report, results, ok: results.every((r) => r.ok) };
     });
   }
+}
+
+// Whether a failure takes the place of what a path has so far (nothing, or
+// another failure): the first one found, unless that one is only pending
+// and this one is not.
+function outranks(
+  failure: VerifyResult,
+  current: VerifyResult | undefined,
+): boolean {
+  return current === undefined ||
+    (current.code === "PENDING_APPROVAL" &&
+      failure.code !== "PENDING_APPROVAL");
 }
 
 // The files whose change must be approved by the list and policy before it.

@@ -76,11 +76,19 @@ export function parsePushUpdates(text: string): PushUpdate[] {
 /**
  * Lists the commits a push would give the remote, oldest first: reachable
  * from the pushed commits, and neither from what the remote ref holds nor
- * from any ref we know the remote has. Deletions bring no commits.
+ * from any ref we know the remote has. Deletions bring no commits. An
+ * update in `strict` (a push to the remote's default branch, or a tag,
+ * where a config or trust change waiting for approval must not go) also
+ * brings every commit that ref lacks (a new ref: that the default branch
+ * lacks), even one the remote holds on another branch: a change pushed to
+ * a review branch with a note is judged again when it reaches the default
+ * branch, as is or merged, or is tagged.
  *
  * @param repo The repository.
  * @param remote The remote's name (or URL), as git passes it to the hook.
  * @param updates The ref updates.
+ * @param strict The updates whose tips may not be pending.
+ * @param defaultTip The commit the remote's default branch holds, when known.
  * @returns Commit ids to verify.
  * @throws {ToolError} `IO` when git fails.
  *
@@ -93,6 +101,8 @@ export async function commitsToPush(
   repo: Repository,
   remote: string,
   updates: readonly PushUpdate[],
+  strict: readonly PushUpdate[] = [],
+  defaultTip?: string,
 ): Promise<string[]> {
   const pushed = updates.filter((update) => !ZERO.test(update.localId));
   if (pushed.length === 0) return [];
@@ -104,12 +114,32 @@ export async function commitsToPush(
       known.push(update.remoteId);
     }
   }
-  return await listCommits(repo, [
+  const unheld = await listCommits(repo, [
     ...pushed.map((update) => update.localId),
     ...known.map((id) => `^${id}`),
     "--not",
     `--remotes=${safeRemote(remote)}`,
   ]);
+  // What the ref gains, wherever else the remote holds it: since what it
+  // held, or for a new ref (a tag) since the default branch's tip. (When
+  // neither is here, keep to the above.)
+  const wanted = new Set(unheld);
+  for (const update of strict) {
+    const since = known.includes(update.remoteId)
+      ? update.remoteId
+      : defaultTip;
+    if (ZERO.test(update.localId) || since === undefined) continue;
+    for (
+      const id of await listCommits(repo, [update.localId, `^${since}`])
+    ) wanted.add(id);
+  }
+  if (wanted.size === unheld.length) return unheld;
+  // Oldest first, each after its parents: the order of the walk that holds
+  // both.
+  return (await listCommits(repo, [
+    ...pushed.map((update) => update.localId),
+    ...known.map((id) => `^${id}`),
+  ])).filter((id) => wanted.has(id));
 }
 
 /**
@@ -131,7 +161,6 @@ export async function verifyPush(
   remote: string,
   updates: readonly PushUpdate[],
 ): Promise<CommitReport[]> {
-  const commits = await commitsToPush(repo, remote, updates);
   // What the remote holds decides whether a commit may start a root of
   // trust (only in an empty remote) or bring a first trust list (only where
   // the remote has none). Asked of the remote itself, not of local names:
@@ -143,15 +172,23 @@ export async function verifyPush(
   // A config waiting for approval may go to a branch (for review), but
   // not to the remote's default branch, nor anywhere when that is unknown.
   const defaultRef = await remoteDefaultBranch(repo, remote);
-  const tips: Tip[] = updates.filter((update) => !ZERO.test(update.localId))
-    .map((update) => ({
-      rev: update.localId,
-      history: !update.remoteRef.startsWith("refs/heads/"),
-      name: `pushed to ${update.remoteRef}`,
-      allowPending: defaultRef !== undefined &&
-        update.remoteRef.startsWith("refs/heads/") &&
-        update.remoteRef !== defaultRef,
-    }));
+  const allowPending = (update: PushUpdate) =>
+    defaultRef !== undefined && update.remoteRef.startsWith("refs/heads/") &&
+    update.remoteRef !== defaultRef;
+  const pushed = updates.filter((update) => !ZERO.test(update.localId));
+  const tips: Tip[] = pushed.map((update) => ({
+    rev: update.localId,
+    history: !update.remoteRef.startsWith("refs/heads/"),
+    name: `pushed to ${update.remoteRef}`,
+    allowPending: allowPending(update),
+  }));
+  const commits = await commitsToPush(
+    repo,
+    remote,
+    updates,
+    pushed.filter((update) => !allowPending(update)),
+    defaultRef === undefined ? undefined : await trackingTip(repo, remote),
+  );
   const reports = tips.length === 0 ? [] : await verifyRevisions(
     repo,
     commits,
@@ -331,4 +368,20 @@ export async function remoteDefaultBranch(
   return target.startsWith(prefix)
     ? `refs/heads/${target.slice(prefix.length)}`
     : undefined;
+}
+
+// The commit this clone knows the remote's default branch at
+// (`refs/remotes/<remote>/HEAD`), when it has it.
+async function trackingTip(
+  repo: Repository,
+  remote: string,
+): Promise<string | undefined> {
+  const out = await git(repo, [
+    "rev-parse",
+    "-q",
+    "--verify",
+    `refs/remotes/${remote}/HEAD^{commit}`,
+  ]).catch(() => undefined);
+  const id = out ? new TextDecoder().decode(out).trim() : "";
+  return ID.test(id) ? id : undefined;
 }

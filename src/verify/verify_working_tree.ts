@@ -96,9 +96,16 @@ export async function verifyWorkingTree(
     failure.path === REVOKED_KEYS_PATH
   );
   if (unsigned) failures.push(unsignedTrustResult(unsigned.since));
-  const merged = results.map((result) =>
-    (result.ok && failures.find((f) => f.path === result.path)) || result
-  );
+  // A history failure takes a passing result's place, and a pending one's
+  // (so that a rollback is not reported as merely waiting for approval).
+  const merged = results.map((result) => {
+    const failure = failures.find((f) => f.path === result.path);
+    return failure && (result.ok ||
+        (result.code === "PENDING_APPROVAL" &&
+          failure.code !== "PENDING_APPROVAL"))
+      ? failure
+      : result;
+  });
   for (const failure of failures) {
     if (!named.has(failure.path)) merged.push(failure);
   }
