@@ -50,6 +50,10 @@ export const SIGNATURE_SUFFIX = ".sig";
 export const HOME_ENV = "MCP_ORCHESTRATION_HOME";
 /** Environment variable naming a private key file to sign with. */
 export const KEY_ENV = "MCP_ORCHESTRATION_KEY";
+/** Environment variable that, set to `1`, signs through the SSH agent (as `--agent`). */
+export const AGENT_ENV = "MCP_ORCHESTRATION_AGENT";
+/** Environment variable naming a file that holds the private key's passphrase. */
+export const PASSPHRASE_FILE_ENV = "MCP_ORCHESTRATION_PASSPHRASE_FILE";
 /** Default home folder name, inside the user's home. */
 export const HOME_DIR_NAME = ".mcp-orchestration";
 /** Key folder inside the tool's home. */

@@ -38,6 +38,30 @@ export interface SshSignature {
   signature: Uint8Array;
 }
 
+/**
+ * A key whose private half is elsewhere (an SSH agent): only its public key
+ * is here, and `sign` asks the holder to sign. What comes back is checked
+ * against the public key before anything uses it.
+ */
+export interface RemoteSigner {
+  /** The signer's 32-byte Ed25519 public key. */
+  publicKey: Uint8Array;
+  /** The key's comment, as the holder reports it. */
+  comment: string;
+  /** Who holds the key, named in errors: `the SSH agent at "…"`. */
+  holder: string;
+  /**
+   * Signs bytes with the key.
+   *
+   * @param data The bytes to sign (for SSHSIG, the "signed data" blob).
+   * @returns The 64-byte Ed25519 signature.
+   */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A key to sign with: a private key in memory, or one an agent holds. */
+export type SignerKey = PrivateKey | RemoteSigner;
+
 /** Options for {@linkcode createSshSignature}. */
 export interface CreateSshSignatureOptions {
   /** The SSHSIG namespace; defaults to {@linkcode SIGNATURE_NAMESPACE}. */
@@ -52,7 +76,7 @@ const SHA512_BYTES = 64;
  * verifies the result before returning it.
  *
  * @param message The bytes to sign.
- * @param key The signer's private key.
+ * @param key The signer's private key, or a {@linkcode RemoteSigner}.
  * @param options `namespace`: the SSHSIG namespace.
  * @returns The armored signature, ending in "\n".
  * @throws {ToolError} `INVALID_FORMAT` when the namespace is empty;
@@ -71,7 +95,7 @@ const SHA512_BYTES = 64;
  */
 export async function createSshSignature(
   message: Uint8Array,
-  key: PrivateKey,
+  key: SignerKey,
   options: CreateSshSignatureOptions = {},
 ): Promise<string> {
   return await createSshSignatureOfDigest(await sha512(message), key, options);
@@ -106,7 +130,7 @@ export async function createSshSignature(
  */
 export async function createSshSignatureOfDigest(
   digest: Uint8Array,
-  key: PrivateKey,
+  key: SignerKey,
   options: CreateSshSignatureOptions = {},
 ): Promise<string> {
   const namespace = options.namespace ?? SIGNATURE_NAMESPACE;
@@ -124,13 +148,19 @@ export async function createSshSignatureOfDigest(
   }
   const publicBlob = encodePublicKeyBlob(key.publicKey);
   const data = signedDigest(namespace, SSHSIG_SIGNING_HASH, digest);
-  const signature = await signEd25519(key.seed, data);
+  const signature = "seed" in key
+    ? await signEd25519(key.seed, data)
+    : await key.sign(data);
   // A key whose public half does not match its seed would yield a signature
-  // that nobody can verify; refuse it here rather than ship it.
+  // that nobody can verify; refuse it here rather than ship it. An agent
+  // signs whatever it is asked, with whatever key it picks: its answer is
+  // trusted only once it verifies over these exact bytes with this key.
   if (!await verifyEd25519(signature, data, key.publicKey)) {
     throw new ToolError(
       "INVALID_KEY",
-      "Cannot sign: the private key's public key does not match its seed",
+      "seed" in key
+        ? "Cannot sign: the private key's public key does not match its seed"
+        : `Cannot sign: ${key.holder} returned a signature that does not verify with the key asked for; nothing was written`,
     );
   }
   const blob = new SshWriter()

@@ -38,6 +38,7 @@ import {
   type PrivateKey,
 } from "../format/private_key.ts";
 import { formatPublicKeyLine, keyId } from "../format/public_key.ts";
+import type { SignerKey } from "../format/sshsig.ts";
 
 // In the key folder while a run creates a key; see withKeyLock.
 const KEY_LOCK_NAME = ".lock";
@@ -57,13 +58,13 @@ export interface KeyInfo {
   publicKeyPath: string;
 }
 
-/** A loaded private key, ready to sign. */
+/** A key ready to sign: loaded from a file, or held by an SSH agent. */
 export interface SigningKey {
-  /** The key. */
-  key: PrivateKey;
+  /** The key, or the agent's signer for it. */
+  key: SignerKey;
   /** Its key id. */
   keyId: string;
-  /** The file it came from. */
+  /** The file it came from, or `ssh-agent:SOCKET`. */
   path: string;
 }
 
