@@ -158,6 +158,14 @@ export const ARMOR_LINE_WIDTH = 70;
 export const OPENSSH_KEY_NONE = "none";
 /** Block size the private section of an unencrypted openssh-key-v1 key is padded to. */
 export const OPENSSH_KEY_BLOCK_SIZE = 8;
+/** The one cipher of encrypted keys the tool reads (`ssh-keygen -N`'s default). */
+export const OPENSSH_KEY_CIPHER = "aes256-ctr";
+/** The KDF of encrypted keys (`ssh-keygen -N`). */
+export const OPENSSH_KEY_KDF = "bcrypt";
+/** The private section's block size under `aes256-ctr` (AES's block). */
+export const OPENSSH_KEY_CIPHER_BLOCK_SIZE = 16;
+/** More KDF rounds than this is not a key ssh-keygen wrote (its default is 16). */
+export const OPENSSH_KEY_MAX_ROUNDS = 10_000;
 
 // --- Signed statement (docs/FORMAT.md, "Statement") ---
 

@@ -13,12 +13,15 @@ import {
   KEY_ENV,
   KEYS_DIR_NAME,
   MAX_METADATA_BYTES,
+  PASSPHRASE_FILE_ENV,
   PRIVATE_KEY_NAME,
   PUBLIC_KEY_NAME,
   RETIRED_KEYS_DIR_NAME,
   TOOL_NAME,
 } from "../constants.ts";
 import { currentProcess, readEnv } from "../_runtime/current_process.ts";
+import { readHiddenLine } from "../_runtime/terminal.ts";
+import { AGENT_HINT } from "./ssh_agent.ts";
 import { ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import {
@@ -222,8 +225,61 @@ export async function loadSigningKey(
   } finally {
     opened.handle.close();
   }
-  const key = await parsePrivateKey(new TextDecoder().decode(bytes), path);
+  const key = await parsePrivateKey(new TextDecoder().decode(bytes), path, {
+    passphrase: () => askPassphrase(path),
+  });
   return { key, keyId: await keyId(key.publicKey), path };
+}
+
+/**
+ * The passphrase of an encrypted key: the contents of the file
+ * `$MCP_ORCHESTRATION_PASSPHRASE_FILE` names (one trailing line end
+ * dropped), else typed at the terminal without echo.
+ *
+ * @param path The key file, named in the prompt and errors.
+ * @returns The passphrase's bytes.
+ * @throws {ToolError} `INVALID_KEY` when there is neither (a Git hook has no
+ * terminal), naming the SSH agent route; `KEY_NOT_FOUND` when the file is
+ * missing.
+ *
+ * @example
+ * ```ts ignore
+ * const passphrase = await askPassphrase("/home/me/.ssh/id_ed25519");
+ * ```
+ */
+export async function askPassphrase(path: string): Promise<Uint8Array> {
+  const file = readEnv(PASSPHRASE_FILE_ENV);
+  if (file) {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileLimitedSync(resolve(file), MAX_METADATA_BYTES);
+    } catch (error) {
+      throw new ToolError(
+        "KEY_NOT_FOUND",
+        `Cannot read the passphrase file "${file}" (${PASSPHRASE_FILE_ENV}): ${
+          describeErrno(error)
+        }`,
+        { cause: error },
+      );
+    }
+    if (!bytes) {
+      throw new ToolError(
+        "KEY_NOT_FOUND",
+        `No passphrase file at "${file}" (${PASSPHRASE_FILE_ENV})`,
+      );
+    }
+    let end = bytes.length;
+    if (bytes[end - 1] === 0x0a) end--;
+    if (bytes[end - 1] === 0x0d) end--;
+    return bytes.slice(0, end);
+  }
+  const typed = await readHiddenLine(`Passphrase for "${path}": `);
+  if (typed !== undefined) return typed;
+  throw new ToolError(
+    "INVALID_KEY",
+    `Cannot use private key "${path}": it is protected by a passphrase and there is no terminal to ask for it ` +
+      `(a Git hook has none): ${AGENT_HINT}; or set ${PASSPHRASE_FILE_ENV} to a file holding the passphrase`,
+  );
 }
 
 /**

@@ -367,6 +367,7 @@ async function connectNode(socket: string): Promise<AgentConnection> {
   };
 }
 
-/** The hint for a hook or a run without a terminal: the agent route. */
+/** The route for an encrypted key where no passphrase can be asked: the agent. */
 export const AGENT_HINT =
-  `add the key to an agent ("ssh-add KEY") and sign with "${TOOL_NAME} sign --agent"`;
+  `add the key to an SSH agent ("ssh-add KEY") and sign through it: "${TOOL_NAME} sign --agent", ` +
+  `and for the Git hooks MCP_ORCHESTRATION_AGENT=1 or "git config user.signingkey KEY.pub"`;
