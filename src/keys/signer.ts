@@ -95,7 +95,69 @@ export async function loadSigner(
       }
     }
   }
-  return await loadSigningKey(keyOptions);
+  try {
+    return await loadSigningKey(keyOptions);
+  } catch (error) {
+    // No key in the home: the key git signs commits with, as init chose.
+    if (
+      !explicit && options.repo && error instanceof ToolError &&
+      error.code === "KEY_NOT_FOUND"
+    ) {
+      const fromGit = await gitCommitSigningKey(options.repo, options);
+      if (fromGit) return fromGit.key;
+    }
+    throw error;
+  }
+}
+
+/**
+ * The key git signs commits with, when `gpg.format` is `ssh` and
+ * `user.signingkey` names an Ed25519 key: through the SSH agent when it
+ * holds the key, else from the private key file beside the named `.pub`
+ * (or named itself), which may ask for its passphrase.
+ *
+ * @param repo The repository (its git config, global included).
+ * @param options The agent's socket.
+ * @returns The key and how it is reached, or undefined when git signs
+ * otherwise, the key is not Ed25519, or neither the agent nor a file has it.
+ * @throws {ToolError} As `loadSigningKey` for the private key file.
+ *
+ * @example
+ * ```ts ignore
+ * const found = await gitCommitSigningKey(repo);
+ * ```
+ */
+export async function gitCommitSigningKey(
+  repo: Repository,
+  options: { socket?: string } = {},
+): Promise<{ key: SigningKey; via: "agent" | "file" } | undefined> {
+  let format: string;
+  try {
+    format = new TextDecoder().decode(
+      await git(repo, ["config", "--get", "gpg.format"]),
+    ).trim();
+  } catch {
+    return undefined; // Unset: git signs with GPG.
+  }
+  if (format !== "ssh") return undefined;
+  const named = await gitSigningKey(repo);
+  if (!named) return undefined;
+  if (options.socket ?? readEnv(AGENT_SOCKET_ENV)) {
+    try {
+      const held = await findAgentKey(named.key, options);
+      if (held) return { key: held, via: "agent" };
+    } catch {
+      // No agent after all: the file below.
+    }
+  }
+  if (!named.path) return undefined;
+  const privatePath = named.path.endsWith(".pub")
+    ? named.path.slice(0, -4)
+    : named.path;
+  if (!readFileLimitedSync(privatePath, MAX_METADATA_BYTES)) return undefined;
+  const key = await loadSigningKey({ keyPath: privatePath });
+  if (!equalBytes(key.key.publicKey, named.key)) return undefined;
+  return { key, via: "file" };
 }
 
 /**
@@ -135,7 +197,7 @@ export async function agentKeys(
  */
 export async function gitSigningKey(
   repo: Repository,
-): Promise<{ key: Uint8Array; source: string } | undefined> {
+): Promise<{ key: Uint8Array; source: string; path?: string } | undefined> {
   let value: string;
   try {
     value = new TextDecoder().decode(
@@ -154,8 +216,9 @@ export async function gitSigningKey(
       return undefined; // Not Ed25519: not ours to use.
     }
   }
-  const key = readPublicKeyFor(expandHome(value));
-  return key ? { key, source: `${source} (${value})` } : undefined;
+  const path = resolve(repo.root, expandHome(value));
+  const key = readPublicKeyFor(path);
+  return key ? { key, source: `${source} (${value})`, path } : undefined;
 }
 
 /**
@@ -272,7 +335,9 @@ async function wantedKey(
     return { key, source: `"${path}"`, strict: true };
   }
   const fromGit = options.repo ? await gitSigningKey(options.repo) : undefined;
-  if (fromGit) return { ...fromGit, strict: true };
+  if (fromGit) {
+    return { key: fromGit.key, source: fromGit.source, strict: true };
+  }
   let home: string;
   try {
     home = toolHome(options);
