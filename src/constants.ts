@@ -124,6 +124,13 @@ export const KEY_ID_PREFIX = "SHA256:";
 
 /** SSH key type name of Ed25519 keys and signatures. */
 export const SSH_ED25519 = "ssh-ed25519";
+/**
+ * Key and signature type of Ed25519 keys on a FIDO token
+ * (openssh-portable PROTOCOL.u2f): verified, never made by the tool.
+ */
+export const SK_SSH_ED25519 = "sk-ssh-ed25519@openssh.com";
+/** The "user present" flag of a FIDO signature: the token was touched. */
+export const SK_FLAG_USER_PRESENT = 0x01;
 /** Ed25519 public key length, in bytes. */
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 /** Ed25519 private seed length, in bytes. */
