@@ -39,6 +39,7 @@ import {
   formatPrivateKey,
   parsePrivateKey,
   type PrivateKey,
+  readPrivateKeyHeader,
 } from "../format/private_key.ts";
 import { formatPublicKeyLine, keyId } from "../format/public_key.ts";
 import type { SignerKey } from "../format/sshsig.ts";
@@ -206,6 +207,17 @@ export async function initKey(
 export async function loadSigningKey(
   options: KeyOptions = {},
 ): Promise<SigningKey> {
+  const { text, path } = await readKeyFile(options);
+  const key = await parsePrivateKey(text, path, {
+    passphrase: () => askPassphrase(path),
+  });
+  return { key, keyId: await keyId(key.publicKey), path };
+}
+
+// The private key file's text, after the checks loadSigningKey documents.
+async function readKeyFile(
+  options: KeyOptions,
+): Promise<{ text: string; path: string }> {
   const explicit = options.keyPath ?? readEnv(KEY_ENV);
   const path = explicit
     ? resolve(explicit)
@@ -225,10 +237,7 @@ export async function loadSigningKey(
   } finally {
     opened.handle.close();
   }
-  const key = await parsePrivateKey(new TextDecoder().decode(bytes), path, {
-    passphrase: () => askPassphrase(path),
-  });
-  return { key, keyId: await keyId(key.publicKey), path };
+  return { text: new TextDecoder().decode(bytes), path };
 }
 
 /**
@@ -303,15 +312,41 @@ export async function askPassphrase(path: string): Promise<Uint8Array> {
  * ```
  */
 export async function showKey(options: KeyOptions = {}): Promise<KeyInfo> {
-  const { key, keyId, path } = await loadSigningKey(options);
+  const { text, path } = await readKeyFile(options);
+  // An encrypted key's public half is in the clear: no passphrase to show
+  // it. Its comment is inside the encrypted part: the .pub's is shown.
+  const header = readPrivateKeyHeader(text, path);
+  const { publicKey, comment } = header.encrypted
+    ? { publicKey: header.publicKey, comment: publicComment(path) }
+    : await parsePrivateKey(text, path);
   return {
-    keyId,
-    publicKeyLine: formatPublicKeyLine(key.publicKey, key.comment),
+    keyId: await keyId(publicKey),
+    publicKeyLine: formatPublicKeyLine(publicKey, comment),
     privateKeyPath: path,
     publicKeyPath: path.endsWith(".key")
       ? path.slice(0, -4) + ".pub"
       : path + ".pub",
   };
+}
+
+// The comment of the ".pub" beside a private key, or "".
+function publicComment(path: string): string {
+  const candidates = path.endsWith(".key")
+    ? [`${path.slice(0, -4)}.pub`, `${path}.pub`]
+    : [`${path}.pub`];
+  for (const candidate of candidates) {
+    try {
+      const bytes = readFileLimitedSync(candidate, MAX_METADATA_BYTES);
+      const line = bytes ? new TextDecoder().decode(bytes).split("\n")[0]! : "";
+      const fields = line.trim().split(/\s+/);
+      if (fields.length >= 3 && /^(?:ssh|sk)-/.test(fields[0]!)) {
+        return fields.slice(2).join(" ");
+      }
+    } catch {
+      // No readable .pub there.
+    }
+  }
+  return "";
 }
 
 // Checked on the open handle, never by path: the file whose type, mode and

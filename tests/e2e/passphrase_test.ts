@@ -85,6 +85,18 @@ Deno.test("passphrase: a key ssh-keygen -N encrypted signs with MCP_ORCHESTRATIO
   await ok(cli(repo, ["verify"]));
 });
 
+Deno.test("passphrase: keys show needs no passphrase: the public half is in the clear", async () => {
+  await using repo = await createTempRepo();
+  const { key } = await setUp(repo);
+  const shown = JSON.parse(
+    (await ok(cli(repo, ["keys", "show", "--json", "--key", key]))).stdout,
+  );
+  assert.equal(
+    shown.publicKeyLine,
+    (await Deno.readTextFile(`${key}.pub`)).trim(),
+  );
+});
+
 Deno.test("passphrase: a wrong or missing passphrase is refused and nothing is written", async () => {
   await using repo = await createTempRepo();
   const { key, passphraseFile } = await setUp(repo);
