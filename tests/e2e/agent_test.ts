@@ -126,6 +126,27 @@ Deno.test("agent: sign --agent makes signatures ssh-keygen accepts, with the age
   await assertSshKeygenAccepts(repo, byEnv);
 });
 
+Deno.test("agent: sign-file --agent signs a release file that ssh-keygen verifies", async () => {
+  await using repo = await createTempRepo();
+  await using agent = await startAgent();
+  const alice = await newKey(repo, "alice");
+  await added(agent, alice.privatePath);
+  await repo.write("SHA256SUMS", "abc  file\n");
+  await ok(cli(repo, ["sign-file", "--agent", "SHA256SUMS"], agent.socket));
+  await Deno.writeTextFile(
+    join(repo.home, "release_signers"),
+    `release@example.com ${alice.publicLine}\n`,
+  );
+  const check = await sshVerify({
+    allowedSigners: join(repo.home, "release_signers"),
+    principal: "release@example.com",
+    namespace: "mcp-orchestration-release",
+    signaturePath: join(repo.root, "SHA256SUMS.sig"),
+    message: "abc  file\n",
+  });
+  assert.ok(check.ok, check.output);
+});
+
 Deno.test("agent: keys show --agent lists Ed25519 keys with their ids and names the others", async () => {
   await using repo = await createTempRepo();
   await using agent = await startAgent();
