@@ -52,9 +52,10 @@ export interface SignerOptions extends KeyOptions {
  * it is a key the SSH agent holds: the one `--key` names (a `.pub`, or a
  * private key with its `.pub` beside it), else the repository's
  * `user.signingkey`, else the home's `signing.pub`, else the agent's only
- * Ed25519 key. Without it, and with no `--key` nor `$MCP_ORCHESTRATION_KEY`,
- * the repository's `user.signingkey` is used through the agent when the
- * agent holds it; otherwise the key file, as {@linkcode loadSigningKey}.
+ * Ed25519 key. Without it: the key file, as {@linkcode loadSigningKey};
+ * and when there is none (no `--key`, no `$MCP_ORCHESTRATION_KEY`, no
+ * key in the home), the key the repository's `user.signingkey` names,
+ * through the agent when it holds it, else (`gpg.format=ssh`) its file.
  *
  * @param options Key path, home, agent choice, repository, socket.
  * @returns The key, its id, and where it is (a path, or `ssh-agent:SOCKET`).
@@ -84,29 +85,39 @@ export async function loadSigner(
     options;
   if (useAgent) return await loadAgentSigner(options);
   const explicit = options.keyPath ?? readEnv(KEY_ENV);
-  if (!explicit && options.repo) {
-    const fromGit = await gitSigningKey(options.repo);
-    if (fromGit && (options.socket ?? readEnv(AGENT_SOCKET_ENV))) {
-      try {
-        const held = await findAgentKey(fromGit.key, options);
-        if (held) return held;
-      } catch {
-        // No agent after all, or one that cannot list: the key file below.
-      }
-    }
-  }
   try {
     return await loadSigningKey(keyOptions);
   } catch (error) {
-    // No key in the home: the key git signs commits with, as init chose.
+    // No key of the tool's own: the key git signs commits with, through
+    // the agent when it holds it, else its file (as init chose). Never
+    // before the home's key: a user who had one, trusted in their
+    // repositories, must not find their hooks signing with another.
     if (
       !explicit && options.repo && error instanceof ToolError &&
       error.code === "KEY_NOT_FOUND"
     ) {
+      const held = await gitSigningKeyInAgent(options.repo, options);
+      if (held) return held;
       const fromGit = await gitCommitSigningKey(options.repo, options);
       if (fromGit) return fromGit.key;
     }
     throw error;
+  }
+}
+
+// The key user.signingkey names, when the agent holds it (whatever
+// gpg.format says: the key itself is an SSH key).
+async function gitSigningKeyInAgent(
+  repo: Repository,
+  options: { socket?: string },
+): Promise<SigningKey | undefined> {
+  if (!(options.socket ?? readEnv(AGENT_SOCKET_ENV))) return undefined;
+  const named = await gitSigningKey(repo);
+  if (!named) return undefined;
+  try {
+    return await findAgentKey(named.key, options);
+  } catch {
+    return undefined; // No agent after all: the file, if any.
   }
 }
 

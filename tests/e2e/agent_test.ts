@@ -220,6 +220,28 @@ Deno.test("agent: --agent --key names which of several agent keys signs; user.si
   assert.equal(fromPath.signer, alice.fingerprint);
 });
 
+Deno.test("agent: the tool's own key keeps signing when git's signing key is in the agent", async () => {
+  await using repo = await createTempRepo();
+  await using agent = await startAgent();
+  const bob = await newKey(repo, "bob");
+  await added(agent, bob.privatePath);
+  await repo.git("config", "user.signingkey", bob.publicPath);
+  await ok(cli(repo, ["keys", "init"], agent.socket));
+  const own = JSON.parse(
+    (await ok(cli(repo, ["keys", "show", "--json"], agent.socket))).stdout,
+  );
+  await repo.write(".mcp.json", CONFIG);
+  const signed = JSON.parse(
+    (await ok(cli(repo, ["sign", "--json"], agent.socket))).stdout,
+  );
+  assert.equal(signed.signer, own.keyId);
+  // Asked for, the agent's key signs.
+  const byAgent = JSON.parse(
+    (await ok(cli(repo, ["sign", "--agent", "--json"], agent.socket))).stdout,
+  );
+  assert.equal(byAgent.signer, bob.fingerprint);
+});
+
 Deno.test("agent: the pre-commit hook signs through the agent", async () => {
   await using flow = await createFlow();
   await using agent = await startAgent();
