@@ -21,6 +21,7 @@ import {
 import { ToolError } from "../errors.ts";
 import { readEnv } from "../_runtime/current_process.ts";
 import { deno, nodeBuiltin } from "../_runtime/runtime.ts";
+import { currentLaunch } from "../_runtime/launch.ts";
 import { decodePublicKeyBlob, keyId } from "../format/public_key.ts";
 import type { RemoteSigner } from "../format/sshsig.ts";
 import { SshReader, SshWriter } from "../format/ssh_wire.ts";
@@ -278,10 +279,21 @@ function gone(socket: string, error: unknown): ToolError {
   const name = (error as { name?: string; code?: string })?.name;
   const code = (error as { code?: string })?.code;
   if (name === "NotCapable" || name === "PermissionDenied") {
+    // deno compile bakes its permissions in, and Deno grants a unix socket
+    // only by its exact path, which changes with each login.
+    let compiled = false;
+    try {
+      compiled = currentLaunch().kind === "compiled";
+    } catch {
+      // Unknown: the deno run advice.
+    }
     return new ToolError(
       "IO",
-      `Cannot reach the SSH agent at "${socket}": Deno needs --allow-net=unix:${socket} ` +
-        `(the installed hooks add it when ${AGENT_SOCKET_ENV} is set)`,
+      compiled
+        ? `Cannot reach the SSH agent at "${socket}": this executable was compiled by Deno without access to unix sockets; ` +
+          `sign with a key file (--key), or run the npm package or "deno run" with --allow-net=unix:${socket}`
+        : `Cannot reach the SSH agent at "${socket}": Deno needs --allow-net=unix:${socket} ` +
+          `(the installed hooks add it when ${AGENT_SOCKET_ENV} is set)`,
       { cause: error },
     );
   }
