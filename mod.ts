@@ -27,6 +27,12 @@ export {
   showKey,
   type SigningKey,
 } from "./src/keys/key_store.ts";
+export { loadSigner, type SignerOptions } from "./src/keys/signer.ts";
+export {
+  type AgentKey,
+  agentSigner,
+  listAgentKeys,
+} from "./src/keys/ssh_agent.ts";
 export {
   formatPublicKeyLine,
   keyId,
@@ -40,6 +46,9 @@ export {
 export {
   createSshSignature,
   parseSshSignature,
+  type RemoteSigner,
+  signatureKeyId,
+  type SkSignatureFields,
   type SshSignature,
   verifySshSignature,
 } from "./src/format/sshsig.ts";

@@ -53,5 +53,5 @@ fi
 
 printf 'mcp-orchestration: verifying the commits %s\n' "$range"
 run_deno run --quiet --allow-read --allow-write --allow-run=git \
-  --allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY \
+  --allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY,MCP_ORCHESTRATION_AGENT,MCP_ORCHESTRATION_PASSPHRASE_FILE,SSH_AUTH_SOCK \
   "$root/main.ts" verify --range "$range" --format github

@@ -50,6 +50,10 @@ export const SIGNATURE_SUFFIX = ".sig";
 export const HOME_ENV = "MCP_ORCHESTRATION_HOME";
 /** Environment variable naming a private key file to sign with. */
 export const KEY_ENV = "MCP_ORCHESTRATION_KEY";
+/** Environment variable that, set to `1`, signs through the SSH agent (as `--agent`). */
+export const AGENT_ENV = "MCP_ORCHESTRATION_AGENT";
+/** Environment variable naming a file that holds the private key's passphrase. */
+export const PASSPHRASE_FILE_ENV = "MCP_ORCHESTRATION_PASSPHRASE_FILE";
 /** Default home folder name, inside the user's home. */
 export const HOME_DIR_NAME = ".mcp-orchestration";
 /** Key folder inside the tool's home. */
@@ -120,6 +124,13 @@ export const KEY_ID_PREFIX = "SHA256:";
 
 /** SSH key type name of Ed25519 keys and signatures. */
 export const SSH_ED25519 = "ssh-ed25519";
+/**
+ * Key and signature type of Ed25519 keys on a FIDO token
+ * (openssh-portable PROTOCOL.u2f): verified, never made by the tool.
+ */
+export const SK_SSH_ED25519 = "sk-ssh-ed25519@openssh.com";
+/** The "user present" flag of a FIDO signature: the token was touched. */
+export const SK_FLAG_USER_PRESENT = 0x01;
 /** Ed25519 public key length, in bytes. */
 export const ED25519_PUBLIC_KEY_BYTES = 32;
 /** Ed25519 private seed length, in bytes. */
@@ -154,6 +165,14 @@ export const ARMOR_LINE_WIDTH = 70;
 export const OPENSSH_KEY_NONE = "none";
 /** Block size the private section of an unencrypted openssh-key-v1 key is padded to. */
 export const OPENSSH_KEY_BLOCK_SIZE = 8;
+/** The one cipher of encrypted keys the tool reads (`ssh-keygen -N`'s default). */
+export const OPENSSH_KEY_CIPHER = "aes256-ctr";
+/** The KDF of encrypted keys (`ssh-keygen -N`). */
+export const OPENSSH_KEY_KDF = "bcrypt";
+/** The private section's block size under `aes256-ctr` (AES's block). */
+export const OPENSSH_KEY_CIPHER_BLOCK_SIZE = 16;
+/** More KDF rounds than this is not a key ssh-keygen wrote (its default is 16). */
+export const OPENSSH_KEY_MAX_ROUNDS = 10_000;
 
 // --- Signed statement (docs/FORMAT.md, "Statement") ---
 

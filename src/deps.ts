@@ -40,6 +40,40 @@ export function loadJsoncParser(): Promise<JsoncParser> {
   return import("npm:jsonc-parser@3.3.1");
 }
 
+/**
+ * OpenBSD's `bcrypt_pbkdf`, the key derivation of passphrase-protected
+ * OpenSSH keys (`openssh-key-v1`, KDF `bcrypt`), as the `bcrypt-pbkdf`
+ * package (the one ssh2 and sshpk use) exports it.
+ */
+export interface BcryptPbkdf {
+  /**
+   * Derives `keylen` bytes into `key`.
+   *
+   * @returns 0 on success, -1 on bad arguments.
+   */
+  pbkdf(
+    pass: Uint8Array,
+    passlen: number,
+    salt: Uint8Array,
+    saltlen: number,
+    key: Uint8Array,
+    keylen: number,
+    rounds: number,
+  ): number;
+}
+
+/**
+ * Loads bcrypt-pbkdf on first use: only an encrypted key needs it, and it
+ * is CommonJS, which Deno loads through its Node compatibility layer.
+ *
+ * @returns The module.
+ */
+export async function loadBcryptPbkdf(): Promise<BcryptPbkdf> {
+  // deno-lint-ignore no-import-prefix
+  const module = await import("npm:bcrypt-pbkdf@1.0.2");
+  return (module.default ?? module) as BcryptPbkdf;
+}
+
 /** The YAML parser's module (`parseDocument`, `visit`, `LineCounter`, node guards). */
 export type YamlParser = typeof import("npm:yaml@2.9.1");
 

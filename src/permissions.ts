@@ -13,6 +13,13 @@
  *   the whole environment (hooks need `GIT_INDEX_FILE`), which the tool
  *   itself cannot read.
  *
+ * Signing through an SSH agent (`--agent`) talks to the unix socket in
+ * `SSH_AUTH_SOCK`. Deno 2.9 asks for `--allow-net=unix:<path>` for a unix
+ * socket, on top of read and write, and takes only an exact path, which
+ * differs per login: {@linkcode agentSocketFlag} gives it for one socket,
+ * and the installed hooks add it through {@linkcode AGENT_SOCKET_SHELL_WORD}
+ * when the variable is set. No other network access is ever granted.
+ *
  * `verify --ci` reads the variables CI systems set, to tell which commits a
  * run brings: {@linkcode CI_PERMISSION_FLAGS}, the same with those
  * variables (named one by one: never `GITHUB_*`, which would cover
@@ -41,7 +48,7 @@ export const PERMISSION_FLAGS: readonly string[] = Object.freeze([
   "--allow-read",
   "--allow-write",
   "--allow-run=git",
-  "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY",
+  "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY,MCP_ORCHESTRATION_AGENT,MCP_ORCHESTRATION_PASSPHRASE_FILE,SSH_AUTH_SOCK",
 ]);
 
 /**
@@ -116,3 +123,36 @@ export const CI_PERMISSION_FLAGS: readonly string[] = Object.freeze(
       : flag
   ),
 );
+
+/**
+ * The one network permission the tool may need: the SSH agent's unix
+ * socket, by its exact path (Deno allows no pattern there).
+ *
+ * @param socket The socket's absolute path, `$SSH_AUTH_SOCK`.
+ * @returns The flag, `--allow-net=unix:<socket>`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { agentSocketFlag } from "./permissions.ts";
+ * assert.equal(agentSocketFlag("/tmp/a.sock"), "--allow-net=unix:/tmp/a.sock");
+ * ```
+ */
+export function agentSocketFlag(socket: string): string {
+  return `--allow-net=unix:${socket}`;
+}
+
+/**
+ * Shell text that an installed hook's `deno run` line carries: it becomes
+ * {@linkcode agentSocketFlag} of `$SSH_AUTH_SOCK` when that is set (one
+ * word, whatever the path holds) and nothing otherwise.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AGENT_SOCKET_SHELL_WORD } from "./permissions.ts";
+ * assert.ok(AGENT_SOCKET_SHELL_WORD.startsWith("${SSH_AUTH_SOCK:+"));
+ * ```
+ */
+export const AGENT_SOCKET_SHELL_WORD =
+  '${SSH_AUTH_SOCK:+"--allow-net=unix:$SSH_AUTH_SOCK"}';

@@ -50,6 +50,7 @@ import {
   type SigningKey,
   toolHome,
 } from "../keys/key_store.ts";
+import { gitCommitSigningKey } from "../keys/signer.ts";
 import { formatPublicKeyLine } from "../format/public_key.ts";
 import { signConfigs } from "../sign/sign_configs.ts";
 import type { SignReport, SignResult } from "../sign/sign_source.ts";
@@ -81,15 +82,20 @@ export const INIT_STEPS: readonly InitStepName[] = Object.freeze([
 export interface KeyStep {
   /** The step. */
   step: "key";
-  /** `created`: a new key in the tool's home; `existing`: the home's key; `given`: `--key` or `$MCP_ORCHESTRATION_KEY`. */
-  status: "created" | "existing" | "given";
+  /**
+   * `created`: a new key in the tool's home; `existing`: the home's key;
+   * `given`: `--key` or `$MCP_ORCHESTRATION_KEY`; `git`: the key git signs
+   * commits with (`gpg.format=ssh`, `user.signingkey`), through the SSH
+   * agent or from its file, used instead of creating one.
+   */
+  status: "created" | "existing" | "given" | "git";
   /** Whether anything was written. */
   changed: boolean;
   /** One line for people. */
   summary: string;
   /** The key's id (`SHA256:…`). */
   keyId: string;
-  /** The private key file. */
+  /** The private key file, or `ssh-agent:SOCKET`. */
   path: string;
 }
 
@@ -315,6 +321,8 @@ interface InitPlan {
   defaultKeyPath: string;
   /** The key to sign with, when there is one already. */
   existing: SigningKey | undefined;
+  /** Whether that key is the one git signs commits with. */
+  fromGit: boolean;
   /** Whether the trust list trusts that key now. */
   decision: TrustDecision;
   /** The trust list (of the working tree). */
@@ -344,9 +352,15 @@ async function planInit(
     KEYS_DIR_NAME,
     PRIVATE_KEY_NAME,
   );
-  const existing = given
+  let existing = given
     ? await loadSigningKey({ keyPath: given })
     : await loadIfPresent(defaultKeyPath);
+  // No key of ours yet: the one git signs commits with, if Ed25519, rather
+  // than a second key to trust and to keep.
+  const fromGit = !existing
+    ? (await gitCommitSigningKey(repo))?.key
+    : undefined;
+  existing ??= fromGit;
   const trust = await readTrustList(repo);
   const decision: TrustDecision = existing
     ? findSigner(trust, existing.key.publicKey, {
@@ -376,6 +390,7 @@ async function planInit(
     given,
     defaultKeyPath,
     existing,
+    fromGit: fromGit !== undefined,
     decision,
     trust,
     adopted,
@@ -409,7 +424,10 @@ async function useKey(
 ): Promise<StepResult<SigningKey>> {
   if (plan.existing) {
     return {
-      done: keyStep(plan.given ? "given" : "existing", plan.existing),
+      done: keyStep(
+        plan.given ? "given" : plan.fromGit ? "git" : "existing",
+        plan.existing,
+      ),
       value: plan.existing,
     };
   }
@@ -531,6 +549,10 @@ function keyStep(status: KeyStep["status"], key: SigningKey): KeyStep {
     ? "created"
     : status === "given"
     ? "using the given key"
+    : status === "git"
+    ? `using the key git signs your commits with (user.signingkey)${
+      key.path.startsWith("ssh-agent:") ? ", through the SSH agent," : ""
+    } instead of creating one:`
     : "using your existing key";
   return {
     step: "key",

@@ -9,7 +9,7 @@
 import { approveConfigs, type Approver } from "../app/approve.ts";
 import { STORE_DIR } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { loadSigningKey } from "../keys/key_store.ts";
+import { loadSigner } from "../keys/signer.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { EXIT, printJson, stringOption } from "./io.ts";
@@ -19,6 +19,11 @@ export const APPROVE_COMMAND: CommandSpec = {
   name: "approve",
   operands: "PATH…",
   options: {
+    agent: {
+      type: "boolean",
+      help: "sign through the SSH agent ($SSH_AUTH_SOCK): --key then names\n" +
+        "the public key to use (also $MCP_ORCHESTRATION_AGENT=1)",
+    },
     key: {
       type: "string",
       value: "PATH",
@@ -57,7 +62,11 @@ export async function approveCommand(
   }
   const keyPath = stringOption(values, "key");
   const repo = await context.repo();
-  const key = await loadSigningKey(keyPath ? { keyPath } : {});
+  const key = await loadSigner({
+    ...(keyPath ? { keyPath } : {}),
+    ...(values.agent ? { agent: true } : {}),
+    repo,
+  });
   const report = await approveConfigs(repo, {
     key,
     cwd: context.io.cwd,

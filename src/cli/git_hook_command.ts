@@ -15,7 +15,7 @@ import { exists } from "../fs/files.ts";
 import { OPERATION_MARKERS, type Repository } from "../git/repository.ts";
 import { ToolError } from "../errors.ts";
 import { parsePushUpdates, verifyPush } from "../verify/verify_push.ts";
-import { loadSigningKey } from "../keys/key_store.ts";
+import { loadSigner } from "../keys/signer.ts";
 import { signStaged } from "../sign/sign_staged.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
@@ -102,8 +102,9 @@ export async function gitHookCommand(
     name === "pre-push" ? HOOK_PRE_PUSH_COMMAND : HOOK_PRE_COMMIT_COMMAND,
   );
   if (name === "pre-commit") {
-    const report = await signStaged(await context.repo(), {
-      key: () => loadSigningKey(),
+    const repo = await context.repo();
+    const report = await signStaged(repo, {
+      key: () => loadSigner({ repo }),
     });
     for (const result of report.results) {
       if (result.status === "signed") {

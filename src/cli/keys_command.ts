@@ -23,7 +23,11 @@ import {
 } from "../keys/key_store.ts";
 import type { Repository } from "../git/repository.ts";
 import { shellQuote } from "../hooks/launch.ts";
-import { parsePublicKeyLine } from "../format/public_key.ts";
+import {
+  formatPublicKeyLine,
+  parsePublicKeyLine,
+} from "../format/public_key.ts";
+import { agentKeys } from "../keys/signer.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
 import { readTrust, rotateTrustedKey } from "../trust/trust_store.ts";
 import { workingTreeReader } from "../source/store_reader.ts";
@@ -59,6 +63,11 @@ export const KEYS_INIT_COMMAND: CommandSpec = {
 export const KEYS_SHOW_COMMAND: CommandSpec = {
   name: "keys show",
   options: {
+    agent: {
+      type: "boolean",
+      help: "list the Ed25519 keys the SSH agent ($SSH_AUTH_SOCK) holds,\n" +
+        "which --agent can sign with, and name the keys of other types",
+    },
     key: {
       type: "string",
       value: "PATH",
@@ -289,8 +298,39 @@ export async function keysShow(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArguments(args, KEYS_SHOW_COMMAND);
   noPositionals(positionals, "keys show");
   const keyPath = stringOption(values, "key");
+  if (values.agent) return await showAgentKeys(io, values.json === true);
   const info = await showKey(keyPath ? { keyPath } : {});
   if (values.json) printJson(io, info);
   else io.out(`${info.keyId}\n${info.publicKeyLine}\n`);
+  return EXIT.ok;
+}
+
+// "keys show --agent": the agent's Ed25519 keys, one id and line each; the
+// others are named, since --agent cannot use them (Ed25519 only).
+async function showAgentKeys(io: Io, json: boolean): Promise<number> {
+  const { usable, others } = await agentKeys();
+  const keys = usable.map((key) => ({
+    keyId: key.keyId!,
+    publicKeyLine: formatPublicKeyLine(key.publicKey!, key.comment),
+  }));
+  const unusable = others.map((key) => ({
+    type: key.type,
+    comment: key.comment,
+  }));
+  if (json) {
+    printJson(io, { keys, unusable });
+    return EXIT.ok;
+  }
+  if (keys.length === 0) {
+    io.out("The SSH agent holds no Ed25519 key\n");
+  }
+  for (const key of keys) io.out(`${key.keyId}\n${key.publicKeyLine}\n`);
+  for (const key of unusable) {
+    io.out(
+      `not usable (Ed25519 only): ${key.type} ${
+        key.comment || "(no comment)"
+      }\n`,
+    );
+  }
   return EXIT.ok;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { loadSigningKey } from "../keys/key_store.ts";
+import { loadSigner } from "../keys/signer.ts";
 import { signConfigs } from "../sign/sign_configs.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
@@ -32,6 +32,11 @@ export const SIGN_COMMAND: CommandSpec = {
   name: "sign",
   operands: "[PATH…]",
   options: {
+    agent: {
+      type: "boolean",
+      help: "sign through the SSH agent ($SSH_AUTH_SOCK): --key then names\n" +
+        "the public key to use (also $MCP_ORCHESTRATION_AGENT=1)",
+    },
     key: {
       type: "string",
       value: "PATH",
@@ -68,7 +73,11 @@ export async function signCommand(
   const { values, positionals } = parseArguments(args, SIGN_COMMAND);
   const keyPath = stringOption(values, "key");
   const repo = await context.repo();
-  const key = await loadSigningKey(keyPath ? { keyPath } : {});
+  const key = await loadSigner({
+    ...(keyPath ? { keyPath } : {}),
+    ...(values.agent ? { agent: true } : {}),
+    repo,
+  });
   const resign = values.resign === true;
   if (resign && positionals.length > 0) {
     throw new ToolError(

@@ -10,7 +10,7 @@ import {
   SIGNATURE_NAMESPACE,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { loadSigningKey } from "../keys/key_store.ts";
+import { loadSigner } from "../keys/signer.ts";
 import { checkNamespace, signFiles } from "../sign/sign_files.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { EXIT, type Io, printJson, stringOption } from "./io.ts";
@@ -20,6 +20,11 @@ export const SIGN_FILE_COMMAND: CommandSpec = {
   name: "sign-file",
   operands: "<FILE…>",
   options: {
+    agent: {
+      type: "boolean",
+      help: "sign through the SSH agent ($SSH_AUTH_SOCK): --key then names\n" +
+        "the public key to use (also $MCP_ORCHESTRATION_AGENT=1)",
+    },
     key: {
       type: "string",
       value: "PATH",
@@ -68,7 +73,10 @@ export async function signFileCommand(
   if (positionals.length === 0) {
     throw new ToolError("USAGE", `"sign-file" needs at least one file`);
   }
-  const key = await loadSigningKey(keyPath ? { keyPath } : {});
+  const key = await loadSigner({
+    ...(keyPath ? { keyPath } : {}),
+    ...(values.agent ? { agent: true } : {}),
+  });
   const report = await signFiles(positionals, {
     key,
     namespace,

@@ -13,13 +13,18 @@ import {
   ED25519_SEED_BYTES,
   OPENSSH_KEY_BEGIN,
   OPENSSH_KEY_BLOCK_SIZE,
+  OPENSSH_KEY_CIPHER,
+  OPENSSH_KEY_CIPHER_BLOCK_SIZE,
   OPENSSH_KEY_END,
+  OPENSSH_KEY_KDF,
   OPENSSH_KEY_MAGIC,
+  OPENSSH_KEY_MAX_ROUNDS,
   OPENSSH_KEY_NONE,
   SSH_ED25519,
   TOOL_NAME,
 } from "../constants.ts";
 import { publicKeyFromSeed } from "../crypto/ed25519.ts";
+import { aes256Ctr, deriveAesCtrKey } from "../crypto/key_encryption.ts";
 import { ToolError } from "../errors.ts";
 import { armor, dearmor } from "./armor.ts";
 import { SshReader, SshWriter } from "./ssh_wire.ts";
@@ -39,15 +44,35 @@ const MAGIC = new TextEncoder().encode(OPENSSH_KEY_MAGIC);
 const CREATE_HINT =
   `create a dedicated unencrypted key with "${TOOL_NAME} keys init"`;
 
+/** Options for {@linkcode parsePrivateKey}. */
+export interface ParsePrivateKeyOptions {
+  /**
+   * Asked for the passphrase of an encrypted key, only then: its UTF-8
+   * bytes, or a thrown error (no terminal, say) that is passed on.
+   */
+  passphrase?: () => Promise<Uint8Array>;
+}
+
+// How the private section is protected: the header's cipher and KDF.
+interface Protection {
+  cipher: string;
+  salt?: Uint8Array;
+  rounds?: number;
+}
+
 /**
- * Parses an unencrypted OpenSSH Ed25519 private key file.
+ * Parses an OpenSSH Ed25519 private key file: unencrypted, or encrypted
+ * with `aes256-ctr` and the `bcrypt` KDF as `ssh-keygen -N` writes it (the
+ * passphrase is then asked of `options.passphrase`).
  *
  * @param text The file's text.
  * @param source The file's path, named in errors.
+ * @param options `passphrase`: how to get an encrypted key's passphrase.
  * @returns The seed, the public key and the comment.
  * @throws {ToolError} `INVALID_FORMAT` when the file is malformed;
- * `INVALID_KEY` when it is encrypted, not Ed25519, holds several keys, or
- * its public and private halves disagree.
+ * `INVALID_KEY` when it is encrypted and no passphrase is given, the
+ * passphrase is wrong, the cipher is another, it is not Ed25519, holds
+ * several keys, or its public and private halves disagree.
  *
  * @example
  * ```ts
@@ -62,15 +87,26 @@ const CREATE_HINT =
 export async function parsePrivateKey(
   text: string,
   source: string,
+  options: ParsePrivateKeyOptions = {},
 ): Promise<PrivateKey> {
   const outer = new SshReader(
     dearmor(text, OPENSSH_KEY_BEGIN, OPENSSH_KEY_END, source),
     source,
   );
-  const publicKey = readHeader(outer, source);
-  const section = outer.bytes("private section");
+  const { publicKey, protection } = readHeader(outer, source);
+  let section = outer.bytes("private section");
   outer.end("private section");
-  const { seed, comment } = readPrivateSection(section, publicKey, source);
+  let blockSize = OPENSSH_KEY_BLOCK_SIZE;
+  if (protection.cipher !== OPENSSH_KEY_NONE) {
+    section = await decryptSection(section, protection, source, options);
+    blockSize = OPENSSH_KEY_CIPHER_BLOCK_SIZE;
+  }
+  const { seed, comment } = readPrivateSection(
+    section,
+    publicKey,
+    source,
+    blockSize,
+  );
   if (!timingSafeEqual(await publicKeyFromSeed(seed), publicKey)) {
     unusable(
       source,
@@ -81,25 +117,18 @@ export async function parsePrivateKey(
 }
 
 // Magic, cipher, KDF, key count and public key: everything before the
-// private section. Returns the public key.
-function readHeader(outer: SshReader, source: string): Uint8Array {
+// private section. Returns the public key and how the section is protected.
+function readHeader(
+  outer: SshReader,
+  source: string,
+): { publicKey: Uint8Array; protection: Protection } {
   if (!equalBytes(outer.raw(MAGIC.length, "magic"), MAGIC)) {
     invalid(source, `it does not start with "openssh-key-v1"`);
   }
   const cipher = outer.text("cipher name");
   const kdf = outer.text("KDF name");
   const kdfOptions = outer.bytes("KDF options");
-  if (cipher !== OPENSSH_KEY_NONE || kdf !== OPENSSH_KEY_NONE) {
-    unusable(
-      source,
-      `it is encrypted (cipher ${JSON.stringify(cipher)}, KDF ${
-        JSON.stringify(kdf)
-      }) and encrypted keys are not supported: ${CREATE_HINT}`,
-    );
-  }
-  if (kdfOptions.length !== 0) {
-    invalid(source, 'KDF options must be empty for KDF "none"');
-  }
+  const protection = readProtection(cipher, kdf, kdfOptions, source);
   const count = outer.uint32("number of keys");
   if (count !== 1) {
     unusable(
@@ -117,7 +146,43 @@ function readHeader(outer: SshReader, source: string): Uint8Array {
       }, only "${SSH_ED25519}" keys are supported: ${CREATE_HINT}`,
     );
   }
-  return decodePublicKeyBlob(publicBlob, source);
+  return { publicKey: decodePublicKeyBlob(publicBlob, source), protection };
+}
+
+// Unencrypted (none, none, no options), or aes256-ctr with bcrypt and its
+// salt and rounds; any other cipher is refused by name.
+function readProtection(
+  cipher: string,
+  kdf: string,
+  kdfOptions: Uint8Array,
+  source: string,
+): Protection {
+  if (cipher === OPENSSH_KEY_NONE && kdf === OPENSSH_KEY_NONE) {
+    if (kdfOptions.length !== 0) {
+      invalid(source, 'KDF options must be empty for KDF "none"');
+    }
+    return { cipher };
+  }
+  if (cipher !== OPENSSH_KEY_CIPHER || kdf !== OPENSSH_KEY_KDF) {
+    unusable(
+      source,
+      `it is encrypted with cipher ${JSON.stringify(cipher)} and KDF ${
+        JSON.stringify(kdf)
+      }; only "${OPENSSH_KEY_CIPHER}" with "${OPENSSH_KEY_KDF}" (what "ssh-keygen -N" writes) is supported: ` +
+        `re-encrypt it with "ssh-keygen -p -Z ${OPENSSH_KEY_CIPHER} -f KEY", or add it to an agent and use --agent`,
+    );
+  }
+  const options = new SshReader(kdfOptions, source);
+  const salt = options.bytes("KDF salt");
+  const rounds = options.uint32("KDF rounds");
+  options.end("KDF options");
+  if (salt.length === 0 || rounds === 0 || rounds > OPENSSH_KEY_MAX_ROUNDS) {
+    invalid(
+      source,
+      `KDF salt of ${salt.length} bytes and ${rounds} rounds are out of range`,
+    );
+  }
+  return { cipher, salt, rounds };
 }
 
 // Check-ints, the Ed25519 private key, comment and padding. Both copies of
@@ -126,8 +191,13 @@ function readPrivateSection(
   section: Uint8Array,
   publicKey: Uint8Array,
   source: string,
+  blockSize: number,
 ): { seed: Uint8Array; comment: string } {
-  const { innerPublic, secret, comment } = readSectionFields(section, source);
+  const { innerPublic, secret, comment } = readSectionFields(
+    section,
+    source,
+    blockSize,
+  );
   const seed = checkKeyHalves(innerPublic, secret, publicKey, source);
   return { seed, comment };
 }
@@ -137,11 +207,12 @@ function readPrivateSection(
 function readSectionFields(
   section: Uint8Array,
   source: string,
+  blockSize: number,
 ): { innerPublic: Uint8Array; secret: Uint8Array; comment: string } {
-  if (section.length % OPENSSH_KEY_BLOCK_SIZE !== 0) {
+  if (section.length % blockSize !== 0) {
     invalid(
       source,
-      `private section is ${section.length} bytes, not a multiple of ${OPENSSH_KEY_BLOCK_SIZE}`,
+      `private section is ${section.length} bytes, not a multiple of ${blockSize}`,
     );
   }
   const inner = new SshReader(section, source);
@@ -162,12 +233,12 @@ function readSectionFields(
   const comment = inner.text("comment");
   const padding = inner.raw(inner.remaining, "padding");
   if (
-    padding.length >= OPENSSH_KEY_BLOCK_SIZE ||
+    padding.length >= blockSize ||
     padding.some((b, i) => b !== i + 1)
   ) {
     invalid(
       source,
-      "padding must be the bytes 1, 2, 3… up to the next 8-byte block",
+      `padding must be the bytes 1, 2, 3… up to the next ${blockSize}-byte block`,
     );
   }
   return { innerPublic, secret, comment };
@@ -204,6 +275,85 @@ function checkKeyHalves(
     );
   }
   return secret.slice(0, ED25519_SEED_BYTES);
+}
+
+/**
+ * Tells whether an OpenSSH private key file is encrypted, and reads its
+ * public key, without decrypting anything.
+ *
+ * @param text The file's text.
+ * @param source The file's path, named in errors.
+ * @returns The public key, and whether a passphrase protects the key.
+ * @throws {ToolError} As {@linkcode parsePrivateKey} for the header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatPrivateKey, readPrivateKeyHeader } from "./private_key.ts";
+ * import { generateSeed, publicKeyFromSeed } from "../crypto/ed25519.ts";
+ * const seed = generateSeed();
+ * const text = formatPrivateKey({ seed, publicKey: await publicKeyFromSeed(seed), comment: "" });
+ * assert.equal(readPrivateKeyHeader(text, "k").encrypted, false);
+ * ```
+ */
+export function readPrivateKeyHeader(
+  text: string,
+  source: string,
+): { publicKey: Uint8Array; encrypted: boolean } {
+  const outer = new SshReader(
+    dearmor(text, OPENSSH_KEY_BEGIN, OPENSSH_KEY_END, source),
+    source,
+  );
+  const { publicKey, protection } = readHeader(outer, source);
+  return { publicKey, encrypted: protection.cipher !== OPENSSH_KEY_NONE };
+}
+
+// Derives the key from the passphrase and decrypts the private section. A
+// wrong passphrase decrypts to noise, which the check-ints catch.
+async function decryptSection(
+  section: Uint8Array,
+  protection: Protection,
+  source: string,
+  options: ParsePrivateKeyOptions,
+): Promise<Uint8Array> {
+  if (!options.passphrase) {
+    unusable(
+      source,
+      `it is protected by a passphrase and none can be asked for here: ${CREATE_HINT}`,
+    );
+  }
+  if (section.length % OPENSSH_KEY_CIPHER_BLOCK_SIZE !== 0) {
+    invalid(
+      source,
+      `encrypted private section is ${section.length} bytes, not a multiple of ${OPENSSH_KEY_CIPHER_BLOCK_SIZE}`,
+    );
+  }
+  const passphrase = await options.passphrase();
+  try {
+    // bcrypt_pbkdf refuses an empty passphrase, as OpenSSH's does: such a
+    // key would have been written unencrypted.
+    if (passphrase.length === 0) {
+      unusable(source, "wrong passphrase (it is empty); nothing was signed");
+    }
+    const { key, iv } = await deriveAesCtrKey(
+      passphrase,
+      protection.salt!,
+      protection.rounds!,
+    );
+    const plain = await aes256Ctr(key, iv, section);
+    key.fill(0);
+    const view = new DataView(plain.buffer, plain.byteOffset);
+    if (plain.length < 8 || view.getUint32(0) !== view.getUint32(4)) {
+      plain.fill(0);
+      unusable(
+        source,
+        "wrong passphrase (the decrypted check-ints differ); nothing was signed",
+      );
+    }
+    return plain;
+  } finally {
+    passphrase.fill(0);
+  }
 }
 
 /**

@@ -9,6 +9,7 @@
 import {
   ED25519_PUBLIC_KEY_BYTES,
   KEY_ID_PREFIX,
+  SK_SSH_ED25519,
   SSH_ED25519,
 } from "../constants.ts";
 import { sha256 } from "../crypto/sha.ts";
@@ -191,6 +192,104 @@ export function formatPublicKeyLine(key: Uint8Array, comment?: string): string {
  */
 export async function keyId(key: Uint8Array): Promise<string> {
   const digest = await sha256(encodePublicKeyBlob(key));
+  return KEY_ID_PREFIX + encodeBase64(digest).replace(/=+$/, "");
+}
+
+/**
+ * Decodes the blob of an Ed25519 key on a FIDO token:
+ * string `sk-ssh-ed25519@openssh.com`, string key (32 bytes), string
+ * application (e.g. `ssh:`).
+ *
+ * @param blob The key blob.
+ * @param source Where it comes from, named in errors.
+ * @returns The 32-byte key and the application.
+ * @throws {ToolError} `INVALID_FORMAT` when the blob is another type or malformed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeSkPublicKeyBlob, encodeSkPublicKeyBlob } from "./public_key.ts";
+ * const blob = encodeSkPublicKeyBlob(new Uint8Array(32).fill(7), "ssh:");
+ * assert.equal(decodeSkPublicKeyBlob(blob, "k").application, "ssh:");
+ * ```
+ */
+export function decodeSkPublicKeyBlob(
+  blob: Uint8Array,
+  source: string,
+): { key: Uint8Array; application: string } {
+  const reader = new SshReader(blob, source);
+  const type = reader.text("public key type");
+  if (type !== SK_SSH_ED25519) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid public key in "${source}": key type is ${
+        JSON.stringify(type)
+      }, expected "${SK_SSH_ED25519}"`,
+    );
+  }
+  const key = reader.bytes("public key");
+  if (key.length !== ED25519_PUBLIC_KEY_BYTES) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid public key in "${source}": key is ${key.length} bytes, expected ${ED25519_PUBLIC_KEY_BYTES}`,
+    );
+  }
+  const application = reader.text("application");
+  reader.end("public key");
+  return { key: key.slice(), application };
+}
+
+/**
+ * Encodes an Ed25519 FIDO key's blob (see {@linkcode decodeSkPublicKeyBlob}).
+ *
+ * @param key The 32-byte key.
+ * @param application The FIDO application, e.g. `ssh:`.
+ * @returns The blob.
+ * @throws {ToolError} `INVALID_KEY` when the key is not 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeSkPublicKeyBlob } from "./public_key.ts";
+ * assert.ok(encodeSkPublicKeyBlob(new Uint8Array(32), "ssh:").length > 32);
+ * ```
+ */
+export function encodeSkPublicKeyBlob(
+  key: Uint8Array,
+  application: string,
+): Uint8Array {
+  if (key.length !== ED25519_PUBLIC_KEY_BYTES) {
+    throw new ToolError(
+      "INVALID_KEY",
+      `Invalid Ed25519 public key: ${key.length} bytes, expected ${ED25519_PUBLIC_KEY_BYTES}`,
+    );
+  }
+  return new SshWriter().text(SK_SSH_ED25519).bytes(key).text(application)
+    .finish();
+}
+
+/**
+ * The key id of a FIDO Ed25519 key, as `ssh-keygen -lf` prints it: the
+ * SHA-256 of its blob, application included.
+ *
+ * @param key The 32-byte key.
+ * @param application The FIDO application.
+ * @returns `SHA256:…`.
+ * @throws {ToolError} `INVALID_KEY` when the key is not 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyId, skKeyId } from "./public_key.ts";
+ * const key = new Uint8Array(32);
+ * assert.notEqual(await skKeyId(key, "ssh:"), await keyId(key));
+ * ```
+ */
+export async function skKeyId(
+  key: Uint8Array,
+  application: string,
+): Promise<string> {
+  const digest = await sha256(encodeSkPublicKeyBlob(key, application));
   return KEY_ID_PREFIX + encodeBase64(digest).replace(/=+$/, "");
 }
 

@@ -14,7 +14,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
-import { PERMISSION_FLAGS } from "../permissions.ts";
+import { AGENT_SOCKET_SHELL_WORD, PERMISSION_FLAGS } from "../permissions.ts";
 import { currentLaunch, type Launch } from "../_runtime/launch.ts";
 import { deno } from "../_runtime/runtime.ts";
 
@@ -23,8 +23,10 @@ import { deno } from "../_runtime/runtime.ts";
  * a Git hook to run (the hook appends `hook <name> …`):
  *
  * - a `deno compile` executable: `[<executable>]`;
- * - `deno run`: `[<deno>, "run", "--quiet", …PERMISSION_FLAGS, <module>]`,
- *   the module as a file path for a `file:` URL, else the URL itself;
+ * - `deno run`: `[<deno>, "run", "--quiet", …PERMISSION_FLAGS,
+ *   AGENT_SOCKET_SHELL_WORD, <module>]`, the module as a file path for a
+ *   `file:` URL, else the URL itself (the shell word grants the SSH agent's
+ *   socket when `SSH_AUTH_SOCK` is set);
  * - Node: `[<node>, <absolute script path>]`.
  *
  * @param launch How the tool was started (default: this process).
@@ -39,7 +41,8 @@ import { deno } from "../_runtime/runtime.ts";
  * assert.deepEqual(
  *   launchCommand({ kind: "deno", execPath: "/usr/bin/deno", mainModule: "file:///opt/m%20o/main.ts" }),
  *   ["/usr/bin/deno", "run", "--quiet", "--allow-read", "--allow-write", "--allow-run=git",
- *    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY", "/opt/m o/main.ts"],
+ *    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY,MCP_ORCHESTRATION_AGENT,MCP_ORCHESTRATION_PASSPHRASE_FILE,SSH_AUTH_SOCK",
+ *    '${SSH_AUTH_SOCK:+"--allow-net=unix:$SSH_AUTH_SOCK"}', "/opt/m o/main.ts"],
  * );
  * assert.deepEqual(launchCommand({ kind: "compiled", execPath: "/opt/bin/mcp-orchestration" }), [
  *   "/opt/bin/mcp-orchestration",
@@ -65,6 +68,7 @@ export function launchCommand(launch: Launch = currentLaunch()): string[] {
         "run",
         "--quiet",
         ...PERMISSION_FLAGS,
+        AGENT_SOCKET_SHELL_WORD,
         module,
       ];
     }
@@ -81,7 +85,8 @@ const SAFE_LATER_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 /**
  * Quotes one word for a POSIX shell: unchanged when it holds only safe
  * characters, else in single quotes, where nothing is special, with each
- * `'` written as `'\''`.
+ * `'` written as `'\''`. {@linkcode AGENT_SOCKET_SHELL_WORD} alone is
+ * left as it is, for the shell to expand.
  *
  * @param word Any text.
  * @param first Whether the word is a command's first one (where `a=b`
@@ -97,6 +102,8 @@ const SAFE_LATER_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
  * ```
  */
 export function shellQuote(word: string, first = false): string {
+  // The one word left for the shell to expand: ours, never a user's.
+  if (!first && word === AGENT_SOCKET_SHELL_WORD) return word;
   if ((first ? SAFE_WORD : SAFE_LATER_WORD).test(word)) return word;
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -13,12 +13,15 @@ import {
   KEY_ENV,
   KEYS_DIR_NAME,
   MAX_METADATA_BYTES,
+  PASSPHRASE_FILE_ENV,
   PRIVATE_KEY_NAME,
   PUBLIC_KEY_NAME,
   RETIRED_KEYS_DIR_NAME,
   TOOL_NAME,
 } from "../constants.ts";
 import { currentProcess, readEnv } from "../_runtime/current_process.ts";
+import { readHiddenLine } from "../_runtime/terminal.ts";
+import { AGENT_HINT } from "./ssh_agent.ts";
 import { ToolError } from "../errors.ts";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import {
@@ -36,8 +39,10 @@ import {
   formatPrivateKey,
   parsePrivateKey,
   type PrivateKey,
+  readPrivateKeyHeader,
 } from "../format/private_key.ts";
 import { formatPublicKeyLine, keyId } from "../format/public_key.ts";
+import type { SignerKey } from "../format/sshsig.ts";
 
 // In the key folder while a run creates a key; see withKeyLock.
 const KEY_LOCK_NAME = ".lock";
@@ -57,13 +62,13 @@ export interface KeyInfo {
   publicKeyPath: string;
 }
 
-/** A loaded private key, ready to sign. */
+/** A key ready to sign: loaded from a file, or held by an SSH agent. */
 export interface SigningKey {
-  /** The key. */
-  key: PrivateKey;
+  /** The key, or the agent's signer for it. */
+  key: SignerKey;
   /** Its key id. */
   keyId: string;
-  /** The file it came from. */
+  /** The file it came from, or `ssh-agent:SOCKET`. */
   path: string;
 }
 
@@ -202,6 +207,17 @@ export async function initKey(
 export async function loadSigningKey(
   options: KeyOptions = {},
 ): Promise<SigningKey> {
+  const { text, path } = await readKeyFile(options);
+  const key = await parsePrivateKey(text, path, {
+    passphrase: () => askPassphrase(path),
+  });
+  return { key, keyId: await keyId(key.publicKey), path };
+}
+
+// The private key file's text, after the checks loadSigningKey documents.
+async function readKeyFile(
+  options: KeyOptions,
+): Promise<{ text: string; path: string }> {
   const explicit = options.keyPath ?? readEnv(KEY_ENV);
   const path = explicit
     ? resolve(explicit)
@@ -221,8 +237,58 @@ export async function loadSigningKey(
   } finally {
     opened.handle.close();
   }
-  const key = await parsePrivateKey(new TextDecoder().decode(bytes), path);
-  return { key, keyId: await keyId(key.publicKey), path };
+  return { text: new TextDecoder().decode(bytes), path };
+}
+
+/**
+ * The passphrase of an encrypted key: the contents of the file
+ * `$MCP_ORCHESTRATION_PASSPHRASE_FILE` names (one trailing line end
+ * dropped), else typed at the terminal without echo.
+ *
+ * @param path The key file, named in the prompt and errors.
+ * @returns The passphrase's bytes.
+ * @throws {ToolError} `INVALID_KEY` when there is neither (a Git hook has no
+ * terminal), naming the SSH agent route; `KEY_NOT_FOUND` when the file is
+ * missing.
+ *
+ * @example
+ * ```ts ignore
+ * const passphrase = await askPassphrase("/home/me/.ssh/id_ed25519");
+ * ```
+ */
+export async function askPassphrase(path: string): Promise<Uint8Array> {
+  const file = readEnv(PASSPHRASE_FILE_ENV);
+  if (file) {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileLimitedSync(resolve(file), MAX_METADATA_BYTES);
+    } catch (error) {
+      throw new ToolError(
+        "KEY_NOT_FOUND",
+        `Cannot read the passphrase file "${file}" (${PASSPHRASE_FILE_ENV}): ${
+          describeErrno(error)
+        }`,
+        { cause: error },
+      );
+    }
+    if (!bytes) {
+      throw new ToolError(
+        "KEY_NOT_FOUND",
+        `No passphrase file at "${file}" (${PASSPHRASE_FILE_ENV})`,
+      );
+    }
+    let end = bytes.length;
+    if (bytes[end - 1] === 0x0a) end--;
+    if (bytes[end - 1] === 0x0d) end--;
+    return bytes.slice(0, end);
+  }
+  const typed = await readHiddenLine(`Passphrase for "${path}": `);
+  if (typed !== undefined) return typed;
+  throw new ToolError(
+    "INVALID_KEY",
+    `Cannot use private key "${path}": it is protected by a passphrase and there is no terminal to ask for it ` +
+      `(a Git hook has none): ${AGENT_HINT}; or set ${PASSPHRASE_FILE_ENV} to a file holding the passphrase`,
+  );
 }
 
 /**
@@ -246,15 +312,41 @@ export async function loadSigningKey(
  * ```
  */
 export async function showKey(options: KeyOptions = {}): Promise<KeyInfo> {
-  const { key, keyId, path } = await loadSigningKey(options);
+  const { text, path } = await readKeyFile(options);
+  // An encrypted key's public half is in the clear: no passphrase to show
+  // it. Its comment is inside the encrypted part: the .pub's is shown.
+  const header = readPrivateKeyHeader(text, path);
+  const { publicKey, comment } = header.encrypted
+    ? { publicKey: header.publicKey, comment: publicComment(path) }
+    : await parsePrivateKey(text, path);
   return {
-    keyId,
-    publicKeyLine: formatPublicKeyLine(key.publicKey, key.comment),
+    keyId: await keyId(publicKey),
+    publicKeyLine: formatPublicKeyLine(publicKey, comment),
     privateKeyPath: path,
     publicKeyPath: path.endsWith(".key")
       ? path.slice(0, -4) + ".pub"
       : path + ".pub",
   };
+}
+
+// The comment of the ".pub" beside a private key, or "".
+function publicComment(path: string): string {
+  const candidates = path.endsWith(".key")
+    ? [`${path.slice(0, -4)}.pub`, `${path}.pub`]
+    : [`${path}.pub`];
+  for (const candidate of candidates) {
+    try {
+      const bytes = readFileLimitedSync(candidate, MAX_METADATA_BYTES);
+      const line = bytes ? new TextDecoder().decode(bytes).split("\n")[0]! : "";
+      const fields = line.trim().split(/\s+/);
+      if (fields.length >= 3 && /^(?:ssh|sk)-/.test(fields[0]!)) {
+        return fields.slice(2).join(" ");
+      }
+    } catch {
+      // No readable .pub there.
+    }
+  }
+  return "";
 }
 
 // Checked on the open handle, never by path: the file whose type, mode and

@@ -35,6 +35,7 @@ import {
   REPOSITORY_LINE_PREFIX,
   RETIRED_LINE_PREFIX,
   SIGNATURE_NAMESPACE,
+  SK_SSH_ED25519,
   SSH_ED25519,
 } from "../constants.ts";
 import { ToolError } from "../errors.ts";
@@ -42,6 +43,7 @@ import { decodeBase64, encodeBase64 } from "../format/base64.ts";
 import { SshReader } from "../format/ssh_wire.ts";
 import {
   decodePublicKeyBlob,
+  decodeSkPublicKeyBlob,
   formatPublicKeyLine,
   keyId,
 } from "../format/public_key.ts";
@@ -66,6 +68,11 @@ export interface AllowedSigner {
   keyType: string;
   /** The 32-byte Ed25519 key when `keyType` is `ssh-ed25519`, else `undefined`. */
   key?: Uint8Array;
+  /**
+   * The 32-byte key and FIDO application when `keyType` is
+   * `sk-ssh-ed25519@openssh.com` (a key on a hardware token), else `undefined`.
+   */
+  sk?: { key: Uint8Array; application: string };
   /** The OpenSSH `SHA256:…` fingerprint of the key blob (any key type). */
   keyId: string;
   /** Whatever follows the key on the line, or "". */
@@ -124,6 +131,11 @@ export interface FindSignerOptions {
   namespace: string;
   /** The instant at which the key must be valid (compared in whole seconds, like ssh-keygen). */
   at: Date;
+  /**
+   * For a key on a FIDO token: its application and key id. Then only
+   * `sk-ssh-ed25519@openssh.com` lines with this key and application count.
+   */
+  sk?: { application: string; keyId: string };
 }
 
 /** What the trust list says about one key. */
@@ -536,15 +548,22 @@ export function findSigner(
 ): TrustDecision {
   // A revoked key is refused before any line is looked at: revocation wins
   // over a line that lists it (under any principal).
+  const sk = options.sk;
   const revoked = file.revoked?.find((ref) =>
-    ref.key !== undefined && equalBytes(ref.key, key)
+    (ref.key !== undefined && equalBytes(ref.key, key)) ||
+    (sk !== undefined && ref.keyId === sk.keyId)
   );
   if (revoked) {
     return { status: "revoked", keyId: revoked.keyId, line: revoked.line };
   }
   const candidates = file.entries.filter((entry) =>
-    entry.keyType === SSH_ED25519 && !entry.certAuthority &&
-    entry.key !== undefined && equalBytes(entry.key, key) &&
+    !entry.certAuthority &&
+    (sk === undefined
+      ? entry.keyType === SSH_ED25519 &&
+        entry.key !== undefined && equalBytes(entry.key, key)
+      : entry.keyType === SK_SSH_ED25519 && entry.sk !== undefined &&
+        entry.sk.application === sk.application &&
+        equalBytes(entry.sk.key, key)) &&
     (entry.namespaces === undefined ||
       matchPatternList(options.namespace, entry.namespaces))
   );
@@ -666,11 +685,20 @@ function _parseLine(line: string, where: string): _ParsedLine | undefined {
   const comment = rest.slice(base64.length).replace(/^[ \t]+/, "");
 
   const { blob, key } = _decodeKey(keyType, base64, where, fail);
+  let sk: AllowedSigner["sk"];
+  if (keyType === SK_SSH_ED25519) {
+    try {
+      sk = decodeSkPublicKeyBlob(blob, where);
+    } catch (error) {
+      fail(`invalid "${keyType}" key`, error);
+    }
+  }
   return {
     principals: principalsText.split(","),
     ...options,
     keyType,
     ...(key === undefined ? {} : { key }),
+    ...(sk === undefined ? {} : { sk }),
     comment,
     blob,
   };

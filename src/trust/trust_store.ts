@@ -26,7 +26,7 @@ import {
 } from "../format/public_key.ts";
 import { readIndex, readStatement, withLock } from "../store/store.ts";
 import { parseStatement } from "../store/statement.ts";
-import { parseSshSignature } from "../format/sshsig.ts";
+import { parseSshSignature, signatureKeyId } from "../format/sshsig.ts";
 import { equalBytes } from "../bytes/equal_bytes.ts";
 import { GitObjects } from "../source/cat_file.ts";
 import { type StoreReader, workingTreeReader } from "../source/store_reader.ts";
@@ -519,7 +519,7 @@ async function statementSigners(
           if (!stored?.signature) continue;
           const statement = parseStatement(stored.bytes, id);
           const signature = parseSshSignature(stored.signature, id);
-          if (await keyId(signature.publicKey) !== statement.signer) continue;
+          if (await signatureKeyId(signature) !== statement.signer) continue;
           const known = signers.get(statement.signer) ??
             { key: signature.publicKey, paths: new Set<string>() };
           known.paths.add(path);

@@ -16,10 +16,14 @@ import {
   ARTIFACTS_DIR,
   REVOKED_KEYS_PATH,
   SIGNATURE_NAMESPACE,
+  SK_FLAG_USER_PRESENT,
 } from "../constants.ts";
 import { sha256Hex } from "../crypto/sha.ts";
-import { keyId } from "../format/public_key.ts";
-import { verifySshSignature } from "../format/sshsig.ts";
+import {
+  signatureKeyId as keyIdOfSignature,
+  type SshSignature,
+  verifySshSignature,
+} from "../format/sshsig.ts";
 import { formatTime } from "../store/statement.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
 import { countApprovals, type CountedKey } from "../trust/threshold.ts";
@@ -183,7 +187,7 @@ function verifyRepository(config: SignedConfig): void {
 async function verifySignature(config: SignedConfig): Promise<void> {
   const { statement, signature, bytes } = config.signed;
   // Compare key ids before any cryptography, and show both when they differ.
-  const signatureKeyId = await keyId(signature.publicKey);
+  const signatureKeyId = await keyIdOfSignature(signature);
   if (signatureKeyId !== statement.signer) {
     throw new VerificationError(
       "BAD_SIGNATURE",
@@ -196,12 +200,28 @@ async function verifySignature(config: SignedConfig): Promise<void> {
       `the signature's namespace is "${signature.namespace}", not "${SIGNATURE_NAMESPACE}"`,
     );
   }
+  if (signature.sk && (signature.sk.flags & SK_FLAG_USER_PRESENT) === 0) {
+    throw new VerificationError(
+      "BAD_SIGNATURE",
+      `the signature by ${signatureKeyId} (a FIDO key) was made without user presence: the token was not touched`,
+    );
+  }
   if (!await verifySshSignature(signature, bytes, SIGNATURE_NAMESPACE)) {
     throw new VerificationError(
       "BAD_SIGNATURE",
       `the signature by ${signatureKeyId} does not verify`,
     );
   }
+}
+
+// The findSigner option that names a FIDO key, for its own lines only.
+function skOption(
+  signature: SshSignature,
+  keyId: string,
+): { sk?: { application: string; keyId: string } } {
+  return signature.sk
+    ? { sk: { application: signature.sk.application, keyId } }
+    : {};
 }
 
 function verifyTrust(config: SignedConfig): string[] {
@@ -214,7 +234,10 @@ function verifyTrust(config: SignedConfig): string[] {
     );
   }
   const key = signature.publicKey;
-  const options = { namespace: SIGNATURE_NAMESPACE };
+  const options = {
+    namespace: SIGNATURE_NAMESPACE,
+    ...skOption(signature, signer),
+  };
   const now = findSigner(config.trust, key, { ...options, at: config.now });
   if (now.status === "revoked") {
     throw new PolicyError(
@@ -278,7 +301,7 @@ async function verifyApprovals(
         }`,
       );
     }
-    const id = await keyId(signature.publicKey);
+    const id = await keyIdOfSignature(signature);
     if (id !== keyIdOfHex(approval.keyHex)) {
       throw new VerificationError(
         "BAD_SIGNATURE",
@@ -297,6 +320,7 @@ async function verifyApprovals(
     const decision = findSigner(config.trust, signature.publicKey, {
       namespace: SIGNATURE_NAMESPACE,
       at: config.now,
+      ...skOption(signature, id),
     });
     // A revoked key's signature fails the config wherever it is, as the
     // statement's own would; a retired key's counts here, and history asks

@@ -25,7 +25,10 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initKey } from "../../mod.ts";
-import { PERMISSION_FLAGS } from "../../src/permissions.ts";
+import {
+  AGENT_SOCKET_SHELL_WORD,
+  PERMISSION_FLAGS,
+} from "../../src/permissions.ts";
 import { denoEnv } from "../support/cli.ts";
 import {
   HOSTILE_OUTPUT,
@@ -427,7 +430,7 @@ Deno.test("hooks/pre-commit-framework runs the tool with exactly the permission 
     script.includes(
       `"$mcp_deno" run --quiet ${
         PERMISSION_FLAGS.join(" ")
-      } "$root/main.ts" "$@"`,
+      } ${AGENT_SOCKET_SHELL_WORD} "$root/main.ts" "$@"`,
     ),
     script,
   );

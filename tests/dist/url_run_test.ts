@@ -24,6 +24,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VERSION } from "../../mod.ts";
 import { formatShellCommand } from "../../src/hooks/launch.ts";
+import { AGENT_SOCKET_SHELL_WORD } from "../../src/permissions.ts";
 import { freshDenoEnv, serveCheckout } from "../support/checkout_server.ts";
 import { PERMISSION_FLAGS } from "../support/cli.ts";
 import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
@@ -72,7 +73,7 @@ async function run(
   };
 }
 
-/** The arguments of `deno` that run the tool from a URL, as a user types them and an installed hook runs them. */
+/** The arguments of `deno` that run the tool from a URL, as a user types them (an installed hook adds the agent's socket word before the URL). */
 function urlArgs(url: string): string[] {
   return ["run", "--quiet", ...PERMISSION_FLAGS, url];
 }
@@ -127,7 +128,12 @@ Deno.test({
     assert.ok(
       stub.includes(
         `\nexec ${
-          formatShellCommand([Deno.execPath(), ...urlArgs(url)])
+          formatShellCommand([
+            Deno.execPath(),
+            ...urlArgs(url).slice(0, -1),
+            AGENT_SOCKET_SHELL_WORD,
+            url,
+          ])
         } hook pre-commit "$@"\n`,
       ),
       `the pre-commit hook does not call "${url}":\n${stub}`,

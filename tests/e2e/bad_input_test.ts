@@ -385,7 +385,12 @@ const cases: BadInputCase[] = [
     error: "INVALID_KEY",
     stderr: (
       c,
-    ) => [join(c.outside, "encrypted"), "encrypted keys are not supported"],
+    ) => [
+      join(c.outside, "encrypted"),
+      "protected by a passphrase and there is no terminal",
+      "ssh-add",
+      "MCP_ORCHESTRATION_PASSPHRASE_FILE",
+    ],
   },
   {
     name: "an RSA key",

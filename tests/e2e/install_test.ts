@@ -22,6 +22,7 @@ import {
   uninstallHooks,
 } from "../../src/hooks/install.ts";
 import { formatShellCommand } from "../../src/hooks/launch.ts";
+import { AGENT_SOCKET_SHELL_WORD } from "../../src/permissions.ts";
 import {
   CHAINED_SUFFIX,
   CHECKOUT_HOOKS,
@@ -68,7 +69,14 @@ async function cliJson(
 async function expectedCommand(): Promise<string[]> {
   const bin = Deno.env.get(TEST_BIN_ENV);
   if (bin) return [await Deno.realPath(resolve(bin))];
-  return [Deno.execPath(), "run", "--quiet", ...PERMISSION_FLAGS, MOD_PATH];
+  return [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...PERMISSION_FLAGS,
+    AGENT_SOCKET_SHELL_WORD,
+    MOD_PATH,
+  ];
 }
 
 interface GitResult {

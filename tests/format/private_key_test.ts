@@ -13,6 +13,7 @@ import {
   formatPrivateKey,
   parsePrivateKey,
   type PrivateKey,
+  readPrivateKeyHeader,
 } from "../../src/format/private_key.ts";
 import {
   encodePublicKeyBlob,
@@ -182,7 +183,7 @@ Deno.test("ssh-keygen -y reads the keys we write", async () => {
   });
 });
 
-Deno.test("an encrypted key is refused with advice", async () => {
+Deno.test("an encrypted key with nobody to ask its passphrase is refused with advice", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "encrypted");
     await sshKeygen(["-q", "-t", "ed25519", "-N", "pass", "-f", path]);
@@ -190,10 +191,101 @@ Deno.test("an encrypted key is refused with advice", async () => {
       parsePrivateKey(await Deno.readTextFile(path), path),
       "INVALID_KEY",
       `"${path}"`,
-      "encrypted",
-      '"aes256-ctr"',
-      '"bcrypt"',
+      "protected by a passphrase",
       "mcp-orchestration keys init",
+    );
+  });
+});
+
+const encoder = new TextEncoder();
+
+Deno.test("keys ssh-keygen -N encrypts (aes256-ctr, bcrypt) read with their passphrase, as ssh-keygen -y does", async () => {
+  await withTempDir(async (dir) => {
+    // Several passphrases (empty-looking, long, non-ASCII) and KDF rounds.
+    const cases: [string, string[]][] = [
+      ["pass", []],
+      ["a much longer passphrase with spaces, 'quotes' and ünïcödé", []],
+      ["rounds", ["-a", "4"]],
+      ["comment", ["-C", "someone@example.com with a longer comment"]],
+    ];
+    for (const [index, [passphrase, args]] of cases.entries()) {
+      const path = join(dir, `encrypted${index}`);
+      await sshKeygen([
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        passphrase,
+        "-f",
+        path,
+        ...args,
+      ]);
+      const text = await Deno.readTextFile(path);
+      assertEquals(readPrivateKeyHeader(text, path).encrypted, true);
+      let asked = 0;
+      const key = await parsePrivateKey(text, path, {
+        passphrase: () => {
+          asked++;
+          return Promise.resolve(encoder.encode(passphrase));
+        },
+      });
+      assertEquals(asked, 1);
+      assertEquals(
+        `${formatPublicKeyLine(key.publicKey, key.comment)}\n`,
+        await Deno.readTextFile(`${path}.pub`),
+      );
+      // The seed is the one ssh-keygen encrypted: decrypting with
+      // ssh-keygen itself (-p -N "") gives the same key.
+      const plain = join(dir, `plain${index}`);
+      await Deno.copyFile(path, plain);
+      await sshKeygen(["-q", "-p", "-P", passphrase, "-N", "", "-f", plain]);
+      const unencrypted = await parsePrivateKey(
+        await Deno.readTextFile(plain),
+        plain,
+      );
+      assertEquals(key.seed, unencrypted.seed);
+    }
+  });
+});
+
+Deno.test("a wrong passphrase is refused by the check-ints", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "encrypted");
+    await sshKeygen(["-q", "-t", "ed25519", "-N", "right", "-f", path]);
+    for (const wrong of ["wrong", "", "right\n", "Right"]) {
+      await assertToolError(
+        parsePrivateKey(await Deno.readTextFile(path), path, {
+          passphrase: () => Promise.resolve(encoder.encode(wrong)),
+        }),
+        "INVALID_KEY",
+        `"${path}"`,
+        "wrong passphrase",
+      );
+    }
+  });
+});
+
+Deno.test("another cipher than aes256-ctr is refused by name, with the way to re-encrypt", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "gcm");
+    await sshKeygen([
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "pass",
+      "-Z",
+      "aes256-gcm@openssh.com",
+      "-f",
+      path,
+    ]);
+    await assertToolError(
+      parsePrivateKey(await Deno.readTextFile(path), path, {
+        passphrase: () => Promise.resolve(encoder.encode("pass")),
+      }),
+      "INVALID_KEY",
+      '"aes256-gcm@openssh.com"',
+      "ssh-keygen -p -Z aes256-ctr",
     );
   });
 });

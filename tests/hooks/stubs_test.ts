@@ -9,7 +9,10 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PERMISSION_FLAGS } from "../../src/permissions.ts";
+import {
+  AGENT_SOCKET_SHELL_WORD,
+  PERMISSION_FLAGS,
+} from "../../src/permissions.ts";
 import {
   formatShellCommand,
   launchCommand,
@@ -136,6 +139,30 @@ Deno.test({
 
 // --- launch command ---------------------------------------------------------
 
+Deno.test("the agent socket's shell word is one argument when SSH_AUTH_SOCK is set, none when not", async () => {
+  const words = ["/usr/bin/deno", "run", AGENT_SOCKET_SHELL_WORD, "/m.ts"];
+  const script = `printf '<%s>' ${formatShellCommand(words)}`;
+  for (
+    const [socket, expected] of [
+      [undefined, "</usr/bin/deno><run></m.ts>"],
+      ["", "</usr/bin/deno><run></m.ts>"],
+      [
+        "/tmp/my dir/a$b'c.sock",
+        "</usr/bin/deno><run><--allow-net=unix:/tmp/my dir/a$b'c.sock></m.ts>",
+      ],
+    ] as const
+  ) {
+    const out = await new Deno.Command(SHELL, {
+      args: ["-c", script],
+      clearEnv: true,
+      env: socket === undefined ? {} : { SSH_AUTH_SOCK: socket },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(out.stdout), expected);
+  }
+});
+
 const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
   {
     name: "a deno compile executable runs itself",
@@ -154,6 +181,7 @@ const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
       "run",
       "--quiet",
       ...PERMISSION_FLAGS,
+      AGENT_SOCKET_SHELL_WORD,
       "/src/my tool/it's/mod.ts",
     ],
   },
@@ -169,6 +197,7 @@ const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
       "run",
       "--quiet",
       ...PERMISSION_FLAGS,
+      AGENT_SOCKET_SHELL_WORD,
       "https://example.com/mcp-orchestration@0.1.0/mod.ts",
     ],
   },

@@ -67,6 +67,10 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
     notRunnable:
       "needs a CI's variables; tests/e2e/verify_ci_test.ts runs verify --ci with these flags as each CI sets them, and tests/permissions_test.ts checks them",
   },
+  "agent-signing": {
+    notRunnable:
+      "needs your own key in your own ssh-agent and your git config; tests/e2e/agent_test.ts runs each of these commands against a real ssh-agent",
+  },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-commit": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-push": { runBy: "tests/docs/readme_test.ts" },

@@ -297,7 +297,7 @@ Deno.test("PERMISSION_FLAGS match the deno.json cli task", async () => {
     "--allow-read",
     "--allow-write",
     "--allow-run=git",
-    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY",
+    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY,MCP_ORCHESTRATION_AGENT,MCP_ORCHESTRATION_PASSPHRASE_FILE,SSH_AUTH_SOCK",
   ]);
   const config = JSON.parse(await Deno.readTextFile(DENO_JSON));
   assert.equal(
