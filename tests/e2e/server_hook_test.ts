@@ -28,11 +28,23 @@ import {
   revParse,
   write,
 } from "../support/flow.ts";
-import { denoEnv, runCli } from "../support/cli.ts";
+import { cliInvocation, denoEnv, runCli } from "../support/cli.ts";
 import { withTempDir } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const decoder = new TextDecoder();
+
+/** Every file and folder of the bare repository, with its size. */
+async function serverFiles(bare: string, under = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(join(bare, under))) {
+    const path = join(under, entry.name);
+    const info = await Deno.lstat(join(bare, path));
+    found.push(`${path} ${info.isDirectory ? "dir" : info.size}`);
+    if (entry.isDirectory) found.push(...await serverFiles(bare, path));
+  }
+  return found.sort();
+}
 
 /** Every ref of the bare repository, with what it points at. */
 async function serverRefs(bare: string): Promise<string> {
@@ -69,11 +81,14 @@ async function assertServerRefuses(
   expected: { path: string; codes: string[] }[] = [],
 ): Promise<string> {
   const before = await serverRefs(flow.remote.root);
+  const files = await serverFiles(flow.remote.root);
   const result = await pushPastClient(flow, args);
   assert.notEqual(result.code, 0, `push went through:\n${result.stderr}`);
   assert.match(result.stderr, /remote: mcp-orchestration: push refused/);
   assert.match(result.stderr, /pre-receive hook declined/);
   assert.equal(await serverRefs(flow.remote.root), before, "the server moved");
+  // Nothing written: the quarantined objects are gone with the push.
+  assert.deepEqual(await serverFiles(flow.remote.root), files);
   for (const { path, codes } of expected) {
     const line = result.stderr.split("\n").find((l) =>
       l.startsWith("remote: ") &&
@@ -114,10 +129,20 @@ Deno.test({
 
       await t.step("a --no-verify tampered commit: TAMPERED", async () => {
         await attack("tampered");
-        await write(flow, { ".mcp.json": EVIL });
+        // Attributes make the verifier build a temporary index: in the
+        // server's quarantine too, and it leaves nothing behind.
+        await write(flow, {
+          ".mcp.json": EVIL,
+          ".gitattributes": "*.md text\n",
+        });
         await forceCommit(flow, "tampered");
         const expected = [{ path: ".mcp.json", codes: ["TAMPERED"] }];
-        await assertServerRefuses(flow, ["origin", "tampered:main"], expected);
+        const stderr = await assertServerRefuses(
+          flow,
+          ["origin", "tampered:main"],
+          expected,
+        );
+        assert.match(stderr, /remote: FAIL {2}[0-9a-f]{12} tampered/);
         // Not on a new branch either: only a config waiting for approval
         // may wait there.
         await assertServerRefuses(flow, ["origin", "tampered"], expected);
@@ -173,7 +198,7 @@ Deno.test({
           "origin",
           `${v2}:refs/heads/main`,
         ]);
-        assert.match(stderr, /remote: .*FAIL  \.mcp\.json  ROLLED_BACK:/);
+        assert.match(stderr, /remote: .*FAIL {2}\.mcp\.json {2}ROLLED_BACK:/);
       });
 
       await t.step(
@@ -262,6 +287,42 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "server update hook (for servers that run only that one): a tampered push is refused, an honest one passes",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      const { command, args } = cliInvocation(["hook", "update"]);
+      const hook = join(flow.remote.root, "hooks", "update");
+      await Deno.writeTextFile(
+        hook,
+        `#!/bin/sh\nexec ${
+          [command, ...args].map((word) => `'${word}'`).join(" ")
+        } "$@"\n`,
+        { mode: 0o755 },
+      );
+      await write(flow, { ".mcp.json": EVIL });
+      await forceCommit(flow, "tampered");
+      const before = await serverRefs(flow.remote.root);
+      const refused = await pushPastClient(flow, ["origin", "main"]);
+      assert.notEqual(refused.code, 0, refused.stderr);
+      assert.match(refused.stderr, /remote: +FAIL {2}\.mcp\.json {2}TAMPERED:/);
+      assert.match(refused.stderr, /hook declined to update refs\/heads\/main/);
+      assert.equal(await serverRefs(flow.remote.root), before);
+
+      await flow.ok(["reset", "-q", "--hard", "HEAD~1"]);
+      await commit(flow, "docs", { "README.md": "more\n" });
+      const honest = await pushPastClient(flow, ["origin", "main"]);
+      assert.equal(honest.code, 0, honest.stderr);
+      assert.match(
+        honest.stderr,
+        /remote: mcp-orchestration: 1 new commit verified/,
+      );
+    });
+  },
+});
+
 /** A TCP port nobody listens on now. */
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -335,7 +396,7 @@ Deno.test({
           assert.notEqual(refused.code, 0, refused.stderr);
           assert.match(
             refused.stderr,
-            /remote: +FAIL  \.mcp\.json  TAMPERED:/,
+            /remote: +FAIL {2}\.mcp\.json {2}TAMPERED:/,
           );
           assert.equal(await serverRefs(bare), before);
         } finally {
