@@ -68,6 +68,12 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
       "needs a CI's variables; tests/e2e/verify_ci_test.ts runs verify --ci with these flags as each CI sets them, and tests/permissions_test.ts checks them",
   },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
+  "server-install": { runBy: "tests/docs/readme_test.ts" },
+  "server-hook-d": { runBy: "tests/docs/readme_test.ts" },
+  "gitlab-server-hook": {
+    notRunnable:
+      "needs a GitLab server and its gitaly command; tests/docs/readme_test.ts runs the same two-line hook from a pre-receive.d folder (server-hook-d)",
+  },
   "husky-pre-commit": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-push": { runBy: "tests/docs/readme_test.ts" },
   "lefthook": { runBy: "tests/dist/readme_test.ts" },
