@@ -67,6 +67,10 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
     notRunnable:
       "needs a CI's variables; tests/e2e/verify_ci_test.ts runs verify --ci with these flags as each CI sets them, and tests/permissions_test.ts checks them",
   },
+  "gitlab-ci-include": {
+    notRunnable:
+      "a GitLab CI include: only GitLab runs it; tests/ci/gitlab_template_test.ts runs the template's script with GitLab's variables",
+  },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
   "server-install": { runBy: "tests/docs/readme_test.ts" },
   "server-hook-d": { runBy: "tests/docs/readme_test.ts" },
