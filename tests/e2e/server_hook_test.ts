@@ -22,9 +22,12 @@ import {
 import {
   cliOk,
   commit,
+  createFlow,
   type Flow,
   forceCommit,
   head,
+  installHooks,
+  push,
   revParse,
   write,
 } from "../support/flow.ts";
@@ -456,6 +459,102 @@ Deno.test({
       assert.equal(removed.code, 0, removed.stderr);
       assert.match(removed.stdout, /pre-receive +removed; put back/);
       assert.equal(await Deno.readTextFile(hook), theirs);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "server pre-receive: a config waiting for approval may reach a review branch, never the server's HEAD branch nor a tag",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow({ keys: ["bob"] });
+    await installHooks(flow, "alice@example.com");
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.bob.publicPath,
+      "--principal",
+      "bob@example.com",
+    ]);
+    const policy = {
+      format: "mcp-orchestration-policy v1",
+      version: 1,
+      groups: { leads: ["alice@example.com"], security: ["bob@example.com"] },
+      trust: { groups: ["leads"], threshold: 1 },
+      rules: [{
+        pattern: ".mcp.json",
+        groups: ["leads", "security"],
+        threshold: 2,
+      }],
+    };
+    await commit(flow, "the policy", {
+      ".mcp-orchestration/policy.json": JSON.stringify(policy, null, 2) + "\n",
+    });
+    await push(flow, "HEAD:refs/heads/main");
+    await installServer(flow);
+    await commit(flow, "a config bob has not approved", { ".mcp.json": V1 });
+
+    const expected = [{ path: ".mcp.json", codes: ["PENDING_APPROVAL"] }];
+    await assertServerRefuses(
+      flow,
+      ["origin", "HEAD:refs/heads/main"],
+      expected,
+    );
+    await flow.ok(["tag", "pending"]);
+    await assertServerRefuses(flow, ["origin", "refs/tags/pending"], expected);
+    const review = await pushPastClient(flow, [
+      "origin",
+      "HEAD:refs/heads/review",
+    ]);
+    assert.equal(review.code, 0, review.stderr);
+    // The server's HEAD decides which branch is the default one.
+    await flow.remote.git("symbolic-ref", "HEAD", "refs/heads/review");
+    await commit(flow, "docs", { "README.md": "more\n" });
+    await assertServerRefuses(
+      flow,
+      ["origin", "HEAD:refs/heads/review"],
+      expected,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "install --server refuses a core.hooksPath folder with a foreign pre-receive, as the client install does, and chains it with --force",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      const bare = flow.remote.root;
+      const shared = join(flow.repo.home, "shared hooks");
+      await Deno.mkdir(shared);
+      const theirs = "#!/bin/sh\nexit 0\n";
+      await Deno.writeTextFile(join(shared, "pre-receive"), theirs, {
+        mode: 0o755,
+      });
+      await flow.remote.git("config", "core.hooksPath", shared);
+      const at = { cwd: bare, home: flow.repo.home };
+      const refused = await runCli(["install", "--server"], at);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /error\[HOOKS\]/);
+      assert.match(refused.stderr, /its pre-receive hook is not ours/);
+      assert.equal(
+        await Deno.readTextFile(join(shared, "pre-receive")),
+        theirs,
+      );
+      const forced = await runCli(["install", "--server", "--force"], at);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(
+        await Deno.readTextFile(
+          join(shared, "pre-receive.mcp-orchestration-chained"),
+        ),
+        theirs,
+      );
+      await write(flow, { ".mcp.json": EVIL });
+      await forceCommit(flow, "tampered");
+      await assertServerRefuses(flow, ["origin", "main"], [
+        { path: ".mcp.json", codes: ["TAMPERED"] },
+      ]);
     });
   },
 });
