@@ -81,7 +81,8 @@ Commands:
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
   exec          verify the configs, then run an MCP client: exec -- claude
   install       install the Git hooks: sign on commit, verify on push and
-                after checkout, merge and rebase
+                after checkout, merge and rebase; --server: on the Git
+                server, refuse a push that fails
   uninstall     remove the Git hooks and put back the ones that were there
 
 Options:
