@@ -1,21 +1,35 @@
 /**
- * `hook pre-commit`, `hook pre-push` and the checkout hooks: what the
- * installed Git hook stubs call. pre-commit signs the staged configs and
+ * `hook pre-commit`, `hook pre-push`, the checkout hooks and the server's
+ * `hook pre-receive` (or `hook update`): what the installed Git hook stubs
+ * call. pre-commit signs the staged configs and
  * stages the signatures into the same commit; pre-push verifies every
  * commit the remote does not have yet, and refuses the push with a
  * per-commit, per-file report. post-checkout, post-merge and post-rewrite
  * verify the working tree git has just changed and, on any failure, print
- * a loud report (they cannot undo the checkout) and exit 1.
+ * a loud report (they cannot undo the checkout) and exit 1. On the Git
+ * server, pre-receive verifies every commit a push brings that the server
+ * did not hold, and refuses the whole push when one fails.
  *
  * @module
  */
 
 import { TOOL_NAME } from "../constants.ts";
 import { exists } from "../fs/files.ts";
-import { OPERATION_MARKERS, type Repository } from "../git/repository.ts";
+import {
+  findGitFolder,
+  OPERATION_MARKERS,
+  type Repository,
+} from "../git/repository.ts";
 import { ToolError } from "../errors.ts";
 import { parsePushUpdates, verifyPush } from "../verify/verify_push.ts";
 import { loadSigner } from "../keys/signer.ts";
+import {
+  parseReceiveUpdates,
+  receiveRefPatterns,
+  type ReceiveUpdate,
+  verifyReceive,
+} from "../verify/verify_receive.ts";
+import type { CommitReport } from "../verify/verify_history.ts";
 import { signStaged } from "../sign/sign_staged.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
@@ -40,6 +54,22 @@ export const HOOK_PRE_PUSH_COMMAND: CommandSpec = {
   name: "hook pre-push",
   options: {},
   synopsis: ["hook pre-push REMOTE URL < ref-updates"],
+  json: HOOK_JSON,
+};
+
+/** What `hook pre-receive` accepts (on the Git server). */
+export const HOOK_PRE_RECEIVE_COMMAND: CommandSpec = {
+  name: "hook pre-receive",
+  options: {},
+  synopsis: ["hook pre-receive < ref-updates"],
+  json: HOOK_JSON,
+};
+
+/** What `hook update` accepts (on a Git server that runs only that hook). */
+export const HOOK_UPDATE_COMMAND: CommandSpec = {
+  name: "hook update",
+  options: {},
+  synopsis: ["hook update REF OLD NEW"],
   json: HOOK_JSON,
 };
 
@@ -97,6 +127,9 @@ export async function gitHookCommand(
   if (name !== undefined && Object.hasOwn(CHECKOUT_HOOKS, name)) {
     return await checkoutHook(name, args, context);
   }
+  if (name === "pre-receive" || name === "update") {
+    return await receiveHook(name, args, context);
+  }
   const { positionals } = parseArguments(
     args,
     name === "pre-push" ? HOOK_PRE_PUSH_COMMAND : HOOK_PRE_COMMIT_COMMAND,
@@ -145,8 +178,69 @@ export async function gitHookCommand(
     "USAGE",
     `Unknown hook "${
       name ?? ""
-    }": expected "hook pre-commit", "hook pre-push REMOTE URL", "hook post-checkout OLD NEW FLAG", "hook post-merge SQUASH" or "hook post-rewrite amend|rebase"`,
+    }": expected "hook pre-commit", "hook pre-push REMOTE URL", "hook post-checkout OLD NEW FLAG", "hook post-merge SQUASH", "hook post-rewrite amend|rebase", "hook pre-receive" or "hook update REF OLD NEW"`,
   );
+}
+
+// On the Git server, before it updates any ref: verify what the push
+// brings, from the repository's Git folder (where git starts the hook), and
+// refuse it with a report per commit and file (git shows it to the pusher
+// as "remote:" lines). Needs no key and no home, and writes nothing.
+async function receiveHook(
+  name: "pre-receive" | "update",
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
+  const { positionals } = parseArguments(
+    args,
+    name === "update" ? HOOK_UPDATE_COMMAND : HOOK_PRE_RECEIVE_COMMAND,
+  );
+  let updates: ReceiveUpdate[];
+  if (name === "update") {
+    const [ref, oldId, newId] = positionals;
+    if (positionals.length !== 3) {
+      throw new ToolError(
+        "USAGE",
+        `"hook update" needs the ref, the old and the new id, as git passes them`,
+      );
+    }
+    updates = parseReceiveUpdates(`${oldId} ${newId} ${ref}\n`);
+  } else {
+    updates = parseReceiveUpdates(
+      new TextDecoder().decode(
+        await (io.stdin?.() ?? Promise.resolve(new Uint8Array())),
+      ),
+    );
+  }
+  const repo = await findGitFolder(io.cwd);
+  const reports = await verifyReceive(
+    repo,
+    updates,
+    await receiveRefPatterns(repo),
+  );
+  return reportReceived(io, reports);
+}
+
+function reportReceived(
+  io: CommandContext["io"],
+  reports: readonly CommitReport[],
+): number {
+  const failed = reports.filter((report) => !report.ok);
+  const commits = `${reports.length} new commit${
+    reports.length === 1 ? "" : "s"
+  }`;
+  if (failed.length === 0) {
+    if (reports.length > 0) {
+      io.err(`${TOOL_NAME}: ${commits} verified\n`);
+    }
+    return EXIT.ok;
+  }
+  io.err(formatCommitReports(failed, { only: "failures" }));
+  io.err(
+    `${TOOL_NAME}: push refused by the server: ${failed.length} of ${commits} fail verification. Fix and re-sign the configs in a new commit (or rewrite these commits), then push again.\n`,
+  );
+  return EXIT.failed;
 }
 
 // After git has changed the working tree: verify it as "verify" does, and

@@ -26,6 +26,8 @@ import {
   HOOK_POST_REWRITE_COMMAND,
   HOOK_PRE_COMMIT_COMMAND,
   HOOK_PRE_PUSH_COMMAND,
+  HOOK_PRE_RECEIVE_COMMAND,
+  HOOK_UPDATE_COMMAND,
 } from "./git_hook_command.ts";
 import { INSTALL_COMMAND, UNINSTALL_COMMAND } from "./hooks_command.ts";
 import { INIT_COMMAND } from "./init_command.ts";
@@ -79,7 +81,8 @@ Commands:
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
   exec          verify the configs, then run an MCP client: exec -- claude
   install       install the Git hooks: sign on commit, verify on push and
-                after checkout, merge and rebase
+                after checkout, merge and rebase; --server: on the Git
+                server, refuse a push that fails
   uninstall     remove the Git hooks and put back the ones that were there
 
 Options:
@@ -238,10 +241,16 @@ lefthook, the pre-commit framework) or your own hooks occupy, nothing is
 written: the message says how to call the tool from that manager instead.
 
 If the tool is moved or uninstalled, the hooks fail closed and say how to
-reinstall. MCP_ORCHESTRATION_SKIP=1 skips them, with a warning.`,
+reinstall. MCP_ORCHESTRATION_SKIP=1 skips them, with a warning.
+
+With --server, in a repository that is pushed to (a bare repository on a Git
+server), installs the pre-receive hook instead: it verifies every commit a
+push brings before Git updates any ref, and refuses the push when one fails.
+It needs no key and no home, and MCP_ORCHESTRATION_SKIP does not skip it.`,
   "uninstall":
     `Removes the hooks that install wrote and puts back the hooks they had moved
-aside. A hook that has replaced ours since is left alone, with a warning.`,
+aside. A hook that has replaced ours since is left alone, with a warning.
+With --server (implied in a bare repository), removes the pre-receive hook.`,
   "init": `Sets this repository up in one step, and says what each step did:
   1. key    uses your signing key: the one given with --key or
             $MCP_ORCHESTRATION_KEY (never created), else
@@ -292,6 +301,19 @@ warning.`,
     `Verifies the working tree's MCP configs after git rebase, as
 "hook post-checkout" does; after "git commit --amend" (which changes no file)
 it does nothing.`,
+  "hook pre-receive":
+    `On the Git server: reads git's pre-receive lines ("<old id> <new id> <ref>")
+and verifies every commit that the push makes reachable from a checked ref
+and that the server did not hold (new branches, tags of commits and force
+pushes included; a force push is checked against the tip it replaces;
+deletions pass). The checked refs are refs/heads/* and refs/tags/*, or the
+values of the git config mcp-orchestration.refs. A config still waiting for
+approval is refused only on the server's default branch (HEAD). Refuses the
+whole push with a per-commit, per-file report on stderr, which the pusher
+sees as "remote:" lines. Needs no key and no home; writes nothing.`,
+  "hook update":
+    `On a Git server that runs only the update hook: checks one ref's update as
+"hook pre-receive" does.`,
   "inspect":
     `Shows the artifact id, path, signer key id and principal, signing time,
 sequence, previous artifact, and the exact signed statement and armored
@@ -328,6 +350,8 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   HOOK_POST_CHECKOUT_COMMAND,
   HOOK_POST_MERGE_COMMAND,
   HOOK_POST_REWRITE_COMMAND,
+  HOOK_PRE_RECEIVE_COMMAND,
+  HOOK_UPDATE_COMMAND,
 ];
 
 /**

@@ -12,6 +12,12 @@ import {
   uninstallHooks,
 } from "../hooks/install.ts";
 import { formatShellCommand, launchCommand } from "../hooks/launch.ts";
+import { ToolError } from "../errors.ts";
+import {
+  findGitFolder,
+  isBareRepository,
+  type Repository,
+} from "../git/repository.ts";
 import type { CommandContext } from "./command_context.ts";
 import {
   type CommandSpec,
@@ -35,19 +41,57 @@ export const INSTALL_COMMAND: CommandSpec = {
         "from a package manager's throwaway cache (npx, pnpm dlx, yarn dlx,\n" +
         "bunx), which break when it is cleaned",
     },
+    server: {
+      type: "boolean",
+      help:
+        "install the Git server's pre-receive hook (in a repository that is\n" +
+        "pushed to, usually bare) instead of the client hooks",
+    },
   },
 };
 
 /** What `uninstall` accepts. */
 export const UNINSTALL_COMMAND: CommandSpec = {
   name: "uninstall",
-  options: {},
+  options: {
+    server: {
+      type: "boolean",
+      help:
+        "remove the Git server's pre-receive hook (implied in a bare repository)",
+    },
+  },
 };
 
+// The repository a server hook goes into: its Git folder, bare or not.
+// Without --server, a bare repository gets a hint rather than "not inside
+// a working tree".
+async function hooksRepository(
+  context: HooksContext,
+  server: boolean,
+): Promise<Repository> {
+  if (server) return await findGitFolder(context.io.cwd);
+  try {
+    return await context.repo();
+  } catch (error) {
+    if (
+      error instanceof ToolError && error.code === "NOT_A_REPOSITORY" &&
+      await isBareRepository(context.io.cwd)
+    ) {
+      throw new ToolError(
+        "USAGE",
+        `"${context.io.cwd}" is a bare repository: run "${TOOL_NAME} install --server" to install the Git server's pre-receive hook`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 /**
- * Runs `install [--force] [--json]`: installs the Git hooks (pre-commit,
- * pre-push, post-checkout, post-merge, post-rewrite), calling the tool the
- * way it was started now.
+ * Runs `install [--force] [--server] [--json]`: installs the Git hooks
+ * (pre-commit, pre-push, post-checkout, post-merge, post-rewrite; with
+ * `--server`, the server's pre-receive), calling the tool the way it was
+ * started now.
  *
  * @param args The arguments after `install`.
  * @param context Streams and the repository.
@@ -67,9 +111,11 @@ export async function installCommand(
   const { values, positionals } = parseArguments(args, INSTALL_COMMAND);
   noPositionals(positionals, "install");
   const command = launchCommand();
-  const report = await installHooks(await context.repo(), {
+  const server = values.server === true;
+  const report = await installHooks(await hooksRepository(context, server), {
     command,
     force: values.force === true,
+    server,
   });
   if (values.json) {
     printJson(context.io, { ...report, command });
@@ -83,8 +129,9 @@ export async function installCommand(
 }
 
 /**
- * Runs `uninstall [--json]`: removes our hooks and puts back the hooks
- * that were there before.
+ * Runs `uninstall [--server] [--json]`: removes our hooks and puts back the
+ * hooks that were there before (`--server`, implied in a bare repository:
+ * the server's pre-receive hook).
  *
  * @param args The arguments after `uninstall`.
  * @param context Streams and the repository.
@@ -102,7 +149,12 @@ export async function uninstallCommand(
 ): Promise<number> {
   const { values, positionals } = parseArguments(args, UNINSTALL_COMMAND);
   noPositionals(positionals, "uninstall");
-  const report = await uninstallHooks(await context.repo());
+  const server = values.server === true ||
+    await isBareRepository(context.io.cwd);
+  const report = await uninstallHooks(
+    server ? await findGitFolder(context.io.cwd) : await context.repo(),
+    { server },
+  );
   if (values.json) printJson(context.io, report);
   else printReport(context.io, report);
   return EXIT.ok;

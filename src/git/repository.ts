@@ -120,6 +120,74 @@ export async function findRepository(cwd: string): Promise<Repository> {
   };
 }
 
+/**
+ * Finds the Git folder that `cwd` is in or below, with or without a working
+ * tree: where a server's hooks run (Git starts them in the repository's Git
+ * folder, with `GIT_DIR` set). Only Git objects and refs are read there, so
+ * the returned repository's `root` is the Git folder itself.
+ *
+ * @param cwd The Git folder, or a folder inside the repository.
+ * @returns The repository, `root` and `gitDir` both its Git folder.
+ * @throws {ToolError} `NOT_A_REPOSITORY` outside a repository.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, realpath, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { runProcess } from "../_runtime/process.ts";
+ * import { findGitFolder } from "./repository.ts";
+ * const dir = await realpath(await mkdtemp(join(tmpdir(), "doc-")));
+ * await runProcess("git", ["init", "-q", "--bare", dir]);
+ * assert.deepEqual(await findGitFolder(dir), { root: dir, gitDir: dir });
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export async function findGitFolder(cwd: string): Promise<Repository> {
+  const out = await runProcess("git", [
+    ...SAFE_GIT,
+    "rev-parse",
+    "--absolute-git-dir",
+  ], { cwd });
+  const dir = new TextDecoder().decode(out.stdout).replace(/\n$/, "");
+  if (out.code !== 0 || dir === "") {
+    throw new ToolError(
+      "NOT_A_REPOSITORY",
+      `Not inside a Git repository: "${cwd}"`,
+    );
+  }
+  // GIT_DIR may be relative ("." in a server's hooks): git must keep
+  // running from the folder it names.
+  const real = await fs.realpath(dir);
+  return { root: real, gitDir: real };
+}
+
+/**
+ * Tells whether `cwd` is in a bare repository (one without a working
+ * tree, as on a Git server).
+ *
+ * @param cwd A folder.
+ * @returns True for a bare repository; false in a working tree or outside
+ *   any repository.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isBareRepository } from "./repository.ts";
+ * assert.equal(await isBareRepository("/"), false);
+ * ```
+ */
+export async function isBareRepository(cwd: string): Promise<boolean> {
+  const out = await runProcess("git", [
+    ...SAFE_GIT,
+    "rev-parse",
+    "--is-bare-repository",
+  ], { cwd });
+  return out.code === 0 &&
+    new TextDecoder().decode(out.stdout).trim() === "true";
+}
+
 /** Options for {@linkcode git}. */
 export interface GitOptions {
   /** Bytes for git's standard input (for `--stdin`), which is then closed. */

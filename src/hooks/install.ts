@@ -49,6 +49,7 @@ import {
   HOOK_NAMES,
   type HookName,
   hookStub,
+  SERVER_HOOK_NAMES,
 } from "./stubs.ts";
 
 /** What `install` or `uninstall` did to one hook. */
@@ -88,7 +89,10 @@ export interface InstallReport {
   hooksFolder: string;
   /** The value of `core.hooksPath`, when set. */
   hooksPath?: string;
-  /** One entry per hook, in {@linkcode HOOK_NAMES} order. */
+  /**
+   * One entry per hook, in {@linkcode HOOK_NAMES} order (for a server,
+   * {@linkcode SERVER_HOOK_NAMES}).
+   */
   hooks: HookReport[];
   /** Things the user should know: a manager that may undo us, a hook left alone. */
   warnings: string[];
@@ -100,6 +104,21 @@ export interface InstallOptions {
   force?: boolean;
   /** How the stubs start the tool (see `launchCommand`). */
   command: string[];
+  /**
+   * Install the server's hook (pre-receive, {@linkcode SERVER_HOOK_NAMES})
+   * into a repository that is pushed to, instead of the client hooks.
+   */
+  server?: boolean;
+}
+
+/** Options for {@linkcode uninstallHooks}. */
+export interface UninstallOptions {
+  /** Remove the server's hook instead of the client hooks. */
+  server?: boolean;
+}
+
+function hookNames(server: boolean | undefined): readonly HookName[] {
+  return server ? SERVER_HOOK_NAMES : HOOK_NAMES;
 }
 
 /**
@@ -147,10 +166,12 @@ export async function findHooksFolder(
 }
 
 /**
- * Installs our stubs ({@linkcode HOOK_NAMES}) where Git runs hooks.
+ * Installs our stubs ({@linkcode HOOK_NAMES}, or with `server` the
+ * {@linkcode SERVER_HOOK_NAMES}) where Git runs hooks.
  *
- * @param repo The working tree.
- * @param options The command the stubs run, and `force`.
+ * @param repo The working tree (with `server`: the repository pushed to,
+ * which may have none).
+ * @param options The command the stubs run, `force` and `server`.
  * @returns What was done per hook, and warnings.
  * @throws {ToolError} `HOOKS` when the command starts the tool from a
  * package manager's throwaway cache (`npx`, `pnpm dlx`, `yarn dlx`, `bunx`;
@@ -196,11 +217,18 @@ export async function installHooks(
       );
     }
   }
+  const names = hookNames(options.server);
   const { folder, hooksPath } = await findHooksFolder(repo);
   if (hooksPath !== undefined) {
     const manager = await findManager(folder);
     if (!options.force) {
-      await assertOursToWrite(folder, hooksPath, manager, options.command);
+      await assertOursToWrite(
+        folder,
+        hooksPath,
+        manager,
+        options.command,
+        names,
+      );
     } else if (manager) {
       warnings.push(forcedWarning(manager, folder));
     }
@@ -210,7 +238,7 @@ export async function installHooks(
     join(folder, `.${TOOL_NAME}.lock`),
     async () => {
       const states = [];
-      for (const hook of HOOK_NAMES) {
+      for (const hook of names) {
         const state = await readHookState(folder, hook);
         if (state.target === "foreign" && state.chainedExists) {
           throw new ToolError(
@@ -224,7 +252,7 @@ export async function installHooks(
       for (const state of states) {
         hooks.push(await installOne(state, options.command, warnings));
       }
-      if (hooksPath !== undefined) {
+      if (hooksPath !== undefined && !options.server) {
         await warnIfInWorkingTree(repo, folder, warnings);
       }
       return report(folder, hooksPath, hooks, warnings);
@@ -237,7 +265,8 @@ export async function installHooks(
  * Removes our stubs and puts back the hooks they had moved aside. A foreign
  * hook that has replaced ours since is left alone, with a warning.
  *
- * @param repo The working tree.
+ * @param repo The working tree (with `server`: the repository pushed to).
+ * @param options `server`: remove the server's hook, not the client hooks.
  * @returns What was done per hook, and warnings.
  * @throws {ToolError} `IO` when a file cannot be removed or moved back.
  *
@@ -264,12 +293,14 @@ export async function installHooks(
  */
 export async function uninstallHooks(
   repo: Repository,
+  options: UninstallOptions = {},
 ): Promise<InstallReport> {
+  const names = hookNames(options.server);
   const { folder, hooksPath } = await findHooksFolder(repo);
   const warnings: string[] = [];
   const hooks: HookReport[] = [];
   if (!(await exists(folder))) {
-    for (const hook of HOOK_NAMES) {
+    for (const hook of names) {
       hooks.push({ hook, action: "absent", path: join(folder, hook) });
     }
     return report(folder, hooksPath, hooks, warnings);
@@ -277,7 +308,7 @@ export async function uninstallHooks(
   return await withFileLock(
     join(folder, `.${TOOL_NAME}.lock`),
     async () => {
-      for (const hook of HOOK_NAMES) {
+      for (const hook of names) {
         hooks.push(
           await uninstallOne(await readHookState(folder, hook), warnings),
         );
@@ -398,6 +429,7 @@ async function assertOursToWrite(
   hooksPath: string,
   manager: HookManager | undefined,
   command: string[],
+  names: readonly HookName[],
 ): Promise<void> {
   const where =
     `Not installing into "${folder}": core.hooksPath is "${hooksPath}"`;
@@ -411,7 +443,7 @@ async function assertOursToWrite(
       }\n${force}${forceCaveat(manager)}`,
     );
   }
-  for (const hook of HOOK_NAMES) {
+  for (const hook of names) {
     const state = await readHookState(folder, hook);
     if (state.target !== "foreign") continue;
     throw new ToolError(

@@ -6,9 +6,11 @@
  * A stub, in order:
  * 1. runs the hook that was there before us (moved aside to
  *    `<hook>.mcp-orchestration-chained`) with the same arguments and, for
- *    pre-push and post-rewrite, the same standard input, and stops with its
+ *    pre-push, post-rewrite and pre-receive, the same standard input, and
+ *    stops with its
  *    exit code if it fails (a checkout hook only remembers it);
- * 2. with `MCP_ORCHESTRATION_SKIP=1`, warns loudly and exits 0;
+ * 2. with `MCP_ORCHESTRATION_SKIP=1`, warns loudly and exits 0 (not the
+ *    server's pre-receive: a pusher's environment can reach it);
  * 3. fails closed, saying how to reinstall, when the tool is gone;
  * 4. pre-commit only: exits 0 without starting the tool when nothing staged
  *    could concern it (see {@linkcode PRE_COMMIT_FAST_PATH}) and no signed
@@ -23,7 +25,8 @@
  * a checkout hook ({@linkcode CHECKOUT_HOOKS}) runs the tool even when the
  * chained hook failed.
  *
- * pre-push and post-rewrite get git's lines on standard input, which the
+ * pre-push, post-rewrite and pre-receive get git's lines on standard input,
+ * which the
  * chained hook and the tool both read.
  *
  * @module
@@ -45,7 +48,8 @@ export type HookName =
   | "pre-push"
   | "post-checkout"
   | "post-merge"
-  | "post-rewrite";
+  | "post-rewrite"
+  | "pre-receive";
 
 /** Every hook the tool installs, in install order. */
 export const HOOK_NAMES: readonly HookName[] = Object.freeze([
@@ -54,6 +58,15 @@ export const HOOK_NAMES: readonly HookName[] = Object.freeze([
   "post-checkout",
   "post-merge",
   "post-rewrite",
+]);
+
+/**
+ * The hooks `install --server` writes into a repository that is pushed to:
+ * pre-receive, which verifies every commit a push brings before Git
+ * updates any ref.
+ */
+export const SERVER_HOOK_NAMES: readonly HookName[] = Object.freeze([
+  "pre-receive",
 ]);
 
 /**
@@ -91,6 +104,10 @@ const HOOK_TEXTS: Readonly<
   "post-rewrite": {
     skipped: "the rebased MCP configs are NOT verified",
     command: "git rebase",
+  },
+  "pre-receive": {
+    skipped: "the received MCP configs are NOT verified",
+    command: "git push",
   },
 });
 
@@ -141,32 +158,45 @@ export function hookStub(hook: HookName, command: readonly string[]): string {
   // chained hook did, and the stub exits with the chained hook's failure
   // when ours passes.
   const after = CHECKOUT_HOOKS.includes(hook);
+  // On a server, the pusher's environment can reach the hook (a push to a
+  // file:// path, ssh's SetEnv): it must not be able to turn the check off.
+  const server = SERVER_HOOK_NAMES.includes(hook);
+  const install = server
+    ? `${TOOL_NAME} install --server`
+    : `${TOOL_NAME} install`;
+  const uninstall = server
+    ? `${TOOL_NAME} uninstall --server`
+    : `${TOOL_NAME} uninstall`;
   const onChainedFailure = after ? "status=$?" : "exit $?";
   const done = after ? 'exit "$status"' : "exit 0";
   const lines = [
     "#!/bin/sh",
-    `# ${TOOL_NAME} hook v${STUB_VERSION} (${hook}): installed by "${TOOL_NAME} install"; "${TOOL_NAME} uninstall" restores what was here`,
+    `# ${TOOL_NAME} hook v${STUB_VERSION} (${hook}): installed by "${install}"; "${uninstall}" restores what was here`,
     `chained="\${0%/*}/${hook}${CHAINED_SUFFIX}"`,
     ...(after ? ["status=0"] : []),
     'if [ -x "$chained" ]; then',
-    ...(hook === "pre-push" || hook === "post-rewrite"
+    ...(STDIN_HOOKS.includes(hook)
       ? chainWithInput(onChainedFailure)
       : [`  "$chained" "$@" || ${onChainedFailure}`]),
     "fi",
-    `if [ "\${${SKIP_ENV}-}" = 1 ]; then`,
-    say(
-      `${TOOL_NAME}: WARNING: ${SKIP_ENV}=1, so the ${hook} hook did NOT run: ${
-        HOOK_TEXTS[hook].skipped
-      }`,
-    ),
-    `  ${done}`,
-    "fi",
+    ...(server ? [] : [
+      `if [ "\${${SKIP_ENV}-}" = 1 ]; then`,
+      say(
+        `${TOOL_NAME}: WARNING: ${SKIP_ENV}=1, so the ${hook} hook did NOT run: ${
+          HOOK_TEXTS[hook].skipped
+        }`,
+      ),
+      `  ${done}`,
+      "fi",
+    ]),
     `if ${toolMissing(command)}; then`,
     say(
       `${TOOL_NAME}: cannot run the ${hook} hook: the tool is gone (moved, upgraded or uninstalled); the hook runs:`,
       `  ${formatShellCommand(command)}`,
-      `Reinstall ${TOOL_NAME}, then run "${TOOL_NAME} install" in this repository again (or "${TOOL_NAME} uninstall" to remove its hooks).`,
-      `To skip the hook this once: ${SKIP_ENV}=1 ${HOOK_TEXTS[hook].command}`,
+      `Reinstall ${TOOL_NAME}, then run "${install}" in this repository again (or "${uninstall}" to remove its hooks).`,
+      ...(server ? [`Until then, every push to this repository is refused.`] : [
+        `To skip the hook this once: ${SKIP_ENV}=1 ${HOOK_TEXTS[hook].command}`,
+      ]),
     ),
     "  exit 1",
     "fi",
@@ -301,8 +331,15 @@ export function isOurHook(text: string): boolean {
   return second !== undefined && MARKER_PATTERN.test(second);
 }
 
-// pre-push and post-rewrite: git writes lines to standard input (the refs
-// being pushed, the rewritten commits), which both
+// The hooks git writes lines to, on standard input.
+const STDIN_HOOKS: readonly HookName[] = [
+  "pre-push",
+  "post-rewrite",
+  "pre-receive",
+];
+
+// pre-push, post-rewrite and pre-receive: git writes lines to standard input (the refs
+// being pushed or received, the rewritten commits), which both
 // hooks must read; keep a copy, give it to the chained hook, then make it
 // our standard input and delete it before exec (exec would skip the trap).
 function chainWithInput(onFailure: string): string[] {

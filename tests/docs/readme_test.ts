@@ -151,6 +151,8 @@ const RUN_HERE: Record<string, () => Promise<void>> = {
   "run-from-checkout": runFromCheckout,
   "usage": usageAndCi,
   "other-ci": usageAndCi,
+  "server-install": server,
+  "server-hook-d": server,
   "husky-pre-commit": husky,
   "husky-pre-push": husky,
   "team-policy": team,
@@ -232,6 +234,70 @@ git remote add origin "$README_REMOTE" && git push -q origin main`,
   const failed = await runShell(ci, { cwd: clone, home: repo.home });
   assert.equal(failed.code, 1, describeRun(failed));
   assert.match(failed.stdout, /TAMPERED/);
+}
+
+/**
+ * The server blocks: a client repository signed with init pushes to a bare
+ * repository set up with `install --server`, and to one whose own
+ * pre-receive runs every hook in pre-receive.d (as Gitea, Forgejo and
+ * GitLab do) with the two-line hook the README writes there. In each, an
+ * honest push passes and a tampered commit pushed past the client's hooks
+ * is refused, the server's branch unchanged.
+ */
+async function server(): Promise<void> {
+  await using repo = await createTempRepo();
+  const at = { cwd: repo.root, home: repo.home };
+  await repo.write(".mcp.json", CONFIG);
+  await sh(
+    `mcp-orchestration init && git add -A && git commit -qm "Sign MCP configs"`,
+    at,
+  );
+  const bare = join(repo.home, "project.git");
+  const dispatched = join(repo.home, "repo.git");
+  await sh(
+    `git init -q --bare "$README_BARE" && git init -q --bare "$README_D"
+mkdir "$README_D/hooks/pre-receive.d"
+cat >"$README_D/hooks/pre-receive" <<'HOOK'
+#!/bin/sh
+data=$(cat)
+for hook in "$GIT_DIR"/hooks/pre-receive.d/*; do
+  [ -x "$hook" ] || continue
+  printf '%s\n' "$data" | "$hook" || exit $?
+done
+HOOK
+chmod 755 "$README_D/hooks/pre-receive"`,
+    { ...at, env: { README_BARE: bare, README_D: dispatched } },
+  );
+  const install = fillPlaceholders(await readmeBlock("server-install"), [
+    ["/srv/git/project.git", `"$README_BARE"`],
+  ]);
+  await sh(install, { ...at, env: { README_BARE: bare } });
+  const hookD = fillPlaceholders(await readmeBlock("server-hook-d"), [
+    [
+      "/var/lib/gitea/data/gitea-repositories/owner/repo.git",
+      `"$README_D"`,
+    ],
+  ]);
+  await sh(hookD, { ...at, env: { README_D: dispatched } });
+
+  for (const remote of [bare, dispatched]) {
+    const env = { README_REMOTE: remote };
+    await sh(`git push -q "$README_REMOTE" HEAD:refs/heads/main`, {
+      ...at,
+      env,
+    });
+    const before = await repo.git("-C", remote, "rev-parse", "main");
+    await repo.write(".mcp.json", EVIL);
+    await sh(`git commit -q --no-verify -am "Tamper"`, at);
+    const refused = await runShell(
+      `git push --no-verify "$README_REMOTE" HEAD:refs/heads/main`,
+      { ...at, env },
+    );
+    assert.equal(refused.code, 1, describeRun(refused));
+    assert.match(refused.stderr, /remote: .*TAMPERED/);
+    assert.equal(await repo.git("-C", remote, "rev-parse", "main"), before);
+    await sh("git reset -q --hard HEAD~1", at);
+  }
 }
 
 /**

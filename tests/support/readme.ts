@@ -71,7 +71,17 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
     notRunnable:
       "needs your own key in your own ssh-agent and your git config; tests/e2e/agent_test.ts runs each of these commands against a real ssh-agent",
   },
+  "gitlab-ci-include": {
+    notRunnable:
+      "a GitLab CI include: only GitLab runs it; tests/ci/gitlab_template_test.ts runs the template's script with GitLab's variables",
+  },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
+  "server-install": { runBy: "tests/docs/readme_test.ts" },
+  "server-hook-d": { runBy: "tests/docs/readme_test.ts" },
+  "gitlab-server-hook": {
+    notRunnable:
+      "needs a GitLab server and its gitaly command; tests/docs/readme_test.ts runs the same two-line hook from a pre-receive.d folder (server-hook-d)",
+  },
   "husky-pre-commit": { runBy: "tests/docs/readme_test.ts" },
   "husky-pre-push": { runBy: "tests/docs/readme_test.ts" },
   "lefthook": { runBy: "tests/dist/readme_test.ts" },
