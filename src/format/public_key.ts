@@ -203,7 +203,8 @@ export async function keyId(key: Uint8Array): Promise<string> {
  * @param blob The key blob.
  * @param source Where it comes from, named in errors.
  * @returns The 32-byte key and the application.
- * @throws {ToolError} `INVALID_FORMAT` when the blob is another type or malformed.
+ * @throws {ToolError} `INVALID_FORMAT` when the blob is another type or
+ * malformed, or its application has a NUL byte (as OpenSSH refuses it).
  *
  * @example
  * ```ts
@@ -236,6 +237,15 @@ export function decodeSkPublicKeyBlob(
   }
   const application = reader.text("application");
   reader.end("public key");
+  // OpenSSH reads the application as a C string (sshbuf_get_cstring), which
+  // refuses a NUL byte: ssh-keygen -Y verify rejects such a key and its
+  // signatures, so we do too.
+  if (application.includes("\0")) {
+    throw new ToolError(
+      "INVALID_FORMAT",
+      `Invalid public key in "${source}": the FIDO application has a NUL byte`,
+    );
+  }
   return { key: key.slice(), application };
 }
 

@@ -196,7 +196,8 @@ export async function agentKeys(
 /**
  * The public key `git config user.signingkey` names, when it is an SSH
  * Ed25519 key: a `key::ssh-ed25519 AAAA…` literal, or the path of a `.pub`
- * (or of a private key with its `.pub` beside it).
+ * (or of a private key with its `.pub` beside it). As for git, a value that
+ * starts `key::` or `ssh-` is a key literal and never a path.
  *
  * @param repo The repository.
  * @returns The key and where it was named, or undefined.
@@ -219,8 +220,13 @@ export async function gitSigningKey(
   }
   if (value === "") return undefined;
   const source = "git config user.signingkey";
-  const literal = value.startsWith("key::") ? value.slice(5) : value;
-  if (/^ssh-[a-z0-9-]+\s/.test(literal)) {
+  // Git's rule (gpg-interface.c, is_literal_ssh_key): "key::" and
+  // anything after it, or a value starting "ssh-", is a key, never a path.
+  // A "key::sk-ssh-ed25519@openssh.com …" or "key::ecdsa-…" literal read
+  // as a path would name a file in the work tree, whose content anyone
+  // with a commit there chooses: a key pair planted under that name.
+  if (value.startsWith("key::") || value.startsWith("ssh-")) {
+    const literal = value.startsWith("key::") ? value.slice(5) : value;
     try {
       return { key: parsePublicKeyLine(literal, source).key, source };
     } catch {
