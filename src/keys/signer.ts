@@ -7,7 +7,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import {
   AGENT_ENV,
   KEY_ENV,
@@ -234,8 +234,36 @@ export async function gitSigningKey(
     }
   }
   const path = resolve(repo.root, expandHome(value));
+  // A key file that the repository itself carries is whatever its last
+  // committer put there: never git's signing key for us (a dotfiles
+  // repository's untracked ~/.ssh keys are the user's own, and still count).
+  if (await carriedByRepository(repo, path)) return undefined;
   const key = readPublicKeyFor(path);
   return key ? { key, source: `${source} (${value})`, path } : undefined;
+}
+
+// Whether git tracks the key file or a file beside it that would be read
+// for it (NAME, NAME.pub, NAME.key's NAME.pub) in the work tree.
+async function carriedByRepository(
+  repo: Repository,
+  path: string,
+): Promise<boolean> {
+  const inside = relative(repo.root, path);
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) {
+    return false;
+  }
+  const names = [inside, `${inside}.pub`];
+  if (inside.endsWith(".key")) names.push(`${inside.slice(0, -4)}.pub`);
+  const out = await git(repo, [
+    "-c",
+    "core.quotePath=false",
+    "ls-files",
+    "-z",
+    "--",
+    ...names.map((name) => `:(literal)${name.split("\\").join("/")}`),
+  ]).catch(() => undefined);
+  // Git failing to answer is no proof the file is the user's own.
+  return out === undefined || out.length > 0;
 }
 
 /**

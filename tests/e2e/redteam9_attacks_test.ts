@@ -62,3 +62,42 @@ Deno.test("redteam9 attack 1: a key:: literal of a FIDO key is never read as a p
     "the planted key is trusted",
   );
 });
+
+// Left open by red team 9, closed after: a relative user.signingkey path
+// (".ssh/id_ed25519") resolves from the work tree's top folder, as git's
+// does; a key pair committed there under that name is the committer's, so
+// init must not take it for the user's own. An untracked key there (a
+// dotfiles repository) is the user's, and still counts.
+Deno.test("redteam9: a user.signingkey path to a key file the repository tracks is not git's signing key", async () => {
+  await using flow = await createFlow();
+  await flow.repo.git("config", "gpg.format", "ssh");
+  await flow.repo.git("config", "user.signingkey", ".ssh/id_ed25519.pub");
+  const dir = join(flow.repo.home, "mallory");
+  await Deno.mkdir(dir, { mode: 0o700 });
+  const mallory = await generateKey(dir, "mallory");
+  await Deno.mkdir(join(flow.repo.root, ".ssh"));
+  await Deno.copyFile(
+    mallory.privatePath,
+    join(flow.repo.root, ".ssh/id_ed25519"),
+  );
+  await Deno.chmod(join(flow.repo.root, ".ssh/id_ed25519"), 0o600);
+  await Deno.copyFile(
+    mallory.publicPath,
+    join(flow.repo.root, ".ssh/id_ed25519.pub"),
+  );
+  await flow.repo.git("add", ".ssh");
+  await flow.repo.git("commit", "-qm", "mallory's key pair");
+  await flow.repo.write(".mcp.json", CONFIG);
+
+  const result = await runCli(["init", "--json"], {
+    cwd: flow.repo.root,
+    home: flow.repo.home,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const report = JSON.parse(result.stdout) as {
+    steps: { step: string; status?: string; keyId?: string }[];
+  };
+  const key = report.steps.find((step) => step.step === "key");
+  assert.notEqual(key?.keyId, mallory.fingerprint, "init took a tracked key");
+  assert.equal(key?.status, "created");
+});
