@@ -277,6 +277,16 @@ export async function askPassphrase(path: string): Promise<Uint8Array> {
         `No passphrase file at "${file}" (${PASSPHRASE_FILE_ENV})`,
       );
     }
+    // As for the key itself: a secret others may read is no secret.
+    const mode = (await fs.stat(resolve(file))).mode ?? 0;
+    if (currentProcess.platform !== "win32" && (mode & 0o077) !== 0) {
+      const octal = (mode & 0o777).toString(8).padStart(4, "0");
+      throw new ToolError(
+        "KEY_PERMISSIONS",
+        `Permissions ${octal} for the passphrase file "${file}" (${PASSPHRASE_FILE_ENV}) are too open: ` +
+          `it must not be accessible by group or others; fix it with: chmod 600 "${file}"`,
+      );
+    }
     let end = bytes.length;
     if (bytes[end - 1] === 0x0a) end--;
     if (bytes[end - 1] === 0x0d) end--;

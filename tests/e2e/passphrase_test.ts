@@ -120,6 +120,17 @@ Deno.test("passphrase: a wrong or missing passphrase is refused and nothing is w
     "KEY_NOT_FOUND",
     "MCP_ORCHESTRATION_PASSPHRASE_FILE",
   );
+  // A passphrase file that others may read is refused, as a key file is.
+  await Deno.writeTextFile(passphraseFile, `${PASSPHRASE}\n`);
+  await Deno.chmod(passphraseFile, 0o644);
+  assertCliError(
+    await cli(repo, ["sign", "--key", key], {
+      MCP_ORCHESTRATION_PASSPHRASE_FILE: passphraseFile,
+    }),
+    "KEY_PERMISSIONS",
+    "chmod 600",
+  );
+  await Deno.chmod(passphraseFile, 0o600);
   // No file and no terminal: the agent route is named.
   assertCliError(
     await cli(repo, ["sign", "--key", key]),
