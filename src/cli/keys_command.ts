@@ -309,9 +309,14 @@ export async function keysShow(args: string[], io: Io): Promise<number> {
 // others are named, since --agent cannot use them (Ed25519 only).
 async function showAgentKeys(io: Io, json: boolean): Promise<number> {
   const { usable, others } = await agentKeys();
+  // The agent chooses a key's comment: one with a control character (a
+  // line break that would fake another key) is left off its line.
   const keys = usable.map((key) => ({
     keyId: key.keyId!,
-    publicKeyLine: formatPublicKeyLine(key.publicKey!, key.comment),
+    publicKeyLine: formatPublicKeyLine(
+      key.publicKey!,
+      /[\u0000-\u001f\u007f]/.test(key.comment ?? "") ? undefined : key.comment,
+    ),
   }));
   const unusable = others.map((key) => ({
     type: key.type,

@@ -167,6 +167,37 @@ Deno.test("agent: keys show --agent lists Ed25519 keys with their ids and names 
   assert.match(text, /not usable \(Ed25519 only\): ssh-rsa rsa-key/);
 });
 
+Deno.test("agent: keys show --agent leaves off a comment with a line break, which would fake another key", async () => {
+  await using repo = await createTempRepo();
+  await using agent = await startAgent();
+  const dir = await keyDir(repo);
+  const path = join(dir, "evil");
+  const made = await new Deno.Command("ssh-keygen", {
+    args: [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      "x\nssh-ed25519 AAAAfake",
+      "-f",
+      path,
+    ],
+    stdin: "null",
+  }).output();
+  assert.ok(made.success);
+  await added(agent, path);
+  const text = (await ok(cli(repo, ["keys", "show", "--agent"], agent.socket)))
+    .stdout;
+  assert.equal(
+    text.split("\n").filter((line) => line.startsWith("ssh-")).length,
+    1,
+    text,
+  );
+  assert.doesNotMatch(text, /AAAAfake/);
+});
+
 Deno.test("agent: --agent --key names which of several agent keys signs; user.signingkey too", async () => {
   await using repo = await createTempRepo();
   await using agent = await startAgent();
