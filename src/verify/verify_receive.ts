@@ -156,8 +156,9 @@ export function refMatches(
  * every pushed ref as a tip (a config waiting for approval fails only at
  * the server's default branch, `HEAD`), what the server holds as the bases
  * of its trust list, and a force push checked with the old tip standing in
- * as the parent. Deletions, refs outside `patterns` and tags of other
- * objects than commits pass.
+ * as the parent. A tip the server already held is checked again for a
+ * config waiting for approval where that is not allowed. Refs outside
+ * `patterns`, deletions and tags of other objects than commits pass.
  *
  * @param repo The server's repository (see `findGitFolder`).
  * @param updates The ref updates from standard input.
@@ -175,6 +176,7 @@ export async function verifyReceive(
   updates: readonly ReceiveUpdate[],
   patterns: readonly string[],
 ): Promise<CommitReport[]> {
+  const defaultRef = await serverDefaultBranch(repo);
   const checked: { update: ReceiveUpdate; commit: string }[] = [];
   for (const update of updates) {
     if (ZERO.test(update.newId) || !refMatches(update.ref, patterns)) continue;
@@ -189,7 +191,6 @@ export async function verifyReceive(
     checked.map(({ commit }) => commit),
     held,
   );
-  const defaultRef = await serverDefaultBranch(repo);
   const tips: Tip[] = checked.map(({ update, commit }) => ({
     rev: commit,
     history: !update.ref.startsWith("refs/heads/"),
@@ -202,6 +203,30 @@ export async function verifyReceive(
     allowRoots: held.length === 0,
     bases: () => Promise.resolve(held),
   });
+  // A tip the server already holds (a review branch's commit pushed to
+  // HEAD's branch or tagged) brings no new commit, yet it is where this
+  // ref's run ends: a config waiting for approval must fail there too.
+  // Only that check: the rest was done when the commit came.
+  const verified = new Set(commits);
+  const strict = tips.filter((tip) =>
+    !tip.allowPending && !verified.has(tip.rev)
+  ).map((tip) => ({ ...tip, history: true }));
+  const again = [...new Set(strict.map((tip) => tip.rev))];
+  if (again.length > 0) {
+    for (
+      const report of await verifyRevisions(repo, again, {
+        tips: strict,
+        bases: () => Promise.resolve(held),
+      })
+    ) {
+      const pending = report.results.filter((result) =>
+        !result.ok && result.code === "PENDING_APPROVAL"
+      );
+      if (pending.length > 0) {
+        reports.push({ ...report, ok: false, results: pending });
+      }
+    }
+  }
   for (const { update, commit } of checked) {
     if (ZERO.test(update.oldId)) continue;
     const old = await peelToCommit(repo, update.oldId);
