@@ -158,13 +158,15 @@ export function refMatches(
  * of its trust list, and a force push checked with the old tip standing in
  * as the parent. A tip the server already held is checked again for a
  * config waiting for approval where that is not allowed. Refs outside
- * `patterns`, deletions and tags of other objects than commits pass.
+ * `patterns` and tags of other objects than commits pass; so does a
+ * deletion, except of the default branch or of the last checked ref.
  *
  * @param repo The server's repository (see `findGitFolder`).
  * @param updates The ref updates from standard input.
  * @param patterns The refs checked (see {@linkcode receiveRefPatterns}).
  * @returns One report per new commit, then one per rewritten ref.
- * @throws {ToolError} `IO` when git fails.
+ * @throws {ToolError} `IO` when git fails; `TRUST` for a deletion of the
+ *   server's default branch or of the last checked ref.
  *
  * @example
  * ```ts ignore
@@ -177,6 +179,7 @@ export async function verifyReceive(
   patterns: readonly string[],
 ): Promise<CommitReport[]> {
   const defaultRef = await serverDefaultBranch(repo);
+  await refuseDeletions(repo, updates, patterns, defaultRef);
   const checked: { update: ReceiveUpdate; commit: string }[] = [];
   for (const update of updates) {
     if (ZERO.test(update.newId) || !refMatches(update.ref, patterns)) continue;
@@ -235,6 +238,53 @@ export async function verifyReceive(
     reports.push(await verifyReplacement(repo, commit, [old]));
   }
   return reports;
+}
+
+// A deletion is checked by what it leaves: never the server's default
+// branch (a branch re-created afterwards at an older commit would have no
+// tip to be checked against, and git's receive.denyDeleteCurrent may be
+// off), and never the last checked ref (a server that holds nothing takes
+// the next push's trust list as its first, a new root of trust).
+async function refuseDeletions(
+  repo: Repository,
+  updates: readonly ReceiveUpdate[],
+  patterns: readonly string[],
+  defaultRef: string | undefined,
+): Promise<void> {
+  const deleted = updates.filter((update) =>
+    ZERO.test(update.newId) && !ZERO.test(update.oldId) &&
+    refMatches(update.ref, patterns)
+  );
+  if (deleted.length === 0) return;
+  const gone = new Set(deleted.map((update) => update.ref));
+  if (defaultRef !== undefined && gone.has(defaultRef)) {
+    throw new ToolError(
+      "TRUST",
+      `push refused: ${defaultRef} is the server's default branch (its HEAD) and may not be deleted: re-created later, it would not be checked against what it held`,
+    );
+  }
+  const out = await git(repo, [
+    "for-each-ref",
+    "--format=%(refname)",
+    ...patterns.map((pattern) =>
+      pattern.endsWith("/*") ? pattern.slice(0, -2) : pattern
+    ),
+  ]);
+  const held = new TextDecoder().decode(out).split("\n").filter((ref) =>
+    ref !== "" && refMatches(ref, patterns)
+  );
+  const kept = held.some((ref) => !gone.has(ref)) ||
+    updates.some((update) =>
+      !ZERO.test(update.newId) && refMatches(update.ref, patterns)
+    );
+  if (held.length > 0 && !kept) {
+    throw new ToolError(
+      "TRUST",
+      `push refused: it deletes the last checked ref (${
+        [...gone].join(", ")
+      }): a server that holds nothing would take the next push's trust list as its first`,
+    );
+  }
 }
 
 // Every commit the checked refs point at (tags peeled), as the server
