@@ -232,3 +232,21 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "redteam10: a tag of a tree does not keep the server from being empty: deleting the last branch with it is refused",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      await installServer(flow);
+      await flow.remote.git("symbolic-ref", "HEAD", "refs/heads/trunk");
+      const tree = (await flow.ok(["rev-parse", "main^{tree}"])).trim();
+      await assertServerRefuses(
+        flow,
+        ["origin", ":main", `${tree}:refs/tags/tree`],
+        /last/,
+      );
+    });
+  },
+});
