@@ -263,21 +263,33 @@ async function refuseDeletions(
       `push refused: ${defaultRef} is the server's default branch (its HEAD) and may not be deleted: re-created later, it would not be checked against what it held`,
     );
   }
+  // Only a ref that holds a commit keeps the server from being empty
+  // (heldCommits): a tag of a tree or a blob does not.
   const out = await git(repo, [
     "for-each-ref",
-    "--format=%(refname)",
+    "--format=%(objectname) %(refname)",
     ...patterns.map((pattern) =>
       pattern.endsWith("/*") ? pattern.slice(0, -2) : pattern
     ),
   ]);
-  const held = new TextDecoder().decode(out).split("\n").filter((ref) =>
-    ref !== "" && refMatches(ref, patterns)
-  );
-  const kept = held.some((ref) => !gone.has(ref)) ||
-    updates.some((update) =>
-      !ZERO.test(update.newId) && refMatches(update.ref, patterns)
-    );
-  if (held.length > 0 && !kept) {
+  let held = false;
+  let kept = false;
+  for (const line of new TextDecoder().decode(out).split("\n")) {
+    const [id, ref] = line.split(" ");
+    if (!id || !ref || !refMatches(ref, patterns)) continue;
+    if (!await peelToCommit(repo, id)) continue;
+    held = true;
+    if (!gone.has(ref)) {
+      kept = true;
+      break;
+    }
+  }
+  for (const update of updates) {
+    if (kept || !held) break;
+    if (ZERO.test(update.newId) || !refMatches(update.ref, patterns)) continue;
+    if (await peelToCommit(repo, update.newId)) kept = true;
+  }
+  if (held && !kept) {
     throw new ToolError(
       "TRUST",
       `push refused: it deletes the last checked ref (${
