@@ -250,3 +250,30 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "redteam10: moving the last tag holding a commit to a tree while deleting the last branch is refused",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      await installServer(flow);
+      await flow.remote.git("symbolic-ref", "HEAD", "refs/heads/trunk");
+      const tagged = await pushPastClient(flow, ["origin", "refs/tags/v2"]);
+      assert.equal(tagged.code, 0, tagged.stderr);
+      const tree = (await flow.ok(["rev-parse", "main^{tree}"])).trim();
+      await assertServerRefuses(
+        flow,
+        ["origin", ":main", `+${tree}:refs/tags/v2`],
+        /last/,
+      );
+      // Nor in two pushes: the tag first, then the branch.
+      const moved = await pushPastClient(flow, [
+        "origin",
+        `+${tree}:refs/tags/v2`,
+      ]);
+      assert.equal(moved.code, 0, moved.stderr);
+      await assertServerRefuses(flow, ["origin", ":main"], /last/);
+    });
+  },
+});
