@@ -243,28 +243,40 @@ export async function verifyReceive(
 // A deletion is checked by what it leaves: never the server's default
 // branch (a branch re-created afterwards at an older commit would have no
 // tip to be checked against, and git's receive.denyDeleteCurrent may be
-// off), and never the last checked ref (a server that holds nothing takes
-// the next push's trust list as its first, a new root of trust).
+// off), and never a push after which no checked ref holds a commit while
+// one did (a server that holds nothing takes the next push's trust list as
+// its first, a new root of trust). A ref is judged by what it will hold:
+// one this push moves to a tree or a blob no longer counts.
 async function refuseDeletions(
   repo: Repository,
   updates: readonly ReceiveUpdate[],
   patterns: readonly string[],
   defaultRef: string | undefined,
 ): Promise<void> {
-  const deleted = updates.filter((update) =>
-    ZERO.test(update.newId) && !ZERO.test(update.oldId) &&
-    refMatches(update.ref, patterns)
-  );
-  if (deleted.length === 0) return;
-  const gone = new Set(deleted.map((update) => update.ref));
-  if (defaultRef !== undefined && gone.has(defaultRef)) {
+  const pushed = updates.filter((update) => refMatches(update.ref, patterns));
+  if (
+    defaultRef !== undefined &&
+    pushed.some((update) =>
+      update.ref === defaultRef && ZERO.test(update.newId) &&
+      !ZERO.test(update.oldId)
+    )
+  ) {
     throw new ToolError(
       "TRUST",
       `push refused: ${defaultRef} is the server's default branch (its HEAD) and may not be deleted: re-created later, it would not be checked against what it held`,
     );
   }
-  // Only a ref that holds a commit keeps the server from being empty
-  // (heldCommits): a tag of a tree or a blob does not.
+  // What this push leaves: the refs it moves, by their new value.
+  let kept = false;
+  for (const update of pushed) {
+    if (ZERO.test(update.newId)) continue;
+    if (await peelToCommit(repo, update.newId)) {
+      kept = true;
+      break;
+    }
+  }
+  if (kept) return;
+  const moved = new Set(pushed.map((update) => update.ref));
   const out = await git(repo, [
     "for-each-ref",
     "--format=%(objectname) %(refname)",
@@ -273,28 +285,19 @@ async function refuseDeletions(
     ),
   ]);
   let held = false;
-  let kept = false;
   for (const line of new TextDecoder().decode(out).split("\n")) {
     const [id, ref] = line.split(" ");
     if (!id || !ref || !refMatches(ref, patterns)) continue;
     if (!await peelToCommit(repo, id)) continue;
     held = true;
-    if (!gone.has(ref)) {
-      kept = true;
-      break;
-    }
+    if (!moved.has(ref)) return; // Kept by a ref this push leaves alone.
   }
-  for (const update of updates) {
-    if (kept || !held) break;
-    if (ZERO.test(update.newId) || !refMatches(update.ref, patterns)) continue;
-    if (await peelToCommit(repo, update.newId)) kept = true;
-  }
-  if (held && !kept) {
+  if (held) {
     throw new ToolError(
       "TRUST",
-      `push refused: it deletes the last checked ref (${
-        [...gone].join(", ")
-      }): a server that holds nothing would take the next push's trust list as its first`,
+      `push refused: after it, no checked ref would hold a commit (${
+        [...moved].join(", ")
+      } deleted or moved off one, the last ones): a server that holds nothing would take the next push's trust list as its first`,
     );
   }
 }
