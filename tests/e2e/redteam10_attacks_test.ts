@@ -277,3 +277,46 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "redteam10: a push through a server-side symbolic ref to HEAD's branch (master -> main after a rename) cannot carry a pending config",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await pendingFlow();
+    await flow.remote.git(
+      "symbolic-ref",
+      "refs/heads/master",
+      "refs/heads/main",
+    );
+    await commit(flow, "docs", { "README.md": "more\n" });
+    await assertServerRefuses(
+      flow,
+      ["origin", "HEAD:refs/heads/master"],
+      /PENDING_APPROVAL/,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "redteam10: a push through an unchecked symbolic ref to a checked branch is checked",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await withSignedHistory(async (flow) => {
+      await installServer(flow);
+      await flow.remote.git(
+        "symbolic-ref",
+        "refs/alias/main",
+        "refs/heads/main",
+      );
+      await write(flow, { ".mcp.json": EVIL });
+      await forceCommit(flow, "tampered");
+      await assertServerRefuses(
+        flow,
+        ["origin", "HEAD:refs/alias/main"],
+        /TAMPERED/,
+      );
+    });
+  },
+});
