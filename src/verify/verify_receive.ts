@@ -162,7 +162,7 @@ export function refMatches(
  * deletion, except of the default branch or of the last checked ref.
  *
  * @param repo The server's repository (see `findGitFolder`).
- * @param updates The ref updates from standard input.
+ * @param pushed The ref updates from standard input.
  * @param patterns The refs checked (see {@linkcode receiveRefPatterns}).
  * @returns One report per new commit, then one per rewritten ref.
  * @throws {ToolError} `IO` when git fails; `TRUST` for a deletion of the
@@ -175,9 +175,11 @@ export function refMatches(
  */
 export async function verifyReceive(
   repo: Repository,
-  updates: readonly ReceiveUpdate[],
+  pushed: readonly ReceiveUpdate[],
   patterns: readonly string[],
 ): Promise<CommitReport[]> {
+  // Git updates what a symbolic ref names: judge that ref.
+  const updates = await throughSymbolicRefs(repo, pushed);
   const defaultRef = await serverDefaultBranch(repo);
   await refuseDeletions(repo, updates, patterns, defaultRef);
   const checked: { update: ReceiveUpdate; commit: string }[] = [];
@@ -300,6 +302,27 @@ async function refuseDeletions(
       } deleted or moved off one, the last ones): a server that holds nothing would take the next push's trust list as its first`,
     );
   }
+}
+
+// Each update with the ref git really writes: a symbolic ref on the
+// server (refs/heads/master -> refs/heads/main kept after a rename, or one
+// outside the checked set) is followed to its target, since a push to it
+// moves the target. Dangling links are followed too (git creates the
+// target).
+async function throughSymbolicRefs(
+  repo: Repository,
+  updates: readonly ReceiveUpdate[],
+): Promise<ReceiveUpdate[]> {
+  const resolved: ReceiveUpdate[] = [];
+  for (const update of updates) {
+    const out = await git(repo, ["symbolic-ref", "-q", update.ref])
+      .catch(() => undefined);
+    const target = out ? new TextDecoder().decode(out).trim() : "";
+    resolved.push(
+      target.startsWith("refs/") ? { ...update, ref: target } : update,
+    );
+  }
+  return resolved;
 }
 
 // Every commit the checked refs point at (tags peeled), as the server
