@@ -156,14 +156,17 @@ export function refMatches(
  * every pushed ref as a tip (a config waiting for approval fails only at
  * the server's default branch, `HEAD`), what the server holds as the bases
  * of its trust list, and a force push checked with the old tip standing in
- * as the parent. Deletions, refs outside `patterns` and tags of other
- * objects than commits pass.
+ * as the parent. A tip the server already held is checked again for a
+ * config waiting for approval where that is not allowed. Refs outside
+ * `patterns` and tags of other objects than commits pass; so does a
+ * deletion, except of the default branch or of the last checked ref.
  *
  * @param repo The server's repository (see `findGitFolder`).
- * @param updates The ref updates from standard input.
+ * @param pushed The ref updates from standard input.
  * @param patterns The refs checked (see {@linkcode receiveRefPatterns}).
  * @returns One report per new commit, then one per rewritten ref.
- * @throws {ToolError} `IO` when git fails.
+ * @throws {ToolError} `IO` when git fails; `TRUST` for a deletion of the
+ *   server's default branch or of the last checked ref.
  *
  * @example
  * ```ts ignore
@@ -172,9 +175,13 @@ export function refMatches(
  */
 export async function verifyReceive(
   repo: Repository,
-  updates: readonly ReceiveUpdate[],
+  pushed: readonly ReceiveUpdate[],
   patterns: readonly string[],
 ): Promise<CommitReport[]> {
+  // Git updates what a symbolic ref names: judge that ref.
+  const updates = await throughSymbolicRefs(repo, pushed);
+  const defaultRef = await serverDefaultBranch(repo);
+  await refuseDeletions(repo, updates, patterns, defaultRef);
   const checked: { update: ReceiveUpdate; commit: string }[] = [];
   for (const update of updates) {
     if (ZERO.test(update.newId) || !refMatches(update.ref, patterns)) continue;
@@ -189,7 +196,6 @@ export async function verifyReceive(
     checked.map(({ commit }) => commit),
     held,
   );
-  const defaultRef = await serverDefaultBranch(repo);
   const tips: Tip[] = checked.map(({ update, commit }) => ({
     rev: commit,
     history: !update.ref.startsWith("refs/heads/"),
@@ -202,6 +208,30 @@ export async function verifyReceive(
     allowRoots: held.length === 0,
     bases: () => Promise.resolve(held),
   });
+  // A tip the server already holds (a review branch's commit pushed to
+  // HEAD's branch or tagged) brings no new commit, yet it is where this
+  // ref's run ends: a config waiting for approval must fail there too.
+  // Only that check: the rest was done when the commit came.
+  const verified = new Set(commits);
+  const strict = tips.filter((tip) =>
+    !tip.allowPending && !verified.has(tip.rev)
+  ).map((tip) => ({ ...tip, history: true }));
+  const again = [...new Set(strict.map((tip) => tip.rev))];
+  if (again.length > 0) {
+    for (
+      const report of await verifyRevisions(repo, again, {
+        tips: strict,
+        bases: () => Promise.resolve(held),
+      })
+    ) {
+      const pending = report.results.filter((result) =>
+        !result.ok && result.code === "PENDING_APPROVAL"
+      );
+      if (pending.length > 0) {
+        reports.push({ ...report, ok: false, results: pending });
+      }
+    }
+  }
   for (const { update, commit } of checked) {
     if (ZERO.test(update.oldId)) continue;
     const old = await peelToCommit(repo, update.oldId);
@@ -210,6 +240,89 @@ export async function verifyReceive(
     reports.push(await verifyReplacement(repo, commit, [old]));
   }
   return reports;
+}
+
+// A deletion is checked by what it leaves: never the server's default
+// branch (a branch re-created afterwards at an older commit would have no
+// tip to be checked against, and git's receive.denyDeleteCurrent may be
+// off), and never a push after which no checked ref holds a commit while
+// one did (a server that holds nothing takes the next push's trust list as
+// its first, a new root of trust). A ref is judged by what it will hold:
+// one this push moves to a tree or a blob no longer counts.
+async function refuseDeletions(
+  repo: Repository,
+  updates: readonly ReceiveUpdate[],
+  patterns: readonly string[],
+  defaultRef: string | undefined,
+): Promise<void> {
+  const pushed = updates.filter((update) => refMatches(update.ref, patterns));
+  if (
+    defaultRef !== undefined &&
+    pushed.some((update) =>
+      update.ref === defaultRef && ZERO.test(update.newId) &&
+      !ZERO.test(update.oldId)
+    )
+  ) {
+    throw new ToolError(
+      "TRUST",
+      `push refused: ${defaultRef} is the server's default branch (its HEAD) and may not be deleted: re-created later, it would not be checked against what it held`,
+    );
+  }
+  // What this push leaves: the refs it moves, by their new value.
+  let kept = false;
+  for (const update of pushed) {
+    if (ZERO.test(update.newId)) continue;
+    if (await peelToCommit(repo, update.newId)) {
+      kept = true;
+      break;
+    }
+  }
+  if (kept) return;
+  const moved = new Set(pushed.map((update) => update.ref));
+  const out = await git(repo, [
+    "for-each-ref",
+    "--format=%(objectname) %(refname)",
+    ...patterns.map((pattern) =>
+      pattern.endsWith("/*") ? pattern.slice(0, -2) : pattern
+    ),
+  ]);
+  let held = false;
+  for (const line of new TextDecoder().decode(out).split("\n")) {
+    const [id, ref] = line.split(" ");
+    if (!id || !ref || !refMatches(ref, patterns)) continue;
+    if (!await peelToCommit(repo, id)) continue;
+    held = true;
+    if (!moved.has(ref)) return; // Kept by a ref this push leaves alone.
+  }
+  if (held) {
+    throw new ToolError(
+      "TRUST",
+      `push refused: after it, no checked ref would hold a commit (${
+        [...moved].join(", ")
+      } deleted or moved off one, the last ones): a server that holds nothing would take the next push's trust list as its first`,
+    );
+  }
+}
+
+// Each update with the ref git really writes: a symbolic ref on the
+// server (refs/heads/master -> refs/heads/main kept after a rename, or one
+// outside the checked set) is followed to its target, since a push to it
+// moves the target. Dangling links are followed too (git creates the
+// target).
+async function throughSymbolicRefs(
+  repo: Repository,
+  updates: readonly ReceiveUpdate[],
+): Promise<ReceiveUpdate[]> {
+  const resolved: ReceiveUpdate[] = [];
+  for (const update of updates) {
+    const out = await git(repo, ["symbolic-ref", "-q", update.ref])
+      .catch(() => undefined);
+    const target = out ? new TextDecoder().decode(out).trim() : "";
+    resolved.push(
+      target.startsWith("refs/") ? { ...update, ref: target } : update,
+    );
+  }
+  return resolved;
 }
 
 // Every commit the checked refs point at (tags peeled), as the server
