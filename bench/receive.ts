@@ -24,6 +24,7 @@ import {
   type Output,
   parseBenchArgs,
   runCase,
+  summarize,
   type Target,
   writeResult,
 } from "./harness.ts";
@@ -35,6 +36,7 @@ import {
   removeWorkspace,
   signedHistory,
   tool,
+  toolLaunch,
   toolLaunchers,
   type Workspace,
 } from "./fixtures.ts";
@@ -91,6 +93,11 @@ export async function receiveBench(
       record: fixtures,
     });
     const head = (await git(workspace, source, ["rev-parse", "HEAD"])).trim();
+    const root = (await git(workspace, source, [
+      "rev-list",
+      "--max-parents=0",
+      "HEAD",
+    ])).trim();
     const tampered = await tamperedCommit(workspace, source);
     const pushed = COMMITS + 1;
     const cases: CaseResult[] = [];
@@ -122,6 +129,27 @@ export async function receiveBench(
                 refused: false,
               })
             ),
+            // What the hook does, without a push: the same commits but the
+            // root one, from the source repository.
+            ...launchers.map((l): Contender => ({
+              id: `range-${l.id}`,
+              label: `verify --range, no push (${l.label})`,
+              launch: toolLaunch(
+                workspace,
+                l,
+                ["verify", "--range", `${root}..HEAD`],
+                source,
+              ),
+              check: (output) => {
+                if (!/\b1000 commits: 1000 verified/.test(output.stdout)) {
+                  throw new Error(
+                    `verify --range did not verify ${COMMITS} commits: ${
+                      output.stdout.trim().split("\n").at(-1)
+                    }`,
+                  );
+                }
+              },
+            })),
           ],
           reference: "plain",
         },
@@ -167,7 +195,7 @@ export async function receiveBench(
             (ratio.differenceMs.min / 1000).toFixed(2)
           }–${
             (ratio.differenceMs.max / 1000).toFixed(2)
-          } s) over the plain push.`,
+          } s) over the plain push; ${hookOverRange(cases[0]!, t.contender)}.`,
         );
       }
     }
@@ -183,7 +211,9 @@ export async function receiveBench(
         } commits each changing one of them, ` +
         "built as in the history benchmark) into a fresh bare repository per run (created, and " +
         "the hook installed, before the timer starts): without a hook, and with the pre-receive " +
-        "hook that `install --server` writes through each launcher. The hook's time is the " +
+        "hook that `install --server` writes through each launcher; in the same rounds, " +
+        "`verify --range` of the same commits but the root one in the source repository (what " +
+        "the hook does, without a push). The hook's time is the " +
         "median of the per-round differences from the plain push. Every hooked push must end " +
         `with the hook's "${pushed} new commits verified" line and the bare repository's main at ` +
         "the pushed commit. The tampered case pushes the same history plus one commit that " +
@@ -327,6 +357,36 @@ async function checkPush(
   } else if (said.includes("mcp-orchestration")) {
     fail("a hook ran in the plain repository");
   }
+}
+
+/**
+ * The hook's time (push with the hook − plain push) over `verify --range`
+ * of the same commits through the same launcher, round by round.
+ */
+function hookOverRange(push: CaseResult, hookId: string): string {
+  const samples = (id: string) => {
+    const found = push.contenders.find((c) => c.id === id);
+    return new Map(
+      (found?.rounds ?? []).map((round, i) => [
+        round,
+        found!.samples[i]!.wallMs,
+      ]),
+    );
+  };
+  const hook = samples(hookId);
+  const plain = samples("plain");
+  const range = samples(hookId.replace(/^hook-/, "range-"));
+  const ratios = [...hook].flatMap(([round, ms]) => {
+    const p = plain.get(round);
+    const r = range.get(round);
+    return p !== undefined && r !== undefined ? [(ms - p) / r] : [];
+  });
+  if (ratios.length === 0) return "no verify --range to compare with";
+  const s = summarize(ratios);
+  return `that is ${s.median.toFixed(2)}× verify --range of the same commits ` +
+    `in the same rounds (median, min–max ${s.min.toFixed(2)}–${
+      s.max.toFixed(2)
+    }×)`;
 }
 
 function receiveTargets(
