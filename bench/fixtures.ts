@@ -394,3 +394,53 @@ export async function signedRepository(
     await git(workspace, dir, ["commit", "-q", "--no-verify", "-m", "Signed"]);
   });
 }
+
+/**
+ * Creates a repository of `configs` signed configs and `commits` commits
+ * that each change one of them (round-robin) and sign it, built by
+ * bench/build_history.ts with the tool's own library (see there).
+ *
+ * @param workspace The workspace.
+ * @param dir The new repository's folder.
+ * @param options How many commits and configs, which launcher trusts the
+ * key, and where the build's time goes.
+ */
+export async function signedHistory(
+  workspace: Workspace,
+  dir: string,
+  options: {
+    commits: number;
+    configs: number;
+    launcher: Launcher;
+    record: Record<string, number>;
+  },
+): Promise<void> {
+  await git(workspace, workspace.root, ["init", "-q", dir]);
+  for (let i = 0; i < options.configs; i++) {
+    await Deno.mkdir(join(dir, "packages", `p${i}`), { recursive: true });
+    await Deno.writeTextFile(
+      join(dir, "packages", `p${i}`, ".mcp.json"),
+      configText(`p${i}`, "1.0.0"),
+    );
+  }
+  await tool(workspace, options.launcher, [
+    "trust",
+    "add",
+    workspace.publicKey,
+    "--principal",
+    PRINCIPAL,
+  ], dir);
+  await timed(
+    options.record,
+    `${options.commits} signed commits (library signConfigs + git commit)`,
+    () =>
+      run("deno", [
+        "run",
+        ...PERMISSION_FLAGS,
+        join(ROOT, "bench", "build_history.ts"),
+        dir,
+        String(options.commits),
+        workspace.key,
+      ], { env: workspace.env }),
+  );
+}

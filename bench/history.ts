@@ -33,6 +33,7 @@ import {
   git,
   PRINCIPAL,
   removeWorkspace,
+  signedHistory,
   timed,
   tool,
   toolLaunch,
@@ -74,34 +75,12 @@ export async function historyBench(
       Object.fromEntries(launchers.map((l) => [`tool (${l.id})`, l.version])),
     );
     const dir = join(workspace.root, "history");
-    await git(workspace, workspace.root, ["init", "-q", dir]);
-    for (let i = 0; i < CONFIGS; i++) {
-      await Deno.mkdir(join(dir, "packages", `p${i}`), { recursive: true });
-      await Deno.writeTextFile(
-        join(dir, "packages", `p${i}`, ".mcp.json"),
-        configText(`p${i}`, "1.0.0"),
-      );
-    }
-    await tool(workspace, launchers[0]!, [
-      "trust",
-      "add",
-      workspace.publicKey,
-      "--principal",
-      PRINCIPAL,
-    ], dir);
-    await timed(
-      fixtures,
-      `${COMMITS} signed commits (library signConfigs + git commit)`,
-      () =>
-        run("deno", [
-          "run",
-          ...PERMISSION_FLAGS,
-          join(ROOT, "bench", "build_history.ts"),
-          dir,
-          String(COMMITS),
-          workspace.key,
-        ], { env: workspace.env }),
-    );
+    await signedHistory(workspace, dir, {
+      commits: COMMITS,
+      configs: CONFIGS,
+      launcher: launchers[0]!,
+      record: fixtures,
+    });
     const root =
       (await git(workspace, dir, ["rev-list", "--max-parents=0", "HEAD"]))
         .trim();

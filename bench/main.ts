@@ -2,10 +2,10 @@
  * `deno task bench`: runs the benchmarks (all, or those named), writes
  * bench/results/<name>.json and the tables in docs/PERFORMANCE.md.
  *
- * Usage: `deno task bench [commit|verify|history|links…] [--quick] [--keep]
- * [--no-build]`. Each benchmark also runs alone: `bench/commit.ts`,
- * `bench/verify.ts`, `bench/history.ts`, `bench/links.ts` take the same
- * options.
+ * Usage: `deno task bench [commit|verify|history|links|receive…] [--quick]
+ * [--keep] [--no-build]`. Each benchmark also runs alone: `bench/commit.ts`,
+ * `bench/verify.ts`, `bench/history.ts`, `bench/links.ts`,
+ * `bench/receive.ts` take the same options.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
 import { commitBench } from "./commit.ts";
 import { historyBench } from "./history.ts";
 import { linksBench } from "./links.ts";
+import { receiveBench } from "./receive.ts";
 import { updatePerformanceDoc } from "./report.ts";
 import { verifyBench } from "./verify.ts";
 
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   verify: verifyBench,
   history: historyBench,
   links: linksBench,
+  receive: receiveBench,
 };
 
 const options = parseBenchArgs(Deno.args);

@@ -25,7 +25,7 @@ export const PERFORMANCE_DOC: string = join(ROOT, "docs", "PERFORMANCE.md");
 const BEGIN = "<!-- bench:begin -->";
 const END = "<!-- bench:end -->";
 /** Benchmarks in the order the document shows them. */
-const ORDER = ["commit", "verify", "history", "links"];
+const ORDER = ["commit", "verify", "history", "links", "receive"];
 
 /**
  * Reads every result file.
