@@ -315,7 +315,9 @@ async function showAgentKeys(io: Io, json: boolean): Promise<number> {
     keyId: key.keyId!,
     publicKeyLine: formatPublicKeyLine(
       key.publicKey!,
-      /[\u0000-\u001f\u007f]/.test(key.comment ?? "") ? undefined : key.comment,
+      [...key.comment ?? ""].some((c) => c < " " || c === "\u007f")
+        ? undefined
+        : key.comment,
     ),
   }));
   const unusable = others.map((key) => ({
