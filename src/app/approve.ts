@@ -24,7 +24,7 @@ import { ToolError } from "../errors.ts";
 import { exists } from "../fs/files.ts";
 import { type Repository, toRepoPath } from "../git/repository.ts";
 import type { SigningKey } from "../keys/key_store.ts";
-import { encodeBase64 } from "../format/base64.ts";
+import { keyIdOfHex } from "../format/public_key.ts";
 import {
   createSshSignature,
   parseSshSignature,
@@ -421,12 +421,4 @@ async function principalsByHex(
     ]);
   }
   return named;
-}
-
-// The `SHA256:` key id that a key hex encodes.
-function keyIdOfHex(keyHex: string): string {
-  const bytes = Uint8Array.from(
-    keyHex.match(/../g)!.map((pair) => parseInt(pair, 16)),
-  );
-  return `SHA256:${encodeBase64(bytes).replace(/=+$/, "")}`;
 }

@@ -23,6 +23,7 @@ import {
 } from "../keys/key_store.ts";
 import type { Repository } from "../git/repository.ts";
 import { shellQuote } from "../hooks/launch.ts";
+import { hasControl } from "../format/lines.ts";
 import {
   formatPublicKeyLine,
   parsePublicKeyLine,
@@ -315,7 +316,7 @@ async function showAgentKeys(io: Io, json: boolean): Promise<number> {
     keyId: key.keyId!,
     publicKeyLine: formatPublicKeyLine(
       key.publicKey!,
-      [...key.comment ?? ""].some((c) => c < " " || c === "\u007f")
+      hasControl(key.comment ?? "", { allowTab: false })
         ? undefined
         : key.comment,
     ),

@@ -40,3 +40,34 @@ export function splitStrictLines(
   if (!text.endsWith("\n")) fail("it must end with a newline");
   return text.slice(0, -1).split("\n");
 }
+
+/**
+ * Whether text has a control character: below U+0020 (a tab allowed on
+ * request) or DEL. What one-line fields (comments, principals, reasons)
+ * must not hold, since a line break or escape in them could fake a line or
+ * move a terminal's cursor.
+ *
+ * @param text The text.
+ * @param options `allowTab`: a tab is no control character here.
+ * @returns True when it has one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasControl } from "./lines.ts";
+ * assert.equal(hasControl("a\tb", { allowTab: true }), false);
+ * assert.equal(hasControl("a\nb", { allowTab: true }), true);
+ * ```
+ */
+export function hasControl(
+  text: string,
+  options: { allowTab: boolean },
+): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (
+      (code < 0x20 && !(options.allowTab && code === 0x09)) || code === 0x7f
+    ) return true;
+  }
+  return false;
+}

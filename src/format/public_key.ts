@@ -12,10 +12,11 @@ import {
   SK_SSH_ED25519,
   SSH_ED25519,
 } from "../constants.ts";
-import { sha256 } from "../crypto/sha.ts";
+import { sha256, toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { SshReader, SshWriter } from "./ssh_wire.ts";
+import { hasControl } from "./lines.ts";
 
 /** A parsed public key line. */
 export interface PublicKeyLine {
@@ -119,7 +120,7 @@ export function parsePublicKeyLine(
     );
   };
   const text = line.replace(/\r?\n$/, "");
-  if (hasControl(text)) {
+  if (hasControl(text, { allowTab: true })) {
     fail("the line has control characters or more than one line");
   }
   const match = /^(\S+)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(text);
@@ -163,7 +164,7 @@ export function parsePublicKeyLine(
 export function formatPublicKeyLine(key: Uint8Array, comment?: string): string {
   const line = `${SSH_ED25519} ${encodeBase64(encodePublicKeyBlob(key))}`;
   if (comment === undefined || comment === "") return line;
-  if (hasControl(comment)) {
+  if (hasControl(comment, { allowTab: true })) {
     throw new ToolError(
       "INVALID_FORMAT",
       `Invalid public key comment ${
@@ -303,11 +304,46 @@ export async function skKeyId(
   return KEY_ID_PREFIX + encodeBase64(digest).replace(/=+$/, "");
 }
 
-// Tabs are allowed: OpenSSH separates fields with them and keeps them in comments.
-function hasControl(text: string): boolean {
-  for (const char of text) {
-    const code = char.charCodeAt(0);
-    if ((code < 0x20 && char !== "\t") || code === 0x7f) return true;
+/**
+ * The `SHA256:` key id whose digest a 64-digit hex string spells (the
+ * name of an approval file, `approvals/<statement id>/<key hex>.sig`).
+ *
+ * @param hex 64 lowercase hex digits.
+ * @returns The key id.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyHexOfId, keyIdOfHex } from "./public_key.ts";
+ * const hex = "ab".repeat(32);
+ * assert.equal(keyHexOfId(keyIdOfHex(hex)), hex);
+ * ```
+ */
+export function keyIdOfHex(hex: string): string {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   }
-  return false;
+  return KEY_ID_PREFIX + encodeBase64(bytes).replace(/=+$/, "");
+}
+
+/**
+ * The hex of the digest a `SHA256:` key id names: the inverse of
+ * {@linkcode keyIdOfHex}.
+ *
+ * @param keyId `SHA256:` and 43 base64 characters.
+ * @returns 64 lowercase hex digits.
+ * @throws {ToolError} `INVALID_FORMAT` when the base64 is not canonical.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyHexOfId } from "./public_key.ts";
+ * assert.equal(keyHexOfId("SHA256:" + "A".repeat(43)), "00".repeat(32));
+ * ```
+ */
+export function keyHexOfId(keyId: string): string {
+  return toHex(
+    decodeBase64(keyId.slice(KEY_ID_PREFIX.length).padEnd(44, "="), "key id"),
+  );
 }

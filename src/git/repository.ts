@@ -417,3 +417,31 @@ export async function toRepoPath(
 export function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Whether one commit is an ancestor of another (or the same):
+ * `git merge-base --is-ancestor`.
+ *
+ * @param repo The repository.
+ * @param ancestor A commit.
+ * @param descendant A commit.
+ * @returns True when `ancestor` is in `descendant`'s history; false also
+ * when git cannot tell (a commit it does not have).
+ *
+ * @example
+ * ```ts ignore
+ * if (await isAncestor(repo, remoteTip, localTip)) console.log("fast-forward");
+ * ```
+ */
+export async function isAncestor(
+  repo: Repository,
+  ancestor: string,
+  descendant: string,
+): Promise<boolean> {
+  try {
+    await git(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -41,6 +41,7 @@ import {
 import { ToolError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "../format/base64.ts";
 import { SshReader } from "../format/ssh_wire.ts";
+import { hasControl } from "../format/lines.ts";
 import {
   decodePublicKeyBlob,
   decodeSkPublicKeyBlob,
@@ -432,7 +433,7 @@ export function formatAllowedSigner(
   if (after !== undefined) opts.push(`valid-after="${sshTime(after)}"`);
   if (before !== undefined) opts.push(`valid-before="${sshTime(before)}"`);
   const comment = options.comment ?? "";
-  if (_hasControl(comment, { allowTab: false })) {
+  if (hasControl(comment, { allowTab: false })) {
     throw new ToolError(
       "USAGE",
       `Invalid comment "${comment}": it must be one line without tabs or control characters`,
@@ -613,7 +614,7 @@ export function findSigner(
 export function validatePrincipal(principal: string): void {
   const problem = principal === ""
     ? "it is empty"
-    : /\s/.test(principal) || _hasControl(principal, { allowTab: false })
+    : /\s/.test(principal) || hasControl(principal, { allowTab: false })
     ? "it has whitespace or a control character"
     : principal.includes(",")
     ? "it has a comma, which separates principals"
@@ -643,7 +644,7 @@ function _parseLine(line: string, where: string): _ParsedLine | undefined {
       cause,
     });
   };
-  if (_hasControl(line, { allowTab: true })) fail("control character");
+  if (hasControl(line, { allowTab: true })) fail("control character");
   let rest = line.replace(/^[ \t]+/, "");
   if (rest === "" || rest.startsWith("#")) return undefined;
 
@@ -877,15 +878,4 @@ async function _blobKeyId(blob: Uint8Array): Promise<string> {
     await crypto.subtle.digest("SHA-256", blob as Uint8Array<ArrayBuffer>),
   );
   return KEY_ID_PREFIX + encodeBase64(digest).replace(/=+$/, "");
-}
-
-/** Whether the text has a character below U+0020 (tab allowed on request) or DEL. */
-function _hasControl(text: string, options: { allowTab: boolean }): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (
-      (code < 0x20 && !(options.allowTab && code === 0x09)) || code === 0x7f
-    ) return true;
-  }
-  return false;
 }

@@ -21,6 +21,7 @@
 import { MAX_REVOKED_KEYS } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { formatPublicKeyLine } from "../format/public_key.ts";
+import { hasControl } from "../format/lines.ts";
 import { readKeyFields, type RevokedKeyRef } from "./allowed_signers.ts";
 
 /** One key line of a revoked_keys file. */
@@ -182,14 +183,4 @@ export function addRevokedKey(
   const prefix = text === "" || text.endsWith("\n") ? text : text + eol;
   return prefix + `# revoked ${time}: ${reason}` + eol +
     formatPublicKeyLine(key, comment === "" ? undefined : comment) + eol;
-}
-
-function hasControl(text: string, options: { allowTab: boolean }): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (
-      (code < 0x20 && !(options.allowTab && code === 0x09)) || code === 0x7f
-    ) return true;
-  }
-  return false;
 }

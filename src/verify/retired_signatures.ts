@@ -23,7 +23,7 @@ import { ALLOWED_SIGNERS_PATH, MAX_METADATA_BYTES } from "../constants.ts";
 import { equalBytes } from "../bytes/equal_bytes.ts";
 import { signaturePath } from "../store/store.ts";
 import { approvalPath } from "../store/approvals.ts";
-import { decodeBase64 } from "../format/base64.ts";
+import { keyHexOfId } from "../format/public_key.ts";
 import type { StoreReader } from "../source/store_reader.ts";
 import type { AllowedSigners } from "../trust/allowed_signers.ts";
 import type { VerifyResult } from "./verify_codes.ts";
@@ -138,15 +138,6 @@ async function newRetiredApproval(
     }
   }
   return undefined;
-}
-
-// The hex SHA-256 of a key, from its key id ("SHA256:" and base64).
-function keyHexOfId(keyId: string): string {
-  const digest = decodeBase64(
-    keyId.slice("SHA256:".length).padEnd(44, "="),
-    "key id",
-  );
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 // Whether a parent had the same index line and the same signature bytes

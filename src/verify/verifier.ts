@@ -31,7 +31,7 @@ import { PolicyError, VerificationError } from "./errors.ts";
 import type { SignedConfig } from "./signed_config.ts";
 import type { ApprovalState } from "./verify_codes.ts";
 import { parseSshSignature } from "../format/sshsig.ts";
-import { encodeBase64 } from "../format/base64.ts";
+import { keyIdOfHex } from "../format/public_key.ts";
 
 /** Who a verified config's signatures count for. */
 export interface Verified {
@@ -365,13 +365,4 @@ async function verifyApprovals(
     );
   }
   return state;
-}
-
-// "SHA256:" and the unpadded base64 of a key's SHA-256, from its hex.
-function keyIdOfHex(hex: string): string {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) {
-    bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  }
-  return `SHA256:${encodeBase64(bytes).replace(/=+$/, "")}`;
 }

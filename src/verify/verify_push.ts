@@ -9,7 +9,7 @@
  */
 
 import { errorMessage, ToolError } from "../errors.ts";
-import { git, type Repository } from "../git/repository.ts";
+import { git, isAncestor, type Repository } from "../git/repository.ts";
 import {
   type CommitReport,
   listCommits,
@@ -316,19 +316,6 @@ export async function remoteTips(
 
 function safeRemote(remote: string): string {
   return remote.replace(/[*?[\\\s]/g, "");
-}
-
-async function isAncestor(
-  repo: Repository,
-  ancestor: string,
-  descendant: string,
-): Promise<boolean> {
-  try {
-    await git(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function hasCommit(repo: Repository, id: string): Promise<boolean> {

@@ -17,7 +17,7 @@
  */
 
 import { errorMessage, ToolError } from "../errors.ts";
-import { git, type Repository } from "../git/repository.ts";
+import { git, isAncestor, type Repository } from "../git/repository.ts";
 import {
   type CommitReport,
   type Tip,
@@ -394,19 +394,6 @@ async function peelToCommit(
     .catch(() => undefined);
   const commit = out ? new TextDecoder().decode(out).trim() : "";
   return ID.test(commit) ? commit : undefined;
-}
-
-async function isAncestor(
-  repo: Repository,
-  ancestor: string,
-  descendant: string,
-): Promise<boolean> {
-  try {
-    await git(repo, ["merge-base", "--is-ancestor", ancestor, descendant]);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
