@@ -282,7 +282,10 @@ the repository cannot be read.`,
   "hook pre-commit":
     `Signs the staged version (the blob in the index) of every MCP config and of
 the trust list that the commit changes, and stages the new artifacts,
-statements and signature index into the same commit. Prints nothing for a commit that
+statements and signature index into the same commit. For each config it
+signs, prints one line per server changed since HEAD's version on stderr
+("+ name (stdio: command args)", "~ name: args, env.KEY", "- name"), as
+"diff --staged" shows them. Prints nothing for a commit that
 touches no config. Refuses the commit when there is no key, the key is not
 trusted by the repository, or a config does not validate.`,
   "hook pre-push":
