@@ -18,6 +18,7 @@ import { type ConfigDiff, diffConfig } from "../configs/config_diff.ts";
 import { GitObjects } from "../source/cat_file.ts";
 import {
   commitId,
+  commitSide,
   type DiffSide,
   emptySide,
   resolveSide,
@@ -90,9 +91,14 @@ export async function diffRepository(
       ? ":index"
       : undefined;
     // No operand: HEAD, which before the first commit holds nothing.
-    const from = operands.length === 0 && !(await commitId(repo, "HEAD"))
-      ? emptySide("HEAD")
-      : await resolveSide(repo, objects, operands[0] ?? "HEAD");
+    const head = operands.length === 0
+      ? await commitId(repo, "HEAD")
+      : undefined;
+    const from = operands.length > 0
+      ? await resolveSide(repo, objects, operands[0])
+      : head
+      ? await commitSide(objects, "HEAD", head)
+      : emptySide("HEAD");
     const to = await resolveSide(repo, objects, newer);
     const paths = await namedPaths(repo, options);
     return {

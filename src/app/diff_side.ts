@@ -113,10 +113,32 @@ export async function resolveSide(
       `"${operand}" is neither a revision nor an artifact id (64 lowercase hex digits): no branch, tag or commit has that name here`,
     );
   }
+  return await commitSide(objects, operand, commit);
+}
+
+/**
+ * The side of a commit already resolved.
+ *
+ * @param objects The repository's objects.
+ * @param rev The revision as the user named it.
+ * @param commit Its full id.
+ * @returns The side.
+ * @throws {ToolError} `IO` for a missing or malformed commit or tree.
+ *
+ * @example
+ * ```ts ignore
+ * const head = await commitSide(objects, "HEAD", id);
+ * ```
+ */
+export async function commitSide(
+  objects: GitObjects,
+  rev: string,
+  commit: string,
+): Promise<DiffSide> {
   const info = await readCommit(objects, commit);
   const snapshot = await commitSnapshot(objects, info);
   return {
-    label: { type: "commit", rev: operand, commit },
+    label: { type: "commit", rev, commit },
     source: snapshotSource(snapshot, objects, commit),
     snapshot,
   };
