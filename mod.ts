@@ -59,7 +59,11 @@ export {
 } from "./src/store/statement.ts";
 export { signConfigs, type SignOptions } from "./src/sign/sign_configs.ts";
 export { type SignReport, type SignResult } from "./src/sign/sign_source.ts";
-export { signStaged, stagedChanges } from "./src/sign/sign_staged.ts";
+export {
+  signStaged,
+  stagedChanges,
+  type StagedReport,
+} from "./src/sign/sign_staged.ts";
 export {
   type ApprovalResult,
   approveConfigs,
@@ -93,6 +97,30 @@ export {
   type VerifyResult,
 } from "./src/verify/verify_codes.ts";
 export { inspect, type Inspection } from "./src/app/inspect.ts";
+export {
+  type DiffOptions,
+  type DiffReport,
+  diffRepository,
+} from "./src/app/diff.ts";
+export { type SideLabel } from "./src/app/diff_side.ts";
+export { type ConfigKind } from "./src/configs/config_kinds.ts";
+export {
+  type ConfigDiff,
+  type ConfigVersion,
+  diffConfig,
+} from "./src/configs/config_diff.ts";
+export {
+  type Change,
+  diffServers,
+  type FieldChange,
+  type ServerChange,
+  type ViewField,
+} from "./src/configs/server_diff.ts";
+export {
+  type ServerView,
+  serverViews,
+  type Transport,
+} from "./src/configs/server_view.ts";
 export {
   INIT_STEPS,
   InitError,

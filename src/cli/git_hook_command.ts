@@ -34,6 +34,7 @@ import { signStaged } from "../sign/sign_staged.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { formatCommitReports } from "./history_report.ts";
+import { summaryLines } from "./diff_report.ts";
 import { EXIT } from "./io.ts";
 import { checkUsedConfigs, formatUsedConfigsReport } from "./used_configs.ts";
 
@@ -144,6 +145,12 @@ export async function gitHookCommand(
         io.err(
           `${TOOL_NAME}: signed ${result.path} (sequence ${result.sequence})\n`,
         );
+      }
+    }
+    // What the signatures vouch for, server by server, against HEAD.
+    for (const change of report.changes) {
+      for (const line of summaryLines(change)) {
+        io.err(`${TOOL_NAME}:   ${line}\n`);
       }
     }
     return EXIT.ok;

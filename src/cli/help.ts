@@ -19,6 +19,7 @@ import {
   usageLines,
   usageText,
 } from "./command_spec.ts";
+import { DIFF_COMMAND } from "./diff_command.ts";
 import { EXEC_COMMAND } from "./exec_command.ts";
 import {
   HOOK_POST_CHECKOUT_COMMAND,
@@ -78,6 +79,8 @@ Commands:
   approve       add your signature to the signed version of each path given
   verify        verify MCP configs against their signatures and the trust list
   inspect       show the signed statement and signature of a config or artifact
+  diff          what changed in the MCP configs, server by server, between
+                revisions, artifact ids and the working tree
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
   exec          verify the configs, then run an MCP client: exec -- claude
   install       install the Git hooks: sign on commit, verify on push and
@@ -279,7 +282,10 @@ the repository cannot be read.`,
   "hook pre-commit":
     `Signs the staged version (the blob in the index) of every MCP config and of
 the trust list that the commit changes, and stages the new artifacts,
-statements and signature index into the same commit. Prints nothing for a commit that
+statements and signature index into the same commit. For each config it
+signs, prints one line per server changed since HEAD's version on stderr
+("+ name (stdio: command args)", "~ name: args, env.KEY", "- name"), as
+"diff --staged" shows them. Prints nothing for a commit that
 touches no config. Refuses the commit when there is no key, the key is not
 trusted by the repository, or a config does not validate.`,
   "hook pre-push":
@@ -314,6 +320,33 @@ sees as "remote:" lines. Needs no key and no home; writes nothing.`,
   "hook update":
     `On a Git server that runs only the update hook: checks one ref's update as
 "hook pre-receive" does.`,
+  "diff":
+    `Shows what changed in the MCP configs between two sides, in MCP terms:
+per config (added, removed or modified), the servers added (+), removed (-)
+and changed (~), and for each change the fields that differ: transport,
+command, args (as git diff --word-diff shows words: [-old-]{+new+}), cwd, url,
+env and headers (by name; their values may be secrets and are shown only with
+--show-values), envFile, enabled, and any other field as JSON. Every client
+format is read into the same view, so a change of spelling only (a comment,
+key order, another client's format) shows as "no server changed". A version
+that does not parse is reported with the parser's line and column, and its
+servers are not compared.
+
+  diff              HEAD against the working tree
+  diff --staged     HEAD against the index (what the next commit holds)
+  diff A            A against the working tree (--staged: the index)
+  diff A B          A against B (also "diff A..B")
+  diff ... -- PATH  only these configs
+
+A and B are each a revision (anything "git rev-parse --verify A^{commit}"
+accepts) or an artifact id (64 lowercase hex digits: the SHA-256 of a signed
+config's bytes, as "inspect" shows it), whose bytes come from the store in the
+working tree or the newest commit that added them; then only the configs
+signed with it are compared (two artifact ids of different paths are compared
+with each other). Paths always follow "--". diff reads and verifies nothing:
+it shows changes, whoever made them; "verify" says whether they are signed.
+Exits 0 whether or not something differs (with --exit-code: 1 when it does).
+See README.md, "Reviewing a change: diff", for the --json shape.`,
   "inspect":
     `Shows the artifact id, path, signer key id and principal, signing time,
 sequence, previous artifact, and the exact signed statement and armored
@@ -341,6 +374,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   APPROVE_COMMAND,
   VERIFY_COMMAND,
   INSPECT_COMMAND,
+  DIFF_COMMAND,
   SIGN_FILE_COMMAND,
   EXEC_COMMAND,
   INSTALL_COMMAND,

@@ -14,6 +14,7 @@ import { type ErrorCode, toToolError } from "../errors.ts";
 import { redactPrivateKeys } from "../format/redact.ts";
 import { findRepository, type Repository } from "../git/repository.ts";
 import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
+import { diffCommand } from "./diff_command.ts";
 import { gitHookCommand } from "./git_hook_command.ts";
 import { installCommand, uninstallCommand } from "./hooks_command.ts";
 import { initCommand } from "./init_command.ts";
@@ -103,7 +104,12 @@ function parseCall(
     !second.startsWith("-");
   const rest = args.slice(grouped ? 2 : 1);
   // exec's arguments from COMMAND on are COMMAND's own ("exec -- code --help").
-  const own = first === "exec" ? splitExecArguments(rest).options : rest;
+  // diff's arguments after "--" are paths ("diff -- --help" is a file).
+  const own = first === "exec"
+    ? splitExecArguments(rest).options
+    : first === "diff" && rest.includes("--")
+    ? rest.slice(0, rest.indexOf("--"))
+    : rest;
   return {
     first,
     second,
@@ -154,6 +160,8 @@ async function runCommand(
       return await verifyCommand(rest, context);
     case "inspect":
       return await inspectCommand(rest, context);
+    case "diff":
+      return await diffCommand(rest, context);
     case "hook":
       return await gitHookCommand(second, rest, context);
     case "install":

@@ -41,7 +41,7 @@ import { readFileLimitedSync } from "../fs/files.ts";
 import { GitObjects } from "../source/cat_file.ts";
 import { findAttributeFileLookalikes } from "../source/checkout_attributes.ts";
 import { git, OPERATION_MARKERS, type Repository } from "../git/repository.ts";
-import { indexSnapshot } from "../source/snapshot.ts";
+import { indexSnapshot, type Snapshot } from "../source/snapshot.ts";
 import type { SigningKey } from "../keys/key_store.ts";
 import { loadFailure, loadStatement } from "../verify/load_signed.ts";
 import { findSigner } from "../trust/allowed_signers.ts";
@@ -53,6 +53,17 @@ import { verifyConfig } from "../verify/verify_config.ts";
 import { followsAll, ParentVersions } from "./parent_versions.ts";
 import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
+import type { ConfigDiff } from "../configs/config_diff.ts";
+import { stagedServerChanges } from "./staged_server_changes.ts";
+
+/** What pre-commit signed, and how each signed config's servers changed. */
+export interface StagedReport extends SignReport {
+  /**
+   * Each signed config compared with HEAD's version (one whose bytes did
+   * not change is left out); empty when the comparison itself failed.
+   */
+  changes: ConfigDiff[];
+}
 
 /**
  * Signs what the next commit will contain (the pre-commit hook): the staged
@@ -63,7 +74,8 @@ import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
  *
  * @param repo The working tree.
  * @param options Key and time.
- * @returns What was signed; empty when the commit touches no config.
+ * @returns What was signed, and how each signed config's servers changed
+ * since HEAD; empty when the commit touches no config.
  * @throws {ToolError} As {@linkcode signConfigs}; nothing is written or staged then.
  *
  * @example
@@ -74,7 +86,7 @@ import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
 export async function signStaged(
   repo: Repository,
   options: { key: () => Promise<SigningKey>; now?: Date },
-): Promise<SignReport> {
+): Promise<StagedReport> {
   // The staged changes, the index listing and the object reader are asked
   // of git at once: the hook's stub starts the tool only when something
   // staged may concern it, so all three are nearly always needed.
@@ -83,7 +95,7 @@ export async function signStaged(
   listing.catch(() => {}); // Awaited below, or not needed.
   try {
     const staged = await stagedConfigs(repo, objects, listing);
-    if (!staged) return { results: [] };
+    if (!staged) return { results: [], changes: [] };
     const { source, paths } = staged;
     const now = options.now ?? new Date();
     let parents: Promise<ParentVersions> | undefined;
@@ -95,15 +107,16 @@ export async function signStaged(
         ? { operation: staging.refuseNewSignatures }
         : {}),
     });
-    if (paths.length === 0) return { results: [] };
+    if (paths.length === 0) return { results: [], changes: [] };
     // The key is loaded only now: a commit that signs nothing needs none.
     const key = await options.key();
     const steering = paths.filter(isStoreSigned);
     if (steering.length > 0) {
       await requireTrustedBefore(objects, source, key, now, steering);
     }
+    let report: SignReport;
     try {
-      return await signSource(repo, source, {
+      report = await signSource(repo, source, {
         key,
         requireTrust: true,
         ...staging,
@@ -115,6 +128,12 @@ export async function signStaged(
     } catch (error) {
       throw await unstagedTrustHint(repo, source, key, now, error);
     }
+    const signed = report.results.filter((r) => r.status === "signed")
+      .map((r) => r.path);
+    // A summary for the committer: it must never stop a commit it signed.
+    const changes = await stagedServerChanges(objects, staged, signed)
+      .catch(() => []);
+    return { ...report, changes };
   } finally {
     await objects.close();
   }
@@ -127,7 +146,16 @@ async function stagedConfigs(
   repo: Repository,
   objects: GitObjects,
   listing: ReturnType<typeof indexSnapshot>,
-): Promise<{ source: ConfigSource; paths: string[] } | undefined> {
+): Promise<
+  | {
+    source: ConfigSource;
+    paths: string[];
+    snapshot: Snapshot;
+    headBlobs: Map<string, string | null>;
+    kinds: ConfigKind[];
+  }
+  | undefined
+> {
   const all = await stagedChanges(repo);
   if (all.some((c) => c.path === REPO_CONFIG_PATH && c.mode === "000000")) {
     // A deletion cannot be signed, and would drop patterns unapproved.
@@ -195,7 +223,8 @@ async function stagedConfigs(
   if (paths.length === 0 && !storeChanged && !attributesChanged) {
     return undefined;
   }
-  return { source, paths };
+  const headBlobs = new Map(all.map((c) => [c.path, c.headBlob ?? null]));
+  return { source, paths, snapshot, headBlobs, kinds };
 }
 
 // Whether the working tree's store holds a statement that names server
@@ -502,6 +531,8 @@ export interface StagedChange {
   path: string;
   /** Git's file mode after the commit. */
   mode: string;
+  /** HEAD's blob id for the path; absent when HEAD has none. */
+  headBlob?: string;
 }
 
 /**
@@ -509,7 +540,7 @@ export interface StagedChange {
  * before the first commit), renames split into a deletion and an addition.
  *
  * @param repo The working tree.
- * @returns Paths with their new modes.
+ * @returns Paths with their new modes, and HEAD's blob ids.
  * @throws {ToolError} `IO` when git fails.
  *
  * @example
@@ -530,9 +561,12 @@ export async function stagedChanges(repo: Repository): Promise<StagedChange[]> {
   const fields = new TextDecoder().decode(out).split("\0");
   const changes: StagedChange[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const mode = fields[i]?.split(" ")[1];
+    const [oldMode, mode, oldId] = fields[i]?.slice(1).split(" ") ?? [];
     const path = fields[i + 1];
-    if (mode && path) changes.push({ path, mode });
+    if (!mode || !path) continue;
+    const added = oldMode === "000000" || oldId === undefined ||
+      /^0+$/.test(oldId);
+    changes.push(added ? { path, mode } : { path, mode, headBlob: oldId });
   }
   return changes;
 }

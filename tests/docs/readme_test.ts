@@ -150,6 +150,7 @@ Deno.test({
 const RUN_HERE: Record<string, () => Promise<void>> = {
   "run-from-checkout": runFromCheckout,
   "usage": usageAndCi,
+  "review-diff": reviewDiff,
   "other-ci": usageAndCi,
   "server-install": server,
   "server-hook-d": server,
@@ -161,6 +162,60 @@ const RUN_HERE: Record<string, () => Promise<void>> = {
   "release-verify": release,
   "release-verify-file": release,
 };
+
+/**
+ * Reviewing with diff: a commit through the hook changes a server's
+ * arguments, then the working tree and the index change others; the block
+ * shows each, and its JSON parses.
+ */
+async function reviewDiff(): Promise<void> {
+  await using repo = await createTempRepo();
+  const at = { cwd: repo.root, home: repo.home };
+  await repo.write(".mcp.json", CONFIG);
+  await sh(
+    `mcp-orchestration init --principal alice@example.com
+git add -A && git commit -qm "Sign MCP configs"`,
+    at,
+  );
+  await repo.write(".mcp.json", EVIL);
+  const committed = await sh(`git commit -qam "Another server command"`, at);
+  assert.match(committed, /\.mcp\.json: ~ files: command/);
+  await repo.write(
+    ".mcp.json",
+    '{"mcpServers":{"files":{"command":"curl-evil","args":["."]},"web":{"url":"https://example.com/mcp"}}}\n',
+  );
+  await sh("git add .mcp.json", at);
+  await repo.write(".mcp.json", CONFIG);
+  const output = await sh(
+    fillPlaceholders(await readmeBlock("review-diff"), []),
+    at,
+  );
+  // The working tree: back to mcp-fs; the index: a server added; the
+  // commit: the command changed; then the same as JSON.
+  assert.match(
+    output,
+    /→ working tree\n\.mcp\.json \(Claude Code\): modified\n {2}~ files\n {6}command: curl-evil → mcp-fs\n/,
+  );
+  assert.match(
+    output,
+    /→ index\n\.mcp\.json \(Claude Code\): modified\n {2}\+ web \(http: https:\/\/example\.com\/mcp\)\n/,
+  );
+  assert.match(
+    output,
+    /→ HEAD \([0-9a-f]{12}\)\n\.mcp\.json \(Claude Code\): modified\n {2}~ files\n {6}command: mcp-fs → curl-evil\n/,
+  );
+  // stdout, then stderr: the JSON is the list that ends stdout.
+  const start = output.indexOf("\n[") + 1;
+  const json = output.slice(start, output.indexOf("\n]\n", start) + 2);
+  assert.deepEqual(JSON.parse(json)[0].servers[0].fields, [
+    {
+      field: "command",
+      change: "modified",
+      before: "mcp-fs",
+      after: "curl-evil",
+    },
+  ]);
+}
 
 /** Running the tool: `deno run <flags> main.ts init` in a repository. */
 async function runFromCheckout(): Promise<void> {

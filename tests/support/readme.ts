@@ -51,6 +51,11 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
   "run-from-url": { runBy: "tests/dist/readme_test.ts" },
   "npm-pack": { runBy: "tests/dist/readme_test.ts" },
   "usage": { runBy: "tests/docs/readme_test.ts" },
+  "review-diff": { runBy: "tests/docs/readme_test.ts" },
+  "review-diff-output": {
+    notRunnable:
+      "what diff prints, not a command; tests/e2e/diff_test.ts checks the real output line by line",
+  },
   "github-workflow": {
     notRunnable:
       "a GitHub Actions workflow: only GitHub runs it; tests/dist/github_action_test.ts runs the action it uses",
