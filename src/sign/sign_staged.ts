@@ -83,7 +83,7 @@ export async function signStaged(
   listing.catch(() => {}); // Awaited below, or not needed.
   try {
     const staged = await stagedConfigs(repo, objects, listing);
-    if (!staged) return { results: [] };
+    if (!staged) return { results: [], lint: [] };
     const { source, paths } = staged;
     const now = options.now ?? new Date();
     let parents: Promise<ParentVersions> | undefined;
@@ -95,7 +95,7 @@ export async function signStaged(
         ? { operation: staging.refuseNewSignatures }
         : {}),
     });
-    if (paths.length === 0) return { results: [] };
+    if (paths.length === 0) return { results: [], lint: [] };
     // The key is loaded only now: a commit that signs nothing needs none.
     const key = await options.key();
     const steering = paths.filter(isStoreSigned);
