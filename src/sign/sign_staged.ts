@@ -306,9 +306,16 @@ async function refuseUnrelatedFailures(
   options: { now: Date; operation?: string },
 ): Promise<void> {
   const problems: string[] = [];
+  const blocked: string[] = [];
   for (const result of await verifySource(source, { now: options.now })) {
     // A changed config is signed below; its attributes count already.
     if (changed.includes(result.path) && result.code !== "UNSAFE_ATTRIBUTES") {
+      continue;
+    }
+    // Signing again cannot cure a finding the policy blocks: the config
+    // has to change (or the policy), so say that instead.
+    if (result.code === "LINT_BLOCKED") {
+      blocked.push(result.reason);
       continue;
     }
     // Validly signed and waiting for approvals is no fault of this commit
@@ -332,6 +339,15 @@ async function refuseUnrelatedFailures(
         `"${result.path}" (its statement does not follow the version in HEAD)`,
       );
     }
+  }
+  if (blocked.length > 0) {
+    throw new ToolError(
+      "INVALID_CONFIG",
+      `Commit refused: configs this commit does not change have findings the staged policy blocks; ` +
+        `fix them in this commit, or leave their rules out of "lint.block":\n${
+          blocked.join("\n")
+        }`,
+    );
   }
   if (problems.length === 0) return;
   const paths = problems.map((problem) =>
