@@ -85,7 +85,7 @@ export interface SignReport {
   results: SignResult[];
   /** Set when the signing key is not trusted by the repository (verify will fail). */
   untrusted?: string;
-  /** The lint findings of the configs signed or kept (warnings: a blocking one refuses). */
+  /** The lint findings of the configs signed now (warnings: a blocking one, in any config, refuses). */
   lint: LintFinding[];
 }
 
@@ -161,7 +161,15 @@ export async function signSource(
         : {}),
       signed: results.filter((r) => r.status === "signed").map((r) => r.path),
     });
-    const report: SignReport = { results, lint };
+    // Warnings for what is signed now: a config left as it was was warned
+    // of when it was signed.
+    const signed = new Set(
+      results.filter((r) => r.status === "signed").map((r) => r.path),
+    );
+    const report: SignReport = {
+      results,
+      lint: lint.filter((finding) => signed.has(finding.path)),
+    };
     if (store.mine.status !== "trusted" && store.mine.status !== "retired") {
       report.untrusted = untrustedWarning(options.key, store.mine);
     }

@@ -169,12 +169,15 @@ Deno.test({
       signed.stderr,
       /^opencode\.json:3: warning\[insecure-http\] server "docs", url: connects to "docs\.example\.com" over plain http:\/\/$/m,
     );
+    // Signed again unchanged: nothing new to warn of.
+    const again = await cliOk(flow, ["sign", "opencode.json"]);
+    assert.equal(again.stderr, "");
     const json = JSON.parse(
-      (await cliOk(flow, ["sign", "opencode.json", "--json"])).stdout,
+      (await cliOk(flow, ["sign", ".codex/config.toml", "--json"])).stdout,
     );
     assert.deepEqual(
       json.lint.map((f: { rule: string }) => f.rule),
-      ["insecure-http"],
+      ["unpinned-image", "docker-privileged", "docker-host-mount"],
     );
     await flow.ok(["add", "-A"]);
     const committed = await flow.git(["commit", "-q", "-m", "dangers, warned"]);
@@ -183,7 +186,8 @@ Deno.test({
     const warnings = committed.stderr.split("\n").filter((line) =>
       line.includes("warning[")
     );
-    assert.equal(warnings.length, 6, committed.stderr);
+    // The hook warns of what it signs: .mcp.json (the others were signed).
+    assert.equal(warnings.length, 2, committed.stderr);
     assert.match(
       committed.stderr,
       /^mcp-orchestration: \.mcp\.json:6: warning\[secret-literal\] server "github", env\.GITHUB_TOKEN: a GitHub token \(ghp_…\)/m,
