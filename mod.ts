@@ -94,6 +94,15 @@ export {
 } from "./src/verify/verify_codes.ts";
 export { inspect, type Inspection } from "./src/app/inspect.ts";
 export {
+  LINT_RULE_IDS,
+  LINT_RULES,
+  type LintFinding,
+  type LintRule,
+  type LintRuleId,
+} from "./src/configs/lint_rules.ts";
+export { lintConfig } from "./src/configs/lint_config.ts";
+export { type LintReport, lintRepository } from "./src/app/lint_repository.ts";
+export {
   INIT_STEPS,
   InitError,
   type InitOptions,

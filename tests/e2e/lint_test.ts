@@ -105,7 +105,7 @@ Deno.test({
     assert.ok(!text.stdout.includes(TOKEN) && !text.stderr.includes(TOKEN));
     assert.match(
       text.stdout,
-      /^\.mcp\.json:6: warning\[secret-literal\] server "github", env\.GITHUB_TOKEN: a GitHub token \(ghp_…\) is written into the config\n  fix: revoke the token/m,
+      /^\.mcp\.json:6: warning\[secret-literal\] server "github", env\.GITHUB_TOKEN: a GitHub token \(ghp_…\) is written into the config\n {2}fix: revoke the token/m,
     );
     assert.match(
       text.stdout,
