@@ -9,6 +9,7 @@
 
 import { posix } from "node:path";
 import type { ConfigKind } from "./config_kinds.ts";
+import { escapeInvisible } from "../format/quote.ts";
 import { LINT_RULES, type LintFinding, type LintRuleId } from "./lint_rules.ts";
 import { lintServer } from "./lint_server.ts";
 import { serverViews } from "./server_view.ts";
@@ -119,9 +120,13 @@ export function formatFinding(finding: LintFinding): string {
     ? finding.path
     : `${finding.path}:${finding.line}`;
   const level = finding.blocking ? "blocked" : "warning";
-  return `${where}: ${level}[${finding.rule}] server ${
-    JSON.stringify(finding.server)
-  }, ${finding.field}: ${finding.message}`;
+  // Names and values come from the config: invisible characters (bidi
+  // overrides) are shown escaped, as quote() shows them.
+  return escapeInvisible(
+    `${where}: ${level}[${finding.rule}] server ${
+      JSON.stringify(finding.server)
+    }, ${finding.field}: ${finding.message}`,
+  );
 }
 
 /**

@@ -9,7 +9,11 @@
 
 import { posix } from "node:path";
 import type { LintRuleId } from "./lint_rules.ts";
-import { findHighEntropy, findKnownSecret } from "./secret_patterns.ts";
+import {
+  findHighEntropy,
+  findKnownSecret,
+  redactSecrets,
+} from "./secret_patterns.ts";
 import type { ServerView } from "./server_view.ts";
 
 /** A finding in one server, before it is placed in a file. */
@@ -45,7 +49,7 @@ export function lintServer(
   view: ServerView,
   options: { folder?: string } = {},
 ): ServerFinding[] {
-  const findings = [
+  const findings: ServerFinding[] = [
     ...secretFindings(view),
     ...packageFindings(view),
     ...imageFindings(view),
@@ -54,7 +58,12 @@ export function lintServer(
     ...httpFindings(view),
     ...commandFindings(view, options.folder ?? ""),
   ];
-  return findings;
+  // A message may quote a value (a package spec, an image, a mount) that
+  // holds a secret: the secret rules report it, and no message repeats it.
+  return findings.map((finding) => ({
+    ...finding,
+    message: redactSecrets(finding.message),
+  }));
 }
 
 // --- Secrets: every string of the entry ---

@@ -150,6 +150,32 @@ export function findKnownSecret(value: string): SecretMatch | undefined {
 }
 
 /**
+ * The text with every known secret in it replaced by its redacted form, for
+ * messages that quote a value (a package spec, an image, a mount).
+ *
+ * @param text Any text.
+ * @returns It with each match of {@linkcode SECRET_PATTERNS} shortened to
+ * its prefix and "…".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redactSecrets } from "./secret_patterns.ts";
+ * assert.equal(redactSecrets("https://me:hunter2hunter2@example.com/x.tgz"), "…example.com/x.tgz");
+ * ```
+ */
+export function redactSecrets(text: string): string {
+  let redacted = text;
+  for (const { pattern, shown } of SECRET_PATTERNS) {
+    redacted = redacted.replace(
+      new RegExp(pattern.source, `${pattern.flags}g`),
+      (match) => `${match.slice(0, shown)}…`,
+    );
+  }
+  return redacted;
+}
+
+/**
  * A run of token characters that looks random (see
  * {@linkcode ENTROPY_MIN_LENGTH} and {@linkcode ENTROPY_MIN_BITS}), holding
  * letters and digits both, references excepted.

@@ -509,3 +509,29 @@ Deno.test("lint: every client format gives the same findings", async () => {
   );
   assert.deepEqual(seen, seen.map(() => seen[0]));
 });
+
+Deno.test("lint: a message that quotes a value shows no secret in it, nor invisible characters", () => {
+  const password = "Hunter2" + alnum(12);
+  const spec = `https://me:${password}@registry.example.com/pkg.tgz`;
+  const findings = lintServer(
+    serverView("s", { command: "npx", args: [spec] }),
+  );
+  assert.deepEqual(findings.map((f) => f.rule), [
+    "secret-literal",
+    "unpinned-package",
+  ]);
+  for (const finding of findings) {
+    assert.ok(!finding.message.includes(password), finding.message);
+  }
+  const line = formatFinding({
+    rule: "insecure-http",
+    path: ".mcp.json",
+    server: "docs\u202egnp.exe",
+    field: "url",
+    message: "connects over plain http://",
+    fix: "use https://",
+    blocking: false,
+  });
+  assert.ok(!line.includes("\u202e"), line);
+  assert.match(line, /docs\\u\{202e\}gnp/);
+});
