@@ -160,6 +160,38 @@ export function blockedMessage(
 }
 
 /**
+ * The one-line reason of a `LINT_BLOCKED` verification: the blocked rules
+ * and each finding with its fix (a report prints one line per config).
+ *
+ * @param findings The config's blocking findings (at least one).
+ * @returns The reason.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blockedReason } from "./lint_config.ts";
+ * assert.equal(
+ *   blockedReason([{ rule: "insecure-http", path: ".mcp.json", server: "docs", field: "url", line: 2, message: "connects over plain http://", fix: "use https://", blocking: true }]),
+ *   'the policy blocks lint rule "insecure-http" ("lint.block" of ".mcp-orchestration/policy.json"): line 2, server "docs", url: connects over plain http:// (fix: use https://)',
+ * );
+ * ```
+ */
+export function blockedReason(findings: readonly LintFinding[]): string {
+  const rules = [...new Set(findings.map((finding) => finding.rule))];
+  return escapeInvisible(
+    `the policy blocks lint rule${rules.length === 1 ? "" : "s"} ${
+      rules.map((rule) => JSON.stringify(rule)).join(", ")
+    } ("lint.block" of ".mcp-orchestration/policy.json"): ${
+      findings.map((finding) =>
+        `${finding.line === undefined ? "" : `line ${finding.line}, `}server ${
+          JSON.stringify(finding.server)
+        }, ${finding.field}: ${finding.message} (fix: ${finding.fix})`
+      ).join("; ")
+    }`,
+  );
+}
+
+/**
  * The rules of a policy's `lint.block`, as a set; empty without one.
  *
  * @param policy A policy, or undefined.

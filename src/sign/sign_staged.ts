@@ -315,7 +315,7 @@ async function refuseUnrelatedFailures(
     // Signing again cannot cure a finding the policy blocks: the config
     // has to change (or the policy), so say that instead.
     if (result.code === "LINT_BLOCKED") {
-      blocked.push(result.reason);
+      blocked.push(`"${result.path}": ${result.reason}`);
       continue;
     }
     // Validly signed and waiting for approvals is no fault of this commit

@@ -44,7 +44,7 @@ import { reverifyAsStored } from "./verify_line_endings.ts";
 import { serverFilesAsStored } from "./server_files_as_stored.ts";
 import { canonicalFolder } from "./verify_server_names.ts";
 import {
-  blockedMessage,
+  blockedReason,
   blockedRules,
   blockingFindings,
   lintConfig,
@@ -473,7 +473,7 @@ async function applyLint(
     ...result,
     ok: false,
     code: "LINT_BLOCKED",
-    reason: blockedMessage("Lint blocks", blocking),
+    reason: blockedReason(blocking),
   };
 }
 

@@ -221,7 +221,10 @@ Deno.test({
       early.stderr,
       /error\[INVALID_CONFIG\]: Commit refused: configs this commit does not change have findings the staged policy blocks/,
     );
-    assert.match(early.stderr, /opencode\.json:3: blocked\[insecure-http\]/);
+    assert.match(
+      early.stderr,
+      /"opencode\.json": the policy blocks lint rules? "insecure-http".*: line 3, server "docs", url: .*\(fix: use https:\/\/\)/,
+    );
     assert.equal(await head(flow), before);
     // Committed past the hook, signed, as another clone could push it.
     await cliOk(flow, ["sign", POLICY]);
@@ -245,7 +248,10 @@ Deno.test({
       r.path === "opencode.json"
     );
     assert.equal(row.code, "LINT_BLOCKED", JSON.stringify(row));
-    assert.match(row.reason, /insecure-http/);
+    assert.equal(
+      row.reason,
+      'the policy blocks lint rule "insecure-http" ("lint.block" of ".mcp-orchestration/policy.json"): line 3, server "docs", url: connects to "docs.example.com" over plain http:// (fix: use https://)',
+    );
     assert.equal(
       tree.results.find((r: { path: string }) => r.path === ".mcp.json").ok,
       true,
