@@ -122,6 +122,15 @@ export {
   type Transport,
 } from "./src/configs/server_view.ts";
 export {
+  LINT_RULE_IDS,
+  LINT_RULES,
+  type LintFinding,
+  type LintRule,
+  type LintRuleId,
+} from "./src/configs/lint_rules.ts";
+export { lintConfig } from "./src/configs/lint_config.ts";
+export { type LintReport, lintRepository } from "./src/app/lint_repository.ts";
+export {
   INIT_STEPS,
   InitError,
   type InitOptions,

@@ -31,6 +31,7 @@ import {
 } from "../verify/verify_receive.ts";
 import type { CommitReport } from "../verify/verify_history.ts";
 import { signStaged } from "../sign/sign_staged.ts";
+import { formatFinding } from "../configs/lint_config.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
 import { formatCommitReports } from "./history_report.ts";
@@ -152,6 +153,10 @@ export async function gitHookCommand(
       for (const line of summaryLines(change)) {
         io.err(`${TOOL_NAME}:   ${line}\n`);
       }
+    }
+    // Warnings only: a blocking finding refused the commit before this.
+    for (const finding of report.lint) {
+      io.err(`${TOOL_NAME}: ${formatFinding(finding)}\n`);
     }
     return EXIT.ok;
   }

@@ -38,6 +38,7 @@ import {
   KEYS_ROTATE_COMMAND,
   KEYS_SHOW_COMMAND,
 } from "./keys_command.ts";
+import { LINT_COMMAND } from "./lint_command.ts";
 import { POLICY_CHECK_COMMAND, POLICY_INIT_COMMAND } from "./policy_command.ts";
 import { SIGN_COMMAND } from "./sign_command.ts";
 import { APPROVE_COMMAND } from "./approve_command.ts";
@@ -75,6 +76,8 @@ Commands:
   policy init   write the team policy that states today's rule, to edit
   policy check  check the team policy and what each of its rules decides
   trust revoke  revoke a key: nothing it signed counts any more
+  lint          warn of dangers in MCP configs (secrets, unpinned packages,
+                shell wrappers, docker escapes, plain http); the policy can block
   sign          sign MCP configs (all recognised configs, or the paths given)
   approve       add your signature to the signed version of each path given
   verify        verify MCP configs against their signatures and the trust list
@@ -105,6 +108,19 @@ ${EXIT_CODES}
  * between the usage line and the options.
  */
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  "lint":
+    `Holds the working tree's MCP configs (every config the tool signs, or the
+paths given) against the lint rules, server by server in every client format:
+secrets written into the config (secret-literal, high-entropy-value),
+packages and images run without a pinned version (unpinned-package,
+unpinned-image), shell wrappers and downloads piped into a shell
+(shell-wrapper, pipe-to-shell), containers that reach the host
+(docker-privileged, docker-host-mount), remote servers over plain http
+(insecure-http) and commands outside the repository (command-outside-repo).
+Each finding names its file, line, server and field, and a fix; a secret is
+shown by its prefix only. Findings are warnings (exit 0) unless the policy's
+"lint": {"block": [...]} names their rule (exit 1); sign, the pre-commit
+hook and verify (LINT_BLOCKED) then refuse the config too.`,
   "keys init":
     `Creates an Ed25519 key pair in $MCP_ORCHESTRATION_HOME/keys (default
 ~/.mcp-orchestration/keys): signing.key, an unencrypted OpenSSH private key
@@ -370,6 +386,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   POLICY_INIT_COMMAND,
   POLICY_CHECK_COMMAND,
   TRUST_REVOKE_COMMAND,
+  LINT_COMMAND,
   SIGN_COMMAND,
   APPROVE_COMMAND,
   VERIFY_COMMAND,

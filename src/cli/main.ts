@@ -23,6 +23,7 @@ import type { CommandContext } from "./command_context.ts";
 import { execCommand, splitExecArguments } from "./exec_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
+import { lintCommand } from "./lint_command.ts";
 import { policyCommand } from "./policy_command.ts";
 import { signCommand } from "./sign_command.ts";
 import { signFileCommand } from "./sign_file_command.ts";
@@ -162,6 +163,8 @@ async function runCommand(
       return await inspectCommand(rest, context);
     case "diff":
       return await diffCommand(rest, context);
+    case "lint":
+      return await lintCommand(rest, context);
     case "hook":
       return await gitHookCommand(second, rest, context);
     case "install":

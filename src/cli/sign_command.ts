@@ -16,6 +16,7 @@ import { resignCandidates } from "../app/resign.ts";
 import { readTrust } from "../trust/trust_store.ts";
 import { workingTreeReader } from "../source/store_reader.ts";
 import { verifyWorkingTree } from "../verify/verify_working_tree.ts";
+import { formatFinding } from "../configs/lint_config.ts";
 
 // The working tree's configs whose statement fails only for its key, or
 // was made by a retired key (judged against HEAD, as "verify" does).
@@ -110,6 +111,11 @@ export async function signCommand(
       context.io.out(
         `${what} ${result.path}  (sequence ${result.sequence}, artifact ${result.artifact})\n`,
       );
+    }
+  }
+  if (!values.json) {
+    for (const finding of report.lint) {
+      context.io.err(`${formatFinding(finding)}\n`);
     }
   }
   if (report.untrusted) context.io.err(`warning: ${report.untrusted}\n`);

@@ -51,6 +51,8 @@ export interface Planned {
   artifact: string;
   /** The repository files its servers run, hashed (none for the trust list). */
   files: readonly ServerFileId[];
+  /** Its client kind (none for the trust files), for lint. */
+  kind?: ConfigKind;
 }
 
 /**
@@ -234,6 +236,7 @@ async function readAndValidate(
         bytes,
         artifact: await sha256Hex(bytes),
         files: await serverFileIds(source, { ...target, bytes }),
+        kind: target.kind,
       });
     } catch (error) {
       if (!(error instanceof ToolError)) throw error;

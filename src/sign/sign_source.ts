@@ -50,6 +50,14 @@ import {
 import { verifyConfig, type VerifyContext } from "../verify/verify_config.ts";
 import { discoverConfigs, type Planned } from "./discover_configs.ts";
 import {
+  blockedMessage,
+  blockedRules,
+  blockingFindings,
+  lintConfig,
+} from "../configs/lint_config.ts";
+import type { LintFinding } from "../configs/lint_rules.ts";
+import { readPolicy } from "../trust/policy_store.ts";
+import {
   followsAll,
   nextVersion,
   type ParentVersion,
@@ -77,6 +85,8 @@ export interface SignReport {
   results: SignResult[];
   /** Set when the signing key is not trusted by the repository (verify will fail). */
   untrusted?: string;
+  /** The lint findings of the configs signed now (warnings: a blocking one, in any config, refuses). */
+  lint: LintFinding[];
 }
 
 /** Options for {@linkcode signSource}. */
@@ -137,6 +147,7 @@ export async function signSource(
   options: SignSourceOptions,
 ): Promise<SignReport> {
   const planned = await discoverConfigs(repo, source, options);
+  const lint = await lintPlanned(source, planned);
   const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
   return await withLock(repo, async () => {
     const store = await readStore(source.reader, options, now);
@@ -150,12 +161,47 @@ export async function signSource(
         : {}),
       signed: results.filter((r) => r.status === "signed").map((r) => r.path),
     });
-    const report: SignReport = { results };
+    // Warnings for what is signed now: a config left as it was was warned
+    // of when it was signed.
+    const signed = new Set(
+      results.filter((r) => r.status === "signed").map((r) => r.path),
+    );
+    const report: SignReport = {
+      results,
+      lint: lint.filter((finding) => signed.has(finding.path)),
+    };
     if (store.mine.status !== "trusted" && store.mine.status !== "retired") {
       report.untrusted = untrustedWarning(options.key, store.mine);
     }
     return report;
   });
+}
+
+// Lints what is to be signed, and refuses it all when the source's policy
+// blocks a rule one of them breaks: before the lock, so nothing is written.
+async function lintPlanned(
+  source: ConfigSource,
+  planned: readonly Planned[],
+): Promise<LintFinding[]> {
+  // The policy's own problems are verify's to report: an unreadable policy
+  // must not stop the signing of the change that repairs it.
+  const policy = await readPolicy(source.reader).catch(() => undefined);
+  const block = blockedRules(policy);
+  const findings: LintFinding[] = [];
+  for (const item of planned) {
+    if (!item.kind) continue;
+    findings.push(
+      ...await lintConfig(item.path, item.bytes, { kind: item.kind, block }),
+    );
+  }
+  const blocking = blockingFindings(findings);
+  if (blocking.length > 0) {
+    throw new ToolError(
+      "INVALID_CONFIG",
+      blockedMessage("Cannot sign", blocking),
+    );
+  }
+  return findings;
 }
 
 /** The store as it is under the lock, and what its trust list says of our key. */

@@ -95,7 +95,7 @@ export async function signStaged(
   listing.catch(() => {}); // Awaited below, or not needed.
   try {
     const staged = await stagedConfigs(repo, objects, listing);
-    if (!staged) return { results: [], changes: [] };
+    if (!staged) return { results: [], changes: [], lint: [] };
     const { source, paths } = staged;
     const now = options.now ?? new Date();
     let parents: Promise<ParentVersions> | undefined;
@@ -107,7 +107,7 @@ export async function signStaged(
         ? { operation: staging.refuseNewSignatures }
         : {}),
     });
-    if (paths.length === 0) return { results: [], changes: [] };
+    if (paths.length === 0) return { results: [], changes: [], lint: [] };
     // The key is loaded only now: a commit that signs nothing needs none.
     const key = await options.key();
     const steering = paths.filter(isStoreSigned);
@@ -335,9 +335,16 @@ async function refuseUnrelatedFailures(
   options: { now: Date; operation?: string },
 ): Promise<void> {
   const problems: string[] = [];
+  const blocked: string[] = [];
   for (const result of await verifySource(source, { now: options.now })) {
     // A changed config is signed below; its attributes count already.
     if (changed.includes(result.path) && result.code !== "UNSAFE_ATTRIBUTES") {
+      continue;
+    }
+    // Signing again cannot cure a finding the policy blocks: the config
+    // has to change (or the policy), so say that instead.
+    if (result.code === "LINT_BLOCKED") {
+      blocked.push(`"${result.path}": ${result.reason}`);
       continue;
     }
     // Validly signed and waiting for approvals is no fault of this commit
@@ -361,6 +368,15 @@ async function refuseUnrelatedFailures(
         `"${result.path}" (its statement does not follow the version in HEAD)`,
       );
     }
+  }
+  if (blocked.length > 0) {
+    throw new ToolError(
+      "INVALID_CONFIG",
+      `Commit refused: configs this commit does not change have findings the staged policy blocks; ` +
+        `fix them in this commit, or leave their rules out of "lint.block":\n${
+          blocked.join("\n")
+        }`,
+    );
   }
   if (problems.length === 0) return;
   const paths = problems.map((problem) =>

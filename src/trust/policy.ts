@@ -15,7 +15,8 @@
  *   "version": 3,
  *   "groups": { "admins": ["alice@example.com", "bob@example.com"], "leads": ["alice@example.com"] },
  *   "trust": { "groups": ["admins"], "threshold": 2 },
- *   "rules": [ { "pattern": ".mcp.json", "groups": ["leads"], "threshold": 1 } ]
+ *   "rules": [ { "pattern": ".mcp.json", "groups": ["leads"], "threshold": 1 } ],
+ *   "lint": { "block": ["secret-literal", "insecure-http"] }
  * }
  * ```
  *
@@ -33,6 +34,9 @@
  *   `threshold` (as above); a pattern follows `config.json`'s pattern rules
  *   and no two rules have the same pattern. The first rule whose pattern
  *   matches a path decides; a path no rule matches needs any one trusted key.
+ * - `lint` (optional): `block`, a non-empty list of distinct lint rule ids
+ *   (src/configs/lint_rules.ts): a finding of one of them refuses `sign`,
+ *   the pre-commit hook and `verify` (`LINT_BLOCKED`) rather than warning.
  *
  * Errors name the file, the line, and the field as a path from the top
  * (`rules[0].threshold`: list indexes count from 0); human text elsewhere
@@ -68,6 +72,11 @@ import {
   textPosition,
 } from "../configs/validate_config.ts";
 import { validatePrincipal } from "./allowed_signers.ts";
+import {
+  isLintRuleId,
+  LINT_RULE_IDS,
+  type LintRuleId,
+} from "../configs/lint_rules.ts";
 
 /** The `format` a policy file must state. */
 export const POLICY_FORMAT = "mcp-orchestration-policy v1";
@@ -103,6 +112,8 @@ export interface Policy {
   rules: readonly PolicyRule[];
   /** What a change of a trust file needs. */
   trust: { groups: readonly string[]; threshold: number };
+  /** The lint rules whose findings refuse a config (absent: none). */
+  lint?: { block: readonly LintRuleId[] };
   /** The file's text, unchanged. */
   text: string;
   /** Where the policy was read (named in requirements' sources). */
@@ -117,7 +128,9 @@ export interface ParsePolicyOptions {
   principals?: ReadonlySet<string>;
 }
 
-const TOP_KEYS = ["format", "version", "groups", "trust", "rules"];
+const TOP_KEYS = ["format", "version", "groups", "trust", "rules", "lint"];
+const OPTIONAL_TOP_KEYS = ["lint"];
+const LINT_KEYS = ["block"];
 const RULE_KEYS = ["pattern", "groups", "threshold"];
 const TRUST_KEYS = ["groups", "threshold"];
 const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -341,7 +354,7 @@ class Checker {
     root: Record<string, unknown>,
     principals: ReadonlySet<string> | undefined,
   ): Policy {
-    this.onlyKeys(root, [], TOP_KEYS);
+    this.onlyKeys(root, [], TOP_KEYS, OPTIONAL_TOP_KEYS);
     const format = this.string(root, ["format"]);
     if (format !== POLICY_FORMAT) {
       this.fail(["format"], `must be ${quote(POLICY_FORMAT)}`);
@@ -352,14 +365,40 @@ class Checker {
     this.onlyKeys(trustValue, ["trust"], TRUST_KEYS);
     const trust = this.requirement(trustValue, ["trust"], groups);
     const rules = this.rules(root, groups);
+    const lint = this.lint(root);
     return {
       version,
       groups,
       rules,
       trust,
+      ...(lint ? { lint } : {}),
       text: this.text,
       source: this.source,
     };
+  }
+
+  lint(
+    root: Record<string, unknown>,
+  ): { block: LintRuleId[] } | undefined {
+    if (!Object.hasOwn(root, "lint")) return undefined;
+    const value = this.object(root, ["lint"]);
+    this.onlyKeys(value, ["lint"], LINT_KEYS);
+    const block = this.stringList(
+      value,
+      ["lint", "block"],
+      LINT_RULE_IDS.length,
+    );
+    block.forEach((id, index) => {
+      if (!isLintRuleId(id)) {
+        this.fail(
+          ["lint", "block", index],
+          `unknown lint rule ${quote(id)} (rules: ${
+            LINT_RULE_IDS.map(quote).join(", ")
+          })`,
+        );
+      }
+    });
+    return { block: block as LintRuleId[] };
   }
 
   groups(
@@ -488,6 +527,7 @@ class Checker {
     object: Record<string, unknown>,
     path: Path,
     allowed: readonly string[],
+    optional: readonly string[] = [],
   ): void {
     const unknown = Object.keys(object).find((key) => !allowed.includes(key));
     if (unknown !== undefined) {
@@ -496,7 +536,9 @@ class Checker {
         `unknown key (allowed: ${allowed.map(quote).join(", ")})`,
       );
     }
-    const missing = allowed.find((key) => !Object.hasOwn(object, key));
+    const missing = allowed.find((key) =>
+      !optional.includes(key) && !Object.hasOwn(object, key)
+    );
     if (missing !== undefined) this.fail([...path, missing], "missing");
   }
 

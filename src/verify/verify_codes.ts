@@ -20,7 +20,8 @@ export type VerifyCode =
   | "ROLLED_BACK"
   | "UNTRUSTED_TRUST_CHANGE"
   | "UNSAFE_ATTRIBUTES"
-  | "PENDING_APPROVAL";
+  | "PENDING_APPROVAL"
+  | "LINT_BLOCKED";
 
 /**
  * What each code means, for `--help`, docs and reports.
@@ -55,6 +56,8 @@ export const VERIFY_CODES: Readonly<Record<VerifyCode, string>> = {
     "a trust file (allowed_signers, config.json, policy.json, revoked_keys) changed without the approval of the keys trusted before the change (in a commit's parents; in HEAD for the working tree); the first trust list must be signed by a key it lists",
   PENDING_APPROVAL:
     "the signatures are valid, but fewer distinct principals signed than the policy's rule for the path asks (approve adds one)",
+  LINT_BLOCKED:
+    'the signature verifies, but the config has a finding of a lint rule the policy blocks (policy.json\'s "lint.block", the policy of the same commit or working tree)',
   UNSAFE_ATTRIBUTES:
     "a .gitattributes rule (ident, filter, eol, crlf, working-tree-encoding) would make Git check out other bytes than the signed ones",
 };

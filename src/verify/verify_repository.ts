@@ -43,6 +43,12 @@ import { verifyConfig, type VerifyContext } from "./verify_config.ts";
 import { reverifyAsStored } from "./verify_line_endings.ts";
 import { serverFilesAsStored } from "./server_files_as_stored.ts";
 import { canonicalFolder } from "./verify_server_names.ts";
+import {
+  blockedReason,
+  blockedRules,
+  blockingFindings,
+  lintConfig,
+} from "../configs/lint_config.ts";
 
 // The kind of a signed file that no pattern recognises any more.
 const SIGNED_FILE_KIND: ConfigKind = {
@@ -437,7 +443,38 @@ async function verifyTarget(
       reason: run.indexError,
     };
   }
-  return await verifyMaybeRemembered(run.context, run.memo, target.path, bytes);
+  const result = await verifyMaybeRemembered(
+    run.context,
+    run.memo,
+    target.path,
+    bytes,
+  );
+  return await applyLint(run.context, target, bytes, result);
+}
+
+// A config that verifies fails LINT_BLOCKED when the policy in force (the
+// source's own: a commit's for history) blocks a rule it breaks. Linted
+// only then: with no rule blocked, verify parses nothing more.
+async function applyLint(
+  context: VerifyContext,
+  target: ConfigTarget,
+  bytes: Uint8Array,
+  result: VerifyResult,
+): Promise<VerifyResult> {
+  const block = blockedRules(context.policy);
+  if (!result.ok || block.size === 0 || target.kind.serversKey === "") {
+    return result;
+  }
+  const blocking = blockingFindings(
+    await lintConfig(target.path, bytes, { kind: target.kind, block }),
+  );
+  if (blocking.length === 0) return result;
+  return {
+    ...result,
+    ok: false,
+    code: "LINT_BLOCKED",
+    reason: blockedReason(blocking),
+  };
 }
 
 // Verifies a config's bytes, through the memo when the source is a snapshot.

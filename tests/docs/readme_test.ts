@@ -151,6 +151,7 @@ const RUN_HERE: Record<string, () => Promise<void>> = {
   "run-from-checkout": runFromCheckout,
   "usage": usageAndCi,
   "review-diff": reviewDiff,
+  "lint": lint,
   "other-ci": usageAndCi,
   "server-install": server,
   "server-hook-d": server,
@@ -215,6 +216,43 @@ git add -A && git commit -qm "Sign MCP configs"`,
       after: "curl-evil",
     },
   ]);
+}
+
+/**
+ * Lint: the block warns and exits 0; once the policy blocks a rule it
+ * breaks, the same block fails.
+ */
+async function lint(): Promise<void> {
+  await using repo = await createTempRepo();
+  await repo.write(
+    ".mcp.json",
+    JSON.stringify({
+      mcpServers: {
+        github: { command: "npx", args: ["-y", "server-github"] },
+        docs: { url: "http://docs.example.com/mcp" },
+      },
+    }),
+  );
+  const at = { cwd: repo.root, home: repo.home };
+  const code = fillPlaceholders(await readmeBlock("lint"), []);
+  const output = await sh(code, at);
+  assert.match(output, /warning\[unpinned-package\] server "github"/);
+  assert.match(output, /warning\[insecure-http\] server "docs"/);
+  assert.match(output, /"blocked": \[\]/);
+  await repo.write(
+    ".mcp-orchestration/policy.json",
+    JSON.stringify({
+      format: "mcp-orchestration-policy v1",
+      version: 1,
+      groups: { leads: ["alice@example.com"] },
+      trust: { groups: ["leads"], threshold: 1 },
+      rules: [],
+      lint: { block: ["insecure-http"] },
+    }),
+  );
+  const blocked = await runShell(code, at);
+  assert.equal(blocked.code, 1, describeRun(blocked));
+  assert.match(blocked.stdout, /blocked\[insecure-http\]/);
 }
 
 /** Running the tool: `deno run <flags> main.ts init` in a repository. */

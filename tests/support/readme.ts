@@ -80,6 +80,7 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
     notRunnable:
       "a GitLab CI include: only GitLab runs it; tests/ci/gitlab_template_test.ts runs the template's script with GitLab's variables",
   },
+  "lint": { runBy: "tests/docs/readme_test.ts" },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
   "server-install": { runBy: "tests/docs/readme_test.ts" },
   "server-hook-d": { runBy: "tests/docs/readme_test.ts" },

@@ -402,3 +402,45 @@ Deno.test("the policy init writes parses, and states today's rule for the trust 
     deepEqual(requirement.eligible, principals);
   }
 });
+
+Deno.test("parsePolicy reads lint.block, optional, and refuses an unknown rule with its line and field", async () => {
+  equal((await parse(text(example()))).lint, undefined);
+  const policy = await parse(
+    text({
+      ...example(),
+      lint: { block: ["secret-literal", "insecure-http"] },
+    }),
+  );
+  deepEqual(policy.lint, { block: ["secret-literal", "insecure-http"] });
+  const bad = text({
+    ...example(),
+    lint: { block: ["secret-literal", "secret-in-env"] },
+  });
+  const line = bad.split("\n").findIndex((l) => l.includes("secret-in-env")) +
+    1;
+  await assertToolError(
+    parse(bad),
+    "INVALID_FORMAT",
+    `line ${line}, field "lint.block[1]"`,
+    'unknown lint rule "secret-in-env"',
+    '"insecure-http"',
+  );
+  for (
+    const [lint, fragment] of [
+      [{ block: [] }, 'field "lint.block": must be a non-empty list'],
+      [{ block: ["shell-wrapper", "shell-wrapper"] }, "is listed twice"],
+      [
+        { block: ["shell-wrapper"], warn: [] },
+        'field "lint.warn": unknown key',
+      ],
+      [{}, 'field "lint.block": missing'],
+      [["shell-wrapper"], 'field "lint": must be an object'],
+    ] as const
+  ) {
+    await assertToolError(
+      parse(text({ ...example(), lint })),
+      "INVALID_FORMAT",
+      fragment,
+    );
+  }
+});
