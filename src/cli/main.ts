@@ -22,6 +22,7 @@ import type { CommandContext } from "./command_context.ts";
 import { execCommand, splitExecArguments } from "./exec_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
+import { logCommand } from "./log_command.ts";
 import { policyCommand } from "./policy_command.ts";
 import { signCommand } from "./sign_command.ts";
 import { signFileCommand } from "./sign_file_command.ts";
@@ -154,6 +155,8 @@ async function runCommand(
       return await verifyCommand(rest, context);
     case "inspect":
       return await inspectCommand(rest, context);
+    case "log":
+      return await logCommand(rest, context);
     case "hook":
       return await gitHookCommand(second, rest, context);
     case "install":

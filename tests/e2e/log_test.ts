@@ -1,0 +1,313 @@
+/**
+ * `log`, end to end with real git, the real hooks and real keys: Alice
+ * signs v1, Bob is trusted and signs v2, Bob approves Alice's other config,
+ * Carol is trusted then revoked, a config is deleted, and a statement is
+ * tampered with in a commit made with --no-verify. The log shows each
+ * version with the principal the trust list of its own commit gives, each
+ * trust change between, and the tampered version as failing; `--json` is
+ * checked field by field; PATH filters, `--rev` starts elsewhere, and a bad
+ * revision or a path that is no config is a clear error.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  cliOk,
+  commit,
+  createFlow,
+  forceCommit,
+  installHooks,
+  revParse,
+} from "../support/flow.ts";
+import { config } from "../support/attacks.ts";
+
+const STORE = ".mcp-orchestration";
+const ONE = config("server-v1");
+const TWO = config("server-v2");
+
+interface Event {
+  type: string;
+  commit: { id: string; date: string; subject: string };
+  verification: { status: string; code: string | null; reason: string };
+  [field: string]: unknown;
+}
+
+async function logJson(
+  flow: {
+    cli(
+      args: string[],
+    ): Promise<{ code: number; stdout: string; stderr: string }>;
+  },
+  args: string[] = [],
+): Promise<Event[]> {
+  const result = await flow.cli(["log", ...args, "--json"]);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as Event[];
+}
+
+async function statementId(root: string, path: string): Promise<string> {
+  const index = await Deno.readTextFile(join(root, STORE, "index"));
+  const line = index.split("\n").find((entry) => entry.slice(65) === path);
+  assert.ok(line, `no index line for ${path}:\n${index}`);
+  return line.slice(0, 64);
+}
+
+Deno.test("log: the audit trail of signed versions, approvals and trust changes along history", async (t) => {
+  await using flow = await createFlow({ keys: ["bob", "carol"] });
+  await installHooks(flow, "alice@example.com");
+  const bobKey = { MCP_ORCHESTRATION_KEY: flow.bob.privatePath };
+
+  const v1 = await commit(flow, "Alice signs v1", {
+    ".mcp.json": ONE,
+    ".cursor/mcp.json": ONE,
+  });
+  const aliceKey = (await cliOk(flow, ["keys", "show", "--json"])).stdout;
+  const alice = JSON.parse(aliceKey).keyId as string;
+  const v1Id = await statementId(flow.repo.root, ".mcp.json");
+  await cliOk(flow, [
+    "trust",
+    "add",
+    flow.bob.publicPath,
+    "--principal",
+    "bob@example.com",
+  ]);
+  const trustBob = await commit(flow, "Trust Bob");
+  const v2 = await commit(flow, "Bob signs v2", { ".mcp.json": TWO }, bobKey);
+  const v2Id = await statementId(flow.repo.root, ".mcp.json");
+  const cursorId = await statementId(flow.repo.root, ".cursor/mcp.json");
+  await cliOk(flow, [
+    "approve",
+    ".cursor/mcp.json",
+    "--key",
+    flow.bob.privatePath,
+  ]);
+  const approved = await commit(flow, "Bob approves the cursor config");
+  await cliOk(flow, [
+    "trust",
+    "add",
+    flow.carol.publicPath,
+    "--principal",
+    "carol@example.com",
+  ]);
+  await commit(flow, "Trust Carol");
+  await cliOk(flow, [
+    "trust",
+    "revoke",
+    flow.carol.fingerprint,
+    "--reason",
+    "laptop stolen",
+  ]);
+  const revoked = await commit(flow, "Revoke Carol");
+  await Deno.remove(join(flow.repo.root, ".cursor/mcp.json"));
+  const deleted = await commit(flow, "Drop the cursor config");
+  // Tampered: the statement's bytes changed in place (signed-at moved),
+  // committed past the hooks.
+  const statementFile = join(flow.repo.root, STORE, "statements", v2Id);
+  const original = await Deno.readTextFile(statementFile);
+  await Deno.writeTextFile(
+    statementFile,
+    original.replace(
+      /signed-at (\d{4})/,
+      (_, year) => `signed-at ${Number(year) - 1}`,
+    ),
+  );
+  const tampered = await forceCommit(flow, "Backdate Bob's statement");
+
+  await t.step(
+    "--json: every event, newest first, field by field",
+    async () => {
+      const events = await logJson(flow);
+      const types = events.map((event) =>
+        `${event.type} ${event.path ?? event.keyId ?? ""}`
+      );
+      assert.deepEqual(types, [
+        "failing .mcp.json",
+        "deleted .cursor/mcp.json",
+        `revoked ${flow.carol.fingerprint}`,
+        // Revoking takes the key off the trust list too.
+        `trust-removed ${flow.carol.fingerprint}`,
+        `trust-added ${flow.carol.fingerprint}`,
+        "approved .cursor/mcp.json",
+        "signed .mcp.json",
+        `trust-added ${flow.bob.fingerprint}`,
+        // The first commit: the trust list (Alice) and both configs.
+        "signed .mcp.json",
+        "signed .cursor/mcp.json",
+        `trust-added ${alice}`,
+      ]);
+
+      const [
+        failing,
+        gone,
+        revocation,
+        ,
+        ,
+        approval,
+        bobSigned,
+        ,
+        aliceSigned,
+      ] = events;
+      assert.deepEqual(failing!.commit.id, tampered);
+      assert.equal(failing!.commit.subject, "Backdate Bob's statement");
+      assert.equal(failing!.statementId, v2Id);
+      assert.equal(failing!.verification.status, "failed");
+      assert.equal(failing!.verification.code, "MALFORMED");
+      assert.match(failing!.verification.reason, /does not hash to its name/);
+
+      assert.equal(gone!.commit.id, deleted);
+      assert.equal(gone!.statementId, cursorId);
+      assert.equal(gone!.verification.status, "verified");
+
+      assert.equal(revocation!.commit.id, revoked);
+      assert.deepEqual(
+        revocation!.recorded && typeof revocation!.recorded,
+        "object",
+      );
+      assert.equal(
+        (revocation!.recorded as { reason: string }).reason,
+        "laptop stolen",
+      );
+      assert.match(revocation!.comment as string, /carol@example\.com/);
+      assert.deepEqual(revocation!.signedBy, {
+        keyId: alice,
+        principals: ["alice@example.com"],
+      });
+      assert.equal(revocation!.verification.status, "verified");
+
+      assert.equal(approval!.commit.id, approved);
+      assert.equal(approval!.statementId, cursorId);
+      assert.equal(approval!.keyId, flow.bob.fingerprint);
+      assert.deepEqual(approval!.principals, ["bob@example.com"]);
+      assert.equal(approval!.verification.status, "verified");
+
+      assert.deepEqual(
+        { ...bobSigned, commit: bobSigned!.commit.id },
+        {
+          type: "signed",
+          commit: v2,
+          path: ".mcp.json",
+          statementId: v2Id,
+          artifact: bobSigned!.artifact,
+          signer: flow.bob.fingerprint,
+          principals: ["bob@example.com"],
+          signedAt: bobSigned!.signedAt,
+          sequence: 2,
+          previous: [aliceSigned!.artifact],
+          verification: bobSigned!.verification,
+        },
+      );
+      assert.match(bobSigned!.artifact as string, /^[0-9a-f]{64}$/);
+      assert.match(
+        bobSigned!.signedAt as string,
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+      );
+      assert.equal(bobSigned!.verification.status, "verified");
+      assert.equal(bobSigned!.verification.code, null);
+      assert.match(bobSigned!.commit.date, /^\d{4}-\d\d-\d\dT/);
+
+      assert.equal(aliceSigned!.commit.id, v1);
+      assert.equal(aliceSigned!.statementId, v1Id);
+      assert.equal(aliceSigned!.signer, alice);
+      assert.deepEqual(aliceSigned!.principals, ["alice@example.com"]);
+      assert.equal(aliceSigned!.sequence, 1);
+      assert.deepEqual(aliceSigned!.previous, []);
+
+      const bobTrusted = events.find((event) =>
+        event.type === "trust-added" && event.keyId === flow.bob.fingerprint
+      )!;
+      assert.equal(bobTrusted.commit.id, trustBob);
+      assert.deepEqual(bobTrusted.principals, ["bob@example.com"]);
+      assert.deepEqual(bobTrusted.signedBy, {
+        keyId: alice,
+        principals: ["alice@example.com"],
+      });
+    },
+  );
+
+  await t.step("--reverse: the same events, oldest first", async () => {
+    const newest = await logJson(flow);
+    const oldest = await logJson(flow, ["--reverse"]);
+    assert.deepEqual(
+      oldest.map((e) => `${e.commit.id} ${e.type}`),
+      newest.map((e) => `${e.commit.id} ${e.type}`).reverse(),
+    );
+  });
+
+  await t.step(
+    "text: one block per event, the tampered version FAILED",
+    async () => {
+      const result = await cliOk(flow, ["log"]);
+      const blocks = result.stdout.split("\n\n");
+      assert.equal(blocks.length, 11, result.stdout);
+      assert.match(blocks[0]!, /^failing  \.mcp\.json\n/);
+      assert.match(blocks[0]!, /status {4}FAILED MALFORMED: .*does not hash/);
+      assert.match(
+        result.stdout,
+        new RegExp(
+          `signed   \\.mcp\\.json  \\(sequence 2\\)\\n  artifact  [0-9a-f]{64}\\n  signer    ${
+            flow.bob.fingerprint.replace(/[+/]/g, "\\$&")
+          }  bob@example\\.com\\n`,
+        ),
+      );
+      assert.match(result.stdout, /reason {4}laptop stolen \(at \S+Z\)/);
+      assert.match(result.stdout, /commit {4}[0-9a-f]{12}  \S+  Trust Bob\n/);
+    },
+  );
+
+  await t.step(
+    "PATH: only that config's events, and the trust changes",
+    async () => {
+      const events = await logJson(flow, [".cursor/mcp.json"]);
+      assert.deepEqual(
+        events.filter((e) => "path" in e).map((e) => `${e.type} ${e.path}`),
+        [
+          "deleted .cursor/mcp.json",
+          "approved .cursor/mcp.json",
+          "signed .cursor/mcp.json",
+        ],
+      );
+      assert.ok(events.some((e) => e.type === "revoked"));
+      // Relative to the working folder, as other commands take paths.
+      const sub = await flow.cli(["log", "mcp.json", "--json"]);
+      assert.notEqual(sub.code, 0); // "mcp.json" at the root is no config.
+    },
+  );
+
+  await t.step("--rev: the history of another commit", async () => {
+    const events = await logJson(flow, ["--rev", "HEAD~1"]);
+    assert.ok(!events.some((e) => e.type === "failing"));
+    assert.equal(events[0]!.type, "deleted");
+    const early = await logJson(flow, ["--rev", v2]);
+    assert.equal(early[0]!.commit.id, v2);
+    assert.equal(early.length, 5);
+    assert.equal(await revParse(flow, "HEAD"), tampered);
+  });
+
+  await t.step(
+    "a bad revision and a path that is no config are clear errors",
+    async () => {
+      const bad = await flow.cli(["log", "--rev", "no-such-branch"]);
+      assert.equal(bad.code, 2);
+      assert.match(
+        bad.stderr,
+        /error\[USAGE\]: Invalid revision "no-such-branch"/,
+      );
+      const option = await flow.cli(["log", "--rev", "--all"]);
+      assert.equal(option.code, 2);
+      const json = await flow.cli(["log", "--rev", "nope", "--json"]);
+      assert.equal(JSON.parse(json.stderr).code, "USAGE");
+      const notConfig = await flow.cli(["log", "README.md"]);
+      assert.equal(notConfig.code, 1);
+      assert.match(
+        notConfig.stderr,
+        /error\[BAD_PATH\]: Cannot log "README\.md": no commit in the history of "HEAD" signed a config at that path/,
+      );
+      const trustFile = await flow.cli(["log", `${STORE}/allowed_signers`]);
+      assert.match(trustFile.stderr, /is a trust file, not an MCP config/);
+      const outside = await flow.cli(["log", "../x.json"]);
+      assert.match(outside.stderr, /outside the repository/);
+    },
+  );
+});
