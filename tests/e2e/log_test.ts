@@ -22,6 +22,7 @@ import {
   revParse,
 } from "../support/flow.ts";
 import { config } from "../support/attacks.ts";
+import { runCli } from "../support/cli.ts";
 
 const STORE = ".mcp-orchestration";
 const ONE = config("server-v1");
@@ -241,7 +242,7 @@ Deno.test("log: the audit trail of signed versions, approvals and trust changes 
       const result = await cliOk(flow, ["log"]);
       const blocks = result.stdout.split("\n\n");
       assert.equal(blocks.length, 11, result.stdout);
-      assert.match(blocks[0]!, /^failing  \.mcp\.json\n/);
+      assert.ok(blocks[0]!.startsWith("failing  .mcp.json\n"), blocks[0]);
       assert.match(blocks[0]!, /status {4}FAILED MALFORMED: .*does not hash/);
       assert.match(
         result.stdout,
@@ -252,7 +253,10 @@ Deno.test("log: the audit trail of signed versions, approvals and trust changes 
         ),
       );
       assert.match(result.stdout, /reason {4}laptop stolen \(at \S+Z\)/);
-      assert.match(result.stdout, /commit {4}[0-9a-f]{12}  \S+  Trust Bob\n/);
+      assert.match(
+        result.stdout,
+        /commit {4}[0-9a-f]{12} {2}\S+ {2}Trust Bob\n/,
+      );
     },
   );
 
@@ -270,8 +274,19 @@ Deno.test("log: the audit trail of signed versions, approvals and trust changes 
       );
       assert.ok(events.some((e) => e.type === "revoked"));
       // Relative to the working folder, as other commands take paths.
-      const sub = await flow.cli(["log", "mcp.json", "--json"]);
-      assert.notEqual(sub.code, 0); // "mcp.json" at the root is no config.
+      const folder = join(flow.repo.root, ".cursor");
+      await Deno.mkdir(folder, { recursive: true });
+      const sub = await runCli(["log", "mcp.json", "--json"], {
+        cwd: folder,
+        home: flow.repo.home,
+      });
+      assert.equal(sub.code, 0, sub.stderr);
+      assert.deepEqual(
+        (JSON.parse(sub.stdout) as Event[]).filter((e) => "path" in e).map((
+          e,
+        ) => e.path),
+        [".cursor/mcp.json", ".cursor/mcp.json", ".cursor/mcp.json"],
+      );
     },
   );
 
@@ -309,5 +324,48 @@ Deno.test("log: the audit trail of signed versions, approvals and trust changes 
       const outside = await flow.cli(["log", "../x.json"]);
       assert.match(outside.stderr, /outside the repository/);
     },
+  );
+});
+
+Deno.test("log: a trust change no trusted key approved gives its keys no principal", async () => {
+  await using flow = await createFlow({ keys: ["mallory"] });
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "Alice signs v1", { ".mcp.json": ONE });
+  // Mallory adds herself and signs with her own key, past the hooks.
+  await cliOk(flow, [
+    "trust",
+    "add",
+    flow.mallory.publicPath,
+    "--principal",
+    "alice@example.com",
+  ]);
+  await flow.repo.write(".mcp.json", TWO);
+  await cliOk(flow, ["sign", "--key", flow.mallory.privatePath]);
+  const forged = await forceCommit(flow, "Mallory trusts herself");
+
+  const events = await logJson(flow);
+  const mine = events.filter((event) => event.commit.id === forged);
+  const added = mine.find((event) => event.type === "trust-added")!;
+  assert.equal(added.keyId, flow.mallory.fingerprint);
+  assert.equal(added.verification.status, "failed");
+  assert.equal(added.verification.code, "UNTRUSTED_TRUST_CHANGE");
+  assert.deepEqual(added.signedBy, {
+    keyId: flow.mallory.fingerprint,
+    principals: [],
+  });
+  const signed = mine.find((event) => event.type === "signed")!;
+  assert.equal(signed.signer, flow.mallory.fingerprint);
+  // The forged list maps her key to "alice@example.com": never shown.
+  assert.deepEqual(signed.principals, []);
+  assert.equal(signed.verification.status, "failed");
+  assert.equal(signed.verification.code, "UNTRUSTED_TRUST_CHANGE");
+  const text = (await cliOk(flow, ["log", "--rev", forged])).stdout;
+  assert.match(
+    text,
+    new RegExp(
+      `signer {4}${
+        flow.mallory.fingerprint.replace(/[+/]/g, "\\$&")
+      } {2}\\(claimed; not verified here\\)`,
+    ),
   );
 });
