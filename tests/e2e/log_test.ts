@@ -369,3 +369,40 @@ Deno.test("log: a trust change no trusted key approved gives its keys no princip
     ),
   );
 });
+
+Deno.test("log: a merge shows only what none of its parents had", async () => {
+  await using flow = await createFlow({ keys: ["bob"] });
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "Alice signs v1", {
+    ".mcp.json": ONE,
+    "tools/.mcp.json": ONE,
+  });
+  await flow.ok(["switch", "-q", "-c", "feature"]);
+  const side = await commit(flow, "Tools v2", { "tools/.mcp.json": TWO });
+  await flow.ok(["switch", "-q", "main"]);
+  await cliOk(flow, [
+    "trust",
+    "add",
+    flow.bob.publicPath,
+    "--principal",
+    "bob@example.com",
+  ]);
+  await commit(flow, "Trust Bob");
+  await flow.ok(["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"]);
+  const merge = await revParse(flow, "HEAD");
+
+  const events = await logJson(flow);
+  assert.deepEqual(events.filter((e) => e.commit.id === merge), []);
+  const tools = events.filter((e) =>
+    e.type === "signed" && e.path === "tools/.mcp.json"
+  );
+  assert.deepEqual(
+    tools.map((e) => [e.commit.id === side, e.sequence]),
+    [[true, 2], [false, 1]],
+  );
+  assert.equal(
+    events.filter((e) => e.type === "trust-added").length,
+    2, // Alice, then Bob: the merge adds neither again.
+  );
+  assert.ok(events.every((e) => e.verification.status === "verified"));
+});
