@@ -246,24 +246,31 @@ async function resolveTip(repo: Repository, rev: string): Promise<string> {
   return found;
 }
 
+/** A commit of the logged history, as `git log` lists it. */
+interface Listed {
+  id: string;
+  date: string;
+  parents: string[];
+}
+
 // The tip's history, parents before children, with author dates.
 async function listHistory(
   repo: Repository,
   tip: string,
-): Promise<{ id: string; date: string }[]> {
+): Promise<Listed[]> {
   const out = new TextDecoder().decode(
     await git(repo, [
       "log",
       "--topo-order",
       "--reverse",
-      "--format=%H %aI",
+      "--format=%H %aI %P",
       tip,
       "--",
     ]),
   );
   return out.split("\n").filter((line) => line !== "").map((line) => {
-    const [id = "", date = ""] = line.split(" ");
-    return { id, date };
+    const [id = "", date = "", ...parents] = line.split(" ");
+    return { id, date, parents: parents.filter((parent) => parent !== "") };
   });
 }
 
@@ -369,6 +376,8 @@ const TRUST_FILES = [
 
 // How many parsed trust lists are kept (each may be MAX_TRUST_BYTES).
 const KEPT_LISTS = 8;
+// How many parsed indexes are kept for commits that share one.
+const KEPT_INDEXES = 64;
 
 class Walk {
   readonly drafts: Draft[] = [];
@@ -385,15 +394,34 @@ class Walk {
     this.#now = now;
   }
 
-  async commit(info: CommitInfo, date: string): Promise<void> {
+  /**
+   * Compares a commit with its parents, whose summaries are dropped once
+   * their last child has been compared: memory follows the width of the
+   * history, not its length.
+   *
+   * @param info The commit.
+   * @param date Its author date.
+   * @param children How many commits of the walk still have each commit as a parent.
+   */
+  async commit(
+    info: CommitInfo,
+    date: string,
+    children: Map<string, number>,
+  ): Promise<void> {
     const snapshot = await commitSnapshot(this.#objects, info, this.#trees);
     const summary = await this.#summarise(snapshot);
     this.#summaries.set(info.oid, summary);
     const parents = info.parents.map((id) => this.#summaries.get(id))
       .filter((parent) => parent !== undefined);
+    for (const parent of info.parents) {
+      const left = (children.get(parent) ?? 1) - 1;
+      if (left > 0) children.set(parent, left);
+      else this.#summaries.delete(parent);
+    }
     const commit: LogCommit = { id: info.oid, date, subject: info.subject };
     await this.#trustEvents(commit, snapshot, summary, parents);
     await this.#configEvents(commit, snapshot, summary, parents, info.parents);
+    this.#droppedLines(commit, summary, parents);
     await this.#approvalEvents(commit, snapshot, summary, parents);
   }
 
@@ -405,6 +433,10 @@ class Walk {
       // A malformed index is verify's to report, for every config.
       index = await readIndex(snapshot).catch(() => new Map());
       this.#indexes.set(indexOid, index);
+      for (const old of this.#indexes.keys()) {
+        if (this.#indexes.size <= KEPT_INDEXES) break;
+        this.#indexes.delete(old);
+      }
     }
     const versions = new Map<string, string>();
     const present = new Map<string, boolean>();
@@ -520,6 +552,33 @@ class Walk {
           }),
         });
       }
+    }
+  }
+
+  // Index lines every parent had and this commit dropped: verify fails
+  // that (a deleted config keeps its line), and the log shows it.
+  #droppedLines(
+    commit: LogCommit,
+    summary: Summary,
+    parents: readonly Summary[],
+  ): void {
+    const [first, ...others] = parents;
+    for (const [path, id] of first?.index ?? []) {
+      if (
+        TRUST_FILES.includes(path) || summary.index.has(path) ||
+        !others.every((parent) => parent.index.has(path))
+      ) continue;
+      this.drafts.push({
+        commit,
+        path,
+        settle: (verdicts) => ({
+          type: "failing",
+          commit,
+          path,
+          statementId: id,
+          verification: verdictFor(verdicts, path),
+        }),
+      });
     }
   }
 
@@ -899,9 +958,15 @@ function signedDraft(
 
 async function walkHistory(
   repo: Repository,
-  commits: readonly { id: string; date: string }[],
+  commits: readonly Listed[],
   now: Date,
 ): Promise<Walk> {
+  const children = new Map<string, number>();
+  for (const commit of commits) {
+    for (const parent of commit.parents) {
+      children.set(parent, (children.get(parent) ?? 0) + 1);
+    }
+  }
   const objects = GitObjects.open(repo);
   try {
     const walk = new Walk(objects, now);
@@ -914,7 +979,7 @@ async function walkHistory(
           infos[next]!.catch(() => {}); // Awaited in turn below.
         }
       }
-      await walk.commit(await infos[at]!, commits[at]!.date);
+      await walk.commit(await infos[at]!, commits[at]!.date, children);
     }
     return walk;
   } finally {

@@ -405,4 +405,21 @@ Deno.test("log: a merge shows only what none of its parents had", async () => {
     2, // Alice, then Bob: the merge adds neither again.
   );
   assert.ok(events.every((e) => e.verification.status === "verified"));
+
+  // A commit that drops a config's index line (past the hooks) shows it.
+  const index = join(flow.repo.root, STORE, "index");
+  const lines = (await Deno.readTextFile(index)).split("\n");
+  await Deno.writeTextFile(
+    index,
+    lines.filter((line) => !line.endsWith(" tools/.mcp.json")).join("\n"),
+  );
+  const dropped = await forceCommit(flow, "Drop the tools line");
+  const [last] = await logJson(flow);
+  assert.equal(last!.commit.id, dropped);
+  assert.equal(last!.type, "failing");
+  assert.equal(last!.path, "tools/.mcp.json");
+  assert.equal(last!.statementId, tools[0]!.statementId);
+  // What verify --rev says of it: the config is there, unsigned.
+  assert.equal(last!.verification.status, "failed");
+  assert.equal(last!.verification.code, "UNSIGNED");
 });
