@@ -405,6 +405,7 @@ git add -A && git commit -qm "Trust bob and carol" && git push -q`,
   assert.match(log, /^signed {3}\.mcp\.json {2}\(sequence 1\)$/m);
   assert.match(log, /^approved \.mcp\.json$/m);
   assert.match(log, /^revoked SHA256:/m);
+  assert.match(log, /^policy {3}version 2 \(was 1\)$/m);
   assert.match(log, /laptop stolen/);
   assert.match(log, /"type": "approved"/);
   assert.doesNotMatch(log, /FAILED/);

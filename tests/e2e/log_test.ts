@@ -423,3 +423,31 @@ Deno.test("log: a merge shows only what none of its parents had", async () => {
   assert.equal(last!.verification.status, "failed");
   assert.equal(last!.verification.code, "UNSIGNED");
 });
+
+Deno.test("log: a key rotation shows the new key trusted and the old one retired", async () => {
+  await using flow = await createFlow();
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "Alice signs v1", { ".mcp.json": ONE });
+  const old = JSON.parse((await cliOk(flow, ["keys", "show", "--json"])).stdout)
+    .keyId as string;
+  const rotated = JSON.parse(
+    (await cliOk(flow, ["keys", "rotate", "--json"])).stdout,
+  );
+  const rotation = await commit(flow, "Rotate Alice's key");
+  const events = (await logJson(flow)).filter((e) => e.commit.id === rotation);
+  assert.deepEqual(
+    events.map((e) => [e.type, e.keyId, e.principals]),
+    [
+      ["retired", old, ["alice@example.com"]],
+      ["trust-added", rotated.created.keyId, ["alice@example.com"]],
+    ],
+  );
+  for (const event of events) {
+    assert.equal(event.verification.status, "verified");
+    // Signed by the old key, which the list before it trusted.
+    assert.deepEqual(event.signedBy, {
+      keyId: old,
+      principals: ["alice@example.com"],
+    });
+  }
+});
