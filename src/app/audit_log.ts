@@ -63,7 +63,11 @@ export async function auditLog(
   options: AuditLogOptions,
 ): Promise<LogEvent[]> {
   const rev = options.rev ?? "HEAD";
-  const tip = await resolveTip(repo, rev);
+  const tip = await resolveTip(repo, rev).catch(async (error) => {
+    // A repository without commits yet has an empty history, not a bad one.
+    if (options.rev === undefined && !(await hasCommits(repo))) return "";
+    throw error;
+  });
   const wanted = options.paths && options.paths.length > 0
     ? await Promise.all(
       options.paths.map((path) => toRepoPath(repo, options.cwd, path)),
@@ -77,7 +81,7 @@ export async function auditLog(
       );
     }
   }
-  const commits = await listHistory(repo, tip);
+  const commits = tip === "" ? [] : await listHistory(repo, tip);
   const now = options.now ?? new Date();
   const [reports, walk] = await Promise.all([
     commits.length === 0 ? Promise.resolve([]) : verifyRevisions(
@@ -141,6 +145,14 @@ async function resolveTip(repo: Repository, rev: string): Promise<string> {
     );
   }
   return found;
+}
+
+// Whether any ref names a commit (false in a repository just made).
+async function hasCommits(repo: Repository): Promise<boolean> {
+  const out = await git(repo, ["rev-list", "-n", "1", "--all"]).catch(() =>
+    new Uint8Array()
+  );
+  return out.some((byte) => byte > 0x20);
 }
 
 // The tip's history, parents before children, with author dates.

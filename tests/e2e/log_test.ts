@@ -23,6 +23,7 @@ import {
 } from "../support/flow.ts";
 import { config } from "../support/attacks.ts";
 import { runCli } from "../support/cli.ts";
+import { createTempRepo } from "../support/repo.ts";
 
 const STORE = ".mcp-orchestration";
 const ONE = config("server-v1");
@@ -450,4 +451,20 @@ Deno.test("log: a key rotation shows the new key trusted and the old one retired
       principals: ["alice@example.com"],
     });
   }
+});
+
+Deno.test("log: a repository without commits has an empty log; --rev HEAD there is an error", async () => {
+  await using repo = await createTempRepo();
+  const at = { cwd: repo.root, home: repo.home };
+  const empty = await runCli(["log", "--json"], at);
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.deepEqual(JSON.parse(empty.stdout), []);
+  const text = await runCli(["log"], at);
+  assert.equal(
+    text.stdout,
+    "No signed configs or trust changes in this history\n",
+  );
+  const head = await runCli(["log", "--rev", "HEAD"], at);
+  assert.equal(head.code, 2);
+  assert.match(head.stderr, /Invalid revision "HEAD"/);
 });
