@@ -94,6 +94,11 @@ export {
 } from "./src/verify/verify_codes.ts";
 export { inspect, type Inspection } from "./src/app/inspect.ts";
 export {
+  auditLog,
+  type AuditLogOptions,
+  type LogEvent,
+} from "./src/app/audit_log.ts";
+export {
   INIT_STEPS,
   InitError,
   type InitOptions,
