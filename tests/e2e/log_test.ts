@@ -423,6 +423,33 @@ Deno.test("log: a merge shows only what none of its parents had", async () => {
   // What verify --rev says of it: the config is there, unsigned.
   assert.equal(last!.verification.status, "failed");
   assert.equal(last!.verification.code, "UNSIGNED");
+
+  // A line naming a statement whose bytes do not hash to its name: shown
+  // as tampered, none of its claims repeated.
+  const real = await statementId(flow.repo.root, ".mcp.json");
+  const fake = "f".repeat(64);
+  const statements = join(flow.repo.root, STORE, "statements");
+  await Deno.copyFile(join(statements, real), join(statements, fake));
+  await Deno.copyFile(
+    join(statements, `${real}.sig`),
+    join(statements, `${fake}.sig`),
+  );
+  await Deno.writeTextFile(
+    index,
+    (await Deno.readTextFile(index)).replace(real, fake),
+  );
+  const forged = await forceCommit(flow, "Point at a forged statement");
+  const [tamperedEvent] = await logJson(flow, [".mcp.json"]);
+  assert.deepEqual(tamperedEvent, {
+    type: "tampered",
+    commit: tamperedEvent!.commit,
+    path: ".mcp.json",
+    statementId: fake,
+    verification: tamperedEvent!.verification,
+  });
+  assert.equal(tamperedEvent!.commit.id, forged);
+  assert.equal(tamperedEvent!.verification.code, "MALFORMED");
+  assert.match(tamperedEvent!.verification.reason, /does not hash to its name/);
 });
 
 Deno.test("log: a key rotation shows the new key trusted and the old one retired", async () => {
