@@ -131,6 +131,11 @@ export {
 export { lintConfig } from "./src/configs/lint_config.ts";
 export { type LintReport, lintRepository } from "./src/app/lint_repository.ts";
 export {
+  auditLog,
+  type AuditLogOptions,
+  type LogEvent,
+} from "./src/app/audit_log.ts";
+export {
   INIT_STEPS,
   InitError,
   type InitOptions,

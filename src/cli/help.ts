@@ -33,6 +33,7 @@ import {
 import { INSTALL_COMMAND, UNINSTALL_COMMAND } from "./hooks_command.ts";
 import { INIT_COMMAND } from "./init_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
+import { LOG_COMMAND } from "./log_command.ts";
 import {
   KEYS_INIT_COMMAND,
   KEYS_ROTATE_COMMAND,
@@ -84,6 +85,8 @@ Commands:
   inspect       show the signed statement and signature of a config or artifact
   diff          what changed in the MCP configs, server by server, between
                 revisions, artifact ids and the working tree
+  log           the audit trail: each signed version, its signer and
+                approvals, and the trust changes in between, along history
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
   exec          verify the configs, then run an MCP client: exec -- claude
   install       install the Git hooks: sign on commit, verify on push and
@@ -368,6 +371,17 @@ See README.md, "Reviewing a change: diff", for the --json shape.`,
 sequence, previous artifact, and the exact signed statement and armored
 signature, so anyone can check them with sha256sum and ssh-keygen -Y verify
 (see docs/FORMAT.md).`,
+  "log":
+    `Shows the audit trail of the history of HEAD (or --rev REV), read from Git
+objects only, newest first: each signed version of each config (artifact,
+signer key id and the principals the trust list of that commit gives it,
+signing time, sequence, previous artifact, the commit that brought it), each
+approval, each config deleted, and the trust-list changes, revocations,
+rotations (retired keys) and policy versions in between. Each shows the
+verdict "verify --rev" gives its commit: a version that does not verify there
+is FAILED with its code, and its signer is only claimed, never given a
+principal. With PATHs, only those configs' events (trust changes still show).
+Exits 0 whatever it shows; a revision that names no commit is a usage error.`,
 };
 
 /**
@@ -392,6 +406,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   VERIFY_COMMAND,
   INSPECT_COMMAND,
   DIFF_COMMAND,
+  LOG_COMMAND,
   SIGN_FILE_COMMAND,
   EXEC_COMMAND,
   INSTALL_COMMAND,

@@ -24,6 +24,7 @@ import { execCommand, splitExecArguments } from "./exec_command.ts";
 import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
 import { lintCommand } from "./lint_command.ts";
+import { logCommand } from "./log_command.ts";
 import { policyCommand } from "./policy_command.ts";
 import { signCommand } from "./sign_command.ts";
 import { signFileCommand } from "./sign_file_command.ts";
@@ -165,6 +166,8 @@ async function runCommand(
       return await diffCommand(rest, context);
     case "lint":
       return await lintCommand(rest, context);
+    case "log":
+      return await logCommand(rest, context);
     case "hook":
       return await gitHookCommand(second, rest, context);
     case "install":

@@ -30,6 +30,12 @@ export interface RevokedKey extends RevokedKeyRef {
   keyType: string;
   /** Whatever follows the key on the line, or "". */
   comment: string;
+  /**
+   * What the `# revoked <time>: <reason>` comment right above the key line
+   * records (what `revoke` writes), when there is one: only a comment, as
+   * anyone could have written it, shown and never relied on.
+   */
+  recorded?: { at: string; reason: string };
 }
 
 /** A parsed revoked_keys file: its exact text and its keys. */
@@ -58,6 +64,7 @@ export interface RevokedKeys {
  * const file = await parseRevokedKeys(`# revoked: lost\n${line}\n`, "revoked_keys");
  * equal(file.entries[0]?.line, 2);
  * equal(file.entries[0]?.comment, "old laptop");
+ * equal(file.entries[0]?.recorded, undefined);
  * ```
  */
 export async function parseRevokedKeys(
@@ -66,6 +73,7 @@ export async function parseRevokedKeys(
 ): Promise<RevokedKeys> {
   const entries: RevokedKey[] = [];
   const seen = new Map<string, number>();
+  let recorded: RevokedKey["recorded"];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -76,7 +84,11 @@ export async function parseRevokedKeys(
     };
     if (hasControl(line, { allowTab: true })) fail("control character");
     const rest = line.replace(/^[ \t]+/, "");
-    if (rest === "" || rest.startsWith("#")) continue;
+    if (rest === "" || rest.startsWith("#")) {
+      const note = RECORDED.exec(rest);
+      recorded = note ? { at: note[1]!, reason: note[2]! } : undefined;
+      continue;
+    }
     const match = /^(\S+)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(rest);
     if (!match) fail('expected "TYPE BASE64 [comment]" (one public key)');
     const [, keyType = "", base64 = "", comment = ""] = match!;
@@ -100,10 +112,15 @@ export async function parseRevokedKeys(
       keyId,
       ...(key === undefined ? {} : { key }),
       comment: comment.trim(),
+      ...(recorded ? { recorded } : {}),
     });
+    recorded = undefined;
   }
   return { text, entries };
 }
+
+// The comment `addRevokedKey` writes above a key line.
+const RECORDED = /^# revoked (\S+): (.*)$/;
 
 /**
  * Checks a revocation reason: one line of text, without control characters.

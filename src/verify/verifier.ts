@@ -25,10 +25,14 @@ import {
   verifySshSignature,
 } from "../format/sshsig.ts";
 import { formatTime } from "../store/statement.ts";
-import { findSigner } from "../trust/allowed_signers.ts";
+import {
+  type AllowedSigners,
+  findSigner,
+  type TrustDecision,
+} from "../trust/allowed_signers.ts";
 import { countApprovals, type CountedKey } from "../trust/threshold.ts";
 import { PolicyError, VerificationError } from "./errors.ts";
-import type { SignedConfig } from "./signed_config.ts";
+import type { SignedConfig, StoredApproval } from "./signed_config.ts";
 import type { ApprovalState } from "./verify_codes.ts";
 import { parseSshSignature } from "../format/sshsig.ts";
 import { keyIdOfHex } from "../format/public_key.ts";
@@ -290,38 +294,12 @@ async function verifyApprovals(
     principals: signerPrincipals,
   }];
   for (const approval of config.approvals ?? []) {
-    let signature;
-    try {
-      signature = parseSshSignature(approval.signatureText, approval.path);
-    } catch (error) {
-      throw new VerificationError(
-        "MALFORMED",
-        `the approval "${approval.path}" cannot be read: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-    }
-    const id = await keyIdOfSignature(signature);
-    if (id !== keyIdOfHex(approval.keyHex)) {
-      throw new VerificationError(
-        "BAD_SIGNATURE",
-        `the approval "${approval.path}" was made by ${id}, not by the key its name gives`,
-      );
-    }
-    if (
-      signature.namespace !== SIGNATURE_NAMESPACE ||
-      !await verifySshSignature(signature, bytes, SIGNATURE_NAMESPACE)
-    ) {
-      throw new VerificationError(
-        "BAD_SIGNATURE",
-        `the approval "${approval.path}" by ${id} does not verify over this statement`,
-      );
-    }
-    const decision = findSigner(config.trust, signature.publicKey, {
-      namespace: SIGNATURE_NAMESPACE,
-      at: config.now,
-      ...skOption(signature, id),
-    });
+    const { keyId: id, decision } = await verifyApproval(
+      approval,
+      bytes,
+      config.trust,
+      config.now,
+    );
     // A revoked key's signature fails the config wherever it is, as the
     // statement's own would; a retired key's counts here, and history asks
     // whether the approval was there before (retired_signatures.ts).
@@ -365,4 +343,64 @@ async function verifyApprovals(
     );
   }
   return state;
+}
+
+/**
+ * Verifies one approval file: its signature parses, was made by the key its
+ * name gives, in our namespace, over the statement's exact bytes; then asks
+ * the trust list about that key. The one check of an approval, shared by
+ * the threshold count and the audit log.
+ *
+ * @param approval The approval file, as stored.
+ * @param statementBytes The exact bytes of the statement it approves.
+ * @param trust The trust list to ask about the approving key.
+ * @param now The time the key must be valid at.
+ * @returns The approving key's id and what the trust list says about it.
+ * @throws {VerificationError} `MALFORMED` when the signature cannot be
+ * read, `BAD_SIGNATURE` when it names another key or does not verify.
+ *
+ * @example
+ * ```ts ignore
+ * const { keyId, decision } = await verifyApproval(approval, statement.bytes, trust, new Date());
+ * ```
+ */
+export async function verifyApproval(
+  approval: StoredApproval,
+  statementBytes: Uint8Array,
+  trust: AllowedSigners,
+  now: Date,
+): Promise<{ keyId: string; decision: TrustDecision }> {
+  let signature;
+  try {
+    signature = parseSshSignature(approval.signatureText, approval.path);
+  } catch (error) {
+    throw new VerificationError(
+      "MALFORMED",
+      `the approval "${approval.path}" cannot be read: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }
+  const id = await keyIdOfSignature(signature);
+  if (id !== keyIdOfHex(approval.keyHex)) {
+    throw new VerificationError(
+      "BAD_SIGNATURE",
+      `the approval "${approval.path}" was made by ${id}, not by the key its name gives`,
+    );
+  }
+  if (
+    signature.namespace !== SIGNATURE_NAMESPACE ||
+    !await verifySshSignature(signature, statementBytes, SIGNATURE_NAMESPACE)
+  ) {
+    throw new VerificationError(
+      "BAD_SIGNATURE",
+      `the approval "${approval.path}" by ${id} does not verify over this statement`,
+    );
+  }
+  const decision = findSigner(trust, signature.publicKey, {
+    namespace: SIGNATURE_NAMESPACE,
+    at: now,
+    ...skOption(signature, id),
+  });
+  return { keyId: id, decision };
 }

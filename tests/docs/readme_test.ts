@@ -160,6 +160,7 @@ const RUN_HERE: Record<string, () => Promise<void>> = {
   "team-policy": team,
   "team-approve": team,
   "team-revoke": team,
+  "team-log": team,
   "release-verify": release,
   "release-verify-file": release,
 };
@@ -487,6 +488,20 @@ git add -A && git commit -qm "Trust bob and carol" && git push -q`,
   const after = await sh("mcp-orchestration verify --json", at);
   assert.match(after, /"ok": true/);
   assert.ok(await repo.exists(".mcp-orchestration/revoked_keys"));
+
+  // The audit trail of all this: who signed, who approved, what was revoked.
+  await sh("git push -q origin main", at);
+  const log = await sh(
+    fillPlaceholders(await readmeBlock("team-log"), []),
+    at,
+  );
+  assert.match(log, /^signed {3}\.mcp\.json {2}\(sequence 1\)$/m);
+  assert.match(log, /^approved \.mcp\.json$/m);
+  assert.match(log, /^revoked SHA256:/m);
+  assert.match(log, /^policy {3}version 2 \(was 1\)$/m);
+  assert.match(log, /laptop stolen/);
+  assert.match(log, /"type": "approved"/);
+  assert.doesNotMatch(log, /FAILED/);
 }
 
 /**

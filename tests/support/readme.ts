@@ -96,6 +96,7 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
   "team-policy": { runBy: "tests/docs/readme_test.ts" },
   "team-approve": { runBy: "tests/docs/readme_test.ts" },
   "team-revoke": { runBy: "tests/docs/readme_test.ts" },
+  "team-log": { runBy: "tests/docs/readme_test.ts" },
   "release-verify": { runBy: "tests/docs/readme_test.ts" },
   "release-verify-file": { runBy: "tests/docs/readme_test.ts" },
   "development": {

@@ -244,3 +244,17 @@ Deno.test({
     });
   },
 });
+
+Deno.test("revoked_keys: the reason recorded above a key line is read, and only right above it", async () => {
+  const one = formatPublicKeyLine(new Uint8Array(32).fill(1), "a@example.com");
+  const two = formatPublicKeyLine(new Uint8Array(32).fill(2), "b@example.com");
+  const file = await parseRevokedKeys(
+    `# revoked 2026-12-06T17:45:00Z: laptop stolen\n${one}\n# a note\n${two}\n`,
+    "revoked_keys",
+  );
+  assert.deepEqual(file.entries[0]?.recorded, {
+    at: "2026-12-06T17:45:00Z",
+    reason: "laptop stolen",
+  });
+  assert.equal(file.entries[1]?.recorded, undefined);
+});
