@@ -34,6 +34,8 @@ export interface McpSessionOptions {
   env?: Record<string, string>;
   /** The server's own arguments after `mcp` (e.g. `--repo PATH`). */
   args?: string[];
+  /** The program and arguments to start instead, as a client config names them (found on `env.PATH`). */
+  command?: readonly string[];
 }
 
 /**
@@ -48,7 +50,9 @@ export async function connectMcp(
   options: McpSessionOptions,
 ): Promise<McpSession> {
   const { Client, StdioClientTransport } = await loadMcpClient();
-  const invocation = cliInvocation(["mcp", ...(options.args ?? [])]);
+  const invocation = options.command
+    ? { command: options.command[0]!, args: options.command.slice(1) }
+    : cliInvocation(["mcp", ...(options.args ?? [])]);
   const transport = new StdioClientTransport({
     command: invocation.command,
     args: invocation.args,

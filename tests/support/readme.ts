@@ -76,6 +76,7 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
       "a GitLab CI include: only GitLab runs it; tests/ci/gitlab_template_test.ts runs the template's script with GitLab's variables",
   },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
+  "mcp-client-config": { runBy: "tests/docs/readme_test.ts" },
   "server-install": { runBy: "tests/docs/readme_test.ts" },
   "server-hook-d": { runBy: "tests/docs/readme_test.ts" },
   "gitlab-server-hook": {
