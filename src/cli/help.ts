@@ -239,7 +239,8 @@ Its tools run the commands of the same names with --json in the repository
 folder (the folder it was started in, or --repo) and return their JSON as
 structured results: initialize_keys ("keys init"; an existing key is replaced
 only with force: true), sign and approve (the paths named, at least one; there
-is no sign-all), verify (paths, rev or range), status, inspect (path or
+is no sign-all; not the files in .mcp-orchestration/, which are signed at
+the command line), verify (paths, rev or range), status, inspect (path or
 artifact), diff, log and lint. A failing command is a tool error with its
 code and message. Paths must be relative and stay inside the folder;
 revisions must not start with "-".

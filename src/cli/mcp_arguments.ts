@@ -14,6 +14,7 @@
  */
 
 import { posix } from "node:path";
+import { STORE_DIR } from "../constants.ts";
 import { quote } from "../format/quote.ts";
 import { REDACTED_PRIVATE_KEY, redactPrivateKeys } from "../format/redact.ts";
 
@@ -81,6 +82,41 @@ export function pathProblem(path: string): string | undefined {
   const normal = posix.normalize(path.replaceAll("\\", "/"));
   if (normal === ".." || normal.startsWith("../")) {
     return `Path ${shown} leads outside the repository folder ("..")`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a path is refused for signing or approving through the server: as
+ * {@linkcode pathProblem}, and also anything in the tool's own folder
+ * (`.mcp-orchestration/`: the trust list, `config.json`, the policy, the
+ * revocations). A change to who is trusted, or to what counts as a config,
+ * is signed by a person at the command line, never on an agent's request:
+ * an agent that can write files could otherwise add its own key to the
+ * trust list and have the user's key sign that.
+ *
+ * @param path A path as a `sign` or `approve` call names it.
+ * @returns The reason, or undefined when the path may be signed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signablePathProblem } from "./mcp_arguments.ts";
+ * assert.equal(signablePathProblem(".mcp.json"), undefined);
+ * assert.match(signablePathProblem(".mcp-orchestration/allowed_signers")!, /command line/);
+ * ```
+ */
+export function signablePathProblem(path: string): string | undefined {
+  const problem = pathProblem(path);
+  if (problem) return problem;
+  const segments = posix.normalize(path.replaceAll("\\", "/")).split("/");
+  // Compared without case: on macOS and Windows the folder is the same.
+  if (segments.some((segment) => segment.toLowerCase() === STORE_DIR)) {
+    return `Path ${
+      shownArgument(path)
+    } is in the tool's own folder "${STORE_DIR}": the trust list, the policy ` +
+      `and the repository's config.json are signed at the command line ` +
+      `("mcp-orchestration sign PATH"), not through the MCP server`;
   }
   return undefined;
 }

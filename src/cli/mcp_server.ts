@@ -13,6 +13,7 @@
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import type { McpSdk, Zod } from "../deps.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
+import { quote } from "../format/quote.ts";
 import { redactPrivateKeys } from "../format/redact.ts";
 import type { Io } from "./io.ts";
 import { MCP_TOOLS, type McpTool } from "./mcp_tools.ts";
@@ -83,7 +84,9 @@ export function createMcpServer(
     {
       instructions:
         `${TOOL_NAME} signs MCP configuration files in the git repository at ` +
-        `"${options.folder}" with the user's SSH signing key, and verifies them. ` +
+        `${
+          quote(options.folder)
+        } with the user's SSH signing key, and verifies them. ` +
         "Paths are relative to that folder. Signing and approving are the user's " +
         "attestation: do them only when the user asks, for the paths they name.",
     },

@@ -22,6 +22,7 @@ import {
   pathProblem,
   rangeProblem,
   revisionProblem,
+  signablePathProblem,
 } from "./mcp_arguments.ts";
 
 /** What an MCP client may assume of a tool (MCP's `ToolAnnotations`). */
@@ -106,6 +107,13 @@ function pathSchema(z: Zod) {
   );
 }
 
+// A path to sign or approve: see signablePathProblem.
+function signablePathSchema(z: Zod) {
+  return checkedString(z, signablePathProblem).describe(
+    "an MCP config's path, relative to the repository folder the server runs in",
+  );
+}
+
 // A revision: see revisionProblem.
 function revisionSchema(z: Zod, description: string) {
   return checkedString(z, (value) => revisionProblem(value)).describe(
@@ -172,10 +180,12 @@ export const MCP_TOOLS: readonly McpTool[] = [
       'user\'s signing key, as "mcp-orchestration sign PATH…" does: each file ' +
       "must parse in its client's format; nothing is written unless all can be " +
       "signed. Writes the statements and signatures under .mcp-orchestration/; " +
-      "commit them with the configs. " + ATTESTATION,
+      "commit them with the configs. The files in .mcp-orchestration/ itself " +
+      "(the trust list, the policy) are signed at the command line, not here. " +
+      ATTESTATION,
     annotations: WRITES,
     input: (z) => ({
-      paths: z.array(pathSchema(z)).min(1).max(1000).describe(
+      paths: z.array(signablePathSchema(z)).min(1).max(1000).describe(
         "the configs to sign (at least one; there is no sign-all)",
       ),
     }),
@@ -244,10 +254,12 @@ export const MCP_TOOLS: readonly McpTool[] = [
       'config named in paths, without changing it, as "mcp-orchestration ' +
       "approve PATH…\" does: a second signer's yes when the policy needs more " +
       "than one. Each config must verify as it is now, and the user's key must " +
-      "be in the trust list; all are approved, or none. " + ATTESTATION,
+      "be in the trust list; all are approved, or none. Changes to the files in " +
+      ".mcp-orchestration/ are approved at the command line, not here. " +
+      ATTESTATION,
     annotations: WRITES,
     input: (z) => ({
-      paths: z.array(pathSchema(z)).min(1).max(1000).describe(
+      paths: z.array(signablePathSchema(z)).min(1).max(1000).describe(
         "the configs to approve (at least one)",
       ),
     }),

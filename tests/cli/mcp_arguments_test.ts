@@ -14,6 +14,7 @@ import {
   rangeProblem,
   revisionProblem,
   shownArgument,
+  signablePathProblem,
 } from "../../src/cli/mcp_arguments.ts";
 import { REDACTED_PRIVATE_KEY } from "../../src/format/redact.ts";
 
@@ -72,6 +73,29 @@ Deno.test("pathProblem refuses what is absolute, leaves the folder, holds contro
       JSON.stringify(path),
     );
   }
+});
+
+Deno.test("signablePathProblem refuses the tool's own folder, which is signed at the command line", () => {
+  for (const path of [".mcp.json", ".cursor/mcp.json", "mcp-orchestration/x"]) {
+    assert.equal(signablePathProblem(path), undefined, path);
+  }
+  for (
+    const path of [
+      ".mcp-orchestration/allowed_signers",
+      "./.mcp-orchestration/policy.json",
+      ".MCP-Orchestration/config.json",
+      "sub/.mcp-orchestration/revoked_keys",
+      "a/../.mcp-orchestration\\allowed_signers",
+    ]
+  ) {
+    assert.match(
+      signablePathProblem(path) ?? "accepted",
+      /in the tool's own folder ".mcp-orchestration": .* signed at the command line/,
+      path,
+    );
+  }
+  // The general checks come first.
+  assert.match(signablePathProblem("/x/.mcp-orchestration/a")!, /is absolute/);
 });
 
 Deno.test("revisionProblem takes revisions and refuses options, controls and spaces", () => {

@@ -256,7 +256,11 @@ Deno.test("mcp: keys, sign only what is named, verify, tamper, status, inspect",
   assert.equal(byArtifact.output.result[0].statementId, inspection.statementId);
 
   // Committed with its signed trust list, the commit verifies by revision.
-  await ok(session, "sign", { paths: [".mcp-orchestration/allowed_signers"] });
+  // The trust list is signed at the command line, never through the server.
+  await refused(session, "sign", {
+    paths: [".mcp-orchestration/allowed_signers"],
+  }, /signed at the command line/);
+  await cliOk(flow, ["sign", ".mcp-orchestration/allowed_signers"]);
   await Deno.remove(join(flow.repo.root, ".cursor", "mcp.json"));
   await flow.ok(["add", "-A"]);
   await flow.ok(["commit", "-q", "-m", "Sign through MCP"]);
@@ -297,9 +301,8 @@ Deno.test("mcp approve: a trusted second key approves, an unknown key is refused
       "bob@example.com",
     ]);
     await flow.repo.write(".mcp.json", config("server-v1"));
-    await ok(alice, "sign", {
-      paths: [".mcp.json", ".mcp-orchestration/allowed_signers"],
-    });
+    await ok(alice, "sign", { paths: [".mcp.json"] });
+    await cliOk(flow, ["sign", ".mcp-orchestration/allowed_signers"]);
     // Alice's own statement: nothing to add.
     const own = await ok(alice, "approve", { paths: [".mcp.json"] });
     assert.equal(own.output.result.results[0].status, "own-statement");
@@ -351,6 +354,12 @@ Deno.test("mcp refuses bad arguments as tool errors, writes nothing and goes on 
     ["sign", { paths: [privateKey] }, /redacted: that is a private key/],
     ["approve", {}, /paths/],
     ["approve", { paths: ["/etc/passwd"] }, /is absolute/],
+    ["sign", { paths: ["sub/.MCP-Orchestration/policy.json"] }, /own folder/],
+    [
+      "approve",
+      { paths: [".mcp-orchestration/allowed_signers"] },
+      /own folder/,
+    ],
     ["verify", { rev: "-x" }, /Revision "-x" starts with "-"/],
     ["verify", { rev: "--output=/tmp/x" }, /starts with "-"/],
     ["verify", { range: "main..--output=x" }, /starts with "-"/],
