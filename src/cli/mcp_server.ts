@@ -70,7 +70,8 @@ export interface McpServerOptions {
  *
  * @example
  * ```ts ignore
- * const server = createMcpServer(await loadMcpSdk(), { folder: Deno.cwd(), run: main });
+ * const sdk = await loadMcpSdk();
+ * const server = createMcpServer(sdk, { folder: Deno.cwd(), run: main });
  * await server.connect(new sdk.StdioServerTransport());
  * ```
  */
@@ -178,7 +179,9 @@ async function runTool(
       message: `${output.error.message}. ${hint}`,
     };
   }
-  if (!tool.result(z).safeParse(output.result).success) {
+  if (
+    output.result !== null && !tool.result(z).safeParse(output.result).success
+  ) {
     // What the schema does not describe stays in the text, not in the
     // structured result that a client checks against the schema.
     output.warnings.push(

@@ -185,6 +185,10 @@ Deno.test("createMcpServer: a failing or throwing command is a tool error, and t
     arguments: {},
   });
   assert.equal(exists.isError, true);
+  assert.deepEqual(
+    (exists.structuredContent as { warnings: string[] }).warnings,
+    [],
+  );
   const text = (exists.content as { text: string }[])[0]!.text;
   assert.match(
     text,
