@@ -118,3 +118,53 @@ export function parseYamlDocument(
     process.env = env;
   }
 }
+
+// The MCP SDK's package exports "./*" with types at "./dist/esm/*.d.ts", so
+// a subpath named as it runs ("server/mcp.js") finds no declarations
+// ("mcp.js.d.ts") and types as any. Its types are read from the subpath
+// without ".js", whose declarations exist, and the module is loaded with it.
+type McpServerModule =
+  typeof import("npm:@modelcontextprotocol/sdk@1.32.2/server/mcp");
+type McpStdioModule =
+  typeof import("npm:@modelcontextprotocol/sdk@1.32.2/server/stdio");
+
+/** Zod, the schema library the MCP SDK validates tool arguments with. */
+export type Zod = typeof import("npm:zod@4.6.7");
+
+/** A zod object's shape: a schema per property name. */
+export type { ZodRawShape, ZodType } from "npm:zod@4.6.7";
+
+/** What the `mcp` command needs of the MCP SDK, loaded together. */
+export interface McpSdk {
+  /** The high-level server: tools with input and output schemas. */
+  McpServer: McpServerModule["McpServer"];
+  /** The transport over standard input and output. */
+  StdioServerTransport: McpStdioModule["StdioServerTransport"];
+  /** Zod, the version the SDK's own dependency resolves to. */
+  z: Zod;
+}
+
+/**
+ * Loads the MCP SDK and zod on first use, as {@linkcode loadJsoncParser}
+ * does: only `mcp` needs them, and together they are the largest
+ * dependency by far (the SDK's module graph and zod's), which no other
+ * command, hook or verification should pay for at start-up. Bundles inline
+ * them.
+ *
+ * @returns The server class, the stdio transport and zod.
+ */
+export async function loadMcpSdk(): Promise<McpSdk> {
+  const [server, stdio, z] = await Promise.all([
+    // deno-lint-ignore no-import-prefix
+    import("npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js"),
+    // deno-lint-ignore no-import-prefix
+    import("npm:@modelcontextprotocol/sdk@1.32.2/server/stdio.js"),
+    // deno-lint-ignore no-import-prefix
+    import("npm:zod@4.6.7"),
+  ]);
+  return {
+    McpServer: (server as McpServerModule).McpServer,
+    StdioServerTransport: (stdio as McpStdioModule).StdioServerTransport,
+    z,
+  };
+}

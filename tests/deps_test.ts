@@ -94,8 +94,24 @@ Deno.test("every package has one exact version, the one deno.lock holds, and the
   const lock = JSON.parse(
     await Deno.readTextFile(new URL("../deno.lock", import.meta.url)),
   ) as { specifiers: Record<string, string> };
+  // A package with peer dependencies is locked with them after its version
+  // ("1.32.2_zod@4.6.7": the MCP SDK and the zod it was resolved with);
+  // each peer is a package named here too, at that same version.
+  const locked: Record<string, string> = {};
+  for (const [specifier, resolved] of Object.entries(lock.specifiers)) {
+    const [version, ...peers] = resolved.split("_");
+    locked[specifier] = version!;
+    for (const peer of peers) {
+      const at = peer.lastIndexOf("@");
+      assert.equal(
+        versions.get(peer.slice(0, at)),
+        peer.slice(at + 1),
+        `${specifier} is locked with ${peer}`,
+      );
+    }
+  }
   assert.deepEqual(
-    lock.specifiers,
+    locked,
     Object.fromEntries(
       [...versions].sort(([a], [b]) => a < b ? -1 : 1).map((
         [name, version],

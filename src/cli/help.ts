@@ -34,6 +34,7 @@ import { INSTALL_COMMAND, UNINSTALL_COMMAND } from "./hooks_command.ts";
 import { INIT_COMMAND } from "./init_command.ts";
 import { INSPECT_COMMAND } from "./inspect_command.ts";
 import { LOG_COMMAND } from "./log_command.ts";
+import { MCP_COMMAND } from "./mcp_command.ts";
 import {
   KEYS_INIT_COMMAND,
   KEYS_ROTATE_COMMAND,
@@ -89,6 +90,9 @@ Commands:
                 approvals, and the trust changes in between, along history
   sign-file     sign release files into FILE.sig, checkable with ssh-keygen
   exec          verify the configs, then run an MCP client: exec -- claude
+  mcp           serve this tool to an MCP client (an AI agent) over stdio:
+                tools to create a key, sign, approve, verify, show status,
+                inspect and diff; it signs only the paths a call names
   install       install the Git hooks: sign on commit, verify on push and
                 after checkout, merge and rebase; --server: on the Git
                 server, refuse a push that fails
@@ -246,6 +250,27 @@ status is 1. Everything after COMMAND is COMMAND's own, options included.
 
 Under "deno run", exec needs --allow-run (any program) instead of
 --allow-run=git; the hooks keep the narrow flags.`,
+  "mcp":
+    `Serves this tool to an MCP client as an MCP server over standard input and
+output (the Model Context Protocol), until the client closes standard input.
+An MCP client (Claude Code, Cursor, VS Code, …) starts it from its config:
+
+  {"mcpServers": {"${TOOL_NAME}": {"command": "${TOOL_NAME}", "args": ["mcp"]}}}
+
+Its tools run the commands of the same names with --json in the repository
+folder (the folder it was started in, or --repo) and return their JSON as
+structured results: initialize_keys ("keys init"; an existing key is replaced
+only with force: true), sign and approve (the paths named, at least one; there
+is no sign-all; not the files in .mcp-orchestration/, which are signed at
+the command line), verify (paths, rev or range), status, inspect (path or
+artifact), diff, log and lint. A failing command is a tool error with its
+code and message. Paths must be relative and stay inside the folder;
+revisions must not start with "-".
+
+Signing through the server is signing with your key: an agent that may call
+sign or approve attests in your name. Have the client ask you before each
+such call (see docs/SECURITY.md, "MCP server"). That client config is itself
+an MCP config this tool signs and verifies.`,
   "install":
     `Installs the pre-commit hook (signs the MCP configs being committed), the
 pre-push hook (verifies the commits being pushed) and the post-checkout,
@@ -409,6 +434,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   LOG_COMMAND,
   SIGN_FILE_COMMAND,
   EXEC_COMMAND,
+  MCP_COMMAND,
   INSTALL_COMMAND,
   UNINSTALL_COMMAND,
   HOOK_PRE_COMMIT_COMMAND,

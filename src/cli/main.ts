@@ -25,6 +25,7 @@ import { escapeControls, EXIT, type Io } from "./io.ts";
 import { keysCommand } from "./keys_command.ts";
 import { lintCommand } from "./lint_command.ts";
 import { logCommand } from "./log_command.ts";
+import { mcpCommand } from "./mcp_command.ts";
 import { policyCommand } from "./policy_command.ts";
 import { signCommand } from "./sign_command.ts";
 import { signFileCommand } from "./sign_file_command.ts";
@@ -182,6 +183,9 @@ async function runCommand(
       return await signFileCommand(rest, io);
     case "exec":
       return await execCommand(rest, context);
+    case "mcp":
+      // Its tools run commands through main itself, in this process.
+      return await mcpCommand(rest, context, main);
     default:
       return usage(io, call.json, `Unknown command "${first}"`);
   }

@@ -3,8 +3,9 @@
  * current sources, `npm pack` packs it, npm installs the tarball into a
  * temporary prefix, and the installed `mcp-orchestration` command (Node, no
  * Deno) runs `init`, a commit signed by the hook it installed, and
- * `verify`; `npx <tarball>` runs it too. Nothing comes from the network:
- * the package has no dependencies.
+ * `verify`, and its MCP server answers the SDK's client; `npx <tarball>`
+ * runs it too. Nothing comes from the network: the package has no
+ * dependencies (the MCP SDK is bundled in).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import {
 import { VERSION } from "../../src/constants.ts";
 import { formatShellCommand } from "../../src/hooks/launch.ts";
 import { sha256 } from "../support/flow.ts";
+import { connectMcp } from "../support/mcp_client.ts";
 import { runIsolated } from "../support/process.ts";
 import { createTempRepo, gitEnv, withTempDir } from "../support/repo.ts";
 
@@ -158,6 +160,22 @@ Deno.test({
       });
       assert.equal(tampered.code, 1, tampered.stderr + tampered.stdout);
       assert.match(tampered.stdout, /TAMPERED/);
+
+      // Its MCP server too: the MCP SDK is in the bundle, nothing is fetched.
+      {
+        await using session = await connectMcp({
+          cwd: repo.root,
+          home: repo.home,
+          command: [bin, "mcp"],
+          env,
+        });
+        const verified = await session.client.callTool({
+          name: "verify",
+          arguments: { paths: [".mcp.json"] },
+        });
+        assert.equal(verified.isError, true);
+        assert.match(JSON.stringify(verified.structuredContent), /TAMPERED/);
+      }
 
       // npx runs the same package straight from the tarball.
       const npx = await ok("npx", [

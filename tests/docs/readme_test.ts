@@ -32,7 +32,8 @@ import {
   readmeBlock,
   runShell,
 } from "../support/readme.ts";
-import { createTempRepo, withTempDir } from "../support/repo.ts";
+import { connectMcp } from "../support/mcp_client.ts";
+import { createTempRepo, gitEnv, withTempDir } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
 const HERE = "tests/docs/readme_test.ts";
@@ -163,6 +164,7 @@ const RUN_HERE: Record<string, () => Promise<void>> = {
   "team-log": team,
   "release-verify": release,
   "release-verify-file": release,
+  "mcp-client-config": mcpClientConfig,
 };
 
 /**
@@ -609,6 +611,54 @@ mcp-orchestration sign-file SHA256SUMS "$1" "$2"`.replace(
     assert.notEqual(result.code, 0, describeRun(result));
     assert.doesNotMatch(result.stdout + result.stderr, /Good "/);
   });
+}
+
+/**
+ * As an MCP server: the client config, signed by init like any other config,
+ * starts the server the way a client would (its command from PATH), whose
+ * verify tool then finds that config signed; changed, it fails.
+ */
+async function mcpClientConfig(): Promise<void> {
+  await using repo = await createTempRepo();
+  const block = fillPlaceholders(await readmeBlock("mcp-client-config"), []);
+  await repo.write(".mcp.json", block);
+  const at = { cwd: repo.root, home: repo.home };
+  await sh("mcp-orchestration init --principal you@example.com\n", at);
+  const entry = JSON.parse(block).mcpServers["mcp-orchestration"];
+  const PATH = [join(repo.home, "bin"), gitEnv(repo.home).PATH ?? ""].join(":");
+  {
+    await using session = await connectMcp({
+      ...at,
+      command: [entry.command, ...entry.args],
+      env: { PATH },
+    });
+    const { tools } = await session.client.listTools();
+    assert.ok(tools.some((tool) => tool.name === "sign"));
+    const result = await session.client.callTool({
+      name: "verify",
+      arguments: { paths: [".mcp.json"] },
+    });
+    assert.equal(result.isError, false, JSON.stringify(result.content));
+  }
+  // Another program under the same name: verify fails, through the server too.
+  await repo.write(
+    ".mcp.json",
+    block.replace('"args": ["mcp"]', '"args": ["mcp", "--repo", "/"]'),
+  );
+  const changed = await runShell("mcp-orchestration verify .mcp.json\n", at);
+  assert.equal(changed.code, 1, describeRun(changed));
+  assert.match(changed.stdout, /TAMPERED/);
+  await using session = await connectMcp({
+    ...at,
+    command: [entry.command, ...entry.args],
+    env: { PATH },
+  });
+  const result = await session.client.callTool({
+    name: "verify",
+    arguments: { paths: [".mcp.json"] },
+  });
+  assert.equal(result.isError, true);
+  assert.match(JSON.stringify(result.content), /TAMPERED/);
 }
 
 // One test per function: blocks that share a setup run together.

@@ -82,6 +82,7 @@ export const README_BLOCKS: Readonly<Record<string, BlockPlan>> = {
   },
   "lint": { runBy: "tests/docs/readme_test.ts" },
   "other-ci": { runBy: "tests/docs/readme_test.ts" },
+  "mcp-client-config": { runBy: "tests/docs/readme_test.ts" },
   "server-install": { runBy: "tests/docs/readme_test.ts" },
   "server-hook-d": { runBy: "tests/docs/readme_test.ts" },
   "gitlab-server-hook": {

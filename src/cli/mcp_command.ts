@@ -1,0 +1,98 @@
+/**
+ * `mcp [--repo PATH]`: serves the tool to an MCP client (an AI agent's
+ * host: Claude Code, Cursor, VS Code…) as an MCP server over standard
+ * input and output, until the client closes standard input.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { resolve } from "node:path";
+import { fileSystem as fs } from "../_runtime/file_system.ts";
+import { stdinIsTerminal } from "../_runtime/terminal.ts";
+import { TOOL_NAME } from "../constants.ts";
+import { loadMcpSdk } from "../deps.ts";
+import { ToolError } from "../errors.ts";
+import { quote } from "../format/quote.ts";
+import type { CommandContext } from "./command_context.ts";
+import {
+  type CommandSpec,
+  noPositionals,
+  parseArguments,
+} from "./command_spec.ts";
+import { EXIT, stringOption } from "./io.ts";
+import { type CliRunner, createMcpServer } from "./mcp_server.ts";
+
+/** What `mcp` accepts. */
+export const MCP_COMMAND: CommandSpec = {
+  name: "mcp",
+  options: {
+    repo: {
+      type: "string",
+      value: "PATH",
+      help: "the repository folder to serve (default: the folder it is\n" +
+        "started in); tool paths are relative to it",
+    },
+  },
+  json: "accepted and ignored: every tool result is JSON",
+};
+
+/**
+ * Runs `mcp [--repo PATH]`: loads the MCP SDK (only this command does),
+ * and serves {@linkcode createMcpServer}'s tools on standard input and
+ * output until standard input ends. Nothing else is written to standard
+ * output: it carries the MCP messages.
+ *
+ * @param args The arguments after `mcp`.
+ * @param context Streams and working folder (its `err` only).
+ * @param run Runs a command line in this process: the CLI's `main`,
+ *   passed in because main.ts dispatches to this module.
+ * @returns The exit code, 0 once the client has gone.
+ * @throws {ToolError} `USAGE` when standard input is a terminal (no client
+ *   started it) or for stray arguments, `BAD_PATH` when the folder is not
+ *   one.
+ *
+ * @example
+ * ```ts ignore
+ * await mcpCommand(["--repo", "/work/project"], context, main);
+ * ```
+ */
+export async function mcpCommand(
+  args: string[],
+  context: CommandContext,
+  run: CliRunner,
+): Promise<number> {
+  const { values, positionals } = parseArguments(args, MCP_COMMAND);
+  noPositionals(positionals, "mcp");
+  const folder = resolve(
+    context.io.cwd,
+    stringOption(values, "repo") ?? ".",
+  );
+  const stats = await fs.stat(folder).catch(() => undefined);
+  if (!stats?.isDirectory()) {
+    throw new ToolError(
+      "BAD_PATH",
+      `Cannot serve ${quote(folder)}: it is not a folder`,
+    );
+  }
+  if (stdinIsTerminal()) {
+    // A person at a terminal would type into the protocol stream, and a
+    // passphrase prompt would read from it.
+    throw new ToolError(
+      "USAGE",
+      `"mcp" speaks the Model Context Protocol on standard input and output: ` +
+        `an MCP client starts it (see "${TOOL_NAME} mcp --help"), not a terminal`,
+    );
+  }
+  const sdk = await loadMcpSdk();
+  const server = createMcpServer(sdk, { folder, run });
+  const closed = new Promise<void>((done) => {
+    server.server.onclose = done;
+    process.stdin.once("end", done);
+    process.stdin.once("close", done);
+  });
+  await server.connect(new sdk.StdioServerTransport());
+  await closed;
+  await server.close();
+  return EXIT.ok;
+}
