@@ -226,6 +226,10 @@ async function team(): Promise<void> {
   ]);
   await tool(["verify"]);
   await git(["push", "-q", "origin", "main"]);
+  say(
+    "The audit trail of carol's config: who signed each version, and the revocation between them",
+  );
+  await tool(["log", ".cursor/mcp.json"]);
 }
 
 try {
@@ -311,6 +315,12 @@ try {
     "Hooks can be skipped, so CI is the real gate: verify the pushed range as a pull-request check would",
   );
   await tool(["verify", "--range", "origin/main..HEAD"], 1);
+
+  say(
+    "A reviewer reads the change in MCP terms, server by server, and lint names its dangers",
+  );
+  await tool(["diff", "origin/main", "HEAD"]);
+  await tool(["lint"]);
 
   await team();
 

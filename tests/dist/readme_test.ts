@@ -194,6 +194,13 @@ Deno.test({
     });
     assert.match(demo, /deno@2\.9\.6 task demo/);
     assert.match(demo, /TAMPERED/);
+    // The review steps: the attacker's change in MCP terms, and lint on it.
+    assert.match(demo, /~ github\n\s+command: npx → sh\n/);
+    assert.match(demo, /warning\[pipe-to-shell\] server "github"/);
+    assert.match(
+      demo,
+      /\$ mcp-orchestration log \.cursor\/mcp\.json\n\s+signed/,
+    );
   },
 });
 
