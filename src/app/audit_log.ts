@@ -12,7 +12,12 @@
  */
 
 import { ToolError } from "../errors.ts";
-import { git, type Repository, toRepoPath } from "../git/repository.ts";
+import {
+  commitId,
+  git,
+  type Repository,
+  toRepoPath,
+} from "../git/repository.ts";
 import { defaultBranches, verifyRevisions } from "../verify/verify_history.ts";
 import { type ListedCommit, walkHistory } from "./audit_walk.ts";
 import {
@@ -131,13 +136,7 @@ async function resolveTip(repo: Repository, rev: string): Promise<string> {
   if (rev === "" || rev.startsWith("-")) {
     throw new ToolError("USAGE", `Invalid revision "${rev}"`);
   }
-  const found = await git(repo, [
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `${rev}^{commit}`,
-  ]).then((out) => new TextDecoder().decode(out).trim(), () => "");
+  const found = await commitId(repo, rev) ?? "";
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(found)) {
     throw new ToolError(
       "USAGE",

@@ -9,6 +9,7 @@
 import { TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import {
+  commitId,
   comparePaths,
   type Repository,
   toRepoPath,
@@ -17,7 +18,6 @@ import type { ConfigKind } from "../configs/config_kinds.ts";
 import { type ConfigDiff, diffConfig } from "../configs/config_diff.ts";
 import { GitObjects } from "../source/cat_file.ts";
 import {
-  commitId,
   commitSide,
   type DiffSide,
   emptySide,

@@ -14,7 +14,7 @@
 import { MAX_CONFIG_BYTES, TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
 import { sha256Hex } from "../crypto/sha.ts";
-import { git, type Repository } from "../git/repository.ts";
+import { commitId, git, type Repository } from "../git/repository.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
 import type { ConfigVersion } from "../configs/config_diff.ts";
 import type { GitObjects } from "../source/cat_file.ts";
@@ -160,34 +160,6 @@ export async function commitSide(
  */
 export function emptySide(rev: string): DiffSide {
   return { label: { type: "empty", rev } };
-}
-
-/**
- * The commit a revision names, or undefined.
- *
- * @param repo The repository.
- * @param rev The revision (never one starting with "-").
- * @returns Its full id.
- * @throws {ToolError} Only when git cannot start.
- *
- * @example
- * ```ts ignore
- * const head = await commitId(repo, "HEAD");
- * ```
- */
-export async function commitId(
-  repo: Repository,
-  rev: string,
-): Promise<string | undefined> {
-  const out = await git(repo, [
-    "rev-parse",
-    "--verify",
-    "--quiet",
-    "--end-of-options",
-    `${rev}^{commit}`,
-  ]).catch(() => undefined);
-  const id = out && new TextDecoder().decode(out).trim();
-  return id || undefined;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import { ToolError } from "../errors.ts";
-import { git, type Repository } from "../git/repository.ts";
+import { commitId, git, type Repository } from "../git/repository.ts";
 
 /**
  * The revisions a `--rev` value or a `--range` value names: `A..B` and
@@ -59,13 +59,7 @@ export async function explainMissingRevision(
     // Only a revision shaped like one: the option's value is not checked
     // here, and git must not read it as an option.
     if (rev.startsWith("-")) continue;
-    const found = await git(repo, [
-      "rev-parse",
-      "--verify",
-      "--quiet",
-      "--end-of-options",
-      `${rev}^{commit}`,
-    ]).then(() => true, () => false);
+    const found = await commitId(repo, rev) !== undefined;
     if (!found) missing.push(rev);
   }
   const [rev] = missing;

@@ -445,3 +445,32 @@ export async function isAncestor(
     return false;
   }
 }
+
+/**
+ * The commit a revision names, or undefined.
+ *
+ * @param repo The repository.
+ * @param rev The revision; one starting with "-" is never read as an
+ * option (`--end-of-options`), and names no commit.
+ * @returns Its full id.
+ * @throws {ToolError} Only when git cannot start.
+ *
+ * @example
+ * ```ts ignore
+ * const head = await commitId(repo, "HEAD");
+ * ```
+ */
+export async function commitId(
+  repo: Repository,
+  rev: string,
+): Promise<string | undefined> {
+  const out = await git(repo, [
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    "--end-of-options",
+    `${rev}^{commit}`,
+  ]).catch(() => undefined);
+  const id = out && new TextDecoder().decode(out).trim();
+  return id || undefined;
+}
