@@ -59,7 +59,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "unpinned-package": {
     catches:
-      "`npx`, `npm exec`, `pnpm dlx`, `pnpx`, `yarn dlx`, `bunx`, `uvx`, `uv tool run` or `pipx run` of a package without an exact version (`pkg`, `pkg@latest`, `pkg@^1`)",
+      "`npx`, `npm exec`, `pnpm dlx`, `pnpx`, `yarn dlx`, `bunx`, `uvx`, `uv tool run` or `pipx run` of a package without an exact version (`pkg`, `pkg@latest`, `pkg@^1`), and each package uv's `--with` adds",
     why:
       "the server that runs is whatever the registry serves at start: the signature covers the name, not the code",
     fix: 'name an exact version: "pkg@1.2.3" (npm), "pkg==1.2.3" (uvx, pipx)',
@@ -73,7 +73,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "shell-wrapper": {
     catches:
-      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` (or `-EncodedCommand`)",
+      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` or `-EncodedCommand` (or any prefix of either)",
     why:
       "the command string can run anything, and reviewers read the server's command, not the string",
     fix:

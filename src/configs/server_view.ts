@@ -337,11 +337,13 @@ class Fields {
   }
 }
 
-// Go's encoding/json folds ASCII case, and also the Kelvin sign and the
-// long s (its special cases of Unicode simple folding).
+// Go's encoding/json folds each rune as ToUpper(ToLower(r)): ASCII case,
+// and the four runes that fold to an ASCII letter: the Kelvin sign, the
+// long s, and the dotted and dotless I (JavaScript's toLowerCase would
+// turn U+0130 into two characters).
 function fold(key: string): string {
   return key.replaceAll("\u212a", "k").replaceAll("\u017f", "s")
-    .toLowerCase();
+    .replaceAll("\u0130", "i").replaceAll("\u0131", "i").toLowerCase();
 }
 
 function assign<K extends "envFile" | "cwd">(

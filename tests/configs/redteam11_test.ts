@@ -1,0 +1,166 @@
+/**
+ * Red team 11: the same danger written so that a lint rule, or the view a
+ * reviewer reads, missed it. Each case failed before its fix.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { lintServer } from "../../src/configs/lint_server.ts";
+import { serverView } from "../../src/configs/server_view.ts";
+import {
+  BUILTIN_CONFIG_KINDS,
+  findConfigKind,
+} from "../../src/configs/config_kinds.ts";
+import { serverViews } from "../../src/configs/server_view.ts";
+
+const DIGEST = "img@sha256:" + "a".repeat(64);
+
+// [rule, entry, field the finding must name]
+const BYPASSES: [string, Record<string, unknown>, string][] = [
+  // A launcher in front of the program: the client still runs the shell,
+  // the runner or docker.
+  ["shell-wrapper", { command: "env", args: ["sh", "-c", "x"] }, "args[1]"],
+  ["shell-wrapper", {
+    command: "/usr/bin/env",
+    args: ["-i", "A=1", "bash", "-c", "x"],
+  }, "args[3]"],
+  ["shell-wrapper", { command: "busybox", args: ["sh", "-c", "x"] }, "args[1]"],
+  ["shell-wrapper", {
+    command: "nice",
+    args: ["-n", "5", "sh", "-c", "x"],
+  }, "args[3]"],
+  [
+    "unpinned-package",
+    { command: "env", args: ["npx", "-y", "pkg"] },
+    "args[2]",
+  ],
+  ["docker-privileged", {
+    command: "sudo",
+    args: ["docker", "run", "--privileged", DIGEST],
+  }, "args[2]"],
+  // Windows spellings of the program.
+  ["unpinned-package", { command: "npx.cmd", args: ["-y", "pkg"] }, "args[1]"],
+  ["unpinned-package", { command: "NPX", args: ["pkg"] }, "args[0]"],
+  ["docker-host-mount", {
+    command: "docker.exe",
+    args: ["run", "-v", "/:/h", DIGEST],
+  }, "args[2]"],
+  // PowerShell: any unambiguous prefix of -Command / -EncodedCommand.
+  ["shell-wrapper", {
+    command: "powershell",
+    args: ["-Comm", "x"],
+  }, "args[0]"],
+  ["shell-wrapper", {
+    command: "pwsh",
+    args: ["-encodedC", "eA=="],
+  }, "args[0]"],
+  // docker's global options before `run`.
+  ["docker-privileged", {
+    command: "docker",
+    args: ["--context", "default", "run", "--privileged", DIGEST],
+  }, "args[3]"],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["-D", "run", "-v", "/:/h", DIGEST],
+  }, "args[3]"],
+  ["docker-host-mount", {
+    command: "podman",
+    args: ["--root", "/tmp/r", "run", "-v", "/:/h", DIGEST],
+  }, "args[4]"],
+  // Short options docker (pflag) reads: `-v=…`, `-v…`, clusters.
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "-v=/:/h", DIGEST],
+  }, "args[1]"],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "-v/:/h", DIGEST],
+  }, "args[1]"],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "-itv", "/:/h", DIGEST],
+  }, "args[2]"],
+  // A value option the parser did not know was read as the image, and
+  // the options after it were not looked at.
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "--stop-timeout", "5", "-v", "/:/h", DIGEST],
+  }, "args[4]"],
+  ["docker-privileged", {
+    command: "podman",
+    args: ["run", "--pod", "p", "--privileged", DIGEST],
+  }, "args[3]"],
+  // A host path docker cleans to the root or the home folder.
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "-v", "/./:/h", DIGEST],
+  }, "args[2]"],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "-v", "/etc/..:/h", DIGEST],
+  }, "args[2]"],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "--mount", "type=bind,src=/home/u/.,dst=/h", DIGEST],
+  }, "args[2]"],
+  // uvx --with installs a second package, unpinned.
+  ["unpinned-package", {
+    command: "uvx",
+    args: ["--with", "evil", "tool==1.0.0"],
+  }, "args[1]"],
+  // URLs a WHATWG parser (every Node client) reads as http://.
+  ["insecure-http", { url: " http://mcp.example.com/" }, "url"],
+  ["insecure-http", { url: "ht\ttp://mcp.example.com/" }, "url"],
+  ["insecure-http", { url: "http:/mcp.example.com/" }, "url"],
+  ["insecure-http", { url: "http:mcp.example.com/" }, "url"],
+  ["insecure-http", { url: "http:\\\\mcp.example.com\\" }, "url"],
+];
+
+for (const [rule, entry, field] of BYPASSES) {
+  Deno.test(`red team 11: ${rule} catches ${JSON.stringify(entry)}`, () => {
+    const findings = lintServer(serverView("s", entry));
+    const hit = findings.find((finding) => finding.rule === rule);
+    assert.ok(hit, `missed: ${JSON.stringify(findings)}`);
+    assert.equal(hit.field, field);
+  });
+}
+
+// Near misses that must stay clean, so the fixes above do not cry wolf.
+const CLEAN: [string, Record<string, unknown>][] = [
+  ["shell-wrapper", { command: "env", args: ["A=1", "node", "server.js"] }],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "-it", DIGEST, "-v", "/:/h"],
+  }],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "-v", "/srv/data:/data", DIGEST],
+  }],
+  ["insecure-http", { url: "https://mcp.example.com/" }],
+  ["insecure-http", { url: "http://localhost:3000/" }],
+  ["unpinned-package", {
+    command: "uvx",
+    args: ["--with", "a==1.0", "t==1.0"],
+  }],
+];
+
+for (const [rule, entry] of CLEAN) {
+  Deno.test(`red team 11: ${rule} leaves ${JSON.stringify(entry)}`, () => {
+    const findings = lintServer(serverView("s", entry));
+    assert.deepEqual(findings.filter((f) => f.rule === rule), []);
+  });
+}
+
+Deno.test("red team 11: Crush reads dotted-I spellings of a field as Go folds them", () => {
+  const crush = findConfigKind("crush.json", BUILTIN_CONFIG_KINDS)!;
+  // Go folds U+0130 and U+0131 to "I": Crush reads both as `disabled`.
+  for (const key of ["d\u0130sabled", "d\u0131sabled"]) {
+    const [view] = serverViews(
+      { mcp: { s: { command: "node", [key]: true } } },
+      crush,
+    );
+    assert.equal(view?.enabled, false, key);
+    assert.deepEqual(view?.other, {}, key);
+  }
+});
