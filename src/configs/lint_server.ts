@@ -52,13 +52,14 @@ export function lintServer(
   // A launcher (`env`, `sudo`, `busybox`, `nice`, …) in front of the
   // program changes nothing for the danger: the rules that read a command
   // line read it at each layer, the launcher's and the one it starts.
-  const lines = launchedLines(view);
+  const spawned = asSpawned(view);
+  const lines = launchedLines(spawned);
   const findings: ServerFinding[] = [
     ...secretFindings(view),
     ...lines.flatMap((line) => onLine(line, packageFindings)),
     ...lines.flatMap((line) => onLine(line, imageFindings)),
     ...lines.flatMap((line) => onLine(line, shellFindings)),
-    ...pipeFindings(view),
+    ...pipeFindings(spawned),
     ...lines.flatMap((line) => onLine(line, dockerFindings)),
     ...httpFindings(view),
     ...commandFindings(view, options.folder ?? ""),
@@ -683,6 +684,26 @@ function programKey(command: string): string {
 }
 
 // --- Launchers ---
+
+// The command line as Node's spawn would run it: a client that passes the
+// entry to it without checking types runs `["-c", "x", 1]` as "-c" "x" "1",
+// while the view keeps a list that is not all strings in `other`.
+function asSpawned(view: ServerView): ServerView {
+  const { command, args } = view.other;
+  if (view.command === undefined && isScalarList(command) && command.length) {
+    const line = command.map(String);
+    return { ...view, command: line[0]!, args: line.slice(1) };
+  }
+  if (view.command !== undefined && isScalarList(args)) {
+    return { ...view, args: [...view.args, ...args.map(String)] };
+  }
+  return view;
+}
+
+function isScalarList(value: unknown): value is unknown[] {
+  return Array.isArray(value) &&
+    value.every((item) => item === null || typeof item !== "object");
+}
 
 // A command line at one layer: `base` is where its args start in the
 // server's own args (0 for the server's command line itself).
