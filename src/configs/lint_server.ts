@@ -279,8 +279,19 @@ function npmSpecProblem(spec: string): string | undefined {
 
 // "a==1,b[x,y]==2" → ["a==1", "b[x,y]==2"]: commas outside brackets.
 function splitRequirements(value: string): string[] {
-  return value.split(/,(?![^[]*\])/).map((spec) => spec.trim())
-    .filter((spec) => spec !== "");
+  const specs: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let index = 0; index <= value.length; index++) {
+    const char = value[index];
+    if (char === "[") depth++;
+    else if (char === "]") depth = Math.max(0, depth - 1);
+    else if (index === value.length || (char === "," && depth === 0)) {
+      specs.push(value.slice(start, index).trim());
+      start = index + 1;
+    }
+  }
+  return specs.filter((spec) => spec !== "");
 }
 
 function pythonSpecProblem(spec: string): string | undefined {
@@ -586,7 +597,7 @@ function pipeFindings(view: ServerView): ServerFinding[] {
   const findings: ServerFinding[] = [];
   const line = [view.command, ...view.args];
   line.forEach((text, position) => {
-    if (PIPE_TO_SHELL.test(text)) {
+    if (pipesToShell(text)) {
       findings.push({
         rule: "pipe-to-shell",
         field: position === 0 ? "command" : `args[${position - 1}]`,
@@ -598,8 +609,21 @@ function pipeFindings(view: ServerView): ServerFinding[] {
   return findings;
 }
 
-const PIPE_TO_SHELL =
-  /\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod|fetch)\b[^|]*\|\s*(?:sudo\s+)?(?:sh|bash|zsh|dash|ksh|fish|iex|invoke-expression|python3?|node|perl|ruby)\b/i;
+// A downloader, then (in the same stretch between pipes) a pipe into an
+// interpreter. Tested stretch by stretch: one regular expression spanning
+// the pipe was quadratic on "curl curl curl …" (minutes for 1 MiB).
+const DOWNLOADER =
+  /\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod|fetch)\b/i;
+const INTERPRETER =
+  /^\s*(?:sudo\s+)?(?:sh|bash|zsh|dash|ksh|fish|iex|invoke-expression|python3?|node|perl|ruby)\b/i;
+
+function pipesToShell(text: string): boolean {
+  const stretches = text.split("|");
+  return stretches.some((stretch, index) =>
+    index + 1 < stretches.length && DOWNLOADER.test(stretch) &&
+    INTERPRETER.test(stretches[index + 1]!)
+  );
+}
 
 // --- Remote servers ---
 

@@ -182,3 +182,32 @@ Deno.test("red team 11: Crush reads dotted-I spellings of a field as Go folds th
     assert.deepEqual(view?.other, {}, key);
   }
 });
+
+// Each of these made one of lint's regular expressions quadratic: a config
+// of 1 MiB (the largest the tool reads) took minutes to lint, in `verify`
+// and in the server's pre-receive hook. Linear now: well under a second.
+const SLOW_INPUTS: Record<string, string> = {
+  "curl … (pipe-to-shell)": "curl ",
+  "a.a.… (password in a URL)": "a.",
+  "-a-a… (password in a URL)": "-a",
+  "${${… (references)": "${",
+  "{env:{env:… (references)": "{env:",
+  "a,a,… (uv --with)": "a,",
+};
+
+for (const [name, unit] of Object.entries(SLOW_INPUTS)) {
+  Deno.test(`red team 11: lint stays linear on ${name}`, () => {
+    const value = unit.repeat(Math.floor(512 * 1024 / unit.length));
+    const started = performance.now();
+    lintServer(serverView("s", {
+      command: "sh",
+      args: ["-c", value],
+      env: { A: value },
+      headers: { B: value },
+      url: value,
+    }));
+    lintServer(serverView("s", { command: "uvx", args: ["--with", value] }));
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 5000, `${Math.round(elapsed)} ms`);
+  });
+}
