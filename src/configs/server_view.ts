@@ -150,7 +150,10 @@ function serverTables(
   const tables = [serverTable(root, kind)?.servers ?? []];
   if (!caseless) return tables;
   for (const [key, value] of Object.entries(root)) {
-    if (key === kind.serversKey || fold(key) !== fold(kind.serversKey)) {
+    if (
+      key === kind.serversKey ||
+      foldFieldName(key) !== foldFieldName(kind.serversKey)
+    ) {
       continue;
     }
     tables.push(serverTable({ [kind.serversKey]: value }, kind)?.servers ?? []);
@@ -286,7 +289,7 @@ class Fields {
     }
     let found: string | undefined;
     for (const key of Object.keys(this.#entry)) {
-      if (fold(key) === fold(spelling)) found = key;
+      if (foldFieldName(key) === foldFieldName(spelling)) found = key;
     }
     return found;
   }
@@ -337,11 +340,24 @@ class Fields {
   }
 }
 
-// Go's encoding/json folds each rune as ToUpper(ToLower(r)): ASCII case,
-// and the four runes that fold to an ASCII letter: the Kelvin sign, the
-// long s, and the dotted and dotless I (JavaScript's toLowerCase would
-// turn U+0130 into two characters).
-function fold(key: string): string {
+/**
+ * A field name as a caseless client compares it. Go's encoding/json folds
+ * each rune as ToUpper(ToLower(r)): ASCII case, and the four runes that
+ * fold to an ASCII letter: the Kelvin sign, the long s, and the dotted and
+ * dotless I (JavaScript's toLowerCase would turn U+0130 into two
+ * characters).
+ *
+ * @param key A field name.
+ * @returns Its folded form.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foldFieldName } from "./server_view.ts";
+ * assert.equal(foldFieldName("D\u0130SABLED"), foldFieldName("disabled"));
+ * ```
+ */
+export function foldFieldName(key: string): string {
   return key.replaceAll("\u212a", "k").replaceAll("\u017f", "s")
     .replaceAll("\u0130", "i").replaceAll("\u0131", "i").toLowerCase();
 }

@@ -13,6 +13,8 @@ import {
   findConfigKind,
 } from "../../src/configs/config_kinds.ts";
 import { serverViews } from "../../src/configs/server_view.ts";
+import { diffConfig } from "../../src/configs/config_diff.ts";
+import { formatConfigDiff, summaryLines } from "../../src/cli/diff_report.ts";
 
 const DIGEST = "img@sha256:" + "a".repeat(64);
 
@@ -211,3 +213,36 @@ for (const [name, unit] of Object.entries(SLOW_INPUTS)) {
     assert.ok(elapsed < 5000, `${Math.round(elapsed)} ms`);
   });
 }
+
+Deno.test("red team 11: diff and the pre-commit summary show a setting outside the servers that a client acts on", async () => {
+  const kind = findConfigKind(".claude/settings.json", BUILTIN_CONFIG_KINDS)!;
+  const bytes = (value: unknown) =>
+    new TextEncoder().encode(JSON.stringify(value));
+  const token = "ghp_" + "Zx81kQp0Lm2Nb7Vc4Xz9Ws3Ed6Rf5Tg1Yh8U";
+  const diff = await diffConfig(
+    {
+      path: ".claude/settings.json",
+      kind,
+      bytes: bytes({ enableAllProjectMcpServers: false, mcpServers: {} }),
+    },
+    {
+      path: ".claude/settings.json",
+      kind,
+      bytes: bytes({
+        enableAllProjectMcpServers: true,
+        mcpServers: {},
+        hooks: { Stop: [{ hooks: [{ type: "command", command: token }] }] },
+      }),
+    },
+  );
+  // Before: "no server changed (only formatting, or settings outside the
+  // servers)", and the summary "no server changed".
+  assert.deepEqual(summaryLines(diff!), [
+    ".claude/settings.json: ~ setting enableAllProjectMcpServers",
+    ".claude/settings.json: + setting hooks",
+  ]);
+  const text = formatConfigDiff(diff!);
+  assert.match(text, /~ setting enableAllProjectMcpServers: false → true\n/);
+  assert.match(text, /\+ setting hooks: \{"Stop"/);
+  assert.ok(!text.includes(token), text);
+});
