@@ -66,7 +66,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "unpinned-image": {
     catches:
-      "`docker run` or `podman run` of an image without an `@sha256:` digest (no tag, `:latest`, or any other tag: tags move)",
+      "`docker run` (or `podman`, `nerdctl`, `finch`) of an image without an `@sha256:` digest (no tag, `:latest`, or any other tag: tags move)",
     why:
       "a tag can be pushed again: the server that runs is not the one that was reviewed",
     fix: 'pin the digest: "image:1.2@sha256:…" (docker inspect shows it)',
@@ -102,7 +102,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "insecure-http": {
     catches:
-      "a remote server at a plain `http://` URL (localhost, 127.0.0.0/8 and [::1] are exempt)",
+      "a remote server at a plain `http://` URL, in any URL field of the entry (localhost, 127.0.0.0/8 and [::1] are exempt)",
     why:
       "anyone on the path can read the headers (tokens) and change what the server answers",
     fix: "use https://",

@@ -353,6 +353,9 @@ const DOCKER_GLOBAL_VALUE_OPTIONS = new Set([
   db-backend`.split(/\s+/).map((name) => `--${name}`),
 ]);
 
+// Programs that take docker's command line.
+const CONTAINER_RUNNERS = new Set(["docker", "podman", "nerdctl", "finch"]);
+
 interface DockerRun {
   /** Each option with its value and the index of the value. */
   options: { name: string; value: string | undefined; index: number }[];
@@ -363,7 +366,7 @@ interface DockerRun {
 function dockerRun(view: ServerView): DockerRun | undefined {
   if (view.command === undefined) return undefined;
   const program = programKey(view.command);
-  if (program !== "docker" && program !== "podman") return undefined;
+  if (!CONTAINER_RUNNERS.has(program)) return undefined;
   const args = view.args;
   let index = runIndex(args);
   if (index === undefined) return undefined;
@@ -509,14 +512,16 @@ function dockerFindings(view: ServerView): ServerFinding[] {
         );
       }
     } else if (name === "--mount" && value !== undefined) {
+      // Docker reads the value as one CSV record ('"type=bind","src=/"'),
+      // and lowercases keys and the type.
       const fields = new Map(
         value.split(",").map((part) => {
-          const [key, ...rest] = part.split("=");
+          const [key, ...rest] = part.trim().replace(/^"|"$/g, "").split("=");
           return [key!.trim().toLowerCase(), rest.join("=")] as const;
         }),
       );
       const source = fields.get("source") ?? fields.get("src");
-      const what = (fields.get("type") ?? "volume") === "bind" &&
+      const what = (fields.get("type") ?? "volume").toLowerCase() === "bind" &&
           source !== undefined
         ? hostPathProblem(source)
         : undefined;
@@ -628,32 +633,45 @@ function pipesToShell(text: string): boolean {
 // --- Remote servers ---
 
 function httpFindings(view: ServerView): ServerFinding[] {
-  if (view.url === undefined) return [];
-  // Read the URL as a client's WHATWG parser does: it drops surrounding
-  // spaces and inner tabs and newlines, and reads "http:/host", "http:host"
-  // and backslashes as "http://host".
+  // The URL the view took, and any other spelling of one left in `other`
+  // ("serverUrl" beside "url"): a client may read that one instead.
+  const urls: [string, string][] = [];
+  if (view.url !== undefined) urls.push(["url", view.url]);
+  for (const key of ["url", "httpUrl", "serverUrl"]) {
+    const value = view.other[key];
+    if (typeof value === "string") urls.push([`other.${key}`, value]);
+  }
+  return urls.flatMap(([field, url]) => {
+    const host = plainHttpHost(url);
+    if (host === undefined) return [];
+    return [{
+      rule: "insecure-http" as const,
+      field,
+      message: `connects to ${
+        host === "" ? "a server" : JSON.stringify(host)
+      } over plain http://`,
+      value: url,
+    }];
+  });
+}
+
+// The host of a plain http:// URL that is not loopback ("" when it has
+// none), else undefined. Read as a client's WHATWG parser does: it drops
+// surrounding spaces and inner tabs and newlines, and reads "http:/host",
+// "http:host" and backslashes as "http://host".
+function plainHttpHost(url: string): string | undefined {
   let parsed: URL | undefined;
   try {
-    parsed = new URL(view.url);
+    parsed = new URL(url);
   } catch {
     parsed = undefined;
   }
-  const plain = parsed
-    ? parsed.protocol === "http:"
-    : /^http:\/\//i.test(view.url);
-  if (!plain) return [];
+  const plain = parsed ? parsed.protocol === "http:" : /^http:\/\//i.test(url);
+  if (!plain) return undefined;
   const host = parsed?.hostname.toLowerCase() ?? "";
   const local = host === "localhost" || host.endsWith(".localhost") ||
     /^127(?:\.\d{1,3}){3}$/.test(host) || host === "[::1]";
-  if (local) return [];
-  return [{
-    rule: "insecure-http",
-    field: "url",
-    message: `connects to ${
-      host === "" ? "a server" : JSON.stringify(host)
-    } over plain http://`,
-    value: view.url,
-  }];
+  return local ? undefined : host;
 }
 
 // --- Commands outside the repository ---

@@ -106,6 +106,25 @@ const BYPASSES: [string, Record<string, unknown>, string][] = [
     command: "docker",
     args: ["run", "--mount", "type=bind,src=/home/u/.,dst=/h", DIGEST],
   }, "args[2]"],
+  // docker reads --mount as CSV, and lowercases the type.
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "--mount", '"type=bind","src=/","dst=/h"', DIGEST],
+  }, "args[2]"],
+  ["docker-host-mount", {
+    command: "docker",
+    args: ["run", "--mount", "type=BIND,src=/,dst=/h", DIGEST],
+  }, "args[2]"],
+  // nerdctl and finch take docker's command line.
+  ["docker-privileged", {
+    command: "nerdctl",
+    args: ["run", "--privileged", DIGEST],
+  }, "args[1]"],
+  // A second URL spelling a client may read in place of the first.
+  ["insecure-http", {
+    url: "https://mcp.example.com/",
+    serverUrl: "http://mcp.example.com/",
+  }, "other.serverUrl"],
   // uvx --with installs a second package, unpinned.
   ["unpinned-package", {
     command: "uvx",
