@@ -53,7 +53,12 @@ export interface ServerView {
   url?: string;
   /** HTTP headers sent to a remote server. */
   headers: Record<string, string>;
-  /** False when the entry switches the server off (`disabled: true`, `enabled: false`). */
+  /**
+   * False when the entry switches the server off (`disabled: true`,
+   * `enabled: false`), for a client that has such a switch; for one that
+   * has none (Claude Code, VS Code, Gemini CLI) the field stays in
+   * {@linkcode other} and this is true.
+   */
   enabled: boolean;
   /** Every other field, as the file has it, by its key. */
   other: Record<string, unknown>;
@@ -74,6 +79,17 @@ const URL_KEYS = ["url", "httpUrl", "serverUrl"];
 const URL_GEMINI = ["httpUrl", "url", "serverUrl"];
 const HEADERS = ["headers", "http_headers"];
 const TYPE = ["type", "transport"];
+
+// Clients whose server entries have no `disabled` or `enabled` switch
+// (they turn servers off elsewhere: Claude Code's settings, VS Code's UI,
+// Gemini's `mcp.excluded`).
+const NO_SWITCH_CLIENTS: ReadonlySet<string> = new Set([
+  "Claude Code",
+  "Claude Desktop",
+  "VS Code",
+  "Gemini CLI",
+  "Qwen Code",
+]);
 
 const TRANSPORTS: ReadonlyMap<string, Transport> = new Map([
   ["stdio", "stdio"],
@@ -225,9 +241,13 @@ export function serverView(
   view.transport = declared !== undefined && type === undefined
     ? "unknown"
     : transportOf(type, view, url?.key, gemini);
-  const disabled = fields.take(["disabled"], isBoolean);
-  const enabled = fields.take(["enabled"], isBoolean);
-  view.enabled = disabled !== true && enabled !== false;
+  // A client without a per-server switch starts the server whatever the
+  // entry says: its `disabled` stays in `other`, never shown as "off".
+  if (client === undefined || !NO_SWITCH_CLIENTS.has(client)) {
+    const disabled = fields.take(["disabled"], isBoolean);
+    const enabled = fields.take(["enabled"], isBoolean);
+    view.enabled = disabled !== true && enabled !== false;
+  }
   view.other = fields.rest();
   return view;
 }

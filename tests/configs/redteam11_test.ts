@@ -265,3 +265,31 @@ Deno.test("red team 11: diff and the pre-commit summary show a setting outside t
   assert.match(text, /\+ setting hooks: \{"Stop"/);
   assert.ok(!text.includes(token), text);
 });
+
+Deno.test("red team 11: a disabled switch the client ignores is not shown as switching the server off", () => {
+  // Claude Code, VS Code and Gemini CLI have no per-server switch in the
+  // file: they start the server whatever "disabled" says, so the view must
+  // not read it as "disabled" (the diff's heading said "stdio, disabled").
+  for (
+    const path of [".mcp.json", ".vscode/mcp.json", ".gemini/settings.json"]
+  ) {
+    const kind = findConfigKind(path, BUILTIN_CONFIG_KINDS)!;
+    const table = kind.serversKey;
+    const [view] = serverViews(
+      { [table]: { s: { command: "node", disabled: true } } },
+      kind,
+    );
+    assert.equal(view?.enabled, true, path);
+    assert.deepEqual(view?.other, { disabled: true }, path);
+  }
+  // Cline honours it.
+  const cline = findConfigKind(
+    "cline_mcp_settings.json",
+    BUILTIN_CONFIG_KINDS,
+  )!;
+  const [off] = serverViews(
+    { mcpServers: { s: { command: "node", disabled: true } } },
+    cline,
+  );
+  assert.equal(off?.enabled, false);
+});
