@@ -752,6 +752,8 @@ function isScalarList(value: unknown): value is unknown[] {
 interface Line {
   view: ServerView;
   base: number;
+  /** The field every finding names, for a line split out of one string. */
+  field?: string;
 }
 
 // Programs that run the command line after their own options, with the
@@ -795,10 +797,31 @@ function launchedLines(view: ServerView): Line[] {
     const args = current.view.args;
     let index = 0;
     let operands = launcher.operands;
+    let split: Line | undefined;
     for (; index < args.length; index++) {
       const arg = args[index]!;
       if (arg === "--") {
         index++;
+        break;
+      }
+      // `env -S "sh -c …"` splits one string into the command line.
+      const string = programKey(command!) === "env"
+        ? splitString(args, index)
+        : undefined;
+      if (string) {
+        const words = string.value.trim().split(/\s+/).filter(Boolean);
+        if (words.length > 0) {
+          // env reads the words as its own arguments (more options and
+          // assignments may come first), then the rest.
+          split = {
+            view: {
+              ...current.view,
+              args: [...words, ...args.slice(string.next)],
+            },
+            base: 0,
+            field: current.field ?? `args[${current.base + string.at}]`,
+          };
+        }
         break;
       }
       if (arg.startsWith("-") && arg !== "-") {
@@ -814,6 +837,11 @@ function launchedLines(view: ServerView): Line[] {
       }
       break;
     }
+    if (split) {
+      current = split;
+      lines.push(current);
+      continue;
+    }
     if (index >= args.length) break;
     current = {
       view: {
@@ -822,10 +850,33 @@ function launchedLines(view: ServerView): Line[] {
         args: args.slice(index + 1),
       },
       base: current.base + index + 1,
+      ...(current.field !== undefined ? { field: current.field } : {}),
     };
     lines.push(current);
   }
   return lines;
+}
+
+// env's -S STRING, --split-string=STRING, -SSTRING at args[index]: the
+// string, the index it is at, and where the arguments after it start.
+function splitString(
+  args: readonly string[],
+  index: number,
+): { value: string; at: number; next: number } | undefined {
+  const arg = args[index]!;
+  if (arg === "-S" || arg === "--split-string") {
+    const value = args[index + 1];
+    return value === undefined
+      ? undefined
+      : { value, at: index + 1, next: index + 2 };
+  }
+  if (arg.startsWith("--split-string=")) {
+    return { value: arg.slice(15), at: index, next: index + 1 };
+  }
+  if (/^-S./.test(arg)) {
+    return { value: arg.slice(2), at: index, next: index + 1 };
+  }
+  return undefined;
 }
 
 // A rule's findings on one layer, with fields named in the server's args.
@@ -833,6 +884,10 @@ function onLine(
   line: Line,
   rule: (view: ServerView) => ServerFinding[],
 ): ServerFinding[] {
+  if (line.field !== undefined) {
+    const field = line.field;
+    return rule(line.view).map((finding) => ({ ...finding, field }));
+  }
   if (line.base === 0) return rule(line.view);
   return rule(line.view).map((finding) => ({
     ...finding,

@@ -28,6 +28,11 @@ const BYPASSES: [string, Record<string, unknown>, string][] = [
     args: ["-i", "A=1", "bash", "-c", "x"],
   }, "args[3]"],
   ["shell-wrapper", { command: "busybox", args: ["sh", "-c", "x"] }, "args[1]"],
+  ["shell-wrapper", { command: "env", args: ["-S", "sh -c", "x"] }, "args[1]"],
+  ["shell-wrapper", {
+    command: "env",
+    args: ["--split-string=A=1 bash -c", "x"],
+  }, "args[0]"],
   ["shell-wrapper", {
     command: "nice",
     args: ["-n", "5", "sh", "-c", "x"],
