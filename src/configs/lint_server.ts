@@ -137,6 +137,11 @@ function strings(view: ServerView): [string, string][] {
 // Runner → how many leading arguments name it ("npm exec": 1) and the
 // options that take a value (whose value is not the package).
 const NPM_VALUE_OPTIONS = new Set([
+  "--prefix",
+  "-C",
+  "--dir",
+  "--filter",
+  "--cwd",
   "-p",
   "--package",
   "-c",
@@ -148,6 +153,11 @@ const NPM_VALUE_OPTIONS = new Set([
   "--workspace",
 ]);
 const PY_VALUE_OPTIONS = new Set([
+  "--directory",
+  "--project",
+  "--cache-dir",
+  "--config-file",
+  "--color",
   "--from",
   "--with",
   "-w",
@@ -180,17 +190,48 @@ function runnerOf(
     packageOptions: ["-p", "--package"],
   });
   if (name === "npx" || name === "pnpx" || name === "bunx") return npm(0);
-  if (name === "npm" && (args[0] === "exec" || args[0] === "x")) return npm(1);
-  if ((name === "pnpm" || name === "yarn") && args[0] === "dlx") return npm(1);
-  if (name === "bun" && args[0] === "x") return npm(1);
+  // The subcommand comes after the tool's global options ("npm -y exec",
+  // "pnpm --dir x dlx", "uv --quiet tool run").
+  const values = name === "uv" || name === "pipx"
+    ? PY_VALUE_OPTIONS
+    : NPM_VALUE_OPTIONS;
+  const at = firstOperand(args, 0, values);
+  const sub = at === undefined ? undefined : args[at];
+  if (at === undefined) return undefined;
+  if (name === "npm" && (sub === "exec" || sub === "x")) return npm(at + 1);
+  if ((name === "pnpm" || name === "yarn") && sub === "dlx") return npm(at + 1);
+  if (name === "bun" && sub === "x") return npm(at + 1);
   if (name === "uvx") {
     return { ecosystem: "python", start: 0, packageOptions: ["--from"] };
   }
-  if (name === "uv" && args[0] === "tool" && args[1] === "run") {
-    return { ecosystem: "python", start: 2, packageOptions: ["--from"] };
+  if (name === "uv" && sub === "tool") {
+    const run = firstOperand(args, at + 1, values);
+    if (run !== undefined && args[run] === "run") {
+      return {
+        ecosystem: "python",
+        start: run + 1,
+        packageOptions: ["--from"],
+      };
+    }
   }
-  if (name === "pipx" && args[0] === "run") {
-    return { ecosystem: "python", start: 1, packageOptions: ["--spec"] };
+  if (name === "pipx" && sub === "run") {
+    return { ecosystem: "python", start: at + 1, packageOptions: ["--spec"] };
+  }
+  return undefined;
+}
+
+// The index of the first argument from `start` that is not an option or
+// an option's value.
+function firstOperand(
+  args: readonly string[],
+  start: number,
+  values: ReadonlySet<string>,
+): number | undefined {
+  for (let index = start; index < args.length; index++) {
+    const arg = args[index]!;
+    if (!arg.startsWith("-") || arg === "-") return index;
+    const [option, inline] = splitOption(arg);
+    if (inline === undefined && values.has(option)) index++;
   }
   return undefined;
 }

@@ -130,6 +130,20 @@ const BYPASSES: [string, Record<string, unknown>, string][] = [
     url: "https://mcp.example.com/",
     serverUrl: "http://mcp.example.com/",
   }, "other.serverUrl"],
+  // A package runner's global options before its subcommand.
+  [
+    "unpinned-package",
+    { command: "npm", args: ["-y", "exec", "pkg"] },
+    "args[2]",
+  ],
+  ["unpinned-package", {
+    command: "pnpm",
+    args: ["--dir", "x", "dlx", "pkg"],
+  }, "args[3]"],
+  ["unpinned-package", {
+    command: "uv",
+    args: ["--quiet", "tool", "run", "pkg"],
+  }, "args[3]"],
   // uvx --with installs a second package, unpinned.
   ["unpinned-package", {
     command: "uvx",
