@@ -116,6 +116,7 @@ export {
   type ServerChange,
   type ViewField,
 } from "./src/configs/server_diff.ts";
+export { type SettingChange } from "./src/configs/settings_diff.ts";
 export {
   type ServerView,
   serverViews,

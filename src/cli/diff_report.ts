@@ -13,6 +13,8 @@ import { escapeInvisible, hasInvisible, quote } from "../format/quote.ts";
 import type { ConfigDiff } from "../configs/config_diff.ts";
 import type { FieldChange, ServerChange } from "../configs/server_diff.ts";
 import type { ServerView } from "../configs/server_view.ts";
+import type { SettingChange } from "../configs/settings_diff.ts";
+import { redactSecrets } from "../configs/secret_patterns.ts";
 import { displayPath } from "./io.ts";
 
 /** How values are shown. */
@@ -79,9 +81,11 @@ export function formatConfigDiff(
     lines.push("  (its servers are not compared)");
   } else if (diff.servers.length === 0) {
     lines.push(
-      diff.change === "modified"
-        ? "  no server changed (only formatting, or settings outside the servers)"
-        : "  no servers",
+      diff.change !== "modified"
+        ? "  no servers"
+        : diff.settings
+        ? "  no server changed"
+        : "  no server changed (only formatting)",
     );
   }
   for (const server of diff.servers) {
@@ -89,6 +93,9 @@ export function formatConfigDiff(
     for (const field of detailFields(server)) {
       lines.push(`      ${fieldLine(field, options)}`);
     }
+  }
+  for (const setting of diff.settings ?? []) {
+    lines.push(`  ${settingLine(setting)}`);
   }
   return lines.map((line) => `${line}\n`).join("");
 }
@@ -124,14 +131,22 @@ export function summaryLines(diff: ConfigDiff): string[] {
   if (diff.error) {
     return [`${path}: cannot be read, servers not compared`];
   }
-  if (diff.servers.length === 0) return [`${path}: no server changed`];
-  return diff.servers.map((server) => {
-    if (server.change !== "modified") {
-      return `${path}: ${serverHeading(server)}`;
-    }
-    const names = [...new Set(server.fields.map(fieldName))];
-    return `${path}: ~ ${word(server.name)}: ${names.join(", ")}`;
-  });
+  const settings = (diff.settings ?? []).map((setting) =>
+    `${path}: ${settingMark(setting)} setting ${word(setting.key)}`
+  );
+  if (diff.servers.length === 0) {
+    return settings.length > 0 ? settings : [`${path}: no server changed`];
+  }
+  return [
+    ...diff.servers.map((server) => {
+      if (server.change !== "modified") {
+        return `${path}: ${serverHeading(server)}`;
+      }
+      const names = [...new Set(server.fields.map(fieldName))];
+      return `${path}: ~ ${word(server.name)}: ${names.join(", ")}`;
+    }),
+    ...settings,
+  ];
 }
 
 /**
@@ -169,6 +184,20 @@ export function configDiffJson(
       : {}),
     change: diff.change,
     ...(diff.error ? { error: diff.error } : {}),
+    ...(diff.settings
+      ? {
+        settings: diff.settings.map((setting) => ({
+          key: setting.key,
+          change: setting.change,
+          ...("before" in setting
+            ? { before: redactedValue(jsonValue(setting.before)) }
+            : {}),
+          ...("after" in setting
+            ? { after: redactedValue(jsonValue(setting.after)) }
+            : {}),
+        })),
+      }
+      : {}),
     servers: diff.servers.map((server) => ({
       name: server.name,
       change: server.change,
@@ -186,6 +215,38 @@ export function configDiffJson(
       }),
     })),
   };
+}
+
+// '~ setting "key": false → true': a setting outside the servers, its
+// values as JSON, cut when long, any secret in them redacted.
+function settingLine(setting: SettingChange): string {
+  const show = (value: unknown) => redactSecrets(json(value));
+  const label = `${settingMark(setting)} setting ${word(setting.key)}`;
+  if (setting.change === "added") return `${label}: ${show(setting.after)}`;
+  if (setting.change === "removed") {
+    return `${label} (was ${show(setting.before)})`;
+  }
+  return `${label}: ${show(setting.before)} → ${show(setting.after)}`;
+}
+
+function settingMark(setting: SettingChange): string {
+  return setting.change === "added"
+    ? "+"
+    : setting.change === "removed"
+    ? "-"
+    : "~";
+}
+
+// A JSON value with any secret in its strings redacted.
+function redactedValue(value: unknown): unknown {
+  if (typeof value === "string") return redactSecrets(value);
+  if (Array.isArray(value)) return value.map(redactedValue);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactedValue(item)]),
+    );
+  }
+  return value;
 }
 
 // "+ name (stdio: command args)", "- name (http: url)", "~ name".

@@ -370,9 +370,11 @@ per config (added, removed or modified), the servers added (+), removed (-)
 and changed (~), and for each change the fields that differ: transport,
 command, args (as git diff --word-diff shows words: [-old-]{+new+}), cwd, url,
 env and headers (by name; their values may be secrets and are shown only with
---show-values), envFile, enabled, and any other field as JSON. Every client
-format is read into the same view, so a change of spelling only (a comment,
-key order, another client's format) shows as "no server changed". A version
+--show-values), envFile, enabled, and any other field as JSON; then each
+top-level setting outside the servers that changed (a client acts on
+enableAllProjectMcpServers, hooks or inputs too). Every client format is read
+into the same view, so a change of spelling only (a comment, key order,
+another client's format) shows as "no server changed". A version
 that does not parse is reported with the parser's line and column, and its
 servers are not compared.
 

@@ -14,6 +14,11 @@ import { ToolError } from "../errors.ts";
 import type { ConfigKind } from "./config_kinds.ts";
 import { type Change, diffServers, type ServerChange } from "./server_diff.ts";
 import { type ServerView, serverViews } from "./server_view.ts";
+import {
+  diffSettings,
+  type SettingChange,
+  settingsOutsideServers,
+} from "./settings_diff.ts";
 import { parseConfig, validateConfig } from "./validate_config.ts";
 
 /** One side of a comparison: a config's bytes, or why they cannot be read. */
@@ -47,6 +52,12 @@ export interface ConfigDiff {
   error?: { before?: string; after?: string };
   /** The servers that differ; empty when none does (or one side fails). */
   servers: ServerChange[];
+  /**
+   * The top-level settings outside the server table that differ, when any
+   * does (`enableAllProjectMcpServers`, `hooks`, `inputs`): a client acts
+   * on them too.
+   */
+  settings?: SettingChange[];
 }
 
 /**
@@ -94,8 +105,9 @@ export async function diffConfig(
   if (a && b && a.kind.client !== b.kind.client) {
     diff.clientBefore = a.kind.client;
   }
-  const old = a ? await readServers(a) : { views: [] };
-  const now = b ? await readServers(b) : { views: [] };
+  const none = { views: [], settings: {} };
+  const old = a ? await readServers(a) : none;
+  const now = b ? await readServers(b) : none;
   if ("error" in old || "error" in now) {
     diff.error = {
       ...("error" in old ? { before: old.error } : {}),
@@ -104,6 +116,8 @@ export async function diffConfig(
     return diff;
   }
   diff.servers = diffServers(old.views, now.views);
+  const settings = diffSettings(old.settings ?? {}, now.settings ?? {});
+  if (settings.length > 0) diff.settings = settings;
   return diff;
 }
 
@@ -127,7 +141,11 @@ export async function diffConfig(
  */
 export async function readServers(
   version: ConfigVersion,
-): Promise<{ views: ServerView[] } | { error: string }> {
+): Promise<
+  { views: ServerView[]; settings?: Record<string, unknown> } | {
+    error: string;
+  }
+> {
   const { path, kind, bytes } = version;
   if (bytes === undefined) {
     return { error: version.error ?? `Cannot read "${path}"` };
@@ -135,7 +153,10 @@ export async function readServers(
   try {
     await validateConfig(path, bytes, kind);
     const root = await parseConfig(path, bytes, { format: kind.format });
-    return { views: serverViews(root, kind) };
+    return {
+      views: serverViews(root, kind),
+      settings: settingsOutsideServers(root, kind),
+    };
   } catch (error) {
     if (error instanceof ToolError) return { error: error.message };
     throw error;

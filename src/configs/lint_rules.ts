@@ -59,21 +59,21 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "unpinned-package": {
     catches:
-      "`npx`, `npm exec`, `pnpm dlx`, `pnpx`, `yarn dlx`, `bunx`, `uvx`, `uv tool run` or `pipx run` of a package without an exact version (`pkg`, `pkg@latest`, `pkg@^1`)",
+      "`npx`, `npm exec`, `pnpm dlx`, `pnpx`, `yarn dlx`, `bunx`, `uvx`, `uv tool run` or `pipx run` of a package without an exact version (`pkg`, `pkg@latest`, `pkg@^1`), and each package uv's `--with` adds",
     why:
       "the server that runs is whatever the registry serves at start: the signature covers the name, not the code",
     fix: 'name an exact version: "pkg@1.2.3" (npm), "pkg==1.2.3" (uvx, pipx)',
   },
   "unpinned-image": {
     catches:
-      "`docker run` or `podman run` of an image without an `@sha256:` digest (no tag, `:latest`, or any other tag: tags move)",
+      "`docker run` (or `podman`, `nerdctl`, `finch`) of an image without an `@sha256:` digest (no tag, `:latest`, or any other tag: tags move)",
     why:
       "a tag can be pushed again: the server that runs is not the one that was reviewed",
     fix: 'pin the digest: "image:1.2@sha256:…" (docker inspect shows it)',
   },
   "shell-wrapper": {
     catches:
-      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` (or `-EncodedCommand`)",
+      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` or `-EncodedCommand` (or any prefix of either)",
     why:
       "the command string can run anything, and reviewers read the server's command, not the string",
     fix:
@@ -102,7 +102,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "insecure-http": {
     catches:
-      "a remote server at a plain `http://` URL (localhost, 127.0.0.0/8 and [::1] are exempt)",
+      "a remote server at a plain `http://` URL, in any URL field of the entry (localhost, 127.0.0.0/8 and [::1] are exempt)",
     why:
       "anyone on the path can read the headers (tokens) and change what the server answers",
     fix: "use https://",

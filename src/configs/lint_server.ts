@@ -49,12 +49,18 @@ export function lintServer(
   view: ServerView,
   options: { folder?: string } = {},
 ): ServerFinding[] {
+  // A launcher (`env`, `sudo`, `busybox`, `nice`, …) in front of the
+  // program changes nothing for the danger: the rules that read a command
+  // line read it at each layer, the launcher's and the one it starts.
+  const spawned = asSpawned(view);
+  const lines = launchedLines(spawned);
   const findings: ServerFinding[] = [
     ...secretFindings(view),
-    ...packageFindings(view),
-    ...imageFindings(view),
-    ...shellFindings(view),
-    ...dockerFindings(view),
+    ...lines.flatMap((line) => onLine(line, packageFindings)),
+    ...lines.flatMap((line) => onLine(line, imageFindings)),
+    ...lines.flatMap((line) => onLine(line, shellFindings)),
+    ...pipeFindings(spawned),
+    ...lines.flatMap((line) => onLine(line, dockerFindings)),
     ...httpFindings(view),
     ...commandFindings(view, options.folder ?? ""),
   ];
@@ -131,6 +137,11 @@ function strings(view: ServerView): [string, string][] {
 // Runner → how many leading arguments name it ("npm exec": 1) and the
 // options that take a value (whose value is not the package).
 const NPM_VALUE_OPTIONS = new Set([
+  "--prefix",
+  "-C",
+  "--dir",
+  "--filter",
+  "--cwd",
   "-p",
   "--package",
   "-c",
@@ -142,6 +153,11 @@ const NPM_VALUE_OPTIONS = new Set([
   "--workspace",
 ]);
 const PY_VALUE_OPTIONS = new Set([
+  "--directory",
+  "--project",
+  "--cache-dir",
+  "--config-file",
+  "--color",
   "--from",
   "--with",
   "-w",
@@ -167,24 +183,55 @@ function runnerOf(
   command: string,
   args: readonly string[],
 ): Runner | undefined {
-  const name = programName(command);
+  const name = programKey(command);
   const npm = (start: number): Runner => ({
     ecosystem: "npm",
     start,
     packageOptions: ["-p", "--package"],
   });
   if (name === "npx" || name === "pnpx" || name === "bunx") return npm(0);
-  if (name === "npm" && (args[0] === "exec" || args[0] === "x")) return npm(1);
-  if ((name === "pnpm" || name === "yarn") && args[0] === "dlx") return npm(1);
-  if (name === "bun" && args[0] === "x") return npm(1);
+  // The subcommand comes after the tool's global options ("npm -y exec",
+  // "pnpm --dir x dlx", "uv --quiet tool run").
+  const values = name === "uv" || name === "pipx"
+    ? PY_VALUE_OPTIONS
+    : NPM_VALUE_OPTIONS;
+  const at = firstOperand(args, 0, values);
+  const sub = at === undefined ? undefined : args[at];
+  if (at === undefined) return undefined;
+  if (name === "npm" && (sub === "exec" || sub === "x")) return npm(at + 1);
+  if ((name === "pnpm" || name === "yarn") && sub === "dlx") return npm(at + 1);
+  if (name === "bun" && sub === "x") return npm(at + 1);
   if (name === "uvx") {
     return { ecosystem: "python", start: 0, packageOptions: ["--from"] };
   }
-  if (name === "uv" && args[0] === "tool" && args[1] === "run") {
-    return { ecosystem: "python", start: 2, packageOptions: ["--from"] };
+  if (name === "uv" && sub === "tool") {
+    const run = firstOperand(args, at + 1, values);
+    if (run !== undefined && args[run] === "run") {
+      return {
+        ecosystem: "python",
+        start: run + 1,
+        packageOptions: ["--from"],
+      };
+    }
   }
-  if (name === "pipx" && args[0] === "run") {
-    return { ecosystem: "python", start: 1, packageOptions: ["--spec"] };
+  if (name === "pipx" && sub === "run") {
+    return { ecosystem: "python", start: at + 1, packageOptions: ["--spec"] };
+  }
+  return undefined;
+}
+
+// The index of the first argument from `start` that is not an option or
+// an option's value.
+function firstOperand(
+  args: readonly string[],
+  start: number,
+  values: ReadonlySet<string>,
+): number | undefined {
+  for (let index = start; index < args.length; index++) {
+    const arg = args[index]!;
+    if (!arg.startsWith("-") || arg === "-") return index;
+    const [option, inline] = splitOption(arg);
+    if (inline === undefined && values.has(option)) index++;
   }
   return undefined;
 }
@@ -197,6 +244,7 @@ function packageFindings(view: ServerView): ServerFinding[] {
     ? NPM_VALUE_OPTIONS
     : PY_VALUE_OPTIONS;
   const named: [number, string][] = [];
+  const extra: [number, string][] = [];
   let operand: [number, string] | undefined;
   for (let index = runner.start; index < view.args.length; index++) {
     const arg = view.args[index]!;
@@ -212,6 +260,15 @@ function packageFindings(view: ServerView): ServerFinding[] {
       if (value !== undefined) named.push([index, value]);
       continue;
     }
+    // uv's `--with` installs more packages (comma-separated) beside the
+    // one it runs: each is run code too.
+    if (runner.ecosystem === "python" && option === "--with") {
+      const value = inline ?? view.args[++index];
+      for (const spec of splitRequirements(value ?? "")) {
+        extra.push([index, spec]);
+      }
+      continue;
+    }
     if (arg.startsWith("-")) {
       if (inline === undefined && values.has(option)) index++;
       continue;
@@ -220,7 +277,10 @@ function packageFindings(view: ServerView): ServerFinding[] {
     break;
   }
   // With --package/--from, the operand is the program, not the package.
-  const packages = named.length > 0 ? named : operand ? [operand] : [];
+  const packages = [
+    ...(named.length > 0 ? named : operand ? [operand] : []),
+    ...extra,
+  ];
   const findings: ServerFinding[] = [];
   for (const [index, spec] of packages) {
     const problem = runner.ecosystem === "npm"
@@ -258,6 +318,23 @@ function npmSpecProblem(spec: string): string | undefined {
     : `whose version ${JSON.stringify(version)} is not exact`;
 }
 
+// "a==1,b[x,y]==2" → ["a==1", "b[x,y]==2"]: commas outside brackets.
+function splitRequirements(value: string): string[] {
+  const specs: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let index = 0; index <= value.length; index++) {
+    const char = value[index];
+    if (char === "[") depth++;
+    else if (char === "]") depth = Math.max(0, depth - 1);
+    else if (index === value.length || (char === "," && depth === 0)) {
+      specs.push(value.slice(start, index).trim());
+      start = index + 1;
+    }
+  }
+  return specs.filter((spec) => spec !== "");
+}
+
 function pythonSpecProblem(spec: string): string | undefined {
   if (/^(?:\.{1,2}\/|\/|file:)/.test(spec)) return undefined;
   if (/^git\+/.test(spec)) {
@@ -276,61 +353,49 @@ function pythonSpecProblem(spec: string): string | undefined {
 
 // --- Containers ---
 
-// docker/podman run options that take a value.
-const DOCKER_VALUE_OPTIONS = new Set([
-  "-v",
-  "--volume",
-  "--mount",
-  "-e",
-  "--env",
-  "--env-file",
-  "--name",
-  "--network",
-  "--net",
-  "-p",
-  "--publish",
-  "-w",
-  "--workdir",
-  "-u",
-  "--user",
-  "--entrypoint",
-  "--cap-add",
-  "--cap-drop",
+// docker/podman `run` options that take a value (docker 27, podman 5): an
+// option missing here would make its value read as the image, and the
+// options after it unread.
+const DOCKER_VALUE_OPTIONS = new Set(
+  `add-host annotation arch attach authfile blkio-weight blkio-weight-device
+  cap-add cap-drop cert-dir cgroup-conf cgroup-parent cgroupns cgroups
+  chrootdirs cidfile conmon-pidfile cpu-count cpu-percent cpu-period cpu-quota
+  cpu-rt-period cpu-rt-runtime cpu-shares cpus cpuset-cpus cpuset-mems creds
+  decryption-key detach-keys device device-cgroup-rule device-read-bps
+  device-read-iops device-write-bps device-write-iops dns dns-opt dns-option
+  dns-search domainname entrypoint env env-file env-merge expose gidmap gpus
+  group-add group-entry health-cmd health-interval health-log-destination
+  health-max-log-count health-max-log-size health-on-failure health-retries
+  health-start-interval health-start-period health-startup-cmd
+  health-startup-interval health-startup-retries health-startup-success
+  health-startup-timeout health-timeout hostname hostuser image-volume
+  init-path io-maxbandwidth io-maxiops ip ip6 ipc isolation kernel-memory label
+  label-file link link-local-ip log-driver log-opt mac-address mask memory
+  memory-reservation memory-swap memory-swappiness mount name net net-alias
+  network network-alias oom-score-adj os passwd-entry personality pid pidfile
+  pids-limit platform pod pod-id-file preserve-fd preserve-fds publish pull
+  rdt-class requires restart retry retry-delay runtime sdnotify seccomp-policy
+  secret security-opt shm-size shm-size-systemd stop-signal stop-timeout
+  storage-opt subgidname subuidname sysctl systemd timeout tmpfs tz uidmap
+  ulimit umask unmask unsetenv user userns uts variant volume volume-driver
+  volumes-from workdir`.split(/\s+/).map((name) => `--${name}`),
+);
+// Short options that take a value; the others (-d, -i, -t, -P, -q) do not.
+const DOCKER_VALUE_SHORTS = new Set("acehlmpuvw");
+// Global options before the subcommand that take a value (docker, podman).
+const DOCKER_GLOBAL_VALUE_OPTIONS = new Set([
+  "-c",
+  "-H",
   "-l",
-  "--label",
-  "--label-file",
-  "--platform",
-  "--pull",
-  "-m",
-  "--memory",
-  "--cpus",
-  "--add-host",
-  "--dns",
-  "-h",
-  "--hostname",
-  "--ipc",
-  "--pid",
-  "--userns",
-  "--uts",
-  "--runtime",
-  "--security-opt",
-  "--tmpfs",
-  "--ulimit",
-  "--device",
-  "--log-driver",
-  "--log-opt",
-  "--restart",
-  "--shm-size",
-  "--stop-signal",
-  "--gpus",
-  "--volumes-from",
-  "--cidfile",
-  "--group-add",
-  "--health-cmd",
-  "--expose",
-  "--attach",
-  "-a",
+  ...`config context host log-level tlscacert tlscert tlskey cgroup-manager
+  conmon connection events-backend hooks-dir identity imagestore module
+  network-cmd-path network-config-dir out root runroot runtime runtime-flag
+  ssh storage-driver storage-opt tmpdir url volumepath cdi-spec-dir
+  db-backend`.split(/\s+/).map((name) => `--${name}`),
 ]);
+
+// Programs that take docker's command line.
+const CONTAINER_RUNNERS = new Set(["docker", "podman", "nerdctl", "finch"]);
 
 interface DockerRun {
   /** Each option with its value and the index of the value. */
@@ -341,17 +406,47 @@ interface DockerRun {
 
 function dockerRun(view: ServerView): DockerRun | undefined {
   if (view.command === undefined) return undefined;
-  const program = programName(view.command);
-  if (program !== "docker" && program !== "podman") return undefined;
+  const program = programKey(view.command);
+  if (!CONTAINER_RUNNERS.has(program)) return undefined;
   const args = view.args;
-  let index = args[0] === "container" ? 1 : 0;
-  if (args[index] !== "run") return undefined;
+  let index = runIndex(args);
+  if (index === undefined) return undefined;
   const run: DockerRun = { options: [] };
   for (index++; index < args.length; index++) {
     const arg = args[index]!;
     if (!arg.startsWith("-") || arg === "-") {
       run.image = { name: arg, index };
       break;
+    }
+    if (arg === "--") {
+      if (index + 1 < args.length) {
+        run.image = { name: args[index + 1]!, index: index + 1 };
+      }
+      break;
+    }
+    if (!arg.startsWith("--")) {
+      // A cluster of short options, as docker's flag parser reads it:
+      // "-it", "-v=/:/h", "-v/:/h", "-itv" followed by its value.
+      for (let at = 1; at < arg.length; at++) {
+        const letter = arg[at]!;
+        if (!DOCKER_VALUE_SHORTS.has(letter)) {
+          run.options.push({ name: `-${letter}`, value: undefined, index });
+          continue;
+        }
+        const rest = arg.slice(at + 1).replace(/^=/, "");
+        if (rest !== "") {
+          run.options.push({ name: `-${letter}`, value: rest, index });
+        } else {
+          run.options.push({
+            name: `-${letter}`,
+            value: args[index + 1],
+            index: index + 1,
+          });
+          index++;
+        }
+        break;
+      }
+      continue;
     }
     const [name, inline] = splitOption(arg);
     if (inline !== undefined) {
@@ -362,6 +457,28 @@ function dockerRun(view: ServerView): DockerRun | undefined {
     } else run.options.push({ name, value: undefined, index });
   }
   return run;
+}
+
+// Where `run` is, past docker's or podman's global options ("--context x",
+// "-D"), and `container`; undefined for another subcommand.
+function runIndex(args: readonly string[]): number | undefined {
+  let unknownOption = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg.startsWith("-")) {
+      const [name, inline] = splitOption(arg);
+      if (inline === undefined && DOCKER_GLOBAL_VALUE_OPTIONS.has(name)) {
+        index++;
+        unknownOption = false;
+      } else unknownOption = inline === undefined;
+      continue;
+    }
+    if (arg === "run") return index;
+    // A word after an option we do not know may be its value.
+    if (arg !== "container" && !unknownOption) return undefined;
+    unknownOption = false;
+  }
+  return undefined;
 }
 
 function imageFindings(view: ServerView): ServerFinding[] {
@@ -436,14 +553,16 @@ function dockerFindings(view: ServerView): ServerFinding[] {
         );
       }
     } else if (name === "--mount" && value !== undefined) {
+      // Docker reads the value as one CSV record ('"type=bind","src=/"'),
+      // and lowercases keys and the type.
       const fields = new Map(
         value.split(",").map((part) => {
-          const [key, ...rest] = part.split("=");
+          const [key, ...rest] = part.trim().replace(/^"|"$/g, "").split("=");
           return [key!.trim().toLowerCase(), rest.join("=")] as const;
         }),
       );
       const source = fields.get("source") ?? fields.get("src");
-      const what = (fields.get("type") ?? "volume") === "bind" &&
+      const what = (fields.get("type") ?? "volume").toLowerCase() === "bind" &&
           source !== undefined
         ? hostPathProblem(source)
         : undefined;
@@ -462,7 +581,9 @@ function dockerFindings(view: ServerView): ServerFinding[] {
 
 // What a bind mount's host path exposes, or undefined.
 function hostPathProblem(source: string): string | undefined {
-  const path = source.replace(/\/+$/, "") || "/";
+  // Docker cleans the path ("/./", "/etc/.." are "/"; "~/." is "~").
+  const cleaned = source === "" ? source : posix.normalize(source);
+  const path = cleaned.replace(/\/+$/, "") || "/";
   if (path === "/") return "the host's root folder /";
   if (
     /^(?:~|\$HOME|\$\{HOME\}|\$\{env:HOME\}|\$\{userHome\}|%USERPROFILE%)$/i
@@ -486,11 +607,7 @@ const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "fish", "ash"]);
 
 function shellFindings(view: ServerView): ServerFinding[] {
   if (view.command === undefined) return [];
-  const program = programName(view.command).toLowerCase().replace(
-    /\.exe$/,
-    "",
-  );
-  const findings: ServerFinding[] = [];
+  const program = programKey(view.command);
   const at = (test: (arg: string) => boolean) => view.args.findIndex(test);
   let index = -1;
   if (SHELLS.has(program)) {
@@ -498,24 +615,35 @@ function shellFindings(view: ServerView): ServerFinding[] {
   } else if (program === "cmd") {
     index = at((arg) => /^\/[ck]$/i.test(arg));
   } else if (program === "powershell" || program === "pwsh") {
-    index = at((arg) =>
-      /^-(?:c|co|com|comm|comma|comman|command|e|ec|enc|encodedcommand)$/i
-        .test(arg)
-    );
+    index = at(isPowerShellCommand);
   }
-  if (index >= 0) {
-    findings.push({
-      rule: "shell-wrapper",
-      field: `args[${index}]`,
-      message: `runs ${programName(view.command)} ${
-        view.args[index]
-      } with a command string`,
-      value: view.args[index]!,
-    });
-  }
+  if (index < 0) return [];
+  return [{
+    rule: "shell-wrapper",
+    field: `args[${index}]`,
+    message: `runs ${programName(view.command)} ${
+      view.args[index]
+    } with a command string`,
+    value: view.args[index]!,
+  }];
+}
+
+// PowerShell takes any unambiguous prefix of a parameter's name, after
+// "-", "--" or "/": "-c", "-Comm", "-e", "-ec", "-encodedC".
+function isPowerShellCommand(arg: string): boolean {
+  const match = /^(?:--?|\/)([a-z]+)$/i.exec(arg);
+  if (!match) return false;
+  const word = match[1]!.toLowerCase();
+  return "command".startsWith(word) || word === "ec" ||
+    "encodedcommand".startsWith(word);
+}
+
+function pipeFindings(view: ServerView): ServerFinding[] {
+  if (view.command === undefined) return [];
+  const findings: ServerFinding[] = [];
   const line = [view.command, ...view.args];
   line.forEach((text, position) => {
-    if (PIPE_TO_SHELL.test(text)) {
+    if (pipesToShell(text)) {
       findings.push({
         rule: "pipe-to-shell",
         field: position === 0 ? "command" : `args[${position - 1}]`,
@@ -527,30 +655,64 @@ function shellFindings(view: ServerView): ServerFinding[] {
   return findings;
 }
 
-const PIPE_TO_SHELL =
-  /\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod|fetch)\b[^|]*\|\s*(?:sudo\s+)?(?:sh|bash|zsh|dash|ksh|fish|iex|invoke-expression|python3?|node|perl|ruby)\b/i;
+// A downloader, then (in the same stretch between pipes) a pipe into an
+// interpreter. Tested stretch by stretch: one regular expression spanning
+// the pipe was quadratic on "curl curl curl …" (minutes for 1 MiB).
+const DOWNLOADER =
+  /\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod|fetch)\b/i;
+const INTERPRETER =
+  /^\s*(?:sudo\s+)?(?:sh|bash|zsh|dash|ksh|fish|iex|invoke-expression|python3?|node|perl|ruby)\b/i;
+
+function pipesToShell(text: string): boolean {
+  const stretches = text.split("|");
+  return stretches.some((stretch, index) =>
+    index + 1 < stretches.length && DOWNLOADER.test(stretch) &&
+    INTERPRETER.test(stretches[index + 1]!)
+  );
+}
 
 // --- Remote servers ---
 
 function httpFindings(view: ServerView): ServerFinding[] {
-  if (view.url === undefined || !/^http:\/\//i.test(view.url)) return [];
-  let host: string;
-  try {
-    host = new URL(view.url).hostname.toLowerCase();
-  } catch {
-    host = "";
+  // The URL the view took, and any other spelling of one left in `other`
+  // ("serverUrl" beside "url"): a client may read that one instead.
+  const urls: [string, string][] = [];
+  if (view.url !== undefined) urls.push(["url", view.url]);
+  for (const key of ["url", "httpUrl", "serverUrl"]) {
+    const value = view.other[key];
+    if (typeof value === "string") urls.push([`other.${key}`, value]);
   }
+  return urls.flatMap(([field, url]) => {
+    const host = plainHttpHost(url);
+    if (host === undefined) return [];
+    return [{
+      rule: "insecure-http" as const,
+      field,
+      message: `connects to ${
+        host === "" ? "a server" : JSON.stringify(host)
+      } over plain http://`,
+      value: url,
+    }];
+  });
+}
+
+// The host of a plain http:// URL that is not loopback ("" when it has
+// none), else undefined. Read as a client's WHATWG parser does: it drops
+// surrounding spaces and inner tabs and newlines, and reads "http:/host",
+// "http:host" and backslashes as "http://host".
+function plainHttpHost(url: string): string | undefined {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const plain = parsed ? parsed.protocol === "http:" : /^http:\/\//i.test(url);
+  if (!plain) return undefined;
+  const host = parsed?.hostname.toLowerCase() ?? "";
   const local = host === "localhost" || host.endsWith(".localhost") ||
     /^127(?:\.\d{1,3}){3}$/.test(host) || host === "[::1]";
-  if (local) return [];
-  return [{
-    rule: "insecure-http",
-    field: "url",
-    message: `connects to ${
-      host === "" ? "a server" : JSON.stringify(host)
-    } over plain http://`,
-    value: view.url,
-  }];
+  return local ? undefined : host;
 }
 
 // --- Commands outside the repository ---
@@ -593,6 +755,190 @@ function outsideProblem(command: string, folder: string): string | undefined {
 // The program's own name, without its folder: "/usr/bin/npx" → "npx".
 function programName(command: string): string {
   return command.split(/[\\/]/).at(-1) ?? command;
+}
+
+// The program as a name to compare: "/usr/bin/NPX.cmd" → "npx" (Windows
+// finds a program whatever its case, and through .exe, .cmd, .bat, .com).
+function programKey(command: string): string {
+  return programName(command).toLowerCase().replace(
+    /\.(?:exe|cmd|bat|com)$/,
+    "",
+  );
+}
+
+// --- Launchers ---
+
+// The command line as Node's spawn would run it: a client that passes the
+// entry to it without checking types runs `["-c", "x", 1]` as "-c" "x" "1",
+// while the view keeps a list that is not all strings in `other`.
+function asSpawned(view: ServerView): ServerView {
+  const { command, args } = view.other;
+  if (view.command === undefined && isScalarList(command) && command.length) {
+    const line = command.map(String);
+    return { ...view, command: line[0]!, args: line.slice(1) };
+  }
+  if (view.command !== undefined && isScalarList(args)) {
+    return { ...view, args: [...view.args, ...args.map(String)] };
+  }
+  return view;
+}
+
+function isScalarList(value: unknown): value is unknown[] {
+  return Array.isArray(value) &&
+    value.every((item) => item === null || typeof item !== "object");
+}
+
+// A command line at one layer: `base` is where its args start in the
+// server's own args (0 for the server's command line itself).
+interface Line {
+  view: ServerView;
+  base: number;
+  /** The field every finding names, for a line split out of one string. */
+  field?: string;
+}
+
+// Programs that run the command line after their own options, with the
+// options of theirs that take a value, and how many operands they take
+// before it (timeout's duration, taskset's mask, chrt's priority).
+const LAUNCHERS: ReadonlyMap<string, { values: string[]; operands: number }> =
+  new Map([
+    ["env", { values: ["-u", "--unset", "-C", "--chdir"], operands: 0 }],
+    ["sudo", {
+      values: ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"],
+      operands: 0,
+    }],
+    ["doas", { values: ["-u", "-C"], operands: 0 }],
+    ["busybox", { values: [], operands: 0 }],
+    ["nohup", { values: [], operands: 0 }],
+    ["setsid", { values: [], operands: 0 }],
+    ["exec", { values: ["-a"], operands: 0 }],
+    ["command", { values: [], operands: 0 }],
+    ["time", { values: ["-f", "-o"], operands: 0 }],
+    ["nice", { values: ["-n", "--adjustment"], operands: 0 }],
+    ["ionice", { values: ["-c", "-n", "-p", "-P", "-u"], operands: 0 }],
+    ["stdbuf", { values: ["-i", "-o", "-e"], operands: 0 }],
+    ["timeout", {
+      values: ["-k", "--kill-after", "-s", "--signal"],
+      operands: 1,
+    }],
+    ["taskset", { values: [], operands: 1 }],
+    ["chrt", { values: [], operands: 1 }],
+  ]);
+
+// The server's command line, then each one a launcher in it starts.
+function launchedLines(view: ServerView): Line[] {
+  const lines: Line[] = [{ view, base: 0 }];
+  let current: Line = lines[0]!;
+  for (let depth = 0; depth < 8; depth++) {
+    const command = current.view.command;
+    const launcher = command === undefined
+      ? undefined
+      : LAUNCHERS.get(programKey(command));
+    if (!launcher) break;
+    const args = current.view.args;
+    let index = 0;
+    let operands = launcher.operands;
+    let split: Line | undefined;
+    for (; index < args.length; index++) {
+      const arg = args[index]!;
+      if (arg === "--") {
+        index++;
+        break;
+      }
+      // `env -S "sh -c …"` splits one string into the command line.
+      const string = programKey(command!) === "env"
+        ? splitString(args, index)
+        : undefined;
+      if (string) {
+        const words = string.value.trim().split(/\s+/).filter(Boolean);
+        if (words.length > 0) {
+          // env reads the words as its own arguments (more options and
+          // assignments may come first), then the rest.
+          split = {
+            view: {
+              ...current.view,
+              args: [...words, ...args.slice(string.next)],
+            },
+            base: 0,
+            field: current.field ?? `args[${current.base + string.at}]`,
+          };
+        }
+        break;
+      }
+      if (arg.startsWith("-") && arg !== "-") {
+        const [name, inline] = splitOption(arg);
+        if (inline === undefined && launcher.values.includes(name)) index++;
+        continue;
+      }
+      // env's and sudo's NAME=VALUE assignments.
+      if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(arg)) continue;
+      if (operands > 0) {
+        operands--;
+        continue;
+      }
+      break;
+    }
+    if (split) {
+      current = split;
+      lines.push(current);
+      continue;
+    }
+    if (index >= args.length) break;
+    current = {
+      view: {
+        ...current.view,
+        command: args[index]!,
+        args: args.slice(index + 1),
+      },
+      base: current.base + index + 1,
+      ...(current.field !== undefined ? { field: current.field } : {}),
+    };
+    lines.push(current);
+  }
+  return lines;
+}
+
+// env's -S STRING, --split-string=STRING, -SSTRING at args[index]: the
+// string, the index it is at, and where the arguments after it start.
+function splitString(
+  args: readonly string[],
+  index: number,
+): { value: string; at: number; next: number } | undefined {
+  const arg = args[index]!;
+  if (arg === "-S" || arg === "--split-string") {
+    const value = args[index + 1];
+    return value === undefined
+      ? undefined
+      : { value, at: index + 1, next: index + 2 };
+  }
+  if (arg.startsWith("--split-string=")) {
+    return { value: arg.slice(15), at: index, next: index + 1 };
+  }
+  if (/^-S./.test(arg)) {
+    return { value: arg.slice(2), at: index, next: index + 1 };
+  }
+  return undefined;
+}
+
+// A rule's findings on one layer, with fields named in the server's args.
+function onLine(
+  line: Line,
+  rule: (view: ServerView) => ServerFinding[],
+): ServerFinding[] {
+  if (line.field !== undefined) {
+    const field = line.field;
+    return rule(line.view).map((finding) => ({ ...finding, field }));
+  }
+  if (line.base === 0) return rule(line.view);
+  return rule(line.view).map((finding) => ({
+    ...finding,
+    field: finding.field === "command"
+      ? `args[${line.base - 1}]`
+      : finding.field.replace(
+        /^args\[(\d+)\]/,
+        (_, index: string) => `args[${Number(index) + line.base}]`,
+      ),
+  }));
 }
 
 // "--opt=value" → ["--opt", "value"]; "--opt" → ["--opt", undefined].

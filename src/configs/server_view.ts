@@ -53,7 +53,12 @@ export interface ServerView {
   url?: string;
   /** HTTP headers sent to a remote server. */
   headers: Record<string, string>;
-  /** False when the entry switches the server off (`disabled: true`, `enabled: false`). */
+  /**
+   * False when the entry switches the server off (`disabled: true`,
+   * `enabled: false`), for a client that has such a switch; for one that
+   * has none (Claude Code, VS Code, Gemini CLI) the field stays in
+   * {@linkcode other} and this is true.
+   */
   enabled: boolean;
   /** Every other field, as the file has it, by its key. */
   other: Record<string, unknown>;
@@ -74,6 +79,17 @@ const URL_KEYS = ["url", "httpUrl", "serverUrl"];
 const URL_GEMINI = ["httpUrl", "url", "serverUrl"];
 const HEADERS = ["headers", "http_headers"];
 const TYPE = ["type", "transport"];
+
+// Clients whose server entries have no `disabled` or `enabled` switch
+// (they turn servers off elsewhere: Claude Code's settings, VS Code's UI,
+// Gemini's `mcp.excluded`).
+const NO_SWITCH_CLIENTS: ReadonlySet<string> = new Set([
+  "Claude Code",
+  "Claude Desktop",
+  "VS Code",
+  "Gemini CLI",
+  "Qwen Code",
+]);
 
 const TRANSPORTS: ReadonlyMap<string, Transport> = new Map([
   ["stdio", "stdio"],
@@ -150,7 +166,10 @@ function serverTables(
   const tables = [serverTable(root, kind)?.servers ?? []];
   if (!caseless) return tables;
   for (const [key, value] of Object.entries(root)) {
-    if (key === kind.serversKey || fold(key) !== fold(kind.serversKey)) {
+    if (
+      key === kind.serversKey ||
+      foldFieldName(key) !== foldFieldName(kind.serversKey)
+    ) {
       continue;
     }
     tables.push(serverTable({ [kind.serversKey]: value }, kind)?.servers ?? []);
@@ -222,9 +241,13 @@ export function serverView(
   view.transport = declared !== undefined && type === undefined
     ? "unknown"
     : transportOf(type, view, url?.key, gemini);
-  const disabled = fields.take(["disabled"], isBoolean);
-  const enabled = fields.take(["enabled"], isBoolean);
-  view.enabled = disabled !== true && enabled !== false;
+  // A client without a per-server switch starts the server whatever the
+  // entry says: its `disabled` stays in `other`, never shown as "off".
+  if (client === undefined || !NO_SWITCH_CLIENTS.has(client)) {
+    const disabled = fields.take(["disabled"], isBoolean);
+    const enabled = fields.take(["enabled"], isBoolean);
+    view.enabled = disabled !== true && enabled !== false;
+  }
   view.other = fields.rest();
   return view;
 }
@@ -286,7 +309,7 @@ class Fields {
     }
     let found: string | undefined;
     for (const key of Object.keys(this.#entry)) {
-      if (fold(key) === fold(spelling)) found = key;
+      if (foldFieldName(key) === foldFieldName(spelling)) found = key;
     }
     return found;
   }
@@ -337,11 +360,26 @@ class Fields {
   }
 }
 
-// Go's encoding/json folds ASCII case, and also the Kelvin sign and the
-// long s (its special cases of Unicode simple folding).
-function fold(key: string): string {
+/**
+ * A field name as a caseless client compares it. Go's encoding/json folds
+ * each rune as ToUpper(ToLower(r)): ASCII case, and the four runes that
+ * fold to an ASCII letter: the Kelvin sign, the long s, and the dotted and
+ * dotless I (JavaScript's toLowerCase would turn U+0130 into two
+ * characters).
+ *
+ * @param key A field name.
+ * @returns Its folded form.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foldFieldName } from "./server_view.ts";
+ * assert.equal(foldFieldName("D\u0130SABLED"), foldFieldName("disabled"));
+ * ```
+ */
+export function foldFieldName(key: string): string {
   return key.replaceAll("\u212a", "k").replaceAll("\u017f", "s")
-    .toLowerCase();
+    .replaceAll("\u0130", "i").replaceAll("\u0131", "i").toLowerCase();
 }
 
 function assign<K extends "envFile" | "cwd">(

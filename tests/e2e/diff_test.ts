@@ -136,7 +136,7 @@ Deno.test("diff: the pre-commit hook prints what it signs, and diff shows a comm
     "      env GITHUB_TOKEN: added (value hidden: --show-values)",
     "  - old (http: https://old.example.com/mcp)",
     ".vscode/mcp.json (VS Code): modified",
-    "  no server changed (only formatting, or settings outside the servers)",
+    "  no server changed (only formatting)",
     "opencode.json (opencode): modified",
     "  ~ local",
     "      enabled: true → false",
