@@ -7,10 +7,11 @@
  */
 
 import process from "node:process";
-import { resolve } from "node:path";
+import { relative, resolve, sep } from "node:path";
 import { fileSystem as fs } from "../_runtime/file_system.ts";
 import { stdinIsTerminal } from "../_runtime/terminal.ts";
-import { TOOL_NAME } from "../constants.ts";
+import { STORE_DIR, TOOL_NAME } from "../constants.ts";
+import { findRepository } from "../git/repository.ts";
 import { loadMcpSdk } from "../deps.ts";
 import { ToolError } from "../errors.ts";
 import { quote } from "../format/quote.ts";
@@ -50,7 +51,7 @@ export const MCP_COMMAND: CommandSpec = {
  * @returns The exit code, 0 once the client has gone.
  * @throws {ToolError} `USAGE` when standard input is a terminal (no client
  *   started it) or for stray arguments, `BAD_PATH` when the folder is not
- *   one.
+ *   one or is in the tool's own folder (`.mcp-orchestration/`).
  *
  * @example
  * ```ts ignore
@@ -75,6 +76,7 @@ export async function mcpCommand(
       `Cannot serve ${quote(folder)}: it is not a folder`,
     );
   }
+  await refuseStoreFolder(folder);
   if (stdinIsTerminal()) {
     // A person at a terminal would type into the protocol stream, and a
     // passphrase prompt would read from it.
@@ -95,4 +97,25 @@ export async function mcpCommand(
   await closed;
   await server.close();
   return EXIT.ok;
+}
+
+// Tool paths are checked relative to the served folder: served from inside
+// ".mcp-orchestration/" (by that name, "a/../.mcp-orchestration" or a
+// symbolic link to it), "allowed_signers" would pass as a plain config
+// path and the user's key would sign a trust list an agent wrote.
+async function refuseStoreFolder(folder: string): Promise<void> {
+  const repo = await findRepository(folder).catch(() => undefined);
+  if (!repo) return; // No repository: nothing there to sign.
+  const real = await fs.realpath(folder);
+  const inside = relative(repo.root, real).split(sep);
+  // Compared without case: on macOS and Windows the folder is the same.
+  if (inside.some((segment) => segment.toLowerCase() === STORE_DIR)) {
+    throw new ToolError(
+      "BAD_PATH",
+      `Cannot serve ${
+        quote(folder)
+      }: it is in the tool's own folder "${STORE_DIR}", whose files are signed at the command line; ` +
+        `serve the repository folder (${quote(repo.root)})`,
+    );
+  }
 }

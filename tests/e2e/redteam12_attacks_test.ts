@@ -1,0 +1,140 @@
+/**
+ * Red team 12: attacks on the MCP server (`mcp-orchestration mcp`) and the
+ * audit trail (`log`) of issue 16, as an outsider would make them: an AI
+ * agent filling tool arguments, a hostile repository, a client that
+ * hangs up. Each test asserts the secure behaviour.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ALLOWED_SIGNERS, config } from "../support/attacks.ts";
+import {
+  cliInvocation,
+  denoEnv,
+  runCli,
+  TEST_BIN_ENV,
+} from "../support/cli.ts";
+import {
+  cliOk,
+  commit,
+  createFlow,
+  installHooks,
+  readText,
+} from "../support/flow.ts";
+import { gitEnv } from "../support/repo.ts";
+
+const ON_WINDOWS = Deno.build.os === "windows";
+
+Deno.test("mcp: a --repo folder inside .mcp-orchestration/ is refused, so no tool call can sign the trust list", async () => {
+  await using flow = await createFlow({ keys: ["mallory"] });
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "Alice signs v1", { ".mcp.json": config("server-v1") });
+  // An agent (or a hostile checkout) adds Mallory's key to the trust list;
+  // a server started in the tool's own folder would take
+  // "allowed_signers" as a plain relative path and sign it with the
+  // user's key.
+  await cliOk(flow, [
+    "trust",
+    "add",
+    flow.mallory.publicPath,
+    "--principal",
+    "mallory@example.com",
+  ]);
+  const before = await readText(flow, ".mcp-orchestration/index");
+  const folders = [".mcp-orchestration", "./sub/../.mcp-orchestration"];
+  if (!ON_WINDOWS) {
+    // The same folder under another name.
+    await Deno.symlink(
+      ".mcp-orchestration",
+      join(flow.repo.root, "trusted"),
+    );
+    folders.push("trusted");
+  }
+  for (const folder of folders) {
+    const started = await runCli(["mcp", "--repo", folder], {
+      cwd: flow.repo.root,
+      home: flow.repo.home,
+      stdin: "",
+    });
+    assert.equal(started.code, 1, `${folder}: ${started.stderr}`);
+    assert.match(
+      started.stderr,
+      /error\[BAD_PATH\]: Cannot serve ".*": it is in the tool's own folder ".mcp-orchestration"/,
+    );
+    assert.equal(started.stdout, "");
+  }
+  assert.equal(await readText(flow, ".mcp-orchestration/index"), before);
+  const status = await flow.cli(["verify", "--json", "--", ALLOWED_SIGNERS]);
+  assert.notEqual(status.code, 0, "the trust list change stays unsigned");
+});
+
+Deno.test("mcp: requests sent before the client closes its input are all answered", async () => {
+  await using flow = await createFlow();
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "Alice signs v1", { ".mcp.json": config("server-v1") });
+  await flow.repo.write(".mcp.json", config("server-v2"));
+  const invocation = cliInvocation(["mcp"]);
+  const child = new Deno.Command(invocation.command, {
+    args: invocation.args,
+    cwd: flow.repo.root,
+    clearEnv: true,
+    env: {
+      ...gitEnv(flow.repo.home),
+      ...(Deno.env.get(TEST_BIN_ENV) ? {} : await denoEnv()),
+      MCP_ORCHESTRATION_HOME: flow.repo.home,
+    },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // A one-shot client (`printf … | mcp-orchestration mcp`): everything
+  // written at once, then the input closed. A server that stops at the end
+  // of its input without answering leaves the client not knowing whether
+  // its sign ran.
+  const call = (id: number, name: string, args: unknown) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name, arguments: args },
+  });
+  const messages = [
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "one-shot", version: "1" },
+      },
+    },
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    call(2, "sign", { paths: [".mcp.json"] }),
+    call(3, "verify", {}),
+    call(4, "log", {}),
+  ];
+  const stdout = new Response(child.stdout).text();
+  const stderr = new Response(child.stderr).text();
+  const writer = child.stdin.getWriter();
+  await writer.write(
+    new TextEncoder().encode(
+      messages.map((message) => `${JSON.stringify(message)}\n`).join(""),
+    ),
+  );
+  await writer.close();
+  const status = await child.status;
+  assert.equal(status.code, 0, await stderr);
+  const answers = (await stdout).trimEnd().split("\n").map((line) =>
+    JSON.parse(line)
+  );
+  assert.deepEqual(
+    answers.map((answer) => answer.id).sort(),
+    [1, 2, 3, 4],
+  );
+  const byId = new Map(answers.map((answer) => [answer.id, answer.result]));
+  assert.equal(byId.get(2).structuredContent.ok, true);
+  assert.equal(byId.get(3).structuredContent.ok, true);
+  assert.equal(byId.get(4).structuredContent.ok, true);
+});
