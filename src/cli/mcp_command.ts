@@ -41,7 +41,7 @@ export const MCP_COMMAND: CommandSpec = {
 /**
  * Runs `mcp [--repo PATH]`: loads the MCP SDK (only this command does),
  * and serves {@linkcode createMcpServer}'s tools on standard input and
- * output until standard input ends. Nothing else is written to standard
+ * output until standard input ends and every request read has its answer. Nothing else is written to standard
  * output: it carries the MCP messages.
  *
  * @param args The arguments after `mcp`.
@@ -93,8 +93,14 @@ export async function mcpCommand(
     process.stdin.once("end", done);
     process.stdin.once("close", done);
   });
-  await server.connect(new sdk.StdioServerTransport());
+  const transport = new sdk.StdioServerTransport();
+  await server.connect(transport);
+  const answered = trackAnswers(transport);
   await closed;
+  // A client may write its requests and close its input at once
+  // (`printf … | mcp-orchestration mcp`): each still gets its answer, so
+  // that no one is left guessing whether a sign ran.
+  await answered();
   await server.close();
   return EXIT.ok;
 }
@@ -118,4 +124,47 @@ async function refuseStoreFolder(folder: string): Promise<void> {
         `serve the repository folder (${quote(repo.root)})`,
     );
   }
+}
+
+/** The part of the SDK's stdio transport that {@linkcode trackAnswers} wraps. */
+interface MessageTransport {
+  // deno-lint-ignore no-explicit-any
+  onmessage?: ((message: any, extra?: any) => void) | undefined;
+  // deno-lint-ignore no-explicit-any
+  send(message: any, options?: any): Promise<void>;
+}
+
+// Counts the requests read (a message with a method and an id) that have
+// no answer yet (a message with that id and no method); the returned
+// function resolves once there are none.
+function trackAnswers(transport: MessageTransport): () => Promise<void> {
+  const open = new Set<unknown>();
+  let idle: (() => void) | undefined;
+  const received = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if (isRequest(message)) open.add(message.id);
+    received?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    try {
+      return await send(message, options);
+    } finally {
+      if (isAnswer(message) && open.delete(message.id) && open.size === 0) {
+        idle?.();
+      }
+    }
+  };
+  return () =>
+    open.size === 0 ? Promise.resolve() : new Promise((done) => idle = done);
+}
+
+function isRequest(message: unknown): message is { id: unknown } {
+  return typeof message === "object" && message !== null &&
+    "method" in message && "id" in message;
+}
+
+function isAnswer(message: unknown): message is { id: unknown } {
+  return typeof message === "object" && message !== null &&
+    !("method" in message) && "id" in message;
 }
