@@ -15,13 +15,14 @@ import { findRepository } from "../git/repository.ts";
 import { loadMcpSdk } from "../deps.ts";
 import { ToolError } from "../errors.ts";
 import { quote } from "../format/quote.ts";
+import { redactPrivateKeys } from "../format/redact.ts";
 import type { CommandContext } from "./command_context.ts";
 import {
   type CommandSpec,
   noPositionals,
   parseArguments,
 } from "./command_spec.ts";
-import { EXIT, stringOption } from "./io.ts";
+import { escapeControls, EXIT, stringOption } from "./io.ts";
 import { type CliRunner, createMcpServer } from "./mcp_server.ts";
 
 /** What `mcp` accepts. */
@@ -48,7 +49,8 @@ export const MCP_COMMAND: CommandSpec = {
  * @param context Streams and working folder (its `err` only).
  * @param run Runs a command line in this process: the CLI's `main`,
  *   passed in because main.ts dispatches to this module.
- * @returns The exit code, 0 once the client has gone.
+ * @returns The exit code: 0 once the client has gone, 1 when the
+ *   transport gave up on the client's input (a message over its size limit).
  * @throws {ToolError} `USAGE` when standard input is a terminal (no client
  *   started it) or for stray arguments, `BAD_PATH` when the folder is not
  *   one or is in the tool's own folder (`.mcp-orchestration/`).
@@ -88,11 +90,32 @@ export async function mcpCommand(
   }
   const sdk = await loadMcpSdk();
   const server = createMcpServer(sdk, { folder, run });
+  let inputEnded = false;
+  let gaveUp = false;
   const closed = new Promise<void>((done) => {
-    server.server.onclose = done;
-    process.stdin.once("end", done);
-    process.stdin.once("close", done);
+    server.server.onclose = () => {
+      // Closed before its input ended: the transport gave up on it (a
+      // message longer than the SDK's buffer), which is not a clean end.
+      gaveUp ||= !inputEnded;
+      done();
+    };
+    const end = () => {
+      inputEnded = true;
+      done();
+    };
+    process.stdin.once("end", end);
+    process.stdin.once("close", end);
   });
+  // What the client sent that is not a message (not JSON, a batch, a
+  // message over the size limit) is said on standard error, never dropped
+  // in silence; standard output carries only MCP messages.
+  server.server.onerror = (error: Error) => {
+    context.io.err(
+      `${TOOL_NAME} mcp: ${
+        escapeControls(redactPrivateKeys(error.message)).slice(0, 500)
+      }\n`,
+    );
+  };
   const transport = new sdk.StdioServerTransport();
   await server.connect(transport);
   const answered = trackAnswers(transport);
@@ -102,7 +125,7 @@ export async function mcpCommand(
   // that no one is left guessing whether a sign ran.
   await answered();
   await server.close();
-  return EXIT.ok;
+  return gaveUp ? EXIT.failed : EXIT.ok;
 }
 
 // Tool paths are checked relative to the served folder: served from inside

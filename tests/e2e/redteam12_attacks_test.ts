@@ -138,3 +138,66 @@ Deno.test("mcp: requests sent before the client closes its input are all answere
   assert.equal(byId.get(3).structuredContent.ok, true);
   assert.equal(byId.get(4).structuredContent.ok, true);
 });
+
+Deno.test("mcp: input that is not a message is reported on stderr; one over the size limit ends the server with 1, not 0", async () => {
+  await using flow = await createFlow();
+  const invocation = cliInvocation(["mcp"]);
+  const child = new Deno.Command(invocation.command, {
+    args: invocation.args,
+    cwd: flow.repo.root,
+    clearEnv: true,
+    env: {
+      ...gitEnv(flow.repo.home),
+      ...(Deno.env.get(TEST_BIN_ENV) ? {} : await denoEnv()),
+      MCP_ORCHESTRATION_HOME: flow.repo.home,
+    },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const stderr = new Response(child.stderr).text();
+  const writer = child.stdin.getWriter();
+  const lines = [
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "hostile", version: "1" },
+      },
+    }),
+    "not json at all",
+    // A JSON-RPC batch (gone from MCP since 2025-06-18): no call in it runs.
+    JSON.stringify([{
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "initialize_keys", arguments: {} },
+    }]),
+    // Over the SDK's 10 MiB buffer.
+    `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"verify","arguments":{"paths":["${
+      "a".repeat(11 * 1024 * 1024)
+    }"]}}}`,
+  ];
+  // The server stops reading at the oversized line: the rest may not fit.
+  await writer.write(new TextEncoder().encode(lines.join("\n") + "\n"))
+    .catch(() => {});
+  await writer.close().catch(() => {});
+  const status = await child.status;
+  const err = await stderr;
+  assert.equal(status.code, 1, err);
+  assert.match(err, /mcp-orchestration mcp: .*JSON/);
+  assert.match(err, /exceeded maximum size/);
+  const answers = (await stdout).trimEnd().split("\n").map((line) =>
+    JSON.parse(line)
+  );
+  assert.deepEqual(answers.map((answer) => answer.id), [1]);
+  // The batch's call did not run: no key was made.
+  await assert.rejects(
+    Deno.stat(join(flow.repo.home, "keys", "signing.key")),
+    Deno.errors.NotFound,
+  );
+});
