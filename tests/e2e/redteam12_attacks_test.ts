@@ -201,3 +201,35 @@ Deno.test("mcp: input that is not a message is reported on stderr; one over the 
     Deno.errors.NotFound,
   );
 });
+
+Deno.test("log: a shallow clone is refused with the way out (git fetch --unshallow), not a missing commit", async () => {
+  await using flow = await createFlow();
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "Alice signs v1", { ".mcp.json": config("server-v1") });
+  await commit(flow, "Alice signs v2", { ".mcp.json": config("server-v2") });
+  await commit(flow, "Alice signs v3", { ".mcp.json": config("server-v3") });
+  // actions/checkout clones with --depth 1 by default.
+  for (const depth of ["1", "2"]) {
+    const shallow = join(flow.repo.home, `shallow ${depth}`);
+    await flow.ok([
+      "clone",
+      "-q",
+      "--depth",
+      depth,
+      `file://${flow.repo.root}`,
+      shallow,
+    ]);
+    for (const json of [[], ["--json"]]) {
+      const log = await runCli(["log", ...json], {
+        cwd: shallow,
+        home: flow.repo.home,
+      });
+      assert.equal(log.code, 1, log.stderr);
+      assert.equal(log.stdout, "");
+      assert.match(
+        log.stderr,
+        /Cannot log \\?"HEAD\\?": this repository is a shallow clone.*git fetch --unshallow/,
+      );
+    }
+  }
+});
