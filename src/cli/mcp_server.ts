@@ -13,7 +13,7 @@
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import type { McpSdk, Zod } from "../deps.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
-import { quote } from "../format/quote.ts";
+import { escapeInvisible, quote } from "../format/quote.ts";
 import { redactPrivateKeys } from "../format/redact.ts";
 import type { Io } from "./io.ts";
 import { MCP_TOOLS, type McpTool } from "./mcp_tools.ts";
@@ -293,25 +293,51 @@ function failures(result: unknown): string | undefined {
 /**
  * A tool result from a structured output. Every text is redacted
  * ({@linkcode redactPrivateKeys}): the server writes its own messages,
- * which pass through no command's output stream.
+ * which pass through no command's output stream; and its invisible
+ * characters are shown as escapes ({@linkcode showInvisible}).
  */
 function toolResult(
   output: McpToolOutput,
   rawOutput: string | undefined,
 ): McpToolResult {
-  const safe = JSON.parse(
-    redactPrivateKeys(JSON.stringify(output)),
+  const safe = showInvisible(
+    JSON.parse(redactPrivateKeys(JSON.stringify(output))),
   ) as McpToolOutput;
   const parts = [
     ...(safe.error ? [`error[${safe.error.code}]: ${safe.error.message}`] : []),
     JSON.stringify(safe, null, 2),
-    ...(rawOutput === undefined ? [] : [redactPrivateKeys(rawOutput)]),
+    ...(rawOutput === undefined
+      ? []
+      : [showInvisible(redactPrivateKeys(rawOutput)) as string]),
   ];
   return {
     content: [{ type: "text", text: parts.join("\n\n") }],
     structuredContent: safe,
     isError: !safe.ok,
   };
+}
+
+// Every string in a result with its invisible characters (controls but a
+// line break or tab, bidi overrides, zero widths, Unicode tags) as visible
+// \u{…} escapes, as the CLI prints text. A command's JSON keeps them raw
+// for programs; here the reader is a language model, which reads what the
+// person approving its calls cannot see: a commit subject or a server name
+// of tag characters is an instruction hidden in plain sight.
+function showInvisible(value: unknown): unknown {
+  if (typeof value === "string") {
+    return value.split("\n").map((line) =>
+      line.split("\t").map(escapeInvisible).join("\t")
+    ).join("\n");
+  }
+  if (Array.isArray(value)) return value.map(showInvisible);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map((
+        [key, item],
+      ) => [showInvisible(key) as string, showInvisible(item)]),
+    );
+  }
+  return value;
 }
 
 // A call refused before any command ran (arguments that do not go together).
