@@ -158,8 +158,8 @@ interface MessageTransport {
 }
 
 // Counts the requests read (a message with a method and an id) that have
-// no answer yet (a message with that id and no method); the returned
-// function resolves once there are none.
+// no answer yet (a message with that id and no method) and that the client
+// has not cancelled; the returned function resolves once there are none.
 function trackAnswers(transport: MessageTransport): () => Promise<void> {
   const open = new Set<unknown>();
   let idle: (() => void) | undefined;
@@ -167,6 +167,11 @@ function trackAnswers(transport: MessageTransport): () => Promise<void> {
   transport.onmessage = (message, extra) => {
     if (isRequest(message)) open.add(message.id);
     received?.(message, extra);
+    // A cancelled request gets no answer (MCP says so): none to wait for.
+    const cancelled = cancelledRequest(message);
+    if (cancelled !== undefined && open.delete(cancelled) && open.size === 0) {
+      idle?.();
+    }
   };
   const send = transport.send.bind(transport);
   transport.send = async (message, options) => {
@@ -185,6 +190,14 @@ function trackAnswers(transport: MessageTransport): () => Promise<void> {
 function isRequest(message: unknown): message is { id: unknown } {
   return typeof message === "object" && message !== null &&
     "method" in message && "id" in message;
+}
+
+function cancelledRequest(message: unknown): unknown {
+  const { method, params } = message as {
+    method?: unknown;
+    params?: { requestId?: unknown };
+  };
+  return method === "notifications/cancelled" ? params?.requestId : undefined;
 }
 
 function isAnswer(message: unknown): message is { id: unknown } {

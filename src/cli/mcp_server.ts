@@ -61,7 +61,7 @@ export interface McpServerOptions {
  * Creates the server with every tool registered; connect it to a
  * transport to serve. Tool calls run one at a time, in the order they
  * arrive: two commands writing the same store at once would only meet at
- * its lock.
+ * its lock. A call cancelled before its turn does not run.
  *
  * @param sdk The SDK, from {@linkcode loadMcpSdk}.
  * @param options The repository folder and the command runner.
@@ -103,8 +103,20 @@ export function createMcpServer(
         outputSchema: outputShape(z, tool),
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: Record<string, unknown>) => {
-        const call = queue.then(() => runTool(z, tool, args, options));
+      (args: Record<string, unknown>, extra: { signal?: AbortSignal }) => {
+        // A call the client cancelled while it waited in the queue (the
+        // user stopped the agent) is withdrawn: it never runs, so a sign
+        // nobody waits for any more signs nothing. One already running
+        // finishes: a half-written store is worse.
+        const call = queue.then(() =>
+          extra?.signal?.aborted
+            ? refusal(
+              [TOOL_NAME, tool.name],
+              "USAGE",
+              "Cancelled by the client before it ran: nothing was done",
+            )
+            : runTool(z, tool, args, options)
+        );
         queue = call.catch(() => {});
         return call;
       },

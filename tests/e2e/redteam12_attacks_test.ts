@@ -277,3 +277,78 @@ Deno.test("mcp: text hidden in invisible characters (commit subjects, server nam
     );
   }
 });
+
+Deno.test("mcp: a sign the client cancels while it waits in the queue never runs, and the server still exits", async () => {
+  await using flow = await createFlow();
+  await installHooks(flow, "alice@example.com");
+  await commit(flow, "Alice signs v1", { ".mcp.json": config("server-v1") });
+  await flow.repo.write(".mcp.json", config("curl-evil"));
+  const index = await readText(flow, ".mcp-orchestration/index");
+  const invocation = cliInvocation(["mcp"]);
+  const child = new Deno.Command(invocation.command, {
+    args: invocation.args,
+    cwd: flow.repo.root,
+    clearEnv: true,
+    env: {
+      ...gitEnv(flow.repo.home),
+      ...(Deno.env.get(TEST_BIN_ENV) ? {} : await denoEnv()),
+      MCP_ORCHESTRATION_HOME: flow.repo.home,
+    },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // A server that waits for an answer the SDK never sends would hang.
+  const killer = setTimeout(() => child.kill(), 60_000);
+  const stdout = new Response(child.stdout).text();
+  const stderr = new Response(child.stderr).text();
+  const call = (id: number, name: string, args: unknown) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name, arguments: args },
+  });
+  // The user stops the agent's sign (Esc in the client) while a log runs
+  // before it: the client sends notifications/cancelled.
+  const messages = [
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "cancelling", version: "1" },
+      },
+    },
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    call(2, "log", {}),
+    call(3, "sign", { paths: [".mcp.json"] }),
+    {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: 3, reason: "the user stopped it" },
+    },
+    call(4, "status", {}),
+  ];
+  const writer = child.stdin.getWriter();
+  await writer.write(
+    new TextEncoder().encode(
+      messages.map((message) => `${JSON.stringify(message)}\n`).join(""),
+    ),
+  );
+  await writer.close();
+  const status = await child.status;
+  clearTimeout(killer);
+  assert.equal(status.code, 0, `the server hung or failed: ${await stderr}`);
+  const answers = (await stdout).trimEnd().split("\n").map((line) =>
+    JSON.parse(line)
+  );
+  // No answer to a cancelled request (MCP says so); the others are answered.
+  assert.deepEqual(answers.map((answer) => answer.id).sort(), [1, 2, 4]);
+  assert.equal(
+    await readText(flow, ".mcp-orchestration/index"),
+    index,
+    "the cancelled sign ran",
+  );
+});
