@@ -56,7 +56,7 @@ export interface AuditLogOptions {
  * @returns The events, oldest first.
  * @throws {ToolError} `USAGE` for a revision that names no commit;
  * `BAD_PATH` for a path outside the repository, or one that is no config
- * the history signed.
+ * the history signed, or in a shallow clone (its history is cut short).
  *
  * @example
  * ```ts ignore
@@ -85,6 +85,15 @@ export async function auditLog(
         `Cannot log "${path}": it is a trust file, not an MCP config; its changes show in the log of every config`,
       );
     }
+  }
+  if (tip !== "" && await isShallow(repo)) {
+    // The boundary's parents are missing: its trust list could only be
+    // judged as a root of trust, which it is not.
+    throw new ToolError(
+      "BAD_PATH",
+      `Cannot log "${rev}": this repository is a shallow clone, and the history that judges its trust list is missing; ` +
+        `run "git fetch --unshallow" first`,
+    );
   }
   const commits = tip === "" ? [] : await listHistory(repo, tip);
   const now = options.now ?? new Date();
@@ -144,6 +153,16 @@ async function resolveTip(repo: Repository, rev: string): Promise<string> {
     );
   }
   return found;
+}
+
+// Whether the repository is a shallow clone (git 2.15 and later; before,
+// the boundary's missing parent fails the verification instead).
+async function isShallow(repo: Repository): Promise<boolean> {
+  const out = await git(repo, ["rev-parse", "--is-shallow-repository"]).then(
+    (bytes) => new TextDecoder().decode(bytes).trim(),
+    () => "",
+  );
+  return out === "true";
 }
 
 // Whether any ref names a commit (false in a repository just made).

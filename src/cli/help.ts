@@ -252,13 +252,14 @@ Under "deno run", exec needs --allow-run (any program) instead of
 --allow-run=git; the hooks keep the narrow flags.`,
   "mcp":
     `Serves this tool to an MCP client as an MCP server over standard input and
-output (the Model Context Protocol), until the client closes standard input.
-An MCP client (Claude Code, Cursor, VS Code, …) starts it from its config:
+output (the Model Context Protocol), until the client closes standard input
+and each request read has its answer. An MCP client (Claude Code, Cursor, VS Code, …) starts it from its config:
 
   {"mcpServers": {"${TOOL_NAME}": {"command": "${TOOL_NAME}", "args": ["mcp"]}}}
 
 Its tools run the commands of the same names with --json in the repository
-folder (the folder it was started in, or --repo) and return their JSON as
+folder (the folder it was started in, or --repo; never a folder inside
+.mcp-orchestration/) and return their JSON as
 structured results: initialize_keys ("keys init"; an existing key is replaced
 only with force: true), sign and approve (the paths named, at least one; there
 is no sign-all; not the files in .mcp-orchestration/, which are signed at

@@ -13,7 +13,7 @@
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import type { McpSdk, Zod } from "../deps.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
-import { quote } from "../format/quote.ts";
+import { escapeInvisible, quote } from "../format/quote.ts";
 import { redactPrivateKeys } from "../format/redact.ts";
 import type { Io } from "./io.ts";
 import { MCP_TOOLS, type McpTool } from "./mcp_tools.ts";
@@ -61,7 +61,7 @@ export interface McpServerOptions {
  * Creates the server with every tool registered; connect it to a
  * transport to serve. Tool calls run one at a time, in the order they
  * arrive: two commands writing the same store at once would only meet at
- * its lock.
+ * its lock. A call cancelled before its turn does not run.
  *
  * @param sdk The SDK, from {@linkcode loadMcpSdk}.
  * @param options The repository folder and the command runner.
@@ -103,8 +103,20 @@ export function createMcpServer(
         outputSchema: outputShape(z, tool),
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: Record<string, unknown>) => {
-        const call = queue.then(() => runTool(z, tool, args, options));
+      (args: Record<string, unknown>, extra: { signal?: AbortSignal }) => {
+        // A call the client cancelled while it waited in the queue (the
+        // user stopped the agent) is withdrawn: it never runs, so a sign
+        // nobody waits for any more signs nothing. One already running
+        // finishes: a half-written store is worse.
+        const call = queue.then(() =>
+          extra?.signal?.aborted
+            ? refusal(
+              [TOOL_NAME, tool.name],
+              "USAGE",
+              "Cancelled by the client before it ran: nothing was done",
+            )
+            : runTool(z, tool, args, options)
+        );
         queue = call.catch(() => {});
         return call;
       },
@@ -293,25 +305,51 @@ function failures(result: unknown): string | undefined {
 /**
  * A tool result from a structured output. Every text is redacted
  * ({@linkcode redactPrivateKeys}): the server writes its own messages,
- * which pass through no command's output stream.
+ * which pass through no command's output stream; and its invisible
+ * characters are shown as escapes ({@linkcode showInvisible}).
  */
 function toolResult(
   output: McpToolOutput,
   rawOutput: string | undefined,
 ): McpToolResult {
-  const safe = JSON.parse(
-    redactPrivateKeys(JSON.stringify(output)),
+  const safe = showInvisible(
+    JSON.parse(redactPrivateKeys(JSON.stringify(output))),
   ) as McpToolOutput;
   const parts = [
     ...(safe.error ? [`error[${safe.error.code}]: ${safe.error.message}`] : []),
     JSON.stringify(safe, null, 2),
-    ...(rawOutput === undefined ? [] : [redactPrivateKeys(rawOutput)]),
+    ...(rawOutput === undefined
+      ? []
+      : [showInvisible(redactPrivateKeys(rawOutput)) as string]),
   ];
   return {
     content: [{ type: "text", text: parts.join("\n\n") }],
     structuredContent: safe,
     isError: !safe.ok,
   };
+}
+
+// Every string in a result with its invisible characters (controls but a
+// line break or tab, bidi overrides, zero widths, Unicode tags) as visible
+// \u{…} escapes, as the CLI prints text. A command's JSON keeps them raw
+// for programs; here the reader is a language model, which reads what the
+// person approving its calls cannot see: a commit subject or a server name
+// of tag characters is an instruction hidden in plain sight.
+function showInvisible(value: unknown): unknown {
+  if (typeof value === "string") {
+    return value.split("\n").map((line) =>
+      line.split("\t").map(escapeInvisible).join("\t")
+    ).join("\n");
+  }
+  if (Array.isArray(value)) return value.map(showInvisible);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map((
+        [key, item],
+      ) => [showInvisible(key) as string, showInvisible(item)]),
+    );
+  }
+  return value;
 }
 
 // A call refused before any command ran (arguments that do not go together).

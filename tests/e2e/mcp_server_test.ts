@@ -17,7 +17,6 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { COMMAND_HELP } from "../../src/cli/help.ts";
 import { config } from "../support/attacks.ts";
 import {
   cliInvocation,
