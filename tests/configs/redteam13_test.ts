@@ -1,0 +1,125 @@
+/**
+ * Red team 13: the normalised server view read a field otherwise than its
+ * client does, or a danger lint should catch hid in a field the view keeps
+ * in `other`. Each case failed before its fix.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import {
+  BUILTIN_CONFIG_KINDS,
+  findConfigKind,
+} from "../../src/configs/config_kinds.ts";
+import { lintConfig } from "../../src/configs/lint_config.ts";
+import { serverViews } from "../../src/configs/server_view.ts";
+import { parseConfig } from "../../src/configs/validate_config.ts";
+
+const kindOf = (path: string) => findConfigKind(path, BUILTIN_CONFIG_KINDS)!;
+
+async function views(path: string, text: string) {
+  const kind = kindOf(path);
+  const root = await parseConfig(path, new TextEncoder().encode(text), {
+    format: kind.format,
+  });
+  return serverViews(root, kind);
+}
+
+async function lint(path: string, text: string): Promise<string[]> {
+  const findings = await lintConfig(path, new TextEncoder().encode(text), {
+    kind: kindOf(path),
+  });
+  return findings.map((finding) => `${finding.rule} ${finding.field}`);
+}
+
+// A random-looking token with no known prefix: only the entropy rule sees it.
+const RANDOM = "q8Zr2LmX0vTn5KpW7sYc3HdJ";
+
+Deno.test("red team 13: a dev container's servers sit in customizations.vscode.mcp.servers, and the view reads them there", async () => {
+  const text = `{
+  // VS Code's dev container schema
+  "image": "mcr.microsoft.com/devcontainers/base:ubuntu",
+  "customizations": {
+    "vscode": {
+      "extensions": ["dbaeumer.vscode-eslint"],
+      "mcp": {
+        "servers": {
+          "files": { "type": "stdio", "command": "sh", "args": ["-c", "node x.js"] },
+        },
+      },
+    },
+  },
+}
+`;
+  for (
+    const path of [
+      ".devcontainer/devcontainer.json",
+      ".devcontainer/py/devcontainer.json",
+      ".devcontainer.json",
+    ]
+  ) {
+    const [view, ...rest] = await views(path, text);
+    assert.equal(rest.length, 0, path);
+    assert.equal(view?.name, "files", path);
+    assert.equal(view?.command, "sh", path);
+    assert.deepEqual(view?.args, ["-c", "node x.js"], path);
+    assert.deepEqual(await lint(path, text), ["shell-wrapper args[0]"], path);
+  }
+  // A dev container without MCP servers has none.
+  assert.deepEqual(
+    await views(".devcontainer.json", '{"customizations": {"vscode": {}}}'),
+    [],
+  );
+});
+
+Deno.test("red team 13: a random token in a header the view keeps in other (Continue's requestOptions.headers) is a high-entropy value", async () => {
+  const text = `name: docs
+version: 0.0.1
+schema: v1
+mcpServers:
+  - name: docs
+    type: streamable-http
+    url: https://docs.example.com/mcp
+    requestOptions:
+      headers:
+        X-Api-Key: ${RANDOM}
+`;
+  assert.deepEqual(await lint(".continue/mcpServers/docs.yaml", text), [
+    "high-entropy-value other.requestOptions.headers.X-Api-Key",
+  ]);
+});
+
+Deno.test("red team 13: a random token in Codex's bearer_token is a high-entropy value", async () => {
+  const text = `[mcp_servers.docs]
+url = "https://docs.example.com/mcp"
+bearer_token = "${RANDOM}"
+`;
+  assert.deepEqual(await lint(".codex/config.toml", text), [
+    "high-entropy-value other.bearer_token",
+  ]);
+});
+
+Deno.test("red team 13: the entropy rule stays off fields that hold no credential", async () => {
+  const text = `{"mcpServers": {"docs": {"url": "https://docs.example.com/mcp",
+  "description": "${RANDOM}", "tools": ["${RANDOM}"]}}}`;
+  assert.deepEqual(await lint(".cursor/mcp.json", text), []);
+});
+
+Deno.test("red team 13: VS Code settings and dev containers read env, not opencode's environment", async () => {
+  const server = { command: "node", args: ["x.js"], env: { TOKEN: RANDOM }, environment: {} };
+  const settings = JSON.stringify({ mcp: { servers: { s: server } } });
+  const [view] = await views(".vscode/settings.json", settings);
+  assert.deepEqual(view?.env, { TOKEN: RANDOM });
+  assert.deepEqual(view?.other, { environment: {} });
+  const devcontainer = JSON.stringify({
+    customizations: { vscode: { mcp: { servers: { s: server } } } },
+  });
+  const [inContainer] = await views(".devcontainer.json", devcontainer);
+  assert.deepEqual(inContainer?.env, { TOKEN: RANDOM });
+  // opencode and its fork Kilo read `environment` first.
+  const opencode = JSON.stringify({
+    mcp: { s: { type: "local", command: ["node"], environment: { A: "1" }, env: { B: "2" } } },
+  });
+  assert.deepEqual((await views("opencode.json", opencode))[0]?.env, { A: "1" });
+  assert.deepEqual((await views("kilo.json", opencode))[0]?.env, { A: "1" });
+});
