@@ -51,7 +51,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "high-entropy-value": {
     catches:
-      "an env or header value holding a run of 20 or more letters, digits, `_`, `+`, `=` or `-`, with letters and digits both and at least 4 bits of Shannon entropy per character",
+      "an env or header value, or a field a client reads a credential from (Codex's `bearer_token`, Continue's `requestOptions.headers`), holding a run of 20 or more letters, digits, `_`, `+`, `=` or `-`, with letters and digits both and at least 4 bits of Shannon entropy per character",
     why:
       "random-looking values are usually tokens or passwords of a format the secret table does not know",
     fix:

@@ -87,8 +87,7 @@ function secretFindings(view: ServerView): ServerFinding[] {
       });
       continue;
     }
-    const keyed = field.endsWith("(key)");
-    if (!keyed && (field.startsWith("env.") || field.startsWith("headers."))) {
+    if (holdsCredential(field)) {
       const random = findHighEntropy(value);
       if (random) {
         findings.push({
@@ -102,6 +101,26 @@ function secretFindings(view: ServerView): ServerFinding[] {
     }
   }
   return findings;
+}
+
+// Whether a field's value is where a client expects a credential, so that
+// a random-looking value there is taken for one: the view's `env` and
+// `headers`, and in `other` a header or environment table the view does
+// not model (Continue's `requestOptions.headers`) or a field named for a
+// credential (Codex's `bearer_token`). Not keys, nor free text elsewhere.
+const CREDENTIAL_TABLES = /^(?:env|environment|headers|http_headers)$/i;
+const CREDENTIAL_NAME =
+  /token|secret|passw(?:or)?d|api[-_]?key|auth|bearer|credential/i;
+
+function holdsCredential(field: string): boolean {
+  if (field.endsWith("(key)")) return false;
+  if (field.startsWith("env.") || field.startsWith("headers.")) return true;
+  if (!field.startsWith("other.")) return false;
+  const segments = field.slice("other.".length).replace(/\[\d+\]/g, "")
+    .split(".");
+  const last = segments.at(-1) ?? "";
+  return segments.slice(0, -1).some((part) => CREDENTIAL_TABLES.test(part)) ||
+    CREDENTIAL_NAME.test(last);
 }
 
 // Every string of a view with its field path (keys too: a token can be a key).

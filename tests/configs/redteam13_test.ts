@@ -106,7 +106,12 @@ Deno.test("red team 13: the entropy rule stays off fields that hold no credentia
 });
 
 Deno.test("red team 13: VS Code settings and dev containers read env, not opencode's environment", async () => {
-  const server = { command: "node", args: ["x.js"], env: { TOKEN: RANDOM }, environment: {} };
+  const server = {
+    command: "node",
+    args: ["x.js"],
+    env: { TOKEN: RANDOM },
+    environment: {},
+  };
   const settings = JSON.stringify({ mcp: { servers: { s: server } } });
   const [view] = await views(".vscode/settings.json", settings);
   assert.deepEqual(view?.env, { TOKEN: RANDOM });
@@ -118,8 +123,17 @@ Deno.test("red team 13: VS Code settings and dev containers read env, not openco
   assert.deepEqual(inContainer?.env, { TOKEN: RANDOM });
   // opencode and its fork Kilo read `environment` first.
   const opencode = JSON.stringify({
-    mcp: { s: { type: "local", command: ["node"], environment: { A: "1" }, env: { B: "2" } } },
+    mcp: {
+      s: {
+        type: "local",
+        command: ["node"],
+        environment: { A: "1" },
+        env: { B: "2" },
+      },
+    },
   });
-  assert.deepEqual((await views("opencode.json", opencode))[0]?.env, { A: "1" });
+  assert.deepEqual((await views("opencode.json", opencode))[0]?.env, {
+    A: "1",
+  });
   assert.deepEqual((await views("kilo.json", opencode))[0]?.env, { A: "1" });
 });
