@@ -43,7 +43,7 @@ export interface LintRule {
 export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   "secret-literal": {
     catches:
-      "a token in a known format (GitHub, GitLab, OpenAI, Anthropic, Slack, AWS, Google, npm, Hugging Face, Stripe), a private key, a password in a URL or `Bearer` with a literal token, in any string of a server",
+      "a token in a known format (GitHub, GitLab, OpenAI, Anthropic, Slack, AWS, Google, npm, Hugging Face, Stripe, Linear, Notion, Sentry, Supabase, Figma, Tavily, Perplexity, Groq, xAI, DigitalOcean, Atlassian, SendGrid, Twilio, Azure, JSON Web Tokens), a private key, a password in a URL or `Bearer` with a literal token, in any string of a server",
     why:
       "the config is committed and signed: everyone who can read the repository can use the token",
     fix:

@@ -137,3 +137,70 @@ Deno.test("red team 13: VS Code settings and dev containers read env, not openco
   });
   assert.deepEqual((await views("kilo.json", opencode))[0]?.env, { A: "1" });
 });
+
+Deno.test("red team 13: tokens of the services MCP servers are configured for are secret-literal, references are not", async () => {
+  const tokens: Record<string, string> = {
+    LINEAR_API_KEY: "lin_api_" + "Ab3dE5fG7h".repeat(4),
+    NOTION_TOKEN: "ntn_" + "1234567890" + "Ab3dE5fG7h".repeat(4),
+    SENTRY_AUTH_TOKEN: "sntrys_" +
+      "eyJpYXQiOjE3MDAwMDAwMDAuMCwidXJsIjoi".repeat(2),
+    SUPABASE_ACCESS_TOKEN: "sbp_" + "0123456789abcdef0123456789abcdef01234567",
+    FIGMA_API_KEY: "figd_" + "Ab3dE5fG7h".repeat(4),
+    TAVILY_API_KEY: "tvly-dev-" + "Ab3dE5fG7h".repeat(3),
+    PERPLEXITY_API_KEY: "pplx-" + "Ab3dE5fG7h".repeat(5),
+    GROQ_API_KEY: "gsk_" + "Ab3dE5fG7h".repeat(5),
+    DIGITALOCEAN_API_TOKEN: "dop_v1_" + "0123456789abcdef".repeat(4),
+    SENDGRID_API_KEY: "SG." + "Ab3dE5fG7h_" + "Ab3dE5fG7h-" + "." +
+      "Ab3dE5fG7h".repeat(4) + "Ab3",
+    SUPABASE_SERVICE_KEY:
+      "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.Ab3dE5fG7hAb3dE5fG7h",
+  };
+  const text = JSON.stringify({
+    mcpServers: {
+      s: { command: "node", args: ["x.js"], env: tokens },
+      refs: {
+        command: "node",
+        args: ["x.js"],
+        env: Object.fromEntries(
+          Object.keys(tokens).map((name) => [name, `\${${name}}`]),
+        ),
+      },
+    },
+  });
+  const findings = await lintConfig(
+    ".mcp.json",
+    new TextEncoder().encode(text),
+    { kind: kindOf(".mcp.json"), block: new Set(["secret-literal"]) },
+  );
+  assert.deepEqual(
+    findings.map((finding) =>
+      `${finding.server} ${finding.rule} ${finding.field}`
+    ),
+    Object.keys(tokens).map((name) => `s secret-literal env.${name}`),
+  );
+  assert.ok(findings.every((finding) => finding.blocking));
+  for (const [name, token] of Object.entries(tokens)) {
+    const message = findings.find((f) => f.field === `env.${name}`)?.message;
+    assert.ok(message && !message.includes(token.slice(8)), message);
+  }
+});
+
+Deno.test("red team 13: the new secret patterns stay linear on hostile input", async () => {
+  const hostile = [
+    "eyJ-".repeat(1 << 17),
+    "eyJaaaaaaaaaa.".repeat(1 << 16),
+    "SG.".repeat(1 << 17),
+    "lin_api_-".repeat(1 << 16),
+  ];
+  for (const value of hostile) {
+    const text = JSON.stringify({
+      mcpServers: { s: { command: "node", env: { V: value } } },
+    });
+    const started = performance.now();
+    await lintConfig(".mcp.json", new TextEncoder().encode(text), {
+      kind: kindOf(".mcp.json"),
+    });
+    const took = performance.now() - started;
+    assert.ok(took < 3000, `${value.slice(0, 12)}…: ${took} ms`);
+  }
+});
