@@ -73,7 +73,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "shell-wrapper": {
     catches:
-      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` or `-EncodedCommand` (or any prefix of either)",
+      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` or `-EncodedCommand` (or any prefix of either), and a remote server's `headersHelper`, which Claude Code runs through a shell",
     why:
       "the command string can run anything, and reviewers read the server's command, not the string",
     fix:

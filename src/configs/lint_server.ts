@@ -60,6 +60,7 @@ export function lintServer(
     ...lines.flatMap((line) => onLine(line, imageFindings)),
     ...lines.flatMap((line) => onLine(line, shellFindings)),
     ...pipeFindings(spawned),
+    ...helperFindings(view),
     ...lines.flatMap((line) => onLine(line, dockerFindings)),
     ...httpFindings(view),
     ...commandFindings(view, options.folder ?? ""),
@@ -671,6 +672,32 @@ function pipeFindings(view: ServerView): ServerFinding[] {
       });
     }
   });
+  return findings;
+}
+
+// Claude Code's `headersHelper` on a remote server: a command line it runs
+// through a shell (`shell: true`) at each connection, for the headers it
+// prints. It is a shell command string wherever it appears, so `sh -c`'s
+// rule applies, and the pipe rule to what it runs.
+function helperFindings(view: ServerView): ServerFinding[] {
+  const helper = view.other.headersHelper;
+  if (typeof helper !== "string") return [];
+  const findings: ServerFinding[] = [{
+    rule: "shell-wrapper",
+    field: "other.headersHelper",
+    message: `runs headersHelper ${
+      JSON.stringify(helper)
+    } through a shell at each connection`,
+    value: helper,
+  }];
+  if (pipesToShell(helper)) {
+    findings.push({
+      rule: "pipe-to-shell",
+      field: "other.headersHelper",
+      message: "pipes a download into an interpreter",
+      value: helper,
+    });
+  }
   return findings;
 }
 
