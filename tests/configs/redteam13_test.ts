@@ -14,6 +14,8 @@ import {
 import { lintConfig } from "../../src/configs/lint_config.ts";
 import { serverViews } from "../../src/configs/server_view.ts";
 import { parseConfig } from "../../src/configs/validate_config.ts";
+import { printJson } from "../../src/cli/io.ts";
+import { hasInvisible } from "../../src/format/quote.ts";
 
 const kindOf = (path: string) => findConfigKind(path, BUILTIN_CONFIG_KINDS)!;
 
@@ -229,4 +231,19 @@ Deno.test("red team 13: Claude Code runs a remote server's headersHelper through
     },
   });
   assert.deepEqual(await lint(".mcp.json", plain), []);
+});
+
+Deno.test("red team 13: JSON output escapes what text output escapes, and parses back to the same value", () => {
+  const value = {
+    "a\u001b[31m\u202e\u2066": ["x\u200by", "\u0085\u2028\u00a0", "\u{f0000}"],
+    plain: "a b\nc",
+  };
+  let text = "";
+  printJson({ out: (t) => (text += t), err: () => {}, cwd: "." }, value);
+  assert.equal(
+    hasInvisible(text.replaceAll("\n", "").replaceAll(" ", "")),
+    false,
+    text,
+  );
+  assert.deepEqual(JSON.parse(text), value);
 });
