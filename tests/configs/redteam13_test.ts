@@ -247,3 +247,23 @@ Deno.test("red team 13: JSON output escapes what text output escapes, and parses
   );
   assert.deepEqual(JSON.parse(text), value);
 });
+
+Deno.test("red team 13: lint stays linear on a config of many servers whose names and values are written with escapes", async () => {
+  // Neither spelling of a name is in the text: each used to be looked for
+  // from the start (about 40 s for 1 MiB, in a pre-receive hook).
+  const parts: string[] = [];
+  for (let i = 0; i < 18_000; i++) {
+    parts.push(`"\\u0073${i}":{"command":"sh","args":["\\u002dc","x"]}`);
+  }
+  const text = `{"mcpServers":{${parts.join(",")}}}`;
+  const started = performance.now();
+  const findings = await lintConfig(
+    ".mcp.json",
+    new TextEncoder().encode(text),
+    { kind: kindOf(".mcp.json"), block: new Set(["shell-wrapper"]) },
+  );
+  const took = performance.now() - started;
+  assert.equal(findings.length, 18_000);
+  assert.ok(findings.every((finding) => finding.blocking));
+  assert.ok(took < 8000, `${Math.round(took)} ms`);
+});
