@@ -19,6 +19,8 @@
 
 import assert from "node:assert/strict";
 import { V1 } from "../support/attacks.ts";
+import { runCli } from "../support/cli.ts";
+import { exec, marker } from "../support/exec.ts";
 import {
   cliOk,
   commit,
@@ -70,7 +72,7 @@ const SHELL = `{"mcpServers": {"run": {
 
 Deno.test({
   name:
-    "red team 13: a blocked sh -c in a dev container is refused by pre-commit, verify --rev (LINT_BLOCKED) and pre-push",
+    "red team 13: a blocked sh -c in a dev container is refused by pre-commit, verify --rev (LINT_BLOCKED), pre-push, exec and the server pre-receive hook",
   ignore: ON_WINDOWS,
   async fn() {
     await using flow = await createFlow();
@@ -102,6 +104,24 @@ Deno.test({
     assert.doesNotMatch(rev.text, /UNSIGNED|MODIFIED/);
     const pushed = await flow.git(["push", "-q", "origin", "main"]);
     assert.notEqual(pushed.code, 0, pushed.stderr);
+
+    // At the point of use, exec starts no client.
+    const run = marker(flow);
+    const started = await exec(flow, run.args);
+    assert.notEqual(started.code, 0, started.stderr);
+    assert.match(started.stderr, /LINT_BLOCKED/);
+    assert.equal(await run.ran(), false, "exec started the client");
+
+    // The server's own hook refuses it, past the client's.
+    const installed = await runCli(["install", "--server"], {
+      cwd: flow.remote.root,
+      home: flow.repo.home,
+    });
+    assert.equal(installed.code, 0, installed.stderr);
+    const past = await flow.git(["push", "--no-verify", "origin", "main"]);
+    assert.notEqual(past.code, 0, past.stderr);
+    assert.match(past.stderr, /pre-receive hook declined/);
+    assert.match(past.stderr, /devcontainer\.json +LINT_BLOCKED/);
   },
 });
 
