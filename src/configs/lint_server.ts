@@ -729,37 +729,50 @@ function httpFindings(view: ServerView): ServerFinding[] {
     if (typeof value === "string") urls.push([`other.${key}`, value]);
   }
   return urls.flatMap(([field, url]) => {
-    const host = plainHttpHost(url);
-    if (host === undefined) return [];
+    const plain = plainHost(url);
+    if (plain === undefined) return [];
+    const { host, scheme } = plain;
     return [{
       rule: "insecure-http" as const,
       field,
       message: `connects to ${
         host === "" ? "a server" : JSON.stringify(host)
-      } over plain http://`,
+      } over plain ${scheme}://`,
       value: url,
     }];
   });
 }
 
-// The host of a plain http:// URL that is not loopback ("" when it has
-// none), else undefined. Read as a client's WHATWG parser does: it drops
+// The host of a plain http:// or ws:// URL (Claude Code's `"type": "ws"`
+// connects to ws:// as it is) that is not loopback ("" when it has none),
+// else undefined. Read as a client's WHATWG parser does: it drops
 // surrounding spaces and inner tabs and newlines, and reads "http:/host",
 // "http:host" and backslashes as "http://host".
-function plainHttpHost(url: string): string | undefined {
+function plainHost(
+  url: string,
+): { host: string; scheme: "http" | "ws" } | undefined {
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
     parsed = undefined;
   }
-  const plain = parsed ? parsed.protocol === "http:" : /^http:\/\//i.test(url);
-  if (!plain) return undefined;
+  const scheme = parsed
+    ? PLAIN_SCHEMES.get(parsed.protocol)
+    : PLAIN_SCHEMES.get(
+      /^(https?|wss?):\/\//i.exec(url)?.[1]?.toLowerCase() + ":",
+    );
+  if (scheme === undefined) return undefined;
   const host = parsed?.hostname.toLowerCase() ?? "";
   const local = host === "localhost" || host.endsWith(".localhost") ||
     /^127(?:\.\d{1,3}){3}$/.test(host) || host === "[::1]";
-  return local ? undefined : host;
+  return local ? undefined : { host, scheme };
 }
+
+const PLAIN_SCHEMES: ReadonlyMap<string, "http" | "ws"> = new Map([
+  ["http:", "http"],
+  ["ws:", "ws"],
+]);
 
 // --- Commands outside the repository ---
 

@@ -267,3 +267,22 @@ Deno.test("red team 13: lint stays linear on a config of many servers whose name
   assert.ok(findings.every((finding) => finding.blocking));
   assert.ok(took < 8000, `${Math.round(took)} ms`);
 });
+
+Deno.test("red team 13: a WebSocket server over plain ws:// (Claude Code's type ws) is insecure-http, wss:// and loopback are not", async () => {
+  const config = (url: string) =>
+    JSON.stringify({ mcpServers: { live: { type: "ws", url } } });
+  assert.deepEqual(
+    await lint(".mcp.json", config("ws://live.example.com/mcp")),
+    [
+      "insecure-http url",
+    ],
+  );
+  assert.deepEqual(await lint(".mcp.json", config("WS://live.example.com/")), [
+    "insecure-http url",
+  ]);
+  assert.deepEqual(
+    await lint(".mcp.json", config("wss://live.example.com/")),
+    [],
+  );
+  assert.deepEqual(await lint(".mcp.json", config("ws://127.0.0.1:9000/")), []);
+});
