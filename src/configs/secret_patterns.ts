@@ -181,17 +181,24 @@ export interface SecretMatch {
  *
  * @param value A string of a config.
  * @returns It without `${VAR}`, `${env:VAR}`, `${input:id}`, `{env:VAR}`,
- * `{file:path}`, `${{ secrets.X }}` or `$VAR`.
+ * `{file:path}`, `${{ secrets.X }}` or `$VAR`; `${VAR:-default}` leaves its
+ * default, a value written into the file.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { withoutReferences } from "./secret_patterns.ts";
  * assert.equal(withoutReferences("Bearer ${env:TOKEN}"), "Bearer ");
+ * assert.equal(withoutReferences("${TOKEN:-abc}"), "abc");
  * ```
  */
 export function withoutReferences(value: string): string {
-  return value.replace(REFERENCES, "");
+  // A default (`${VAR:-value}`, which Claude Code fills in when VAR is
+  // unset) is written into the file: it stays, to be checked.
+  return value.replace(
+    REFERENCES,
+    (reference) => /^\$\{[^}$]*?:-([^}$]*)\}$/.exec(reference)?.[1] ?? "",
+  );
 }
 
 /**

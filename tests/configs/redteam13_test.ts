@@ -286,3 +286,30 @@ Deno.test("red team 13: a WebSocket server over plain ws:// (Claude Code's type 
   );
   assert.deepEqual(await lint(".mcp.json", config("ws://127.0.0.1:9000/")), []);
 });
+
+Deno.test("red team 13: a token written as the default of a reference (${VAR:-token}, which Claude Code fills in) is secret-literal", async () => {
+  const token = "ghp_" + "Ab3dE5fG7h".repeat(4);
+  const text = JSON.stringify({
+    mcpServers: {
+      gh: {
+        type: "http",
+        url: "https://api.githubcopilot.com/mcp/",
+        headers: { Authorization: `Bearer \${GITHUB_TOKEN:-${token}}` },
+      },
+      env: {
+        command: "node",
+        args: ["x.js"],
+        env: { GITHUB_TOKEN: `\${GITHUB_TOKEN:-${token}}` },
+      },
+      fine: {
+        command: "node",
+        args: ["x.js"],
+        env: { GITHUB_TOKEN: "${GITHUB_TOKEN:-}", MODE: "${MODE:-production}" },
+      },
+    },
+  });
+  assert.deepEqual(await lint(".mcp.json", text), [
+    "secret-literal headers.Authorization",
+    "secret-literal env.GITHUB_TOKEN",
+  ]);
+});
