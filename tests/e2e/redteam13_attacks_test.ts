@@ -235,3 +235,30 @@ Deno.test({
     assert.equal(await head(flow), base);
   },
 });
+
+Deno.test({
+  name:
+    "red team 13: diff of an artifact id whose statement is signed but whose bytes are gone says so",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using flow = await createFlow();
+    await write(flow, { ".mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    await write(flow, { ".mcp.json": V1.replace("v1", "v3") });
+    await cliOk(flow, ["sign", ".mcp.json"]);
+    const status = await flow.ok(["status", "--porcelain", "-uall"]);
+    const file = status.split("\n")
+      .find((line) => line.startsWith("??") && line.includes("artifacts/"))
+      ?.slice(3);
+    assert.ok(file, status);
+    const id = file.split("/").pop()!;
+    await Deno.remove(`${flow.repo.root}/${file}`);
+    const result = await flow.cli(["diff", "HEAD", id]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /error\[BAD_PATH\]: The artifact "\.mcp-orchestration\/artifacts\/[0-9a-f]{64}" \(working tree\) is missing, though the signed statement of "\.mcp\.json" names it: restore it from Git, or sign the config again/,
+    );
+  },
+});
