@@ -728,6 +728,10 @@ function httpFindings(view: ServerView): ServerFinding[] {
     const value = view.other[key];
     if (typeof value === "string") urls.push([`other.${key}`, value]);
   }
+  // Gemini CLI (and Qwen Code) connects to `tcp: "host:port"` as a
+  // WebSocket at ws://host:port, never encrypted.
+  const tcp = view.other.tcp;
+  if (typeof tcp === "string") urls.push(["other.tcp", `ws://${tcp.trim()}`]);
   return urls.flatMap(([field, url]) => {
     const plain = plainHost(url);
     if (plain === undefined) return [];

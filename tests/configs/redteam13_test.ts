@@ -313,3 +313,16 @@ Deno.test("red team 13: a token written as the default of a reference (${VAR:-to
     "secret-literal env.GITHUB_TOKEN",
   ]);
 });
+
+Deno.test("red team 13: Gemini CLI's tcp (a WebSocket at ws://host:port) is insecure-http unless on loopback", async () => {
+  const config = (tcp: string) =>
+    JSON.stringify({ mcpServers: { live: { tcp } } });
+  assert.deepEqual(
+    await lint(".gemini/settings.json", config("live.example.com:8080")),
+    ["insecure-http other.tcp"],
+  );
+  assert.deepEqual(
+    await lint(".gemini/settings.json", config("localhost:8080")),
+    [],
+  );
+});
