@@ -102,10 +102,10 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "insecure-http": {
     catches:
-      "a remote server at a plain `http://` or `ws://` URL, in any URL field of the entry or Gemini CLI's `tcp` (a WebSocket at ws://host:port; localhost, 127.0.0.0/8 and [::1] are exempt)",
+      "a remote server at a plain `http://` or `ws://` URL, in any URL field of the entry or Gemini CLI's `tcp` (a WebSocket at ws://host:port; localhost, 127.0.0.0/8 and [::1] are exempt; a WebSocket's https:// is wss://)",
     why:
       "anyone on the path can read the headers (tokens) and change what the server answers",
-    fix: "use https:// (wss:// for a WebSocket)",
+    fix: "use https://",
   },
   "command-outside-repo": {
     catches:
