@@ -13,6 +13,7 @@
 
 import { MAX_CONFIG_BYTES, TOOL_NAME } from "../constants.ts";
 import { ToolError } from "../errors.ts";
+import { quote } from "../format/quote.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import { commitId, git, type Repository } from "../git/repository.ts";
 import { type ConfigKind, findConfigKind } from "../configs/config_kinds.ts";
@@ -300,13 +301,34 @@ async function artifactIn(
   const bytes = await reader.read(file, MAX_CONFIG_BYTES).catch(() =>
     undefined
   );
-  if (!bytes) return undefined;
+  if (!bytes) {
+    // A statement that names the artifact while its bytes are gone: say
+    // so, rather than that no signed config has the id.
+    const signed = await signedPaths(reader, source, id);
+    if (signed.size === 0) return undefined;
+    throw new ToolError(
+      "BAD_PATH",
+      `The artifact "${file}" (${source.label}) is missing, though the signed statement of ${
+        [...signed.keys()].map(quote).join(", ")
+      } names it: restore it from Git, or sign the config again`,
+    );
+  }
   if (await sha256Hex(bytes) !== id) {
     throw new ToolError(
       "INVALID_FORMAT",
       `The artifact "${file}" (${source.label}) does not hash to its name: it was changed by hand`,
     );
   }
+  const paths = await signedPaths(reader, source, id);
+  return paths.size > 0 ? { bytes, paths } : undefined;
+}
+
+// The paths whose current statement names the artifact, with their kinds.
+async function signedPaths(
+  reader: StoreReader,
+  source: ConfigSource,
+  id: string,
+): Promise<Map<string, ConfigKind>> {
   const index = await readIndex(reader).catch(() => new Map<string, string>());
   const kinds = await source.kinds();
   const paths = new Map<string, ConfigKind>();
@@ -324,5 +346,5 @@ async function artifactIn(
     }
     paths.set(path, kind);
   }
-  return paths.size > 0 ? { bytes, paths } : undefined;
+  return paths;
 }

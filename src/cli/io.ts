@@ -218,7 +218,11 @@ export function displayPath(path: string): string {
 }
 
 /**
- * Prints a value as pretty JSON with a final newline.
+ * Prints a value as pretty JSON with a final newline. Every character that
+ * {@linkcode escapeInvisible} escapes in text (a bidi override, a zero
+ * width, C1 controls, a line separator) is written as a JSON `\uXXXX`
+ * escape too: the same value once parsed, but a hostile server name in
+ * `diff --json` cannot rewrite the terminal or CI log that shows it.
  *
  * @param io Where to print.
  * @param value Any JSON-serialisable value.
@@ -230,11 +234,27 @@ export function displayPath(path: string): string {
  * let text = "";
  * printJson({ out: (t) => (text += t), err: () => {}, cwd: "." }, { a: 1 });
  * assert.ok(text === '{\n  "a": 1\n}\n');
+ * text = "";
+ * printJson({ out: (t) => (text += t), err: () => {}, cwd: "." }, ["\u202ex"]);
+ * assert.equal(text, '[\n  "\\u202ex"\n]\n');
  * ```
  */
 export function printJson(io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2) + "\n");
+  io.out(
+    JSON.stringify(value, null, 2).replace(
+      JSON_INVISIBLE,
+      (char) =>
+        [...Array(char.length).keys()].map((index) =>
+          `\\u${char.charCodeAt(index).toString(16).padStart(4, "0")}`
+        ).join(""),
+    ) + "\n",
+  );
 }
+
+// What escapeInvisible escapes, but the line breaks and plain spaces that
+// lay the JSON out (JSON.stringify escapes those inside strings).
+const JSON_INVISIBLE =
+  /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|(?! )\p{Zs}/gu;
 
 /**
  * Reads a string option, refusing a repeated or empty one.

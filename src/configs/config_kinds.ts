@@ -48,6 +48,12 @@ const CLAUDE_SETTINGS = {
 // A folder of full Continue configs (local assistants): `mcpServers` is a
 // list there, and optional.
 const CONTINUE_ASSISTANT = { settings: true, serversList: true } as const;
+// A dev container: `customizations.vscode.mcp.servers`, beside the
+// container's own settings.
+const DEV_CONTAINER = {
+  settings: true,
+  serversPath: ["vscode", "mcp", "servers"],
+} as const;
 
 /**
  * How a config file is written.
@@ -224,22 +230,30 @@ export const BUILTIN_CONFIG_KINDS: readonly ConfigKind[] = Object.freeze([
     SETTINGS,
   ),
   // A dev container's `customizations.vscode.mcp` (VS Code's dev container
-  // schema): the servers VS Code starts in the container. Spec locations.
+  // schema): the servers VS Code starts in the container, under `servers`
+  // as in mcp.json. Spec locations. (Red team 13: read under a top-level
+  // `mcp`, the servers were invisible to lint, diff and validation.)
   builtin(
     "VS Code",
     ".devcontainer/devcontainer.json",
     "jsonc",
-    "mcp",
-    SETTINGS,
+    "customizations",
+    DEV_CONTAINER,
   ),
   builtin(
     "VS Code",
     ".devcontainer/*/devcontainer.json",
     "jsonc",
-    "mcp",
-    SETTINGS,
+    "customizations",
+    DEV_CONTAINER,
   ),
-  builtin("VS Code", ".devcontainer.json", "jsonc", "mcp", SETTINGS),
+  builtin(
+    "VS Code",
+    ".devcontainer.json",
+    "jsonc",
+    "customizations",
+    DEV_CONTAINER,
+  ),
   builtin(
     "Continue",
     ".continue/assistants/*.yaml",

@@ -57,12 +57,17 @@ export async function lintConfig(
   const lines = lineStarts(text);
   const folder = posix.dirname(path) === "." ? "" : posix.dirname(path);
   const findings: LintFinding[] = [];
+  const finder = new OffsetFinder(text);
+  // Servers come in file order: each name is looked for after the last.
+  let cursor = 0;
   for (const view of serverViews(root, kind)) {
-    const near = findOffset(text, JSON.stringify(view.name), 0) ??
-      findOffset(text, view.name, 0);
+    const near = finder.find(JSON.stringify(view.name), cursor) ??
+      finder.find(view.name, cursor) ??
+      finder.find(JSON.stringify(view.name), 0);
+    if (near !== undefined) cursor = near;
     for (const found of lintServer(view, { folder })) {
-      const offset = findOffset(text, found.value, near ?? 0) ??
-        findOffset(text, found.value, 0) ?? near;
+      const offset = finder.find(found.value, near ?? 0) ??
+        finder.find(found.value, 0) ?? near;
       const finding: LintFinding = {
         rule: found.rule,
         path,
@@ -212,17 +217,30 @@ export function blockedRules(
 }
 
 // Where a string is written, as the file has it (raw, or JSON-escaped).
-function findOffset(
-  text: string,
-  value: string,
-  from: number,
-): number | undefined {
-  if (value === "") return undefined;
-  for (const form of [value, JSON.stringify(value).slice(1, -1)]) {
-    const at = text.indexOf(form, from);
-    if (at >= 0) return at;
+// Where a value is written (as is, or JSON-escaped), for a finding's line.
+// Searching costs what it scans; past a budget of a few passes over the text
+// the finder gives up and findings go without a line: a config of 100,000
+// servers whose names or values cannot be found (written with escapes) must
+// not make lint, and the pre-receive hook, quadratic (red team 13).
+class OffsetFinder {
+  readonly #text: string;
+  #budget: number;
+
+  constructor(text: string) {
+    this.#text = text;
+    this.#budget = 8 * text.length + 65_536;
   }
-  return undefined;
+
+  find(value: string, from: number): number | undefined {
+    if (value === "") return undefined;
+    for (const form of [value, JSON.stringify(value).slice(1, -1)]) {
+      if (this.#budget <= 0) return undefined;
+      const at = this.#text.indexOf(form, from);
+      this.#budget -= (at >= 0 ? at + form.length : this.#text.length) - from;
+      if (at >= 0) return at;
+    }
+    return undefined;
+  }
 }
 
 function lineStarts(text: string): number[] {

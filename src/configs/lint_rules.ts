@@ -43,7 +43,7 @@ export interface LintRule {
 export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   "secret-literal": {
     catches:
-      "a token in a known format (GitHub, GitLab, OpenAI, Anthropic, Slack, AWS, Google, npm, Hugging Face, Stripe), a private key, a password in a URL or `Bearer` with a literal token, in any string of a server",
+      "a token in a known format (GitHub, GitLab, OpenAI, Anthropic, Slack, AWS, Google, npm, Hugging Face, Stripe, Linear, Notion, Sentry, Supabase, Figma, Tavily, Perplexity, Groq, xAI, DigitalOcean, Atlassian, SendGrid, Twilio, Azure, JSON Web Tokens), a private key, a password in a URL or `Bearer` with a literal token, in any string of a server",
     why:
       "the config is committed and signed: everyone who can read the repository can use the token",
     fix:
@@ -51,7 +51,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "high-entropy-value": {
     catches:
-      "an env or header value holding a run of 20 or more letters, digits, `_`, `+`, `=` or `-`, with letters and digits both and at least 4 bits of Shannon entropy per character",
+      "an env or header value, or a field a client reads a credential from (Codex's `bearer_token`, Continue's `requestOptions.headers`), holding a run of 20 or more letters, digits, `_`, `+`, `=` or `-`, with letters and digits both and at least 4 bits of Shannon entropy per character",
     why:
       "random-looking values are usually tokens or passwords of a format the secret table does not know",
     fix:
@@ -73,7 +73,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "shell-wrapper": {
     catches:
-      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` or `-EncodedCommand` (or any prefix of either)",
+      "a shell given a command string: `sh|bash|zsh|dash|ksh|fish -c`, `cmd /c`, `powershell|pwsh -Command` or `-EncodedCommand` (or any prefix of either), and a remote server's `headersHelper`, which Claude Code runs through a shell",
     why:
       "the command string can run anything, and reviewers read the server's command, not the string",
     fix:
@@ -102,7 +102,7 @@ export const LINT_RULES: Readonly<Record<LintRuleId, LintRule>> = {
   },
   "insecure-http": {
     catches:
-      "a remote server at a plain `http://` URL, in any URL field of the entry (localhost, 127.0.0.0/8 and [::1] are exempt)",
+      "a remote server at a plain `http://` or `ws://` URL, in any URL field of the entry or Gemini CLI's `tcp` (a WebSocket at ws://host:port; localhost, 127.0.0.0/8 and [::1] are exempt; a WebSocket's https:// is wss://)",
     why:
       "anyone on the path can read the headers (tokens) and change what the server answers",
     fix: "use https://",

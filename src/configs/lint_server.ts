@@ -60,6 +60,7 @@ export function lintServer(
     ...lines.flatMap((line) => onLine(line, imageFindings)),
     ...lines.flatMap((line) => onLine(line, shellFindings)),
     ...pipeFindings(spawned),
+    ...helperFindings(view),
     ...lines.flatMap((line) => onLine(line, dockerFindings)),
     ...httpFindings(view),
     ...commandFindings(view, options.folder ?? ""),
@@ -87,8 +88,7 @@ function secretFindings(view: ServerView): ServerFinding[] {
       });
       continue;
     }
-    const keyed = field.endsWith("(key)");
-    if (!keyed && (field.startsWith("env.") || field.startsWith("headers."))) {
+    if (holdsCredential(field)) {
       const random = findHighEntropy(value);
       if (random) {
         findings.push({
@@ -102,6 +102,26 @@ function secretFindings(view: ServerView): ServerFinding[] {
     }
   }
   return findings;
+}
+
+// Whether a field's value is where a client expects a credential, so that
+// a random-looking value there is taken for one: the view's `env` and
+// `headers`, and in `other` a header or environment table the view does
+// not model (Continue's `requestOptions.headers`) or a field named for a
+// credential (Codex's `bearer_token`). Not keys, nor free text elsewhere.
+const CREDENTIAL_TABLES = /^(?:env|environment|headers|http_headers)$/i;
+const CREDENTIAL_NAME =
+  /token|secret|passw(?:or)?d|api[-_]?key|auth|bearer|credential/i;
+
+function holdsCredential(field: string): boolean {
+  if (field.endsWith("(key)")) return false;
+  if (field.startsWith("env.") || field.startsWith("headers.")) return true;
+  if (!field.startsWith("other.")) return false;
+  const segments = field.slice("other.".length).replace(/\[\d+\]/g, "")
+    .split(".");
+  const last = segments.at(-1) ?? "";
+  return segments.slice(0, -1).some((part) => CREDENTIAL_TABLES.test(part)) ||
+    CREDENTIAL_NAME.test(last);
 }
 
 // Every string of a view with its field path (keys too: a token can be a key).
@@ -655,6 +675,32 @@ function pipeFindings(view: ServerView): ServerFinding[] {
   return findings;
 }
 
+// Claude Code's `headersHelper` on a remote server: a command line it runs
+// through a shell (`shell: true`) at each connection, for the headers it
+// prints. It is a shell command string wherever it appears, so `sh -c`'s
+// rule applies, and the pipe rule to what it runs.
+function helperFindings(view: ServerView): ServerFinding[] {
+  const helper = view.other.headersHelper;
+  if (typeof helper !== "string") return [];
+  const findings: ServerFinding[] = [{
+    rule: "shell-wrapper",
+    field: "other.headersHelper",
+    message: `runs headersHelper ${
+      JSON.stringify(helper)
+    } through a shell at each connection`,
+    value: helper,
+  }];
+  if (pipesToShell(helper)) {
+    findings.push({
+      rule: "pipe-to-shell",
+      field: "other.headersHelper",
+      message: "pipes a download into an interpreter",
+      value: helper,
+    });
+  }
+  return findings;
+}
+
 // A downloader, then (in the same stretch between pipes) a pipe into an
 // interpreter. Tested stretch by stretch: one regular expression spanning
 // the pipe was quadratic on "curl curl curl …" (minutes for 1 MiB).
@@ -682,38 +728,55 @@ function httpFindings(view: ServerView): ServerFinding[] {
     const value = view.other[key];
     if (typeof value === "string") urls.push([`other.${key}`, value]);
   }
+  // Gemini CLI (and Qwen Code) connects to `tcp: "host:port"` as a
+  // WebSocket at ws://host:port, never encrypted.
+  const tcp = view.other.tcp;
+  if (typeof tcp === "string") urls.push(["other.tcp", `ws://${tcp.trim()}`]);
   return urls.flatMap(([field, url]) => {
-    const host = plainHttpHost(url);
-    if (host === undefined) return [];
+    const plain = plainHost(url);
+    if (plain === undefined) return [];
+    const { host, scheme } = plain;
     return [{
       rule: "insecure-http" as const,
       field,
       message: `connects to ${
         host === "" ? "a server" : JSON.stringify(host)
-      } over plain http://`,
+      } over plain ${scheme}://`,
       value: url,
     }];
   });
 }
 
-// The host of a plain http:// URL that is not loopback ("" when it has
-// none), else undefined. Read as a client's WHATWG parser does: it drops
+// The host of a plain http:// or ws:// URL (Claude Code's `"type": "ws"`
+// connects to ws:// as it is) that is not loopback ("" when it has none),
+// else undefined. Read as a client's WHATWG parser does: it drops
 // surrounding spaces and inner tabs and newlines, and reads "http:/host",
 // "http:host" and backslashes as "http://host".
-function plainHttpHost(url: string): string | undefined {
+function plainHost(
+  url: string,
+): { host: string; scheme: "http" | "ws" } | undefined {
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
     parsed = undefined;
   }
-  const plain = parsed ? parsed.protocol === "http:" : /^http:\/\//i.test(url);
-  if (!plain) return undefined;
+  const scheme = parsed
+    ? PLAIN_SCHEMES.get(parsed.protocol)
+    : PLAIN_SCHEMES.get(
+      /^(https?|wss?):\/\//i.exec(url)?.[1]?.toLowerCase() + ":",
+    );
+  if (scheme === undefined) return undefined;
   const host = parsed?.hostname.toLowerCase() ?? "";
   const local = host === "localhost" || host.endsWith(".localhost") ||
     /^127(?:\.\d{1,3}){3}$/.test(host) || host === "[::1]";
-  return local ? undefined : host;
+  return local ? undefined : { host, scheme };
 }
+
+const PLAIN_SCHEMES: ReadonlyMap<string, "http" | "ws"> = new Map([
+  ["http:", "http"],
+  ["ws:", "ws"],
+]);
 
 // --- Commands outside the repository ---
 

@@ -79,6 +79,70 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     pattern: /\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}/,
     shown: 8,
   },
+  // Red team 13: the services MCP servers are most often configured for,
+  // each with a prefix its provider documents (gitleaks' rules agree).
+  {
+    name: "a Linear API key",
+    pattern: /\blin_(?:api|oauth)_[A-Za-z0-9]{32,}/,
+    shown: 8,
+  },
+  {
+    name: "a Notion token",
+    pattern: /\b(?:ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{43}\b)/,
+    shown: 4,
+  },
+  {
+    name: "a Sentry token",
+    pattern: /\bsntry[su]_[A-Za-z0-9+/=_-]{40,}/,
+    shown: 7,
+  },
+  {
+    name: "a Supabase key",
+    pattern: /\b(?:sbp_[a-f0-9]{40}|sb_secret_[A-Za-z0-9_-]{20,})/,
+    shown: 4,
+  },
+  { name: "a Figma token", pattern: /\bfigd_[A-Za-z0-9_-]{30,}/, shown: 5 },
+  {
+    name: "a Tavily API key",
+    pattern: /\btvly-(?:dev-|prod-)?[A-Za-z0-9]{24,}/,
+    shown: 5,
+  },
+  {
+    name: "a Perplexity API key",
+    pattern: /\bpplx-[A-Za-z0-9]{40,}/,
+    shown: 5,
+  },
+  { name: "a Groq API key", pattern: /\bgsk_[A-Za-z0-9]{40,}/, shown: 4 },
+  { name: "an xAI API key", pattern: /\bxai-[A-Za-z0-9]{60,}/, shown: 4 },
+  {
+    name: "a DigitalOcean token",
+    pattern: /\bdo[por]_v1_[a-f0-9]{64}\b/,
+    shown: 7,
+  },
+  {
+    name: "an Atlassian API token",
+    pattern: /\bATATT3[A-Za-z0-9_=-]{100,}/,
+    shown: 6,
+  },
+  {
+    name: "a SendGrid API key",
+    pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/,
+    shown: 3,
+  },
+  { name: "a Twilio API key", pattern: /\bSK[0-9a-fA-F]{32}\b/, shown: 2 },
+  {
+    name: "an Azure account key",
+    pattern: /\b(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,}/,
+    shown: 0,
+  },
+  {
+    name: "a JSON Web Token",
+    // Bounded header and payload: a run of "eyJ-" without dots fails each
+    // start within the bound, so the scan stays linear.
+    pattern:
+      /\beyJ[A-Za-z0-9_-]{10,300}\.eyJ[A-Za-z0-9_-]{10,8192}\.[A-Za-z0-9_-]{10,}/,
+    shown: 3,
+  },
   {
     name: "a password in a URL",
     // Bounded: an unbounded scheme made this quadratic on "a.a.a.…"
@@ -117,17 +181,24 @@ export interface SecretMatch {
  *
  * @param value A string of a config.
  * @returns It without `${VAR}`, `${env:VAR}`, `${input:id}`, `{env:VAR}`,
- * `{file:path}`, `${{ secrets.X }}` or `$VAR`.
+ * `{file:path}`, `${{ secrets.X }}` or `$VAR`; `${VAR:-default}` leaves its
+ * default, a value written into the file.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { withoutReferences } from "./secret_patterns.ts";
  * assert.equal(withoutReferences("Bearer ${env:TOKEN}"), "Bearer ");
+ * assert.equal(withoutReferences("${TOKEN:-abc}"), "abc");
  * ```
  */
 export function withoutReferences(value: string): string {
-  return value.replace(REFERENCES, "");
+  // A default (`${VAR:-value}`, which Claude Code fills in when VAR is
+  // unset) is written into the file: it stays, to be checked.
+  return value.replace(
+    REFERENCES,
+    (reference) => /^\$\{[^}$]*?:-([^}$]*)\}$/.exec(reference)?.[1] ?? "",
+  );
 }
 
 /**

@@ -222,7 +222,10 @@ export function serverView(
   }
   const zed = readCommand(fields, view);
   const client = options.kind?.client;
-  const opencode = options.kind?.serversKey === "mcp" && client !== "Crush";
+  // opencode and its fork Kilo (`mcp` in kilo.json) read `environment`
+  // first; VS Code's settings (also under `mcp`) and Crush read `env`.
+  const opencode = options.kind?.serversKey === "mcp" &&
+    (client === "opencode" || client === "Kilo Code");
   // Zed's `command.env` is the environment; a top-level `env` beside it
   // stays in `other` rather than being merged into it.
   if (!zed) {

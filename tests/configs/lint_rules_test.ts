@@ -50,6 +50,31 @@ const SECRET_EXAMPLES: Record<string, [positive: string, negative: string]> = {
   "an npm token": ["npm_" + alnum(36), "npm_run_build"],
   "a Hugging Face token": ["hf_" + alnum(34), "hf_hub"],
   "a Stripe key": ["sk_live_" + alnum(24), "sk_live_"],
+  "a Linear API key": ["lin_api_" + alnum(40), "lin_api_key"],
+  "a Notion token": ["ntn_" + alnum(46), "secret_manager"],
+  "a Sentry token": ["sntrys_" + alnum(60), "sntrys_"],
+  "a Supabase key": ["sbp_" + "0a".repeat(20), "sbp_project"],
+  "a Figma token": ["figd_" + alnum(40), "@figma/figd_tools"],
+  "a Tavily API key": ["tvly-dev-" + alnum(32), "tavily-mcp@0.2.1"],
+  "a Perplexity API key": ["pplx-" + alnum(48), "pplx-mcp"],
+  "a Groq API key": ["gsk_" + alnum(52), "gsk_${GROQ}"],
+  "an xAI API key": ["xai-" + alnum(80), "xai-sdk@1.2.0"],
+  "a DigitalOcean token": ["dop_v1_" + "0a".repeat(32), "dop_v1_token"],
+  "an Atlassian API token": ["ATATT3" + alnum(180), "ATATT3xFf"],
+  "a SendGrid API key": [
+    "SG." + alnum(22) + "." + alnum(43),
+    "SG.example.com",
+  ],
+  "a Twilio API key": ["SK" + "0a".repeat(16), "SKILL_" + "0".repeat(32)],
+  "an Azure account key": [
+    "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" + alnum(86) +
+    "==",
+    "AccountKey=${AZURE_KEY}",
+  ],
+  "a JSON Web Token": [
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0." + alnum(43),
+    "eyJhbGciOiJIUzI1NiJ9",
+  ],
   "a password in a URL": [
     "postgres://app:" + "s3cretPass" + "@db.example.com/app",
     "https://user@example.com/path",
