@@ -94,7 +94,19 @@ export async function commitBench(options: BenchOptions): Promise<BenchResult> {
       reference: "plain",
     }, { runs, warmup });
 
-    const cases = [configCase, otherCase];
+    console.log("start-up: --version against a trivial script");
+    const startCase = await runCase({
+      id: "startup",
+      title:
+        "`--version` against a one-line script of the same runtime (Deno's or Node's start-up alone)",
+      contenders: await startupContenders(workspace, launchers),
+      reference: "trivial-deno",
+      pairs: launchers.some((l) => l.id === "bin")
+        ? [["version-bin", "trivial-node"]]
+        : [],
+    }, { runs, warmup });
+
+    const cases = [configCase, otherCase, startCase];
     const result: BenchResult = {
       name: "commit",
       title: "1. Commit latency",
@@ -105,7 +117,9 @@ export async function commitBench(options: BenchOptions): Promise<BenchResult> {
         "starts that launcher), Git's own SSH commit signing (gpg.format=ssh, user.signingkey = an " +
         "ssh-keygen Ed25519 key file, commit.gpgsign=true), and a plain commit. Then a commit " +
         "touching only README.md, where the hook finds no MCP config: its fixed cost. Peak RSS " +
-        "is the largest process of the commit (git, ssh-keygen or the hook).",
+        "is the largest process of the commit (git, ssh-keygen or the hook). Last, start-up: " +
+        "`--version` through each launcher against a one-line script of its runtime " +
+        '(`deno run` of `console.log("ok")`, `node -e 0`): what loading the tool adds.',
       date: new Date().toISOString(),
       quick: options.quick,
       seconds: 0,
@@ -113,7 +127,10 @@ export async function commitBench(options: BenchOptions): Promise<BenchResult> {
       method: [...METHOD],
       fixtures,
       cases,
-      targets: commitTargets(configCase, otherCase, launchers),
+      targets: [
+        ...commitTargets(configCase, otherCase, launchers),
+        ...startupTargets(startCase, launchers),
+      ],
       notes,
     };
     result.seconds = Math.round((performance.now() - started) / 100) / 10;
@@ -260,6 +277,73 @@ function commitContender(
       }
     },
   };
+}
+
+// --version through each launcher, and the same runtime running a one-line
+// script: the tool's own start-up cost is the difference.
+async function startupContenders(
+  workspace: Workspace,
+  launchers: readonly Launcher[],
+): Promise<Contender[]> {
+  const script = join(workspace.root, "trivial.ts");
+  await Deno.writeTextFile(script, 'console.log("ok");\n');
+  const at = (command: string, args: string[]) => ({
+    command,
+    args,
+    cwd: workspace.root,
+    env: workspace.env,
+  });
+  const expect = (text: string) => (output: { stdout: string }) => {
+    if (!output.stdout.startsWith(text)) {
+      throw new Error(`Expected "${text}" on stdout, got "${output.stdout}"`);
+    }
+  };
+  const contenders: Contender[] = [{
+    id: "trivial-deno",
+    label: "deno run of a one-line script",
+    launch: at("deno", ["run", script]),
+    check: expect("ok"),
+  }];
+  for (const launcher of launchers) {
+    contenders.push({
+      id: `version-${launcher.id}`,
+      label: `--version (${launcher.label})`,
+      launch: at(launcher.command, [...launcher.prefix, "--version"]),
+      check: expect("mcp-orchestration "),
+    });
+  }
+  if (launchers.some((l) => l.id === "bin")) {
+    contenders.push({
+      id: "trivial-node",
+      label: "node -e 0",
+      launch: at("node", ["-e", "0"]),
+    });
+  }
+  return contenders;
+}
+
+function startupTargets(
+  startCase: CaseResult,
+  launchers: readonly Launcher[],
+): Target[] {
+  return launchers.map((l) => {
+    const id = `version-${l.id}`;
+    const base = l.id === "bin" ? "trivial-node" : "trivial-deno";
+    const ratio = startCase.ratios.find((r) => r.a === id && r.b === base);
+    return evaluate({
+      description: `--version ≤ 1.5× a trivial ${
+        l.id === "bin" ? "node -e 0" : "deno run script"
+      }`,
+      short: `vs ${base}`,
+      contender: id,
+      case: startCase.id,
+      ...(ratio ? { value: ratio.ratio.median } : {}),
+      limit: 1.5,
+      comparison: "<=",
+      unit: "×",
+      how: `median of per-round ratios ${id} / ${base}`,
+    });
+  });
 }
 
 function commitTargets(

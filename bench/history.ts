@@ -266,12 +266,13 @@ function historyTargets(
         how: "median peak RSS (GNU time)",
       }),
       evaluate({
-        description: "verify --range over 1,000 commits < 3 s",
+        // Issue 17 lowered it from 3 s.
+        description: "verify --range over 1,000 commits < 2 s",
         short: "time",
         contender: id,
         case: `range-${COMMITS}`,
         ...(mine ? { value: mine.wallMs.median / 1000 } : {}),
-        limit: 3,
+        limit: 2,
         comparison: "<",
         unit: "s",
         how: "median wall time",

@@ -10,7 +10,7 @@
  * @module
  */
 
-import process from "node:process";
+import type nodeProcess from "node:process";
 
 export {
   getPublicKeyAsync as ed25519GetPublicKey,
@@ -87,10 +87,21 @@ export type YamlDocument = ReturnType<YamlParser["parseDocument"]>;
  *
  * @returns The module.
  */
-export function loadYamlParser(): Promise<YamlParser> {
-  // deno-lint-ignore no-import-prefix
-  return import("npm:yaml@2.9.1");
+export async function loadYamlParser(): Promise<YamlParser> {
+  // node:process with it, not at start: under Deno its first import sets
+  // up the Node compatibility layer's process (~10 ms), which a command
+  // that reads no YAML should not pay for.
+  const [yaml, process] = await Promise.all([
+    // deno-lint-ignore no-import-prefix
+    import("npm:yaml@2.9.1"),
+    import("node:process"),
+  ]);
+  yamlProcess = process.default;
+  return yaml;
 }
+
+// Node's process, once a YAML parser is loaded (see loadYamlParser).
+let yamlProcess: typeof nodeProcess | undefined;
 
 /**
  * Parses one YAML text with the parser's `parseDocument`, while
@@ -104,12 +115,19 @@ export function loadYamlParser(): Promise<YamlParser> {
  * @param text The YAML text.
  * @param options The parser's options.
  * @returns The document.
+ * @throws {Error} When the parser did not come from
+ * {@linkcode loadYamlParser} (a bug), and whatever the parser throws.
  */
 export function parseYamlDocument(
   yaml: YamlParser,
   text: string,
   options: Parameters<YamlParser["parseDocument"]>[1],
 ): YamlDocument {
+  const process = yamlProcess;
+  if (process === undefined) {
+    // The parser comes only from loadYamlParser, which sets it first.
+    throw new Error("The YAML parser was not loaded by loadYamlParser");
+  }
   const env = process.env;
   process.env = {};
   try {

@@ -21,23 +21,15 @@ import {
   type Repository,
 } from "../git/repository.ts";
 import { ToolError } from "../errors.ts";
-import { parsePushUpdates, verifyPush } from "../verify/verify_push.ts";
-import { loadSigner } from "../keys/signer.ts";
-import {
-  parseReceiveUpdates,
-  receiveRefPatterns,
-  type ReceiveUpdate,
-  verifyReceive,
-} from "../verify/verify_receive.ts";
+import type { ReceiveUpdate } from "../verify/verify_receive.ts";
 import type { CommitReport } from "../verify/verify_history.ts";
-import { signStaged } from "../sign/sign_staged.ts";
-import { formatFinding } from "../configs/lint_config.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
-import { formatCommitReports } from "./history_report.ts";
-import { summaryLines } from "./diff_report.ts";
 import { EXIT } from "./io.ts";
-import { checkUsedConfigs, formatUsedConfigsReport } from "./used_configs.ts";
+
+// Each hook imports what it runs when it runs: a commit's pre-commit then
+// loads no verifier, and a checkout hook no signer (every module costs
+// start-up time in every hook).
 
 // Git passes no options; --json is parsed for every command, and a hook
 // has nothing for a machine to read (it reports on stderr).
@@ -137,6 +129,10 @@ export async function gitHookCommand(
     name === "pre-push" ? HOOK_PRE_PUSH_COMMAND : HOOK_PRE_COMMIT_COMMAND,
   );
   if (name === "pre-commit") {
+    const [{ signStaged }, { loadSigner }] = await Promise.all([
+      import("../sign/sign_staged.ts"),
+      import("../keys/signer.ts"),
+    ]);
     const repo = await context.repo();
     const report = await signStaged(repo, {
       key: () => loadSigner({ repo }),
@@ -148,15 +144,22 @@ export async function gitHookCommand(
         );
       }
     }
-    // What the signatures vouch for, server by server, against HEAD.
-    for (const change of report.changes) {
-      for (const line of summaryLines(change)) {
-        io.err(`${TOOL_NAME}:   ${line}\n`);
+    // What the signatures vouch for, server by server, against HEAD, and
+    // lint's warnings (a blocking finding refused the commit before this);
+    // their printers load only when there is something to print.
+    if (report.changes.length > 0) {
+      const { summaryLines } = await import("./diff_report.ts");
+      for (const change of report.changes) {
+        for (const line of summaryLines(change)) {
+          io.err(`${TOOL_NAME}:   ${line}\n`);
+        }
       }
     }
-    // Warnings only: a blocking finding refused the commit before this.
-    for (const finding of report.lint) {
-      io.err(`${TOOL_NAME}: ${formatFinding(finding)}\n`);
+    if (report.lint.length > 0) {
+      const { formatFinding } = await import("../configs/lint_config.ts");
+      for (const finding of report.lint) {
+        io.err(`${TOOL_NAME}: ${formatFinding(finding)}\n`);
+      }
     }
     return EXIT.ok;
   }
@@ -171,6 +174,11 @@ export async function gitHookCommand(
     const input = new TextDecoder().decode(
       await (io.stdin?.() ?? Promise.resolve(new Uint8Array())),
     );
+    const [{ parsePushUpdates, verifyPush }, { formatCommitReports }] =
+      await Promise.all([
+        import("../verify/verify_push.ts"),
+        import("./history_report.ts"),
+      ]);
     const reports = await verifyPush(
       await context.repo(),
       remote,
@@ -208,6 +216,8 @@ async function receiveHook(
     args,
     name === "update" ? HOOK_UPDATE_COMMAND : HOOK_PRE_RECEIVE_COMMAND,
   );
+  const { parseReceiveUpdates, receiveRefPatterns, verifyReceive } =
+    await import("../verify/verify_receive.ts");
   let updates: ReceiveUpdate[];
   if (name === "update") {
     const [ref, oldId, newId] = positionals;
@@ -231,13 +241,13 @@ async function receiveHook(
     updates,
     await receiveRefPatterns(repo),
   );
-  return reportReceived(io, reports);
+  return await reportReceived(io, reports);
 }
 
-function reportReceived(
+async function reportReceived(
   io: CommandContext["io"],
   reports: readonly CommitReport[],
-): number {
+): Promise<number> {
   const failed = reports.filter((report) => !report.ok);
   const commits = `${reports.length} new commit${
     reports.length === 1 ? "" : "s"
@@ -248,6 +258,7 @@ function reportReceived(
     }
     return EXIT.ok;
   }
+  const { formatCommitReports } = await import("./history_report.ts");
   io.err(formatCommitReports(failed, { only: "failures" }));
   io.err(
     `${TOOL_NAME}: push refused by the server: ${failed.length} of ${commits} fail verification. Fix and re-sign the configs in a new commit (or rewrite these commits), then push again.\n`,
@@ -278,6 +289,9 @@ async function checkoutHook(
     : name === "post-merge"
     ? "git merge or pull"
     : "git rebase";
+  const { checkUsedConfigs, formatUsedConfigsReport } = await import(
+    "./used_configs.ts"
+  );
   let check;
   try {
     check = await checkUsedConfigs(repo, { head: false });

@@ -23,8 +23,10 @@ export interface Io {
   stdin?: () => Promise<Uint8Array>;
 }
 
-/** Exit codes, documented in README.md. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+// In files of their own, without node:util, for the dispatcher to load at
+// start (src/cli/main.ts): `--version` and a hook pay for no more.
+export { EXIT } from "./exit_codes.ts";
+export { escapeControls } from "./escape_controls.ts";
 
 /** Option spec accepted by {@linkcode parseCommand}. */
 export type OptionSpec = Record<
@@ -160,36 +162,6 @@ function refuseBadOptions(
       );
     }
   }
-}
-
-// C0 controls but newline and tab, DEL, and the C1 controls (which some
-// terminals obey as 8-bit escapes, e.g. U+009B, CSI).
-// deno-lint-ignore no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/**
- * Makes text safe for a terminal: every control character except newline and
- * tab becomes a visible `\u001b`-style escape, so that a file name from git
- * cannot move the cursor, hide output or retitle the window. In JSON output
- * the only raw controls left by `JSON.stringify` are C1 ones, whose escapes
- * keep the JSON valid and equal in value.
- *
- * @param text Text about to be written to stdout or stderr.
- * @returns The text, with control characters escaped.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { escapeControls } from "./io.ts";
- * assert.equal(escapeControls("a\u001b[8mb\tc\n"), "a\\u001b[8mb\tc\n");
- * assert.equal(JSON.parse(escapeControls(JSON.stringify("\u009b"))), "\u009b");
- * ```
- */
-export function escapeControls(text: string): string {
-  return text.replace(
-    CONTROL_CHARACTERS,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 }
 
 /**

@@ -7,33 +7,78 @@
  */
 
 import { BUILD_COMMIT } from "../build_info.ts";
-import { approveCommand } from "./approve_command.ts";
 import { TOOL_NAME, VERSION } from "../constants.ts";
 import { currentProcess } from "../_runtime/current_process.ts";
 import { type ErrorCode, toToolError } from "../errors.ts";
 import { redactPrivateKeys } from "../format/redact.ts";
-import { findRepository, type Repository } from "../git/repository.ts";
-import { COMMAND_HELP, TOOL_HELP } from "./help.ts";
-import { diffCommand } from "./diff_command.ts";
-import { gitHookCommand } from "./git_hook_command.ts";
-import { installCommand, uninstallCommand } from "./hooks_command.ts";
-import { initCommand } from "./init_command.ts";
-import { inspectCommand } from "./inspect_command.ts";
+import type { Repository } from "../git/repository.ts";
 import type { CommandContext } from "./command_context.ts";
-import { execCommand, splitExecArguments } from "./exec_command.ts";
-import { escapeControls, EXIT, type Io } from "./io.ts";
-import { keysCommand } from "./keys_command.ts";
-import { lintCommand } from "./lint_command.ts";
-import { logCommand } from "./log_command.ts";
-import { mcpCommand } from "./mcp_command.ts";
-import { policyCommand } from "./policy_command.ts";
-import { signCommand } from "./sign_command.ts";
-import { signFileCommand } from "./sign_file_command.ts";
-import { statusCommand } from "./status_command.ts";
-import { trustCommand } from "./trust_command.ts";
-import { verifyCommand } from "./verify_command.ts";
+import { escapeControls } from "./escape_controls.ts";
+import { EXIT } from "./exit_codes.ts";
+import type { Io } from "./io.ts";
 
 const GROUPS = new Set(["keys", "trust", "policy", "hook"]);
+
+// Runs one command: its module is imported only when it runs, so that
+// `--version` and a hook load what they need and no more (a module costs
+// Deno start-up time whether it runs or not). One line per command.
+type Runner = (call: Call, context: CommandContext) => Promise<number>;
+const COMMANDS: Readonly<Record<string, Runner>> = {
+  keys: async (c, x) =>
+    (await import("./keys_command.ts")).keysCommand(
+      c.second as string,
+      c.rest,
+      x,
+    ),
+  trust: async (c, x) =>
+    (await import("./trust_command.ts")).trustCommand(
+      c.second as string,
+      c.rest,
+      x,
+    ),
+  policy: async (c, x) =>
+    (await import("./policy_command.ts")).policyCommand(
+      c.second as string,
+      c.rest,
+      x,
+    ),
+  sign: async (c, x) =>
+    (await import("./sign_command.ts")).signCommand(c.rest, x),
+  approve: async (c, x) =>
+    (await import("./approve_command.ts")).approveCommand(c.rest, x),
+  verify: async (c, x) =>
+    (await import("./verify_command.ts")).verifyCommand(c.rest, x),
+  inspect: async (c, x) =>
+    (await import("./inspect_command.ts")).inspectCommand(c.rest, x),
+  hook: async (c, x) =>
+    (await import("./git_hook_command.ts")).gitHookCommand(c.second, c.rest, x),
+  install: async (c, x) =>
+    (await import("./hooks_command.ts")).installCommand(c.rest, x),
+  uninstall: async (c, x) =>
+    (await import("./hooks_command.ts")).uninstallCommand(c.rest, x),
+  init: async (c, x) =>
+    (await import("./init_command.ts")).initCommand(c.rest, x),
+  status: async (c, x) =>
+    (await import("./status_command.ts")).statusCommand(c.rest, x),
+  "sign-file": async (c, x) =>
+    (await import("./sign_file_command.ts")).signFileCommand(c.rest, x.io),
+  exec: async (c, x) =>
+    (await import("./exec_command.ts")).execCommand(c.rest, x),
+  diff: async (c, x) =>
+    (await import("./diff_command.ts")).diffCommand(c.rest, x),
+  lint: async (c, x) =>
+    (await import("./lint_command.ts")).lintCommand(c.rest, x),
+  log: async (c, x) => (await import("./log_command.ts")).logCommand(c.rest, x),
+  // Its tools run commands through main itself, in this process.
+  mcp: async (c, x) =>
+    (await import("./mcp_command.ts")).mcpCommand(c.rest, x, main),
+};
+
+// The help texts name every command's options, so they import every
+// command: loaded only when help or a usage error is printed.
+function helpTexts(): Promise<typeof import("./help.ts")> {
+  return import("./help.ts");
+}
 
 /**
  * Runs the tool with command-line arguments. Everything it writes has its
@@ -63,25 +108,27 @@ export async function main(args: string[], rawIo: Io): Promise<number> {
     first === undefined || first === "--help" || first === "-h" ||
     first === "help"
   ) {
-    (first === undefined ? io.err : io.out)(TOOL_HELP);
+    (first === undefined ? io.err : io.out)((await helpTexts()).TOOL_HELP);
     return first === undefined ? EXIT.usage : EXIT.ok;
   }
   if (first === "--version" || first === "-V") {
     io.out(`${versionLine()}\n`);
     return EXIT.ok;
   }
-  const call = parseCall(first, second, args);
-  const answered = answerHelp(io, call);
+  const call = await parseCall(first, second, args);
+  const answered = await answerHelp(io, call);
   if (answered !== undefined) return answered;
   let repository: Repository | undefined;
   const context: CommandContext = {
     io,
-    repo: async () => (repository ??= await findRepository(io.cwd)),
+    repo:
+      async () => (repository ??= await (await import("../git/repository.ts"))
+        .findRepository(io.cwd)),
   };
   try {
     return await runCommand(call, context);
   } catch (caught) {
-    return reportFailure(io, call, caught);
+    return await reportFailure(io, call, caught);
   }
 }
 
@@ -98,19 +145,20 @@ interface Call {
   json: boolean;
 }
 
-function parseCall(
+async function parseCall(
   first: string,
   second: string | undefined,
   args: string[],
-): Call {
+): Promise<Call> {
   const grouped = GROUPS.has(first) && second !== undefined &&
     !second.startsWith("-");
   const rest = args.slice(grouped ? 2 : 1);
-  // exec's arguments from COMMAND on are COMMAND's own ("exec -- code --help").
-  // diff's arguments after "--" are paths ("diff -- --help" is a file).
+  // exec's arguments from COMMAND on are COMMAND's own ("exec -- code --help");
+  // any other command's arguments after "--" are operands ("diff -- --help"
+  // is a file).
   const own = first === "exec"
-    ? splitExecArguments(rest).options
-    : first === "diff" && rest.includes("--")
+    ? (await import("./exec_command.ts")).splitExecArguments(rest).options
+    : rest.includes("--")
     ? rest.slice(0, rest.indexOf("--"))
     : rest;
   return {
@@ -126,8 +174,13 @@ function parseCall(
 
 // Prints a group's or a command's help when that is what was asked, and
 // returns the exit code; undefined when the command is to run.
-function answerHelp(io: Io, call: Call): number | undefined {
+async function answerHelp(
+  io: Io,
+  call: Call,
+): Promise<number | undefined> {
   const { first, grouped, name, wantsHelp, json } = call;
+  if (!(GROUPS.has(first) && !grouped) && !wantsHelp) return undefined;
+  const { COMMAND_HELP, TOOL_HELP } = await helpTexts();
   if (GROUPS.has(first) && !grouped) {
     // "keys" or "trust" alone: show what the group offers; asked for, it is not an error.
     (wantsHelp ? io.out : io.err)(COMMAND_HELP[first] ?? TOOL_HELP);
@@ -135,7 +188,7 @@ function answerHelp(io: Io, call: Call): number | undefined {
   }
   if (wantsHelp) {
     const help = COMMAND_HELP[name];
-    if (!help) return usage(io, json, `Unknown command "${name}"`);
+    if (!help) return await usage(io, json, `Unknown command "${name}"`);
     io.out(help);
     return EXIT.ok;
   }
@@ -146,56 +199,28 @@ async function runCommand(
   call: Call,
   context: CommandContext,
 ): Promise<number> {
-  const { first, second, rest } = call;
-  const io = context.io;
-  switch (first) {
-    case "keys":
-      return await keysCommand(second as string, rest, context);
-    case "trust":
-      return await trustCommand(second as string, rest, context);
-    case "policy":
-      return await policyCommand(second as string, rest, context);
-    case "sign":
-      return await signCommand(rest, context);
-    case "approve":
-      return await approveCommand(rest, context);
-    case "verify":
-      return await verifyCommand(rest, context);
-    case "inspect":
-      return await inspectCommand(rest, context);
-    case "diff":
-      return await diffCommand(rest, context);
-    case "lint":
-      return await lintCommand(rest, context);
-    case "log":
-      return await logCommand(rest, context);
-    case "hook":
-      return await gitHookCommand(second, rest, context);
-    case "install":
-      return await installCommand(rest, context);
-    case "uninstall":
-      return await uninstallCommand(rest, context);
-    case "init":
-      return await initCommand(rest, context);
-    case "status":
-      return await statusCommand(rest, context);
-    case "sign-file":
-      return await signFileCommand(rest, io);
-    case "exec":
-      return await execCommand(rest, context);
-    case "mcp":
-      // Its tools run commands through main itself, in this process.
-      return await mcpCommand(rest, context, main);
-    default:
-      return usage(io, call.json, `Unknown command "${first}"`);
+  const run = Object.hasOwn(COMMANDS, call.first)
+    ? COMMANDS[call.first]
+    : undefined;
+  if (run === undefined) {
+    return await usage(
+      context.io,
+      call.json,
+      `Unknown command "${call.first}"`,
+    );
   }
+  return await run(call, context);
 }
 
 // Turns what a command threw into a message and an exit code.
-function reportFailure(io: Io, call: Call, caught: unknown): number {
+async function reportFailure(
+  io: Io,
+  call: Call,
+  caught: unknown,
+): Promise<number> {
   const error = toToolError(caught);
   if (error.code === "USAGE") {
-    return usage(io, call.json, error.message, call.name);
+    return await usage(io, call.json, error.message, call.name);
   }
   // Not one of ours: a bug. Say so plainly, with the stack for the report.
   const stack = error.code === "INTERNAL" && error.cause instanceof Error
@@ -248,12 +273,13 @@ function wantsJson(args: readonly string[]): boolean {
   );
 }
 
-function usage(
+async function usage(
   io: Io,
   json: boolean,
   message: string,
   command?: string,
-): number {
+): Promise<number> {
+  const { COMMAND_HELP } = await helpTexts();
   const hint = command && COMMAND_HELP[command]
     ? `${TOOL_NAME} ${command} --help`
     : `${TOOL_NAME} --help`;

@@ -364,6 +364,9 @@ export function findConfigKind(
 ): ConfigKind | undefined {
   const segments = repositorySegments(path);
   if (neverConfig(segments)) return undefined;
+  // The file name first: most paths match no kind's last segment, and then
+  // need no other segment made canonical (a listing tries every path).
+  if (!mayBeConfigName(segments.at(-1)!, kinds)) return undefined;
   const names = segments.map((segment) => [...canonicalName(segment)]);
   return kinds.find((kind) =>
     matchPath(compilePattern(kind.pattern).parts, names)

@@ -138,6 +138,14 @@ export function matchPath(
   pattern: readonly (string[] | "**")[],
   names: readonly string[][],
 ): boolean {
+  // A pattern that ends in a segment matches only paths whose last name
+  // that segment matches: tested first, it rules out nearly every path at
+  // the cost of one name (a listing is tried against every kind).
+  const last = pattern.at(-1);
+  if (last !== undefined && last !== "**") {
+    const name = names.at(-1);
+    if (name === undefined || !matchSegment(last, name)) return false;
+  }
   let reach = [0];
   for (const part of pattern) {
     if (part === "**") {

@@ -154,7 +154,7 @@ export function serverFiles(
   options: { paths?: Iterable<string> } = {},
 ): ServerFile[] {
   const project = projectFolder(configPath, kind);
-  const existing = options.paths && existingPaths(options.paths);
+  const existing = options.paths && existingPathsOf(options.paths);
   const found = new Map<string, ServerFile>();
   for (const [name, entry] of serverEntries(root, kind)) {
     // A server without `command` (a remote one, or `"Command"` for a
@@ -200,6 +200,24 @@ export function serverFiles(
   return [...found.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0
   );
+}
+
+// existingPaths, made once per listing (an array never changed once
+// listed): signing or checking many configs passes the same one each time.
+const existingOfListing = new WeakMap<
+  object,
+  Map<string, "file" | "folder">
+>();
+function existingPathsOf(
+  paths: Iterable<string>,
+): Map<string, "file" | "folder"> {
+  if (!Array.isArray(paths)) return existingPaths(paths);
+  let existing = existingOfListing.get(paths);
+  if (existing === undefined) {
+    existing = existingPaths(paths);
+    existingOfListing.set(paths, existing);
+  }
+  return existing;
 }
 
 // Every file and folder of the repository, by path ("." for the root).

@@ -212,6 +212,10 @@ async function readAndValidate(
   const planned: Planned[] = [];
   const problems: string[] = [];
   let firstError: ToolError | undefined;
+  // Listed once for all the configs (nothing is written while planning):
+  // listing per config made signing N configs cost N listings.
+  let listing: ReturnType<ConfigSource["list"]> | undefined;
+  const list = () => listing ??= source.list();
   for (const target of targets) {
     try {
       if (target.hidden) {
@@ -235,7 +239,7 @@ async function readAndValidate(
         path: target.path,
         bytes,
         artifact: await sha256Hex(bytes),
-        files: await serverFileIds(source, { ...target, bytes }),
+        files: await serverFileIds(source, { ...target, bytes }, { list }),
         kind: target.kind,
       });
     } catch (error) {

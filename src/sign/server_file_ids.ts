@@ -28,6 +28,8 @@ import type { ServerFileId } from "../store/statement.ts";
  *
  * @param source Where the config was read (files are read there too).
  * @param config The config's path, bytes and kind.
+ * @param options `list`: the source's listing, when the caller lists it
+ * once for many configs (else `source.list()` is called).
  * @returns Sorted by path; empty when its servers run no repository file.
  * @throws {ToolError} `BAD_PATH` for a file outside the repository, missing,
  * a link or beneath one, a submodule, or too many or too large files.
@@ -40,13 +42,14 @@ import type { ServerFileId } from "../store/statement.ts";
 export async function serverFileIds(
   source: ConfigSource,
   config: { path: string; bytes: Uint8Array; kind: ConfigKind },
+  options: { list?: () => Promise<readonly TreeEntry[]> } = {},
 ): Promise<ServerFileId[]> {
   const root = await parseConfig(config.path, config.bytes, {
     format: config.kind.format,
   });
-  const listing = await source.list();
+  const listing = await (options.list?.() ?? source.list());
   const refs = serverFiles(config.path, root, config.kind, {
-    paths: listing.map((entry) => entry.path),
+    paths: listingPaths(listing),
   });
   if (refs.length === 0) return [];
   const paths = new Set<string>();
@@ -141,4 +144,16 @@ async function read(
     );
   }
   return bytes;
+}
+
+// The paths of a listing, made once per listing: signing many configs
+// asks for the same listing's paths once per config.
+const pathsOfListing = new WeakMap<readonly TreeEntry[], readonly string[]>();
+function listingPaths(listing: readonly TreeEntry[]): readonly string[] {
+  let paths = pathsOfListing.get(listing);
+  if (paths === undefined) {
+    paths = listing.map((entry) => entry.path);
+    pathsOfListing.set(listing, paths);
+  }
+  return paths;
 }

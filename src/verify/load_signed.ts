@@ -379,11 +379,11 @@ async function serverSurroundings(
     ? []
     : reader.listIn
     ? await reader.listIn(folders, below)
-    : (await reader.list!()).map((entry) => entry.path)
-      .filter((entry) =>
-        folders.has(canonicalFolder(entry)) ||
-        (below.size > 0 && inside(canonicalFolder(entry)))
-      );
+    : listedIn(
+      await reader.list!(),
+      folders,
+      below.size > 0 ? inside : undefined,
+    );
   return {
     paths,
     ...(commands ? { bareCommands: commands } : {}),
@@ -391,6 +391,48 @@ async function serverSurroundings(
     ...(named.length > 0 ? { named } : {}),
   };
 }
+
+// The paths of a listing whose canonical folder is one of `folders`, or
+// (with `inside`) one it accepts, in the listing's order: what filtering
+// the listing gives, through an index of it by canonical folder made once
+// per listing (an array never changed once listed). Filtering the whole
+// listing for each config made verifying N configs cost N × N names made
+// canonical.
+function listedIn(
+  listing: readonly { path: string }[],
+  folders: ReadonlySet<string>,
+  inside: ((folder: string) => boolean) | undefined,
+): string[] {
+  let index = listingFolders.get(listing);
+  if (index === undefined) {
+    index = new Map();
+    listing.forEach((entry, at) => {
+      const folder = canonicalFolder(entry.path);
+      const ats = index!.get(folder);
+      if (ats) ats.push(at);
+      else index!.set(folder, [at]);
+    });
+    listingFolders.set(listing, index);
+  }
+  const picked: number[] = [];
+  const pick = (ats: readonly number[] | undefined) => {
+    for (const at of ats ?? []) picked.push(at);
+  };
+  if (inside) {
+    for (const [folder, ats] of index) {
+      if (folders.has(folder) || inside(folder)) pick(ats);
+    }
+  } else {
+    for (const folder of folders) pick(index.get(folder));
+  }
+  return picked.sort((a, b) => a - b).map((at) => listing[at]!.path);
+}
+
+// Per listing, the positions of its entries by canonical folder.
+const listingFolders = new WeakMap<
+  readonly { path: string }[],
+  Map<string, number[]>
+>();
 
 // The canonical folders whose listing shows what a named path is: its own
 // folder, itself when a word names it as a path (a folder's files), and
