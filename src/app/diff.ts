@@ -17,6 +17,8 @@ import {
 import type { ConfigKind } from "../configs/config_kinds.ts";
 import { type ConfigDiff, diffConfig } from "../configs/config_diff.ts";
 import { GitObjects } from "../source/cat_file.ts";
+import { exists } from "../fs/files.ts";
+import { resolve } from "node:path";
 import {
   commitSide,
   type DiffSide,
@@ -241,4 +243,48 @@ async function targetsOf(
 function sameKind(a: ConfigKind, b: ConfigKind): boolean {
   return a.client === b.client && a.format === b.format &&
     a.serversKey === b.serversKey;
+}
+
+/**
+ * Splits `diff`'s operands written without `--` as `git diff` does: the
+ * words before the first one that names a file in the working tree are the
+ * sides (revisions or artifact ids), the rest are paths. A word that names
+ * both a commit and a file is refused as ambiguous, as git refuses it: `--`
+ * then says which.
+ *
+ * @param repo The repository.
+ * @param cwd The folder paths are relative to.
+ * @param words The operands, in order.
+ * @returns The sides' operands and the paths.
+ * @throws {ToolError} `USAGE` for an ambiguous word, or one that names
+ * neither a commit, an artifact id nor a file.
+ *
+ * @example
+ * ```ts ignore
+ * const { operands, paths } = await splitDiffOperands(repo, cwd, ["HEAD~1", ".mcp.json"]);
+ * ```
+ */
+export async function splitDiffOperands(
+  repo: Repository,
+  cwd: string,
+  words: readonly string[],
+): Promise<{ operands: string[]; paths: string[] }> {
+  const operands: string[] = [];
+  for (const [index, word] of words.entries()) {
+    const revision = !word.startsWith("-") && !/[\n\r]/.test(word) &&
+      (/^[0-9a-f]{64}$/.test(word) || await commitId(repo, word) !== undefined);
+    const file = await exists(resolve(cwd, word));
+    if (revision && file) {
+      throw new ToolError(
+        "USAGE",
+        `"${word}" is both a revision and a file: put revisions before "--" and paths after it`,
+      );
+    }
+    // The first file starts the paths. A word that is neither stays a
+    // side, whose own error says what it is not (as a path missing from
+    // the working tree must follow "--", as in git).
+    if (file) return { operands, paths: words.slice(index) };
+    operands.push(word);
+  }
+  return { operands, paths: [] };
 }

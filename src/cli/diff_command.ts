@@ -1,12 +1,16 @@
 /**
- * `diff [--staged] [A [B]] [-- PATH…]`: what changed in the MCP configs, in
+ * `diff [--staged] [A [B]] [[--] PATH…]`: what changed in the MCP configs, in
  * MCP terms (servers added, removed and changed, field by field), between
  * two revisions, artifact ids, the working tree or the index.
  *
  * @module
  */
 
-import { type DiffReport, diffRepository } from "../app/diff.ts";
+import {
+  type DiffReport,
+  diffRepository,
+  splitDiffOperands,
+} from "../app/diff.ts";
 import type { SideLabel } from "../app/diff_side.ts";
 import type { CommandContext } from "./command_context.ts";
 import { type CommandSpec, parseArguments } from "./command_spec.ts";
@@ -17,7 +21,7 @@ import { displayPath, EXIT, printJson } from "./io.ts";
 export const DIFF_COMMAND: CommandSpec = {
   name: "diff",
   synopsis: [
-    "diff [--staged] [--show-values] [--exit-code] [--json] [A [B]] [-- PATH…]",
+    "diff [--staged] [--show-values] [--exit-code] [--json] [A [B]] [[--] PATH…]",
   ],
   options: {
     staged: {
@@ -60,11 +64,16 @@ export async function diffCommand(
   const options = end === -1 ? args : args.slice(0, end);
   const paths = end === -1 ? [] : args.slice(end + 1);
   const { values, positionals } = parseArguments(options, DIFF_COMMAND);
-  const report = await diffRepository(await context.repo(), {
+  const repo = await context.repo();
+  // Without "--", paths follow the revisions, as in git diff.
+  const split = end === -1
+    ? await splitDiffOperands(repo, context.io.cwd, positionals)
+    : { operands: positionals, paths };
+  const report = await diffRepository(repo, {
     cwd: context.io.cwd,
-    operands: positionals,
+    operands: split.operands,
     staged: values.staged === true || values.cached === true,
-    paths,
+    paths: split.paths,
   });
   const show = { showValues: values["show-values"] === true };
   if (values.json) {

@@ -383,15 +383,18 @@ servers are not compared.
   diff --staged     HEAD against the index (what the next commit holds)
   diff A            A against the working tree (--staged: the index)
   diff A B          A against B (also "diff A..B")
-  diff ... -- PATH  only these configs
+  diff ... PATH     only these configs ("diff ... -- PATH" when a path could
+                    be read as a revision)
 
 A and B are each a revision (anything "git rev-parse --verify A^{commit}"
 accepts) or an artifact id (64 lowercase hex digits: the SHA-256 of a signed
 config's bytes, as "inspect" shows it), whose bytes come from the store in the
 working tree or the newest commit that added them; then only the configs
 signed with it are compared (two artifact ids of different paths are compared
-with each other). Paths always follow "--". diff reads and verifies nothing:
-it shows changes, whoever made them; "verify" says whether they are signed.
+with each other). Paths follow the revisions, as in git diff: a word that
+names both a revision and a file is refused until "--" separates them. diff
+reads and verifies nothing: it shows changes, whoever made them; "verify" says
+whether they are signed.
 Exits 0 whether or not something differs (with --exit-code: 1 when it does).
 See README.md, "Reviewing a change: diff", for the --json shape.`,
   "inspect":

@@ -12,6 +12,7 @@
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { hasInvisible } from "../../src/format/quote.ts";
 import {
   commit,
@@ -366,6 +367,20 @@ Deno.test("diff: a malformed revision, a bad or unknown artifact id and a path t
     '"abc" is neither a revision nor an artifact id (64 lowercase hex digits)',
   );
   assertCliError(await flow.cli(["diff", "HEAD...HEAD"]), "USAGE", '"A...B"');
+  // Paths follow the revisions without "--", as in git diff; a word that
+  // names both a revision and a file is refused until "--" says which.
+  const plain = await flow.cli(["diff", "HEAD", ".mcp.json"]);
+  assert.equal(plain.code, 0, plain.stderr);
+  const separated = await flow.cli(["diff", "HEAD", "--", ".mcp.json"]);
+  assert.equal(plain.stdout, separated.stdout);
+  await flow.repo.write("HEAD", "a file named like a revision\n");
+  assertCliError(
+    await flow.cli(["diff", "HEAD"]),
+    "USAGE",
+    '"HEAD" is both a revision and a file',
+  );
+  assert.equal((await flow.cli(["diff", "HEAD", "--"])).code, 0);
+  await Deno.remove(join(flow.repo.root, "HEAD"));
   assertCliError(
     await flow.cli(["diff", "HEAD", "HEAD", "HEAD"]),
     "USAGE",
