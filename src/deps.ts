@@ -91,12 +91,12 @@ export async function loadYamlParser(): Promise<YamlParser> {
   // node:process with it, not at start: under Deno its first import sets
   // up the Node compatibility layer's process (~10 ms), which a command
   // that reads no YAML should not pay for.
-  const [yaml, process] = await Promise.all([
-    // deno-lint-ignore no-import-prefix
-    import("npm:yaml@2.9.1"),
-    import("node:process"),
-  ]);
-  yamlProcess = process.default;
+  // The global, not import("node:process"): a Node single executable has
+  // no dynamic import of a built-in (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING),
+  // and Deno 2 and Node both have the global.
+  // deno-lint-ignore no-import-prefix
+  const yaml = await import("npm:yaml@2.9.1");
+  yamlProcess = (globalThis as { process?: typeof nodeProcess }).process;
   return yaml;
 }
 
@@ -125,8 +125,11 @@ export function parseYamlDocument(
 ): YamlDocument {
   const process = yamlProcess;
   if (process === undefined) {
-    // The parser comes only from loadYamlParser, which sets it first.
-    throw new Error("The YAML parser was not loaded by loadYamlParser");
+    // The parser comes only from loadYamlParser, which sets it first, in a
+    // runtime that has a global process (Deno 2, Node).
+    throw new Error(
+      "The YAML parser was not loaded by loadYamlParser, or this runtime has no global process",
+    );
   }
   const env = process.env;
   process.env = {};
