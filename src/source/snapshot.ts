@@ -10,7 +10,6 @@
 
 import { equalBytes } from "../bytes/equal_bytes.ts";
 import { MAX_LINK_TARGET_BYTES } from "../constants.ts";
-import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
 import type { StoreReader } from "./store_reader.ts";
 import type { GitObjects } from "./cat_file.ts";
@@ -370,27 +369,26 @@ async function flattenTree(
   if (!object || object.type !== "tree") {
     throw new ToolError("IO", `Tree ${oid} is missing`);
   }
-  const flat: [string, SnapshotEntry | Promise<[string, SnapshotEntry][]>][] =
-    [];
-  for (const { mode, name, child } of treeEntries(oid, object.bytes)) {
-    if (mode === "040000") {
-      // Requested now, awaited below: git answers the subtrees' requests
-      // one after another without a round trip each.
-      const subtree = flattenTree(objects, child, cache);
-      subtree.catch(() => {}); // Awaited below; not an unhandled rejection.
-      flat.push([name, subtree]);
-    } else {
-      flat.push([name, { mode, oid: child }]);
-    }
+  const parsed = treeEntries(oid, object.bytes);
+  // Every subtree is requested before the first is awaited: git answers
+  // the requests one after another without a round trip each.
+  const subtrees: Promise<[string, SnapshotEntry][]>[] = [];
+  for (const { mode, child } of parsed) {
+    if (mode !== "040000") continue;
+    const subtree = flattenTree(objects, child, cache);
+    subtree.catch(() => {}); // Awaited below; not an unhandled rejection.
+    subtrees.push(subtree);
   }
   const entries: [string, SnapshotEntry][] = [];
-  for (const [name, item] of flat) {
-    if (!(item instanceof Promise)) {
-      entries.push([name, item]);
+  let next = 0;
+  for (const { mode, name, child } of parsed) {
+    if (mode !== "040000") {
+      entries.push([name, { mode, oid: child }]);
       continue;
     }
-    for (const [path, entry] of await item) {
-      entries.push([`${name}/${path}`, entry]);
+    const prefix = `${name}/`;
+    for (const [path, entry] of await subtrees[next++]!) {
+      entries.push([prefix + path, entry]);
     }
   }
   cache.set(oid, entries);
@@ -420,10 +418,7 @@ function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
     if (space < 0 || nul < 0 || nul + 1 + idLength > bytes.length) {
       throw new ToolError("IO", `Tree ${oid} is malformed`);
     }
-    const mode = new TextDecoder().decode(bytes.subarray(at, space)).padStart(
-      6,
-      "0",
-    );
+    const mode = asciiText(bytes, at, space).padStart(6, "0");
     if (!KNOWN_MODES.has(mode)) {
       throw new ToolError("IO", `Tree ${oid} has an entry with mode "${mode}"`);
     }
@@ -432,7 +427,7 @@ function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
       throw new ToolError("IO", `Tree ${oid} lists "${name}" twice`);
     }
     names.add(name);
-    const child = toHex(bytes.subarray(nul + 1, nul + 1 + idLength));
+    const child = hexOf(bytes, nul + 1, idLength);
     at = nul + 1 + idLength;
     entries.push({ mode, name, child });
   }
@@ -444,7 +439,10 @@ function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
 function entryName(oid: string, bytes: Uint8Array): string {
   let name: string;
   try {
-    name = STRICT_UTF8.decode(bytes);
+    // ASCII is UTF-8 as it is; anything else through the strict decoder.
+    name = isAscii(bytes)
+      ? asciiText(bytes, 0, bytes.length)
+      : STRICT_UTF8.decode(bytes);
   } catch {
     throw new ToolError(
       "IO",
@@ -461,4 +459,29 @@ function entryName(oid: string, bytes: Uint8Array): string {
     );
   }
   return name;
+}
+
+// Bytes below 0x80 only.
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+// Bytes as characters one for one (their text when they are ASCII).
+function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  let text = "";
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
+
+const HEX_DIGITS = Array.from(
+  { length: 256 },
+  (_, byte) => byte.toString(16).padStart(2, "0"),
+);
+
+// `length` bytes from `start` as lowercase hex.
+function hexOf(bytes: Uint8Array, start: number, length: number): string {
+  let hex = "";
+  for (let i = start; i < start + length; i++) hex += HEX_DIGITS[bytes[i]!];
+  return hex;
 }
