@@ -196,5 +196,16 @@ export function canonicalFolder(path: string): string {
  * ```
  */
 export function canonicalPath(path: string): string {
-  return path === "" ? "" : path.split("/").map(canonicalName).join("/");
+  if (path === "") return "";
+  // Remembered: verify asks for the same folders many times per config.
+  let canonical = canonicalPaths.get(path);
+  if (canonical === undefined) {
+    canonical = path.split("/").map(canonicalName).join("/");
+    if (canonicalPaths.size >= CANONICAL_PATHS_KEPT) canonicalPaths.clear();
+    canonicalPaths.set(path, canonical);
+  }
+  return canonical;
 }
+
+const CANONICAL_PATHS_KEPT = 16_384;
+const canonicalPaths = new Map<string, string>();
