@@ -418,7 +418,7 @@ function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
     if (space < 0 || nul < 0 || nul + 1 + idLength > bytes.length) {
       throw new ToolError("IO", `Tree ${oid} is malformed`);
     }
-    const mode = asciiText(bytes, at, space).padStart(6, "0");
+    const mode = modeText(bytes, at, space).padStart(6, "0");
     if (!KNOWN_MODES.has(mode)) {
       throw new ToolError("IO", `Tree ${oid} has an entry with mode "${mode}"`);
     }
@@ -440,8 +440,8 @@ function entryName(oid: string, bytes: Uint8Array): string {
   let name: string;
   try {
     // ASCII is UTF-8 as it is; anything else through the strict decoder.
-    name = isAscii(bytes)
-      ? asciiText(bytes, 0, bytes.length)
+    name = bytes.length <= SHORT && isAscii(bytes)
+      ? String.fromCharCode(...bytes)
       : STRICT_UTF8.decode(bytes);
   } catch {
     throw new ToolError(
@@ -467,10 +467,22 @@ function isAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-// Bytes as characters one for one (their text when they are ASCII).
-function asciiText(bytes: Uint8Array, start: number, end: number): string {
+// Names up to this many bytes are turned into text without a decoder.
+const SHORT = 128;
+const TEXT = new TextDecoder();
+
+// A mode's text: octal digits as they are, anything else as a decoder
+// reads it (for the message that refuses it).
+function modeText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 7) return TEXT.decode(bytes.subarray(start, end));
   let text = "";
-  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte < 0x30 || byte > 0x37) {
+      return TEXT.decode(bytes.subarray(start, end));
+    }
+    text += String.fromCharCode(byte);
+  }
   return text;
 }
 
