@@ -355,6 +355,9 @@ function entryType(mode: string): TreeEntry["type"] {
   return mode === "120000" ? "link" : mode === "160000" ? "submodule" : "file";
 }
 
+// Subtrees of one folder requested ahead of the one being read.
+const SUBTREES_AHEAD = 256;
+
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const KNOWN_MODES = new Set(["040000", "100644", "100755", "120000", "160000"]);
 
@@ -370,15 +373,21 @@ async function flattenTree(
     throw new ToolError("IO", `Tree ${oid} is missing`);
   }
   const parsed = treeEntries(oid, object.bytes);
-  // Every subtree is requested before the first is awaited: git answers
-  // the requests one after another without a round trip each.
+  // Subtrees are requested SUBTREES_AHEAD ahead of the one awaited: git
+  // answers the requests one after another without a round trip each, and
+  // a folder of thousands of folders does not hold thousands of pending
+  // reads (their promises outlive young-generation collections, and the
+  // heap grew to several times what the snapshot keeps).
+  const folders = parsed.filter((entry) => entry.mode === "040000");
   const subtrees: Promise<[string, SnapshotEntry][]>[] = [];
-  for (const { mode, child } of parsed) {
-    if (mode !== "040000") continue;
-    const subtree = flattenTree(objects, child, cache);
+  const request = (at: number) => {
+    const folder = folders[at];
+    if (!folder) return;
+    const subtree = flattenTree(objects, folder.child, cache);
     subtree.catch(() => {}); // Awaited below; not an unhandled rejection.
-    subtrees.push(subtree);
-  }
+    subtrees[at] = subtree;
+  };
+  for (let at = 0; at < SUBTREES_AHEAD; at++) request(at);
   const entries: [string, SnapshotEntry][] = [];
   let next = 0;
   for (const { mode, name, child } of parsed) {
@@ -386,8 +395,11 @@ async function flattenTree(
       entries.push([name, { mode, oid: child }]);
       continue;
     }
+    request(next + SUBTREES_AHEAD);
     const prefix = `${name}/`;
-    for (const [path, entry] of await subtrees[next++]!) {
+    const subtree = subtrees[next]!;
+    delete subtrees[next++];
+    for (const [path, entry] of await subtree) {
       entries.push([prefix + path, entry]);
     }
   }
