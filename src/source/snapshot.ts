@@ -453,7 +453,7 @@ function entryName(oid: string, bytes: Uint8Array): string {
   try {
     // ASCII is UTF-8 as it is; anything else through the strict decoder.
     name = bytes.length <= SHORT && isAscii(bytes)
-      ? String.fromCharCode(...bytes)
+      ? String.fromCharCode.apply(null, bytes as unknown as number[])
       : STRICT_UTF8.decode(bytes);
   } catch {
     throw new ToolError(

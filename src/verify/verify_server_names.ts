@@ -177,9 +177,11 @@ const WINDOWS_PROGRAM_EXTENSIONS = [
  * ```
  */
 export function canonicalFolder(path: string): string {
-  const canonical = canonicalPath(path);
-  const at = canonical.lastIndexOf("/");
-  return at < 0 ? "" : canonical.slice(0, at);
+  // Each segment is made canonical alone, and none becomes or loses a "/",
+  // so the canonical folder is the folder's canonical path (and folders
+  // repeat far more than paths, for the memory below).
+  const at = path.lastIndexOf("/");
+  return at < 0 ? "" : canonicalPath(path.slice(0, at));
 }
 
 /**

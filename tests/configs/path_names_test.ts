@@ -7,7 +7,10 @@
 
 import assert from "node:assert/strict";
 import { canonicalName } from "../../src/configs/path_names.ts";
-import { canonicalPath } from "../../src/verify/verify_server_names.ts";
+import {
+  canonicalFolder,
+  canonicalPath,
+} from "../../src/verify/verify_server_names.ts";
 
 // The rule as documented, without the shortcut.
 function fullRule(segment: string): string {
@@ -54,4 +57,29 @@ Deno.test("canonicalPath: remembered answers are each path's own", () => {
   }
   assert.equal(canonicalPath("A\u0301/B"), "\u00e1/b");
   assert.equal(canonicalPath(""), "");
+});
+
+Deno.test("canonicalFolder: the folder's canonical path is the canonical path's folder", () => {
+  const paths = [
+    "",
+    "top.txt",
+    "a/b.json",
+    "A./B. /c.JSON",
+    "a/",
+    "a//b",
+    "...",
+    ".../x",
+    "Caf\u0065\u0301/S\u017Fcript.sh",
+    "d\u200c/\ufeffx",
+    "\u0130stanbul/\u00df/x",
+  ];
+  for (const path of paths) {
+    const canonical = canonicalPath(path);
+    const at = canonical.lastIndexOf("/");
+    assert.equal(
+      canonicalFolder(path),
+      at < 0 ? "" : canonical.slice(0, at),
+      JSON.stringify(path),
+    );
+  }
 });
