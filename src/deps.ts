@@ -35,10 +35,12 @@ export type JsoncParser = typeof import("npm:jsonc-parser@3.3.1");
  */
 export function loadJsoncParser(): Promise<JsoncParser> {
   // A full specifier, as everywhere in this file, so that a run from a URL
-  // resolves it without our deno.json.
+  // resolves it without our deno.json. Imported once: each `import()` of
+  // an npm specifier resolves it again (verify parses thousands of configs).
   // deno-lint-ignore no-import-prefix
-  return import("npm:jsonc-parser@3.3.1");
+  return jsoncParser ??= import("npm:jsonc-parser@3.3.1");
 }
+let jsoncParser: Promise<JsoncParser> | undefined;
 
 /**
  * OpenBSD's `bcrypt_pbkdf`, the key derivation of passphrase-protected

@@ -8,6 +8,7 @@
 
 /** Characters HFS+ ignores in file names, as Git's `is_hfs_dotgit` lists them. */
 const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * The form of a path segment that two names a file system treats as one
@@ -28,8 +29,12 @@ const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
  * ```
  */
 export function canonicalName(segment: string): string {
-  const folded = segment.normalize("NFC").replace(HFS_IGNORED, "")
-    .toUpperCase().toLowerCase();
+  // Printable ASCII (nearly every name): NFC leaves it as it is, it holds
+  // none of the ignored characters, and folding is lowercasing.
+  const folded = PRINTABLE_ASCII.test(segment)
+    ? segment.toLowerCase()
+    : segment.normalize("NFC").replace(HFS_IGNORED, "")
+      .toUpperCase().toLowerCase();
   const trimmed = folded.replace(/[. ]+$/, "");
   return trimmed === "" ? folded : trimmed;
 }

@@ -54,7 +54,6 @@ import { followsAll, ParentVersions } from "./parent_versions.ts";
 import { isStoreSigned } from "./discover_configs.ts";
 import { askGitPaths, type SignReport, signSource } from "./sign_source.ts";
 import type { ConfigDiff } from "../configs/config_diff.ts";
-import { stagedServerChanges } from "./staged_server_changes.ts";
 
 /** What pre-commit signed, and how each signed config's servers changed. */
 export interface StagedReport extends SignReport {
@@ -131,7 +130,11 @@ export async function signStaged(
     const signed = report.results.filter((r) => r.status === "signed")
       .map((r) => r.path);
     // A summary for the committer: it must never stop a commit it signed.
-    const changes = await stagedServerChanges(objects, staged, signed)
+    // Its module (and the config diff's) is loaded only when there is
+    // something to summarise.
+    const changes = signed.length === 0 ? [] : await import(
+      "./staged_server_changes.ts"
+    ).then((summary) => summary.stagedServerChanges(objects, staged, signed))
       .catch(() => []);
     return { ...report, changes };
   } finally {

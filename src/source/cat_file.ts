@@ -22,6 +22,9 @@ export interface GitObject {
 
 // A full object id (SHA-1 or SHA-256), as opposed to a name like "HEAD:x".
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+// Decodes answer headers (one decoder for all: making one costs more than
+// decoding a header).
+const HEADER_TEXT = new TextDecoder();
 // Bytes of objects kept for reading again.
 const CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -172,7 +175,7 @@ export class GitObjects {
     name: string,
     maxBytes: number,
   ): Promise<GitObject | undefined> {
-    const header = new TextDecoder().decode(await this.#readLine());
+    const header = HEADER_TEXT.decode(await this.#readLine());
     if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
       return undefined;
     }

@@ -10,7 +10,6 @@
 
 import { equalBytes } from "../bytes/equal_bytes.ts";
 import { MAX_LINK_TARGET_BYTES } from "../constants.ts";
-import { toHex } from "../crypto/sha.ts";
 import { ToolError } from "../errors.ts";
 import type { StoreReader } from "./store_reader.ts";
 import type { GitObjects } from "./cat_file.ts";
@@ -356,6 +355,9 @@ function entryType(mode: string): TreeEntry["type"] {
   return mode === "120000" ? "link" : mode === "160000" ? "submodule" : "file";
 }
 
+// Subtrees of one folder requested ahead of the one being read.
+const SUBTREES_AHEAD = 256;
+
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const KNOWN_MODES = new Set(["040000", "100644", "100755", "120000", "160000"]);
 
@@ -370,27 +372,35 @@ async function flattenTree(
   if (!object || object.type !== "tree") {
     throw new ToolError("IO", `Tree ${oid} is missing`);
   }
-  const flat: [string, SnapshotEntry | Promise<[string, SnapshotEntry][]>][] =
-    [];
-  for (const { mode, name, child } of treeEntries(oid, object.bytes)) {
-    if (mode === "040000") {
-      // Requested now, awaited below: git answers the subtrees' requests
-      // one after another without a round trip each.
-      const subtree = flattenTree(objects, child, cache);
-      subtree.catch(() => {}); // Awaited below; not an unhandled rejection.
-      flat.push([name, subtree]);
-    } else {
-      flat.push([name, { mode, oid: child }]);
-    }
-  }
+  const parsed = treeEntries(oid, object.bytes);
+  // Subtrees are requested SUBTREES_AHEAD ahead of the one awaited: git
+  // answers the requests one after another without a round trip each, and
+  // a folder of thousands of folders does not hold thousands of pending
+  // reads (their promises outlive young-generation collections, and the
+  // heap grew to several times what the snapshot keeps).
+  const folders = parsed.filter((entry) => entry.mode === "040000");
+  const subtrees: Promise<[string, SnapshotEntry][]>[] = [];
+  const request = (at: number) => {
+    const folder = folders[at];
+    if (!folder) return;
+    const subtree = flattenTree(objects, folder.child, cache);
+    subtree.catch(() => {}); // Awaited below; not an unhandled rejection.
+    subtrees[at] = subtree;
+  };
+  for (let at = 0; at < SUBTREES_AHEAD; at++) request(at);
   const entries: [string, SnapshotEntry][] = [];
-  for (const [name, item] of flat) {
-    if (!(item instanceof Promise)) {
-      entries.push([name, item]);
+  let next = 0;
+  for (const { mode, name, child } of parsed) {
+    if (mode !== "040000") {
+      entries.push([name, { mode, oid: child }]);
       continue;
     }
-    for (const [path, entry] of await item) {
-      entries.push([`${name}/${path}`, entry]);
+    request(next + SUBTREES_AHEAD);
+    const prefix = `${name}/`;
+    const subtree = subtrees[next]!;
+    delete subtrees[next++];
+    for (const [path, entry] of await subtree) {
+      entries.push([prefix + path, entry]);
     }
   }
   cache.set(oid, entries);
@@ -420,10 +430,7 @@ function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
     if (space < 0 || nul < 0 || nul + 1 + idLength > bytes.length) {
       throw new ToolError("IO", `Tree ${oid} is malformed`);
     }
-    const mode = new TextDecoder().decode(bytes.subarray(at, space)).padStart(
-      6,
-      "0",
-    );
+    const mode = modeText(bytes, at, space).padStart(6, "0");
     if (!KNOWN_MODES.has(mode)) {
       throw new ToolError("IO", `Tree ${oid} has an entry with mode "${mode}"`);
     }
@@ -432,7 +439,7 @@ function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
       throw new ToolError("IO", `Tree ${oid} lists "${name}" twice`);
     }
     names.add(name);
-    const child = toHex(bytes.subarray(nul + 1, nul + 1 + idLength));
+    const child = hexOf(bytes, nul + 1, idLength);
     at = nul + 1 + idLength;
     entries.push({ mode, name, child });
   }
@@ -444,7 +451,10 @@ function treeEntries(oid: string, bytes: Uint8Array): TreeObjectEntry[] {
 function entryName(oid: string, bytes: Uint8Array): string {
   let name: string;
   try {
-    name = STRICT_UTF8.decode(bytes);
+    // ASCII is UTF-8 as it is; anything else through the strict decoder.
+    name = bytes.length <= SHORT && isAscii(bytes)
+      ? String.fromCharCode.apply(null, bytes as unknown as number[])
+      : STRICT_UTF8.decode(bytes);
   } catch {
     throw new ToolError(
       "IO",
@@ -461,4 +471,41 @@ function entryName(oid: string, bytes: Uint8Array): string {
     );
   }
   return name;
+}
+
+// Bytes below 0x80 only.
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+// Names up to this many bytes are turned into text without a decoder.
+const SHORT = 128;
+const TEXT = new TextDecoder();
+
+// A mode's text: octal digits as they are, anything else as a decoder
+// reads it (for the message that refuses it).
+function modeText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start > 7) return TEXT.decode(bytes.subarray(start, end));
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte < 0x30 || byte > 0x37) {
+      return TEXT.decode(bytes.subarray(start, end));
+    }
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
+const HEX_DIGITS = Array.from(
+  { length: 256 },
+  (_, byte) => byte.toString(16).padStart(2, "0"),
+);
+
+// `length` bytes from `start` as lowercase hex.
+function hexOf(bytes: Uint8Array, start: number, length: number): string {
+  let hex = "";
+  for (let i = start; i < start + length; i++) hex += HEX_DIGITS[bytes[i]!];
+  return hex;
 }

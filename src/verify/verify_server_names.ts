@@ -177,9 +177,11 @@ const WINDOWS_PROGRAM_EXTENSIONS = [
  * ```
  */
 export function canonicalFolder(path: string): string {
-  const canonical = canonicalPath(path);
-  const at = canonical.lastIndexOf("/");
-  return at < 0 ? "" : canonical.slice(0, at);
+  // Each segment is made canonical alone, and none becomes or loses a "/",
+  // so the canonical folder is the folder's canonical path (and folders
+  // repeat far more than paths, for the memory below).
+  const at = path.lastIndexOf("/");
+  return at < 0 ? "" : canonicalPath(path.slice(0, at));
 }
 
 /**
@@ -196,5 +198,16 @@ export function canonicalFolder(path: string): string {
  * ```
  */
 export function canonicalPath(path: string): string {
-  return path === "" ? "" : path.split("/").map(canonicalName).join("/");
+  if (path === "") return "";
+  // Remembered: verify asks for the same folders many times per config.
+  let canonical = canonicalPaths.get(path);
+  if (canonical === undefined) {
+    canonical = path.split("/").map(canonicalName).join("/");
+    if (canonicalPaths.size >= CANONICAL_PATHS_KEPT) canonicalPaths.clear();
+    canonicalPaths.set(path, canonical);
+  }
+  return canonical;
 }
+
+const CANONICAL_PATHS_KEPT = 16_384;
+const canonicalPaths = new Map<string, string>();

@@ -110,6 +110,18 @@ Deno.test("trees git fsck would refuse are refused", async (t) => {
       /UTF-8/,
     ],
     ["an unknown mode", [["100600", enc("x"), blob]], /mode/],
+    ["a zero-padded mode", [["0100644", enc("x"), blob]], /mode "0100644"/],
+    // Named in the message as a decoder reads it, not byte for byte.
+    [
+      "a mode that is not digits",
+      [["10064\u00e9", enc("x"), blob]],
+      /mode "10064\u00e9"/,
+    ],
+    [
+      "a long mode",
+      [["1006441006441", enc("x"), blob]],
+      /mode "1006441006441"/,
+    ],
   ];
   const objects = GitObjects.open({
     root: repo.root,
@@ -158,6 +170,54 @@ Deno.test("trees git fsck would refuse are refused", async (t) => {
         );
       });
     }
+  } finally {
+    await objects.close();
+  }
+});
+
+Deno.test("a commit's snapshot lists exactly what git ls-tree -r lists: modes, ids, long, non-ASCII and nested names", async () => {
+  await using repo = await createTempRepo();
+  const long = `${"n".repeat(200)}.json`; // Past the short-name path.
+  const files: Record<string, string> = {
+    ".mcp.json": "{}\n",
+    [long]: "{}\n",
+    "caf\u00e9/\u00fcber.json": "{}\n",
+    "a/b/c/d.json": "{}\n",
+    "bin/run.sh": "#!/bin/sh\n",
+  };
+  for (const [path, text] of Object.entries(files)) {
+    await Deno.mkdir(`${repo.root}/${path}`.replace(/\/[^/]*$/, ""), {
+      recursive: true,
+    });
+    await Deno.writeTextFile(`${repo.root}/${path}`, text);
+  }
+  await Deno.chmod(`${repo.root}/bin/run.sh`, 0o755);
+  await Deno.symlink(".mcp.json", `${repo.root}/link.json`);
+  await repo.git("add", "-A");
+  await repo.git("commit", "-q", "-m", "files");
+  const listed = new Map<string, { mode: string; oid: string }>();
+  const out = await repo.git("ls-tree", "-r", "-z", "--full-tree", "HEAD");
+  for (const line of out.split("\0").filter((l) => l !== "")) {
+    const [meta, path] = line.split("\t") as [string, string];
+    const [mode, , oid] = meta.split(" ") as [string, string, string];
+    listed.set(path, { mode, oid });
+  }
+  assert.equal(listed.size, 6);
+  assert.equal(listed.get("bin/run.sh")?.mode, "100755");
+  assert.equal(listed.get("link.json")?.mode, "120000");
+  const objects = GitObjects.open({
+    root: repo.root,
+    gitDir: `${repo.root}/.git`,
+  });
+  try {
+    const snapshot = await commitSnapshot(
+      objects,
+      await readCommit(objects, "HEAD"),
+    );
+    assert.deepEqual(
+      [...snapshot.entries].sort(([a], [b]) => a < b ? -1 : 1),
+      [...listed].sort(([a], [b]) => a < b ? -1 : 1),
+    );
   } finally {
     await objects.close();
   }
