@@ -412,7 +412,9 @@ rotations (retired keys) and policy versions in between. Each shows the
 verdict "verify --rev" gives its commit: a version that does not verify there
 is FAILED with its code, and its signer is only claimed, never given a
 principal. With PATHs, only those configs' events (trust changes still show).
-Exits 0 whatever it shows; a revision that names no commit is a usage error.`,
+Exits 0 whatever it shows (FAILED events too); a revision that names no
+commit is a usage error (exit 2); a PATH no commit signed, a trust file given
+as a PATH, or a shallow clone is an error (exit 1).`,
 };
 
 /**

@@ -331,8 +331,9 @@ export const MCP_TOOLS: readonly McpTool[] = [
       "Shows what changes between two versions of the MCP configs, in MCP " +
       "terms: servers added, removed and changed, field by field (command, " +
       'args, env keys, URL, headers, transport), as "mcp-orchestration diff" ' +
-      "does. a and b are revisions or artifact ids (default: the last signed " +
-      "version against the working tree); paths limits it to those configs.",
+      "does. a and b are revisions or artifact ids (default: HEAD against " +
+      "the working tree; a alone: a against the working tree); paths limits " +
+      "it to those configs.",
     annotations: READ_ONLY,
     input: (z) => ({
       a: revisionSchema(z, "the old side: a revision or artifact id")

@@ -505,7 +505,9 @@ function imageFindings(view: ServerView): ServerFinding[] {
   const image = dockerRun(view)?.image;
   if (!image || /@sha256:[0-9a-f]{64}$/.test(image.name)) return [];
   const tag = /:([^/:]+)$/.exec(image.name)?.[1];
-  const problem = tag === undefined
+  const problem = image.name.includes("@")
+    ? "whose digest is not sha256 and 64 hex digits (so it pins nothing)"
+    : tag === undefined
     ? "with no tag or digest (latest at each pull)"
     : tag === "latest"
     ? 'with the tag "latest"'

@@ -560,3 +560,16 @@ Deno.test("lint: a message that quotes a value shows no secret in it, nor invisi
   assert.ok(!line.includes("\u202e"), line);
   assert.match(line, /docs\\u\{202e\}gnp/);
 });
+
+Deno.test("lint: an image with a malformed digest is not said to have a tag", () => {
+  const findings = lintServer(
+    serverView("s", { command: "docker", args: ["run", "img@sha256:aaaa"] }),
+  );
+  assert.deepEqual(findings.map((f) => [f.rule, f.field]), [
+    ["unpinned-image", "args[1]"],
+  ]);
+  assert.equal(
+    findings[0]?.message,
+    'runs the image "img@sha256:aaaa" whose digest is not sha256 and 64 hex digits (so it pins nothing)',
+  );
+});
