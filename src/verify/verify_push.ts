@@ -9,7 +9,12 @@
  */
 
 import { errorMessage, ToolError } from "../errors.ts";
-import { git, isAncestor, type Repository } from "../git/repository.ts";
+import {
+  commitId,
+  git,
+  isAncestor,
+  type Repository,
+} from "../git/repository.ts";
 import {
   type CommitReport,
   listCommits,
@@ -363,12 +368,6 @@ async function trackingTip(
   repo: Repository,
   remote: string,
 ): Promise<string | undefined> {
-  const out = await git(repo, [
-    "rev-parse",
-    "-q",
-    "--verify",
-    `refs/remotes/${remote}/HEAD^{commit}`,
-  ]).catch(() => undefined);
-  const id = out ? new TextDecoder().decode(out).trim() : "";
-  return ID.test(id) ? id : undefined;
+  const id = await commitId(repo, `refs/remotes/${remote}/HEAD`);
+  return id !== undefined && ID.test(id) ? id : undefined;
 }
