@@ -20,6 +20,7 @@ import {
   machineInfo,
   METHOD,
   parseBenchArgs,
+  ROOT,
   runCase,
   type Target,
   writeResult,
@@ -37,6 +38,7 @@ import {
   type Workspace,
 } from "./fixtures.ts";
 import { updatePerformanceDoc } from "./report.ts";
+import { PERMISSION_FLAGS } from "../src/permissions.ts";
 
 /** Source files beside the config, so the repositories are not empty toys. */
 const FILLER_FILES = 100;
@@ -312,6 +314,19 @@ async function startupContenders(
       check: expect("mcp-orchestration "),
     });
   }
+  // The README's command, as a user types it: without the lazy-imports
+  // flag, Deno reads every command's modules before the first line runs.
+  contenders.push({
+    id: "version-deno-plain",
+    label: "--version (deno run main.ts, the README's command)",
+    launch: at("deno", [
+      "run",
+      ...PERMISSION_FLAGS,
+      join(ROOT, "main.ts"),
+      "--version",
+    ]),
+    check: expect("mcp-orchestration "),
+  });
   if (launchers.some((l) => l.id === "bin")) {
     contenders.push({
       id: "trivial-node",
@@ -326,13 +341,15 @@ function startupTargets(
   startCase: CaseResult,
   launchers: readonly Launcher[],
 ): Target[] {
-  return launchers.map((l) => {
-    const id = `version-${l.id}`;
-    const base = l.id === "bin" ? "trivial-node" : "trivial-deno";
+  // Each launcher, and the README's plain `deno run` command.
+  const ids = [...launchers.map((l) => l.id), "deno-plain"];
+  return ids.map((launcher) => {
+    const id = `version-${launcher}`;
+    const base = launcher === "bin" ? "trivial-node" : "trivial-deno";
     const ratio = startCase.ratios.find((r) => r.a === id && r.b === base);
     return evaluate({
       description: `--version ≤ 1.5× a trivial ${
-        l.id === "bin" ? "node -e 0" : "deno run script"
+        launcher === "bin" ? "node -e 0" : "deno run script"
       }`,
       short: `vs ${base}`,
       contender: id,

@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { PERMISSION_FLAGS } from "../src/permissions.ts";
+import { LAZY_IMPORTS_FLAG } from "../src/hooks/launch.ts";
 import { type BenchOptions, type Launch, ROOT, run } from "./harness.ts";
 
 /** The principal the benchmark key is trusted as. */
@@ -124,8 +125,9 @@ export interface Launcher {
 export const BINARY = join(ROOT, "dist", "mcp-orchestration");
 
 /**
- * The tool's launchers: `deno run <PERMISSION_FLAGS> main.ts` always, and
- * the compiled executable when it exists or can be built.
+ * The tool's launchers: `deno run <LAZY_IMPORTS_FLAG> <PERMISSION_FLAGS>
+ * main.ts` (as the installed hooks start it) always, and the compiled
+ * executable when it exists or can be built.
  *
  * @param options `noBuild` uses the executable as it is.
  * @param workspace The workspace (environment for `--version`).
@@ -138,7 +140,12 @@ export async function toolLaunchers(
   notes: string[],
 ): Promise<Launcher[]> {
   const env = { env: workspace.env };
-  const prefix = ["run", ...PERMISSION_FLAGS, join(ROOT, "main.ts")];
+  const prefix = [
+    "run",
+    LAZY_IMPORTS_FLAG,
+    ...PERMISSION_FLAGS,
+    join(ROOT, "main.ts"),
+  ];
   const head = (await run("git", ["rev-parse", "HEAD"], { cwd: ROOT })).trim();
   const dirty =
     (await run("git", ["--no-optional-locks", "status", "--porcelain"], {

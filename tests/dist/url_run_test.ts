@@ -23,7 +23,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VERSION } from "../../mod.ts";
-import { formatShellCommand } from "../../src/hooks/launch.ts";
+import {
+  formatShellCommand,
+  LAZY_IMPORTS_FLAG,
+} from "../../src/hooks/launch.ts";
 import { AGENT_SOCKET_SHELL_WORD } from "../../src/permissions.ts";
 import { freshDenoEnv, serveCheckout } from "../support/checkout_server.ts";
 import { PERMISSION_FLAGS } from "../support/cli.ts";
@@ -130,7 +133,10 @@ Deno.test({
         `\nexec ${
           formatShellCommand([
             Deno.execPath(),
-            ...urlArgs(url).slice(0, -1),
+            "run",
+            "--quiet",
+            LAZY_IMPORTS_FLAG,
+            ...PERMISSION_FLAGS,
             AGENT_SOCKET_SHELL_WORD,
             url,
           ])

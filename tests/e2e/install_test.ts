@@ -21,7 +21,10 @@ import {
   type InstallReport,
   uninstallHooks,
 } from "../../src/hooks/install.ts";
-import { formatShellCommand } from "../../src/hooks/launch.ts";
+import {
+  formatShellCommand,
+  LAZY_IMPORTS_FLAG,
+} from "../../src/hooks/launch.ts";
 import { AGENT_SOCKET_SHELL_WORD } from "../../src/permissions.ts";
 import {
   CHAINED_SUFFIX,
@@ -73,6 +76,7 @@ async function expectedCommand(): Promise<string[]> {
     Deno.execPath(),
     "run",
     "--quiet",
+    LAZY_IMPORTS_FLAG,
     ...PERMISSION_FLAGS,
     AGENT_SOCKET_SHELL_WORD,
     MOD_PATH,

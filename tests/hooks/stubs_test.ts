@@ -16,6 +16,7 @@ import {
 import {
   formatShellCommand,
   launchCommand,
+  LAZY_IMPORTS_FLAG,
   shellQuote,
 } from "../../src/hooks/launch.ts";
 import type { Launch } from "../../src/_runtime/launch.ts";
@@ -184,6 +185,7 @@ const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
       "/home/me/.deno/bin/deno",
       "run",
       "--quiet",
+      LAZY_IMPORTS_FLAG,
       ...PERMISSION_FLAGS,
       AGENT_SOCKET_SHELL_WORD,
       "/src/my tool/it's/mod.ts",
@@ -200,6 +202,7 @@ const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
       "/usr/bin/deno",
       "run",
       "--quiet",
+      LAZY_IMPORTS_FLAG,
       ...PERMISSION_FLAGS,
       AGENT_SOCKET_SHELL_WORD,
       "https://example.com/mcp-orchestration@0.1.0/mod.ts",

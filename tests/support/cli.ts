@@ -2,7 +2,8 @@
  * How end-to-end tests run the tool: as a child process, exactly as a user
  * would, with the permission flags the README documents.
  *
- * By default the child is `deno run PERMISSION_FLAGS <checkout>/main.ts …`,
+ * By default the child is `deno run LAZY_IMPORTS_FLAG PERMISSION_FLAGS
+ * <checkout>/main.ts …` (as the hooks start it),
  * using the Deno that runs the tests. Set `MCP_ORCHESTRATION_TEST_BIN` to an
  * executable (for example a `deno compile` output) to run that instead, with
  * the same arguments, environment and working folder; the whole end-to-end
@@ -23,6 +24,7 @@ import { gitEnv } from "./repo.ts";
 /** The permission flags of `deno run main.ts`: all the tool may do (one source, shared with the demo). */
 export { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
 import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
+import { LAZY_IMPORTS_FLAG } from "../../src/hooks/launch.ts";
 
 /** Environment variable naming an executable to test instead of `deno run main.ts`. */
 export const TEST_BIN_ENV = "MCP_ORCHESTRATION_TEST_BIN";
@@ -92,7 +94,7 @@ export function cliInvocation(
   }
   return {
     command: Deno.execPath(),
-    args: ["run", ...permissions, MOD_PATH, ...args],
+    args: ["run", LAZY_IMPORTS_FLAG, ...permissions, MOD_PATH, ...args],
   };
 }
 

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DIST_TESTS, steps } from "../../scripts/test.ts";
 import { VERSION } from "../../src/constants.ts";
+import { LAZY_IMPORTS_FLAG } from "../../src/hooks/launch.ts";
 import {
   type CliResult,
   MOD_PATH,
@@ -314,7 +315,14 @@ Deno.test("cliInvocation runs deno run main.ts, or MCP_ORCHESTRATION_TEST_BIN", 
     await inChildDeno(code, { [TEST_BIN_ENV]: undefined }),
     {
       command: Deno.execPath(),
-      args: ["run", ...PERMISSION_FLAGS, MOD_PATH, "sign", "a b"],
+      args: [
+        "run",
+        LAZY_IMPORTS_FLAG,
+        ...PERMISSION_FLAGS,
+        MOD_PATH,
+        "sign",
+        "a b",
+      ],
     },
   );
   assert.deepEqual(
