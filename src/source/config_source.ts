@@ -79,16 +79,19 @@ export interface ConfigSource {
  * ```
  */
 export function workingTreeSource(repo: Repository): ConfigSource {
-  // Listed once per source (one command's run) for the verifier's checks.
+  // Listed once per source (one command's run): finding the configs, the
+  // names around their servers and the attributes' checks all look at the
+  // one listing (two `git ls-files`, which walk the whole working tree: at
+  // 10,000 folders, ~0.2 s of CPU each time). Nothing the tool writes
+  // during a run is listed again, so one look serves the run; the array is
+  // never changed once listed.
   let listed: ReturnType<typeof listWorkingTreeFiles> | undefined;
+  const list = () => listed ??= listWorkingTreeFiles(repo);
   return {
     label: "working tree",
     // Under core.autocrlf the store's own files are checked out with CRLF.
-    reader: {
-      ...checkedOutStoreReader(workingTreeReader(repo)),
-      list: () => listed ??= listWorkingTreeFiles(repo),
-    },
-    list: () => listWorkingTreeFiles(repo),
+    reader: { ...checkedOutStoreReader(workingTreeReader(repo)), list },
+    list,
     linkTargets: (paths) => Promise.resolve(readLinks(repo, paths)),
     kinds: () => loadConfigKinds(repo.root),
     attributes: { repo, source: { kind: "worktree" } },

@@ -18,6 +18,7 @@ import {
   SIGNATURE_NAMESPACE,
   SK_FLAG_USER_PRESENT,
 } from "../constants.ts";
+import { equalBytes } from "../bytes/equal_bytes.ts";
 import { sha256Hex } from "../crypto/sha.ts";
 import {
   signatureKeyId as keyIdOfSignature,
@@ -142,7 +143,14 @@ async function verifyArtifact(config: SignedConfig): Promise<void> {
       `the artifact "${where}" is missing`,
     );
   }
-  if (await sha256Hex(stored.bytes) !== id) {
+  // verifyBytes, just before, found that the config's own bytes hash to
+  // the id: a stored copy equal to them byte for byte needs no hash of its
+  // own (10,000 fewer SHA-256 in a verify of 10,000 configs). Any other copy
+  // is hashed, so the verdict is always the one hashing gives.
+  if (
+    !equalBytes(stored.bytes, config.bytes) &&
+    await sha256Hex(stored.bytes) !== id
+  ) {
     throw new VerificationError(
       "MISSING_ARTIFACT",
       `the artifact "${where}" is damaged: its bytes do not hash to its id`,

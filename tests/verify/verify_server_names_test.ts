@@ -8,7 +8,12 @@
  */
 
 import assert from "node:assert/strict";
-import { verifyServerNames } from "../../src/verify/verify_server_names.ts";
+import {
+  canonicalFolder,
+  canonicalPath,
+  verifyServerNames,
+} from "../../src/verify/verify_server_names.ts";
+import { canonicalName } from "../../src/configs/path_names.ts";
 import type { SignedConfig } from "../../src/verify/signed_config.ts";
 
 // Only the fields the check reads; the rest of a SignedConfig is the
@@ -124,5 +129,43 @@ Deno.test("verifyServerNames: a relative command's PATHEXT look-alikes fail, not
       TAMPERED,
       path,
     );
+  }
+});
+
+Deno.test("canonicalPath: each segment as canonicalName makes it, fast path or not", () => {
+  const paths = [
+    "packages/P0001/.MCP.json",
+    "a./B",
+    "a/b.",
+    "a /b",
+    "a/b ",
+    "x/.",
+    "x/..",
+    "Dir. . /File",
+    "caf\u00e9/Cafe\u0301",
+    "S\u017fX/y",
+    "tab\there/x",
+    "a\u200cb/C",
+    "plain/lower/path",
+    "UPPER/CASE",
+  ];
+  for (const path of paths) {
+    // Asked twice: the first answer may be remembered, the second read back.
+    for (let round = 0; round < 2; round++) {
+      assert.equal(
+        canonicalPath(path),
+        path.split("/").map(canonicalName).join("/"),
+        path,
+      );
+    }
+    const at = path.lastIndexOf("/");
+    assert.equal(
+      canonicalFolder(`${path}/leaf`),
+      canonicalPath(path),
+      `${path}/leaf`,
+    );
+    if (at >= 0) {
+      assert.equal(canonicalFolder(path), canonicalPath(path.slice(0, at)));
+    }
   }
 });
