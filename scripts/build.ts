@@ -40,7 +40,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
+import { bundlePartFile, seaAssetName } from "../src/_runtime/bundle_part.ts";
 import { VERSION } from "../src/constants.ts";
+import { type BundlePart, MCP_SDK_PACKAGES } from "../src/deps.ts";
 import { CI_PERMISSION_FLAGS } from "./permissions.ts";
 
 /** The checkout's root folder. */
@@ -156,18 +158,31 @@ export async function stageSources(commit: string): Promise<string> {
 /**
  * Bundles the staged sources into one CommonJS script for Node
  * (src/cli/node_main.ts and everything it imports, npm packages included;
- * `node:` built-ins stay external).
+ * `node:` built-ins stay external), or, with `part`, the script of one part
+ * that the main script loads on first use (src/_runtime/bundle_part.ts).
+ * The main script leaves out each part's packages: their `import()`s stay
+ * in it unbundled, and unreached under Node (src/deps.ts,
+ * `loadBundlesWith`).
  *
  * @param stage A folder from {@linkcode stageSources}.
  * @param out The script to write.
- * @param options `shebang` starts it with `#!/usr/bin/env node`.
+ * @param options `shebang` starts it with `#!/usr/bin/env node`; `part`
+ *   bundles that part instead of the main script.
+ * @throws {Error} When `deno bundle` fails, or the main script would still
+ *   load a part's package at start-up.
  */
 export async function bundle(
   stage: string,
   out: string,
-  options: { shebang?: boolean } = {},
+  options: { shebang?: boolean; part?: BundlePart } = {},
 ): Promise<void> {
-  const raw = join(stage, "bundle.cjs");
+  const raw = join(stage, `bundle-${options.part ?? "main"}.cjs`);
+  const entry = options.part
+    ? PART_ENTRIES[options.part]
+    : join("src", "cli", "node_main.ts");
+  const external = options.part
+    ? []
+    : MCP_SDK_PACKAGES.flatMap((name) => ["--external", name]);
   await mustRun(Deno.execPath(), [
     "bundle",
     "--quiet",
@@ -176,17 +191,40 @@ export async function bundle(
     "deno",
     "--format",
     "cjs",
+    ...external,
     "--output",
     raw,
-    join(stage, "src", "cli", "node_main.ts"),
+    join(stage, entry),
   ], { cwd: stage });
   const code = await Deno.readTextFile(raw);
+  // An external package is left as a `require` of its npm: specifier when
+  // something imports it statically: Node would then fail at every start,
+  // not only in `mcp`.
+  const required = code.match(/\brequire\(.npm:[^)]*\)/);
+  if (required) {
+    throw new Error(
+      `The bundle of "${entry}" loads ${
+        required[0]
+      } at start-up: import that package only through its loader in src/deps.ts`,
+    );
+  }
   await writeAtomically(
     out,
     (options.shebang ? "#!/usr/bin/env node\n" : "") + code,
-    0o755,
+    // A part is required by the main script, never run itself.
+    options.part ? 0o644 : 0o755,
   );
 }
+
+/** Each part's entry point, relative to the sources' root. */
+const PART_ENTRIES: Record<BundlePart, string> = {
+  "mcp-sdk": join("src", "cli", "node_mcp_sdk.ts"),
+};
+
+/** The parts bundled apart from the main script (see {@linkcode bundle}). */
+export const BUNDLE_PARTS: readonly BundlePart[] = Object.keys(
+  PART_ENTRIES,
+) as BundlePart[];
 
 async function writeAtomically(
   path: string,
@@ -227,7 +265,11 @@ export async function buildNpmPackage(
   }
   const stage = await stageSources(commit);
   try {
-    await bundle(stage, join(outDir, BUNDLE_NAME), { shebang: true });
+    const main = join(outDir, BUNDLE_NAME);
+    await bundle(stage, main, { shebang: true });
+    for (const part of BUNDLE_PARTS) {
+      await bundle(stage, bundlePartFile(main, part), { part });
+    }
     await cp(join(ROOT, "npm", "package.json"), join(outDir, "package.json"));
     await cp(join(ROOT, "npm", "README.md"), join(outDir, "README.md"));
   } finally {
@@ -323,6 +365,11 @@ async function compileNodeSea(stage: string, out: string): Promise<void> {
   const script = join(stage, "sea", "main.cjs");
   const blob = join(stage, "sea", "main.blob");
   await bundle(stage, script);
+  const assets: Record<string, string> = {};
+  for (const part of BUNDLE_PARTS) {
+    assets[seaAssetName(part)] = bundlePartFile(script, part);
+    await bundle(stage, assets[seaAssetName(part)]!, { part });
+  }
   const config = join(stage, "sea", "sea-config.json");
   await writeFile(
     config,
@@ -331,6 +378,7 @@ async function compileNodeSea(stage: string, out: string): Promise<void> {
       output: blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
+      assets,
     }),
   );
   await mustRun(node, ["--experimental-sea-config", config], { cwd: stage });

@@ -5,7 +5,8 @@
  * Deno) runs `init`, a commit signed by the hook it installed, and
  * `verify`, and its MCP server answers the SDK's client; `npx <tarball>`
  * runs it too. Nothing comes from the network: the package has no
- * dependencies (the MCP SDK is bundled in).
+ * dependencies (the MCP SDK is bundled in, apart from the main script:
+ * only `mcp` loads it).
  *
  * @module
  */
@@ -25,6 +26,11 @@ import { runIsolated } from "../support/process.ts";
 import { createTempRepo, gitEnv, withTempDir } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
+const PART_NAME = "mcp-orchestration.mcp-sdk.cjs";
+// The bundler's comment above each module it inlines names its path.
+const SDK_SOURCE =
+  /^\/\/ .*\/@modelcontextprotocol\/sdk\/.*\/server\/mcp\.js$/m;
+const ZOD_SOURCE = /^\/\/ .*\/zod\/[^/]+\/v4\/core\/schemas\.js$/m;
 const CONFIG = '{"mcpServers":{"files":{"command":"npx","args":["server"]}}}\n';
 
 async function ok(
@@ -77,8 +83,16 @@ Deno.test({
       ) as { filename: string; files: { path: string }[] }[];
       assert.deepEqual(
         packed[0]!.files.map((file) => file.path).sort(),
-        ["README.md", BUNDLE_NAME, "package.json"],
+        ["README.md", BUNDLE_NAME, PART_NAME, "package.json"],
       );
+      // The MCP SDK and zod are in the part, which only `mcp` loads; the
+      // main script, which every hook starts, leaves them out.
+      const main = await Deno.readTextFile(join(packageDir, BUNDLE_NAME));
+      const part = await Deno.readTextFile(join(packageDir, PART_NAME));
+      for (const sdk of [SDK_SOURCE, ZOD_SOURCE]) {
+        assert.doesNotMatch(main, sdk);
+        assert.match(part, sdk);
+      }
       const tarball = join(work, packed[0]!.filename);
       assert.equal(packed[0]!.filename, `mcp-orchestration-${VERSION}.tgz`);
 
@@ -161,7 +175,8 @@ Deno.test({
       assert.equal(tampered.code, 1, tampered.stderr + tampered.stdout);
       assert.match(tampered.stdout, /TAMPERED/);
 
-      // Its MCP server too: the MCP SDK is in the bundle, nothing is fetched.
+      // Its MCP server too: the MCP SDK comes from the package's second
+      // script, beside the one npm linked, and nothing is fetched.
       {
         await using session = await connectMcp({
           cwd: repo.root,
