@@ -40,7 +40,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
-import { bundlePartFile, seaAssetName } from "../src/_runtime/bundle_part.ts";
+import {
+  BUNDLE_PARTS,
+  bundlePartFile,
+  seaAssetName,
+} from "../src/_runtime/bundle_part.ts";
 import { VERSION } from "../src/constants.ts";
 import { type BundlePart, MCP_SDK_PACKAGES } from "../src/deps.ts";
 import { CI_PERMISSION_FLAGS } from "./permissions.ts";
@@ -220,11 +224,6 @@ export async function bundle(
 const PART_ENTRIES: Record<BundlePart, string> = {
   "mcp-sdk": join("src", "cli", "node_mcp_sdk.ts"),
 };
-
-/** The parts bundled apart from the main script (see {@linkcode bundle}). */
-export const BUNDLE_PARTS: readonly BundlePart[] = Object.keys(
-  PART_ENTRIES,
-) as BundlePart[];
 
 async function writeAtomically(
   path: string,

@@ -21,6 +21,18 @@ import { ToolError } from "../errors.ts";
 import { nodeBuiltin, nodeProcess } from "./runtime.ts";
 
 /**
+ * Every part, in the order the build writes them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BUNDLE_PARTS } from "./bundle_part.ts";
+ * assert.deepEqual(BUNDLE_PARTS, ["mcp-sdk"]);
+ * ```
+ */
+export const BUNDLE_PARTS: readonly BundlePart[] = ["mcp-sdk"];
+
+/**
  * The file that holds a part, beside the main script: the script's name
  * without `.cjs`, then `.<part>.cjs`, so that a renamed release file
  * (`mcp-orchestration-0.1.0.cjs`) finds its own

@@ -206,3 +206,66 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "npm bundle: mcp loads its part beside the script, renamed as a release names it, and says which file is missing",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using repo = await createTempRepo();
+    await withTempDir(async (work) => {
+      const packageDir = await buildNpmPackage(
+        await sourceCommit(),
+        join(work, "package"),
+      );
+      const env = {
+        ...gitEnv(repo.home),
+        MCP_ORCHESTRATION_HOME: repo.home,
+        NO_COLOR: "1",
+      };
+      // A release folder's names (scripts/release.ts).
+      const release = join(work, "release");
+      await Deno.mkdir(release);
+      const script = join(release, `mcp-orchestration-${VERSION}.cjs`);
+      await Deno.copyFile(join(packageDir, BUNDLE_NAME), script);
+      await Deno.copyFile(
+        join(packageDir, PART_NAME),
+        join(release, `mcp-orchestration-${VERSION}.mcp-sdk.cjs`),
+      );
+      {
+        await using session = await connectMcp({
+          cwd: repo.root,
+          home: repo.home,
+          command: ["node", script, "mcp"],
+          env,
+        });
+        const tools = await session.client.listTools();
+        assert.ok(tools.tools.some((tool) => tool.name === "verify"));
+      }
+
+      // The script copied alone: every other command runs, mcp says what
+      // it lacks (standard input is not a terminal here, as under a client).
+      const alone = join(work, "alone");
+      await Deno.mkdir(alone);
+      await Deno.copyFile(
+        join(packageDir, BUNDLE_NAME),
+        join(alone, BUNDLE_NAME),
+      );
+      await ok("node", [join(alone, BUNDLE_NAME), "status"], {
+        cwd: repo.root,
+        env,
+      });
+      const mcp = await runIsolated("node", [join(alone, BUNDLE_NAME), "mcp"], {
+        cwd: repo.root,
+        env,
+      });
+      assert.notEqual(mcp.code, 0);
+      assert.match(
+        mcp.stderr,
+        new RegExp(
+          `Cannot load "${alone}/mcp-orchestration\\.mcp-sdk\\.cjs", the part of this build that "mcp" needs: Cannot find module`,
+        ),
+      );
+    });
+  },
+});
