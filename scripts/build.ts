@@ -4,14 +4,17 @@
  *
  * - `deno task bundle`: `dist/npm/`, the npm package (npm/package.json and
  *   one bundled CommonJS file, `mcp-orchestration.cjs`, for Node 20.16 and
- *   later);
+ *   later, with its part `mcp-orchestration.mcp-sdk.cjs`: the MCP SDK and
+ *   zod, which only `mcp` loads, bundled apart so that no other command
+ *   parses them at start-up);
  * - `deno task compile`: `dist/mcp-orchestration`, one self-contained
  *   executable, by one of two routes:
  *   - `deno`: `deno compile` with the tool's permission flags baked in. It
  *     needs Deno's `denort` runtime: from `DENORT_BIN` when set, else
  *     downloaded by Deno (or taken from Deno's cache);
  *   - `node-sea`: a Node single executable application: the bundle above,
- *     injected into a copy of the `node` executable with postject. Node has
+ *     injected into a copy of the `node` executable with postject, its part
+ *     as an asset of the blob. Node has
  *     no permission sandbox to bake in (see docs/SECURITY.md).
  *
  *   `--route auto` (the default) takes `deno` when `DENORT_BIN` is set or
