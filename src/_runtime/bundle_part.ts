@@ -16,6 +16,7 @@
  */
 
 import { basename, dirname, join } from "node:path";
+import { BUILD_COMMIT } from "../build_info.ts";
 import type { BundlePart } from "../deps.ts";
 import { ToolError } from "../errors.ts";
 import { nodeBuiltin, nodeProcess } from "./runtime.ts";
@@ -90,8 +91,9 @@ const loaded = new Map<BundlePart, unknown>();
  * @param mainScript The main script's real path (its `__filename`); not
  *   read in a single executable.
  * @returns The part's `module.exports`.
- * @throws {ToolError} `IO` when this is not Node, or the part is missing or
- *   fails to load (a build that left it out, a release file copied alone).
+ * @throws {ToolError} `IO` when this is not Node, or the part is missing,
+ *   fails to load or comes from another build (a build that left it out, a
+ *   release file copied alone or beside another version's part).
  *
  * @example
  * ```ts ignore
@@ -122,6 +124,14 @@ export function loadBundlePart(part: BundlePart, mainScript: string): unknown {
         reason.split("\n")[0]
       }`,
       { cause: error },
+    );
+  }
+  const stamp = (exports as { BUILD_COMMIT?: unknown } | undefined)
+    ?.BUILD_COMMIT;
+  if (stamp !== BUILD_COMMIT) {
+    throw new ToolError(
+      "IO",
+      `Cannot use ${where}: it comes from build "${stamp}", but this script is from build "${BUILD_COMMIT}": install both files of one build`,
     );
   }
   loaded.set(part, exports);

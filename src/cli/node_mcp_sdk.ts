@@ -9,3 +9,5 @@
  */
 
 export { importMcpSdk } from "../deps.ts";
+// Stamped into both bundles: the main script refuses a part of another build.
+export { BUILD_COMMIT } from "../build_info.ts";

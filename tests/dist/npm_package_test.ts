@@ -209,15 +209,13 @@ Deno.test({
 
 Deno.test({
   name:
-    "npm bundle: mcp loads its part beside the script, renamed as a release names it, and says which file is missing",
+    "npm bundle: mcp loads its part beside the script, renamed as a release names it, and refuses one missing or from another build",
   ignore: ON_WINDOWS,
   async fn() {
     await using repo = await createTempRepo();
     await withTempDir(async (work) => {
-      const packageDir = await buildNpmPackage(
-        await sourceCommit(),
-        join(work, "package"),
-      );
+      const commit = await sourceCommit();
+      const packageDir = await buildNpmPackage(commit, join(work, "package"));
       const env = {
         ...gitEnv(repo.home),
         MCP_ORCHESTRATION_HOME: repo.home,
@@ -265,6 +263,27 @@ Deno.test({
         new RegExp(
           `Cannot load "${alone}/mcp-orchestration\\.mcp-sdk\\.cjs", the part of this build that "mcp" needs: Cannot find module`,
         ),
+      );
+
+      // Beside a part of another build (stamped with another commit).
+      const other = commit.replace(/^./, commit[0] === "0" ? "1" : "0");
+      const part = await Deno.readTextFile(join(packageDir, PART_NAME));
+      assert.ok(part.includes(`"${commit}"`));
+      await Deno.writeTextFile(
+        join(alone, PART_NAME),
+        part.replaceAll(`"${commit}"`, `"${other}"`),
+      );
+      const mixed = await runIsolated(
+        "node",
+        [join(alone, BUNDLE_NAME), "mcp"],
+        { cwd: repo.root, env },
+      );
+      assert.notEqual(mixed.code, 0);
+      assert.ok(
+        mixed.stderr.includes(
+          `Cannot use "${alone}/${PART_NAME}": it comes from build "${other}", but this script is from build "${commit}": install both files of one build`,
+        ),
+        mixed.stderr,
       );
     });
   },
