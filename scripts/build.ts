@@ -297,7 +297,7 @@ export async function compile(
     await mkdir(dirname(options.out), { recursive: true });
     try {
       const taken = await compileTo(stage, temporary, options.route);
-      await smokeTest(temporary, commit);
+      await smokeTest(temporary, commit, taken.route);
       await rename(temporary, options.out);
       return taken;
     } finally {
@@ -397,7 +397,11 @@ async function compileNodeSea(stage: string, out: string): Promise<void> {
 
 // Runs the new executable the way a user's machine would meet it: no
 // environment, no source tree, from `/`.
-async function smokeTest(executable: string, commit: string): Promise<void> {
+async function smokeTest(
+  executable: string,
+  commit: string,
+  route: Route,
+): Promise<void> {
   const out = await run(executable, ["--version"], {
     cwd: "/",
     env: {},
@@ -407,6 +411,19 @@ async function smokeTest(executable: string, commit: string): Promise<void> {
   if (out.code !== 0 || !out.stdout.includes(expected)) {
     throw new Error(
       `The new executable does not run: "--version" exited ${out.code}, printed "${out.stdout.trim()}" (expected "${expected}")\n${out.stderr}`,
+    );
+  }
+  if (route !== "node-sea") return;
+  // The MCP SDK is an asset of a Node single executable, run only by `mcp`:
+  // with no input, `mcp` loads it, serves nothing and exits 0.
+  const mcp = await run(executable, ["mcp"], {
+    cwd: "/",
+    env: {},
+    clearEnv: true,
+  });
+  if (mcp.code !== 0) {
+    throw new Error(
+      `The new executable's "mcp" does not start: it exited ${mcp.code}\n${mcp.stderr}`,
     );
   }
 }
