@@ -46,7 +46,9 @@ import { Buffer } from "node:buffer";
 import {
   BUNDLE_PARTS,
   bundlePartFile,
+  PART_WRAPPER_PARAMETERS,
   seaAssetName,
+  seaCacheName,
 } from "../src/_runtime/bundle_part.ts";
 import { VERSION } from "../src/constants.ts";
 import { type BundlePart, MCP_SDK_PACKAGES } from "../src/deps.ts";
@@ -362,6 +364,30 @@ function denoCompile(stage: string, out: string): Promise<Output> {
   ], { cwd: stage });
 }
 
+// V8's code cache of a part, made by the `node` the executable is a copy of:
+// compiled as src/_runtime/bundle_part.ts compiles it, without running it,
+// then checked: compiled again under another file name (the executable's
+// path differs), V8 must take it.
+const PRODUCE_CODE_CACHE = `
+const [source, out, parameters] = process.argv.slice(1);
+const { readFileSync, writeFileSync } = require("node:fs");
+const { compileFunction } = require("node:vm");
+const code = readFileSync(source, "utf8");
+const compiled = compileFunction(code, JSON.parse(parameters), {
+  filename: "/build/part.cjs",
+  produceCachedData: true,
+});
+if (!compiled.cachedData) throw new Error("V8 made no code cache");
+const again = compileFunction(code, JSON.parse(parameters), {
+  filename: "/elsewhere/part.cjs",
+  cachedData: compiled.cachedData,
+});
+if (again.cachedDataRejected !== false) {
+  throw new Error("V8 rejects the code cache it just made");
+}
+writeFileSync(out, compiled.cachedData);
+`;
+
 async function compileNodeSea(stage: string, out: string): Promise<void> {
   const node = (await mustRun("node", ["-p", "process.execPath"])).trim();
   const script = join(stage, "sea", "main.cjs");
@@ -369,8 +395,17 @@ async function compileNodeSea(stage: string, out: string): Promise<void> {
   await bundle(stage, script);
   const assets: Record<string, string> = {};
   for (const part of BUNDLE_PARTS) {
-    assets[seaAssetName(part)] = bundlePartFile(script, part);
-    await bundle(stage, assets[seaAssetName(part)]!, { part });
+    const file = bundlePartFile(script, part);
+    await bundle(stage, file, { part });
+    assets[seaAssetName(part)] = file;
+    assets[seaCacheName(part)] = `${file}.v8-cache`;
+    await mustRun(node, [
+      "-e",
+      PRODUCE_CODE_CACHE,
+      file,
+      `${file}.v8-cache`,
+      JSON.stringify(PART_WRAPPER_PARAMETERS),
+    ]);
   }
   const config = join(stage, "sea", "sea-config.json");
   await writeFile(

@@ -8,7 +8,10 @@
  * - beside the main script (the npm package, a release's `.cjs`): the file
  *   {@linkcode bundlePartFile} names, loaded with Node's `require`;
  * - in a Node single executable: the asset {@linkcode seaAssetName} names
- *   (the blob's `assets`, Node 20.12 and later), run from memory.
+ *   (the blob's `assets`, Node 20.12 and later), run from memory, with V8's
+ *   code cache for it from the asset {@linkcode seaCacheName} names when
+ *   the build made one (V8 checks that it fits, and compiles without it
+ *   when it does not).
  *
  * Under Node only: Deno imports the packages themselves.
  *
@@ -75,11 +78,44 @@ export function seaAssetName(part: BundlePart): string {
   return `${part}.cjs`;
 }
 
+/**
+ * The asset that holds V8's code cache for a part in a Node single
+ * executable, made by the build with the same `node` and
+ * {@linkcode PART_WRAPPER_PARAMETERS}.
+ *
+ * @param part The part.
+ * @returns The asset's key in the blob's `assets`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { seaCacheName } from "./bundle_part.ts";
+ * assert.equal(seaCacheName("mcp-sdk"), "mcp-sdk.cjs.v8-cache");
+ * ```
+ */
+export function seaCacheName(part: BundlePart): string {
+  return `${seaAssetName(part)}.v8-cache`;
+}
+
+/**
+ * The parameters of the function a part's code becomes in a single
+ * executable, as Node wraps a CommonJS module (a code cache fits only the
+ * same source and parameters).
+ */
+export const PART_WRAPPER_PARAMETERS: readonly string[] = [
+  "exports",
+  "require",
+  "module",
+  "__filename",
+  "__dirname",
+];
+
 // What the tool uses of `node:sea` (Node 20.12 and later; Deno has no
 // types for it).
 interface NodeSea {
   isSea(): boolean;
   getAsset(key: string, encoding: "utf8"): string;
+  getRawAsset(key: string): ArrayBuffer;
 }
 
 const loaded = new Map<BundlePart, unknown>();
@@ -113,7 +149,7 @@ export function loadBundlePart(part: BundlePart, mainScript: string): unknown {
   let exports: unknown;
   try {
     exports = sea.isSea()
-      ? runAsset(sea.getAsset(seaAssetName(part), "utf8"), part, node.execPath)
+      ? runAsset(sea, part, node.execPath)
       : nodeBuiltin<typeof import("node:module")>("node:module")
         .createRequire(mainScript)(bundlePartFile(mainScript, part));
   } catch (error) {
@@ -141,14 +177,20 @@ export function loadBundlePart(part: BundlePart, mainScript: string): unknown {
 // Runs a CommonJS bundle held in memory as Node runs a module file. Its
 // only `require`s are of Node's built-ins (the bundle inlines its
 // packages), so the wrapper's `require` serves those alone.
-function runAsset(code: string, part: BundlePart, execPath: string): unknown {
+function runAsset(sea: NodeSea, part: BundlePart, execPath: string): unknown {
   const vm = nodeBuiltin<typeof import("node:vm")>("node:vm");
+  const code = sea.getAsset(seaAssetName(part), "utf8");
+  let cachedData: Uint8Array | undefined;
+  try {
+    cachedData = new Uint8Array(sea.getRawAsset(seaCacheName(part)));
+  } catch {
+    // A build without a cache: compile from the source alone.
+  }
   const filename = join(execPath, seaAssetName(part));
-  const wrapper = vm.compileFunction(
-    code,
-    ["exports", "require", "module", "__filename", "__dirname"],
-    { filename },
-  );
+  const wrapper = vm.compileFunction(code, [...PART_WRAPPER_PARAMETERS], {
+    filename,
+    ...(cachedData ? { cachedData } : {}),
+  });
   const module = { exports: {} as unknown };
   const require = (name: string) => nodeBuiltin(name);
   wrapper(module.exports, require, module, filename, execPath);
