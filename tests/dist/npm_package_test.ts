@@ -58,6 +58,16 @@ Deno.test({
     await withTempDir(async (work) => {
       const commit = await sourceCommit();
       const packageDir = await buildNpmPackage(commit, join(work, "package"));
+      // Built again, both scripts are the same bytes: the split is
+      // deterministic (the single executable is not: its V8 code caches).
+      const again = await buildNpmPackage(commit, join(work, "again"));
+      for (const name of [BUNDLE_NAME, PART_NAME]) {
+        assert.deepEqual(
+          await Deno.readFile(join(again, name)),
+          await Deno.readFile(join(packageDir, name)),
+          name,
+        );
+      }
       // npm's own state stays in the test's folders; nothing is fetched.
       const env = {
         ...gitEnv(repo.home),
@@ -209,13 +219,23 @@ Deno.test({
 
 Deno.test({
   name:
-    "npm bundle: mcp loads its part beside the script, renamed as a release names it, and refuses one missing or from another build",
+    "npm bundle: built twice the same; mcp loads its part beside the script, renamed as a release names it, and refuses one missing or from another build",
   ignore: ON_WINDOWS,
   async fn() {
     await using repo = await createTempRepo();
     await withTempDir(async (work) => {
       const commit = await sourceCommit();
       const packageDir = await buildNpmPackage(commit, join(work, "package"));
+      // Built again, both scripts are the same bytes: the split is
+      // deterministic (the single executable is not: its V8 code caches).
+      const again = await buildNpmPackage(commit, join(work, "again"));
+      for (const name of [BUNDLE_NAME, PART_NAME]) {
+        assert.deepEqual(
+          await Deno.readFile(join(again, name)),
+          await Deno.readFile(join(packageDir, name)),
+          name,
+        );
+      }
       const env = {
         ...gitEnv(repo.home),
         MCP_ORCHESTRATION_HOME: repo.home,
