@@ -165,9 +165,11 @@ export function loadBundlePart(part: BundlePart, mainScript: string): unknown {
   const stamp = (exports as { BUILD_COMMIT?: unknown } | undefined)
     ?.BUILD_COMMIT;
   if (stamp !== BUILD_COMMIT) {
+    // Read from a file: only printable ASCII of it reaches the message.
+    const theirs = String(stamp).replace(/[^\x20-\x7e]/g, "?").slice(0, 80);
     throw new ToolError(
       "IO",
-      `Cannot use ${where}: it comes from build "${stamp}", but this script is from build "${BUILD_COMMIT}": install both files of one build`,
+      `Cannot use ${where}: it comes from build "${theirs}", but this script is from build "${BUILD_COMMIT}": install both files of one build`,
     );
   }
   loaded.set(part, exports);
