@@ -14,8 +14,8 @@
  *     downloaded by Deno (or taken from Deno's cache);
  *   - `node-sea`: a Node single executable application: the bundle above,
  *     injected into a copy of the `node` executable with postject, its part
- *     as an asset of the blob. Node has
- *     no permission sandbox to bake in (see docs/SECURITY.md).
+ *     (and V8's code cache for it) as assets of the blob. Node has no
+ *     permission sandbox to bake in (see docs/SECURITY.md).
  *
  *   `--route auto` (the default) takes `deno` when `DENORT_BIN` is set or
  *   `deno compile` can get `denort`, else `node-sea`, and says which it took
