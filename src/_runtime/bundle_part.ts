@@ -101,6 +101,13 @@ export function seaCacheName(part: BundlePart): string {
  * The parameters of the function a part's code becomes in a single
  * executable, as Node wraps a CommonJS module (a code cache fits only the
  * same source and parameters).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PART_WRAPPER_PARAMETERS } from "./bundle_part.ts";
+ * assert.equal(PART_WRAPPER_PARAMETERS[1], "require");
+ * ```
  */
 export const PART_WRAPPER_PARAMETERS: readonly string[] = [
   "exports",
