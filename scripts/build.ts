@@ -4,15 +4,18 @@
  *
  * - `deno task bundle`: `dist/npm/`, the npm package (npm/package.json and
  *   one bundled CommonJS file, `mcp-orchestration.cjs`, for Node 20.16 and
- *   later);
+ *   later, with its part `mcp-orchestration.mcp-sdk.cjs`: the MCP SDK and
+ *   zod, which only `mcp` loads, bundled apart so that no other command
+ *   parses them at start-up);
  * - `deno task compile`: `dist/mcp-orchestration`, one self-contained
  *   executable, by one of two routes:
  *   - `deno`: `deno compile` with the tool's permission flags baked in. It
  *     needs Deno's `denort` runtime: from `DENORT_BIN` when set, else
  *     downloaded by Deno (or taken from Deno's cache);
  *   - `node-sea`: a Node single executable application: the bundle above,
- *     injected into a copy of the `node` executable with postject. Node has
- *     no permission sandbox to bake in (see docs/SECURITY.md).
+ *     injected into a copy of the `node` executable with postject, its part
+ *     (and V8's code cache for it) as assets of the blob. Node has no
+ *     permission sandbox to bake in (see docs/SECURITY.md).
  *
  *   `--route auto` (the default) takes `deno` when `DENORT_BIN` is set or
  *   `deno compile` can get `denort`, else `node-sea`, and says which it took
@@ -40,7 +43,15 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Buffer } from "node:buffer";
+import {
+  BUNDLE_PARTS,
+  bundlePartFile,
+  PART_WRAPPER_PARAMETERS,
+  seaAssetName,
+  seaCacheName,
+} from "../src/_runtime/bundle_part.ts";
 import { VERSION } from "../src/constants.ts";
+import { type BundlePart, MCP_SDK_PACKAGES } from "../src/deps.ts";
 import { CI_PERMISSION_FLAGS } from "./permissions.ts";
 
 /** The checkout's root folder. */
@@ -156,18 +167,31 @@ export async function stageSources(commit: string): Promise<string> {
 /**
  * Bundles the staged sources into one CommonJS script for Node
  * (src/cli/node_main.ts and everything it imports, npm packages included;
- * `node:` built-ins stay external).
+ * `node:` built-ins stay external), or, with `part`, the script of one part
+ * that the main script loads on first use (src/_runtime/bundle_part.ts).
+ * The main script leaves out each part's packages: their `import()`s stay
+ * in it unbundled, and unreached under Node (src/deps.ts,
+ * `loadBundlesWith`).
  *
  * @param stage A folder from {@linkcode stageSources}.
  * @param out The script to write.
- * @param options `shebang` starts it with `#!/usr/bin/env node`.
+ * @param options `shebang` starts it with `#!/usr/bin/env node`; `part`
+ *   bundles that part instead of the main script.
+ * @throws {Error} When `deno bundle` fails, or the main script would still
+ *   load a part's package at start-up.
  */
 export async function bundle(
   stage: string,
   out: string,
-  options: { shebang?: boolean } = {},
+  options: { shebang?: boolean; part?: BundlePart } = {},
 ): Promise<void> {
-  const raw = join(stage, "bundle.cjs");
+  const raw = join(stage, `bundle-${options.part ?? "main"}.cjs`);
+  const entry = options.part
+    ? PART_ENTRIES[options.part]
+    : join("src", "cli", "node_main.ts");
+  const external = options.part
+    ? []
+    : MCP_SDK_PACKAGES.flatMap((name) => ["--external", name]);
   await mustRun(Deno.execPath(), [
     "bundle",
     "--quiet",
@@ -176,17 +200,35 @@ export async function bundle(
     "deno",
     "--format",
     "cjs",
+    ...external,
     "--output",
     raw,
-    join(stage, "src", "cli", "node_main.ts"),
+    join(stage, entry),
   ], { cwd: stage });
   const code = await Deno.readTextFile(raw);
+  // An external package is left as a `require` of its npm: specifier when
+  // something imports it statically: Node would then fail at every start,
+  // not only in `mcp`.
+  const required = code.match(/\brequire\(.npm:[^)]*\)/);
+  if (required) {
+    throw new Error(
+      `The bundle of "${entry}" loads ${
+        required[0]
+      } at start-up: import that package only through its loader in src/deps.ts`,
+    );
+  }
   await writeAtomically(
     out,
     (options.shebang ? "#!/usr/bin/env node\n" : "") + code,
-    0o755,
+    // A part is required by the main script, never run itself.
+    options.part ? 0o644 : 0o755,
   );
 }
+
+/** Each part's entry point, relative to the sources' root. */
+const PART_ENTRIES: Record<BundlePart, string> = {
+  "mcp-sdk": join("src", "cli", "node_mcp_sdk.ts"),
+};
 
 async function writeAtomically(
   path: string,
@@ -227,7 +269,11 @@ export async function buildNpmPackage(
   }
   const stage = await stageSources(commit);
   try {
-    await bundle(stage, join(outDir, BUNDLE_NAME), { shebang: true });
+    const main = join(outDir, BUNDLE_NAME);
+    await bundle(stage, main, { shebang: true });
+    for (const part of BUNDLE_PARTS) {
+      await bundle(stage, bundlePartFile(main, part), { part });
+    }
     await cp(join(ROOT, "npm", "package.json"), join(outDir, "package.json"));
     await cp(join(ROOT, "npm", "README.md"), join(outDir, "README.md"));
   } finally {
@@ -253,7 +299,7 @@ export async function compile(
     await mkdir(dirname(options.out), { recursive: true });
     try {
       const taken = await compileTo(stage, temporary, options.route);
-      await smokeTest(temporary, commit);
+      await smokeTest(temporary, commit, taken.route);
       await rename(temporary, options.out);
       return taken;
     } finally {
@@ -318,11 +364,49 @@ function denoCompile(stage: string, out: string): Promise<Output> {
   ], { cwd: stage });
 }
 
+// V8's code cache of a part, made by the `node` the executable is a copy of:
+// compiled as src/_runtime/bundle_part.ts compiles it, without running it,
+// then checked: compiled again under another file name (the executable's
+// path differs), V8 must take it.
+const PRODUCE_CODE_CACHE = `
+const [source, out, parameters] = process.argv.slice(1);
+const { readFileSync, writeFileSync } = require("node:fs");
+const { compileFunction } = require("node:vm");
+const code = readFileSync(source, "utf8");
+const compiled = compileFunction(code, JSON.parse(parameters), {
+  filename: "/build/part.cjs",
+  produceCachedData: true,
+});
+if (!compiled.cachedData) throw new Error("V8 made no code cache");
+const again = compileFunction(code, JSON.parse(parameters), {
+  filename: "/elsewhere/part.cjs",
+  cachedData: compiled.cachedData,
+});
+if (again.cachedDataRejected !== false) {
+  throw new Error("V8 rejects the code cache it just made");
+}
+writeFileSync(out, compiled.cachedData);
+`;
+
 async function compileNodeSea(stage: string, out: string): Promise<void> {
   const node = (await mustRun("node", ["-p", "process.execPath"])).trim();
   const script = join(stage, "sea", "main.cjs");
   const blob = join(stage, "sea", "main.blob");
   await bundle(stage, script);
+  const assets: Record<string, string> = {};
+  for (const part of BUNDLE_PARTS) {
+    const file = bundlePartFile(script, part);
+    await bundle(stage, file, { part });
+    assets[seaAssetName(part)] = file;
+    assets[seaCacheName(part)] = `${file}.v8-cache`;
+    await mustRun(node, [
+      "-e",
+      PRODUCE_CODE_CACHE,
+      file,
+      `${file}.v8-cache`,
+      JSON.stringify(PART_WRAPPER_PARAMETERS),
+    ]);
+  }
   const config = join(stage, "sea", "sea-config.json");
   await writeFile(
     config,
@@ -331,6 +415,7 @@ async function compileNodeSea(stage: string, out: string): Promise<void> {
       output: blob,
       disableExperimentalSEAWarning: true,
       useCodeCache: true,
+      assets,
     }),
   );
   await mustRun(node, ["--experimental-sea-config", config], { cwd: stage });
@@ -347,7 +432,11 @@ async function compileNodeSea(stage: string, out: string): Promise<void> {
 
 // Runs the new executable the way a user's machine would meet it: no
 // environment, no source tree, from `/`.
-async function smokeTest(executable: string, commit: string): Promise<void> {
+async function smokeTest(
+  executable: string,
+  commit: string,
+  route: Route,
+): Promise<void> {
   const out = await run(executable, ["--version"], {
     cwd: "/",
     env: {},
@@ -357,6 +446,19 @@ async function smokeTest(executable: string, commit: string): Promise<void> {
   if (out.code !== 0 || !out.stdout.includes(expected)) {
     throw new Error(
       `The new executable does not run: "--version" exited ${out.code}, printed "${out.stdout.trim()}" (expected "${expected}")\n${out.stderr}`,
+    );
+  }
+  if (route !== "node-sea") return;
+  // The MCP SDK is an asset of a Node single executable, run only by `mcp`:
+  // with no input, `mcp` loads it, serves nothing and exits 0.
+  const mcp = await run(executable, ["mcp"], {
+    cwd: "/",
+    env: {},
+    clearEnv: true,
+  });
+  if (mcp.code !== 0) {
+    throw new Error(
+      `The new executable's "mcp" does not start: it exited ${mcp.code}\n${mcp.stderr}`,
     );
   }
 }

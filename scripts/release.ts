@@ -19,7 +19,7 @@
  */
 
 import { chmod, copyFile, mkdir, rename, rm } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
@@ -28,6 +28,7 @@ import {
   TOOL_NAME,
   VERSION,
 } from "../src/constants.ts";
+import { BUNDLE_PARTS, bundlePartFile } from "../src/_runtime/bundle_part.ts";
 import { digestFile } from "../src/crypto/digest_file.ts";
 import { exists } from "../src/fs/files.ts";
 import { toHex } from "../src/crypto/sha.ts";
@@ -235,7 +236,8 @@ export function checkWorkingTree(
 /**
  * Finds the built files and names them for the release: the executable
  * (`mcp-orchestration-<version>-<platform>`), the npm bundle
- * (`mcp-orchestration-<version>.cjs`) and the npm tarball
+ * (`mcp-orchestration-<version>.cjs`) and the part of it that only `mcp`
+ * loads (`mcp-orchestration-<version>.mcp-sdk.cjs`), and the npm tarball
  * (`mcp-orchestration-<version>.tgz`): the one given, else the one
  * `npm pack` left in `dist/` or `dist/npm/`, if any.
  *
@@ -263,6 +265,13 @@ export async function findReleaseInputs(
       name: `${TOOL_NAME}-${VERSION}.cjs`,
       executable: true,
     },
+    // What `mcp` loads from beside the bundle, named after it
+    // (src/_runtime/bundle_part.ts, bundlePartFile).
+    ...BUNDLE_PARTS.map((part) => ({
+      source: bundlePartFile(join(dist, "npm", `${TOOL_NAME}.cjs`), part),
+      name: basename(bundlePartFile(`${TOOL_NAME}-${VERSION}.cjs`, part)),
+      executable: false,
+    })),
   ];
   for (const input of inputs) {
     if (!await isFile(input.source)) {

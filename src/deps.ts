@@ -168,15 +168,102 @@ export interface McpSdk {
 }
 
 /**
+ * The npm packages that only `mcp` loads, the MCP SDK and zod, as
+ * `deno bundle --external` patterns: the Node builds (scripts/build.ts)
+ * leave them out of the main script, which every hook and verification
+ * starts from, and bundle them apart, from src/cli/node_mcp_sdk.ts
+ * ({@linkcode importMcpSdk}); the main script then loads that bundle on first
+ * use through {@linkcode loadBundlesWith}. Together they are 1.5 of the
+ * 2.8 MB that Node would otherwise parse at every start.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MCP_SDK_PACKAGES } from "./deps.ts";
+ * assert.ok(MCP_SDK_PACKAGES.some((name) => name.startsWith("npm:zod@")));
+ * ```
+ */
+export const MCP_SDK_PACKAGES: readonly string[] = [
+  "npm:@modelcontextprotocol/sdk@1.32.2/*",
+  "npm:zod@4.6.7",
+];
+
+/**
+ * The parts a Node build bundles apart from its main script: `mcp-sdk`,
+ * {@linkcode importMcpSdk} and what it imports (see
+ * {@linkcode MCP_SDK_PACKAGES}).
+ */
+export type BundlePart = "mcp-sdk";
+
+/**
+ * Loads one part of a Node build (the module that bundle exports), as the
+ * Node entry point provides it (src/_runtime/bundle_part.ts).
+ */
+export type BundleLoader = (part: BundlePart) => unknown;
+
+// Set by the Node builds' entry point only: under Deno, and inside a part's
+// own bundle, the `import()`s of importMcpSdk run instead.
+let bundleLoader: BundleLoader | undefined;
+
+/**
+ * Makes {@linkcode loadMcpSdk} take the SDK from a separately bundled part
+ * through `loader` instead of its `import()`s, which a Node build's main
+ * script leaves unbundled (src/cli/node_main.ts calls this first).
+ *
+ * @param loader Returns the module a part's bundle exports; throws when
+ *   the part cannot be had.
+ *
+ * @example
+ * ```ts ignore
+ * loadBundlesWith((part) => require(`./${part}.cjs`));
+ * ```
+ */
+export function loadBundlesWith(loader: BundleLoader): void {
+  bundleLoader = loader;
+}
+
+/**
  * Loads the MCP SDK and zod on first use, as {@linkcode loadJsoncParser}
  * does: only `mcp` needs them, and together they are the largest
  * dependency by far (the SDK's module graph and zod's), which no other
- * command, hook or verification should pay for at start-up. Bundles inline
- * them.
+ * command, hook or verification should pay for at start-up. A Node build
+ * takes them from their own bundle (see {@linkcode loadBundlesWith}).
  *
  * @returns The server class, the stdio transport and zod.
+ * @throws {Error} Whatever the loader of a Node build throws when the
+ *   part is missing (a `ToolError` `IO`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadMcpSdk } from "./deps.ts";
+ * const { McpServer, z } = await loadMcpSdk();
+ * assert.equal(typeof McpServer, "function");
+ * assert.ok(z.string().safeParse("a").success);
+ * ```
  */
-export async function loadMcpSdk(): Promise<McpSdk> {
+export function loadMcpSdk(): Promise<McpSdk> {
+  if (bundleLoader === undefined) return importMcpSdk();
+  const part = bundleLoader("mcp-sdk") as {
+    importMcpSdk: typeof importMcpSdk;
+  };
+  return part.importMcpSdk();
+}
+
+/**
+ * Imports the MCP SDK and zod: what {@linkcode loadMcpSdk} runs under Deno,
+ * and what the Node builds' `mcp-sdk` part exports.
+ *
+ * @returns The server class, the stdio transport and zod.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { importMcpSdk } from "./deps.ts";
+ * assert.equal(typeof (await importMcpSdk()).StdioServerTransport, "function");
+ * ```
+ */
+export async function importMcpSdk(): Promise<McpSdk> {
   const [server, stdio, z] = await Promise.all([
     // deno-lint-ignore no-import-prefix
     import("npm:@modelcontextprotocol/sdk@1.32.2/server/mcp.js"),

@@ -1,13 +1,21 @@
 /**
  * The entry point of the npm bundle and the Node single executable
  * (scripts/build.ts bundles from here). Node's CommonJS output allows no
- * top-level `await`, so this only starts {@linkcode runProcessMain}.
+ * top-level `await`, so this only starts {@linkcode runProcessMain}, once
+ * the MCP SDK is set to come from its own bundle (see src/deps.ts,
+ * `loadBundlesWith`).
  *
  * @module
  */
 
 import process from "node:process";
+import { loadBundlePart } from "../_runtime/bundle_part.ts";
+import { loadBundlesWith } from "../deps.ts";
 import { runProcessMain } from "./process_main.ts";
+
+// The bundle's CommonJS wrapper defines __filename: this script's real
+// path, where npm's link to it is resolved (its parts lie beside it).
+loadBundlesWith((part) => loadBundlePart(part, __filename));
 
 runProcessMain().catch((error: unknown) => {
   // main() turns every error into a message; reaching here is a bug.

@@ -5,7 +5,8 @@
  * Deno) runs `init`, a commit signed by the hook it installed, and
  * `verify`, and its MCP server answers the SDK's client; `npx <tarball>`
  * runs it too. Nothing comes from the network: the package has no
- * dependencies (the MCP SDK is bundled in).
+ * dependencies (the MCP SDK is bundled in, apart from the main script:
+ * only `mcp` loads it).
  *
  * @module
  */
@@ -25,6 +26,11 @@ import { runIsolated } from "../support/process.ts";
 import { createTempRepo, gitEnv, withTempDir } from "../support/repo.ts";
 
 const ON_WINDOWS = Deno.build.os === "windows";
+const PART_NAME = "mcp-orchestration.mcp-sdk.cjs";
+// The bundler's comment above each module it inlines names its path.
+const SDK_SOURCE =
+  /^\/\/ .*\/@modelcontextprotocol\/sdk\/.*\/server\/mcp\.js$/m;
+const ZOD_SOURCE = /^\/\/ .*\/zod\/[^/]+\/v4\/core\/schemas\.js$/m;
 const CONFIG = '{"mcpServers":{"files":{"command":"npx","args":["server"]}}}\n';
 
 async function ok(
@@ -52,6 +58,16 @@ Deno.test({
     await withTempDir(async (work) => {
       const commit = await sourceCommit();
       const packageDir = await buildNpmPackage(commit, join(work, "package"));
+      // Built again, both scripts are the same bytes: the split is
+      // deterministic (the single executable is not: its V8 code caches).
+      const again = await buildNpmPackage(commit, join(work, "again"));
+      for (const name of [BUNDLE_NAME, PART_NAME]) {
+        assert.deepEqual(
+          await Deno.readFile(join(again, name)),
+          await Deno.readFile(join(packageDir, name)),
+          name,
+        );
+      }
       // npm's own state stays in the test's folders; nothing is fetched.
       const env = {
         ...gitEnv(repo.home),
@@ -77,8 +93,16 @@ Deno.test({
       ) as { filename: string; files: { path: string }[] }[];
       assert.deepEqual(
         packed[0]!.files.map((file) => file.path).sort(),
-        ["README.md", BUNDLE_NAME, "package.json"],
+        ["README.md", BUNDLE_NAME, PART_NAME, "package.json"],
       );
+      // The MCP SDK and zod are in the part, which only `mcp` loads; the
+      // main script, which every hook starts, leaves them out.
+      const main = await Deno.readTextFile(join(packageDir, BUNDLE_NAME));
+      const part = await Deno.readTextFile(join(packageDir, PART_NAME));
+      for (const sdk of [SDK_SOURCE, ZOD_SOURCE]) {
+        assert.doesNotMatch(main, sdk);
+        assert.match(part, sdk);
+      }
       const tarball = join(work, packed[0]!.filename);
       assert.equal(packed[0]!.filename, `mcp-orchestration-${VERSION}.tgz`);
 
@@ -161,7 +185,8 @@ Deno.test({
       assert.equal(tampered.code, 1, tampered.stderr + tampered.stdout);
       assert.match(tampered.stdout, /TAMPERED/);
 
-      // Its MCP server too: the MCP SDK is in the bundle, nothing is fetched.
+      // Its MCP server too: the MCP SDK comes from the package's second
+      // script, beside the one npm linked, and nothing is fetched.
       {
         await using session = await connectMcp({
           cwd: repo.root,
@@ -188,6 +213,98 @@ Deno.test({
         "--version",
       ], { cwd: work, env });
       assert.match(npx, new RegExp(`\\(commit ${commit}, node `));
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "npm bundle: built twice the same; mcp loads its part beside the script, renamed as a release names it, and refuses one missing or from another build",
+  ignore: ON_WINDOWS,
+  async fn() {
+    await using repo = await createTempRepo();
+    await withTempDir(async (work) => {
+      const commit = await sourceCommit();
+      const packageDir = await buildNpmPackage(commit, join(work, "package"));
+      // Built again, both scripts are the same bytes: the split is
+      // deterministic (the single executable is not: its V8 code caches).
+      const again = await buildNpmPackage(commit, join(work, "again"));
+      for (const name of [BUNDLE_NAME, PART_NAME]) {
+        assert.deepEqual(
+          await Deno.readFile(join(again, name)),
+          await Deno.readFile(join(packageDir, name)),
+          name,
+        );
+      }
+      const env = {
+        ...gitEnv(repo.home),
+        MCP_ORCHESTRATION_HOME: repo.home,
+        NO_COLOR: "1",
+      };
+      // A release folder's names (scripts/release.ts).
+      const release = join(work, "release");
+      await Deno.mkdir(release);
+      const script = join(release, `mcp-orchestration-${VERSION}.cjs`);
+      await Deno.copyFile(join(packageDir, BUNDLE_NAME), script);
+      await Deno.copyFile(
+        join(packageDir, PART_NAME),
+        join(release, `mcp-orchestration-${VERSION}.mcp-sdk.cjs`),
+      );
+      {
+        await using session = await connectMcp({
+          cwd: repo.root,
+          home: repo.home,
+          command: ["node", script, "mcp"],
+          env,
+        });
+        const tools = await session.client.listTools();
+        assert.ok(tools.tools.some((tool) => tool.name === "verify"));
+      }
+
+      // The script copied alone: every other command runs, mcp says what
+      // it lacks (standard input is not a terminal here, as under a client).
+      const alone = join(work, "alone");
+      await Deno.mkdir(alone);
+      await Deno.copyFile(
+        join(packageDir, BUNDLE_NAME),
+        join(alone, BUNDLE_NAME),
+      );
+      await ok("node", [join(alone, BUNDLE_NAME), "status"], {
+        cwd: repo.root,
+        env,
+      });
+      const mcp = await runIsolated("node", [join(alone, BUNDLE_NAME), "mcp"], {
+        cwd: repo.root,
+        env,
+      });
+      assert.notEqual(mcp.code, 0);
+      assert.match(
+        mcp.stderr,
+        new RegExp(
+          `Cannot load "${alone}/mcp-orchestration\\.mcp-sdk\\.cjs", the part of this build that "mcp" needs: Cannot find module`,
+        ),
+      );
+
+      // Beside a part of another build (stamped with another commit).
+      const other = commit.replace(/^./, commit[0] === "0" ? "1" : "0");
+      const part = await Deno.readTextFile(join(packageDir, PART_NAME));
+      assert.ok(part.includes(`"${commit}"`));
+      await Deno.writeTextFile(
+        join(alone, PART_NAME),
+        part.replaceAll(`"${commit}"`, `"${other}"`),
+      );
+      const mixed = await runIsolated(
+        "node",
+        [join(alone, BUNDLE_NAME), "mcp"],
+        { cwd: repo.root, env },
+      );
+      assert.notEqual(mixed.code, 0);
+      assert.ok(
+        mixed.stderr.includes(
+          `Cannot use "${alone}/${PART_NAME}": it comes from build "${other}", but this script is from build "${commit}": install both files of one build`,
+        ),
+        mixed.stderr,
+      );
     });
   },
 });

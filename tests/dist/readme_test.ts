@@ -160,6 +160,8 @@ Deno.test({
     assert.deepEqual(listed.trim().split("\n").sort(), [
       "package/README.md",
       `package/${BUNDLE_NAME}`,
+      // The MCP SDK, bundled apart: only `mcp` loads it.
+      "package/mcp-orchestration.mcp-sdk.cjs",
       "package/package.json",
     ]);
     const { stdout: version } = await sh(

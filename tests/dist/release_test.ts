@@ -79,7 +79,8 @@ function shellQuote(text: string): string {
  * Lays out a build folder as `deno task compile` and `deno task bundle`
  * leave it: `mcp-orchestration` (here a script that answers `--version`
  * with a build stamp and runs the tool for everything else),
- * `npm/mcp-orchestration.cjs`, and an npm tarball.
+ * `npm/mcp-orchestration.cjs` and its part `npm/mcp-orchestration.mcp-sdk.cjs`,
+ * and an npm tarball.
  */
 async function fakeDist(
   dir: string,
@@ -106,6 +107,10 @@ async function fakeDist(
     `#!/usr/bin/env node\nconsole.log(${
       JSON.stringify(version.replace("deno 2.9.6", "node"))
     });\n`,
+  );
+  await Deno.writeTextFile(
+    join(dist, "npm", "mcp-orchestration.mcp-sdk.cjs"),
+    "exports.importMcpSdk = () => Promise.reject(new Error('fake'));\n",
   );
   await Deno.writeFile(
     join(dist, "npm", `mcp-orchestration-${VERSION}.tgz`),
@@ -181,6 +186,7 @@ Deno.test({
       const names = [
         EXE,
         `mcp-orchestration-${VERSION}.cjs`,
+        `mcp-orchestration-${VERSION}.mcp-sdk.cjs`,
         `mcp-orchestration-${VERSION}.tgz`,
       ];
       const listed: string[] = [];
@@ -358,6 +364,16 @@ Deno.test({
       const missing = await runRelease(dir, args(partial));
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /Missing ".*mcp-orchestration\.cjs"/);
+
+      // The bundle without the part that "mcp" loads is not a release.
+      const noPart = await fakeDist(join(dir, "no-part"));
+      await Deno.remove(join(noPart, "npm", "mcp-orchestration.mcp-sdk.cjs"));
+      const partMissing = await runRelease(dir, args(noPart));
+      assert.equal(partMissing.code, 1);
+      assert.match(
+        partMissing.stderr,
+        /Missing ".*mcp-orchestration\.mcp-sdk\.cjs"/,
+      );
 
       const noTarball = await runRelease(dir, [
         ...args(await fakeDist(join(dir, "tarball"))),

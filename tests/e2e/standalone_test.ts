@@ -2,7 +2,7 @@
  * The single executable stands alone: copied into an empty folder and run
  * from `/` with an empty environment (no `PATH`, so no Deno, Node or
  * `node_modules` within reach, and no source tree), it names the commit it
- * was built from and creates a key. Runs when `MCP_ORCHESTRATION_TEST_BIN`
+ * was built from, creates a key and starts its MCP server. Runs when `MCP_ORCHESTRATION_TEST_BIN`
  * names the executable, as the last step of `deno task test` does; the
  * rest of the end-to-end suite then runs against it too.
  *
@@ -40,6 +40,12 @@ Deno.test({
       assert.equal(keys.code, 0, keys.stderr);
       const info = await Deno.stat(join(home, "keys", "signing.key"));
       assert.equal(info.mode! & 0o777, 0o600);
+      // Its MCP server too: a Node single executable carries the MCP SDK as
+      // an asset that only `mcp` loads; with no input it serves nothing and
+      // exits 0, and a missing SDK would fail it.
+      const mcp = await run(["mcp"], { MCP_ORCHESTRATION_HOME: home });
+      assert.equal(mcp.code, 0, mcp.stderr);
+      assert.equal(mcp.stdout, "");
     });
   },
 });
