@@ -639,6 +639,16 @@ Deno.test("deno task test runs every test folder, tests/dist too; test:fast all 
   assert.ok(binary?.needsBuild);
   assert.equal(binary.args.at(-1), "tests/e2e");
 
-  assert.deepEqual(steps("all"), [...fast, ...dist]);
+  // After the fast step has type-checked tests/e2e, the binary's step does
+  // not check it again; run alone, it does.
+  assert.ok(!binary.args.includes("--no-check"));
+  const all = steps("all");
+  assert.deepEqual(all.slice(0, -1), [...fast, ...dist.slice(0, -1)]);
+  const allBinary = all.at(-1)!;
+  assert.ok(allBinary.args.includes("--no-check"));
+  assert.deepEqual(
+    { ...allBinary, args: allBinary.args.filter((a) => a !== "--no-check") },
+    binary,
+  );
   assert.ok(existsSync(join(dirname(DENO_JSON), DIST_TESTS)));
 });
