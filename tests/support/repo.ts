@@ -7,7 +7,8 @@
  * @module
  */
 
-import { dirname, isAbsolute, join } from "node:path";
+import assert from "node:assert/strict";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { runIsolated } from "./process.ts";
 
 /** Author and committer name of every commit made in a test repository. */
@@ -150,6 +151,52 @@ export async function createTempRepo(
     await repo.git("config", "user.name", TEST_USER_NAME);
     await repo.git("config", "user.email", TEST_USER_EMAIL);
     await repo.git("config", "commit.gpgsign", "false");
+    return { ...repo, cleanup, [Symbol.asyncDispose]: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/**
+ * Copies a repository made by {@linkcode createTempRepo} (work tree, `.git`
+ * and home, with `cp -a`) into a new temporary folder: the same files,
+ * modes and history, under another path. Absolute paths written inside it
+ * (a remote's URL in `.git/config`) still name the original; the caller
+ * rewrites them.
+ *
+ * @param source The repository to copy; it must not change meanwhile.
+ * @param options `bare`: the source is bare.
+ * @returns The copy, with `cleanup()` (also run by `await using`).
+ * @throws Error when `cp` fails.
+ */
+export async function copyTempRepo(
+  source: TempRepo,
+  options: { bare?: boolean } = {},
+): Promise<TempRepo & AsyncDisposable & { cleanup(): Promise<void> }> {
+  const from = dirname(source.root);
+  assert.equal(dirname(source.home), from, "not made by createTempRepo");
+  const base = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "mcp-orchestration-test-" }),
+  );
+  async function cleanup(): Promise<void> {
+    await Deno.remove(base, { recursive: true });
+  }
+  try {
+    const { code, stderr } = await runIsolated(
+      "cp",
+      ["-a", `${from}/.`, base],
+      {
+        cwd: base,
+        env: gitEnv(source.home),
+      },
+    );
+    if (code !== 0) throw new Error(`Cannot copy "${from}": ${stderr.trim()}`);
+    const repo = _tempRepo(
+      join(base, basename(source.root)),
+      join(base, basename(source.home)),
+      options.bare ?? false,
+    );
     return { ...repo, cleanup, [Symbol.asyncDispose]: cleanup };
   } catch (error) {
     await cleanup();
