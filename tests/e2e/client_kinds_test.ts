@@ -17,6 +17,7 @@ import {
   createFlow,
   type Flow,
   forceCommit,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -52,12 +53,15 @@ async function verifyTree(
   return report;
 }
 
+// Made once per file and copied: no test checks how it was made.
 async function adoptedFlow() {
-  const flow = await createFlow();
-  await write(flow, { "README.md": "hello\n" });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "adopt");
-  return flow;
+  return await sharedFlow("adopted", async () => {
+    const flow = await createFlow();
+    await write(flow, { "README.md": "hello\n" });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    return flow;
+  });
 }
 
 Deno.test({
