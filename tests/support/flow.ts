@@ -16,11 +16,16 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { initKey } from "../../mod.ts";
 import { type CliResult, denoEnv, runCli } from "./cli.ts";
-import { copyTempRepo, createTempRepo, gitEnv, type TempRepo } from "./repo.ts";
+import {
+  copyTempRepo,
+  createTempRepo,
+  gitEnv,
+  keepShared,
+  type TempRepo,
+} from "./repo.ts";
 import { type GeneratedKey, generateKey } from "./ssh_keygen.ts";
 
 const decoder = new TextDecoder();
@@ -163,14 +168,6 @@ function _flow(repo: TempRepo, remote: TempRepo): Flow {
   return flow;
 }
 
-/** Where the shared flows' originals are listed (see {@linkcode sharedFlow}). */
-const SHARED_FLOWS = join(tmpdir(), "mcp-orchestration-test-shared-flows");
-
-// Deno runs no hook when a test file ends, so the originals outlive their
-// test run: the next run removes those whose process has ended (Linux), or
-// that were listed longer ago than this.
-const SHARED_FLOW_MAX_AGE_MS = 6 * 60 * 60 * 1000;
-
 const sharedFlows = new Map<string, Promise<unknown>>();
 
 /**
@@ -251,49 +248,13 @@ export async function sharedFlow<K extends string = never>(
   }
 }
 
-// Builds an original and lists its folders, first removing the originals of
-// test runs long finished.
+// Builds an original and lists its folders for removal.
 async function _keepOriginal<K extends string>(
   build: () => Promise<OpenFlow<K>>,
 ): Promise<OpenFlow<K>> {
-  await Deno.mkdir(SHARED_FLOWS, { recursive: true });
-  for await (const entry of Deno.readDir(SHARED_FLOWS)) {
-    const list = join(SHARED_FLOWS, entry.name);
-    const info = await Deno.lstat(list).catch(() => undefined);
-    const listed: unknown = await Deno.readTextFile(list).then(JSON.parse)
-      .catch(() => undefined);
-    const { pid, folders } = (listed ?? {}) as {
-      pid?: unknown;
-      folders?: unknown;
-    };
-    const old = !info?.mtime ||
-      Date.now() - info.mtime.getTime() > SHARED_FLOW_MAX_AGE_MS;
-    if (!old && !(await _ended(pid))) continue;
-    for (const folder of Array.isArray(folders) ? folders : []) {
-      // Only what createTempRepo made, whatever the list says.
-      if (!String(folder).includes("/mcp-orchestration-test-")) continue;
-      await Deno.remove(String(folder), { recursive: true }).catch(() => {});
-    }
-    await Deno.remove(list).catch(() => {});
-  }
   const flow = await build();
-  const list = await Deno.makeTempFile({ dir: SHARED_FLOWS, suffix: ".json" });
-  await Deno.writeTextFile(
-    list,
-    JSON.stringify({
-      pid: Deno.pid,
-      folders: [dirname(flow.repo.root), dirname(flow.remote.root)],
-    }),
-  );
+  await keepShared([dirname(flow.repo.root), dirname(flow.remote.root)]);
   return flow;
-}
-
-// Whether the test process that listed an original has ended (known on
-// Linux only; elsewhere the originals wait for their age).
-async function _ended(pid: unknown): Promise<boolean> {
-  if (Deno.build.os !== "linux" || typeof pid !== "number") return false;
-  if (pid === Deno.pid) return false;
-  return !(await Deno.lstat(`/proc/${pid}`).then(() => true, () => false));
 }
 
 /**
