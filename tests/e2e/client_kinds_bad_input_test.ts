@@ -14,6 +14,7 @@ import {
   commit,
   createFlow,
   type Flow,
+  sharedFlow,
   write,
 } from "../support/flow.ts";
 
@@ -21,12 +22,15 @@ const ON_WINDOWS = Deno.build.os === "windows";
 const BLOCK =
   "name: db\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: db\n    command: uvx\n";
 
+// Made once per file and copied: no test checks how it was made.
 async function adoptedFlow() {
-  const flow = await createFlow();
-  await write(flow, { "README.md": "hello\n" });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "adopt");
-  return flow;
+  return await sharedFlow("adopted", async () => {
+    const flow = await createFlow();
+    await write(flow, { "README.md": "hello\n" });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    return flow;
+  });
 }
 
 // Runs the CLI and asserts that it changed nothing in the repository.

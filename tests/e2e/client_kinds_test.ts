@@ -17,6 +17,7 @@ import {
   createFlow,
   type Flow,
   forceCommit,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -52,12 +53,15 @@ async function verifyTree(
   return report;
 }
 
+// Made once per file and copied: no test checks how it was made.
 async function adoptedFlow() {
-  const flow = await createFlow();
-  await write(flow, { "README.md": "hello\n" });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "adopt");
-  return flow;
+  return await sharedFlow("adopted", async () => {
+    const flow = await createFlow();
+    await write(flow, { "README.md": "hello\n" });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    return flow;
+  });
 }
 
 Deno.test({
@@ -66,37 +70,61 @@ Deno.test({
   ignore: ON_WINDOWS,
   async fn() {
     await using flow = await adoptedFlow();
-    for (
-      const { path, text, files } of [
-        ...NEW_CLIENT_FIXTURES,
-        VISUAL_STUDIO_FIXTURE,
-      ]
-    ) {
-      await commit(flow, `add ${path}`, { ...files, [path]: text });
-      assert.ok((await signedPaths(flow)).includes(path), path);
-      const clean = await verifyTree(flow);
+    const fixtures = [...NEW_CLIENT_FIXTURES, VISUAL_STUDIO_FIXTURE];
+    const paths = fixtures.map((f) => f.path);
+    // One commit, one tool start per check, for all fixtures at once: each
+    // fixture's own result is still asserted. (One commit per fixture left
+    // the same files in the end, each check repeated 39 times.)
+    await commit(
+      flow,
+      "add every client's config",
+      Object.assign(
+        {},
+        ...fixtures.map(({ path, text, files }) => ({
+          ...files,
+          [path]: text,
+        })),
+      ),
+    );
+    const signed = await signedPaths(flow);
+    for (const path of paths) assert.ok(signed.includes(path), path);
+    const clean = await verifyTree(flow);
+    for (const path of paths) {
       assert.deepEqual(
         clean.results.find((r) => r.path === path),
         { ...clean.results.find((r) => r.path === path), ok: true },
         path,
       );
-      assert.ok(clean.ok, `${path}: ${JSON.stringify(clean.results)}`);
-      const history = await verifyHistory(flow, ["--rev", "HEAD"]);
-      assert.equal(history.code, 0, history.text);
+    }
+    assert.ok(clean.ok, JSON.stringify(clean.results));
+    const history = await verifyHistory(flow, ["--rev", "HEAD"]);
+    assert.equal(history.code, 0, history.text);
+    for (const path of paths) {
       assert.ok(
         history.report.commits[0]!.results.some((r) => r.path === path && r.ok),
         `${path} not verified at HEAD: ${history.text}`,
       );
+    }
 
-      // One changed byte, as a colleague's unsigned edit would be.
-      await write(flow, { [path]: text.replace(/\n$/, " \n") });
-      const tampered = await verifyTree(flow);
-      assert.ok(!tampered.ok, path);
-      assert.deepEqual(
-        tampered.results.filter((r) => !r.ok).map((r) => [r.path, r.code]),
-        [[path, "TAMPERED"]],
+    // One changed byte, as a colleague's unsigned edit would be: in every
+    // other fixture, so each verify must report exactly the changed ones
+    // (a change that leaked into a neighbour's result would show).
+    for (const parity of [0, 1]) {
+      const changed = fixtures.filter((_, i) => i % 2 === parity);
+      await write(
+        flow,
+        Object.fromEntries(
+          changed.map(({ path, text }) => [path, text.replace(/\n$/, " \n")]),
+        ),
       );
-      await flow.ok(["checkout", "--", path]);
+      const tampered = await verifyTree(flow);
+      assert.ok(!tampered.ok, JSON.stringify(tampered.results));
+      assert.deepEqual(
+        tampered.results.filter((r) => !r.ok).map((r) => [r.path, r.code])
+          .sort(),
+        changed.map(({ path }) => [path, "TAMPERED"]).sort(),
+      );
+      await flow.ok(["checkout", "--", ...changed.map(({ path }) => path)]);
     }
   },
 });
@@ -152,18 +180,33 @@ Deno.test({
         '{ "name": "writer", "includeMcpJson": true }\n',
       ],
     ];
-    for (const [path, text] of spellings) {
-      await write(flow, { [path]: text });
+    // Two rounds (a path has two spellings), each checking its files in one
+    // verify and one commit: every file's own result is asserted.
+    const rounds: [string, string][][] = [[], []];
+    for (const spelling of spellings) {
+      const round = rounds[0]!.some(([path]) => path === spelling[0]) ? 1 : 0;
+      rounds[round]!.push(spelling);
+    }
+    for (const round of rounds) {
+      await write(flow, Object.fromEntries(round));
       const report = await verifyTree(flow);
       assert.deepEqual(
-        report.results.map((r) => [r.path, r.ok, r.code]),
-        [[path, false, "UNSIGNED"]],
-        text,
+        report.results.map((r) => [r.path, r.ok, r.code]).sort(),
+        round.map(([path]) => [path, false, "UNSIGNED"]).sort(),
+        JSON.stringify(round),
       );
       // Committed past the hooks, it fails at that commit too.
-      await forceCommit(flow, `unsigned ${path}`);
+      await forceCommit(flow, `unsigned ${round.map(([path]) => path)}`);
       const history = await verifyHistory(flow, ["--rev", "HEAD"]);
       assert.equal(history.code, 1, history.text);
+      for (const [path] of round) {
+        assert.ok(
+          history.report.commits[0]!.results.some((r) =>
+            r.path === path && !r.ok
+          ),
+          `${path} not failed at HEAD: ${history.text}`,
+        );
+      }
       await flow.ok(["reset", "-q", "--hard", "HEAD~1"]);
     }
 

@@ -16,11 +16,12 @@ import {
   cliOk,
   commit,
   createFlow,
-  type Flow,
   forceCommit,
   head,
+  type OpenFlow,
   push,
   readText,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -86,11 +87,18 @@ function policy(block?: string[]): string {
   }\n`;
 }
 
-/** Alice set the repository up and committed it; the hooks are installed. */
-async function adopted(flow: Flow): Promise<void> {
-  await write(flow, { ".mcp.json": V1 });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "adopt");
+/**
+ * Alice set the repository up and committed it; the hooks are installed.
+ * Made once per file and copied: no test checks how it was made.
+ */
+async function adoptedFlow(): Promise<OpenFlow<never>> {
+  return await sharedFlow("adopted", async () => {
+    const flow = await createFlow();
+    await write(flow, { ".mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    return flow;
+  });
 }
 
 Deno.test({
@@ -98,8 +106,7 @@ Deno.test({
     "lint: every config in every format, with line, field and fix; warnings exit 0; a secret is never printed",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await adopted(flow);
+    await using flow = await adoptedFlow();
     await write(flow, DANGEROUS);
     const text = await cliOk(flow, ["lint"]);
     assert.ok(!text.stdout.includes(TOKEN) && !text.stderr.includes(TOKEN));
@@ -160,8 +167,7 @@ Deno.test({
     "lint warnings do not block: sign and the pre-commit hook print one line each, and sign",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await adopted(flow);
+    await using flow = await adoptedFlow();
     await write(flow, DANGEROUS);
     const signed = await cliOk(flow, ["sign", "opencode.json"]);
     assert.match(signed.stdout, /^signed +opencode\.json/m);
@@ -202,8 +208,7 @@ Deno.test({
     "a policy's lint.block refuses lint, sign, the commit, verify (tree, --rev, --range) and the push; the policy of each commit decides",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await adopted(flow);
+    await using flow = await adoptedFlow();
     await push(flow, "main");
     // Signed and pushed while no rule was blocked: a warning then.
     const before = await commit(flow, "a plain-http server", {
@@ -319,8 +324,7 @@ Deno.test({
     "a policy naming an unknown lint rule is refused with its line and field",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await adopted(flow);
+    await using flow = await adoptedFlow();
     const text = policy(["insecure-http", "secret-in-env"]);
     const line = text.split("\n").findIndex((l) =>
       l.includes("secret-in-env")

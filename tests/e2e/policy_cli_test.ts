@@ -14,7 +14,9 @@ import {
   commit,
   createFlow,
   type Flow,
+  type OpenFlow,
   readText,
+  sharedFlow,
   write,
 } from "../support/flow.ts";
 
@@ -28,11 +30,18 @@ interface CheckReport {
   problems: string[];
 }
 
-/** Alice set the repository up and committed it; the hooks are installed. */
-async function adopted(flow: Flow): Promise<void> {
-  await write(flow, { ".mcp.json": V1, ".cursor/mcp.json": V1 });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "adopt");
+/**
+ * Alice set the repository up and committed it; the hooks are installed.
+ * Made once per file and copied: no test checks how it was made.
+ */
+async function adoptedFlow(): Promise<OpenFlow<never>> {
+  return await sharedFlow("adopted", async () => {
+    const flow = await createFlow();
+    await write(flow, { ".mcp.json": V1, ".cursor/mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    return flow;
+  });
 }
 
 function policy(rules: unknown[], extra: Record<string, unknown> = {}) {
@@ -65,8 +74,7 @@ Deno.test({
     "policy init writes today's rule, refuses a second time, and the hook signs it on commit",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await adopted(flow);
+    await using flow = await adoptedFlow();
     const init = await cliOk(flow, ["policy", "init"]);
     assert.match(init.stdout, /Wrote \.mcp-orchestration\/policy\.json/);
     assert.match(init.stdout, /git add \.mcp-orchestration && git commit/);
@@ -128,8 +136,7 @@ Deno.test({
     "policy check: a valid policy exits 0 with a summary; a problem names line and field",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await adopted(flow);
+    await using flow = await adoptedFlow();
     assertCliError(
       await flow.cli(["policy", "check"]),
       "BAD_PATH",
@@ -193,8 +200,7 @@ Deno.test({
     "sign and the pre-commit hook refuse an invalid policy.json, naming line and field, and write nothing",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await adopted(flow);
+    await using flow = await adoptedFlow();
     const index = await readText(flow, INDEX);
     const bad = policy([
       { pattern: ".mcp.json", groups: ["leads"], threshold: 2 },

@@ -23,6 +23,7 @@ import {
   installHooks,
   push,
   readText,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -68,27 +69,31 @@ const TWO_OF_TWO = [{
 // trusted, with the hooks installed and the given policy committed and
 // pushed to main; origin/HEAD names main.
 async function team(policyText: string) {
-  const flow = await createFlow({ keys: ["bob", "fred", "alice2"] as const });
-  await installHooks(flow, "alice@example.com");
-  await cliOk(flow, [
-    "trust",
-    "add",
-    flow.bob.publicPath,
-    "--principal",
-    "bob@example.com",
-  ]);
-  await cliOk(flow, [
-    "trust",
-    "add",
-    flow.fred.publicPath,
-    "--principal",
-    "fred@example.com",
-  ]);
-  await commit(flow, "trust the team", { "README.md": "team\n" });
-  await commit(flow, "the policy", { [POLICY]: policyText });
-  await push(flow, "HEAD:refs/heads/main");
-  await flow.ok(["remote", "set-head", "origin", "main"]);
-  return flow;
+  // Made once per policy and copied: no test checks how it was made.
+  const keys = ["bob", "fred", "alice2"] as const;
+  return await sharedFlow(`team with policy ${policyText}`, async () => {
+    const flow = await createFlow({ keys });
+    await installHooks(flow, "alice@example.com");
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.bob.publicPath,
+      "--principal",
+      "bob@example.com",
+    ]);
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.fred.publicPath,
+      "--principal",
+      "fred@example.com",
+    ]);
+    await commit(flow, "trust the team", { "README.md": "team\n" });
+    await commit(flow, "the policy", { [POLICY]: policyText });
+    await push(flow, "HEAD:refs/heads/main");
+    await flow.ok(["remote", "set-head", "origin", "main"]);
+    return flow;
+  }, { keys });
 }
 
 function as(key: GeneratedKey): Record<string, string> {

@@ -20,6 +20,7 @@ import {
   cliOk,
   commit,
   createFlow,
+  flowWithHooks,
   installHooks,
   readText,
 } from "../support/flow.ts";
@@ -72,8 +73,7 @@ Deno.test("mcp: a --repo folder inside .mcp-orchestration/ is refused, so no too
 });
 
 Deno.test("mcp: requests sent before the client closes its input are all answered", async () => {
-  await using flow = await createFlow();
-  await installHooks(flow, "alice@example.com");
+  await using flow = await flowWithHooks("alice@example.com");
   await commit(flow, "Alice signs v1", { ".mcp.json": config("server-v1") });
   await flow.repo.write(".mcp.json", config("server-v2"));
   const invocation = cliInvocation(["mcp"]);
@@ -204,8 +204,7 @@ Deno.test("mcp: input that is not a message is reported on stderr; one over the 
 });
 
 Deno.test("log: a shallow clone is refused with the way out (git fetch --unshallow), not a missing commit", async () => {
-  await using flow = await createFlow();
-  await installHooks(flow, "alice@example.com");
+  await using flow = await flowWithHooks("alice@example.com");
   await commit(flow, "Alice signs v1", { ".mcp.json": config("server-v1") });
   await commit(flow, "Alice signs v2", { ".mcp.json": config("server-v2") });
   await commit(flow, "Alice signs v3", { ".mcp.json": config("server-v3") });
@@ -244,8 +243,7 @@ const HIDDEN =
   ).join("") + "\u202e\u200b";
 
 Deno.test("mcp: text hidden in invisible characters (commit subjects, server names) never reaches the client raw", async () => {
-  await using flow = await createFlow();
-  await installHooks(flow, "alice@example.com");
+  await using flow = await flowWithHooks("alice@example.com");
   const hostile = JSON.stringify({
     mcpServers: {
       [`docs${HIDDEN}`]: { command: "npx", args: ["-y", `pkg${HIDDEN}`] },
@@ -279,8 +277,7 @@ Deno.test("mcp: text hidden in invisible characters (commit subjects, server nam
 });
 
 Deno.test("mcp: a sign the client cancels while it waits in the queue never runs, and the server still exits", async () => {
-  await using flow = await createFlow();
-  await installHooks(flow, "alice@example.com");
+  await using flow = await flowWithHooks("alice@example.com");
   await commit(flow, "Alice signs v1", { ".mcp.json": config("server-v1") });
   await flow.repo.write(".mcp.json", config("curl-evil"));
   const index = await readText(flow, ".mcp-orchestration/index");

@@ -65,9 +65,11 @@ import {
   commit,
   createFlow,
   type Flow,
+  flowWithHooks,
   forceCommit,
   installHooks,
   push,
+  sharedFlow,
   write,
 } from "../support/flow.ts";
 
@@ -86,10 +88,13 @@ const HONEST = config("npx", [
 ]);
 
 async function withAdopted(fn: (flow: Flow) => Promise<void>): Promise<void> {
-  await using flow = await createFlow();
-  await installHooks(flow, PRINCIPAL);
-  await commit(flow, "honest config", { ".mcp.json": HONEST });
-  await push(flow, "main");
+  // Made once per file and copied: no test checks how it was made.
+  await using flow = await sharedFlow("honest config pushed", async () => {
+    const flow = await flowWithHooks(PRINCIPAL);
+    await commit(flow, "honest config", { ".mcp.json": HONEST });
+    await push(flow, "main");
+    return flow;
+  });
   await fn(flow);
 }
 

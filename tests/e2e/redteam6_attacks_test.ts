@@ -49,10 +49,9 @@
 import assert from "node:assert/strict";
 import {
   commit,
-  createFlow,
   type Flow,
+  flowWithHooks,
   forceCommit,
-  installHooks,
   push,
   write,
 } from "../support/flow.ts";
@@ -80,8 +79,7 @@ async function failures(flow: Flow, args: string[]): Promise<string[]> {
 
 /** Signs the config with the hook, then edits `edit` alone. */
 async function attack(c: Case): Promise<void> {
-  await using flow = await createFlow();
-  await installHooks(flow, PRINCIPAL);
+  await using flow = await flowWithHooks(PRINCIPAL);
   const config = JSON.stringify({ mcpServers: { local: c.server } }, null, 2) +
     "\n";
   await commit(flow, "signed server", { ".mcp.json": config, ...c.files });
@@ -280,8 +278,7 @@ for (const [path, text] of Object.entries(UNKNOWN_KINDS)) {
       `red team 6: an unsigned ${path} (a client's project MCP file) fails verify`,
     ignore: ON_WINDOWS,
     async fn() {
-      await using flow = await createFlow();
-      await installHooks(flow, PRINCIPAL);
+      await using flow = await flowWithHooks(PRINCIPAL);
       await commit(flow, "signed", {
         ".mcp.json": JSON.stringify({
           mcpServers: { a: { command: "npx", args: ["-y", "pkg"] } },
@@ -316,8 +313,7 @@ Deno.test({
     "red team 6: a commit adding a file that differs from a signed server file only in case fails verify --rev",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     const config = JSON.stringify({
       mcpServers: { local: { command: "node", args: ["./dist/Server.js"] } },
     }) + "\n";
@@ -352,8 +348,7 @@ Deno.test({
     "red team 6: a program named like a signed server's bare command, added in its folder, fails verify",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed", {
       ".mcp.json": JSON.stringify({
         mcpServers: {
@@ -400,8 +395,7 @@ Deno.test({
     "red team 6: a case twin or a bare command's program added mid-range fails verify --range from that commit on",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed", {
       ".mcp.json": JSON.stringify({
         mcpServers: {

@@ -68,10 +68,9 @@
 import assert from "node:assert/strict";
 import {
   commit,
-  createFlow,
   type Flow,
+  flowWithHooks,
   forceCommit,
-  installHooks,
   push,
   write,
 } from "../support/flow.ts";
@@ -103,8 +102,7 @@ async function attack(
   configPath = ".mcp.json",
   key = "mcpServers",
 ): Promise<void> {
-  await using flow = await createFlow();
-  await installHooks(flow, PRINCIPAL);
+  await using flow = await flowWithHooks(PRINCIPAL);
   const config = JSON.stringify({ [key]: { local: c.server } }, null, 2) +
     "\n";
   await commit(flow, "signed server", { [configPath]: config, ...c.files });
@@ -246,8 +244,7 @@ Deno.test({
     "red team 7: an envFile added after signing (absent when signed) fails verify",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed server", {
       ".vscode/mcp.json": JSON.stringify({
         servers: {
@@ -286,8 +283,7 @@ Deno.test({
     "red team 7: an unsigned .amp/settings.json (Amp's workspace MCP servers) fails verify",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed", {
       ".mcp.json": JSON.stringify({
         mcpServers: { a: { command: "npx", args: ["-y", "pkg"] } },
@@ -323,8 +319,7 @@ Deno.test({
     "red team 7: an unsigned .vs/mcp.json (Visual Studio's solution MCP file) fails verify",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed", {
       ".mcp.json": JSON.stringify({
         servers: { a: { command: "npx", args: ["-y", "pkg"] } },
@@ -451,8 +446,7 @@ Deno.test({
     "red team 7: a file a signed server names, committed after signing, fails verify",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed server", {
       ".mcp.json": JSON.stringify({
         mcpServers: {
@@ -491,8 +485,7 @@ Deno.test({
     "red team 7: committing a file a signed server names, with the hook, signs the config again",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed server", {
       ".mcp.json": JSON.stringify({
         mcpServers: {
@@ -537,8 +530,7 @@ for (
       `red team 7: Crush's case-insensitive keys (${name}) leave no server file unsigned`,
     ignore: ON_WINDOWS,
     async fn() {
-      await using flow = await createFlow();
-      await installHooks(flow, PRINCIPAL);
+      await using flow = await flowWithHooks(PRINCIPAL);
       await commit(flow, "signed server", {
         ".crush.json": JSON.stringify(config) + "\n",
         "server.js": JS,
@@ -569,8 +561,7 @@ Deno.test({
     "red team 7: a program beside a signed relative command, named like it plus a Windows extension, fails verify",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed server", {
       ".mcp.json": JSON.stringify({
         mcpServers: { local: { command: "./scripts/server" } },
@@ -602,8 +593,7 @@ Deno.test({
     'red team 7: a file added deep under a signed glob ("lib/**/*.jar") fails verify',
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await installHooks(flow, PRINCIPAL);
+    await using flow = await flowWithHooks(PRINCIPAL);
     await commit(flow, "signed server", {
       ".mcp.json": JSON.stringify({
         mcpServers: {

@@ -82,6 +82,7 @@ import {
   forceCommit,
   head,
   push,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -116,22 +117,26 @@ function policy(version: number, threshold: number): string {
 // Alice and bob are trusted; the trust files need both of them; the
 // policy is on main, which origin/HEAD names.
 async function team() {
-  const flow = await createFlow({ keys: ["bob", "mallory"] as const });
-  await write(flow, { "README.md": "team\n" });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await cliOk(flow, ["install"]);
-  await cliOk(flow, [
-    "trust",
-    "add",
-    flow.bob.publicPath,
-    "--principal",
-    "bob@example.com",
-  ]);
-  await commit(flow, "trust the team");
-  await commit(flow, "the policy", { [POLICY]: policy(1, 2) });
-  await push(flow, "HEAD:refs/heads/main");
-  await flow.ok(["remote", "set-head", "origin", "main"]);
-  return flow;
+  // Made once per file and copied: no test checks how it was made.
+  const keys = ["bob", "mallory"] as const;
+  return await sharedFlow("team", async () => {
+    const flow = await createFlow({ keys });
+    await write(flow, { "README.md": "team\n" });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await cliOk(flow, ["install"]);
+    await cliOk(flow, [
+      "trust",
+      "add",
+      flow.bob.publicPath,
+      "--principal",
+      "bob@example.com",
+    ]);
+    await commit(flow, "trust the team");
+    await commit(flow, "the policy", { [POLICY]: policy(1, 2) });
+    await push(flow, "HEAD:refs/heads/main");
+    await flow.ok(["remote", "set-head", "origin", "main"]);
+    return flow;
+  }, { keys });
 }
 
 // Ends a merge whose only conflict is the signature index: main's index,

@@ -20,6 +20,7 @@ import {
   type HistoryReport,
   push,
   readText,
+  sharedFlow,
   verifyHistory,
   write,
 } from "./flow.ts";
@@ -63,18 +64,28 @@ export type AttacksFlow = FlowWithKeys<"mallory">;
 export async function withSignedHistory(
   fn: (flow: AttacksFlow) => Promise<void>,
 ): Promise<void> {
-  await using flow = await createFlow({ keys: ["mallory"] });
-  await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "v1");
-  await flow.ok(["tag", "v1"]);
-  await commit(flow, "v2", { ".mcp.json": V2 });
-  await flow.ok(["tag", "v2"]);
-  assert.match(
-    await statementText(flow, "v2", ".mcp.json"),
-    /^sequence 2$/m,
-  );
-  await push(flow, "main");
+  // Built once per test file, then copied: every test starts from the same
+  // state, and none checks how it was made.
+  await using flow = await sharedFlow("signed history", async () => {
+    const flow = await createFlow({ keys: ["mallory"] });
+    try {
+      await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
+      await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+      await commit(flow, "v1");
+      await flow.ok(["tag", "v1"]);
+      await commit(flow, "v2", { ".mcp.json": V2 });
+      await flow.ok(["tag", "v2"]);
+      assert.match(
+        await statementText(flow, "v2", ".mcp.json"),
+        /^sequence 2$/m,
+      );
+      await push(flow, "main");
+      return flow;
+    } catch (error) {
+      await flow.cleanup();
+      throw error;
+    }
+  }, { keys: ["mallory"] });
   await fn(flow);
 }
 

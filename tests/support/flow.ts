@@ -7,17 +7,25 @@
  *
  * Each test file sets up its own starting state on top of
  * {@linkcode createFlow}: which keys exist, who is trusted, what is
- * committed and pushed.
+ * committed and pushed. A state that every test of a file starts from is
+ * made once and copied ({@linkcode sharedFlow}): starting the tool, git and
+ * ssh-keygen is most of an end-to-end test's time.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { initKey } from "../../mod.ts";
 import { type CliResult, denoEnv, runCli } from "./cli.ts";
-import { createTempRepo, gitEnv, type TempRepo } from "./repo.ts";
+import {
+  copyTempRepo,
+  createTempRepo,
+  gitEnv,
+  keepShared,
+  type TempRepo,
+} from "./repo.ts";
 import { type GeneratedKey, generateKey } from "./ssh_keygen.ts";
 
 const decoder = new TextDecoder();
@@ -108,42 +116,7 @@ export async function createFlow<K extends string = never>(
         keys[name] = await generateKey(dir, name);
       }
     }
-    const flow: Flow = {
-      repo,
-      remote,
-      async git(args, options = {}) {
-        const out = await new Deno.Command("git", {
-          args,
-          cwd: options.cwd ?? repo.root,
-          clearEnv: true,
-          env: {
-            ...gitEnv(repo.home),
-            ...(await denoEnv()),
-            MCP_ORCHESTRATION_HOME: repo.home,
-            ...options.env,
-          },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        return {
-          code: out.code,
-          stdout: decoder.decode(out.stdout),
-          stderr: decoder.decode(out.stderr),
-          bytes: out.stdout,
-        };
-      },
-      async ok(args, options = {}) {
-        const result = await flow.git(args, options);
-        assert.equal(
-          result.code,
-          0,
-          `"git ${args.join(" ")}" failed: ${result.stderr}`,
-        );
-        return result.stdout;
-      },
-      cli: (args) => runCli(args, { cwd: repo.root, home: repo.home }),
-    };
+    const flow = _flow(repo, remote);
     return Object.assign(flow, keys, {
       cleanup,
       [Symbol.asyncDispose]: cleanup,
@@ -152,6 +125,136 @@ export async function createFlow<K extends string = never>(
     await cleanup();
     throw error;
   }
+}
+
+// The flow's methods over a repository and its remote.
+function _flow(repo: TempRepo, remote: TempRepo): Flow {
+  const flow: Flow = {
+    repo,
+    remote,
+    async git(args, options = {}) {
+      const out = await new Deno.Command("git", {
+        args,
+        cwd: options.cwd ?? repo.root,
+        clearEnv: true,
+        env: {
+          ...gitEnv(repo.home),
+          ...(await denoEnv()),
+          MCP_ORCHESTRATION_HOME: repo.home,
+          ...options.env,
+        },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return {
+        code: out.code,
+        stdout: decoder.decode(out.stdout),
+        stderr: decoder.decode(out.stderr),
+        bytes: out.stdout,
+      };
+    },
+    async ok(args, options = {}) {
+      const result = await flow.git(args, options);
+      assert.equal(
+        result.code,
+        0,
+        `"git ${args.join(" ")}" failed: ${result.stderr}`,
+      );
+      return result.stdout;
+    },
+    cli: (args) => runCli(args, { cwd: repo.root, home: repo.home }),
+  };
+  return flow;
+}
+
+const sharedFlows = new Map<string, Promise<unknown>>();
+
+/**
+ * A fresh copy of a starting state that `build` makes once per test file:
+ * the first call runs `build` and keeps its flow as the original; every call
+ * returns a copy of it (`cp -a` of the repository, its home and the bare
+ * remote, with the remote's URL and the keys' paths moved to the copy).
+ *
+ * For a state that the tests of a file build identically (keys made by
+ * ssh-keygen, `init`, the first commits and push), and only when no test
+ * checks its making: every copy has the original's keys, commit ids and
+ * dates. A later test run removes the originals, once their test process
+ * has ended (Linux) or six hours on.
+ *
+ * @param name Names the state within the test file, e.g. "signed history".
+ * @param build Makes the state in a new flow, with the keys of `options`.
+ * @param options `keys`: the names of the flow's ssh-keygen keys.
+ * @returns A copy of the flow; remove it with `cleanup()` or `await using`.
+ * @throws Error when `build` or a copy fails.
+ *
+ * @example
+ * ```ts ignore
+ * await using flow = await sharedFlow("hooks", async () => {
+ *   const flow = await createFlow();
+ *   await installHooks(flow, "alice@example.com");
+ *   return flow;
+ * });
+ * ```
+ */
+export async function sharedFlow<K extends string = never>(
+  name: string,
+  build: () => Promise<OpenFlow<K>>,
+  options: FlowOptions<K> = {},
+): Promise<OpenFlow<K>> {
+  let original = sharedFlows.get(name) as Promise<OpenFlow<K>> | undefined;
+  if (!original) {
+    original = _keepOriginal(build);
+    sharedFlows.set(name, original);
+    // A failed build is reported by the test that ran it; the next one retries.
+    original.catch(() => sharedFlows.delete(name));
+  }
+  const source = await original;
+  const repo = await copyTempRepo(source.repo);
+  let remote: Awaited<ReturnType<typeof copyTempRepo>> | undefined;
+  async function cleanup(): Promise<void> {
+    await repo.cleanup();
+    await remote?.cleanup();
+  }
+  try {
+    remote = await copyTempRepo(source.remote, { bare: true });
+    const config = join(repo.root, ".git", "config");
+    const text = await Deno.readTextFile(config);
+    assert.ok(text.includes(source.remote.root), text);
+    await Deno.writeTextFile(
+      config,
+      text.replaceAll(source.remote.root, remote.root),
+    );
+    const keys = {} as Record<K, GeneratedKey>;
+    const from = dirname(source.repo.root);
+    const to = dirname(repo.root);
+    for (const name of options.keys ?? []) {
+      const key = source[name];
+      assert.ok(key.privatePath.startsWith(`${from}/`), key.privatePath);
+      assert.ok(key.publicPath.startsWith(`${from}/`), key.publicPath);
+      keys[name] = {
+        ...key,
+        privatePath: to + key.privatePath.slice(from.length),
+        publicPath: to + key.publicPath.slice(from.length),
+      };
+    }
+    return Object.assign(_flow(repo, remote), keys, {
+      cleanup,
+      [Symbol.asyncDispose]: cleanup,
+    });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+// Builds an original and lists its folders for removal.
+async function _keepOriginal<K extends string>(
+  build: () => Promise<OpenFlow<K>>,
+): Promise<OpenFlow<K>> {
+  const flow = await build();
+  await keepShared([dirname(flow.repo.root), dirname(flow.remote.root)]);
+  return flow;
 }
 
 /**
@@ -176,6 +279,36 @@ export async function installHooks(
     principal,
   ]);
   await cliOk(flow, ["install"]);
+}
+
+/**
+ * A fresh copy of a flow in which {@linkcode installHooks} ran: the home's
+ * default key, trusted as `principal` in the working tree (not committed),
+ * and the hooks installed. Made once per test file ({@linkcode sharedFlow}).
+ *
+ * @param principal Who the key belongs to, e.g. "alice@example.com".
+ * @returns The flow; remove it with `cleanup()` or `await using`.
+ * @throws Error when a step fails.
+ *
+ * @example
+ * ```ts ignore
+ * await using flow = await flowWithHooks("alice@example.com");
+ * await commit(flow, "signed", { ".mcp.json": "{}\n" });
+ * ```
+ */
+export async function flowWithHooks(
+  principal: string,
+): Promise<OpenFlow<never>> {
+  return await sharedFlow(`hooks installed for ${principal}`, async () => {
+    const flow = await createFlow();
+    try {
+      await installHooks(flow, principal);
+      return flow;
+    } catch (error) {
+      await flow.cleanup();
+      throw error;
+    }
+  });
 }
 
 /**

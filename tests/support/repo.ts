@@ -7,7 +7,9 @@
  * @module
  */
 
-import { dirname, isAbsolute, join } from "node:path";
+import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { runIsolated } from "./process.ts";
 
 /** Author and committer name of every commit made in a test repository. */
@@ -155,6 +157,151 @@ export async function createTempRepo(
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * Copies a repository made by {@linkcode createTempRepo} (work tree, `.git`
+ * and home, with `cp -a`) into a new temporary folder: the same files,
+ * modes and history, under another path. Absolute paths written inside it
+ * (a remote's URL in `.git/config`) still name the original; the caller
+ * rewrites them.
+ *
+ * @param source The repository to copy; it must not change meanwhile.
+ * @param options `bare`: the source is bare.
+ * @returns The copy, with `cleanup()` (also run by `await using`).
+ * @throws Error when `cp` fails.
+ */
+export async function copyTempRepo(
+  source: TempRepo,
+  options: { bare?: boolean } = {},
+): Promise<TempRepo & AsyncDisposable & { cleanup(): Promise<void> }> {
+  const from = dirname(source.root);
+  assert.equal(dirname(source.home), from, "not made by createTempRepo");
+  const base = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "mcp-orchestration-test-" }),
+  );
+  async function cleanup(): Promise<void> {
+    await Deno.remove(base, { recursive: true });
+  }
+  try {
+    const { code, stderr } = await runIsolated(
+      "cp",
+      ["-a", `${from}/.`, base],
+      {
+        cwd: base,
+        env: gitEnv(source.home),
+      },
+    );
+    if (code !== 0) throw new Error(`Cannot copy "${from}": ${stderr.trim()}`);
+    const repo = _tempRepo(
+      join(base, basename(source.root)),
+      join(base, basename(source.home)),
+      options.bare ?? false,
+    );
+    return { ...repo, cleanup, [Symbol.asyncDispose]: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** Where the shared originals are listed (see {@linkcode keepShared}). */
+const SHARED_ORIGINALS = join(tmpdir(), "mcp-orchestration-test-shared-flows");
+
+// Deno runs no hook when a test file ends, so the originals outlive their
+// test run: the next run removes those whose process has ended (Linux), or
+// that were listed longer ago than this.
+const SHARED_MAX_AGE_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * Lists the folders of an original that tests copy (a shared flow or
+ * repository, kept until the test process ends) for a later test run to
+ * remove, and removes those of earlier runs: once their process has ended
+ * (Linux), or six hours on.
+ *
+ * @param folders Folders made by {@linkcode createTempRepo}.
+ * @returns Nothing.
+ * @throws Error when the list cannot be written.
+ *
+ * @example
+ * ```ts ignore
+ * const original = await createTempRepo();
+ * await keepShared([dirname(original.root)]);
+ * ```
+ */
+export async function keepShared(folders: readonly string[]): Promise<void> {
+  await Deno.mkdir(SHARED_ORIGINALS, { recursive: true });
+  for await (const entry of Deno.readDir(SHARED_ORIGINALS)) {
+    const list = join(SHARED_ORIGINALS, entry.name);
+    const info = await Deno.lstat(list).catch(() => undefined);
+    const listed: unknown = await Deno.readTextFile(list).then(JSON.parse)
+      .catch(() => undefined);
+    const { pid, folders } = (listed ?? {}) as {
+      pid?: unknown;
+      folders?: unknown;
+    };
+    const old = !info?.mtime ||
+      Date.now() - info.mtime.getTime() > SHARED_MAX_AGE_MS;
+    if (!old && !(await _ended(pid))) continue;
+    for (const folder of Array.isArray(folders) ? folders : []) {
+      // Only what createTempRepo made, whatever the list says.
+      if (!String(folder).includes("/mcp-orchestration-test-")) continue;
+      await Deno.remove(String(folder), { recursive: true }).catch(() => {});
+    }
+    await Deno.remove(list).catch(() => {});
+  }
+  const list = await Deno.makeTempFile({
+    dir: SHARED_ORIGINALS,
+    suffix: ".json",
+  });
+  await Deno.writeTextFile(list, JSON.stringify({ pid: Deno.pid, folders }));
+}
+
+// Whether the test process that listed an original has ended (known on
+// Linux only; elsewhere the originals wait for their age).
+async function _ended(pid: unknown): Promise<boolean> {
+  if (Deno.build.os !== "linux" || typeof pid !== "number") return false;
+  if (pid === Deno.pid) return false;
+  return !(await Deno.lstat(`/proc/${pid}`).then(() => true, () => false));
+}
+
+const sharedRepos = new Map<string, Promise<TempRepo>>();
+
+/**
+ * A fresh copy ({@linkcode copyTempRepo}) of a repository that `build`
+ * makes once per test file, for a starting state that the tests of a file
+ * make identically and none checks the making of. The original is kept
+ * until a later test run ({@linkcode keepShared}).
+ *
+ * @param name Names the state within the test file.
+ * @param build Makes the state in a new repository (not bare).
+ * @returns A copy; remove it with `cleanup()` or `await using`.
+ * @throws Error when `build` or the copy fails.
+ *
+ * @example
+ * ```ts ignore
+ * await using repo = await sharedRepo("signed", async () => {
+ *   const repo = await createTempRepo();
+ *   await repo.write(".mcp.json", "{}\n");
+ *   return repo;
+ * });
+ * ```
+ */
+export async function sharedRepo(
+  name: string,
+  build: () => Promise<TempRepo>,
+): Promise<TempRepo & AsyncDisposable & { cleanup(): Promise<void> }> {
+  let original = sharedRepos.get(name);
+  if (!original) {
+    original = build().then(async (repo) => {
+      await keepShared([dirname(repo.root)]);
+      return repo;
+    });
+    sharedRepos.set(name, original);
+    // A failed build is reported by the test that ran it; the next one retries.
+    original.catch(() => sharedRepos.delete(name));
+  }
+  return await copyTempRepo(await original);
 }
 
 /**

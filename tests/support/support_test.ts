@@ -15,6 +15,7 @@ import {
   runCli,
   TEST_BIN_ENV,
 } from "./cli.ts";
+import { createFlow, readText, sharedFlow } from "./flow.ts";
 import {
   createTempRepo,
   SNAPSHOT_INDEX_KEY,
@@ -639,6 +640,72 @@ Deno.test("deno task test runs every test folder, tests/dist too; test:fast all 
   assert.ok(binary?.needsBuild);
   assert.equal(binary.args.at(-1), "tests/e2e");
 
-  assert.deepEqual(steps("all"), [...fast, ...dist]);
+  // After the fast step has type-checked tests/e2e, the binary's step does
+  // not check it again; run alone, it does.
+  assert.ok(!binary.args.includes("--no-check"));
+  const all = steps("all");
+  assert.deepEqual(all.slice(0, -1), [...fast, ...dist.slice(0, -1)]);
+  const allBinary = all.at(-1)!;
+  assert.ok(allBinary.args.includes("--no-check"));
+  assert.deepEqual(
+    { ...allBinary, args: allBinary.args.filter((a) => a !== "--no-check") },
+    binary,
+  );
   assert.ok(existsSync(join(dirname(DENO_JSON), DIST_TESTS)));
+});
+
+Deno.test({
+  name:
+    "sharedFlow builds once and hands out independent copies: own files, own remote, own keys",
+  ignore: ON_WINDOWS,
+  async fn() {
+    let builds = 0;
+    const build = async () => {
+      builds++;
+      const flow = await createFlow({ keys: ["mallory"] });
+      await flow.repo.write("README.md", "hello\n");
+      await flow.ok(["add", "-A"]);
+      await flow.ok(["commit", "-q", "-m", "first"]);
+      await flow.ok(["push", "-q", "origin", "main"]);
+      return flow;
+    };
+    const name = `support test ${crypto.randomUUID()}`;
+    await using one = await sharedFlow(name, build, { keys: ["mallory"] });
+    await using two = await sharedFlow(name, build, { keys: ["mallory"] });
+    assert.equal(builds, 1);
+    assert.notEqual(one.repo.root, two.repo.root);
+    assert.equal(await one.repo.git("log", "--format=%s"), "first\n");
+    assert.equal(
+      await one.repo.git("rev-parse", "HEAD"),
+      await two.repo.git("rev-parse", "HEAD"),
+    );
+    // Each copy pushes to its own remote.
+    assert.equal(
+      (await one.ok(["remote", "get-url", "origin"])).trim(),
+      one.remote.root,
+    );
+    await one.repo.write("README.md", "changed\n");
+    assert.equal(await readText(two, "README.md"), "hello\n");
+    await one.ok(["commit", "-q", "-am", "second"]);
+    await one.ok(["push", "-q", "origin", "main"]);
+    assert.equal(
+      await one.remote.git("rev-parse", "main"),
+      await one.repo.git("rev-parse", "HEAD"),
+    );
+    assert.equal(
+      await two.remote.git("rev-parse", "main"),
+      await two.repo.git("rev-parse", "HEAD"),
+    );
+    // The keys were moved with their home.
+    for (const flow of [one, two]) {
+      assert.ok(flow.mallory.privatePath.startsWith(dirname(flow.repo.root)));
+      assert.ok(flow.mallory.publicPath.startsWith(dirname(flow.repo.root)));
+      assert.ok(existsSync(flow.mallory.privatePath));
+      assert.ok(
+        (await Deno.readTextFile(flow.mallory.publicPath)).startsWith(
+          flow.mallory.publicLine,
+        ),
+      );
+    }
+  },
 });
