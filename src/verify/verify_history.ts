@@ -30,7 +30,12 @@ import {
   POLICY_PATH,
   REPO_CONFIG_PATH,
   REVOKED_KEYS_PATH,
+  STORE_DIR,
 } from "../constants.ts";
+import {
+  BUILTIN_CONFIG_KINDS,
+  findConfigKind,
+} from "../configs/config_kinds.ts";
 import type { Policy } from "../trust/policy.ts";
 import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import { errorMessage, ToolError } from "../errors.ts";
@@ -146,6 +151,9 @@ export async function verifyRevisions(
   options: HistoryOptions = {},
 ): Promise<CommitReport[]> {
   const objects = GitObjects.open(repo);
+  if (options.range) {
+    objects.readAhead(options.range, { keep: readAheadBlob });
+  }
   try {
     const history = new History(repo, objects, options);
     // Commits and their snapshots are requested a few ahead of the one
@@ -403,6 +411,19 @@ export interface HistoryOptions {
    * run has as a parent, which may not point into adopted history).
    */
   tips?: readonly Tip[];
+  /**
+   * The `git rev-list` arguments the commits came from (checked by
+   * {@linkcode listCommits}), when they are a range: its objects are then
+   * read ahead in one stream. Only a hint of what will be read.
+   */
+  range?: readonly string[];
+}
+
+// Blobs read ahead with a range's trees: the store's files and what looks
+// like a config (others are read when a check asks for them).
+function readAheadBlob(path: string): boolean {
+  return path.startsWith(`${STORE_DIR}/`) ||
+    findConfigKind(path, BUILTIN_CONFIG_KINDS) !== undefined;
 }
 
 // A range's ends: its commits that no commit of the run builds on.
