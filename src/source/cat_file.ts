@@ -188,10 +188,12 @@ export class GitObjects {
   // that way, and most parents were read as the commit before). Only the
   // object's own id is a key: git reported it, and it names these bytes.
   #cached(name: string): GitObject | undefined {
-    if (OBJECT_ID.test(name)) return this.#cache.get(name);
+    // A name the cache holds is an object id (only ids are keys).
+    const object = this.#cache.get(name);
+    if (object || name.length === 40 || name.length === 64) return object;
     const peeled = COMMIT_OF_ID.exec(name);
-    const object = peeled ? this.#cache.get(peeled[1]!) : undefined;
-    return object?.type === "commit" ? object : undefined;
+    const commit = peeled ? this.#cache.get(peeled[1]!) : undefined;
+    return commit?.type === "commit" ? commit : undefined;
   }
 
   #remember(object: GitObject): void {

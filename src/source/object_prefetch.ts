@@ -36,7 +36,7 @@ export interface PrefetchOptions {
 // Objects larger than this are not read ahead (a snapshot's trees and store
 // files are far smaller): they would crowd out the rest of the store.
 const MAX_OBJECT_BYTES = 1024 * 1024;
-const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 const HEADER_TEXT = new TextDecoder();
 const NEWLINE = 0x0a;
 
