@@ -30,7 +30,12 @@ const COMMIT_OF_ID = /^([0-9a-f]{40}|[0-9a-f]{64})\^\{commit\}$/;
 // decoding a header).
 const HEADER_TEXT = new TextDecoder();
 // Bytes of objects kept for reading again.
-const CACHE_BYTES = 16 * 1024 * 1024;
+// (A range reads most objects once, and its read-ahead holds what comes
+// next: 4 MiB keeps the recent commits' objects, and a trust list near its
+// 1 MiB limit, which every commit reads again.)
+const CACHE_BYTES = 4 * 1024 * 1024;
+// The largest object kept.
+const CACHED_OBJECT_BYTES = 1024 * 1024;
 
 // The object, unless it is larger than the caller accepts.
 function within(
@@ -197,7 +202,7 @@ export class GitObjects {
   }
 
   #remember(object: GitObject): void {
-    if (object.bytes.length > CACHE_BYTES / 16) return;
+    if (object.bytes.length > CACHED_OBJECT_BYTES) return;
     this.#cache.delete(object.oid);
     this.#cache.set(object.oid, object);
     this.#cachedBytes += object.bytes.length;
