@@ -10,16 +10,9 @@ import { ToolError } from "../errors.ts";
 import { type PipedProcess, spawnPiped } from "../_runtime/process.ts";
 import type { Repository } from "../git/repository.ts";
 import { ObjectPrefetch, type PrefetchOptions } from "./object_prefetch.ts";
+import type { GitObject } from "./git_object.ts";
 
-/** An object's header and bytes. */
-export interface GitObject {
-  /** Its object id (hex). */
-  oid: string;
-  /** `blob`, `tree`, `commit` or `tag`. */
-  type: string;
-  /** Its bytes. */
-  bytes: Uint8Array;
-}
+export type { GitObject } from "./git_object.ts";
 
 // A full object id (SHA-1 or SHA-256), as opposed to a name like "HEAD:x".
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;

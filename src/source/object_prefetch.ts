@@ -3,12 +3,12 @@
  * ask for: `git rev-list --objects` names each commit's new trees and blobs
  * (oldest commit first, each followed by its objects), and a second
  * `git cat-file --batch --buffer` reads them into a bounded store that
- * {@linkcode GitObjects} takes from. Verifying a thousand commits otherwise
+ * `GitObjects` (cat_file.ts) takes from. Verifying a thousand commits otherwise
  * asks git for twelve thousand objects one small request at a time, each a
  * write, a wake-up of git and three writes back.
  *
  * Only a hint: an object is kept under the id git reports for it (as every
- * read through {@linkcode GitObjects} is), nothing is decided from the list,
+ * read through `GitObjects` is), nothing is decided from the list,
  * and an object not read ahead, or not yet, is read the usual way. A failure
  * of either process (an old git, a range it refuses) ends the read-ahead and
  * nothing else.
@@ -18,7 +18,7 @@
 
 import { type PipedProcess, spawnPiped } from "../_runtime/process.ts";
 import type { Repository } from "../git/repository.ts";
-import type { GitObject } from "./cat_file.ts";
+import type { GitObject } from "./git_object.ts";
 
 /** Options for {@linkcode ObjectPrefetch.start}. */
 export interface PrefetchOptions {
