@@ -35,7 +35,7 @@ export interface PrefetchOptions {
 
 // Objects larger than this are not read ahead (a snapshot's trees and store
 // files are far smaller): they would crowd out the rest of the store.
-const MAX_OBJECT_BYTES = 1024 * 1024;
+const MAX_OBJECT_BYTES = 64 * 1024;
 // Git reads far faster than a commit is verified: a small store keeps it
 // fed, and objects that wait long in a larger one outlive young-generation
 // collections (4 MiB here: ~10 MB more heap over 1,000 commits).
