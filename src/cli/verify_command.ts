@@ -242,6 +242,7 @@ async function verifyHistory(
   const reports = await verifyRevisions(repo, commits, {
     allowRoots: "rev" in what,
     bases,
+    ...("range" in what ? { range: [what.range] } : {}),
     // One commit may be an old one of the adopted history (a release tag);
     // a range's end is a branch, which must be adopted once its base is.
     ...("rev" in what ? { tips: [{ rev: commits[0]!, history: true }] } : {}),

@@ -45,6 +45,7 @@ export class Snapshot implements StoreReader {
   readonly #objects: GitObjects;
   /** Path → entry. */
   readonly entries: ReadonlyMap<string, SnapshotEntry>;
+  #listed: TreeEntry[] | undefined;
 
   /**
    * Wraps a set of entries.
@@ -66,11 +67,14 @@ export class Snapshot implements StoreReader {
    * @returns Paths with `file`, `link` or `submodule`.
    */
   list(): TreeEntry[] {
-    return [...this.entries].map(([path, entry]) => ({
+    // Sorted once (the entries never change): a commit's verification
+    // lists it more than once. Each caller gets its own array.
+    this.#listed ??= [...this.entries].map(([path, entry]) => ({
       path,
       type: entryType(entry.mode),
     }))
       .sort((a, b) => comparePaths(a.path, b.path));
+    return this.#listed.map((entry) => ({ ...entry }));
   }
 
   /**

@@ -30,7 +30,12 @@ import {
   POLICY_PATH,
   REPO_CONFIG_PATH,
   REVOKED_KEYS_PATH,
+  STORE_DIR,
 } from "../constants.ts";
+import {
+  BUILTIN_CONFIG_KINDS,
+  findConfigKind,
+} from "../configs/config_kinds.ts";
 import type { Policy } from "../trust/policy.ts";
 import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import { errorMessage, ToolError } from "../errors.ts";
@@ -47,7 +52,12 @@ import {
 import type { StoreIndex } from "../store/index_file.ts";
 import { loadStatement } from "./load_signed.ts";
 import type { Statement } from "../store/statement.ts";
-import { artifactPath, readIndex } from "../store/store.ts";
+import {
+  artifactPath,
+  readIndex,
+  signaturePath,
+  statementPath,
+} from "../store/store.ts";
 import type {
   AllowedSigners,
   RevokedKeyRef,
@@ -146,6 +156,9 @@ export async function verifyRevisions(
   options: HistoryOptions = {},
 ): Promise<CommitReport[]> {
   const objects = GitObjects.open(repo);
+  if (options.range) {
+    objects.readAhead(options.range, { keep: readAheadBlob });
+  }
   try {
     const history = new History(repo, objects, options);
     // Commits and their snapshots are requested a few ahead of the one
@@ -403,6 +416,19 @@ export interface HistoryOptions {
    * run has as a parent, which may not point into adopted history).
    */
   tips?: readonly Tip[];
+  /**
+   * The `git rev-list` arguments the commits came from (checked by
+   * {@linkcode listCommits}), when they are a range: its objects are then
+   * read ahead in one stream. Only a hint of what will be read.
+   */
+  range?: readonly string[];
+}
+
+// Blobs read ahead with a range's trees: the store's files and what looks
+// like a config (others are read when a check asks for them).
+function readAheadBlob(path: string): boolean {
+  return path.startsWith(`${STORE_DIR}/`) ||
+    findConfigKind(path, BUILTIN_CONFIG_KINDS) !== undefined;
 }
 
 // A range's ends: its commits that no commit of the run builds on.
@@ -424,6 +450,8 @@ const KEPT_STATES = 2 * PREFETCH_COMMITS + 32;
 const KEPT_TRUST_LISTS = 4;
 const KEPT_MERGE_BASES = 256;
 const KEPT_ATTRIBUTE_ANSWERS = 32;
+// Statements: a few per config, for the configs of the commits in flight.
+const KEPT_STATEMENTS = 4096;
 
 class History {
   readonly #repo: Repository;
@@ -443,6 +471,11 @@ class History {
     KEPT_MERGE_BASES,
   );
   readonly #memo = new VerifyMemo();
+  /** Loaded statements, by id and the objects loading read (#statement). */
+  readonly #statements = new BoundedMap<
+    string,
+    Promise<Statement | undefined>
+  >(KEPT_STATEMENTS);
   readonly #attributes = new AttributeCache(KEPT_ATTRIBUTE_ANSWERS);
   readonly #allowRoots: boolean | (() => Promise<boolean>);
   readonly #bases: () => Promise<readonly string[]>;
@@ -1597,10 +1630,33 @@ class History {
     state: CommitState,
     id: string,
   ): Promise<Statement | undefined> {
-    const loaded = await loadStatement(state.snapshot, id).catch(() =>
-      undefined
-    );
-    return loaded?.statement;
+    // What loading reads is the statement's file and its signature's: the
+    // same two objects (and modes) give the same answer, so commits that
+    // keep a config's statement do not hash and parse it again.
+    let paths: [string, string];
+    try {
+      paths = [statementPath(id), signaturePath(id)];
+    } catch {
+      return undefined; // Not an id: loading it would fail the same way.
+    }
+    const statementEntry = state.snapshot.entries.get(paths[0]);
+    const signatureEntry = state.snapshot.entries.get(paths[1]);
+    const key = [
+      id,
+      statementEntry?.mode,
+      statementEntry?.oid,
+      signatureEntry?.mode,
+      signatureEntry?.oid,
+    ].join(" ");
+    let statement = this.#statements.get(key);
+    if (!statement) {
+      statement = loadStatement(state.snapshot, id).then(
+        (loaded) => loaded?.statement,
+        () => undefined,
+      );
+      this.#statements.set(key, statement);
+    }
+    return await statement;
   }
 
   // A version as the retired-key rule reads it.

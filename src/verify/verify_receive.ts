@@ -207,6 +207,9 @@ export async function verifyReceive(
     tips,
     allowRoots: held.length === 0,
     bases: () => Promise.resolve(held),
+    range: checked.map(({ commit }) => commit).concat(
+      held.map((id) => `^${id}`),
+    ),
   });
   // A tip the server already holds (a review branch's commit pushed to
   // HEAD's branch or tagged) brings no new commit, yet it is where this

@@ -130,6 +130,17 @@ const MEMO_RESULTS_PER_KEY = 8;
 const LISTING = "\0listing:";
 
 /**
+ * What a remembered result read: a path and its object id (undefined when
+ * absent), or a listing (its folders and the folders below which every path
+ * counts) and the paths it gave, joined by NULs.
+ */
+type MemoRead = [
+  path: string,
+  oid: string | undefined,
+  listing?: [folders: string[], below: string[]],
+];
+
+/**
  * Remembers verification results of configs read from snapshots, each with
  * every object it read: a result is reused only for the same path, config
  * object, index line, trust list (the same object) and time, when every
@@ -139,7 +150,7 @@ const LISTING = "\0listing:";
 export class VerifyMemo {
   readonly #results = new Map<
     string,
-    { reads: [string, string | undefined][]; result: VerifyResult }[]
+    { reads: MemoRead[]; result: VerifyResult }[]
   >();
   readonly #trustIds = new WeakMap<AllowedSigners | Policy, number>();
   readonly #folders = new WeakMap<Snapshot, Map<string, string[]>>();
@@ -222,15 +233,9 @@ export class VerifyMemo {
    */
   lookup(key: string, snapshot: Snapshot): VerifyResult | undefined {
     return this.#results.get(key)?.find(({ reads }) =>
-      reads.every(([path, oid]) =>
-        (path.startsWith(LISTING)
-          ? this.#pathsIn(
-            snapshot,
-            ...(JSON.parse(path.slice(LISTING.length)) as [
-              string[],
-              string[],
-            ]),
-          ).join("\0")
+      reads.every(([path, oid, listing]) =>
+        (listing
+          ? this.#pathsIn(snapshot, ...listing).join("\0")
           : snapshot.entries.get(path)?.oid) === oid
       )
     )?.result;
@@ -250,7 +255,7 @@ export class VerifyMemo {
     snapshot: Snapshot,
     verify: (reader: StoreReader) => Promise<VerifyResult>,
   ): Promise<VerifyResult> {
-    const reads: [string, string | undefined][] = [];
+    const reads: MemoRead[] = [];
     const result = await verify({
       read: (path, maxBytes) => {
         reads.push([path, snapshot.entries.get(path)?.oid]);
@@ -265,6 +270,7 @@ export class VerifyMemo {
         reads.push([
           LISTING + JSON.stringify([sorted, deep]),
           paths.join("\0"),
+          [sorted, deep],
         ]);
         return Promise.resolve(paths);
       },
