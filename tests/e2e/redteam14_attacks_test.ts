@@ -3,8 +3,8 @@
  * would make them. The hooks now start Deno with
  * `--unstable-lazy-dynamic-imports` and run with the repository as their
  * working folder, so a repository ships what Deno might take for the
- * tool's own project (a `deno.json` with `nodeModulesDir`, an import map,
- * a `package.json`, an `.npmrc`, `node_modules/` whose packages carry the
+ * tool's own project (a `deno.json` with `nodeModulesDir`, a
+ * `package.json`, an `.npmrc`, `node_modules/` whose packages carry the
  * names and versions of the tool's); and `verify` no longer hashes a
  * stored artifact equal to the config's bytes. Each test asserts the
  * secure behaviour.
@@ -46,12 +46,8 @@ const PLANTED: { name: string; version: string; exports: string[] }[] = [
 // signature.
 function plantedProject(marker: string): Record<string, string> {
   const files: Record<string, string> = {
-    "deno.json": JSON.stringify({
-      nodeModulesDir: "manual",
-      imports: Object.fromEntries(
-        PLANTED.map((p) => [`npm:${p.name}@${p.version}`, `npm:${p.name}`]),
-      ),
-    }) + "\n",
+    // Deno would take the tool's npm packages from node_modules/.
+    "deno.json": JSON.stringify({ nodeModulesDir: "manual" }) + "\n",
     "package.json": JSON.stringify({
       name: "innocent-looking",
       private: true,
