@@ -327,7 +327,19 @@ Deno.test({
       assert.ok(part.includes(`"${commit}"`));
       await Deno.writeTextFile(
         join(alone, PART_NAME),
-        part.replaceAll(`"${commit}"`, `"${other}"`),
+        planted(PART_NAME) + part.replaceAll(`"${commit}"`, `"${other}"`),
+      );
+      // Only mcp loads a part: no other command, hook or verification.
+      for (const args of [["--version"], ["status"], ["verify"], ["help"]]) {
+        await runIsolated("node", [join(alone, BUNDLE_NAME), ...args], {
+          cwd: repo.root,
+          env,
+        });
+      }
+      assert.equal(
+        await Deno.readTextFile(marker).catch(() => ""),
+        "",
+        "a command other than mcp loaded the part",
       );
       const mixed = await runIsolated(
         "node",
@@ -341,6 +353,10 @@ Deno.test({
         ),
         mixed.stderr,
       );
+      // The plant is live: mcp read that file, and its stamp is checked
+      // once it has run (the folder's writer could as well change the
+      // script; docs/SECURITY.md).
+      assert.equal(await Deno.readTextFile(marker), `${PART_NAME}\n`);
     });
   },
 });
