@@ -6,7 +6,9 @@
  * use:
  *
  * - beside the main script (the npm package, a release's `.cjs`): the file
- *   {@linkcode bundlePartFile} names, loaded with Node's `require`;
+ *   {@linkcode bundlePartFile} names, read by that exact path and run as
+ *   Node runs a CommonJS module (never through `require`, which tries other
+ *   names when it is missing), its `require` serving Node's built-ins only;
  * - in a Node single executable: the asset {@linkcode seaAssetName} names
  *   (the blob's `assets`, Node 20.12 and later), run from memory, with V8's
  *   code cache for it from the asset {@linkcode seaCacheName} names when
@@ -157,8 +159,7 @@ export function loadBundlePart(part: BundlePart, mainScript: string): unknown {
   try {
     exports = sea.isSea()
       ? runAsset(sea, part, node.execPath)
-      : nodeBuiltin<typeof import("node:module")>("node:module")
-        .createRequire(mainScript)(bundlePartFile(mainScript, part));
+      : runFile(bundlePartFile(mainScript, part));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ToolError(
@@ -183,11 +184,19 @@ export function loadBundlePart(part: BundlePart, mainScript: string): unknown {
   return exports;
 }
 
+// Runs a part's file: exactly that file, read as it is. Node's `require`
+// would, when it is missing, run another one instead (the same name with
+// ".js", ".json" or ".node" added, a native addon; or, for a folder of
+// that name, whatever its package.json's "main" names, anywhere on disk).
+function runFile(file: string): unknown {
+  const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
+  return runCode(fs.readFileSync(file, "utf8"), file, dirname(file));
+}
+
 // Runs a CommonJS bundle held in memory as Node runs a module file. Its
 // only `require`s are of Node's built-ins (the bundle inlines its
 // packages), so the wrapper's `require` serves those alone.
 function runAsset(sea: NodeSea, part: BundlePart, execPath: string): unknown {
-  const vm = nodeBuiltin<typeof import("node:vm")>("node:vm");
   const code = sea.getAsset(seaAssetName(part), "utf8");
   let cachedData: Uint8Array | undefined;
   try {
@@ -195,13 +204,27 @@ function runAsset(sea: NodeSea, part: BundlePart, execPath: string): unknown {
   } catch {
     // A build without a cache: compile from the source alone.
   }
-  const filename = join(execPath, seaAssetName(part));
+  return runCode(
+    code,
+    join(execPath, seaAssetName(part)),
+    execPath,
+    cachedData,
+  );
+}
+
+function runCode(
+  code: string,
+  filename: string,
+  folder: string,
+  cachedData?: Uint8Array,
+): unknown {
+  const vm = nodeBuiltin<typeof import("node:vm")>("node:vm");
   const wrapper = vm.compileFunction(code, [...PART_WRAPPER_PARAMETERS], {
     filename,
     ...(cachedData ? { cachedData } : {}),
   });
   const module = { exports: {} as unknown };
   const require = (name: string) => nodeBuiltin(name);
-  wrapper(module.exports, require, module, filename, execPath);
+  wrapper(module.exports, require, module, filename, folder);
   return module.exports;
 }

@@ -273,6 +273,19 @@ Deno.test({
         cwd: repo.root,
         env,
       });
+      // Beside it, files of other names that Node's require would run in
+      // the part's place (red team 14): the same name with ".js" added, and
+      // a folder of the part's name whose package.json names a file
+      // elsewhere. Neither runs.
+      const marker = join(work, "planted part ran");
+      const planted = (what: string) =>
+        `require("node:fs").appendFileSync(${JSON.stringify(marker)}, ${
+          JSON.stringify(what + "\n")
+        });\n`;
+      await Deno.writeTextFile(
+        join(alone, `${PART_NAME}.js`),
+        planted(`${PART_NAME}.js`),
+      );
       const mcp = await runIsolated("node", [join(alone, BUNDLE_NAME), "mcp"], {
         cwd: repo.root,
         env,
@@ -281,9 +294,32 @@ Deno.test({
       assert.match(
         mcp.stderr,
         new RegExp(
-          `Cannot load "${alone}/mcp-orchestration\\.mcp-sdk\\.cjs", the part of this build that "mcp" needs: Cannot find module`,
+          `Cannot load "${alone}/mcp-orchestration\\.mcp-sdk\\.cjs", the part of this build that "mcp" needs: ENOENT`,
         ),
       );
+      await Deno.remove(join(alone, `${PART_NAME}.js`));
+      await Deno.mkdir(join(alone, PART_NAME));
+      await Deno.writeTextFile(
+        join(alone, PART_NAME, "package.json"),
+        JSON.stringify({ main: "../../elsewhere.cjs" }),
+      );
+      await Deno.writeTextFile(
+        join(work, "elsewhere.cjs"),
+        planted("elsewhere.cjs"),
+      );
+      const folder = await runIsolated(
+        "node",
+        [join(alone, BUNDLE_NAME), "mcp"],
+        { cwd: repo.root, env },
+      );
+      assert.notEqual(folder.code, 0);
+      assert.match(folder.stderr, /the part of this build that "mcp" needs/);
+      assert.equal(
+        await Deno.readTextFile(marker).catch(() => ""),
+        "",
+        "a file of another name ran as the part",
+      );
+      await Deno.remove(join(alone, PART_NAME), { recursive: true });
 
       // Beside a part of another build (stamped with another commit).
       const other = commit.replace(/^./, commit[0] === "0" ? "1" : "0");
@@ -291,7 +327,19 @@ Deno.test({
       assert.ok(part.includes(`"${commit}"`));
       await Deno.writeTextFile(
         join(alone, PART_NAME),
-        part.replaceAll(`"${commit}"`, `"${other}"`),
+        planted(PART_NAME) + part.replaceAll(`"${commit}"`, `"${other}"`),
+      );
+      // Only mcp loads a part: no other command, hook or verification.
+      for (const args of [["--version"], ["status"], ["verify"], ["help"]]) {
+        await runIsolated("node", [join(alone, BUNDLE_NAME), ...args], {
+          cwd: repo.root,
+          env,
+        });
+      }
+      assert.equal(
+        await Deno.readTextFile(marker).catch(() => ""),
+        "",
+        "a command other than mcp loaded the part",
       );
       const mixed = await runIsolated(
         "node",
@@ -305,6 +353,10 @@ Deno.test({
         ),
         mixed.stderr,
       );
+      // The plant is live: mcp read that file, and its stamp is checked
+      // once it has run (the folder's writer could as well change the
+      // script; docs/SECURITY.md).
+      assert.equal(await Deno.readTextFile(marker), `${PART_NAME}\n`);
     });
   },
 });

@@ -169,3 +169,22 @@ Deno.test("canonicalPath: each segment as canonicalName makes it, fast path or n
     }
   }
 });
+
+Deno.test("canonicalPath: every path of up to five characters from a hostile alphabet is each segment's canonicalName (red team 14)", () => {
+  // The fast path takes printable ASCII without a segment ending in a dot
+  // or a space; these characters sit on each side of that line: case,
+  // dots and spaces at a segment's end or alone ("." and ".."), empty
+  // segments, a tab, "ſ" (folds to "s"), "~" (8.3 names) and "\\".
+  const alphabet = ["a", "S", ".", " ", "/", "\t", "\u017f", "~", "\\"];
+  let paths = [""];
+  let checked = 0;
+  for (let length = 1; length <= 5; length++) {
+    paths = paths.flatMap((path) => alphabet.map((c) => path + c));
+    for (const path of paths) {
+      const expected = path.split("/").map(canonicalName).join("/");
+      assert.equal(canonicalPath(path), expected, JSON.stringify(path));
+      checked++;
+    }
+  }
+  assert.equal(checked, (9 ** 6 - 9) / 8);
+});
