@@ -1,0 +1,85 @@
+/**
+ * Red team (issue 17): a range's read-ahead on hostile input. What it holds
+ * stays near its bound even when a walk waits for an object far down the
+ * stream, and closing it never waits on a stream git cannot write.
+ */
+
+import assert from "node:assert/strict";
+import { ObjectPrefetch } from "../../src/source/object_prefetch.ts";
+import { createTempRepo, type TempRepo } from "../support/repo.ts";
+
+function repoOf(repo: TempRepo) {
+  return { root: repo.root, gitDir: `${repo.root}/.git` };
+}
+
+// One commit with `count` files of `size` bytes each (all different).
+async function wideCommit(
+  repo: TempRepo,
+  count: number,
+  size: number,
+): Promise<string> {
+  const filler = "x".repeat(size);
+  for (let i = 0; i < count; i++) {
+    const text = `${i}\n${filler}`.slice(0, size);
+    await Deno.mkdir(`${repo.root}/d${i % 50}`, { recursive: true });
+    await Deno.writeTextFile(`${repo.root}/d${i % 50}/f${i}`, text);
+  }
+  await repo.git("add", "-A");
+  await repo.git("commit", "-q", "-m", "wide");
+  return (await repo.git("rev-parse", "HEAD")).trim();
+}
+
+function timeout(ms: number): { promise: Promise<"hung">; clear: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<"hung">((resolve) =>
+    timer = setTimeout(resolve, ms, "hung")
+  );
+  return { promise, clear: () => clearTimeout(timer) };
+}
+
+Deno.test("red team 17: a waiter far down a stalled stream does not make the read-ahead hold what it passes over", async () => {
+  await using repo = await createTempRepo();
+  const commit = await wideCommit(repo, 1500, 60 * 1024);
+  const list = (await repo.git("rev-list", "--objects", commit)).trim()
+    .split("\n").map((line) => line.split(" ")[0]!);
+  const ahead = ObjectPrefetch.start(repoOf(repo), [commit], {
+    keep: () => true,
+  });
+  try {
+    // Let git fill the 1 MiB store and every pipe behind it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The furthest object already asked of git: a walk waits for it.
+    let at = list.length - 1;
+    let far: Promise<unknown> | undefined;
+    for (; at > 0 && !far; at--) far = ahead.take(list[at]!);
+    assert.ok(far && at > 100, "git was not asked for enough objects");
+    // What the store holds while git's answers stream in for the waiter.
+    let held = ahead.heldBytes;
+    const sample = setInterval(() => held = Math.max(held, ahead.heldBytes), 1);
+    const limit = timeout(20_000);
+    const answer = await Promise.race([far, limit.promise]);
+    clearInterval(sample);
+    limit.clear();
+    assert.notEqual(answer, "hung");
+    assert.ok(
+      held <= 2 * 1024 * 1024,
+      `the read-ahead held ${Math.round(held / 1024)} KiB (bound 1024 KiB)`,
+    );
+  } finally {
+    await ahead.close();
+  }
+});
+
+Deno.test("red team 17: closing a read-ahead whose store is full and whose pipes are full returns", async () => {
+  await using repo = await createTempRepo();
+  const commit = await wideCommit(repo, 20_000, 8);
+  const ahead = ObjectPrefetch.start(repoOf(repo), [commit], {
+    keep: () => true,
+    maxBytes: 512,
+  });
+  // Nothing is taken: git fills the store, then every pipe, and waits.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const limit = timeout(20_000);
+  assert.notEqual(await Promise.race([ahead.close(), limit.promise]), "hung");
+  limit.clear();
+});
