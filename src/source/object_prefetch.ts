@@ -88,6 +88,13 @@ export class ObjectPrefetch {
   ) {
     this.#keep = options.keep;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    // The range on standard input: a server's pre-receive range names every
+    // commit it holds (`^<id>`), which on the command line stops git from
+    // starting at ~50,000 refs (E2BIG). Options (`--not`, which git reads
+    // there only since 2.42) and names with a line break stay arguments.
+    const onStdin = range.every((arg) =>
+      !arg.startsWith("-") && !/[\r\n]/.test(arg)
+    );
     this.#revList = spawnPiped("git", [
       "--no-replace-objects",
       "rev-list",
@@ -97,7 +104,7 @@ export class ObjectPrefetch {
       "--topo-order",
       // Larger blobs are not read ahead: git need not list them.
       `--filter=blob:limit=${MAX_OBJECT_BYTES}`,
-      ...range,
+      ...(onStdin ? ["--stdin"] : range),
       "--",
     ], { cwd: repo.root });
     this.#catFile = spawnPiped("git", [
@@ -108,7 +115,10 @@ export class ObjectPrefetch {
       "--batch",
       "--buffer",
     ], { cwd: repo.root });
-    this.#revList.stdin.close().catch(() => {});
+    const revisions = this.#revList.stdin.getWriter();
+    revisions.write(
+      new TextEncoder().encode(onStdin ? range.join("\n") + "\n" : ""),
+    ).then(() => revisions.close()).catch(() => {});
     this.#ids = this.#revList.stdout.getReader();
     this.#answers = this.#catFile.stdout.getReader();
     const ask = this.#ask().catch(() => {});

@@ -83,3 +83,26 @@ Deno.test("red team 17: closing a read-ahead whose store is full and whose pipes
   assert.notEqual(await Promise.race([ahead.close(), limit.promise]), "hung");
   limit.clear();
 });
+
+Deno.test("red team 17: a range naming 60,000 commits it excludes (a server's held refs) is read ahead", async () => {
+  await using repo = await createTempRepo();
+  const first = await wideCommit(repo, 3, 8);
+  await repo.write("late.json", "{}\n");
+  await repo.git("add", "-A");
+  await repo.git("commit", "-q", "-m", "late");
+  const last = (await repo.git("rev-parse", "HEAD")).trim();
+  const ahead = ObjectPrefetch.start(repoOf(repo), [
+    last,
+    ...Array.from({ length: 60_000 }, () => `^${first}`),
+  ], { keep: () => true });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const commit = await ahead.take(last);
+    assert.equal(commit?.type, "commit");
+    assert.equal(commit?.oid, last);
+    // Only what the range brings: the excluded commit is not read ahead.
+    assert.equal(ahead.take(first), undefined);
+  } finally {
+    await ahead.close();
+  }
+});
