@@ -104,6 +104,10 @@ export class ObjectPrefetch {
       "--topo-order",
       // Larger blobs are not read ahead: git need not list them.
       `--filter=blob:limit=${MAX_OBJECT_BYTES}`,
+      // In a partial clone, what the clone lacks is listed last, as `?<id>`
+      // (not asked for), instead of fetched one object at a time (sizing
+      // each blob for the filter would fetch every blob of the range).
+      "--missing=print",
       ...(onStdin ? ["--stdin"] : range),
       "--",
     ], { cwd: repo.root });

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { ObjectPrefetch } from "../../src/source/object_prefetch.ts";
+import { dirname, join } from "node:path";
 import { createTempRepo, type TempRepo } from "../support/repo.ts";
 
 function repoOf(repo: TempRepo) {
@@ -105,4 +106,54 @@ Deno.test("red team 17: a range naming 60,000 commits it excludes (a server's he
   } finally {
     await ahead.close();
   }
+});
+
+Deno.test("red team 17: in a partial clone the read-ahead fetches nothing (a CI clone without blobs did a fetch per blob of the range)", async () => {
+  await using repo = await createTempRepo();
+  await repo.git("config", "uploadpack.allowFilter", "true");
+  const first = await wideCommit(repo, 3, 8);
+  for (let i = 0; i < 5; i++) {
+    await repo.write(`src/s${i}.txt`, `source ${i}\n`);
+    await repo.write(".mcp.json", `{"v": ${i}}\n`);
+    await repo.git("add", "-A");
+    await repo.git("commit", "-q", "-m", `c${i}`);
+  }
+  const last = (await repo.git("rev-parse", "HEAD")).trim();
+  const clone = join(dirname(repo.root), "clone");
+  await repo.git(
+    "clone",
+    "-q",
+    "--filter=blob:none",
+    "--no-checkout",
+    `file://${repo.root}`,
+    clone,
+  );
+  const missing = async () =>
+    (await repo.git(
+      "-C",
+      clone,
+      "rev-list",
+      "--objects",
+      "--all",
+      "--missing=print",
+    ))
+      .split("\n").filter((line) => line.startsWith("?")).length;
+  const before = await missing();
+  assert.ok(before >= 10, `the clone lacks only ${before} blobs`);
+  const ahead = ObjectPrefetch.start(
+    { root: clone, gitDir: join(clone, ".git") },
+    [`${first}..${last}`],
+    { keep: () => true },
+  );
+  try {
+    // Trees are there: they are read ahead.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const tree = await ahead.take(
+      (await repo.git("rev-parse", `${last}^{tree}`)).trim(),
+    );
+    assert.equal(tree?.type, "tree");
+  } finally {
+    await ahead.close();
+  }
+  assert.equal(await missing(), before, "the read-ahead fetched blobs");
 });
