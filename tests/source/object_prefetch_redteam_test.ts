@@ -19,6 +19,8 @@ async function wideCommit(
   count: number,
   size: number,
 ): Promise<string> {
+  // No `gc --auto` left running in the background after 6,700 objects.
+  await repo.git("config", "gc.auto", "0");
   const filler = "x".repeat(size);
   for (let i = 0; i < count; i++) {
     const text = `${i}\n${filler}`.slice(0, size);
