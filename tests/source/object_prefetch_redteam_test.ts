@@ -1,7 +1,9 @@
 /**
  * Red team (issue 17): a range's read-ahead on hostile input. What it holds
  * stays near its bound even when a walk waits for an object far down the
- * stream, and closing it never waits on a stream git cannot write.
+ * stream; closing it never waits on a stream git cannot write; a range that
+ * excludes 60,000 commits (a server's refs) still starts git; a partial clone
+ * fetches nothing for it; a SHA-256 repository's ids are kept as they are.
  */
 
 import assert from "node:assert/strict";
@@ -158,4 +160,37 @@ Deno.test("red team 17: in a partial clone the read-ahead fetches nothing (a CI 
     await ahead.close();
   }
   assert.equal(await missing(), before, "the read-ahead fetched blobs");
+});
+
+Deno.test("red team 17: in a SHA-256 repository objects are read ahead under their 64-digit ids", async () => {
+  await using repo = await createTempRepo();
+  const root = join(dirname(repo.root), "sha256");
+  await repo.git("init", "-q", "--object-format=sha256", root);
+  const git = (...args: string[]) => repo.git("-C", root, ...args);
+  for (let i = 0; i < 3; i++) {
+    await Deno.writeTextFile(join(root, ".mcp.json"), `{"v": ${i}}\n`);
+    await git("add", "-A");
+    await git("commit", "-q", "-m", `c${i}`);
+  }
+  const list = (await git("rev-list", "--objects", "--reverse", "HEAD~2..HEAD"))
+    .trim().split("\n").map((line) => line.split(" ")[0]!);
+  assert.ok(list.length >= 4 && list.every((oid) => oid.length === 64));
+  const ahead = ObjectPrefetch.start(
+    { root, gitDir: join(root, ".git") },
+    ["HEAD~2..HEAD"],
+    { keep: () => true },
+  );
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const oid of list) {
+      const object = await ahead.take(oid);
+      assert.equal(object?.oid, oid);
+      assert.equal(
+        new TextDecoder().decode(object.bytes),
+        await git("cat-file", object.type, oid),
+      );
+    }
+  } finally {
+    await ahead.close();
+  }
 });
