@@ -452,6 +452,10 @@ const KEPT_MERGE_BASES = 256;
 const KEPT_ATTRIBUTE_ANSWERS = 32;
 // Statements: a few per config, for the configs of the commits in flight.
 const KEPT_STATEMENTS = 4096;
+// The largest statement kept (a signed one is well under 1 KiB unless its
+// servers run many files): 4,096 statements near their 64 KiB limit, which
+// anyone can put in a commit's index, would hold ~265 MiB.
+const KEPT_STATEMENT_BYTES = 4096;
 
 class History {
   readonly #repo: Repository;
@@ -1650,11 +1654,20 @@ class History {
     ].join(" ");
     let statement = this.#statements.get(key);
     if (!statement) {
-      statement = loadStatement(state.snapshot, id).then(
-        (loaded) => loaded?.statement,
+      const loading = loadStatement(state.snapshot, id).then(
+        (loaded) => {
+          if (
+            loaded && loaded.bytes.length > KEPT_STATEMENT_BYTES &&
+            this.#statements.get(key) === loading
+          ) {
+            this.#statements.delete(key);
+          }
+          return loaded?.statement;
+        },
         () => undefined,
       );
-      this.#statements.set(key, statement);
+      this.#statements.set(key, loading);
+      statement = loading;
     }
     return await statement;
   }
