@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { type CliResult, runCli } from "../support/cli.ts";
 import {
   createTempRepo,
+  sharedRepo,
   snapshotDiff,
   type TempRepo,
 } from "../support/repo.ts";
@@ -55,10 +56,22 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** A repository with a trusted key and every config of {@linkcode CONFIGS} signed. */
+// The first sign's report, from the build of the shared repository.
+let firstReport: SignReport | undefined;
+
+/**
+ * A repository with a trusted key and every config of {@linkcode CONFIGS}
+ * signed. Made once per file and copied: no test checks how it was made.
+ */
 async function signedRepo(): Promise<
   { repo: TempRepo & AsyncDisposable; first: SignReport }
 > {
+  const repo = await sharedRepo("signed", buildSignedRepo);
+  assert.ok(firstReport);
+  return { repo, first: firstReport };
+}
+
+async function buildSignedRepo(): Promise<TempRepo> {
   const repo = await createTempRepo();
   try {
     await ok(cli(repo, ["keys", "init"]));
@@ -82,7 +95,8 @@ async function signedRepo(): Promise<
     // Committed: a new version follows the one the last commit holds.
     await repo.git("add", "-A");
     await repo.git("commit", "-q", "-m", "signed");
-    return { repo, first };
+    firstReport = first;
+    return repo;
   } catch (error) {
     await repo.cleanup();
     throw error;

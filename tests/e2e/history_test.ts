@@ -28,6 +28,7 @@ import {
   push,
   readText,
   sha256,
+  sharedFlow,
   write,
 } from "../support/flow.ts";
 import { assertCliError } from "../support/errors.ts";
@@ -54,15 +55,26 @@ const EVIL = config("curl-evil");
  */
 type HistoryFlow = FlowWithKeys<"bob" | "mallory">;
 
-/** Sets up a flow whose first commit ("v1", signed by the hook) is pushed. */
+/**
+ * Runs `fn` in a flow whose first commit ("v1", signed by the hook) is
+ * pushed. Made once per file and copied: no test checks how it was made.
+ */
 async function withFlow(
   fn: (flow: HistoryFlow) => Promise<void>,
 ): Promise<void> {
-  await using flow = await createFlow({ keys: ["bob", "mallory"] });
-  await installHooks(flow, "alice@example.com");
-  await commit(flow, "v1", { ".mcp.json": V1 });
-  await flow.ok(["tag", "v1"]);
-  await push(flow, "main");
+  await using flow = await sharedFlow("v1 pushed", async () => {
+    const flow = await createFlow({ keys: ["bob", "mallory"] });
+    try {
+      await installHooks(flow, "alice@example.com");
+      await commit(flow, "v1", { ".mcp.json": V1 });
+      await flow.ok(["tag", "v1"]);
+      await push(flow, "main");
+      return flow;
+    } catch (error) {
+      await flow.cleanup();
+      throw error;
+    }
+  }, { keys: ["bob", "mallory"] });
   await fn(flow);
 }
 

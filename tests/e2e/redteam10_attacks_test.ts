@@ -22,8 +22,10 @@ import {
   type Flow,
   forceCommit,
   installHooks,
+  type OpenFlow,
   push,
   revParse,
+  sharedFlow,
   write,
 } from "../support/flow.ts";
 import { cliInvocation, runCli } from "../support/cli.ts";
@@ -69,8 +71,16 @@ async function assertServerRefuses(
   assert.equal(await serverRefs(flow.remote.root), before, "the server moved");
 }
 
-/** Alice signs a config that the policy wants bob to approve too. */
-async function pendingFlow() {
+/**
+ * Alice signs a config that the policy wants bob to approve too, and parks
+ * it on a review branch of the server. Made once per file and copied (the
+ * server's hook with it): no test checks how it was made.
+ */
+async function pendingFlow(): Promise<OpenFlow<"bob">> {
+  return await sharedFlow("pending", buildPending, { keys: ["bob"] });
+}
+
+async function buildPending(): Promise<OpenFlow<"bob">> {
   const flow = await createFlow({ keys: ["bob"] });
   await installHooks(flow, "alice@example.com");
   await cliOk(flow, [

@@ -19,7 +19,9 @@ import {
   createFlow,
   type Flow,
   forceCommit,
+  type OpenFlow,
   push,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -40,6 +42,31 @@ async function adoptedHistory(
   return { h1, h2, adopt };
 }
 
+// The commits of the shared adopted history, from its build.
+let adoptedIds: { h1: string; h2: string; adopt: string } | undefined;
+
+/**
+ * A copy of a flow with {@linkcode adoptedHistory} and mallory's key, and
+ * its commits. Made once per file (sharedFlow): every copy has the same
+ * commit ids, and no test checks how it was made.
+ */
+async function adoptedFlow(): Promise<
+  { flow: OpenFlow<"mallory">; ids: { h1: string; h2: string; adopt: string } }
+> {
+  const flow = await sharedFlow("adopted history", async () => {
+    const flow = await createFlow({ keys: ["mallory"] });
+    try {
+      adoptedIds = await adoptedHistory(flow);
+      return flow;
+    } catch (error) {
+      await flow.cleanup();
+      throw error;
+    }
+  }, { keys: ["mallory"] });
+  assert.ok(adoptedIds);
+  return { flow, ids: adoptedIds };
+}
+
 /**
  * Mallory's merge request: a branch forked from the history before adoption
  * (h2), with an unsigned, evil `.mcp.json`. GitLab's merge request pipeline
@@ -54,8 +81,9 @@ Deno.test({
     "redteam5: GitLab MR from a branch forked before adoption: verify --ci passes an unsigned config (diff base is pre-adoption)",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    const { h2 } = await adoptedHistory(flow);
+    const adopted = await adoptedFlow();
+    await using flow = adopted.flow;
+    const { h2 } = adopted.ids;
     // The runner's clone has origin/main but no origin/HEAD (as GitLab's).
     await flow.ok(["fetch", "-q", "origin"]);
     const remoteHead = await flow.git([
@@ -100,8 +128,9 @@ Deno.test({
     "redteam5: verify --range PRE_ADOPTION..TIP passes an unadopted tip with an unsigned config when no origin/HEAD exists",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    const { h2 } = await adoptedHistory(flow);
+    const adopted = await adoptedFlow();
+    await using flow = adopted.flow;
+    const { h2 } = adopted.ids;
     await flow.ok(["fetch", "-q", "origin"]);
     await flow.git(["checkout", "-q", "-b", "mallory", h2]);
     await write(flow, { ".mcp.json": EVIL });
@@ -124,8 +153,9 @@ Deno.test({
     "redteam5: GitLab MR from before adoption with its own self-signed trust list passes verify --ci (second root of trust)",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow({ keys: ["mallory"] });
-    const { h2 } = await adoptedHistory(flow);
+    const adopted = await adoptedFlow();
+    await using flow = adopted.flow;
+    const { h2 } = adopted.ids;
     await flow.ok(["fetch", "-q", "origin"]);
     await flow.git(["checkout", "-q", "-b", "mallory", h2]);
     await cliOk(flow, [

@@ -24,8 +24,10 @@ import {
   type Flow,
   forceCommit,
   head,
+  type OpenFlow,
   push,
   readText,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -44,17 +46,37 @@ function patterns(...globs: string[]): string {
   }) + "\n";
 }
 
-/** Alice ran init with a config.json and pushed it. */
-async function signedPatterns(flow: Flow): Promise<string> {
-  await write(flow, {
-    ".mcp.json": V1,
-    [CONFIG_JSON]: patterns("tools/*/mcp.json"),
-    "tools/a/mcp.json": V1,
+/**
+ * Alice ran init with a config.json and pushed it; Bob has a key nobody
+ * trusts. Made once per file and copied: no test checks how it was made.
+ */
+async function signedPatternsFlow(): Promise<OpenFlow<"bob">> {
+  return await sharedFlow("signed patterns", async () => {
+    const flow = await createFlow({ keys: ["bob"] });
+    await write(flow, {
+      ".mcp.json": V1,
+      [CONFIG_JSON]: patterns("tools/*/mcp.json"),
+      "tools/a/mcp.json": V1,
+    });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt, with patterns");
+    await push(flow, "main");
+    return flow;
+  }, { keys: ["bob"] });
+}
+
+/**
+ * Alice ran init without a config.json and committed (not pushed). Made
+ * once per file and copied: no test checks how it was made.
+ */
+async function adoptedFlow(): Promise<OpenFlow<never>> {
+  return await sharedFlow("adopted", async () => {
+    const flow = await createFlow();
+    await write(flow, { ".mcp.json": V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    return flow;
   });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  const adopt = await commit(flow, "adopt, with patterns");
-  await push(flow, "main");
-  return adopt;
 }
 
 async function workingTreeVerify(flow: Flow) {
@@ -70,8 +92,7 @@ Deno.test({
     "config.json: init signs it, the hook signs an edit by a trusted key, history and push pass",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await signedPatterns(flow);
+    await using flow = await signedPatternsFlow();
     assert.match(
       await readText(flow, INDEX),
       /\.mcp-orchestration\/config\.json$/m,
@@ -95,10 +116,7 @@ Deno.test({
     "config.json: working-tree verify reports an unsigned and a tampered config.json",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await write(flow, { ".mcp.json": V1 });
-    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-    await commit(flow, "adopt");
+    await using flow = await adoptedFlow();
     await write(flow, { [CONFIG_JSON]: patterns("tools/*/mcp.json") });
     const unsigned = await workingTreeVerify(flow);
     assert.equal(unsigned.code, 1, unsigned.text);
@@ -127,8 +145,7 @@ Deno.test({
     "config.json attack: an unsigned edit, an unsigned addition and a removal, committed past the hook, are refused",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await signedPatterns(flow);
+    await using flow = await signedPatternsFlow();
     // An edit nobody signed.
     await write(flow, { [CONFIG_JSON]: patterns("nothing/*.json") });
     const edit = await forceCommit(flow, "drop the pattern");
@@ -164,10 +181,7 @@ Deno.test({
     "config.json attack: added unsigned where there was none is refused at push",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await write(flow, { ".mcp.json": V1 });
-    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-    await commit(flow, "adopt");
+    await using flow = await adoptedFlow();
     await push(flow, "main");
     await write(flow, { [CONFIG_JSON]: patterns("tools/*/mcp.json") });
     const added = await forceCommit(flow, "patterns, unsigned");
@@ -188,8 +202,7 @@ Deno.test({
     "config.json attack: a key added in the same commit cannot approve a change to config.json",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow({ keys: ["bob"] });
-    await signedPatterns(flow);
+    await using flow = await signedPatternsFlow();
     // Alice adds Bob (an approved trust change); Bob signs new patterns in
     // the same commit: his key was not trusted before the change.
     await cliOk(flow, [
@@ -237,10 +250,7 @@ Deno.test({
     "config.json: a merge that takes one side's signed change (an edit, or an addition) passes",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await write(flow, { ".mcp.json": V1 });
-    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-    await commit(flow, "adopt");
+    await using flow = await adoptedFlow();
     await push(flow, "main");
     // The side branch adds config.json; main changes something else.
     await flow.ok(["checkout", "-q", "-b", "patterns"]);

@@ -35,8 +35,10 @@ import {
   type Flow,
   forceCommit,
   head,
+  type OpenFlow,
   push,
   readText,
+  sharedFlow,
   verifyHistory,
   write,
 } from "../support/flow.ts";
@@ -66,13 +68,25 @@ function codeOf(
   return result.ok ? "ok" : result.code ?? "FAILS";
 }
 
-/** Alice adopts the tool and pushes; Bob is trusted and signs .mcp.json. */
+/**
+ * Alice adopted the tool with two configs and committed (not pushed); Bob
+ * has a key nobody trusts yet. Made once per file and copied: no test
+ * checks how it was made.
+ */
+async function adoptedFlow(): Promise<OpenFlow<"bob">> {
+  return await sharedFlow("adopted", async () => {
+    const flow = await createFlow({ keys: ["bob"] });
+    await write(flow, { ".mcp.json": V1, [CURSOR]: V1 });
+    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
+    await commit(flow, "adopt");
+    return flow;
+  }, { keys: ["bob"] });
+}
+
+/** Bob is trusted and signs .mcp.json; Alice pushes. */
 async function bobSignedConfig(
   flow: Flow & { bob: { publicPath: string; privatePath: string } },
 ): Promise<void> {
-  await write(flow, { ".mcp.json": V1, [CURSOR]: V1 });
-  await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-  await commit(flow, "adopt");
   await cliOk(flow, [
     "trust",
     "add",
@@ -93,7 +107,7 @@ Deno.test({
     "trust revoke: the revoked key's configs fail everywhere, status lists them, sign --resign mends them, re-adding is refused",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow({ keys: ["bob"] });
+    await using flow = await adoptedFlow();
     await bobSignedConfig(flow);
     const bob = flow.bob;
 
@@ -254,10 +268,8 @@ Deno.test({
     "keys rotate: old signatures still verify; a new, backdated statement by the retired key fails RETIRED_KEY at verify --rev and pre-push",
   ignore: ON_WINDOWS,
   async fn() {
-    await using flow = await createFlow();
-    await write(flow, { ".mcp.json": V1, [CURSOR]: V1 });
-    await cliOk(flow, ["init", "--principal", "alice@example.com"]);
-    const adopt = await commit(flow, "adopt");
+    await using flow = await adoptedFlow();
+    const adopt = await head(flow);
     await push(flow, "main");
     const old = await cliOk(flow, ["keys", "show", "--json"]);
     const oldId = JSON.parse(old.stdout).keyId as string;

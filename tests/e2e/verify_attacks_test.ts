@@ -12,10 +12,10 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { initKey, type VerifyCode, type VerifyResult } from "../../mod.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
-import { createTempRepo, type TempRepo } from "../support/repo.ts";
+import { createTempRepo, sharedRepo, type TempRepo } from "../support/repo.ts";
 import {
   type GeneratedKey,
   generateKey,
@@ -88,36 +88,38 @@ async function verify(
   return { code: result.code, report };
 }
 
+/** The fixture's keys in the shared original, and the folder they are under. */
+let original:
+  | { from: string; aliceId: string; alicePub: string; mallory: GeneratedKey }
+  | undefined;
+
+/**
+ * Runs `fn` on a copy of a repository in which alice's key is trusted and
+ * both configs are signed, and that `verify` accepts. Made and checked once
+ * per file ({@linkcode sharedRepo}); every copy has the same files.
+ */
 async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
+  await using repo = await sharedRepo("signed", buildFixture);
+  assert.ok(original);
+  const { from } = original;
+  const to = dirname(repo.root);
+  const moved = (path: string) => {
+    assert.ok(path.startsWith(`${from}/`), path);
+    return to + path.slice(from.length);
+  };
+  await fn(fixture(repo, original.aliceId, moved(original.alicePub), {
+    ...original.mallory,
+    privatePath: moved(original.mallory.privatePath),
+    publicPath: moved(original.mallory.publicPath),
+  }));
+}
+
+async function buildFixture(): Promise<TempRepo> {
   const repo = await createTempRepo();
   try {
     const { created } = await initKey({ home: repo.home });
-    const f: Fixture = {
-      repo,
-      aliceId: created.keyId,
-      alicePub: created.publicKeyPath,
-      mallory: await generateKey(repo.home, "mallory"),
-      cli: (args, env) =>
-        runCli(args, {
-          cwd: repo.root,
-          home: repo.home,
-          ...(env ? { env } : {}),
-        }),
-      async statementId(path) {
-        const line = (await readText(repo, INDEX)).split("\n").find((l) =>
-          l.endsWith(` ${path}`)
-        );
-        assert.ok(line, `no index line for "${path}"`);
-        return line.slice(0, 64);
-      },
-      async setIndexId(path, id) {
-        const text = await readText(repo, INDEX);
-        const lines = text.split("\n").map((l) =>
-          l.endsWith(` ${path}`) ? `${id} ${path}` : l
-        );
-        await repo.write(INDEX, lines.join("\n"));
-      },
-    };
+    const mallory = await generateKey(repo.home, "mallory");
+    const f = fixture(repo, created.keyId, created.publicKeyPath, mallory);
     for (const [path, text] of Object.entries(CONFIGS)) {
       await repo.write(path, text);
     }
@@ -127,10 +129,51 @@ async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
     assert.equal(good.code, 0, JSON.stringify(good.report, null, 2));
     const verified = good.report.results.map((r) => `${r.path}: ${r.ok}`);
     assert.deepEqual(verified, [".mcp.json: true", "sub/.mcp.json: true"]);
-    await fn(f);
-  } finally {
+    original = {
+      from: dirname(repo.root),
+      aliceId: f.aliceId,
+      alicePub: f.alicePub,
+      mallory,
+    };
+    return repo;
+  } catch (error) {
     await repo.cleanup();
+    throw error;
   }
+}
+
+function fixture(
+  repo: TempRepo,
+  aliceId: string,
+  alicePub: string,
+  mallory: GeneratedKey,
+): Fixture {
+  return {
+    repo,
+    aliceId,
+    alicePub,
+    mallory,
+    cli: (args, env) =>
+      runCli(args, {
+        cwd: repo.root,
+        home: repo.home,
+        ...(env ? { env } : {}),
+      }),
+    async statementId(path) {
+      const line = (await readText(repo, INDEX)).split("\n").find((l) =>
+        l.endsWith(` ${path}`)
+      );
+      assert.ok(line, `no index line for "${path}"`);
+      return line.slice(0, 64);
+    },
+    async setIndexId(path, id) {
+      const text = await readText(repo, INDEX);
+      const lines = text.split("\n").map((l) =>
+        l.endsWith(` ${path}`) ? `${id} ${path}` : l
+      );
+      await repo.write(INDEX, lines.join("\n"));
+    },
+  };
 }
 
 async function cliOk(

@@ -20,12 +20,18 @@ import {
 import {
   type AttacksFlow,
   EVIL,
+  signedHistory,
   V2,
-  withSignedHistory,
 } from "../support/attacks.ts";
 import { type CliResult, runCli, TEST_BIN_ENV } from "../support/cli.ts";
 import { assertCliError } from "../support/errors.ts";
-import { commit, forceCommit, revParse, write } from "../support/flow.ts";
+import {
+  commit,
+  forceCommit,
+  revParse,
+  sharedFlow,
+  write,
+} from "../support/flow.ts";
 
 const ZERO = "0".repeat(40);
 
@@ -50,6 +56,31 @@ async function scenario(flow: AttacksFlow): Promise<Ids> {
   await write(flow, { ".mcp.json": EVIL });
   const bad = await forceCommit(flow, "Tamper");
   return { base, good, bad };
+}
+
+// The scenario's commits, from the build of the shared flow.
+let scenarioIds: Ids | undefined;
+
+/**
+ * Runs `fn` in a copy of the signed history with the scenario's "feature"
+ * branch checked out. Made once per file (sharedFlow) and copied: every
+ * copy has the same commit ids, and no test checks how it was made.
+ */
+async function withScenario(
+  fn: (flow: AttacksFlow, ids: Ids) => Promise<void>,
+): Promise<void> {
+  await using flow = await sharedFlow("feature", async () => {
+    const flow = await signedHistory();
+    try {
+      scenarioIds = await scenario(flow);
+      return flow;
+    } catch (error) {
+      await flow.cleanup();
+      throw error;
+    }
+  }, { keys: ["mallory"] });
+  assert.ok(scenarioIds);
+  await fn(flow, scenarioIds);
 }
 
 /** Runs `verify --ci` with exactly `env` for CI variables. */
@@ -123,8 +154,7 @@ function pushed(before: string, after: string, ref = "refs/heads/feature") {
 }
 
 Deno.test("verify --ci: GitHub, Gitea and Forgejo Actions, from the event file", async () => {
-  await withSignedHistory(async (flow) => {
-    const { base, good, bad } = await scenario(flow);
+  await withScenario(async (flow, { base, good, bad }) => {
     for (const [name, marker] of Object.entries({ GITHUB, GITEA, FORGEJO })) {
       const provider = name === "GITHUB"
         ? "GitHub Actions"
@@ -210,8 +240,7 @@ Deno.test("verify --ci: GitHub, Gitea and Forgejo Actions, from the event file",
 });
 
 Deno.test("verify --ci: GitLab CI merge request and push pipelines", async () => {
-  await withSignedHistory(async (flow) => {
-    const { base, good, bad } = await scenario(flow);
+  await withScenario(async (flow, { base, good, bad }) => {
     const gitlab = { GITLAB_CI: "true" };
     const mr = {
       ...gitlab,
@@ -280,8 +309,7 @@ Deno.test("verify --ci: GitLab CI merge request and push pipelines", async () =>
 });
 
 Deno.test("verify --ci: Bitbucket Pipelines and Jenkins", async () => {
-  await withSignedHistory(async (flow) => {
-    const { base, good, bad } = await scenario(flow);
+  await withScenario(async (flow, { base, good, bad }) => {
     // Bitbucket names the destination commit abbreviated.
     const bitbucket = {
       BITBUCKET_BUILD_NUMBER: "7",
@@ -325,8 +353,7 @@ Deno.test("verify --ci: Bitbucket Pipelines and Jenkins", async () => {
 });
 
 Deno.test("verify --ci refuses to guess: no CI, hidden variables, other options", async () => {
-  await withSignedHistory(async (flow) => {
-    const { bad } = await scenario(flow);
+  await withScenario(async (flow, { bad }) => {
     assertCliError(
       await ci(flow, {}),
       "USAGE",
@@ -366,8 +393,7 @@ Deno.test("verify --ci refuses to guess: no CI, hidden variables, other options"
 });
 
 Deno.test("an empty range is refused, naming both revisions, unless --allow-empty", async () => {
-  await withSignedHistory(async (flow) => {
-    const { base, bad } = await scenario(flow);
+  await withScenario(async (flow, { base, bad }) => {
     // The issue's pipeline: a tampered commit pushed to main, and the CI
     // command "verify --range origin/main..HEAD", where HEAD is origin/main.
     await flow.ok(["push", "-q", "--no-verify", "origin", "feature:main"]);

@@ -18,6 +18,7 @@ import {
   type Flow,
   type FlowWithKeys,
   type HistoryReport,
+  type OpenFlow,
   push,
   readText,
   sharedFlow,
@@ -54,19 +55,22 @@ export const EVIL: string = config("curl-evil");
 export type AttacksFlow = FlowWithKeys<"mallory">;
 
 /**
- * Runs `fn` in a flow in which alice ran `init`, then "v1" (tag v1) and "v2"
- * (tag v2, sequence 2) were committed through the hooks and pushed to the
- * bare remote "origin".
+ * A fresh copy of a flow in which alice ran `init`, then "v1" (tag v1) and
+ * "v2" (tag v2, sequence 2) were committed through the hooks and pushed to
+ * the bare remote "origin". Built once per test file, then copied: every
+ * test starts from the same state, and none checks how it was made.
  *
- * @param fn The test.
- * @returns Nothing; the flow is removed afterwards.
+ * @returns The flow; remove it with `cleanup()` or `await using`.
+ * @throws Error when building or copying the state fails.
+ *
+ * @example
+ * ```ts ignore
+ * await using flow = await signedHistory();
+ * await write(flow, { ".mcp.json": EVIL });
+ * ```
  */
-export async function withSignedHistory(
-  fn: (flow: AttacksFlow) => Promise<void>,
-): Promise<void> {
-  // Built once per test file, then copied: every test starts from the same
-  // state, and none checks how it was made.
-  await using flow = await sharedFlow("signed history", async () => {
+export async function signedHistory(): Promise<OpenFlow<"mallory">> {
+  return await sharedFlow("signed history", async () => {
     const flow = await createFlow({ keys: ["mallory"] });
     try {
       await write(flow, { "README.md": "hello\n", ".mcp.json": V1 });
@@ -86,6 +90,20 @@ export async function withSignedHistory(
       throw error;
     }
   }, { keys: ["mallory"] });
+}
+
+/**
+ * Runs `fn` in a flow in which alice ran `init`, then "v1" (tag v1) and "v2"
+ * (tag v2, sequence 2) were committed through the hooks and pushed to the
+ * bare remote "origin" (a copy made by {@linkcode signedHistory}).
+ *
+ * @param fn The test.
+ * @returns Nothing; the flow is removed afterwards.
+ */
+export async function withSignedHistory(
+  fn: (flow: AttacksFlow) => Promise<void>,
+): Promise<void> {
+  await using flow = await signedHistory();
   await fn(flow);
 }
 

@@ -258,11 +258,25 @@ export async function keepShared(folders: readonly string[]): Promise<void> {
 }
 
 // Whether the test process that listed an original has ended (known on
-// Linux only; elsewhere the originals wait for their age).
+// Linux only; elsewhere the originals wait for their age). Deno reads
+// /proc/<pid> only with --allow-all (NotCapable otherwise, as under
+// `deno task test`): then ps answers. Taking "cannot tell" for "ended"
+// removed the originals of test runs still under way.
 async function _ended(pid: unknown): Promise<boolean> {
   if (Deno.build.os !== "linux" || typeof pid !== "number") return false;
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   if (pid === Deno.pid) return false;
-  return !(await Deno.lstat(`/proc/${pid}`).then(() => true, () => false));
+  try {
+    await Deno.lstat(`/proc/${pid}`);
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+  }
+  const ps = await runIsolated("ps", ["-o", "pid=", "-p", String(pid)], {
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+  }).catch(() => undefined);
+  // ps exits 1 and prints nothing when no such process runs.
+  return ps !== undefined && ps.code === 1 && ps.stdout.trim() === "";
 }
 
 const sharedRepos = new Map<string, Promise<TempRepo>>();

@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { DIST_TESTS, steps } from "../../scripts/test.ts";
+import { DIST_TESTS, steps, TEST_FLAGS } from "../../scripts/test.ts";
 import { VERSION } from "../../src/constants.ts";
 import { LAZY_IMPORTS_FLAG } from "../../src/hooks/launch.ts";
 import {
@@ -421,6 +422,70 @@ Deno.test({
     });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(VERSION.replaceAll(".", "\\.")));
+  },
+});
+
+Deno.test({
+  name:
+    "keepShared, run with the test task's permissions (no --allow-all), removes only the originals of ended test processes",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // Listed by a process that still runs, and by one that has ended.
+    const sleeper = new Deno.Command("sleep", {
+      args: ["120"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const done = new Deno.Command("true", { stdin: "null" }).spawn();
+    await done.status;
+    await using live = await createTempRepo();
+    // Not "await using": keepShared is to remove it.
+    const ended = await createTempRepo();
+    try {
+      const lists = join(tmpdir(), "mcp-orchestration-test-shared-flows");
+      await Deno.mkdir(lists, { recursive: true });
+      for (
+        const [pid, repo] of [[sleeper.pid, live], [done.pid, ended]] as const
+      ) {
+        const list = await Deno.makeTempFile({ dir: lists, suffix: ".json" });
+        await Deno.writeTextFile(
+          list,
+          JSON.stringify({ pid, folders: [dirname(repo.root)] }),
+        );
+      }
+      await withTempDir(async (dir) => {
+        const script = join(dir, "keep.ts");
+        await Deno.writeTextFile(
+          script,
+          `import { keepShared } from ${
+            JSON.stringify(new URL("./repo.ts", import.meta.url).href)
+          };\nawait keepShared([]);\n`,
+        );
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["run", ...TEST_FLAGS, script],
+          cwd: dirname(DENO_JSON),
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      });
+      assert.ok(
+        existsSync(live.root),
+        "the original of a running process was removed",
+      );
+      assert.ok(
+        !existsSync(ended.root),
+        "the original of an ended process was kept",
+      );
+    } finally {
+      sleeper.kill();
+      await sleeper.status;
+      await Deno.remove(dirname(ended.root), { recursive: true }).catch(
+        () => {},
+      );
+    }
   },
 });
 
