@@ -16,7 +16,13 @@ export type Launch =
   /** A `deno compile` executable or a Node single executable: the program is the tool. */
   | { kind: "compiled"; execPath: string }
   /** `deno run … <mainModule>`: `mainModule` is a URL (`file:`, `https:`, …). */
-  | { kind: "deno"; execPath: string; mainModule: string }
+  | {
+    kind: "deno";
+    execPath: string;
+    mainModule: string;
+    /** Deno's version (`Deno.version.deno`), when known. */
+    version?: string;
+  }
   /** `node <script>` (an npm bundle): `script` is the script's path. */
   | { kind: "node"; execPath: string; script: string };
 
@@ -48,7 +54,12 @@ export function currentLaunch(): Launch {
     const standalone = deno.build.standalone ??
       !/^deno(\.exe)?$/i.test(execPath.split(/[\\/]/).pop() ?? "");
     if (standalone) return { kind: "compiled", execPath };
-    return { kind: "deno", execPath, mainModule: deno.mainModule };
+    return {
+      kind: "deno",
+      execPath,
+      mainModule: deno.mainModule,
+      version: deno.version.deno,
+    };
   }
   const node = nodeProcess();
   if (node) {

@@ -24,9 +24,11 @@ import { deno } from "../_runtime/runtime.ts";
  * parsing every one (the whole command table, ~140 modules) before the
  * first line runs. It saves ~10 ms of every start and ~20% of the CPU time
  * of the end-to-end tests (docs/PERFORMANCE.md); what runs is the same code.
- * Deno has accepted it since 1.44. A hook runs from Deno's cache, which the
- * run that installed it filled: a `deno run` without this flag fetches the
- * whole module graph, every command included, at its first start.
+ * Deno 2.3 and later accept it (2.0 to 2.2.0 refuse it as an unknown
+ * argument), so the hooks get it only from a Deno that new
+ * ({@linkcode acceptsLazyImports}). A hook runs from Deno's cache, which
+ * the run that installed it filled: a `deno run` without this flag fetches
+ * the whole module graph, every command included, at its first start.
  *
  * @example
  * ```ts
@@ -38,11 +40,35 @@ import { deno } from "../_runtime/runtime.ts";
 export const LAZY_IMPORTS_FLAG = "--unstable-lazy-dynamic-imports";
 
 /**
+ * Whether a Deno of this version accepts {@linkcode LAZY_IMPORTS_FLAG}:
+ * 2.3 or later. An unknown or unreadable version does not.
+ *
+ * @param version Deno's version, e.g. `"2.9.6"`, or undefined.
+ * @returns True for 2.3.0 and later.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { acceptsLazyImports } from "./launch.ts";
+ * assert.equal(acceptsLazyImports("2.9.6"), true);
+ * assert.equal(acceptsLazyImports("2.2.0"), false);
+ * assert.equal(acceptsLazyImports(undefined), false);
+ * ```
+ */
+export function acceptsLazyImports(version: string | undefined): boolean {
+  const match = /^(\d+)\.(\d+)\./.exec(version ?? "");
+  if (!match) return false;
+  const major = Number(match[1]);
+  return major > 2 || (major === 2 && Number(match[2]) >= 3);
+}
+
+/**
  * Returns the command that starts the tool the way it was started now, for
  * a Git hook to run (the hook appends `hook <name> …`):
  *
  * - a `deno compile` executable: `[<executable>]`;
- * - `deno run`: `[<deno>, "run", "--quiet", LAZY_IMPORTS_FLAG, …PERMISSION_FLAGS,
+ * - `deno run`: `[<deno>, "run", "--quiet", LAZY_IMPORTS_FLAG (from Deno
+ *   2.3 on), …PERMISSION_FLAGS,
  *   AGENT_SOCKET_SHELL_WORD, <module>]`, the module as a file path for a
  *   `file:` URL, else the URL itself (the shell word grants the SSH agent's
  *   socket when `SSH_AUTH_SOCK` is set);
@@ -58,7 +84,7 @@ export const LAZY_IMPORTS_FLAG = "--unstable-lazy-dynamic-imports";
  * import assert from "node:assert/strict";
  * import { launchCommand } from "./launch.ts";
  * assert.deepEqual(
- *   launchCommand({ kind: "deno", execPath: "/usr/bin/deno", mainModule: "file:///opt/m%20o/main.ts" }),
+ *   launchCommand({ kind: "deno", execPath: "/usr/bin/deno", mainModule: "file:///opt/m%20o/main.ts", version: "2.9.6" }),
  *   ["/usr/bin/deno", "run", "--quiet", "--unstable-lazy-dynamic-imports", "--allow-read", "--allow-write", "--allow-run=git",
  *    "--allow-env=HOME,MCP_ORCHESTRATION_HOME,MCP_ORCHESTRATION_KEY,MCP_ORCHESTRATION_AGENT,MCP_ORCHESTRATION_PASSPHRASE_FILE,SSH_AUTH_SOCK",
  *    '${SSH_AUTH_SOCK:+"--allow-net=unix:$SSH_AUTH_SOCK"}', "/opt/m o/main.ts"],
@@ -86,7 +112,7 @@ export function launchCommand(launch: Launch = currentLaunch()): string[] {
         launch.execPath,
         "run",
         "--quiet",
-        LAZY_IMPORTS_FLAG,
+        ...(acceptsLazyImports(launch.version) ? [LAZY_IMPORTS_FLAG] : []),
         ...PERMISSION_FLAGS,
         AGENT_SOCKET_SHELL_WORD,
         module,

@@ -13,6 +13,7 @@ Deno.test("currentLaunch under deno test: this deno and this test's module", () 
     kind: "deno",
     execPath: Deno.execPath(),
     mainModule: Deno.mainModule,
+    version: Deno.version.deno,
   });
   assert.equal(Deno.build.standalone, false);
 });

@@ -180,6 +180,7 @@ const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
       kind: "deno",
       execPath: "/home/me/.deno/bin/deno",
       mainModule: "file:///src/my%20tool/it's/mod.ts",
+      version: "2.3.0",
     },
     command: [
       "/home/me/.deno/bin/deno",
@@ -197,6 +198,7 @@ const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
       kind: "deno",
       execPath: "/usr/bin/deno",
       mainModule: "https://example.com/mcp-orchestration@0.1.0/mod.ts",
+      version: "2.9.6",
     },
     command: [
       "/usr/bin/deno",
@@ -206,6 +208,40 @@ const LAUNCHES: { name: string; launch: Launch; command: string[] }[] = [
       ...PERMISSION_FLAGS,
       AGENT_SOCKET_SHELL_WORD,
       "https://example.com/mcp-orchestration@0.1.0/mod.ts",
+    ],
+  },
+  {
+    // Deno 2.0 to 2.2.0 refuse the flag as an unknown argument.
+    name: "deno run under a Deno older than 2.3: no lazy-imports flag",
+    launch: {
+      kind: "deno",
+      execPath: "/usr/bin/deno",
+      mainModule: "file:///opt/tool/main.ts",
+      version: "2.2.0",
+    },
+    command: [
+      "/usr/bin/deno",
+      "run",
+      "--quiet",
+      ...PERMISSION_FLAGS,
+      AGENT_SOCKET_SHELL_WORD,
+      "/opt/tool/main.ts",
+    ],
+  },
+  {
+    name: "deno run of an unknown Deno version: no lazy-imports flag",
+    launch: {
+      kind: "deno",
+      execPath: "/usr/bin/deno",
+      mainModule: "file:///opt/tool/main.ts",
+    },
+    command: [
+      "/usr/bin/deno",
+      "run",
+      "--quiet",
+      ...PERMISSION_FLAGS,
+      AGENT_SOCKET_SHELL_WORD,
+      "/opt/tool/main.ts",
     ],
   },
   {
