@@ -10,6 +10,7 @@ import { ToolError } from "../errors.ts";
 import { type PipedProcess, spawnPiped } from "../_runtime/process.ts";
 import type { Repository } from "../git/repository.ts";
 import { ObjectPrefetch, type PrefetchOptions } from "./object_prefetch.ts";
+import { ByteQueue } from "./byte_queue.ts";
 import type { GitObject } from "./git_object.ts";
 
 export type { GitObject } from "./git_object.ts";
@@ -61,8 +62,7 @@ export class GitObjects {
   #child: PipedProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #chunks: Uint8Array[] = [];
-  #buffered = 0;
+  #bytes: ByteQueue;
   #queue: Promise<unknown> = Promise.resolve();
   #writes: Promise<void> = Promise.resolve();
   #cache = new Map<string, GitObject>();
@@ -78,6 +78,10 @@ export class GitObjects {
     this.#child = child;
     this.#writer = child.stdin.getWriter();
     this.#reader = child.stdout.getReader();
+    this.#bytes = new ByteQueue(async () => {
+      const { value, done } = await this.#reader.read();
+      return done ? undefined : value;
+    });
   }
 
   /**
@@ -265,71 +269,26 @@ export class GitObjects {
     };
   }
 
-  async #fill(): Promise<void> {
-    const { value, done } = await this.#reader.read();
-    if (done || !value) {
-      const status = await this.#child.status;
-      throw new ToolError(
-        "IO",
-        `git cat-file stopped: ${
-          status.stderr.trim() || `exit code ${status.code}`
-        }`,
-      );
-    }
-    // Chunks are kept as they come and joined once per answer, so reading a
-    // large object costs linear time, not a copy per chunk.
-    this.#chunks.push(value);
-    this.#buffered += value.length;
-  }
-
-  #take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let at = 0;
-    while (at < n) {
-      const chunk = this.#chunks[0]!;
-      const part = Math.min(n - at, chunk.length);
-      out.set(chunk.subarray(0, part), at);
-      at += part;
-      if (part === chunk.length) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(part);
-    }
-    this.#buffered -= n;
-    return out;
+  // git cat-file ended before its answer did.
+  async #stopped(): Promise<never> {
+    const status = await this.#child.status;
+    throw new ToolError(
+      "IO",
+      `git cat-file stopped: ${
+        status.stderr.trim() || `exit code ${status.code}`
+      }`,
+    );
   }
 
   async #readLine(): Promise<Uint8Array> {
-    let searched = 0;
-    for (;;) {
-      let offset = 0;
-      for (const chunk of this.#chunks) {
-        const end = offset + chunk.length > searched
-          ? chunk.indexOf(0x0a, Math.max(0, searched - offset))
-          : -1;
-        if (end >= 0) {
-          const line = this.#take(offset + end + 1);
-          return line.subarray(0, line.length - 1);
-        }
-        offset += chunk.length;
-      }
-      searched = offset;
-      await this.#fill();
-    }
+    return await this.#bytes.line() ?? await this.#stopped();
   }
 
   async #readBytes(n: number): Promise<Uint8Array> {
-    while (this.#buffered < n) await this.#fill();
-    return this.#take(n);
+    return await this.#bytes.take(n) ?? await this.#stopped();
   }
 
   async #skip(n: number): Promise<void> {
-    // Discard as it arrives, so an oversized object is never held in memory.
-    let left = n;
-    for (;;) {
-      const take = Math.min(left, this.#buffered);
-      this.#take(take);
-      left -= take;
-      if (left === 0) return;
-      await this.#fill();
-    }
+    if (!(await this.#bytes.skip(n))) await this.#stopped();
   }
 }

@@ -18,6 +18,7 @@
 
 import { type PipedProcess, spawnPiped } from "../_runtime/process.ts";
 import type { Repository } from "../git/repository.ts";
+import { ByteQueue } from "./byte_queue.ts";
 import type { GitObject } from "./git_object.ts";
 
 /** Options for {@linkcode ObjectPrefetch.start}. */
@@ -42,7 +43,6 @@ const MAX_OBJECT_BYTES = 64 * 1024;
 // (256 KiB) pauses and wakes the reader so often that the gain shrinks.
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const HEADER_TEXT = new TextDecoder();
-const NEWLINE = 0x0a;
 
 /**
  * A read-ahead of a range's objects.
@@ -353,79 +353,4 @@ export class ObjectPrefetch {
 function mayBeFolder(path: string): boolean {
   const name = path.slice(path.lastIndexOf("/") + 1);
   return !name.includes(".", 1);
-}
-
-/** Bytes as they come from a stream, taken a line or a length at a time. */
-class ByteQueue {
-  readonly #next: () => Promise<Uint8Array | undefined>;
-  #chunks: Uint8Array[] = [];
-  #buffered = 0;
-
-  constructor(next: () => Promise<Uint8Array | undefined>) {
-    this.#next = next;
-  }
-
-  async #fill(): Promise<boolean> {
-    const chunk = await this.#next();
-    if (!chunk) return false;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    return true;
-  }
-
-  #takeNow(n: number): Uint8Array {
-    const first = this.#chunks[0]!;
-    let out: Uint8Array;
-    if (first.length >= n) {
-      // Copied, so that a kept object does not hold the whole chunk.
-      out = first.slice(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-    } else {
-      out = new Uint8Array(n);
-      let at = 0;
-      while (at < n) {
-        const chunk = this.#chunks[0]!;
-        const part = Math.min(n - at, chunk.length);
-        out.set(chunk.subarray(0, part), at);
-        at += part;
-        if (part === chunk.length) this.#chunks.shift();
-        else this.#chunks[0] = chunk.subarray(part);
-      }
-    }
-    this.#buffered -= n;
-    return out;
-  }
-
-  async line(): Promise<Uint8Array | undefined> {
-    let searched = 0;
-    for (;;) {
-      let offset = 0;
-      for (const chunk of this.#chunks) {
-        const end = offset + chunk.length > searched
-          ? chunk.indexOf(NEWLINE, Math.max(0, searched - offset))
-          : -1;
-        if (end >= 0) return this.#takeNow(offset + end + 1).subarray(0, -1);
-        offset += chunk.length;
-      }
-      searched = offset;
-      if (!(await this.#fill())) return undefined;
-    }
-  }
-
-  async take(n: number): Promise<Uint8Array | undefined> {
-    while (this.#buffered < n) if (!(await this.#fill())) return undefined;
-    return this.#takeNow(n);
-  }
-
-  async skip(n: number): Promise<boolean> {
-    let left = n;
-    for (;;) {
-      const part = Math.min(left, this.#buffered);
-      if (part > 0) this.#takeNow(part);
-      left -= part;
-      if (left === 0) return true;
-      if (!(await this.#fill())) return false;
-    }
-  }
 }
