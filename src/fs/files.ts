@@ -418,12 +418,7 @@ export async function exists(path: string): Promise<boolean> {
     await fs.lstat(path);
     return true;
   } catch (error) {
-    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return false;
-    throw new ToolError(
-      "IO",
-      `Cannot read "${path}": ${describeErrno(error)}`,
-      { cause: error },
-    );
+    return absent(path, error);
   }
 }
 
@@ -449,13 +444,19 @@ export function existsSync(path: string): boolean {
     fs.lstatSync(path);
     return true;
   } catch (error) {
-    if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return false;
-    throw new ToolError(
-      "IO",
-      `Cannot read "${path}": ${describeErrno(error)}`,
-      { cause: error },
-    );
+    return absent(path, error);
   }
+}
+
+// What exists and existsSync make of a failed lstat: nothing there, or an
+// error naming the path.
+function absent(path: string, error: unknown): false {
+  if (isErrno(error, "ENOENT") || isErrno(error, "ENOTDIR")) return false;
+  throw new ToolError(
+    "IO",
+    `Cannot read "${path}": ${describeErrno(error)}`,
+    { cause: error },
+  );
 }
 
 /**
