@@ -47,8 +47,11 @@ interface CommitRepo {
   id: string;
   label: string;
   dir: string;
-  /** Whether the commit should carry new signatures (hook) or a gpgsig (git-ssh). */
-  signs: "hook" | "git-ssh" | "none";
+  /**
+   * Whether the commit should carry new signatures (hook), a gpgsig
+   * (git-ssh), or the floor hook's `floor.out` (floor).
+   */
+  signs: "hook" | "git-ssh" | "floor" | "none";
 }
 
 /**
@@ -90,9 +93,9 @@ export async function commitBench(options: BenchOptions): Promise<BenchResult> {
       id: "commit-other",
       title:
         "git add + git commit of a change to README.md only (the hook's fixed cost)",
-      contenders: repos.filter((r) => r.signs !== "git-ssh").map((repo) =>
-        commitContender(workspace, repo, false)
-      ),
+      contenders: repos.filter((r) =>
+        r.signs !== "git-ssh" && r.signs !== "floor"
+      ).map((repo) => commitContender(workspace, repo, false)),
       reference: "plain",
     }, { runs, warmup });
 
@@ -155,6 +158,12 @@ async function createRepos(
       dir: "",
       signs: "git-ssh",
     },
+    {
+      id: "floor-deno",
+      label: "floor: a deno run hook that only asks git (bench/floor_hook.ts)",
+      dir: "",
+      signs: "floor",
+    },
     ...launchers.map((l): CommitRepo => ({
       id: `hook-${l.id}`,
       label: `pre-commit hook (${l.label})`,
@@ -186,6 +195,7 @@ async function createRepos(
       ]);
       await git(workspace, repo.dir, ["config", "commit.gpgsign", "true"]);
     }
+    if (repo.signs === "floor") await installFloorHook(workspace, repo.dir);
     const launcher = launchers.find((l) => repo.id === `hook-${l.id}`);
     if (launcher) {
       // init: trust the key (MCP_ORCHESTRATION_KEY), install the hooks
@@ -215,6 +225,26 @@ async function createRepos(
     await git(workspace, repo.dir, ["commit", "-q", "-m", "Initial"]);
   }
   return repos;
+}
+
+// The floor hook (bench/floor_hook.ts) started as the tool's hook starts
+// `deno run`: the same Deno, quiet, from a sh stub.
+async function installFloorHook(
+  workspace: Workspace,
+  dir: string,
+): Promise<void> {
+  const hook = (await git(workspace, dir, [
+    "rev-parse",
+    "--path-format=absolute",
+    "--git-path",
+    "hooks/pre-commit",
+  ])).trim();
+  const script = join(ROOT, "bench", "floor_hook.ts");
+  await Deno.writeTextFile(
+    hook,
+    `#!/bin/sh\nexec '${Deno.execPath()}' run --quiet --allow-read --allow-write --allow-run=git '${script}'\n`,
+    { mode: 0o755 },
+  );
 }
 
 function commitContender(
@@ -266,6 +296,9 @@ function commitContender(
       }
       if (store.length > 0 && !config) {
         throw new Error(`${repo.id}: the hook signed a commit without configs`);
+      }
+      if (repo.signs === "floor" && !changed.includes("floor.out")) {
+        throw new Error(`${repo.id}: the floor hook staged no floor.out`);
       }
       if (repo.signs === "git-ssh") {
         const commit = await git(workspace, repo.dir, [
