@@ -228,7 +228,8 @@ async function createRepos(
 }
 
 // The floor hook (bench/floor_hook.ts) started as the tool's hook starts
-// `deno run`: the same Deno, quiet, from a sh stub.
+// `deno run`: the same Deno, quiet, with the tool's permissions, from a sh
+// stub.
 async function installFloorHook(
   workspace: Workspace,
   dir: string,
@@ -242,7 +243,9 @@ async function installFloorHook(
   const script = join(ROOT, "bench", "floor_hook.ts");
   await Deno.writeTextFile(
     hook,
-    `#!/bin/sh\nexec '${Deno.execPath()}' run --quiet --allow-read --allow-write --allow-run=git '${script}'\n`,
+    `#!/bin/sh\nexec '${Deno.execPath()}' run --quiet ${
+      PERMISSION_FLAGS.join(" ")
+    } '${script}'\n`,
     { mode: 0o755 },
   );
 }
