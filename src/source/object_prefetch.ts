@@ -32,6 +32,14 @@ export interface PrefetchOptions {
   keep: (path: string) => boolean;
   /** Bytes of unread objects held at most (default 1 MiB). */
   maxBytes?: number;
+  /**
+   * How many commits behind the furthest one it has taken objects of the
+   * reader may still take objects (default 0: those of that commit only).
+   * A reader that walks several commits at once (history reads the trees
+   * of the next ones while it verifies one) says how many here; objects of
+   * commits further behind are passed over when the store is full.
+   */
+  behindCommits?: number;
 }
 
 // Objects larger than this are not read ahead (a snapshot's trees and store
@@ -56,13 +64,17 @@ const HEADER_TEXT = new TextDecoder();
  */
 export class ObjectPrefetch {
   readonly #maxBytes: number;
+  readonly #behindCommits: number;
   readonly #keep: (path: string) => boolean;
   readonly #revList: PipedProcess;
   readonly #catFile: PipedProcess;
   readonly #ids: ReadableStreamDefaultReader<Uint8Array>;
   readonly #answers: ReadableStreamDefaultReader<Uint8Array>;
-  /** Read, not taken yet: id → object and its place in the stream. */
-  readonly #store = new Map<string, { object: GitObject; at: number }>();
+  /**
+   * Read, not taken yet: id → object and the commit it came with (its
+   * place among the range's commits, in stream order).
+   */
+  readonly #store = new Map<string, { object: GitObject; commit: number }>();
   #storedBytes = 0;
   /** Asked of git, not answered yet, with whoever waits for each. */
   readonly #asked = new Map<
@@ -71,8 +83,10 @@ export class ObjectPrefetch {
   >();
   /** Callers waiting in `#asked` (the store's bound is lifted for them). */
   #waiters = 0;
-  /** The stream place of the last object taken. */
-  #takenAt = -1;
+  /** The furthest commit (see #store) an object was taken of. */
+  #takenCommit = -1;
+  /** The commit of each id sent to cat-file, in order: its answers follow it. */
+  #sentCommits: number[] = [];
   #answered = 0;
   #wake: (() => void) | undefined;
   /** Closed: nothing more is read or kept. */
@@ -88,6 +102,7 @@ export class ObjectPrefetch {
   ) {
     this.#keep = options.keep;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#behindCommits = options.behindCommits ?? 0;
     // The range on standard input: a server's pre-receive range names every
     // commit it holds (`^<id>`), which on the command line stops git from
     // starting at ~50,000 refs (E2BIG). Options (`--not`, which git reads
@@ -159,7 +174,7 @@ export class ObjectPrefetch {
     if (stored) {
       this.#store.delete(oid);
       this.#storedBytes -= stored.object.bytes.length;
-      this.#takenAt = Math.max(this.#takenAt, stored.at);
+      this.#takenCommit = Math.max(this.#takenCommit, stored.commit);
       this.#wakeReader();
       return Promise.resolve(stored.object);
     }
@@ -205,38 +220,41 @@ export class ObjectPrefetch {
     const reader = this.#ids;
     try {
       let rest = "";
-      let previous: { oid: string; path: string | undefined } | undefined;
+      let previous: Listed | undefined;
+      // A line without a path is a commit's (the root tree's path is ""):
+      // what follows it, up to the next, is that commit's.
+      let commit = -1;
       const text = new TextDecoder();
       for (;;) {
         const { value, done } = await reader.read();
         if (done || this.#done) break;
         const lines = (rest + text.decode(value, { stream: true })).split("\n");
         rest = lines.pop()!;
-        const ids: string[] = [];
+        const wanted: Listed[] = [];
         for (const line of lines) {
           const space = line.indexOf(" ");
-          const current = space < 0
-            ? { oid: line, path: undefined }
-            : { oid: line.slice(0, space), path: line.slice(space + 1) };
+          if (space < 0 && !line.startsWith("?")) commit++;
+          const current = space < 0 ? { oid: line, path: undefined, commit } : {
+            oid: line.slice(0, space),
+            path: line.slice(space + 1),
+            commit,
+          };
           if (previous && this.#wanted(previous, current.path)) {
-            ids.push(previous.oid);
+            wanted.push(previous);
           }
           previous = current;
         }
-        if (ids.length > 0) await this.#send(writer, ids);
+        if (wanted.length > 0) await this.#send(writer, wanted);
       }
       if (previous && !this.#done && this.#wanted(previous, undefined)) {
-        await this.#send(writer, [previous.oid]);
+        await this.#send(writer, [previous]);
       }
     } finally {
       await writer.close().catch(() => {});
     }
   }
 
-  #wanted(
-    line: { oid: string; path: string | undefined },
-    next: string | undefined,
-  ): boolean {
+  #wanted(line: Listed, next: string | undefined): boolean {
     const path = line.path;
     if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(line.oid)) return false;
     return path === undefined || path === "" ||
@@ -246,10 +264,17 @@ export class ObjectPrefetch {
 
   async #send(
     writer: WritableStreamDefaultWriter<Uint8Array>,
-    ids: string[],
+    objects: readonly Listed[],
   ): Promise<void> {
-    for (const id of ids) if (!this.#asked.has(id)) this.#asked.set(id, []);
-    await writer.write(new TextEncoder().encode(ids.join("\n") + "\n"));
+    for (const { oid, commit } of objects) {
+      if (!this.#asked.has(oid)) this.#asked.set(oid, []);
+      this.#sentCommits.push(commit);
+    }
+    await writer.write(
+      new TextEncoder().encode(
+        objects.map((object) => object.oid).join("\n") + "\n",
+      ),
+    );
   }
 
   // Reads cat-file's answers into the store, pausing while it holds
@@ -300,29 +325,35 @@ export class ObjectPrefetch {
   }
 
   #arrived(oid: string, object: GitObject | undefined): void {
-    const at = this.#answered++;
+    const commit = this.#sentCommits[this.#answered++] ?? this.#takenCommit;
+    if (this.#answered >= 4096) {
+      // Answered ids leave the list now and then, not one by one.
+      this.#sentCommits = this.#sentCommits.slice(this.#answered);
+      this.#answered = 0;
+    }
     const waiting = this.#asked.get(oid);
     this.#asked.delete(oid);
     if (waiting && waiting.length > 0) {
       this.#waiters -= waiting.length;
-      this.#takenAt = Math.max(this.#takenAt, at);
+      this.#takenCommit = Math.max(this.#takenCommit, commit);
       for (const resolve of waiting) resolve(object);
       return;
     }
     if (!object || this.#store.has(oid)) return;
-    this.#store.set(oid, { object, at });
+    this.#store.set(oid, { object, commit });
     this.#storedBytes += object.bytes.length;
   }
 
   // Waits until the store has room, or someone waits for an object. Objects
-  // before the last one taken were passed over (read already, or never
-  // asked for): they go first.
+  // of commits more than behindCommits before the furthest one taken of
+  // were passed over (read already, or never asked for): they go first.
   async #room(): Promise<void> {
     for (;;) {
       if (this.#done || this.#storedBytes <= this.#maxBytes) return;
       if (this.#waiters > 0) return;
-      for (const [oid, { object, at }] of this.#store) {
-        if (at >= this.#takenAt || this.#storedBytes <= this.#maxBytes) break;
+      const behind = this.#takenCommit - this.#behindCommits;
+      for (const [oid, { object, commit }] of this.#store) {
+        if (commit >= behind || this.#storedBytes <= this.#maxBytes) break;
         this.#store.delete(oid);
         this.#storedBytes -= object.bytes.length;
       }
@@ -347,6 +378,14 @@ export class ObjectPrefetch {
     this.#asked.clear();
     this.#waiters = 0;
   }
+}
+
+// A line of rev-list's listing: an object, the path it was first seen at
+// (none for a commit) and the commit it came with (see ObjectPrefetch's store).
+interface Listed {
+  oid: string;
+  path: string | undefined;
+  commit: number;
 }
 
 // Whether a path's last name could be a folder's: no dot but a leading one.

@@ -157,7 +157,12 @@ export async function verifyRevisions(
 ): Promise<CommitReport[]> {
   const objects = GitObjects.open(repo);
   if (options.range) {
-    objects.readAhead(options.range, { keep: readAheadBlob });
+    // The commits ahead are walked while one is verified: its objects are
+    // taken after theirs.
+    objects.readAhead(options.range, {
+      keep: readAheadBlob,
+      behindCommits: PREFETCH_COMMITS,
+    });
   }
   try {
     const history = new History(repo, objects, options);

@@ -179,3 +179,81 @@ Deno.test("read ahead: a bound far below the range's size loses nothing taken in
     await lastFirst.close();
   }
 });
+
+// The range's objects, commit by commit, in the stream's order.
+async function objectsByCommit(
+  repo: TempRepo,
+  range: string[],
+): Promise<string[][]> {
+  const lines = (await repo.git(
+    "rev-list",
+    "--objects",
+    "--in-commit-order",
+    "--reverse",
+    "--topo-order",
+    ...range,
+  )).trim().split("\n");
+  const commits: string[][] = [];
+  for (const line of lines) {
+    if (!line.includes(" ")) commits.push([]);
+    commits.at(-1)!.push(line.split(" ")[0]!);
+  }
+  return commits;
+}
+
+// Takes the objects of each commit after those of the one `ahead` commits
+// later, as history does (it walks the next commits' trees while it
+// verifies one): how many of the earlier ones the store no longer held.
+async function walkAhead(
+  repo: TempRepo,
+  range: string[],
+  options: { ahead: number; behindCommits?: number; maxBytes: number },
+): Promise<number> {
+  const commits = await objectsByCommit(repo, range);
+  const prefetch = ObjectPrefetch.start(repoOf(repo), range, {
+    keep: () => true,
+    maxBytes: options.maxBytes,
+    ...(options.behindCommits === undefined
+      ? {}
+      : { behindCommits: options.behindCommits }),
+  });
+  let lost = 0;
+  const taken = new Set<string>();
+  const take = async (oid: string) => {
+    if (taken.has(oid)) return;
+    taken.add(oid);
+    const object = await prefetch.take(oid);
+    if (object) assert.equal(object.oid, oid);
+    else lost++;
+  };
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // Named by now.
+    for (let i = 0; i < commits.length; i++) {
+      for (const oid of commits[i + options.ahead] ?? []) await take(oid);
+      for (const oid of commits[i]!) await take(oid);
+    }
+  } finally {
+    await prefetch.close();
+  }
+  return lost;
+}
+
+Deno.test("read ahead: a walk that takes the next commits' objects first keeps the earlier ones within behindCommits", async () => {
+  await using repo = await createTempRepo();
+  const commits = await history(repo, 40);
+  const range = [`${commits[0]}..${commits.at(-1)}`];
+  // The store holds a quarter of the range: git runs ahead until it is full.
+  const maxBytes = 8 * 1024;
+  // Told how far behind the walk comes back, the store keeps those objects
+  // and drops only what lies further behind.
+  assert.equal(
+    await walkAhead(repo, range, { ahead: 3, behindCommits: 3, maxBytes }),
+    0,
+  );
+  // Not told, it takes them for passed over once a later commit's objects
+  // are taken, and drops them while it is full: they would be read again,
+  // one round trip each (history read 4,500 of 11,000 objects twice so).
+  assert.ok(
+    await walkAhead(repo, range, { ahead: 3, maxBytes }) > 0,
+  );
+});
