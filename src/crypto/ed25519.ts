@@ -5,9 +5,10 @@
  * code base verifies Ed25519, so a signature is valid for every caller or for
  * none.
  *
- * The arithmetic runs natively through WebCrypto where the runtime has
- * Ed25519 (Deno, Node), which is about ten times faster than noble's
- * JavaScript; noble remains the definition. A native "valid" is accepted
+ * The arithmetic runs natively where the runtime has Ed25519 (WebCrypto
+ * under Deno; under Node its synchronous `crypto.verify`, see
+ * `src/_runtime/ed25519_verify.ts`), which is about ten times faster than
+ * noble's JavaScript; noble remains the definition. A native "valid" is accepted
  * only once the checks noble makes that an RFC 8032 implementation may skip
  * have passed (S < L, canonical R, a canonical public key that is not of
  * small order): the native cofactorless equation then implies noble's
@@ -31,6 +32,10 @@ import {
   ed25519VerifyRaw,
 } from "../deps.ts";
 import { ToolError } from "../errors.ts";
+import {
+  syncEd25519Verifier,
+  type SyncEd25519Verify,
+} from "../_runtime/ed25519_verify.ts";
 
 /**
  * Creates a new private key seed from the system's secure random source.
@@ -265,6 +270,9 @@ function isCanonicalPointEncoding(bytes: Uint8Array): boolean {
 // small-order refusal, and the imported native key.
 const strictKeys = new Map<string, boolean>();
 const nativeKeys = new Map<string, Promise<CryptoKey | undefined>>();
+// The runtime's synchronous verifier: undefined until first asked, null
+// where there is none (Deno).
+let syncVerify: SyncEd25519Verify | null | undefined;
 const KEY_CACHE_LIMIT = 1024;
 
 function keyName(publicKey: Uint8Array): string {
@@ -293,6 +301,9 @@ async function verifyNatively(
   message: Uint8Array,
   publicKey: Uint8Array,
 ): Promise<boolean> {
+  // Node's own, on this thread (see src/_runtime/ed25519_verify.ts).
+  syncVerify ??= syncEd25519Verifier() ?? null;
+  if (syncVerify) return syncVerify(signature, message, publicKey);
   const name = keyName(publicKey);
   let key = nativeKeys.get(name);
   if (key === undefined) {
