@@ -273,6 +273,8 @@ const nativeKeys = new Map<string, Promise<CryptoKey | undefined>>();
 // The runtime's synchronous verifier: undefined until first asked, null
 // where there is none (Deno).
 let syncVerify: SyncEd25519Verify | null | undefined;
+// WebCrypto verifications started and not answered yet.
+let nativeInFlight = 0;
 const KEY_CACHE_LIMIT = 1024;
 
 function keyName(publicKey: Uint8Array): string {
@@ -301,9 +303,27 @@ async function verifyNatively(
   message: Uint8Array,
   publicKey: Uint8Array,
 ): Promise<boolean> {
-  // Node's own, on this thread (see src/_runtime/ed25519_verify.ts).
+  // Node's own, on this thread (see src/_runtime/ed25519_verify.ts), when
+  // no other verification is on its way: alone, a signature's trip to the
+  // thread pool is a wait; among others (verify checks configs 16 at a
+  // time), the pool verifies them on another core meanwhile.
   syncVerify ??= syncEd25519Verifier() ?? null;
-  if (syncVerify) return syncVerify(signature, message, publicKey);
+  if (syncVerify && nativeInFlight === 0) {
+    return syncVerify(signature, message, publicKey);
+  }
+  nativeInFlight++;
+  try {
+    return await verifyWithWebCrypto(signature, message, publicKey);
+  } finally {
+    nativeInFlight--;
+  }
+}
+
+async function verifyWithWebCrypto(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
   const name = keyName(publicKey);
   let key = nativeKeys.get(name);
   if (key === undefined) {
