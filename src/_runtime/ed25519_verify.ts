@@ -7,9 +7,10 @@
  * verdicts. Under Deno there is none: touching `node:crypto` there starts the
  * Node compatibility layer, and WebCrypto's own cost is lower.
  *
- * The caller (`src/crypto/ed25519.ts`) gates a native "valid" with the checks
- * of strict RFC 8032 first, and leaves every "invalid" to noble, as with
- * WebCrypto.
+ * The Node builds' entry point (src/cli/node_main.ts) hands it to
+ * `src/crypto/ed25519.ts` (`useSyncEd25519Verify`), which gates a native
+ * "valid" with the checks of strict RFC 8032 first, and leaves every
+ * "invalid" to noble, as with WebCrypto.
  *
  * @module
  */

@@ -32,10 +32,6 @@ import {
   ed25519VerifyRaw,
 } from "../deps.ts";
 import { ToolError } from "../errors.ts";
-import {
-  syncEd25519Verifier,
-  type SyncEd25519Verify,
-} from "../_runtime/ed25519_verify.ts";
 
 /**
  * Creates a new private key seed from the system's secure random source.
@@ -168,6 +164,57 @@ export async function verifyEd25519(
   }
 }
 
+/**
+ * Verifies one Ed25519 signature synchronously, natively (see
+ * {@linkcode useSyncEd25519Verify}).
+ *
+ * @returns Whether it verifies; false for a key the runtime refuses.
+ */
+export type SyncEd25519Verify = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+) => boolean;
+
+/**
+ * Sets the runtime's synchronous Ed25519 verification, used instead of
+ * WebCrypto's when no other verification is on its way. The Node builds'
+ * entry point gives Node's (`src/_runtime/ed25519_verify.ts`): there each
+ * WebCrypto call goes to the thread pool and back. Its "valid" is gated by
+ * the same strict checks as WebCrypto's, and noble decides every "invalid".
+ * This module itself imports no runtime code (the verifier stays pure,
+ * tests/verify/verifier_imports_test.ts).
+ *
+ * @param verify The verifier, or undefined for WebCrypto alone.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   generateSeed,
+ *   publicKeyFromSeed,
+ *   signEd25519,
+ *   useSyncEd25519Verify,
+ *   verifyEd25519,
+ * } from "./ed25519.ts";
+ * const seed = generateSeed();
+ * const message = new Uint8Array([1, 2, 3]);
+ * const signature = await signEd25519(seed, message);
+ * const publicKey = await publicKeyFromSeed(seed);
+ * let asked = 0;
+ * // A native "valid" is only a shortcut: noble decides what it refuses.
+ * useSyncEd25519Verify(() => (asked++, false));
+ * assert.equal(await verifyEd25519(signature, message, publicKey), true);
+ * assert.equal(asked, 1);
+ * useSyncEd25519Verify(undefined);
+ * ```
+ */
+export function useSyncEd25519Verify(
+  verify: SyncEd25519Verify | undefined,
+): void {
+  syncVerify = verify;
+}
+
 function checkSeed(seed: Uint8Array): void {
   if (!(seed instanceof Uint8Array) || seed.length !== ED25519_SEED_BYTES) {
     throw new ToolError(
@@ -270,9 +317,8 @@ function isCanonicalPointEncoding(bytes: Uint8Array): boolean {
 // small-order refusal, and the imported native key.
 const strictKeys = new Map<string, boolean>();
 const nativeKeys = new Map<string, Promise<CryptoKey | undefined>>();
-// The runtime's synchronous verifier: undefined until first asked, null
-// where there is none (Deno).
-let syncVerify: SyncEd25519Verify | null | undefined;
+// The runtime's synchronous verifier, when the entry point gave one.
+let syncVerify: SyncEd25519Verify | undefined;
 // WebCrypto verifications started and not answered yet.
 let nativeInFlight = 0;
 const KEY_CACHE_LIMIT = 1024;
@@ -303,11 +349,10 @@ async function verifyNatively(
   message: Uint8Array,
   publicKey: Uint8Array,
 ): Promise<boolean> {
-  // Node's own, on this thread (see src/_runtime/ed25519_verify.ts), when
-  // no other verification is on its way: alone, a signature's trip to the
-  // thread pool is a wait; among others (verify checks configs 16 at a
-  // time), the pool verifies them on another core meanwhile.
-  syncVerify ??= syncEd25519Verifier() ?? null;
+  // The runtime's own on this thread, when the Node builds gave one (see
+  // useSyncEd25519Verify) and no other verification is on its way: alone, a
+  // signature's trip to the thread pool is a wait; among others (verify
+  // checks configs 16 at a time), the pool verifies them on another core.
   if (syncVerify && nativeInFlight === 0) {
     return syncVerify(signature, message, publicKey);
   }
