@@ -50,6 +50,13 @@ const MAX_OBJECT_BYTES = 64 * 1024;
 // collections (4 MiB: ~10 MB more heap over 1,000 commits); a smaller one
 // (256 KiB) pauses and wakes the reader so often that the gain shrinks.
 const DEFAULT_MAX_BYTES = 1024 * 1024;
+// The longest rev-list line read (an id, a space and a path of 4,096
+// characters, a system's longest path). rev-list prints each object's whole
+// path: a chain of folders with long names lists more bytes than its trees
+// hold, by the chain's depth (600 folders of 4,000-character names: a
+// 57 KiB push, 720 MB of lines, each up to 2.4 MB built from 64 KiB
+// chunks). A longer line ends the read-ahead.
+const MAX_LINE_CHARS = 64 + 1 + 4096;
 const HEADER_TEXT = new TextDecoder();
 
 /**
@@ -230,8 +237,13 @@ export class ObjectPrefetch {
         if (done || this.#done) break;
         const lines = (rest + text.decode(value, { stream: true })).split("\n");
         rest = lines.pop()!;
+        let tooLong = rest.length > MAX_LINE_CHARS;
         const wanted: Listed[] = [];
         for (const line of lines) {
+          if (line.length > MAX_LINE_CHARS) {
+            tooLong = true;
+            break;
+          }
           const space = line.indexOf(" ");
           if (space < 0 && !line.startsWith("?")) commit++;
           const current = space < 0 ? { oid: line, path: undefined, commit } : {
@@ -245,6 +257,12 @@ export class ObjectPrefetch {
           previous = current;
         }
         if (wanted.length > 0) await this.#send(writer, wanted);
+        if (tooLong) {
+          // What is not asked for by now is read the usual way; rev-list
+          // stops at its next write.
+          await reader.cancel().catch(() => {});
+          return;
+        }
       }
       if (previous && !this.#done && this.#wanted(previous, undefined)) {
         await this.#send(writer, [previous]);

@@ -4,12 +4,20 @@
  * stream; closing it never waits on a stream git cannot write; a range that
  * excludes 60,000 commits (a server's refs) still starts git; a partial clone
  * fetches nothing for it; a SHA-256 repository's ids are kept as they are.
+ *
+ * Red team 16: a chain of folders with long names (rev-list prints each
+ * object's whole path, so a 57 KiB push is 720 MB of lines, each up to
+ * 2.4 MB) neither holds such a line nor slows a verification down.
  */
 
 import assert from "node:assert/strict";
 import { ObjectPrefetch } from "../../src/source/object_prefetch.ts";
 import { dirname, join } from "node:path";
-import { createTempRepo, type TempRepo } from "../support/repo.ts";
+import { createTempRepo, gitEnv, type TempRepo } from "../support/repo.ts";
+import {
+  listCommits,
+  verifyRevisions,
+} from "../../src/verify/verify_history.ts";
 
 function repoOf(repo: TempRepo) {
   return { root: repo.root, gitDir: `${repo.root}/.git` };
@@ -193,4 +201,112 @@ Deno.test("red team 17: in a SHA-256 repository objects are read ahead under the
   } finally {
     await ahead.close();
   }
+});
+
+// A commit whose `.mcp.json` sits at the bottom of `depth` folders with
+// names of `nameLength` characters, then `after` commits that change it
+// (and the last adds `late.json`): the chain's trees are a few bytes
+// each once packed, while rev-list prints each one's whole path.
+async function deepChain(
+  repo: TempRepo,
+  depth: number,
+  nameLength: number,
+  after: number,
+): Promise<void> {
+  const parts: string[] = [];
+  const data = (text: string) => {
+    parts.push(`data ${new TextEncoder().encode(text).length}\n${text}\n`);
+  };
+  const folders = Array.from(
+    { length: depth },
+    (_, at) => `${at}`.padEnd(nameLength, "a"),
+  ).join("/");
+  for (let at = 0; at <= after; at++) {
+    parts.push(
+      `commit refs/heads/main\ncommitter T <t@example.com> ${
+        1_700_000_000 + at
+      } +0000\n`,
+    );
+    data(`c${at}`);
+    parts.push("M 100644 inline .mcp.json\n");
+    data(`{"v": ${at}}\n`);
+    if (at === 0) {
+      parts.push(`M 100644 inline ${folders}/.mcp.json\n`);
+      data("{}\n");
+    }
+    if (at === after) {
+      parts.push("M 100644 inline late.json\n");
+      data("{}\n");
+    }
+  }
+  const child = new Deno.Command("git", {
+    args: ["fast-import", "--quiet"],
+    cwd: repo.root,
+    env: gitEnv(repo.home),
+    clearEnv: true,
+    stdin: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(parts.join("")));
+  await writer.close();
+  assert.equal((await child.status).code, 0);
+}
+
+Deno.test("red team 16: the read-ahead never parses a rev-list line longer than a path can be", async () => {
+  await using repo = await createTempRepo();
+  // The deepest path is 800,000 characters.
+  await deepChain(repo, 200, 4000, 1);
+  let longest = 0;
+  let late = false;
+  const ahead = ObjectPrefetch.start(repoOf(repo), ["main"], {
+    keep: (path) => {
+      longest = Math.max(longest, path.length);
+      late ||= path === "late.json";
+      return true;
+    },
+  });
+  try {
+    // What comes before the chain is read ahead as before.
+    const first = (await repo.git("rev-list", "--reverse", "main")).split(
+      "\n",
+    )[0]!;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const commit = await ahead.take(first);
+    assert.equal(commit?.oid, first);
+    for (let waited = 0; waited < 2000 && !late; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(
+      longest <= 4096,
+      `the read-ahead parsed a path of ${longest} characters`,
+    );
+  } finally {
+    await ahead.close();
+  }
+});
+
+Deno.test("red team 16: a chain of folders with long names does not make verify --range slower than without its read-ahead", async () => {
+  await using repo = await createTempRepo();
+  // A 57 KiB push: rev-list prints 720 MB of paths for it.
+  await deepChain(repo, 600, 4000, 60);
+  const repository = repoOf(repo);
+  const revs = await listCommits(repository, ["main"]);
+  const time = async (range: string[] | undefined) => {
+    const start = performance.now();
+    const reports = await verifyRevisions(
+      repository,
+      revs,
+      range ? { range } : {},
+    );
+    return { ms: performance.now() - start, reports };
+  };
+  const without = await time(undefined);
+  const ahead = await time(["main"]);
+  assert.deepEqual(ahead.reports, without.reports);
+  assert.ok(
+    ahead.ms <= 2 * without.ms + 1000,
+    `verify --range took ${Math.round(ahead.ms)} ms, ${
+      Math.round(without.ms)
+    } ms without its read-ahead`,
+  );
 });
