@@ -13,6 +13,8 @@ import {
   generateSeed,
   publicKeyFromSeed,
   signEd25519,
+  useSyncEd25519Verify,
+  verifyEd25519,
 } from "../../src/crypto/ed25519.ts";
 import { fc } from "../support/deps.ts";
 
@@ -72,4 +74,55 @@ Deno.test("sync Ed25519: a key or signature the runtime refuses is false, not an
   // The cache keeps a refused key refused, and a good one good.
   assert.equal(verify(signature, message, new Uint8Array(31)), false);
   assert.equal(verify(signature, message, publicKey), true);
+});
+
+Deno.test("red team 16: a native verifier's 'valid' does not pass a small-order key, S >= L or a non-canonical R (Node's OpenSSL accepts small-order keys)", async () => {
+  const seed = generateSeed();
+  const message = new TextEncoder().encode("hello");
+  const good = await signEd25519(seed, message);
+  const publicKey = await publicKeyFromSeed(seed);
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+  const littleEndian = (value: bigint) =>
+    Uint8Array.from(
+      { length: 32 },
+      (_, at) => Number((value >> BigInt(8 * at)) & 0xffn),
+    );
+  const numberOf = (bytes: Uint8Array) =>
+    bytes.reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n);
+  // The identity (order 1) and a point of order 8, as keys: R = the
+  // identity, S = 0 is what OpenSSL's cofactorless check accepts for them.
+  const identity = littleEndian(1n);
+  const order8 = Uint8Array.from(
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"
+      .match(/../g)!.map((hex) => parseInt(hex, 16)),
+  );
+  const smallOrderSignature = new Uint8Array(64);
+  smallOrderSignature.set(identity);
+  // S + L: the same point equation, a non-canonical scalar.
+  const unreduced = good.slice();
+  unreduced.set(littleEndian(numberOf(good.subarray(32)) + L), 32);
+  // R with y + p in place of y (when it fits), or y = p outright.
+  const nonCanonicalR = good.slice();
+  nonCanonicalR.set(littleEndian(2n ** 255n - 19n), 0);
+  const cases: [string, Uint8Array, Uint8Array][] = [
+    ["the identity as key", smallOrderSignature, identity],
+    ["a point of order 8 as key", smallOrderSignature, order8],
+    ["S + L", unreduced, publicKey],
+    ["R with y = p", nonCanonicalR, publicKey],
+  ];
+  // A native verifier that says "valid" to everything, as OpenSSL does to
+  // the small-order keys here.
+  useSyncEd25519Verify(() => true);
+  try {
+    assert.equal(await verifyEd25519(good, message, publicKey), true);
+    for (const [name, signature, key] of cases) {
+      assert.equal(await verifyEd25519(signature, message, key), false, name);
+    }
+  } finally {
+    useSyncEd25519Verify(undefined);
+  }
+  // Noble alone says the same.
+  for (const [name, signature, key] of cases) {
+    assert.equal(await verifyEd25519(signature, message, key), false, name);
+  }
 });
