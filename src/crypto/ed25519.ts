@@ -178,9 +178,9 @@ export type SyncEd25519Verify = (
 
 /**
  * Sets the runtime's synchronous Ed25519 verification, used instead of
- * WebCrypto's when no other verification is on its way. The Node builds'
- * entry point gives Node's (`src/_runtime/ed25519_verify.ts`): there each
- * WebCrypto call goes to the thread pool and back. Its "valid" is gated by
+ * WebCrypto's inside {@linkcode oneSignatureAtATime}. The Node builds' entry
+ * point gives Node's (`src/_runtime/ed25519_verify.ts`): there each WebCrypto
+ * call goes to the thread pool and back. Its "valid" is gated by
  * the same strict checks as WebCrypto's, and noble decides every "invalid".
  * This module itself imports no runtime code (the verifier stays pure,
  * tests/verify/verifier_imports_test.ts).
@@ -204,7 +204,10 @@ export type SyncEd25519Verify = (
  * let asked = 0;
  * // A native "valid" is only a shortcut: noble decides what it refuses.
  * useSyncEd25519Verify(() => (asked++, false));
- * assert.equal(await verifyEd25519(signature, message, publicKey), true);
+ * assert.equal(
+ *   await oneSignatureAtATime(() => verifyEd25519(signature, message, publicKey)),
+ *   true,
+ * );
  * assert.equal(asked, 1);
  * useSyncEd25519Verify(undefined);
  * ```
@@ -213,6 +216,37 @@ export function useSyncEd25519Verify(
   verify: SyncEd25519Verify | undefined,
 ): void {
   syncVerify = verify;
+}
+
+/**
+ * Runs `run` with the synchronous verification of
+ * {@linkcode useSyncEd25519Verify} preferred: for a caller that waits for
+ * each signature before the next (history, one per commit), where a trip to
+ * Node's thread pool is time the main thread only waits. A caller with many
+ * signatures on their way at once (verify checks configs 16 at a time) does
+ * better with WebCrypto, whose pool verifies on another core meanwhile. Only
+ * the speed differs: the verdicts are the same either way.
+ *
+ * @param run What verifies.
+ * @returns What `run` returns.
+ * @throws {unknown} What `run` throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { oneSignatureAtATime } from "./ed25519.ts";
+ * assert.equal(await oneSignatureAtATime(() => Promise.resolve(7)), 7);
+ * ```
+ */
+export async function oneSignatureAtATime<T>(
+  run: () => Promise<T>,
+): Promise<T> {
+  oneAtATime++;
+  try {
+    return await run();
+  } finally {
+    oneAtATime--;
+  }
 }
 
 function checkSeed(seed: Uint8Array): void {
@@ -319,8 +353,8 @@ const strictKeys = new Map<string, boolean>();
 const nativeKeys = new Map<string, Promise<CryptoKey | undefined>>();
 // The runtime's synchronous verifier, when the entry point gave one.
 let syncVerify: SyncEd25519Verify | undefined;
-// WebCrypto verifications started and not answered yet.
-let nativeInFlight = 0;
+// Runs of oneSignatureAtATime under way.
+let oneAtATime = 0;
 const KEY_CACHE_LIMIT = 1024;
 
 function keyName(publicKey: Uint8Array): string {
@@ -350,18 +384,12 @@ async function verifyNatively(
   publicKey: Uint8Array,
 ): Promise<boolean> {
   // The runtime's own on this thread, when the Node builds gave one (see
-  // useSyncEd25519Verify) and no other verification is on its way: alone, a
-  // signature's trip to the thread pool is a wait; among others (verify
-  // checks configs 16 at a time), the pool verifies them on another core.
-  if (syncVerify && nativeInFlight === 0) {
+  // useSyncEd25519Verify) and the caller waits for each signature in turn
+  // (see oneSignatureAtATime).
+  if (syncVerify && oneAtATime > 0) {
     return syncVerify(signature, message, publicKey);
   }
-  nativeInFlight++;
-  try {
-    return await verifyWithWebCrypto(signature, message, publicKey);
-  } finally {
-    nativeInFlight--;
-  }
+  return await verifyWithWebCrypto(signature, message, publicKey);
 }
 
 async function verifyWithWebCrypto(

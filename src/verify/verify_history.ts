@@ -39,6 +39,7 @@ import {
 import type { Policy } from "../trust/policy.ts";
 import { literalPrincipals, readPolicy } from "../trust/policy_store.ts";
 import { errorMessage, ToolError } from "../errors.ts";
+import { oneSignatureAtATime } from "../crypto/ed25519.ts";
 import { snapshotSource } from "../source/config_source.ts";
 import { GitObjects } from "../source/cat_file.ts";
 import { git, type Repository } from "../git/repository.ts";
@@ -179,10 +180,13 @@ export async function verifyRevisions(
       commits[at] = commit;
     };
     const reports: CommitReport[] = [];
-    for (let at = 0; at < revs.length; at++) {
-      for (let next = at; next < at + PREFETCH_COMMITS; next++) ahead(next);
-      reports.push(await history.verifyCommit(await commits[at]!));
-    }
+    // One commit at a time, each signature awaited in turn.
+    await oneSignatureAtATime(async () => {
+      for (let at = 0; at < revs.length; at++) {
+        for (let next = at; next < at + PREFETCH_COMMITS; next++) ahead(next);
+        reports.push(await history.verifyCommit(await commits[at]!));
+      }
+    });
     const tips = options.tips ?? runTips(reports, history);
     return await history.settlePending(
       await history.settleAdoption(reports, tips),

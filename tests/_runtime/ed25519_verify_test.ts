@@ -11,6 +11,7 @@ import nodeCrypto from "node:crypto";
 import { syncEd25519Verifier } from "../../src/_runtime/ed25519_verify.ts";
 import {
   generateSeed,
+  oneSignatureAtATime,
   publicKeyFromSeed,
   signEd25519,
   useSyncEd25519Verify,
@@ -112,12 +113,17 @@ Deno.test("red team 16: a native verifier's 'valid' does not pass a small-order 
   ];
   // A native verifier that says "valid" to everything, as OpenSSL does to
   // the small-order keys here.
-  useSyncEd25519Verify(() => true);
+  // The native verifier is used one signature at a time (history's way).
+  let asked = 0;
+  useSyncEd25519Verify(() => (asked++, true));
   try {
-    assert.equal(await verifyEd25519(good, message, publicKey), true);
-    for (const [name, signature, key] of cases) {
-      assert.equal(await verifyEd25519(signature, message, key), false, name);
-    }
+    await oneSignatureAtATime(async () => {
+      assert.equal(await verifyEd25519(good, message, publicKey), true);
+      assert.equal(asked, 1);
+      for (const [name, signature, key] of cases) {
+        assert.equal(await verifyEd25519(signature, message, key), false, name);
+      }
+    });
   } finally {
     useSyncEd25519Verify(undefined);
   }
