@@ -85,7 +85,7 @@ Deno.test("red team 17: a waiter far down a stalled stream does not make the rea
 
 Deno.test("red team 17: closing a read-ahead whose store is full and whose pipes are full returns", async () => {
   await using repo = await createTempRepo();
-  const commit = await wideCommit(repo, 20_000, 8);
+  const commit = await wideCommit(repo, 5_000, 8);
   const ahead = ObjectPrefetch.start(repoOf(repo), [commit], {
     keep: () => true,
     maxBytes: 512,
