@@ -5,9 +5,9 @@
  * code base verifies Ed25519, so a signature is valid for every caller or for
  * none.
  *
- * The arithmetic runs natively where the runtime has Ed25519 (WebCrypto
- * under Deno; under Node its synchronous `crypto.verify`, see
- * `src/_runtime/ed25519_verify.ts`), which is about ten times faster than
+ * The arithmetic runs natively where the runtime has Ed25519 (WebCrypto;
+ * inside {@linkcode oneSignatureAtATime}, the synchronous verifier the Node
+ * builds give, see {@linkcode useSyncEd25519Verify}), which is about ten times faster than
  * noble's JavaScript; noble remains the definition. A native "valid" is accepted
  * only once the checks noble makes that an RFC 8032 implementation may skip
  * have passed (S < L, canonical R, a canonical public key that is not of
